@@ -1,0 +1,5 @@
+"""Allow ``python -m chantool``."""
+
+from chantool.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""The typed workbook that rules and scoring work on.
+
+A ``TypedSheet`` holds one standard sheet after reading: the Excel row number of each
+data row, the raw cell values and the typed values of each known column. A ``Book``
+holds the typed sheets of one workbook with the policy in force and the as-of date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from chantool.coerce import Cell
+from chantool.findings import Finding, Lang, make_finding
+from chantool.settings import Policy, SheetSpec
+from chantool.table import Layout, address
+
+
+@dataclass
+class TypedSheet:
+    """One standard sheet, column by column; index ``i`` is the ``i``-th data row."""
+
+    spec: SheetSpec
+    name: str
+    layout: Layout
+    row_numbers: list[int]
+    raw: dict[str, Sequence[Cell]]
+    values: dict[str, list[Any]]
+    lang: Lang = "zh"
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def has(self, key: str) -> bool:
+        return key in self.values
+
+    def column(self, key: str) -> list[Any]:
+        """Typed values of a column; all ``None`` when the sheet lacks the column."""
+        found = self.values.get(key)
+        return found if found is not None else [None] * len(self.row_numbers)
+
+    def label(self, key: str) -> str:
+        column = self.spec.column(key)
+        return column.label if self.lang == "zh" else column.label_en
+
+    def cell(self, key: str, index: int) -> str:
+        return address(self.row_numbers[index], self.layout.positions[key] + 1)
+
+    def finding(self, code: str, key: str, index: int, **fields: Any) -> Finding:
+        """A finding at the cell of ``key`` in data row ``index``, showing its raw value."""
+        fields.setdefault("value", self.raw[key][index])
+        fields.setdefault("label", self.label(key))
+        return make_finding(
+            code,
+            lang=self.lang,
+            sheet=self.name,
+            cell=self.cell(key, index),
+            row=self.row_numbers[index],
+            column=key,
+            **fields,
+        )
+
+
+@dataclass
+class Book:
+    """The typed sheets of one workbook, by sheet kind, with the policy in force."""
+
+    policy: Policy
+    as_of: date
+    sheets: dict[str, TypedSheet] = field(default_factory=dict)
+    # Channel ids known from outside the workbook (``--channels``).
+    outside_channels: frozenset[str] = frozenset()
+    lang: Lang = "zh"
+
+    def known_channels(self) -> frozenset[str] | None:
+        """Every channel id a reference may name, or ``None`` when none is known."""
+        channels = self.sheets.get("channels")
+        if channels is None or not channels.has("channel_id"):
+            return self.outside_channels or None
+        ids = {value for value in channels.column("channel_id") if value is not None}
+        return frozenset(ids) | self.outside_channels

@@ -1,0 +1,1 @@
+"""Adapters between workbook files and the engine: reading files into raw sheets."""

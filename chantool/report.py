@@ -1,0 +1,83 @@
+"""The Report of a run: one FileResult per workbook, counts, and the JSON form."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from chantool.findings import Finding, Severity
+
+Status = Literal["ok", "findings", "unreadable"]
+
+
+class FileResult(BaseModel):
+    """What became of one file: its status, why it could not be read, its findings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    status: Status
+    reason: str | None = None
+    findings: tuple[Finding, ...] = ()
+
+    @classmethod
+    def checked(cls, path: str, findings: list[Finding]) -> FileResult:
+        return cls(path=path, status="findings" if findings else "ok", findings=tuple(findings))
+
+    @classmethod
+    def unreadable(cls, path: str, reason: str) -> FileResult:
+        return cls(path=path, status="unreadable", reason=reason)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.findings if finding.severity is severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "reason": self.reason,
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
+
+
+class Report(BaseModel):
+    """Every file of a run; ``to_dict()`` is exactly the JSON the CLI prints."""
+
+    model_config = ConfigDict(frozen=True)
+
+    files: tuple[FileResult, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(result.count(Severity.ERROR) for result in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(result.count(Severity.WARNING) for result in self.files)
+
+    @property
+    def unreadable(self) -> int:
+        return sum(1 for result in self.files if result.status == "unreadable")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.unreadable
+
+    @property
+    def exit_code(self) -> int:
+        """0 no errors (warnings allowed), 1 findings of severity error, 2 unreadable files."""
+        if self.unreadable or not self.files:
+            return 2
+        return 1 if self.errors else 0
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "unreadable": self.unreadable,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [result.to_dict() for result in self.files], "summary": self.summary()}

@@ -1,0 +1,22 @@
+"""The rules that run over a typed book, in order.
+
+Each rule is a plain function from a ``Book`` to the findings it makes; each module
+holds the rules of one domain area, and ``RULES`` is the complete list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from chantool.book import Book
+from chantool.findings import Finding
+from chantool.rules import channels, money, visits
+
+Rule = Callable[[Book], Iterator[Finding]]
+
+RULES: tuple[Rule, ...] = (
+    channels.key_contacts_within_staff,
+    visits.check_out_after_check_in,
+    visits.no_agreement_needs_follow_up,
+    money.commission_bands_increase,
+)

@@ -1,0 +1,401 @@
+"""Everything a company may tune, and every name users see in their workbooks.
+
+Sheet and column labels (Chinese, English) with their types and input hints, and the
+policy: every threshold and list of the channel rules with the seed's default and its
+rule id beside it (``DOMAIN.md``). The 参数 / Policy sheet of a workbook overrides them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, time
+from enum import StrEnum
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from chantool import coerce
+
+
+class Kind(StrEnum):
+    """How a column's cells are read."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    NUMBER = "number"
+    RATE = "rate"
+    DATE = "date"
+    TIME = "time"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One known column of a standard sheet."""
+
+    key: str
+    label: str
+    label_en: str
+    kind: Kind
+    hint: str
+    hint_en: str
+    required: bool = False
+    # A fixed list of choices, or the name of the policy list that holds them.
+    choices: tuple[str, ...] | str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    # True when the minimum itself is not allowed (prices must be > 0).
+    exclusive_minimum: bool = False
+    unique: bool = False
+    not_future: bool = False
+    # The key of a sheet whose channel_id column this column must be found in.
+    refers_to: str | None = None
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One standard sheet: its names and its known columns, in template order."""
+
+    kind: str
+    name: str
+    name_en: str
+    title: str
+    columns: tuple[Column, ...]
+    # Column keys that together identify a row (checked for repeats).
+    unique_together: tuple[str, ...] = ()
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+def _col(
+    key: str, label: str, label_en: str, kind: Kind, hint: str, hint_en: str, **options: Any
+) -> Column:
+    return Column(key, label, label_en, kind, hint, hint_en, **options)
+
+
+CARE_LEVELS: Final = ("重点", "一般")
+VISITEE_ROLES: Final = ("销售人员", "客服经理", "渠道负责人", "家属", "其他")
+VISIT_FORMS: Final = ("现场面谈", "会议", "培训", "辅导", "电话", "邮件", "短信", "聚餐", "活动")
+# Only these forms count as on-site visits for R-01..R-04 (CONTRACT.md, Visits).
+ON_SITE_FORMS: Final = frozenset({"现场面谈", "会议", "培训", "辅导", "活动"})
+
+_MANAGER = _col("manager", "客户经理", "Manager", Kind.TEXT, "负责的客户经理姓名",
+               "Responsible manager's name", required=True)
+_CHANNEL_REF = _col("channel_id", "渠道编码", "Channel ID", Kind.TEXT, "渠道档案中已有的渠道编码",
+                    "A channel id from the Channels sheet", required=True, refers_to="channels")
+_MODEL = _col("model", "型号", "Model", Kind.TEXT, "产品型号", "Product model", required=True)
+_CHANNEL_TYPE = _col("channel_type", "渠道类型", "Channel type", Kind.CHOICE,
+                     "从下拉列表选择（参数表 channel_types）", "Pick from the list (policy channel_types)",
+                     required=True, choices="channel_types")
+_EFFECTIVE = _col("effective_from", "生效日期", "Effective from", Kind.DATE,
+                  "本行价格/政策开始生效的日期", "Date from which this row applies", required=True)
+
+CHANNELS: Final = SheetSpec(
+    "channels", "渠道档案", "Channels", "渠道档案（每行一个渠道）",
+    (
+        _col("channel_id", "渠道编码", "Channel ID", Kind.TEXT,
+             "渠道的唯一编码，例如 CH001，不可重复", "Unique channel id, e.g. CH001",
+             required=True, unique=True),
+        _col("name", "渠道名称", "Name", Kind.TEXT, "渠道全称", "Full channel name", required=True),
+        _CHANNEL_TYPE,
+        _col("tier", "渠道等级", "Tier", Kind.CHOICE, "从下拉列表选择（参数表 tiers）",
+             "Pick from the list (policy tiers)", required=True, choices="tiers"),
+        _col("care_level", "维护级别", "Care level", Kind.CHOICE, "重点 或 一般（R-01）",
+             "key (重点) or general (一般), R-01", required=True, choices=CARE_LEVELS),
+        _col("region", "所属区域", "Region", Kind.TEXT, "渠道所属的销售区域",
+             "Assigned sales area", required=True),
+        _MANAGER,
+        _col("start_date", "合作开始日期", "Start date", Kind.DATE, "开始合作的日期，如 2025-03-01",
+             "Cooperation start date, e.g. 2025-03-01", required=True, not_future=True),
+        _col("profile_done_date", "档案完成日期", "Profile done date", Kind.DATE,
+             "基础档案完成的日期（R-10：15个工作日内）", "Date the base profile was complete (R-10)",
+             not_future=True),
+        _col("sales_staff", "销售人员数", "Sales staff", Kind.INTEGER, "渠道销售人员人数，整数",
+             "Head count of the channel's sales staff", minimum=0),
+        _col("key_contacts", "重点联系人数", "Key contacts", Kind.INTEGER,
+             "重点联系人数，不超过销售人员数（R-04）", "Key contacts, at most the sales staff (R-04)",
+             minimum=0),
+        _col("downstream_outlets", "下游网点数", "Downstream outlets", Kind.INTEGER,
+             "下游分销网点数量", "Number of downstream outlets", minimum=0),
+        _col("credit_limit", "信用额度", "Credit limit", Kind.NUMBER, "信用额度（元）",
+             "Credit limit in yuan", minimum=0),
+        _col("overdue_amount", "逾期金额", "Overdue amount", Kind.NUMBER, "逾期未付金额（元）",
+             "Overdue amount in yuan", minimum=0),
+        _col("monthly_target", "月度目标", "Monthly target", Kind.NUMBER, "月度销售目标",
+             "Monthly sales target", minimum=0),
+    ),
+)
+
+VISITS: Final = SheetSpec(
+    "visits", "拜访日志", "Visits", "拜访日志（每次拜访一行，当天填写）",
+    (
+        _col("visit_date", "拜访日期", "Visit date", Kind.DATE, "拜访当天的日期，不能是将来日期",
+             "Date of the visit, not in the future", required=True, not_future=True),
+        _MANAGER,
+        _CHANNEL_REF,
+        _col("visitee_role", "拜访对象", "Visitee role", Kind.CHOICE, "从下拉列表选择拜访对象",
+             "Pick whom you met", required=True, choices=VISITEE_ROLES),
+        _col("visit_form", "拜访形式", "Visit form", Kind.CHOICE,
+             "从下拉列表选择；现场面谈/会议/培训/辅导/活动计为现场拜访",
+             "Pick the form; meeting forms count as on-site", required=True, choices=VISIT_FORMS),
+        _col("purposes_met", "达成目的数", "Purposes met", Kind.INTEGER,
+             "5个拜访目的中达成了几个，0-5（R-05）", "How many of the 5 purposes were met (R-05)",
+             minimum=0, maximum=5),
+        _col("agreed", "是否达成一致", "Agreed", Kind.YES_NO, "是 或 否", "Yes or no"),
+        _col("cause", "未达成原因", "Cause", Kind.TEXT, "未达成一致时必填（R-06）",
+             "Required when not agreed (R-06)"),
+        _col("follow_up", "后续计划", "Follow-up", Kind.TEXT, "未达成一致时必填（R-06）",
+             "Required when not agreed (R-06)"),
+        _col("follow_up_due", "跟进截止日期", "Follow-up due", Kind.DATE,
+             "未达成一致时必填：跟进的截止日期", "Required when not agreed: follow-up due date"),
+        _col("follow_up_done", "跟进完成日期", "Follow-up done", Kind.DATE, "跟进完成的日期",
+             "Date the follow-up was done", not_future=True),
+        _col("check_in", "签到时间", "Check-in", Kind.TIME, "签到时间，如 08:00（R-07）",
+             "Check-in time, e.g. 08:00 (R-07)"),
+        _col("check_out", "签退时间", "Check-out", Kind.TIME, "签退时间，须晚于签到时间",
+             "Check-out time, after check-in"),
+        _col("stationed", "驻点销售", "Stationed", Kind.YES_NO, "当天驻点销售填 是（R-03）",
+             "Yes on a day stationed in one store (R-03)"),
+        _col("notes", "拜访内容", "Notes", Kind.TEXT, "拜访内容与结果", "What was discussed"),
+    ),
+)
+
+PRICES: Final = SheetSpec(
+    "prices", "价格表", "Prices", "价格表（每个型号、渠道类型、生效日期一行）",
+    (
+        _MODEL,
+        _CHANNEL_TYPE,
+        _col("price_a", "出厂价", "Price A", Kind.NUMBER, "公司给经销商的价格（A价），大于0",
+             "Company to dealer (A), > 0", required=True, minimum=0, exclusive_minimum=True),
+        _col("price_b", "批发价", "Price B", Kind.NUMBER, "给零售商的价格（B价），大于0",
+             "To retailer (B), > 0", minimum=0, exclusive_minimum=True),
+        _col("price_c", "零售价", "Price C", Kind.NUMBER, "给消费者的价格（C价），大于0",
+             "To consumer (C), > 0", required=True, minimum=0, exclusive_minimum=True),
+        _col("floor_price", "最低限价", "Floor price", Kind.NUMBER, "低于此价销售视为低价倾销（R-32）",
+             "Selling below it is dumping (R-32)", minimum=0, exclusive_minimum=True),
+        _EFFECTIVE,
+    ),
+    unique_together=("model", "channel_type", "effective_from"),
+)
+
+REBATES: Final = SheetSpec(
+    "rebates", "返利政策", "Rebates", "返利政策（每个型号、渠道类型、生效日期一行）",
+    (
+        _MODEL,
+        _CHANNEL_TYPE,
+        _col("pickup_rebate", "提货返利", "Pickup rebate", Kind.NUMBER, "每台提货返利（元）",
+             "Pick-up rebate per unit (yuan)", minimum=0),
+        _col("volume_threshold", "达量门槛", "Volume threshold", Kind.INTEGER,
+             "达到此数量后每台另付达量返利", "Units from which the volume rebate is paid",
+             minimum=0),
+        _col("volume_rebate", "达量返利", "Volume rebate", Kind.NUMBER,
+             "达量后每台返利（元），对本期全部数量", "Per unit once the threshold is reached",
+             minimum=0),
+        _col("pickup_only", "仅限提货渠道", "Pickup only", Kind.YES_NO, "是：只返给已提货的渠道",
+             "Yes: only for channels that picked up stock"),
+        _EFFECTIVE,
+    ),
+    unique_together=("model", "channel_type", "effective_from"),
+)
+
+COMMISSION: Final = SheetSpec(
+    "commission", "提成档位", "Commission", "提成档位（按季度销售额，R-35）",
+    (
+        _col("sales_from", "季度销售额下限", "Sales from", Kind.NUMBER,
+             "本档起点的季度销售额，逐行递增", "Quarterly sales where the band starts, increasing",
+             required=True, minimum=0),
+        _col("rate", "提成比例", "Rate", Kind.RATE, "0-1 的小数或百分比，如 12%",
+             "A share 0-1 or a percentage like 12%", required=True, minimum=0, maximum=1),
+    ),
+)
+
+SALES: Final = SheetSpec(
+    "sales", "销售记录", "Sales", "销售记录（每次提货或销售一行）",
+    (
+        _col("sale_date", "销售日期", "Sale date", Kind.DATE, "提货或销售日期，不能是将来日期",
+             "Date of the sale, not in the future", required=True, not_future=True),
+        _CHANNEL_REF,
+        _MODEL,
+        _col("qty", "数量", "Quantity", Kind.INTEGER, "数量，正整数", "Units, a whole number > 0",
+             required=True, minimum=0, exclusive_minimum=True),
+        _col("unit_price", "成交单价", "Unit price", Kind.NUMBER, "实际成交单价（元）",
+             "Actual unit price (yuan)", required=True, minimum=0, exclusive_minimum=True),
+        _col("sale_region", "销售区域", "Sale region", Kind.TEXT,
+             "实际销售的区域；与渠道所属区域不同视为窜货（R-33）",
+             "Where it was sold; another region is cross-area selling (R-33)"),
+        _col("picked_up", "是否提货", "Picked up", Kind.YES_NO, "是 或 否", "Yes or no"),
+    ),
+)
+
+ASSESSMENTS: Final = SheetSpec(
+    "assessments", "考核记录", "Assessments", "考核记录（每位客户经理每月一行）",
+    (
+        _col("month", "月份", "Month", Kind.MONTH, "格式 YYYY-MM，如 2025-06",
+             "YYYY-MM, e.g. 2025-06", required=True),
+        _MANAGER,
+        _col("office", "办事处", "Office", Kind.TEXT, "所属办事处", "Office"),
+        _col("kpi_score", "考核得分", "KPI score", Kind.NUMBER, "月度考核得分 0-100（R-24）",
+             "Monthly KPI score 0-100 (R-24)", minimum=0, maximum=100),
+        _col("training_score", "培训考试成绩", "Training score", Kind.NUMBER,
+             "培训考试成绩 0-100（R-25）", "Training test score 0-100 (R-25)",
+             minimum=0, maximum=100),
+    ),
+    unique_together=("month", "manager"),
+)
+
+PLANNED: Final = SheetSpec(
+    "planned", "计划客户", "Planned customers", "计划客户达成（R-23）",
+    (
+        _col("month", "月份", "Month", Kind.MONTH, "格式 YYYY-MM", "YYYY-MM", required=True),
+        _col("office", "办事处", "Office", Kind.TEXT, "办事处名称", "Office", required=True),
+        replace(_CHANNEL_REF, hint="计划客户的渠道编码", hint_en="Channel id of the planned customer",
+                refers_to=None),
+        _col("achievement", "达成得分", "Achievement", Kind.NUMBER, "本月达成得分 0-100",
+             "Achievement score 0-100", required=True, minimum=0, maximum=100),
+    ),
+    unique_together=("month", "office", "channel_id"),
+)
+
+SHEETS: Final = (CHANNELS, VISITS, PRICES, REBATES, COMMISSION, SALES, ASSESSMENTS, PLANNED)
+SHEETS_BY_KIND: Final = {sheet.kind: sheet for sheet in SHEETS}
+
+POLICY_SHEET: Final = ("参数", "Policy")
+POLICY_COLUMNS: Final = {"key": ("参数", "key"), "value": ("值", "value"), "note": ("说明", "note")}
+ISSUES_SHEET: Final = ("校验结果", "Issues")
+SCORES_SHEET: Final = ("评分", "Scores")
+README_SHEET: Final = ("说明", "Readme")
+LISTS_SHEET: Final = "_lists"
+
+# How far down a sheet the header row is looked for (title and instruction rows above it).
+HEADER_SEARCH_ROWS: Final = 30
+
+
+# --- Policy -----------------------------------------------------------------------------
+
+def _list(value: Any) -> Any:
+    return coerce.split_list(value) if not isinstance(value, list) else value
+
+
+def _rate(value: Any) -> Any:
+    return coerce.parse_rate(value) if isinstance(value, str) else value
+
+
+def _time(value: Any) -> Any:
+    return coerce.parse_time(value) if not isinstance(value, time) else value
+
+
+def _dates(value: Any) -> Any:
+    return [coerce.parse_date(item) for item in _list(value)]
+
+
+def _number(value: Any) -> Any:
+    return coerce.parse_number(value) if isinstance(value, str) else value
+
+
+def _choice(value: Any) -> Any:
+    return coerce.normalize_text(value).lower() if isinstance(value, str) else value
+
+
+TextList = Annotated[list[str], BeforeValidator(_list)]
+DateList = Annotated[list[date], BeforeValidator(_dates)]
+Rate = Annotated[float, BeforeValidator(_rate), Field(ge=0, le=1)]
+Count = Annotated[int, BeforeValidator(_number), Field(ge=0)]
+Amount = Annotated[float, BeforeValidator(_number), Field(ge=0)]
+TimeOfDay = Annotated[time, BeforeValidator(_time)]
+
+
+def _key(default: Any, rule: str, note: str) -> Any:
+    """A policy key: its default as given in the seed, the rule it tunes and a Chinese note."""
+    return Field(default=default, json_schema_extra={"rule": rule, "note": note})
+
+
+class Policy(BaseModel):
+    """The policy in force for one workbook: defaults overridden by its 参数 sheet."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    channel_types: TextList = _key(
+        ["直供", "分销", "大客户", "终端", "业务", "村级"], "R-01", "渠道类型列表（逗号分隔）")
+    tiers: TextList = _key(["VKA", "V1", "V2", "V3", "V4"], "R-26", "渠道等级列表（逗号分隔）")
+    holidays: DateList = _key([], "R-03", "在法定节假日之外另加的休息日（逗号分隔的日期）")
+    workdays: DateList = _key([], "R-03", "在调休之外另加的工作日（逗号分隔的日期）")
+
+    visit_scheme: Annotated[Literal["care", "tier"], BeforeValidator(_choice)] = _key(
+        "care", "R-02", "拜访频次方案：care 按维护级别（R-01），tier 按等级/类型（R-02）")
+    visits_per_week_key: Count = _key(3, "R-01", "重点维护渠道每周最少现场拜访次数")
+    visits_per_week_general: Count = _key(2, "R-01", "一般维护渠道每周最少现场拜访次数")
+    tier_visit_targets: TextList = _key(
+        ["终端:3/周", "四星:2/周", "三星:1/月", "二星:1/月", "一星:1/月", "业务:2/周", "村级:1/周"],
+        "R-02", "按等级或渠道类型的拜访频次，格式 名称:次数/周 或 名称:次数/月")
+    manager_daily_visits: Count = _key(4, "R-03", "客户经理每个工作日最少拜访渠道数（驻点日除外）")
+    key_contact_ratio: Rate = _key(0.4, "R-04", "重点联系人占渠道销售人员的最低比例")
+    key_contact_visits_per_week: Count = _key(2, "R-04", "每位重点联系人每周最少拜访次数")
+    visit_purposes_total: Count = _key(5, "R-05", "拜访目的总数")
+    visit_success_purposes: Count = _key(3, "R-05", "达成几个目的算成功拜访")
+    check_in_by: TimeOfDay = _key(time(8, 0), "R-07", "最晚签到时间")
+    check_out_at: TimeOfDay = _key(time(17, 0), "R-07", "最早签退时间")
+    max_visits_per_day: Count = _key(12, "R-03", "一天内拜访次数的合理上限（超过视为可疑）")
+    min_visit_minutes: Count = _key(10, "R-07", "一次拜访的最短合理时长（分钟）")
+
+    profile_workdays: Count = _key(15, "R-10", "新渠道基础档案须在合作开始后几个工作日内完成")
+
+    weekly_sales_target: Amount = _key(30, "R-21", "客户经理每周销售目标（如黄金克数）")
+    weekly_new_active_min: Count = _key(1, "R-21", "每周新增活跃渠道最少数")
+    weekly_new_active_max: Count = _key(2, "R-21", "每周新增活跃渠道目标上限")
+    monthly_new_active_min: Count = _key(3, "R-21", "月底前新增活跃渠道最少数")
+    review_segments: TextList = _key(
+        ["周六-周二", "周三-周五"], "R-20", "每周两个夕会回顾时段（逗号分隔）")
+    shortfall_causes: TextList = _key(["关系", "意愿", "技能"], "R-22", "未达标诊断的三类原因")
+
+    rank_card_count: Count = _key(3, "R-24", "月度排名前N名奖励、后N名黄牌")
+    yellow_cards_focus: Count = _key(2, "R-24", "一个季度内几张黄牌列为重点改进")
+    training_day: Count = _key(8, "R-25", "每月培训的最晚日期（几号）")
+    training_pass_score: Amount = _key(80, "R-25", "培训考试合格分数")
+    training_penalty_months: Count = _key(2, "R-25", "连续几个月不合格处罚")
+    training_penalty: Amount = _key(200, "R-25", "连续不合格的处罚金额（元）")
+    training_check_days: Count = _key(2, "R-25", "培训后几天内检查培训效果")
+    tier_targets: TextList = _key(
+        ["VKA:9", "V1:19", "V2:25", "V3:30", "V4:91", "分销:2"], "R-26",
+        "各等级计划客户目标数，格式 等级:数量")
+
+    rebate_period: Annotated[Literal["month", "quarter", "year"], BeforeValidator(_choice)] = _key(
+        "quarter", "R-34", "返利累计周期：month / quarter / year")
+    commission_mode: Annotated[
+        Literal["retroactive", "incremental"], BeforeValidator(_choice)] = _key(
+        "retroactive", "R-35", "提成方式：retroactive 全额按达到档位，incremental 分段累进")
+    commission_target_bonus: Rate = _key(0.0, "R-35", "超额完成目标部分的额外奖金比例")
+    first_order_multiplier: Amount = _key(2, "R-35", "新品首单奖励倍数")
+    band_watch_pct: Rate = _key(0.1, "R-35", "距下一档位在此比例内的渠道列入关注名单")
+    statement_close_day: Count = _key(25, "R-37", "每月结账日")
+    payment_due_day: Count = _key(10, "R-37", "次月现金付款截止日")
+    early_payment_discount: Rate = _key(0.0, "R-37", "提前付款折扣比例")
+
+    pareto_customer_share: Rate = _key(0.2, "R-40", "头部客户比例（二八法则）")
+    pareto_revenue_share: Rate = _key(0.8, "R-40", "头部客户应占的收入比例")
+    grade_a_min: Amount = _key(80, "R-41", "A级渠道最低综合得分")
+    grade_b_min: Amount = _key(60, "R-41", "B级渠道最低综合得分")
+    credit_medium_ratio: Rate = _key(0.1, "R-42", "逾期金额/信用额度达到此比例为中风险")
+    credit_high_ratio: Rate = _key(0.3, "R-42", "逾期金额/信用额度达到此比例为高风险")
+    order_drop_ratio: Rate = _key(0.3, "R-43", "订单较近期平均下降超过此比例时预警")
+    order_drop_periods: Count = _key(3, "R-43", "比较的近期周期数")
+    complaint_onsite_hours: Amount = _key(1, "R-44", "投诉到达现场的时限（小时）")
+    complaint_report_workdays: Count = _key(1, "R-44", "书面投诉报渠道总监的时限（工作日）")
+    after_sales_escalate_days: Count = _key(7, "R-44", "售后问题无答复升级的天数")
+
+
+POLICY_KEYS: Final = tuple(Policy.model_fields)
+
+
+def policy_rule(key: str) -> str:
+    extra = Policy.model_fields[key].json_schema_extra
+    assert isinstance(extra, dict)
+    return str(extra["rule"])
+
+
+def policy_note(key: str) -> str:
+    extra = Policy.model_fields[key].json_schema_extra
+    assert isinstance(extra, dict)
+    return str(extra["note"])

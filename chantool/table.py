@@ -1,0 +1,121 @@
+"""Raw sheets as every adapter hands them to the engine, and finding their layout.
+
+A ``RawSheet`` is a sheet name, its rows of plain cell values starting at Excel row 1
+and column A, and its merged ranges. Here the engine recognises which standard sheet
+it is, where its header row is and which column holds which key (CONTRACT.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from chantool.coerce import Cell, fold_key
+from chantool.settings import HEADER_SEARCH_ROWS, POLICY_SHEET, SHEETS, SheetSpec
+
+# A trailing unit in brackets is ignored: 提货返利(元/台) matches 提货返利.
+_TRAILING_UNIT: Final = re.compile(r"\s*[(\[【][^()\[\]【】]*[)\]】]\s*$")
+
+
+@dataclass(frozen=True)
+class MergedRange:
+    """Merged cells, 1-based and inclusive, as Excel numbers rows and columns."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+
+    @property
+    def ref(self) -> str:
+        return f"{address(self.first_row, self.first_col)}:{address(self.last_row, self.last_col)}"
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """A sheet's cells as plain values; ``rows[0]`` is Excel row 1, ``rows[r][0]`` column A."""
+
+    name: str
+    rows: Sequence[Sequence[Cell]]
+    merged: tuple[MergedRange, ...] = ()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a standard sheet's header is and which column (0-based) holds each key."""
+
+    header_row: int
+    positions: dict[str, int]
+    # (key, column of the repeat, column that was kept) for labels that occur twice.
+    repeats: tuple[tuple[str, int, int], ...] = field(default=())
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters for a 0-based column index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def address(row: int, col: int) -> str:
+    """A cell address from a 1-based row and a 1-based column."""
+    return f"{column_letter(col - 1)}{row}"
+
+
+def fold_label(text: str) -> str:
+    return fold_key(_TRAILING_UNIT.sub("", fold_key(text)))
+
+
+def _sheet_names(spec: SheetSpec) -> tuple[str, ...]:
+    return (spec.name, spec.name_en, spec.kind)
+
+
+_SHEET_INDEX: Final = {
+    fold_key(name): spec for spec in SHEETS for name in _sheet_names(spec)
+}
+_POLICY_NAMES: Final = frozenset(fold_key(name) for name in POLICY_SHEET)
+
+
+def sheet_spec(name: str) -> SheetSpec | None:
+    """The standard sheet a workbook sheet is, by its Chinese or English name."""
+    return _SHEET_INDEX.get(fold_key(name))
+
+
+def is_policy_sheet(name: str) -> bool:
+    return fold_key(name) in _POLICY_NAMES
+
+
+def label_index(labels: dict[str, Sequence[str]]) -> dict[str, str]:
+    """Folded label -> key, for every accepted spelling of each key."""
+    return {fold_label(text): key for key, names in labels.items() for text in (key, *names)}
+
+
+def find_layout(rows: Sequence[Sequence[Cell]], labels: dict[str, Sequence[str]]) -> Layout | None:
+    """The first row (within the search limit) whose cells match at least half of the
+    known labels, with the column of each key found in it."""
+    index = label_index(labels)
+    for row_number, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
+        positions: dict[str, int] = {}
+        repeats: list[tuple[str, int, int]] = []
+        for col, cell in enumerate(row):
+            if not isinstance(cell, str) or not cell.strip():
+                continue
+            key = index.get(fold_label(cell))
+            if key is None:
+                continue
+            if key in positions:
+                repeats.append((key, col, positions[key]))
+            else:
+                positions[key] = col
+        if positions and len(positions) * 2 >= len(labels):
+            return Layout(row_number, positions, tuple(repeats))
+    return None
+
+
+def spec_labels(spec: SheetSpec) -> dict[str, tuple[str, ...]]:
+    return {c.key: (c.label, c.label_en) for c in spec.columns}

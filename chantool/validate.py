@@ -1,0 +1,218 @@
+"""The validation pipeline: raw sheets -> typed book -> rules -> findings.
+
+This is the engine's entry point. It knows nothing of files, Excel or terminals: the
+adapters hand it ``RawSheet`` tables and get back the typed ``Book`` (for scoring and
+write-back) and every finding, collected, never raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+
+from chantool.book import Book, TypedSheet
+from chantool.coerce import Cell
+from chantool.columns import MERGED, read_column
+from chantool.findings import Finding, Lang, make_finding
+from chantool.policy import read_policy
+from chantool.rules import RULES
+from chantool.settings import HEADER_SEARCH_ROWS, SHEETS, SHEETS_BY_KIND, Policy, SheetSpec
+from chantool.table import (
+    RawSheet,
+    address,
+    column_letter,
+    find_layout,
+    is_policy_sheet,
+    sheet_spec,
+    spec_labels,
+)
+
+
+def read_book(
+    sheets: Sequence[RawSheet],
+    *,
+    as_of: date,
+    lang: Lang = "zh",
+    outside_channels: frozenset[str] = frozenset(),
+) -> tuple[Book, list[Finding]]:
+    """Type every standard sheet of a workbook and check it; returns the book and findings."""
+    findings: list[Finding] = []
+    policy_sheet: RawSheet | None = None
+    standard: dict[str, RawSheet] = {}
+    for sheet in sheets:
+        spec = sheet_spec(sheet.name)
+        kind = "policy" if is_policy_sheet(sheet.name) else spec.kind if spec else None
+        if kind is None:
+            continue
+        kept = policy_sheet if kind == "policy" else standard.get(kind)
+        if kept is not None:
+            findings.append(make_finding("duplicate_sheet", lang=lang, sheet=sheet.name,
+                                         other=kept.name))
+        elif kind == "policy":
+            policy_sheet = sheet
+        else:
+            standard[kind] = sheet
+    if not standard:
+        expected = "、".join(spec.name for spec in SHEETS)
+        findings.append(make_finding("no_known_sheet", lang=lang, expected=expected))
+
+    policy, policy_problems = read_policy(policy_sheet, lang)
+    findings.extend(policy_problems)
+    book = Book(policy, as_of, outside_channels=outside_channels, lang=lang)
+    for kind, sheet in standard.items():
+        typed = _read_sheet(SHEETS_BY_KIND[kind], sheet, policy, as_of, lang, findings)
+        if typed is not None:
+            book.sheets[kind] = typed
+    findings.extend(_reference_findings(book))
+    return book, findings
+
+
+def validate_book(
+    sheets: Sequence[RawSheet],
+    *,
+    as_of: date,
+    lang: Lang = "zh",
+    outside_channels: frozenset[str] = frozenset(),
+) -> tuple[Book, list[Finding]]:
+    """Read a workbook and run every rule over it; findings come in sheet and cell order."""
+    book, findings = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
+    for rule in RULES:
+        findings.extend(rule(book))
+    order = {sheet.name: position for position, sheet in enumerate(sheets)}
+    findings.sort(key=lambda f: (order.get(f.sheet or "", -1), f.row or 0, _column_order(f)))
+    return book, findings
+
+
+def _column_order(finding: Finding) -> tuple[int, str]:
+    cell = finding.cell or ""
+    letters = cell.rstrip("0123456789")
+    return len(letters), letters
+
+
+def _choices(spec_choices: tuple[str, ...] | str | None, policy: Policy) -> Sequence[str]:
+    if isinstance(spec_choices, str):
+        listed: list[str] = getattr(policy, spec_choices)
+        return listed
+    return spec_choices or ()
+
+
+def _read_sheet(
+    spec: SheetSpec,
+    sheet: RawSheet,
+    policy: Policy,
+    as_of: date,
+    lang: Lang,
+    findings: list[Finding],
+) -> TypedSheet | None:
+    layout = find_layout(sheet.rows, spec_labels(spec))
+    if layout is None:
+        labels = "、".join(c.label if lang == "zh" else c.label_en for c in spec.columns)
+        findings.append(make_finding("header_not_found", lang=lang, sheet=sheet.name,
+                                     rows=HEADER_SEARCH_ROWS, labels=labels))
+        return None
+    header = layout.header_row
+    for column in spec.columns:
+        if column.required and column.key not in layout.positions:
+            findings.append(make_finding(
+                "column_missing", lang=lang, sheet=sheet.name, row=header, column=column.key,
+                label=column.label if lang == "zh" else column.label_en))
+    for key, repeat, kept in layout.repeats:
+        column = spec.column(key)
+        findings.append(make_finding(
+            "duplicate_column", lang=lang, sheet=sheet.name, cell=address(header, repeat + 1),
+            row=header, column=key, label=column.label if lang == "zh" else column.label_en,
+            other=column_letter(kept)))
+
+    body = sheet.rows[header:]
+    keep = _non_blank_rows(body)
+    row_numbers = [header + 1 + i for i in keep]
+    columns = _columns([body[i] for i in keep], layout.positions)
+    findings.extend(_mark_merges(sheet, header, row_numbers, layout.positions, columns, lang))
+
+    typed = TypedSheet(spec, sheet.name, layout, row_numbers, columns, {}, lang)
+    for key, cells in columns.items():
+        column = spec.column(key)
+        values, problems = read_column(
+            column, cells, choices=_choices(column.choices, policy), as_of=as_of)
+        typed.values[key] = values
+        findings.extend(typed.finding(p.code, key, p.index, **p.fields) for p in problems)
+        if column.unique:
+            findings.extend(_repeats(typed, (key,)))
+    if spec.unique_together and all(typed.has(key) for key in spec.unique_together):
+        findings.extend(_repeats(typed, spec.unique_together))
+    return typed
+
+
+def _columns(rows: Sequence[Sequence[Cell]], positions: dict[str, int]) -> dict[str, list[Cell]]:
+    """The cells of each known column; rows may be of any length."""
+    if rows and min(len(row) for row in rows) > max(positions.values(), default=-1):
+        return {key: [row[position] for row in rows] for key, position in positions.items()}
+    return {
+        key: [row[position] if position < len(row) else None for row in rows]
+        for key, position in positions.items()
+    }
+
+
+def _non_blank_rows(body: Sequence[Sequence[Cell]]) -> list[int]:
+    """Indexes of rows with at least one value (0 and FALSE are values)."""
+    empty = [""] * len(body[0]) if body else []
+    return [
+        index
+        for index, row in enumerate(body)
+        if row != empty and (any(row) or any(cell is not None and cell != "" for cell in row))
+    ]
+
+
+def _mark_merges(
+    sheet: RawSheet,
+    header: int,
+    row_numbers: list[int],
+    positions: dict[str, int],
+    columns: dict[str, list[Cell]],
+    lang: Lang,
+) -> Iterator[Finding]:
+    """Report merged cells in the data area and blank out the cells they cover, so that
+    a merged value is never read as if every covered row had it."""
+    if not sheet.merged:
+        return
+    keys_at = {position + 1: key for key, position in positions.items()}
+    index_of = {row: index for index, row in enumerate(row_numbers)}
+    for merged in sheet.merged:
+        covered = [col for col in range(merged.first_col, merged.last_col + 1) if col in keys_at]
+        if merged.last_row <= header or not covered:
+            continue
+        first_row = max(merged.first_row, header + 1)
+        for row in range(first_row, merged.last_row + 1):
+            for col in covered:
+                if (row, col) != (merged.first_row, merged.first_col) and row in index_of:
+                    columns[keys_at[col]][index_of[row]] = MERGED
+        yield make_finding(
+            "merged_cells", lang=lang, sheet=sheet.name, cell=address(first_row, covered[0]),
+            row=first_row, column=keys_at[covered[0]], range=merged.ref)
+
+
+def _repeats(sheet: TypedSheet, keys: tuple[str, ...]) -> Iterator[Finding]:
+    """Rows whose values in ``keys`` repeat an earlier row's."""
+    first: dict[tuple[object, ...], int] = {}
+    for index, values in enumerate(zip(*(sheet.column(key) for key in keys), strict=True)):
+        if any(value is None for value in values):
+            continue
+        seen = first.setdefault(values, index)
+        if seen != index:
+            shown = " / ".join(str(value) for value in values)
+            yield sheet.finding("not_unique", keys[-1], index, other=sheet.row_numbers[seen],
+                                value=shown)
+
+
+def _reference_findings(book: Book) -> Iterator[Finding]:
+    """Channel ids named in other sheets must exist in the channel profiles."""
+    known = book.known_channels()
+    if known is None:
+        return
+    for sheet in book.sheets.values():
+        for column in sheet.spec.columns:
+            if column.refers_to != "channels" or not sheet.has(column.key):
+                continue
+            for index, value in enumerate(sheet.column(column.key)):
+                if value is not None and value not in known:
+                    yield sheet.finding("unknown_channel", column.key, index)
