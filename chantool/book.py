@@ -7,7 +7,7 @@ holds the typed sheets of one workbook with the policy in force and the as-of da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,7 +26,7 @@ class TypedSheet:
     name: str
     layout: Layout
     row_numbers: list[int]
-    raw: dict[str, Sequence[Cell]]
+    raw: Mapping[str, Sequence[Cell]]
     values: dict[str, list[Any]]
     lang: Lang = "zh"
 

@@ -21,7 +21,7 @@ from chantool.render import progress_bar, to_json, to_text, word
 from chantool.templates import KINDS, write_template
 
 
-class DateParam(click.ParamType):
+class DateParam(click.ParamType):  # type: ignore[type-arg]
     """A date written as 2025-06-30, 2025/6/30 or 2025年6月30日."""
 
     name = "DATE"

@@ -180,9 +180,9 @@ def parse_time(value: Cell) -> time:
         _reject_error_value(text)
         match = _TIME_PATTERN.fullmatch(text) or _CN_TIME_PATTERN.fullmatch(text)
         if match:
-            seconds = match[3] if match.re is _TIME_PATTERN else None
+            second = match[3] if match.re is _TIME_PATTERN else None
             try:
-                return time(int(match[1]), int(match[2] or 0), int(seconds or 0))
+                return time(int(match[1]), int(match[2] or 0), int(second or 0))
             except ValueError:
                 raise CellError("not_a_time") from None
     raise CellError("not_a_time")

@@ -10,7 +10,7 @@ type) cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any, Final
@@ -18,16 +18,6 @@ from typing import Any, Final
 from chantool import coerce
 from chantool.coerce import Cell, CellError
 from chantool.settings import Column, Kind
-
-
-class _Merged:
-    """Stands for a cell covered by a merge (not its top-left cell): it has no own value."""
-
-    def __repr__(self) -> str:
-        return "MERGED"
-
-
-MERGED: Final = _Merged()
 
 
 @dataclass(frozen=True)
@@ -113,23 +103,25 @@ def read_column(
     *,
     choices: Sequence[str] = (),
     as_of: date,
+    merged: Set[int] = frozenset(),
 ) -> tuple[list[Any], list[Problem]]:
-    """Typed values of one column (``None`` where blank or unreadable) and the problems."""
+    """Typed values of one column (``None`` where blank or unreadable) and the problems.
+    Cells at the ``merged`` indexes are covered by a merge and have no value of their own."""
     kind = column.kind
     parse = _choice_parser(choices) if kind is Kind.CHOICE else _PARSERS[kind]
     values = _quick_pass(kind, cells, choices)
+    for index in merged:
+        values[index] = None
     problems: list[Problem] = []
     for index in [i for i, value in enumerate(values) if value is _SLOW]:
         cell = cells[index]
         values[index] = None
-        if cell is MERGED:
-            continue
-        if coerce.is_blank(cell):  # type: ignore[arg-type]
+        if coerce.is_blank(cell):
             if column.required:
                 problems.append(Problem(index, "required_missing", {}))
             continue
         try:
-            values[index] = parse(cell)  # type: ignore[arg-type]
+            values[index] = parse(cell)
         except CellError as error:
             fields = {"choices": "、".join(choices)} if error.code == "bad_choice" else {}
             problems.append(Problem(index, error.code, fields))
@@ -154,7 +146,7 @@ def _range_problems(
     low = column.minimum if column.minimum is not None else float("-inf")
     high = column.maximum if column.maximum is not None else float("inf")
     exclusive = column.exclusive_minimum
-    if least > low and most <= high or (least == low and not exclusive and most <= high):
+    if (least > low and most <= high) or (least == low and not exclusive and most <= high):
         return []
     bounds, bounds_en = bounds_text(column)
     problems = []

@@ -82,7 +82,8 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}: '{label}' must be a whole number, not '{value}'"),
     "not_a_date": Code(
         "不是日期",
-        "{sheet} {cell}：“{label}”应为日期（如 2025-03-01、2025/3/1、2025年3月1日），实际为“{value}”",
+        "{sheet} {cell}：“{label}”应为日期（如 2025-03-01、2025/3/1、2025年3月1日），"
+        "实际为“{value}”",
         "{sheet} {cell}: '{label}' must be a date (2025-03-01, 2025/3/1), not '{value}'"),
     "not_a_time": Code(
         "不是时间",

@@ -73,12 +73,8 @@ def to_text(report: Report, lang: Lang) -> str:
     """Every finding, one a line, grouped by file, then the summary table."""
     lines = [line for result in report.files for line in _file_lines(result, lang)]
     buffer = StringIO()
-    console = Console(file=buffer, width=120, force_terminal=False, no_color=True)
-    if lines:
-        console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
-        console.print()
-    console.print(summary_table(report, lang))
-    return buffer.getvalue().rstrip("\n")
+    Console(file=buffer, width=120, no_color=True).print(summary_table(report, lang))
+    return "\n".join([*lines, "", buffer.getvalue().rstrip()] if lines else [buffer.getvalue()])
 
 
 @contextmanager

@@ -88,7 +88,8 @@ _CHANNEL_REF = _col("channel_id", "渠道编码", "Channel ID", Kind.TEXT, "渠�
                     "A channel id from the Channels sheet", required=True, refers_to="channels")
 _MODEL = _col("model", "型号", "Model", Kind.TEXT, "产品型号", "Product model", required=True)
 _CHANNEL_TYPE = _col("channel_type", "渠道类型", "Channel type", Kind.CHOICE,
-                     "从下拉列表选择（参数表 channel_types）", "Pick from the list (policy channel_types)",
+                     "从下拉列表选择（参数表 channel_types）",
+                     "Pick from the list (policy channel_types)",
                      required=True, choices="channel_types")
 _EFFECTIVE = _col("effective_from", "生效日期", "Effective from", Kind.DATE,
                   "本行价格/政策开始生效的日期", "Date from which this row applies", required=True)
@@ -111,12 +112,14 @@ CHANNELS: Final = SheetSpec(
         _col("start_date", "合作开始日期", "Start date", Kind.DATE, "开始合作的日期，如 2025-03-01",
              "Cooperation start date, e.g. 2025-03-01", required=True, not_future=True),
         _col("profile_done_date", "档案完成日期", "Profile done date", Kind.DATE,
-             "基础档案完成的日期（R-10：15个工作日内）", "Date the base profile was complete (R-10)",
+             "基础档案完成的日期（R-10：15个工作日内）",
+             "Date the base profile was complete (R-10)",
              not_future=True),
         _col("sales_staff", "销售人员数", "Sales staff", Kind.INTEGER, "渠道销售人员人数，整数",
              "Head count of the channel's sales staff", minimum=0),
         _col("key_contacts", "重点联系人数", "Key contacts", Kind.INTEGER,
-             "重点联系人数，不超过销售人员数（R-04）", "Key contacts, at most the sales staff (R-04)",
+             "重点联系人数，不超过销售人员数（R-04）",
+             "Key contacts, at most the sales staff (R-04)",
              minimum=0),
         _col("downstream_outlets", "下游网点数", "Downstream outlets", Kind.INTEGER,
              "下游分销网点数量", "Number of downstream outlets", minimum=0),
@@ -174,7 +177,8 @@ PRICES: Final = SheetSpec(
              "To retailer (B), > 0", minimum=0, exclusive_minimum=True),
         _col("price_c", "零售价", "Price C", Kind.NUMBER, "给消费者的价格（C价），大于0",
              "To consumer (C), > 0", required=True, minimum=0, exclusive_minimum=True),
-        _col("floor_price", "最低限价", "Floor price", Kind.NUMBER, "低于此价销售视为低价倾销（R-32）",
+        _col("floor_price", "最低限价", "Floor price", Kind.NUMBER,
+             "低于此价销售视为低价倾销（R-32）",
              "Selling below it is dumping (R-32)", minimum=0, exclusive_minimum=True),
         _EFFECTIVE,
     ),
@@ -251,8 +255,8 @@ PLANNED: Final = SheetSpec(
     (
         _col("month", "月份", "Month", Kind.MONTH, "格式 YYYY-MM", "YYYY-MM", required=True),
         _col("office", "办事处", "Office", Kind.TEXT, "办事处名称", "Office", required=True),
-        replace(_CHANNEL_REF, hint="计划客户的渠道编码", hint_en="Channel id of the planned customer",
-                refers_to=None),
+        replace(_CHANNEL_REF, hint="计划客户的渠道编码",
+                hint_en="Channel id of the planned customer", refers_to=None),
         _col("achievement", "达成得分", "Achievement", Kind.NUMBER, "本月达成得分 0-100",
              "Achievement score 0-100", required=True, minimum=0, maximum=100),
     ),

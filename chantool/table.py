@@ -8,7 +8,7 @@ it is, where its header row is and which column holds which key (CONTRACT.md).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -90,12 +90,14 @@ def is_policy_sheet(name: str) -> bool:
     return fold_key(name) in _POLICY_NAMES
 
 
-def label_index(labels: dict[str, Sequence[str]]) -> dict[str, str]:
+def label_index(labels: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """Folded label -> key, for every accepted spelling of each key."""
     return {fold_label(text): key for key, names in labels.items() for text in (key, *names)}
 
 
-def find_layout(rows: Sequence[Sequence[Cell]], labels: dict[str, Sequence[str]]) -> Layout | None:
+def find_layout(
+    rows: Sequence[Sequence[Cell]], labels: Mapping[str, Sequence[str]]
+) -> Layout | None:
     """The first row (within the search limit) whose cells match at least half of the
     known labels, with the column of each key found in it."""
     index = label_index(labels)

@@ -12,7 +12,7 @@ from datetime import date
 
 from chantool.book import Book, TypedSheet
 from chantool.coerce import Cell
-from chantool.columns import MERGED, read_column
+from chantool.columns import read_column
 from chantool.findings import Finding, Lang, make_finding
 from chantool.policy import read_policy
 from chantool.rules import RULES
@@ -127,13 +127,13 @@ def _read_sheet(
     keep = _non_blank_rows(body)
     row_numbers = [header + 1 + i for i in keep]
     columns = _columns([body[i] for i in keep], layout.positions)
-    findings.extend(_mark_merges(sheet, header, row_numbers, layout.positions, columns, lang))
+    merged = _merged_cells(sheet, header, row_numbers, layout.positions, findings, lang)
 
     typed = TypedSheet(spec, sheet.name, layout, row_numbers, columns, {}, lang)
     for key, cells in columns.items():
         column = spec.column(key)
-        values, problems = read_column(
-            column, cells, choices=_choices(column.choices, policy), as_of=as_of)
+        values, problems = read_column(column, cells, choices=_choices(column.choices, policy),
+                                       as_of=as_of, merged=merged.get(key, set()))
         typed.values[key] = values
         findings.extend(typed.finding(p.code, key, p.index, **p.fields) for p in problems)
         if column.unique:
@@ -163,32 +163,32 @@ def _non_blank_rows(body: Sequence[Sequence[Cell]]) -> list[int]:
     ]
 
 
-def _mark_merges(
+def _merged_cells(
     sheet: RawSheet,
     header: int,
     row_numbers: list[int],
     positions: dict[str, int],
-    columns: dict[str, list[Cell]],
+    findings: list[Finding],
     lang: Lang,
-) -> Iterator[Finding]:
-    """Report merged cells in the data area and blank out the cells they cover, so that
-    a merged value is never read as if every covered row had it."""
-    if not sheet.merged:
-        return
+) -> dict[str, set[int]]:
+    """Report merged cells in the data area; returns, per column, the data rows whose cell
+    is covered by a merge, so that a merged value is never read as every row's value."""
     keys_at = {position + 1: key for key, position in positions.items()}
     index_of = {row: index for index, row in enumerate(row_numbers)}
+    covered: dict[str, set[int]] = {}
     for merged in sheet.merged:
-        covered = [col for col in range(merged.first_col, merged.last_col + 1) if col in keys_at]
-        if merged.last_row <= header or not covered:
+        columns = [col for col in range(merged.first_col, merged.last_col + 1) if col in keys_at]
+        if merged.last_row <= header or not columns:
             continue
         first_row = max(merged.first_row, header + 1)
         for row in range(first_row, merged.last_row + 1):
-            for col in covered:
+            for col in columns:
                 if (row, col) != (merged.first_row, merged.first_col) and row in index_of:
-                    columns[keys_at[col]][index_of[row]] = MERGED
-        yield make_finding(
-            "merged_cells", lang=lang, sheet=sheet.name, cell=address(first_row, covered[0]),
-            row=first_row, column=keys_at[covered[0]], range=merged.ref)
+                    covered.setdefault(keys_at[col], set()).add(index_of[row])
+        findings.append(make_finding(
+            "merged_cells", lang=lang, sheet=sheet.name, cell=address(first_row, columns[0]),
+            row=first_row, column=keys_at[columns[0]], range=merged.ref))
+    return covered
 
 
 def _repeats(sheet: TypedSheet, keys: tuple[str, ...]) -> Iterator[Finding]:

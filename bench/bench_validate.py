@@ -1,0 +1,128 @@
+"""Benchmark: ``chantool validate`` against a plain python-calamine read of the same file.
+
+Generates a visit sheet (拜访日志) of N rows with about 1% bad cells, then runs, each in
+its own process and several times, a plain calamine read of every row and
+``chantool validate``, and reports the median wall time, the peak memory (max RSS) and
+the ratio. Targets (issue: foundation): validate <= 1.5x the plain read, peak <= 400 MB.
+
+    python bench/bench_validate.py [--rows 100000] [--repeat 3] [--out bench/out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import xlsxwriter
+
+HEADER = ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式", "达成目的数",
+          "是否达成一致", "未达成原因", "后续计划", "跟进截止日期", "签到时间", "签退时间"]
+MANAGERS = ["张伟", "李娜", "王强", "刘洋", "陈静", "杨磊"]
+ROLES = ["销售人员", "客服经理", "渠道负责人"]
+FORMS = ["现场面谈", "电话", "培训", "会议", "辅导"]
+# Values that chantool must report, one kind per column type.
+BAD: dict[int, list[object]] = {
+    0: ["2025/13/45", "上周三", "#N/A"],
+    3: ["老板娘"],
+    4: ["上门"],
+    5: [7, "三个"],
+    6: ["也许"],
+    10: ["25:99"],
+}
+
+PLAIN_READ = (
+    "import sys, python_calamine\n"
+    "wb = python_calamine.CalamineWorkbook.from_path(sys.argv[1])\n"
+    "rows = wb.get_sheet_by_name('拜访日志').to_python(skip_empty_area=False)\n"
+    "print(len(rows))\n"
+)
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> int:
+    """Write the visit sheet; returns how many cells were made bad on purpose."""
+    rng = random.Random(seed)
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet("拜访日志")
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    time_format = workbook.add_format({"num_format": "hh:mm"})
+    sheet.write_row(0, 0, HEADER)
+    start = date(2025, 1, 1)
+    bad = 0
+    for row in range(1, rows + 1):
+        day = start + timedelta(days=rng.randrange(170))
+        agreed = rng.random() < 0.8
+        values: list[object] = [
+            day, rng.choice(MANAGERS), f"CH{rng.randrange(1, 2000):05d}", rng.choice(ROLES),
+            rng.choice(FORMS), rng.randrange(6), "是" if agreed else "否",
+            None if agreed else "价格分歧", None if agreed else "下周再访",
+            None if agreed else day + timedelta(days=7),
+            0.33 + rng.random() * 0.05, 0.6 + rng.random() * 0.1,
+        ]
+        if rng.random() < 0.12:  # ~1% of all cells: one bad cell in 12% of the rows
+            column = rng.choice(list(BAD))
+            values[column] = rng.choice(BAD[column])
+            bad += 1
+        for column, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, date):
+                sheet.write_datetime(row, column, datetime.combine(value, datetime.min.time()),
+                                     date_format)
+            elif column in (10, 11) and isinstance(value, float):
+                sheet.write_number(row, column, value, time_format)
+            else:
+                sheet.write(row, column, value)
+    workbook.close()
+    return bad
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one run of ``command``."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{command[:3]} exited with {code}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("bench/out"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"visits_{args.rows}.xlsx"
+    bad = generate(path, args.rows)
+    print(f"{path}: {args.rows} rows x {len(HEADER)} columns, {bad} bad cells")
+
+    commands = {
+        "plain calamine read": [sys.executable, "-c", PLAIN_READ, str(path)],
+        "chantool validate": [sys.executable, "-m", "chantool", "validate", str(path),
+                              "--as-of", "2025-12-31"],
+    }
+    results = {}
+    for name, command in commands.items():
+        runs = [measure(command) for _ in range(args.repeat)]
+        results[name] = (statistics.median(w for w, _ in runs), max(m for _, m in runs))
+        print(f"{name:22s} wall {results[name][0]:6.2f} s   peak {results[name][1]:6.0f} MiB")
+    read_wall = results["plain calamine read"][0]
+    wall, peak = results["chantool validate"]
+    ratio = wall / read_wall
+    print(f"validate / plain read: {ratio:.2f}x (target <= 1.5x); peak {peak:.0f} MiB "
+          f"(target <= 400 MiB)")
+    sys.exit(0 if ratio <= 1.5 and peak <= 400 else 1)
+
+
+if __name__ == "__main__":
+    main()
