@@ -149,14 +149,89 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}: the value '{value}' of policy key '{key}' is not valid: {reason}"),
 }
 
+# What to do about each finding, as the Issues sheet suggests it: (Chinese, English).
+SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
+    "no_known_sheet": ("用 chantool new 生成模板，或把工作表改名为标准名称",
+                       "Start from a chantool template or rename the sheets to the standard names"),
+    "duplicate_sheet": ("合并两张表或删除其中一张", "Merge the two sheets or delete one"),
+    "header_not_found": ("检查表头行的列名是否与模板一致", "Make the header labels match the template"),
+    "column_missing": ("在表头行加上这一列", "Add this column to the header row"),
+    "duplicate_column": ("删除或改名重复的列", "Delete or rename the repeated column"),
+    "merged_cells": ("取消合并，并在每个单元格填写数值", "Unmerge and fill every cell"),
+    "required_missing": ("填写此单元格", "Fill in this cell"),
+    "cell_error": ("修正引起错误的公式", "Fix the formula that gives the error"),
+    "not_a_number": ("只填写数字，不要带文字", "Type a number only"),
+    "not_an_integer": ("填写整数", "Type a whole number"),
+    "not_a_date": ("按 2025-03-01 的格式填写日期", "Type the date as 2025-03-01"),
+    "not_a_time": ("按 08:30 的格式填写时间", "Type the time as 08:30"),
+    "not_yes_no": ("填写 是 或 否", "Type yes or no"),
+    "not_a_month": ("按 2025-06 的格式填写月份", "Type the month as 2025-06"),
+    "bad_choice": ("从下拉列表中选择", "Pick a value from the drop-down list"),
+    "out_of_range": ("填写允许范围内的数值", "Type a value within the allowed range"),
+    "date_in_future": ("检查日期是否填错", "Check the date"),
+    "not_unique": ("删除重复行或改正编码", "Remove the repeated row or correct the id"),
+    "unknown_channel": ("先在渠道档案中建档，或改正渠道编码",
+                        "Add the channel to the Channels sheet or correct the id"),
+    "key_contacts_exceed_staff": ("核对销售人员数和重点联系人数",
+                                  "Check the sales staff and key contact counts"),
+    "check_out_before_check_in": ("核对签到、签退时间", "Check the check-in and check-out times"),
+    "no_agreement_incomplete": ("补充未达成原因、后续计划和跟进截止日期",
+                                "Add the cause, the follow-up plan and its due date"),
+    "bands_not_increasing": ("按销售额从低到高排列提成档位", "List the bands from low to high sales"),
+    "policy_unknown_key": ("检查参数名拼写，或删除这一行", "Check the key's spelling or delete the row"),
+    "policy_duplicate_key": ("删除重复的参数行", "Delete the repeated key"),
+    "policy_bad_value": ("按说明列的要求填写参数值", "Type a value as the note column says"),
+}
+
+
+def suggestion(code: str, lang: Lang = "zh") -> str:
+    zh, en = SUGGESTIONS[code]
+    return zh if lang == "zh" else en
+
+
 # Reasons a whole file could not be read (its status is "unreadable").
 REASONS: Final[dict[str, tuple[str, str]]] = {
     "not_found": ("文件不存在", "the file does not exist"),
     "not_a_file": ("不是文件", "not a file"),
     "cannot_open": ("无法打开文件：{detail}", "the file cannot be opened: {detail}"),
-    "not_xlsx": ("不是 Excel 工作簿（.xlsx/.xlsm）：{detail}",
-                 "not an Excel workbook (.xlsx/.xlsm): {detail}"),
     "read_failed": ("读取失败：{detail}", "reading failed: {detail}"),
+    "empty": ("文件是空的（0 字节）", "the file is empty (0 bytes)"),
+    "text_file": ("这是文本/CSV 文件，只是扩展名为 Excel；请在 Excel 中打开后另存为 .xlsx",
+                  "this is a text/CSV file with an Excel name; open it in Excel and save as .xlsx"),
+    "not_xlsx_binary": ("不是 Excel 工作簿（.xlsx/.xlsm）", "not an Excel workbook (.xlsx/.xlsm)"),
+    "legacy_xls": ("这是旧版 Excel 97-2003 (.xls) 文件；请在 Excel 中另存为 .xlsx",
+                   "this is a legacy Excel 97-2003 (.xls) file; save it as .xlsx in Excel"),
+    "encrypted": ("工作簿设置了打开密码（已加密），无法读取；请取消密码后再试",
+                  "the workbook is password-protected (encrypted); remove the password first"),
+    "other_office_binary": ("这是 Office 二进制文件，不是 Excel 工作簿",
+                            "an Office binary file that is not an Excel workbook"),
+    "broken_ole": ("Office 二进制文件已损坏：{detail}", "a damaged Office binary file: {detail}"),
+    "xlsb": ("这是 Excel 二进制工作簿 (.xlsb)，不受支持；请另存为 .xlsx",
+             "an Excel binary workbook (.xlsb) is not supported; save it as .xlsx"),
+    "strict": ("这是“Strict Open XML”格式的工作簿，不受支持；请另存为“Excel 工作簿 (.xlsx)”",
+               "Strict Open XML workbooks are not supported; save as an ordinary .xlsx"),
+    "broken_zip": ("文件已损坏（不是完整的 zip 包）：{detail}",
+                   "the file is damaged (not a complete zip package): {detail}"),
+    "not_a_workbook": ("这是 zip 包，但不是 Excel 工作簿（找不到工作簿部件）",
+                       "a zip package, but not an Excel workbook (no workbook part)"),
+    "dtd": ("部件 {part} 含有 DTD/实体声明，可能是恶意文件，已拒绝读取",
+            "part {part} declares a DTD or entities and may be hostile; refused"),
+    "bomb_total": ("解压后总大小 {size} 超过上限 {limit}，疑似 zip 炸弹，已拒绝读取",
+                   "unpacks to {size}, over the {limit} limit: a suspected zip bomb; refused"),
+    "bomb_part": ("部件 {part} 解压后 {size}，超过上限 {limit}，疑似 zip 炸弹，已拒绝读取",
+                  "part {part} unpacks to {size}, over the {limit} limit: a suspected zip bomb"),
+    "bomb_ratio": ("部件 {part} 的压缩比 {ratio}:1 超过上限 {limit}:1，疑似 zip 炸弹，已拒绝读取",
+                   "part {part} is packed {ratio}:1, over the {limit}:1 limit: a suspected zip bomb"),
+    "shared_strings": ("共享字符串表声称有 {count} 个字符串，但只有 {size}，不可能成立，已拒绝读取",
+                       "the shared-string table claims {count} strings in only {size}; refused"),
+    "out_of_grid": ("工作表“{sheet}”有单元格 {cell} 超出 Excel 的范围（最大 XFD1048576）",
+                    "sheet '{sheet}' has a cell {cell} outside Excel's grid (XFD1048576 at most)"),
+    "too_many_cells": ("工作表“{sheet}”的范围到 {cell}，共 {cells} 个单元格，超过上限 {limit}",
+                       "sheet '{sheet}' reaches {cell}: {cells} cells, over the {limit} limit"),
+    "timeout": ("读取超过 {seconds} 秒仍未完成，已中止", "not read within {seconds} s; stopped"),
+    "out_of_memory": ("读取所需内存超过上限 {limit}，已中止",
+                      "reading needed more than the {limit} memory limit; stopped"),
+    "crashed": ("读取时解析程序异常退出（{detail}）", "the reader stopped abnormally ({detail})"),
 }
 
 

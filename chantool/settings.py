@@ -403,3 +403,19 @@ def policy_note(key: str) -> str:
     extra = Policy.model_fields[key].json_schema_extra
     assert isinstance(extra, dict)
     return str(extra["note"])
+
+
+# --- Files from outside -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards against files that could exhaust or crash a reader (preflight and isolation)."""
+
+    max_unpacked_bytes: int = 1 << 30  # all parts together, unpacked
+    max_part_bytes: int = 512 << 20  # one part, unpacked
+    max_ratio: float = 200  # unpacked : packed, for parts above ratio_from_bytes
+    ratio_from_bytes: int = 10_000_000
+    # Cells of one sheet's used range from A1 (rows x columns) the reader may hold.
+    max_cells: int = 20_000_000
+    memory_bytes: int = 2 << 30  # per file, in its own process
+    seconds: float = 60  # per file, in its own process

@@ -62,6 +62,20 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """Excel's 1-based column number of its letters: A -> 1, AA -> 27."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def split_address(cell: str) -> tuple[int, int]:
+    """(row, column), both 1-based, of a cell address like ``K12``."""
+    letters = cell.rstrip("0123456789")
+    return int(cell[len(letters):]), column_index(letters)
+
+
 def address(row: int, col: int) -> str:
     """A cell address from a 1-based row and a 1-based column."""
     return f"{column_letter(col - 1)}{row}"

@@ -1,0 +1,125 @@
+"""Running each file's work in a child process with a memory and a time limit.
+
+Parsers of untrusted files can abort the whole process (python-calamine does on some
+hostile inputs), eat memory or hang. Each file is therefore handled in a child process:
+a crash, an abort, running out of memory or time becomes an ``unreadable`` result with a
+reason, and the batch goes on. Up to ``jobs`` children run at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chantool.settings import Limits
+
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkContext, SpawnContext
+
+# The work done for one file in the child: it must return picklable plain data and never
+# raise (errors become part of what it returns).
+Task = Callable[[Path], Any]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a child gave no result: a reason code of ``findings.REASONS`` and its fields."""
+
+    code: str
+    fields: dict[str, Any]
+
+
+def _context() -> ForkContext | SpawnContext:
+    # fork starts a child in milliseconds with everything imported; Windows has only spawn.
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _child(task: Task, path: Path, limits: Limits, conn: Connection) -> None:
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    except (ImportError, ValueError, OSError):
+        pass  # no address-space limit on this system; the time limit still holds
+    try:
+        result: Any = task(path)
+    except MemoryError:
+        result = Failure("out_of_memory", {})
+    conn.send(result)
+    conn.close()
+
+
+@dataclass
+class _Running:
+    path: Path
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    deadline: float
+
+
+def run_isolated(
+    task: Task,
+    paths: Sequence[Path],
+    *,
+    limits: Limits,
+    jobs: int,
+    done: Callable[[Path, Any], None],
+) -> None:
+    """Run ``task`` on every path, each in its own child, ``jobs`` at a time; ``done`` gets
+    each path with the task's result or a ``Failure``, in the order they finish."""
+    context = _context()
+    waiting = list(reversed(paths))
+    running: dict[Connection, _Running] = {}
+    while waiting or running:
+        while waiting and len(running) < max(jobs, 1):
+            path = waiting.pop()
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(target=_child, args=(task, path, limits, sender),
+                                      daemon=True)
+            process.start()
+            sender.close()
+            running[receiver] = _Running(path, process, receiver,
+                                         time.monotonic() + limits.seconds)
+        timeout = max(0.0, min(item.deadline for item in running.values()) - time.monotonic())
+        for conn in wait(list(running), timeout=timeout):
+            assert isinstance(conn, Connection)
+            item = running.pop(conn)
+            done(item.path, _collect(item, limits))
+        now = time.monotonic()
+        for conn, item in list(running.items()):
+            if now >= item.deadline:
+                del running[conn]
+                item.process.kill()
+                item.process.join()
+                conn.close()
+                done(item.path, Failure("timeout", {"seconds": f"{limits.seconds:g}"}))
+
+
+def _collect(item: _Running, limits: Limits) -> Any:
+    try:
+        result = item.conn.recv()
+    except (EOFError, OSError):
+        result = None
+    finally:
+        item.conn.close()
+    item.process.join()
+    if result is not None:
+        return result
+    code = item.process.exitcode or 0
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+        return Failure("crashed", {"detail": name})
+    return Failure("crashed", {"detail": f"exit {code}"})
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1

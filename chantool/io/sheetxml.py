@@ -1,0 +1,274 @@
+"""Editing one worksheet part: result columns, mark formats, the notes link, the used range.
+
+The worksheet part is edited as bytes in one pass over its rows. Rows that get no result
+cell and hold no old result cell are copied as they are; the others get chantool's
+cells appended at their end (result columns start right of every column in use, so
+appending keeps the cells in column order). Cells of the user are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from chantool.findings import Severity
+from chantool.io.xmltext import escape, insertion_point, root_prefix
+from chantool.results import Mark, Value
+from chantool.table import column_index, column_letter
+
+NS_REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NOTES_VML_REL_ID: Final = "rIdChantoolVml"
+MARK_FORMULA: Final = {Severity.ERROR: 'N("chantool:error")=0',
+                       Severity.WARNING: 'N("chantool:warning")=0'}
+_OUR_FORMULA: Final = re.compile(rb'N\((?:"|&quot;)chantool:')
+_ROW_NUMBER: Final = re.compile(rb'\sr="(\d+)"')
+_CELL_REF: Final = re.compile(rb'<(?:[\w.-]+:)?c\b[^>]*?\sr="([A-Z]+)(\d+)"')
+_PRIORITY: Final = re.compile(rb'\spriority="(\d+)"')
+_DIMENSION_REF: Final = re.compile(r'(<(?:[\w.-]+:)?dimension\b[^>]*?\sref=")([^"]*)(")')
+_REF: Final = re.compile(r"\$?([A-Z]+)\$?(\d+)")
+# Worksheet children that follow <conditionalFormatting> and <legacyDrawing>.
+_AFTER_CONDITIONAL: Final = (
+    "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup",
+    "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
+    "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
+    "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
+_AFTER_LEGACY_DRAWING: Final = _AFTER_CONDITIONAL[_AFTER_CONDITIONAL.index("legacyDrawing") + 1:]
+
+
+@dataclass(frozen=True)
+class SheetEdit:
+    """What to do to one worksheet part."""
+
+    old_columns: frozenset[int]  # 1-based columns of the previous run's results
+    headers: Sequence[str]
+    header_row: int
+    values: Sequence[dict[int, Value]]  # per result column: row -> value
+    marks: Sequence[Mark]
+    header_xf: int
+    dxf: dict[Severity, int]
+    with_notes: bool  # link chantool's notes drawing (else unlink it)
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    start: int
+    tag_end: int  # index just past the start tag's '>'
+    end: int
+    self_closing: bool
+
+
+def _rows(xml: bytes, prefix: bytes, start: int, end: int) -> list[_Row]:
+    rows: list[_Row] = []
+    opening, closing = b"<" + prefix + b"row", b"</" + prefix + b"row>"
+    position, previous = start, 0
+    while True:
+        begin = xml.find(opening, position, end)
+        if begin < 0:
+            return rows
+        if xml[begin + len(opening)] not in b" \t\r\n/>":
+            position = begin + 1
+            continue
+        tag_end = xml.index(b">", begin) + 1
+        number_match = _ROW_NUMBER.search(xml, begin, tag_end)
+        number = int(number_match[1]) if number_match else previous + 1
+        self_closing = xml[tag_end - 2] == ord("/")
+        row_end = tag_end if self_closing else xml.index(closing, tag_end) + len(closing)
+        rows.append(_Row(number, begin, tag_end, row_end, self_closing))
+        position, previous = row_end, number
+
+
+def cell_xml(ref: str, value: Value, style: int | None) -> str:
+    """One cell: text as an inline string (the shared strings stay untouched), numbers."""
+    styled = f' s="{style}"' if style is not None else ""
+    if value is None or value == "":
+        return f'<c r="{ref}"{styled}/>' if style is not None else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
+    text = escape(value)
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _ranges(cells: Iterable[str]) -> str:
+    """Cell references as a space-separated sqref, runs down a column joined as ranges."""
+    by_column: dict[str, list[int]] = {}
+    for cell in cells:
+        match = _REF.fullmatch(cell)
+        assert match, cell
+        by_column.setdefault(match[1], []).append(int(match[2]))
+    parts = []
+    for letters in sorted(by_column, key=lambda item: (len(item), item)):
+        rows = sorted(set(by_column[letters]))
+        first = previous = rows[0]
+        for row in [*rows[1:], None]:
+            if row is not None and row == previous + 1:
+                previous = row
+                continue
+            parts.append(f"{letters}{first}" if first == previous
+                         else f"{letters}{first}:{letters}{previous}")
+            if row is not None:
+                first = previous = row
+    return " ".join(parts)
+
+
+def edit_sheet(xml: bytes, edit: SheetEdit) -> tuple[bytes, list[int]]:
+    """The edited part and the 1-based columns now holding chantool's results."""
+    text_head = xml[:4096].decode("utf-8", errors="replace")
+    prefix = root_prefix(text_head, "worksheet").encode()
+    data_match = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
+    if data_match is None:
+        raise ValueError("worksheet without sheetData")
+    if data_match[1]:  # <sheetData/>: open it up to hold rows
+        opened = b"<" + prefix + b"sheetData></" + prefix + b"sheetData>"
+        xml = xml[:data_match.start()] + opened + xml[data_match.end():]
+        data_start = data_end = data_match.start() + len(b"<" + prefix + b"sheetData>")
+    else:
+        data_start = data_match.end()
+        data_end = xml.index(b"</" + prefix + b"sheetData>", data_start)
+    rows = _rows(xml, prefix, data_start, data_end)
+
+    old_letters = [column_letter(col - 1).encode() for col in sorted(edit.old_columns)]
+    old_cell = (re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + b"|".join(old_letters)
+                           + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
+                if old_letters else None)
+    last_user_column = 0
+    for row in rows:
+        last_user_column = max(last_user_column, _last_user_column(xml, row, prefix, edit.old_columns))
+    first = last_user_column + 1
+    columns = list(range(first, first + len(edit.headers)))
+
+    new_cells: dict[int, list[str]] = {}
+    for offset, (header, values) in enumerate(zip(edit.headers, edit.values, strict=True)):
+        letters = column_letter(columns[offset] - 1)
+        new_cells.setdefault(edit.header_row, []).append(
+            cell_xml(f"{letters}{edit.header_row}", header, edit.header_xf))
+        for number, value in values.items():
+            cell = cell_xml(f"{letters}{number}", value, None)
+            if cell:
+                new_cells.setdefault(number, []).append(cell)
+
+    pieces = [xml[:data_start]]
+    existing = {row.number for row in rows}
+    pending = sorted(number for number in new_cells if number not in existing)
+    for row in rows:
+        while pending and pending[0] < row.number:
+            pieces.append(_new_row(pending.pop(0), new_cells, prefix))
+        pieces.append(_edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
+    pieces.extend(_new_row(number, new_cells, prefix) for number in pending)
+    pieces.append(xml[data_end:])
+    body = b"".join(pieces)
+
+    split = body.index(b"</" + prefix + b"sheetData>") + len(b"</" + prefix + b"sheetData>")
+    head = body[:data_start].decode("utf-8")
+    tail = body[split:].decode("utf-8")
+    last_row = max([row.number for row in rows] + list(new_cells), default=1)
+    head = _widen_dimension(head, columns[-1] if columns else 0, last_row)
+    tail = _edit_marks(tail, prefix.decode(), edit)
+    tail = _edit_notes_link(tail, prefix.decode(), edit.with_notes)
+    return head.encode() + body[data_start:split] + tail.encode(), columns
+
+
+def _last_user_column(xml: bytes, row: _Row, prefix: bytes, old_columns: frozenset[int]) -> int:
+    """The rightmost column of the row's cells, leaving out the previous run's results."""
+    if row.self_closing:
+        return 0
+    if not old_columns:  # cells are in column order: the last one is the rightmost
+        at = xml.rfind(b"<" + prefix + b"c ", row.tag_end, row.end)
+        match = _CELL_REF.match(xml, at) if at >= 0 else None
+        if match:
+            return column_index(match[1].decode())
+    columns = (column_index(m[1].decode())
+               for m in _CELL_REF.finditer(xml, row.tag_end, row.end))
+    return max((column for column in columns if column not in old_columns), default=0)
+
+
+def _edited_row(
+    xml: bytes, row: _Row, old_cell: re.Pattern[bytes] | None, cells: list[str] | None,
+    prefix: bytes,
+) -> bytes:
+    original = xml[row.start:row.end]
+    if old_cell is None and not cells:
+        return original
+    if row.self_closing:
+        if not cells:
+            return original
+        return (original[:-2].rstrip() + b">" + "".join(cells).encode() + b"</" + prefix
+                + b"row>")
+    start_tag = xml[row.start:row.tag_end]
+    inner = xml[row.tag_end:row.end - len(b"</" + prefix + b"row>")]
+    if old_cell is not None:
+        inner = old_cell.sub(b"", inner)
+    return start_tag + inner + "".join(cells or ()).encode() + b"</" + prefix + b"row>"
+
+
+def _new_row(number: int, new_cells: dict[int, list[str]], prefix: bytes) -> bytes:
+    row = prefix.decode() + "row"
+    return f'<{row} r="{number}">{"".join(new_cells[number])}</{row}>'.encode()
+
+
+def _widen_dimension(head: str, last_column: int, last_row: int) -> str:
+    match = _DIMENSION_REF.search(head)
+    if match is None or not last_column:
+        return head
+    refs = _REF.findall(match[2])
+    if not refs:
+        return head
+    first_letters, first_row = refs[0]
+    end_letters, end_row = refs[-1]
+    column = max(column_index(end_letters), last_column)
+    row = max(int(end_row), last_row)
+    ref = f"{first_letters}{first_row}:{column_letter(column - 1)}{row}"
+    return head[:match.start(2)] + ref + head[match.end(2):]
+
+
+def _edit_marks(tail: str, prefix: str, edit: SheetEdit) -> str:
+    """Replace chantool's conditional formats (the marks) and keep every other one."""
+    pattern = re.compile(rf"<{re.escape(prefix)}conditionalFormatting\b.*?"
+                         rf"</{re.escape(prefix)}conditionalFormatting>", re.S)
+    kept = [m for m in pattern.finditer(tail) if not _OUR_FORMULA.search(m[0].encode())]
+    removed = [m for m in pattern.finditer(tail) if _OUR_FORMULA.search(m[0].encode())]
+    for match in reversed(removed):
+        tail = tail[:match.start()] + tail[match.end():]
+    if not edit.marks:
+        return tail
+    priority = max((int(p) for p in _PRIORITY.findall(tail.encode())), default=0)
+    blocks = []
+    for severity in (Severity.ERROR, Severity.WARNING):
+        cells = [mark.cell for mark in edit.marks if mark.severity is severity]
+        if not cells:
+            continue
+        priority += 1
+        blocks.append(
+            f'<{prefix}conditionalFormatting sqref="{_ranges(cells)}"><{prefix}cfRule '
+            f'type="expression" dxfId="{edit.dxf[severity]}" priority="{priority}">'
+            f"<{prefix}formula>{escape(MARK_FORMULA[severity])}</{prefix}formula>"
+            f"</{prefix}cfRule></{prefix}conditionalFormatting>")
+    if kept:
+        last = list(pattern.finditer(tail))[-1]
+        at = last.end()
+    else:
+        at = insertion_point(tail, prefix, _AFTER_CONDITIONAL, "worksheet")
+    return tail[:at] + "".join(blocks) + tail[at:]
+
+
+def _edit_notes_link(tail: str, prefix: str, with_notes: bool) -> str:
+    """Link chantool's notes drawing (<legacyDrawing>), or remove the link."""
+    ours = re.compile(rf'<{re.escape(prefix)}legacyDrawing\b[^>]*?"{NOTES_VML_REL_ID}"[^>]*?/>')
+    tail = ours.sub("", tail)
+    if not with_notes:
+        return tail
+    at = insertion_point(tail, prefix, _AFTER_LEGACY_DRAWING, "worksheet")
+    element = (f'<{prefix}legacyDrawing xmlns:r="{NS_REL}" r:id="{NOTES_VML_REL_ID}"/>')
+    return tail[:at] + element + tail[at:]
+
+
+def has_foreign_legacy_drawing(xml: bytes) -> bool:
+    """True when the sheet links a notes drawing that is not chantool's."""
+    for match in re.finditer(rb"<(?:[\w.-]+:)?legacyDrawing\b[^>]*?/>", xml):
+        if NOTES_VML_REL_ID.encode() not in match[0]:
+            return True
+    return False

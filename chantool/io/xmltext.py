@@ -1,0 +1,84 @@
+"""Small, exact edits of OOXML parts as text.
+
+The writer changes a few elements of parts it does not otherwise understand, and every
+other byte must stay as it was. So parts are edited as text: find an element, insert one
+at the place the schema orders it, escape what we write. Nothing here re-serialises a
+part, which is what makes the edits byte-preserving.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+_INVALID_XML_CHARS: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_TAG: Final = re.compile(r"<(/?)([\w:.-]+)[^>]*?(/?)>")
+
+
+def escape(text: str) -> str:
+    """Text as element content or attribute value (quotes included)."""
+    text = _INVALID_XML_CHARS.sub("", text)
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def root_prefix(xml: str, local_name: str) -> str:
+    """The namespace prefix of the root element (``"x:"`` or ``""``)."""
+    match = re.search(rf"<([\w.-]+:)?{local_name}[\s>/]", xml)
+    return match[1] or "" if match else ""
+
+
+def find_element(xml: str, prefix: str, name: str, start: int = 0) -> tuple[int, int] | None:
+    """Start and end of the first ``<name .../>`` or ``<name ...>...</name>`` element."""
+    match = re.compile(rf"<{re.escape(prefix)}{name}(?=[\s/>])").search(xml, start)
+    if match is None:
+        return None
+    tag_end = xml.index(">", match.end())
+    if xml[tag_end - 1] == "/":
+        return match.start(), tag_end + 1
+    closing = f"</{prefix}{name}>"
+    return match.start(), xml.index(closing, tag_end) + len(closing)
+
+
+def children(xml: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of the top-level elements between ``start`` and ``end``."""
+    spans = []
+    depth = 0
+    begin = 0
+    for match in _TAG.finditer(xml, start, end):
+        closing, _, self_closing = match.groups()
+        if closing:
+            depth -= 1
+            if depth == 0:
+                spans.append((begin, match.end()))
+        elif self_closing:
+            if depth == 0:
+                spans.append((match.start(), match.end()))
+        else:
+            if depth == 0:
+                begin = match.start()
+            depth += 1
+    return spans
+
+
+def insertion_point(xml: str, prefix: str, after: Sequence[str], parent: str) -> int:
+    """Where a new element goes: before the first existing element named in ``after``
+    (the elements the schema puts after it), else before the parent's closing tag."""
+    best = -1
+    for name in after:
+        found = find_element(xml, prefix, name)
+        if found and (best < 0 or found[0] < best):
+            best = found[0]
+    return best if best >= 0 else xml.rindex(f"</{prefix}{parent}>")
+
+
+def set_count(xml: str, start: int, count: int) -> str:
+    """Set the ``count`` attribute of the element starting at ``start``."""
+    tag_end = xml.index(">", start)
+    tag = xml[start:tag_end]
+    if re.search(r'\scount="\d*"', tag):
+        tag = re.sub(r'\scount="\d*"', f' count="{count}"', tag, count=1)
+    else:
+        tag = tag.rstrip("/") + f' count="{count}"' + ("/" if tag.endswith("/") else "")
+    return xml[:start] + tag + xml[tag_end:]
