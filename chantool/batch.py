@@ -1,96 +1,175 @@
 """Running the engine over files: finding the workbooks of a batch and checking each.
 
-This is the adapter between paths on disk and the engine. A file that cannot be read
-becomes an ``unreadable`` result with its reason, and the batch goes on.
+This is the adapter between paths on disk and the engine. Each file is looked at by the
+preflight, then read, checked and (when asked) written in a child process of its own
+(the work itself is in ``check.py``), so that no file can crash or hang the batch: a
+file that cannot be read becomes an ``unreadable`` result with its reason, and the batch
+goes on. This module stays light to import: the engine is imported in the children.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from chantool.findings import Lang, reason_text
-from chantool.io.reader import read_workbook
+from chantool.io.isolation import Failure, default_jobs, run_isolated
+from chantool.io.output import temporary_path
+from chantool.io.preflight import diagnose_extents, preflight
+from chantool.io.reader import read_workbook, wanted
 from chantool.report import FileResult, Report
+from chantool.settings import Limits
 from chantool.table import RawSheet
-from chantool.validate import read_book, validate_book
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 Progress = Callable[[Path], None]
 
 
-def find_workbooks(paths: Iterable[Path]) -> Iterator[Path]:
+@dataclass(frozen=True)
+class Options:
+    """How a batch runs: the engine's inputs and the guards around each file."""
+
+    as_of: date
+    lang: Lang = "zh"
+    outside_channels: frozenset[str] = frozenset()
+    limits: Limits = field(default_factory=Limits)
+    jobs: int = field(default_factory=default_jobs)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One workbook of a batch, and where its marked copy goes (``None``: nowhere)."""
+
+    path: Path
+    target: Path | None = None
+
+
+def find_workbooks(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
     """Each file given, and every .xlsx/.xlsm below each folder given (sorted), skipping
-    Excel's ``~$`` lock files."""
+    Excel's ``~$`` lock files; with each, its path relative to the folder it was found in."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(
-                found for found in path.rglob("*")
-                if found.suffix.lower() in WORKBOOK_SUFFIXES
-                and not found.name.startswith("~$")
-                and found.is_file()
-            )
+            for found in sorted(path.rglob("*")):
+                if (found.suffix.lower() in WORKBOOK_SUFFIXES and found.is_file()
+                        and not found.name.startswith("~$")):
+                    yield found, found.relative_to(path)
         else:
-            yield path
+            yield path, Path(path.name)
+
+
+def plan_jobs(paths: Iterable[Path], *, out: Path | None = None,
+              in_place: bool = False) -> list[Job]:
+    """The jobs of a batch: report only, marked copies under ``out`` (same names and
+    extensions, folders mirrored), or the files themselves changed in place."""
+    jobs = []
+    for path, relative in find_workbooks(paths):
+        target = path if in_place else (out / relative if out is not None else None)
+        jobs.append(Job(path, target))
+    return jobs
 
 
 class ReadError(Exception):
     """A file that cannot be read; the message is the reason shown to the user."""
 
 
-def load(path: Path, lang: Lang) -> list[RawSheet]:
-    """The raw sheets of one workbook, or ``ReadError`` with the reason in the user's words."""
+def load(path: Path, options: Options) -> list[RawSheet]:
+    """The raw sheets of one workbook, once the preflight let it through."""
+    lang = options.lang
     if not path.exists():
         raise ReadError(reason_text("not_found", lang))
     if not path.is_file():
         raise ReadError(reason_text("not_a_file", lang))
     try:
+        refusal = preflight(path, options.limits, wanted)
+        if refusal is not None:
+            raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
         return read_workbook(path)
     except OSError as error:
         raise ReadError(reason_text("cannot_open", lang, detail=error.strerror or error)) from None
-    except Exception as error:  # calamine raises its own errors for broken files
+    except ReadError:
+        raise
+    except Exception as error:  # calamine raises its own errors for damaged files
         raise ReadError(reason_text("read_failed", lang, detail=error)) from None
 
 
-def channel_ids(path: Path, *, as_of: date, lang: Lang) -> frozenset[str]:
-    """The channel ids of the 渠道档案 sheet of another workbook (``--channels``)."""
-    book, _ = read_book(load(path, lang), as_of=as_of, lang=lang)
-    return book.known_channels() or frozenset()
+def _packed(task: Callable[[Job], FileResult], job: Job) -> tuple[Any, ...]:
+    return task(job).pack()
 
 
-def validate_file(
-    path: Path, *, as_of: date, lang: Lang, outside_channels: frozenset[str] = frozenset()
-) -> FileResult:
-    try:
-        sheets = load(path, lang)
-    except ReadError as error:
-        return FileResult.unreadable(str(path), str(error))
-    # Validation makes many small objects and frees none of them until the end; the
-    # collector would only walk them over and over.
-    gc.disable()
-    try:
-        _, findings = validate_book(
-            sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
-    finally:
-        gc.enable()
-    return FileResult.checked(str(path), findings)
-
-
-def validate_files(
-    files: Iterable[Path],
-    *,
-    as_of: date,
-    lang: Lang = "zh",
-    outside_channels: frozenset[str] = frozenset(),
+def run_jobs(
+    task: Callable[[Job], FileResult],
+    jobs: Sequence[Job],
+    options: Options,
     progress: Progress | None = None,
 ) -> Report:
-    """Validate each workbook; the report has one result per file, in the given order."""
-    results = []
-    for path in files:
-        results.append(
-            validate_file(path, as_of=as_of, lang=lang, outside_channels=outside_channels))
+    """Run ``task`` on every job, each isolated; results come in the jobs' order."""
+    results: dict[Job, FileResult] = {}
+
+    def done(job: Job, packed: Any) -> None:
+        if isinstance(packed, Failure):
+            result = FileResult.unreadable(str(job.path), _failure_reason(job, packed, options))
+            if job.target is not None:
+                temporary_path(job.target).unlink(missing_ok=True)
+        else:
+            result = FileResult.unpack(packed)
+        results[job] = result
         if progress is not None:
-            progress(path)
-    return Report(files=tuple(results))
+            progress(job.path)
+
+    run_isolated(partial(_packed, task), jobs, limits=options.limits, workers=options.jobs,
+                 done=done)
+    return Report(files=tuple(results[job] for job in jobs))
+
+
+def _failure_reason(job: Job, failure: Failure, options: Options) -> str:
+    """Why a child gave no result; after a crash, the sheets' extents may tell why."""
+    if failure.code == "crashed":
+        try:
+            refusal = diagnose_extents(job.path, options.limits, wanted)
+        except Exception:  # the diagnosis is a courtesy; the crash is reported anyway
+            refusal = None
+        if refusal is not None:
+            return reason_text(refusal.code, options.lang, **refusal.fields)
+    if failure.code == "out_of_memory":
+        limit = f"{options.limits.memory_bytes >> 20} MB"
+        return reason_text("out_of_memory", options.lang, limit=limit)
+    return reason_text(failure.code, options.lang, **failure.fields)
+
+
+def _in_child(job: Job, options: Options, work: str, **arguments: Any) -> Any:
+    """Run ``chantool.check``'s ``work`` on a job, in its child process. The workbook is
+    read in a thread while the engine is imported here: calamine parses without holding
+    the GIL, so on a large file the import costs no time (see bench/)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(load, job.path, options)
+        from chantool import check  # the engine: imported in the child, on purpose
+
+        return getattr(check, work)(job, options, reading.result, **arguments)
+
+
+def validate_files(jobs: Sequence[Job], options: Options, *, mark: bool = False,
+                   progress: Progress | None = None) -> Report:
+    """Validate each workbook; for jobs with a target, write the check column and the
+    Issues sheet, and with ``mark`` the cell marks too."""
+    task = partial(_in_child, options=options, work="check_file", mark=mark)
+    return run_jobs(task, jobs, options, progress)
+
+
+def channel_ids(path: Path, options: Options) -> frozenset[str]:
+    """The channel ids of the 渠道档案 sheet of another workbook (``--channels``), read in
+    a child like every workbook; ``ReadError`` when it cannot be read."""
+    found: list[Any] = []
+    run_isolated(partial(_in_child, options=options, work="channel_ids"), [Job(path)],
+                 limits=options.limits, workers=1, done=lambda _, result: found.append(result))
+    (result,) = found
+    if isinstance(result, Failure):
+        raise ReadError(reason_text(result.code, options.lang, **result.fields))
+    if isinstance(result, str):
+        raise ReadError(result)
+    assert isinstance(result, frozenset)
+    return result

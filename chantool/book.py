@@ -14,7 +14,8 @@ from typing import Any
 
 from chantool.coerce import Cell
 from chantool.findings import Finding, Lang, make_finding
-from chantool.settings import Policy, SheetSpec
+from chantool.policy import Policy
+from chantool.settings import SheetSpec
 from chantool.table import Layout, address
 
 

@@ -7,6 +7,8 @@ run (bad arguments, or a file that could not be read).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,12 @@ from typing import Any
 import click
 
 from chantool import __version__, coerce
-from chantool.batch import ReadError, channel_ids, find_workbooks, validate_files
+from chantool.batch import Job, Options, ReadError, channel_ids, plan_jobs, validate_files
 from chantool.errors import log_exception
 from chantool.findings import Lang
+from chantool.io.isolation import default_jobs
 from chantool.render import progress_bar, to_json, to_text, word
+from chantool.settings import Limits
 from chantool.templates import KINDS, write_template
 
 
@@ -67,6 +71,46 @@ def new(kind: str, path: Path, lang: Lang, sample: bool, force: bool) -> None:
     click.echo(str(path))
 
 
+def isolation_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--jobs, --time-limit and --memory-limit: how each file's child process runs."""
+    for option in reversed((
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                     help="Files checked in parallel [default: all cores]."),
+        click.option("--time-limit", type=click.FloatRange(min=1), default=Limits.seconds,
+                     show_default=True, help="Seconds allowed per file."),
+        click.option("--memory-limit", type=click.IntRange(min=64),
+                     default=Limits.memory_bytes >> 20, show_default=True,
+                     help="Memory allowed per file, in MB."),
+    )):
+        command = option(command)
+    return command
+
+
+def output_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--out DIR | --in-place: where written workbooks go."""
+    command = click.option("--in-place", is_flag=True,
+                           help="Change the files themselves (a .bak copy is kept).")(command)
+    return click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, help="Write changed copies into this folder.")(command)
+
+
+def _options(as_of: date | None, lang: Lang, jobs: int | None, time_limit: float,
+             memory_limit: int) -> Options:
+    limits = replace(Limits(), seconds=time_limit, memory_bytes=memory_limit << 20)
+    return Options(as_of=as_of or date.today(), lang=lang, limits=limits,
+                   jobs=jobs or default_jobs())
+
+
+def _jobs(paths: tuple[Path, ...], out: Path | None, in_place: bool, lang: Lang) -> list[Job]:
+    if out is not None and in_place:
+        raise click.UsageError("--out 与 --in-place 只能选一个 / use one of --out and --in-place")
+    jobs = plan_jobs(paths, out=out, in_place=in_place)
+    if not jobs:
+        click.echo(word("no_files", lang), err=True)
+        sys.exit(2)
+    return jobs
+
+
 @cli.command()
 @paths_argument
 @format_option
@@ -74,24 +118,29 @@ def new(kind: str, path: Path, lang: Lang, sample: bool, force: bool) -> None:
 @as_of_option
 @click.option("--channels", type=click.Path(path_type=Path), default=None,
               help="Workbook whose 渠道档案 sheet lists the known channel ids.")
+@click.option("--mark", is_flag=True,
+              help="Mark problem cells (red/yellow fill, note); needs --out or --in-place.")
+@output_options
+@isolation_options
 def validate(
-    paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, channels: Path | None
+    paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, channels: Path | None,
+    mark: bool, out: Path | None, in_place: bool, jobs: int | None, time_limit: float,
+    memory_limit: int,
 ) -> None:
-    """Check workbooks (files or folders) and report every problem by sheet and cell."""
-    as_of = as_of or date.today()
-    outside: frozenset[str] = frozenset()
+    """Check workbooks (files or folders) and report every problem by sheet and cell.
+
+    With --out or --in-place the check column and the 校验结果 sheet are written too."""
+    if mark and out is None and not in_place:
+        raise click.UsageError("--mark 需要 --out DIR 或 --in-place / --mark needs --out or --in-place")
+    options = _options(as_of, lang, jobs, time_limit, memory_limit)
     if channels is not None:
         try:
-            outside = channel_ids(channels, as_of=as_of, lang=lang)
+            options = replace(options, outside_channels=channel_ids(channels, options))
         except ReadError as error:
             raise click.UsageError(f"--channels {channels}: {error}") from None
-    files = list(find_workbooks(paths))
-    if not files:
-        click.echo(word("no_files", lang), err=True)
-        sys.exit(2)
-    with progress_bar(len(files), lang) as advance:
-        report = validate_files(
-            files, as_of=as_of, lang=lang, outside_channels=outside, progress=advance)
+    todo = _jobs(paths, out, in_place, lang)
+    with progress_bar(len(todo), lang) as advance:
+        report = validate_files(todo, options, mark=mark, progress=advance)
     click.echo(to_json(report) if fmt == "json" else to_text(report, lang))
     sys.exit(report.exit_code)
 

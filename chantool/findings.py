@@ -11,8 +11,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 Lang = Literal["zh", "en"]
 
 
@@ -134,6 +132,11 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}：季度销售额下限 {value} 应大于上一档的 {previous}",
         "{sheet} {cell}: band start {value} must be above the previous band's {previous}",
         rule="R-35"),
+    # Writing results
+    "not_written": Code(
+        "未写入",
+        "结果未写入文件：{reason}",
+        "The results were not written to the file: {reason}"),
     # The policy sheet
     "policy_unknown_key": Code(
         "未知参数",
@@ -178,6 +181,8 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     "no_agreement_incomplete": ("补充未达成原因、后续计划和跟进截止日期",
                                 "Add the cause, the follow-up plan and its due date"),
     "bands_not_increasing": ("按销售额从低到高排列提成档位", "List the bands from low to high sales"),
+    "not_written": ("关闭在 Excel 中打开的文件，或检查磁盘空间和权限后重试",
+                    "Close the file in Excel, or check disk space and permissions, and retry"),
     "policy_unknown_key": ("检查参数名拼写，或删除这一行", "Check the key's spelling or delete the row"),
     "policy_duplicate_key": ("删除重复的参数行", "Delete the repeated key"),
     "policy_bad_value": ("按说明列的要求填写参数值", "Type a value as the note column says"),
@@ -261,10 +266,11 @@ def display(value: Any) -> str:
     return "" if shown is None else str(shown)
 
 
-class Finding(BaseModel):
-    """One problem at one place: the fields of the JSON contract plus the code's data."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem at one place: the fields of the JSON contract. A plain dataclass, as
+    large sheets make findings by the ten thousand and every value comes from the engine
+    itself (pydantic checks user input: the policy)."""
 
     severity: Severity
     rule: str | None
@@ -305,9 +311,7 @@ def make_finding(
     entry = CATALOGUE[code]
     template = entry.zh if lang == "zh" else entry.en
     message = template.format(sheet=sheet or "", cell=cell or "", value=display(value), **fields)
-    # Built from the catalogue and the engine's own values: nothing to validate, and
-    # large sheets make many findings.
-    return Finding.model_construct(
+    return Finding(
         severity=entry.severity,
         rule=entry.rule,
         code=code,

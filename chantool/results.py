@@ -119,9 +119,11 @@ def check_column(findings: Sequence[Finding], lang: Lang) -> ResultColumn:
     return ResultColumn(_CHECK_HEADER[lang], values)
 
 
-def validation_plan(book: Book, findings: Sequence[Finding], lang: Lang) -> WritePlan:
-    """Marks on every cell with a finding, a check column on every checked sheet, and the
-    Issues sheet."""
+def validation_plan(
+    book: Book, findings: Sequence[Finding], lang: Lang, *, marks: bool = True
+) -> WritePlan:
+    """A check column on every checked sheet, the Issues sheet and, with ``marks``, a mark
+    on every cell with a finding."""
     by_sheet: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         if finding.sheet:
@@ -130,9 +132,9 @@ def validation_plan(book: Book, findings: Sequence[Finding], lang: Lang) -> Writ
     for typed in book.sheets.values():
         own = by_sheet.get(typed.name, [])
         data_rows = [f for f in own if f.row is not None and f.row > typed.layout.header_row]
-        marks = tuple(Mark(f.cell, f.severity, f.message) for f in own if f.cell)
+        cell_marks = [Mark(f.cell, f.severity, f.message) for f in own if f.cell and marks]
         sheets.append(SheetResults(typed.name, typed.layout.header_row,
-                                   (check_column(data_rows, lang),), _merge_marks(marks)))
+                                   (check_column(data_rows, lang),), _merge_marks(cell_marks)))
     return WritePlan(tuple(sheets), (issues_table(findings, lang),), lang)
 
 

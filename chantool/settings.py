@@ -1,20 +1,15 @@
-"""Everything a company may tune, and every name users see in their workbooks.
+"""Every name users see in their workbooks, and the guards around files.
 
-Sheet and column labels (Chinese, English) with their types and input hints, and the
-policy: every threshold and list of the channel rules with the seed's default and its
-rule id beside it (``DOMAIN.md``). The 参数 / Policy sheet of a workbook overrides them.
+Sheet and column labels (Chinese, English) with their types and input hints, the names
+of the sheets chantool generates, and the limits that protect a batch from hostile
+files. The policy (every threshold of the channel rules) lives in ``policy.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, time
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-
-from chantool import coerce
+from typing import Any, Final
 
 
 class Kind(StrEnum):
@@ -275,134 +270,6 @@ LISTS_SHEET: Final = "_lists"
 
 # How far down a sheet the header row is looked for (title and instruction rows above it).
 HEADER_SEARCH_ROWS: Final = 30
-
-
-# --- Policy -----------------------------------------------------------------------------
-
-def _list(value: Any) -> Any:
-    return coerce.split_list(value) if not isinstance(value, list) else value
-
-
-def _rate(value: Any) -> Any:
-    return coerce.parse_rate(value) if isinstance(value, str) else value
-
-
-def _time(value: Any) -> Any:
-    return coerce.parse_time(value) if not isinstance(value, time) else value
-
-
-def _dates(value: Any) -> Any:
-    return [coerce.parse_date(item) for item in _list(value)]
-
-
-def _number(value: Any) -> Any:
-    return coerce.parse_number(value) if isinstance(value, str) else value
-
-
-def _choice(value: Any) -> Any:
-    return coerce.normalize_text(value).lower() if isinstance(value, str) else value
-
-
-TextList = Annotated[list[str], BeforeValidator(_list)]
-DateList = Annotated[list[date], BeforeValidator(_dates)]
-Rate = Annotated[float, BeforeValidator(_rate), Field(ge=0, le=1)]
-Count = Annotated[int, BeforeValidator(_number), Field(ge=0)]
-Amount = Annotated[float, BeforeValidator(_number), Field(ge=0)]
-TimeOfDay = Annotated[time, BeforeValidator(_time)]
-
-
-def _key(default: Any, rule: str, note: str) -> Any:
-    """A policy key: its default as given in the seed, the rule it tunes and a Chinese note."""
-    return Field(default=default, json_schema_extra={"rule": rule, "note": note})
-
-
-class Policy(BaseModel):
-    """The policy in force for one workbook: defaults overridden by its 参数 sheet."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    channel_types: TextList = _key(
-        ["直供", "分销", "大客户", "终端", "业务", "村级"], "R-01", "渠道类型列表（逗号分隔）")
-    tiers: TextList = _key(["VKA", "V1", "V2", "V3", "V4"], "R-26", "渠道等级列表（逗号分隔）")
-    holidays: DateList = _key([], "R-03", "在法定节假日之外另加的休息日（逗号分隔的日期）")
-    workdays: DateList = _key([], "R-03", "在调休之外另加的工作日（逗号分隔的日期）")
-
-    visit_scheme: Annotated[Literal["care", "tier"], BeforeValidator(_choice)] = _key(
-        "care", "R-02", "拜访频次方案：care 按维护级别（R-01），tier 按等级/类型（R-02）")
-    visits_per_week_key: Count = _key(3, "R-01", "重点维护渠道每周最少现场拜访次数")
-    visits_per_week_general: Count = _key(2, "R-01", "一般维护渠道每周最少现场拜访次数")
-    tier_visit_targets: TextList = _key(
-        ["终端:3/周", "四星:2/周", "三星:1/月", "二星:1/月", "一星:1/月", "业务:2/周", "村级:1/周"],
-        "R-02", "按等级或渠道类型的拜访频次，格式 名称:次数/周 或 名称:次数/月")
-    manager_daily_visits: Count = _key(4, "R-03", "客户经理每个工作日最少拜访渠道数（驻点日除外）")
-    key_contact_ratio: Rate = _key(0.4, "R-04", "重点联系人占渠道销售人员的最低比例")
-    key_contact_visits_per_week: Count = _key(2, "R-04", "每位重点联系人每周最少拜访次数")
-    visit_purposes_total: Count = _key(5, "R-05", "拜访目的总数")
-    visit_success_purposes: Count = _key(3, "R-05", "达成几个目的算成功拜访")
-    check_in_by: TimeOfDay = _key(time(8, 0), "R-07", "最晚签到时间")
-    check_out_at: TimeOfDay = _key(time(17, 0), "R-07", "最早签退时间")
-    max_visits_per_day: Count = _key(12, "R-03", "一天内拜访次数的合理上限（超过视为可疑）")
-    min_visit_minutes: Count = _key(10, "R-07", "一次拜访的最短合理时长（分钟）")
-
-    profile_workdays: Count = _key(15, "R-10", "新渠道基础档案须在合作开始后几个工作日内完成")
-
-    weekly_sales_target: Amount = _key(30, "R-21", "客户经理每周销售目标（如黄金克数）")
-    weekly_new_active_min: Count = _key(1, "R-21", "每周新增活跃渠道最少数")
-    weekly_new_active_max: Count = _key(2, "R-21", "每周新增活跃渠道目标上限")
-    monthly_new_active_min: Count = _key(3, "R-21", "月底前新增活跃渠道最少数")
-    review_segments: TextList = _key(
-        ["周六-周二", "周三-周五"], "R-20", "每周两个夕会回顾时段（逗号分隔）")
-    shortfall_causes: TextList = _key(["关系", "意愿", "技能"], "R-22", "未达标诊断的三类原因")
-
-    rank_card_count: Count = _key(3, "R-24", "月度排名前N名奖励、后N名黄牌")
-    yellow_cards_focus: Count = _key(2, "R-24", "一个季度内几张黄牌列为重点改进")
-    training_day: Count = _key(8, "R-25", "每月培训的最晚日期（几号）")
-    training_pass_score: Amount = _key(80, "R-25", "培训考试合格分数")
-    training_penalty_months: Count = _key(2, "R-25", "连续几个月不合格处罚")
-    training_penalty: Amount = _key(200, "R-25", "连续不合格的处罚金额（元）")
-    training_check_days: Count = _key(2, "R-25", "培训后几天内检查培训效果")
-    tier_targets: TextList = _key(
-        ["VKA:9", "V1:19", "V2:25", "V3:30", "V4:91", "分销:2"], "R-26",
-        "各等级计划客户目标数，格式 等级:数量")
-
-    rebate_period: Annotated[Literal["month", "quarter", "year"], BeforeValidator(_choice)] = _key(
-        "quarter", "R-34", "返利累计周期：month / quarter / year")
-    commission_mode: Annotated[
-        Literal["retroactive", "incremental"], BeforeValidator(_choice)] = _key(
-        "retroactive", "R-35", "提成方式：retroactive 全额按达到档位，incremental 分段累进")
-    commission_target_bonus: Rate = _key(0.0, "R-35", "超额完成目标部分的额外奖金比例")
-    first_order_multiplier: Amount = _key(2, "R-35", "新品首单奖励倍数")
-    band_watch_pct: Rate = _key(0.1, "R-35", "距下一档位在此比例内的渠道列入关注名单")
-    statement_close_day: Count = _key(25, "R-37", "每月结账日")
-    payment_due_day: Count = _key(10, "R-37", "次月现金付款截止日")
-    early_payment_discount: Rate = _key(0.0, "R-37", "提前付款折扣比例")
-
-    pareto_customer_share: Rate = _key(0.2, "R-40", "头部客户比例（二八法则）")
-    pareto_revenue_share: Rate = _key(0.8, "R-40", "头部客户应占的收入比例")
-    grade_a_min: Amount = _key(80, "R-41", "A级渠道最低综合得分")
-    grade_b_min: Amount = _key(60, "R-41", "B级渠道最低综合得分")
-    credit_medium_ratio: Rate = _key(0.1, "R-42", "逾期金额/信用额度达到此比例为中风险")
-    credit_high_ratio: Rate = _key(0.3, "R-42", "逾期金额/信用额度达到此比例为高风险")
-    order_drop_ratio: Rate = _key(0.3, "R-43", "订单较近期平均下降超过此比例时预警")
-    order_drop_periods: Count = _key(3, "R-43", "比较的近期周期数")
-    complaint_onsite_hours: Amount = _key(1, "R-44", "投诉到达现场的时限（小时）")
-    complaint_report_workdays: Count = _key(1, "R-44", "书面投诉报渠道总监的时限（工作日）")
-    after_sales_escalate_days: Count = _key(7, "R-44", "售后问题无答复升级的天数")
-
-
-POLICY_KEYS: Final = tuple(Policy.model_fields)
-
-
-def policy_rule(key: str) -> str:
-    extra = Policy.model_fields[key].json_schema_extra
-    assert isinstance(extra, dict)
-    return str(extra["rule"])
-
-
-def policy_note(key: str) -> str:
-    extra = Policy.model_fields[key].json_schema_extra
-    assert isinstance(extra, dict)
-    return str(extra["note"])
 
 
 # --- Files from outside -----------------------------------------------------------------

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date
+from operator import itemgetter
 
 from chantool.book import Book, TypedSheet
 from chantool.coerce import Cell
 from chantool.columns import read_column
 from chantool.findings import Finding, Lang, make_finding
-from chantool.policy import read_policy
+from chantool.policy import Policy, read_policy
 from chantool.rules import RULES
-from chantool.settings import HEADER_SEARCH_ROWS, SHEETS, SHEETS_BY_KIND, Policy, SheetSpec
+from chantool.settings import HEADER_SEARCH_ROWS, SHEETS, SHEETS_BY_KIND, SheetSpec
 from chantool.table import (
     RawSheet,
     address,
@@ -146,7 +147,7 @@ def _read_sheet(
 def _columns(rows: Sequence[Sequence[Cell]], positions: dict[str, int]) -> dict[str, list[Cell]]:
     """The cells of each known column; rows may be of any length."""
     if rows and min(len(row) for row in rows) > max(positions.values(), default=-1):
-        return {key: [row[position] for row in rows] for key, position in positions.items()}
+        return {key: list(map(itemgetter(position), rows)) for key, position in positions.items()}
     return {
         key: [row[position] if position < len(row) else None for row in rows]
         for key, position in positions.items()

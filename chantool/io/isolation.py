@@ -8,6 +8,7 @@ reason, and the batch goes on. Up to ``jobs`` children run at once.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -15,17 +16,17 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from chantool.settings import Limits
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkContext, SpawnContext
 
-# The work done for one file in the child: it must return picklable plain data and never
-# raise (errors become part of what it returns).
-Task = Callable[[Path], Any]
+Job = TypeVar("Job")
+# The work done for one file in the child: it must return picklable data and never raise
+# (errors become part of what it returns).
+Task = Callable[[Job], Any]
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,10 @@ def _context() -> ForkContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
-def _child(task: Task, path: Path, limits: Limits, conn: Connection) -> None:
+def _child(task: Task[Job], job: Job, limits: Limits, conn: Connection) -> None:
+    # The child lives for one file and frees nothing before it ends: the collector would
+    # only walk its objects over and over.
+    gc.disable()
     try:
         import resource
 
@@ -51,7 +55,7 @@ def _child(task: Task, path: Path, limits: Limits, conn: Connection) -> None:
     except (ImportError, ValueError, OSError):
         pass  # no address-space limit on this system; the time limit still holds
     try:
-        result: Any = task(path)
+        result: Any = task(job)
     except MemoryError:
         result = Failure("out_of_memory", {})
     conn.send(result)
@@ -59,41 +63,41 @@ def _child(task: Task, path: Path, limits: Limits, conn: Connection) -> None:
 
 
 @dataclass
-class _Running:
-    path: Path
+class _Running(Generic[Job]):
+    job: Job
     process: multiprocessing.process.BaseProcess
     conn: Connection
     deadline: float
 
 
 def run_isolated(
-    task: Task,
-    paths: Sequence[Path],
+    task: Task[Job],
+    jobs: Sequence[Job],
     *,
     limits: Limits,
-    jobs: int,
-    done: Callable[[Path, Any], None],
+    workers: int,
+    done: Callable[[Job, Any], None],
 ) -> None:
-    """Run ``task`` on every path, each in its own child, ``jobs`` at a time; ``done`` gets
-    each path with the task's result or a ``Failure``, in the order they finish."""
+    """Run ``task`` on every job, each in its own child, ``workers`` at a time; ``done`` gets
+    each job with the task's result or a ``Failure``, in the order they finish."""
     context = _context()
-    waiting = list(reversed(paths))
-    running: dict[Connection, _Running] = {}
+    waiting = list(reversed(jobs))
+    running: dict[Connection, _Running[Job]] = {}
     while waiting or running:
-        while waiting and len(running) < max(jobs, 1):
-            path = waiting.pop()
+        while waiting and len(running) < max(workers, 1):
+            job = waiting.pop()
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(task, path, limits, sender),
+            process = context.Process(target=_child, args=(task, job, limits, sender),
                                       daemon=True)
             process.start()
             sender.close()
-            running[receiver] = _Running(path, process, receiver,
+            running[receiver] = _Running(job, process, receiver,
                                          time.monotonic() + limits.seconds)
         timeout = max(0.0, min(item.deadline for item in running.values()) - time.monotonic())
         for conn in wait(list(running), timeout=timeout):
             assert isinstance(conn, Connection)
             item = running.pop(conn)
-            done(item.path, _collect(item, limits))
+            done(item.job, _collect(item))
         now = time.monotonic()
         for conn, item in list(running.items()):
             if now >= item.deadline:
@@ -101,10 +105,10 @@ def run_isolated(
                 item.process.kill()
                 item.process.join()
                 conn.close()
-                done(item.path, Failure("timeout", {"seconds": f"{limits.seconds:g}"}))
+                done(item.job, Failure("timeout", {"seconds": f"{limits.seconds:g}"}))
 
 
-def _collect(item: _Running, limits: Limits) -> Any:
+def _collect(item: _Running[Any]) -> Any:
     try:
         result = item.conn.recv()
     except (EOFError, OSError):

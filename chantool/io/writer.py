@@ -64,12 +64,15 @@ class _Parts:
     removed: set[str] = field(default_factory=set)
 
 
-def write_plan(source: Path, target: Path, plan: WritePlan, *, max_notes: int = 1000) -> None:
-    """Write ``plan`` into a copy of ``source`` at ``target`` (``target`` may not be
-    ``source``: the caller replaces files)."""
+def write_plan(
+    source: Path, target: Path, plan: WritePlan, *, max_notes: int = 1000
+) -> list[str]:
+    """Write ``plan`` into a copy of ``source`` at ``target`` (never ``source`` itself: the
+    caller replaces files); returns the names of the parts it changed or created."""
     with zipfile.ZipFile(source) as archive:
         parts = _Writer(archive, plan, max_notes).run()
         _write_zip(archive, target, parts)
+    return sorted(parts.changed)
 
 
 def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:

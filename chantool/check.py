@@ -1,0 +1,74 @@
+"""The work done for one file, in its child process: validate it, write results back.
+
+Each function takes the job, the batch options and a callable that returns the raw
+sheets of the workbook (read by ``batch.load``, raising ``ReadError``), and returns
+plain data; none of them raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from chantool.batch import Job, Options, ReadError
+from chantool.findings import Finding, make_finding
+from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
+from chantool.io.writer import write_plan
+from chantool.report import FileResult
+from chantool.results import WritePlan, validation_plan
+from chantool.table import RawSheet
+from chantool.validate import read_book, validate_book
+
+Sheets = Callable[[], list[RawSheet]]
+
+
+def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = False) -> FileResult:
+    """Validate a workbook and, for a job with a target, write the check column, the
+    Issues sheet and (with ``mark``) the marks."""
+    try:
+        sheets = sheets_of()
+    except ReadError as error:
+        return FileResult.unreadable(str(job.path), str(error))
+    book, findings = validate_book(sheets, as_of=options.as_of, lang=options.lang,
+                                   outside_channels=options.outside_channels)
+    if job.target is not None:
+        plan = validation_plan(book, findings, options.lang, marks=mark)
+        problem = _write(job, sheets, plan, options)
+        if problem is not None:
+            findings.append(problem)
+    return FileResult.checked(str(job.path), findings)
+
+
+def _write(job: Job, sheets: Sequence[RawSheet], plan: WritePlan,
+           options: Options) -> Finding | None:
+    """Write the job's target; a reason it could not be written becomes a finding."""
+    assert job.target is not None
+    written: list[str] = []
+
+    def write(temporary: Path) -> None:
+        written[:] = write_plan(job.path, temporary, plan)
+
+    in_place = job.target == job.path
+    lock = excel_lock(job.path) if in_place else None
+    if lock is not None:
+        reason = (f"Excel 正在打开此文件（发现锁文件 {lock.name}），请关闭后重试"
+                  if options.lang == "zh" else
+                  f"the file is open in Excel (lock file {lock.name}); close it and retry")
+        return make_finding("not_written", lang=options.lang, reason=reason)
+    try:
+        job.target.parent.mkdir(parents=True, exist_ok=True)
+        put_in_place(job.target, write, lambda temporary: verify_written(temporary, written, sheets),
+                     backup_of=job.path if in_place else None)
+    except (OutputError, OSError, ValueError) as error:
+        return make_finding("not_written", lang=options.lang, reason=str(error))
+    return None
+
+
+def channel_ids(job: Job, options: Options, sheets_of: Sheets) -> frozenset[str] | str:
+    """The channel ids of a workbook's 渠道档案 sheet, or why it cannot be read."""
+    try:
+        sheets = sheets_of()
+    except ReadError as error:
+        return str(error)
+    book, _ = read_book(sheets, as_of=options.as_of, lang=options.lang)
+    return book.known_channels() or frozenset()

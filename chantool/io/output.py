@@ -1,0 +1,102 @@
+"""Putting a written workbook in place without ever leaving a half-written file.
+
+The writer always writes to a temporary file beside the destination, which is then read
+back and checked; only then does it replace the destination, atomically. In place, the
+original is first kept as a backup (``name.xlsx.bak``), and a workbook that Excel has open
+(its ``~$`` lock file exists) is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from xml.parsers import expat
+
+from python_calamine import CalamineWorkbook
+
+from chantool.coerce import Cell
+from chantool.table import RawSheet
+
+
+class OutputError(Exception):
+    """The result could not be put in place; the message says why, for the user."""
+
+
+def temporary_path(target: Path) -> Path:
+    """Where ``target`` is written first: hidden, and not named like a workbook."""
+    return target.with_name(f".{target.name}.chantool-tmp")
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.bak")
+
+
+def excel_lock(path: Path) -> Path | None:
+    """Excel's lock file for ``path`` (``~$name``; long names lose their first two
+    characters), when it exists."""
+    for name in (f"~${path.name}", f"~${path.name[2:]}"):
+        lock = path.with_name(name)
+        if lock.exists():
+            return lock
+    return None
+
+
+def put_in_place(
+    target: Path,
+    write: Callable[[Path], None],
+    verify: Callable[[Path], None],
+    *,
+    backup_of: Path | None = None,
+) -> None:
+    """Write through a temporary file, verify it, keep a backup of ``backup_of`` (the
+    original, when writing in place), then atomically replace ``target``."""
+    temporary = temporary_path(target)
+    try:
+        write(temporary)
+        verify(temporary)
+        if backup_of is not None:
+            backup = backup_path(backup_of)
+            backup_temporary = temporary_path(backup)
+            shutil.copy2(backup_of, backup_temporary)
+            os.replace(backup_temporary, backup)
+        os.replace(temporary, target)
+    finally:
+        for leftover in (temporary, temporary_path(backup_path(target))):
+            leftover.unlink(missing_ok=True)
+
+
+def verify_written(path: Path, changed_parts: Sequence[str], original: Sequence[RawSheet]) -> None:
+    """A written workbook is a sound zip, every part chantool wrote is well-formed XML, and
+    every cell of the user's sheets reads back exactly as before."""
+    with zipfile.ZipFile(path) as archive:
+        broken = archive.testzip()
+        if broken:
+            raise OutputError(f"写出的文件损坏（{broken}）")
+        for name in changed_parts:
+            if name.endswith((".xml", ".rels", ".vml")):
+                parser = expat.ParserCreate()
+                try:
+                    parser.Parse(archive.read(name), True)
+                except expat.ExpatError as error:
+                    raise OutputError(f"写出的部件 {name} 不是合法的 XML：{error}") from None
+    with CalamineWorkbook.from_path(str(path)) as workbook:
+        for sheet in original:
+            rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+            if not _same_cells(sheet.rows, rows):
+                raise OutputError(f"写出后工作表“{sheet.name}”的数据与原文件不一致，已放弃写入")
+
+
+def _same_cells(before: Sequence[Sequence[Cell]], after: Sequence[Sequence[Cell]]) -> bool:
+    """Every cell of ``before`` reads the same in ``after``, which may only add columns
+    to the right."""
+    width = max((len(row) for row in before), default=0)
+    if len(after) < len(before):
+        return False
+    for index, new in enumerate(after):
+        old = list(before[index]) if index < len(before) else []
+        if list(new[:width]) != old + [""] * (width - len(old)):
+            return False
+    return True
