@@ -20,7 +20,7 @@ from typing import Any
 from chantool.findings import Lang, reason_text
 from chantool.io.isolation import Failure, default_jobs, run_isolated
 from chantool.io.output import temporary_path
-from chantool.io.preflight import diagnose_extents, preflight
+from chantool.io.preflight import diagnose_extents, extent_refusal, preflight
 from chantool.io.reader import read_workbook, wanted
 from chantool.report import FileResult, Report
 from chantool.settings import Limits
@@ -88,7 +88,13 @@ def load(path: Path, options: Options) -> list[RawSheet]:
         refusal = preflight(path, options.limits, wanted)
         if refusal is not None:
             raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
-        return read_workbook(path)
+        sheets = read_workbook(path)
+        for sheet in sheets:
+            width = max(map(len, sheet.rows), default=0)
+            refusal = extent_refusal(sheet.name, len(sheet.rows), width, options.limits)
+            if refusal is not None:
+                raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
+        return sheets
     except OSError as error:
         raise ReadError(reason_text("cannot_open", lang, detail=error.strerror or error)) from None
     except ReadError:

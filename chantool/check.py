@@ -13,7 +13,7 @@ from pathlib import Path
 from chantool.batch import Job, Options, ReadError
 from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
-from chantool.io.writer import write_plan
+from chantool.io.writer import Written, write_plan
 from chantool.report import FileResult
 from chantool.results import WritePlan, validation_plan
 from chantool.table import RawSheet
@@ -43,10 +43,10 @@ def _write(job: Job, sheets: Sequence[RawSheet], plan: WritePlan,
            options: Options) -> Finding | None:
     """Write the job's target; a reason it could not be written becomes a finding."""
     assert job.target is not None
-    written: list[str] = []
+    written: list[Written] = []
 
     def write(temporary: Path) -> None:
-        written[:] = write_plan(job.path, temporary, plan)
+        written.append(write_plan(job.path, temporary, plan))
 
     in_place = job.target == job.path
     lock = excel_lock(job.path) if in_place else None
@@ -57,7 +57,7 @@ def _write(job: Job, sheets: Sequence[RawSheet], plan: WritePlan,
         return make_finding("not_written", lang=options.lang, reason=reason)
     try:
         job.target.parent.mkdir(parents=True, exist_ok=True)
-        put_in_place(job.target, write, lambda temporary: verify_written(temporary, written, sheets),
+        put_in_place(job.target, write, lambda temporary: verify_written(temporary, written[-1], sheets),
                      backup_of=job.path if in_place else None)
     except (OutputError, OSError, ValueError) as error:
         return make_finding("not_written", lang=options.lang, reason=str(error))

@@ -21,8 +21,7 @@ from chantool.errors import log_exception
 from chantool.findings import Lang
 from chantool.io.isolation import default_jobs
 from chantool.render import progress_bar, to_json, to_text, word
-from chantool.settings import Limits
-from chantool.templates import KINDS, write_template
+from chantool.settings import TEMPLATE_KINDS, Limits
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]
@@ -58,7 +57,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=click.Choice(TEMPLATE_KINDS))
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @lang_option
 @click.option("--sample", is_flag=True, help="Fill the template with sample rows.")
@@ -67,6 +66,8 @@ def new(kind: str, path: Path, lang: Lang, sample: bool, force: bool) -> None:
     """Create a standard template workbook (book holds every sheet)."""
     if path.exists() and not force:
         raise click.UsageError(f"{path} 已存在，加 --force 覆盖 / exists, add --force")
+    from chantool.templates import write_template  # openpyxl is only needed here
+
     write_template(kind, path, lang=lang, sample=sample)
     click.echo(str(path))
 

@@ -259,6 +259,8 @@ PLANNED: Final = SheetSpec(
 )
 
 SHEETS: Final = (CHANNELS, VISITS, PRICES, REBATES, COMMISSION, SALES, ASSESSMENTS, PLANNED)
+# What `chantool new` makes: the whole book, or one sheet kind with the policy and notes.
+TEMPLATE_KINDS: Final = ("book", "channels", "visits", "prices", "rebates", "sales")
 SHEETS_BY_KIND: Final = {sheet.kind: sheet for sheet in SHEETS}
 
 POLICY_SHEET: Final = ("参数", "Policy")

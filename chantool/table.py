@@ -8,7 +8,7 @@ it is, where its header row is and which column holds which key (CONTRACT.md).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -110,10 +110,12 @@ def label_index(labels: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 
 def find_layout(
-    rows: Sequence[Sequence[Cell]], labels: Mapping[str, Sequence[str]]
+    rows: Sequence[Sequence[Cell]],
+    labels: Mapping[str, Sequence[str]],
+    required: Collection[str] = (),
 ) -> Layout | None:
     """The first row (within the search limit) whose cells match at least half of the
-    known labels, with the column of each key found in it."""
+    known labels, or every required one, with the column of each key found in it."""
     index = label_index(labels)
     for row_number, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
         positions: dict[str, int] = {}
@@ -128,10 +130,13 @@ def find_layout(
                 repeats.append((key, col, positions[key]))
             else:
                 positions[key] = col
-        if positions and len(positions) * 2 >= len(labels):
+        if positions and (len(positions) * 2 >= len(labels)
+                          or (required and all(key in positions for key in required))):
             return Layout(row_number, positions, tuple(repeats))
     return None
 
 
-def spec_labels(spec: SheetSpec) -> dict[str, tuple[str, ...]]:
-    return {c.key: (c.label, c.label_en) for c in spec.columns}
+def sheet_layout(rows: Sequence[Sequence[Cell]], spec: SheetSpec) -> Layout | None:
+    """The layout of a standard sheet."""
+    labels = {c.key: (c.label, c.label_en) for c in spec.columns}
+    return find_layout(rows, labels, [c.key for c in spec.columns if c.required])

@@ -22,10 +22,9 @@ from chantool.table import (
     RawSheet,
     address,
     column_letter,
-    find_layout,
     is_policy_sheet,
+    sheet_layout,
     sheet_spec,
-    spec_labels,
 )
 
 
@@ -105,7 +104,7 @@ def _read_sheet(
     lang: Lang,
     findings: list[Finding],
 ) -> TypedSheet | None:
-    layout = find_layout(sheet.rows, spec_labels(spec))
+    layout = sheet_layout(sheet.rows, spec)
     if layout is None:
         labels = "、".join(c.label if lang == "zh" else c.label_en for c in spec.columns)
         findings.append(make_finding("header_not_found", lang=lang, sheet=sheet.name,

@@ -8,6 +8,7 @@ reason, and the batch goes on. Up to ``jobs`` children run at once.
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import multiprocessing
 import os
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from chantool.errors import log_path
 from chantool.settings import Limits
 
 if TYPE_CHECKING:
@@ -45,6 +47,10 @@ def _context() -> ForkContext | SpawnContext:
 
 
 def _child(task: Task[Job], job: Job, limits: Limits, conn: Connection) -> None:
+    # A parser that aborts prints its own backtrace: it goes to the log, not the screen.
+    faulthandler.disable()
+    with log_path().open("ab") as log:
+        os.dup2(log.fileno(), 2)
     # The child lives for one file and frees nothing before it ends: the collector would
     # only walk its objects over and over.
     gc.disable()

@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
+from operator import itemgetter
 from pathlib import Path
 from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook
 
 from chantool.coerce import Cell
+from chantool.io.writer import Written
 from chantool.table import RawSheet
 
 
@@ -68,14 +70,15 @@ def put_in_place(
             leftover.unlink(missing_ok=True)
 
 
-def verify_written(path: Path, changed_parts: Sequence[str], original: Sequence[RawSheet]) -> None:
+def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -> None:
     """A written workbook is a sound zip, every part chantool wrote is well-formed XML, and
-    every cell of the user's sheets reads back exactly as before."""
+    every cell of the user's sheets (all but chantool's result columns) reads back exactly
+    as before."""
     with zipfile.ZipFile(path) as archive:
         broken = archive.testzip()
         if broken:
             raise OutputError(f"写出的文件损坏（{broken}）")
-        for name in changed_parts:
+        for name in written.parts:
             if name.endswith((".xml", ".rels", ".vml")):
                 parser = expat.ParserCreate()
                 try:
@@ -85,18 +88,28 @@ def verify_written(path: Path, changed_parts: Sequence[str], original: Sequence[
     with CalamineWorkbook.from_path(str(path)) as workbook:
         for sheet in original:
             rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
-            if not _same_cells(sheet.rows, rows):
+            ours = {column - 1 for column in written.result_columns.get(sheet.name, ())}
+            if not _same_cells(sheet.rows, rows, ours):
                 raise OutputError(f"写出后工作表“{sheet.name}”的数据与原文件不一致，已放弃写入")
 
 
-def _same_cells(before: Sequence[Sequence[Cell]], after: Sequence[Sequence[Cell]]) -> bool:
-    """Every cell of ``before`` reads the same in ``after``, which may only add columns
-    to the right."""
-    width = max((len(row) for row in before), default=0)
-    if len(after) < len(before):
-        return False
-    for index, new in enumerate(after):
-        old = list(before[index]) if index < len(before) else []
-        if list(new[:width]) != old + [""] * (width - len(old)):
+def _same_cells(
+    before: Sequence[Sequence[Cell]], after: Sequence[Sequence[Cell]], skip: Set[int]
+) -> bool:
+    """Every cell reads the same before and after, but in the ``skip`` columns (0-based)."""
+    width = max(max(map(len, before), default=0), max(map(len, after), default=0))
+    keep = [column for column in range(width) if column not in skip]
+    if not keep:
+        return True
+    pick = itemgetter(*keep, keep[0])  # two items at least, so it always gives a tuple
+    blank: list[Cell] = [""] * width
+    for index in range(max(len(before), len(after))):
+        old = before[index] if index < len(before) else blank
+        new = after[index] if index < len(after) else blank
+        if len(old) < width:
+            old = [*old, *blank[len(old):]]
+        if len(new) < width:
+            new = [*new, *blank[len(new):]]
+        if pick(old) != pick(new):
             return False
     return True

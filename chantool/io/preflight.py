@@ -119,11 +119,13 @@ def _check_package(
         return Refusal("xlsb")
     if "purl.oclc.org" in main.type or _is_strict(archive, main.target):
         return Refusal("strict")
-    for rel in package.relationships(archive, main.target):
-        if rel.type.endswith("/sharedStrings") and rel.target in names:
-            refusal = _check_shared_strings(archive, rel.target)
-            if refusal:
-                return refusal
+    # Readers also look for the shared strings at their usual place, linked or not.
+    tables = {rel.target for rel in package.relationships(archive, main.target)
+              if rel.type.endswith("/sharedStrings")} | {"xl/sharedStrings.xml"}
+    for part in sorted(tables & names):
+        refusal = _check_shared_strings(archive, part)
+        if refusal:
+            return refusal
     return None
 
 

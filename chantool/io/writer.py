@@ -56,6 +56,15 @@ _DEFINED_NAME: Final = re.compile(
 _COLUMNS_REF: Final = re.compile(r"!\$?([A-Z]+)(?:\$?\d+)?:\$?([A-Z]+)")
 
 
+@dataclass(frozen=True)
+class Written:
+    """What a write changed: the parts it wrote, and per sheet the 1-based columns that
+    held or now hold chantool's results."""
+
+    parts: tuple[str, ...]
+    result_columns: dict[str, frozenset[int]]
+
+
 @dataclass
 class _Parts:
     """Parts changed (new bytes), created, or removed, by part name."""
@@ -66,13 +75,14 @@ class _Parts:
 
 def write_plan(
     source: Path, target: Path, plan: WritePlan, *, max_notes: int = 1000
-) -> list[str]:
+) -> Written:
     """Write ``plan`` into a copy of ``source`` at ``target`` (never ``source`` itself: the
-    caller replaces files); returns the names of the parts it changed or created."""
+    caller replaces files)."""
     with zipfile.ZipFile(source) as archive:
-        parts = _Writer(archive, plan, max_notes).run()
+        writer = _Writer(archive, plan, max_notes)
+        parts = writer.run()
         _write_zip(archive, target, parts)
-    return sorted(parts.changed)
+    return Written(tuple(sorted(parts.changed)), writer.result_columns)
 
 
 def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
@@ -115,6 +125,7 @@ class _Writer:
         self.sheets = package.sheets(archive, main.target)
         self.names = self._sheet_order()
         self.defined = self._our_defined_names()
+        self.result_columns: dict[str, frozenset[int]] = {}
 
     def _read_text(self, name: str) -> str:
         if name in self.parts.changed:
@@ -197,6 +208,7 @@ class _Writer:
             with_notes=not foreign_notes and bool(notes or results.columns),
         )
         new_xml, columns = edit_sheet(xml, edit)
+        self.result_columns[sheet.name] = old_columns | frozenset(columns)
         if new_xml != xml:
             self.parts.changed[sheet.part] = new_xml
         header_notes = [(f"{column_letter(col - 1)}{results.header_row}",

@@ -1,0 +1,214 @@
+"""Writing results back: nothing of the user's is lost, runs repeat to the byte, and
+Excel's and LibreOffice's readers see what was written."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import struct
+import subprocess
+import zipfile
+import zlib
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+import xlwings
+from click.testing import CliRunner
+from oletools.olevba import VBA_Parser
+
+from chantool.batch import Options, plan_jobs, validate_files
+from chantool.cli import cli
+
+CHANNEL_HEADER = ["渠道编码", "渠道名称", "渠道类型", "渠道等级", "维护级别", "所属区域",
+                  "客户经理", "合作开始日期", "销售人员数", "重点联系人数", "备注"]
+CHANNEL_ROWS = [
+    ["CH001", "东区一店", "直供", "V1", "重点", "东区", "张伟", "2025-03-01", 5, 2, "老客户"],
+    ["CH002", "", "直供", "V9", "一般", "东区", "张伟", "2025-03-05", 4, 7, None],
+    ["CH003", "西区二店", "分销", "V2", "一般", "西区", "李娜", "2025/13/1", 3, 1, "新开"],
+]
+VISIT_HEADER = ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式", "是否达成一致",
+                "未达成原因", "后续计划", "跟进截止日期"]
+VISIT_ROWS = [
+    ["2025-06-02", "张伟", "CH001", "销售人员", "现场面谈", "是", None, None, None],
+    ["2025-06-03", "张伟", "CH009", "渠道负责人", "电话", "否", "价格", None, "2025-06-10"],
+]
+# Parts the writer may rewrite: the sheets it writes to and what must name new parts.
+OWNED = {"xl/workbook.xml", "xl/styles.xml", "xl/_rels/workbook.xml.rels",
+         "[Content_Types].xml"}
+
+
+def png() -> bytes:
+    """A 1x1 red PNG."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def rich_workbook(tmp_path: Path) -> Path:
+    """A workbook with what staff put in theirs: chart, picture, data validation, a data
+    bar, a table, notes, sparklines, defined names, hyperlinks."""
+    image = tmp_path / "logo.png"
+    image.write_bytes(png())
+    path = tmp_path / "rich.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    channels = book.add_worksheet("渠道档案")
+    channels.write_row(0, 0, CHANNEL_HEADER)
+    for number, row in enumerate(CHANNEL_ROWS, start=1):
+        channels.write_row(number, 0, row)
+    channels.write_comment("A2", "张伟写的批注：重点客户")
+    channels.data_validation("E2:E100", {"validate": "list", "source": ["重点", "一般"]})
+    channels.conditional_format("I2:I4", {"type": "data_bar", "bar_solid": True})
+    channels.write_url("K4", "https://example.com/store/3", string="新开")
+    visits = book.add_worksheet("拜访日志")
+    visits.write_row(0, 0, VISIT_HEADER)
+    for number, row in enumerate(VISIT_ROWS, start=1):
+        visits.write_row(number, 0, row)
+    summary = book.add_worksheet("汇总")
+    summary.add_table("A1:B4", {"data": [["东区", 10], ["西区", 20], ["南区", 5]],
+                                "columns": [{"header": "区域"}, {"header": "销量"}]})
+    chart = book.add_chart({"type": "column"})
+    chart.add_series({"categories": "=汇总!$A$2:$A$4", "values": "=汇总!$B$2:$B$4"})
+    summary.insert_chart("D2", chart)
+    summary.insert_image("D20", str(image))
+    summary.write_row("A8", [1, 2, 3, 4])
+    summary.add_sparkline("E8", {"range": "汇总!A8:D8"})
+    book.define_name("销量", "=汇总!$B$2:$B$4")
+    book.close()
+    return path
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def sheet_parts(path: Path) -> dict[str, str]:
+    """Sheet name -> its part, for the sheets of the workbook."""
+    book = openpyxl.load_workbook(path)
+    return {sheet.title: f"xl/worksheets/sheet{index}.xml"
+            for index, sheet in enumerate(book.worksheets, start=1)}
+
+
+def mark_in_place(path: Path) -> int:
+    result = CliRunner().invoke(cli, ["validate", str(path), "--mark", "--in-place",
+                                      "--as-of", "2025-06-30", "--jobs", "1"])
+    return result.exit_code
+
+
+def test_in_place_keeps_every_part_it_does_not_own(rich_workbook: Path) -> None:
+    before = parts(rich_workbook)
+    written_sheets = {sheet_parts(rich_workbook)[name] for name in ("渠道档案", "拜访日志")}
+    assert mark_in_place(rich_workbook) == 1
+    after = parts(rich_workbook)
+    sheet_rels = {f"xl/worksheets/_rels/{Path(part).name}.rels" for part in written_sheets}
+    changed = {name for name in before if before[name] != after.get(name)}
+    assert changed <= OWNED | written_sheets | sheet_rels
+    assert set(before) <= set(after)
+    added = set(after) - set(before)
+    assert added and all("chantool" in name or name in sheet_rels for name in added), added
+
+
+def test_results_marks_and_issues_sheet_are_written(rich_workbook: Path) -> None:
+    assert mark_in_place(rich_workbook) == 1
+    book = openpyxl.load_workbook(rich_workbook)
+    channels = book["渠道档案"]
+    assert [c.value for c in channels[1]] == [*CHANNEL_HEADER, "校验结果"]
+    assert channels["L3"].value == "错误 3"
+    assert channels["L2"].value is None
+    assert [c.value for c in channels[2]][:11] == CHANNEL_ROWS[0]
+    ranges = {str(cf.sqref) for cf in channels.conditional_formatting}
+    assert "B3 D3 H4 J3" in ranges
+    issues = book["校验结果"]
+    assert [c.value for c in issues[1]] == ["严重程度", "规则", "工作表", "单元格", "说明", "建议"]
+    assert issues.max_row == 7
+    assert issues["D2"].hyperlink.location == "'渠道档案'!B3"
+    # the user's note stays the only note of that sheet; the visit log gets chantool's
+    assert channels["A2"].comment.text == "张伟写的批注：重点客户"
+    assert channels["B3"].comment is None
+    assert "拜访对象" not in (book["拜访日志"]["C3"].comment.text or "")
+    assert "CH009" in book["拜访日志"]["C3"].comment.text
+
+
+def test_second_run_gives_exactly_the_same_bytes(rich_workbook: Path) -> None:
+    mark_in_place(rich_workbook)
+    first = rich_workbook.read_bytes()
+    mark_in_place(rich_workbook)
+    assert rich_workbook.read_bytes() == first
+
+
+def test_fixed_data_loses_its_marks_and_keeps_one_result_column(rich_workbook: Path) -> None:
+    mark_in_place(rich_workbook)
+    book = openpyxl.load_workbook(rich_workbook)
+    sheet = book["拜访日志"]
+    sheet["C3"] = "CH002"
+    sheet["H3"] = "下周再访"
+    fixed = rich_workbook.with_name("fixed.xlsx")
+    book.save(fixed)
+    mark_in_place(fixed)
+    again = openpyxl.load_workbook(fixed)["拜访日志"]
+    assert [c.value for c in again[1]] == [*VISIT_HEADER, "校验结果"]
+    assert again["J3"].value is None
+    assert not list(again.conditional_formatting)
+
+
+def test_out_writes_same_names_and_changes_no_original(
+    rich_workbook: Path, tmp_path: Path
+) -> None:
+    before = rich_workbook.read_bytes()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(rich_workbook, folder / "a.xlsx")
+    (folder / "team").mkdir()
+    shutil.copy(rich_workbook, folder / "team" / "b.xlsx")
+    report = validate_files(plan_jobs([folder], out=tmp_path / "out"),
+                            Options(as_of=date(2025, 6, 30), jobs=1))
+    assert [f.status for f in report.files] == ["findings", "findings"]
+    assert (tmp_path / "out" / "a.xlsx").exists()
+    assert (tmp_path / "out" / "team" / "b.xlsx").exists()
+    assert (folder / "a.xlsx").read_bytes() == before
+
+
+def test_xlsm_stays_a_working_macro_workbook(tmp_path: Path) -> None:
+    source = Path(xlwings.__file__).parent / "quickstart.xlsm"
+    book = openpyxl.load_workbook(source, keep_vba=True)
+    sheet = book.create_sheet("渠道档案")
+    for row in [CHANNEL_HEADER, *CHANNEL_ROWS]:
+        sheet.append(row)
+    path = tmp_path / "macro.xlsm"
+    book.save(path)
+    before = parts(path)
+    assert mark_in_place(path) == 1
+    after = parts(path)
+    assert after["xl/vbaProject.bin"] == before["xl/vbaProject.bin"]
+    assert b"macroEnabled.main+xml" in after["[Content_Types].xml"]
+    parser = VBA_Parser(str(path))
+    modules = {name for _, _, name, _ in parser.extract_macros()}
+    parser.close()
+    assert any(name.endswith(".bas") for name in modules)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by CI")
+def test_libreoffice_opens_the_result_and_shows_the_written_values(
+    rich_workbook: Path, tmp_path: Path
+) -> None:
+    mark_in_place(rich_workbook)
+    out = tmp_path / "csv"
+    done = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+         "--convert-to", 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,'
+         "false,false,-1", "--outdir", str(out), str(rich_workbook)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    channels = list(csv.reader((out / "rich-渠道档案.csv").open(encoding="utf-8")))
+    assert channels[0][-1] == "校验结果"
+    assert channels[2][-1] == "错误 3"
+    issues = list(csv.reader((out / "rich-校验结果.csv").open(encoding="utf-8")))
+    assert issues[0][:4] == ["严重程度", "规则", "工作表", "单元格"]
+    assert len(issues) == 7
