@@ -58,11 +58,15 @@ class _Row:
     tag_end: int  # index just past the start tag's '>'
     end: int
     self_closing: bool
+    last_column: int  # of its last cell, 0 for a row without cells
 
 
 def _rows(xml: bytes, prefix: bytes, start: int, end: int) -> list[_Row]:
+    """The rows of the sheet data, each with the column of its last cell (cells are in
+    column order, so that is the rightmost one)."""
     rows: list[_Row] = []
     opening, closing = b"<" + prefix + b"row", b"</" + prefix + b"row>"
+    cell_start = b"<" + prefix + b"c "
     position, previous = start, 0
     while True:
         begin = xml.find(opening, position, end)
@@ -76,7 +80,10 @@ def _rows(xml: bytes, prefix: bytes, start: int, end: int) -> list[_Row]:
         number = int(number_match[1]) if number_match else previous + 1
         self_closing = xml[tag_end - 2] == ord("/")
         row_end = tag_end if self_closing else xml.index(closing, tag_end) + len(closing)
-        rows.append(_Row(number, begin, tag_end, row_end, self_closing))
+        last = xml.rfind(cell_start, tag_end, row_end)
+        cell = _CELL_REF.match(xml, last) if last >= 0 else None
+        rows.append(_Row(number, begin, tag_end, row_end, self_closing,
+                         column_index(cell[1].decode()) if cell else 0))
         position, previous = row_end, number
 
 
@@ -137,7 +144,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> tuple[bytes, list[int]]:
                 if old_letters else None)
     last_user_column = 0
     for row in rows:
-        last_user_column = max(last_user_column, _last_user_column(xml, row, prefix, edit.old_columns))
+        last_user_column = max(last_user_column, _last_user_column(xml, row, edit.old_columns))
     first = last_user_column + 1
     columns = list(range(first, first + len(edit.headers)))
 
@@ -172,15 +179,10 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> tuple[bytes, list[int]]:
     return head.encode() + body[data_start:split] + tail.encode(), columns
 
 
-def _last_user_column(xml: bytes, row: _Row, prefix: bytes, old_columns: frozenset[int]) -> int:
+def _last_user_column(xml: bytes, row: _Row, old_columns: frozenset[int]) -> int:
     """The rightmost column of the row's cells, leaving out the previous run's results."""
-    if row.self_closing:
-        return 0
-    if not old_columns:  # cells are in column order: the last one is the rightmost
-        at = xml.rfind(b"<" + prefix + b"c ", row.tag_end, row.end)
-        match = _CELL_REF.match(xml, at) if at >= 0 else None
-        if match:
-            return column_index(match[1].decode())
+    if row.last_column not in old_columns:
+        return row.last_column
     columns = (column_index(m[1].decode())
                for m in _CELL_REF.finditer(xml, row.tag_end, row.end))
     return max((column for column in columns if column not in old_columns), default=0)
@@ -267,8 +269,10 @@ def _edit_notes_link(tail: str, prefix: str, with_notes: bool) -> str:
 
 
 def has_foreign_legacy_drawing(xml: bytes) -> bool:
-    """True when the sheet links a notes drawing that is not chantool's."""
-    for match in re.finditer(rb"<(?:[\w.-]+:)?legacyDrawing\b[^>]*?/>", xml):
+    """True when the sheet links a notes drawing that is not chantool's (the link comes
+    after the sheet data)."""
+    tail = xml[max(xml.rfind(b"sheetData>"), 0):]
+    for match in re.finditer(rb"<(?:[\w.-]+:)?legacyDrawing\b[^>]*?/>", tail):
         if NOTES_VML_REL_ID.encode() not in match[0]:
             return True
     return False

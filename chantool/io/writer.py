@@ -48,6 +48,9 @@ GENERATED_NAME: Final = "_chantool_generated"
 OWN_REL_PREFIX: Final = "rIdChantool"
 WORKSHEET_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
+# The fastest deflate level: a large sheet compresses three times faster than at the
+# default level, for a file about a quarter larger.
+_LEVEL: Final = 1
 _WORKBOOK_AFTER_DEFINED_NAMES: Final = (
     "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
     "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
@@ -92,11 +95,12 @@ def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
             if info.filename in parts.removed:
                 continue
             data = parts.changed.get(info.filename)
-            out.writestr(_copy_info(info), archive.read(info) if data is None else data)
+            out.writestr(_copy_info(info), archive.read(info) if data is None else data,
+                         compresslevel=_LEVEL)
         for name in sorted(set(parts.changed) - names):
             info = zipfile.ZipInfo(name, _FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            out.writestr(info, parts.changed[name])
+            out.writestr(info, parts.changed[name], compresslevel=_LEVEL)
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

@@ -12,15 +12,17 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-_INVALID_XML_CHARS: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Markup characters escaped, and characters XML 1.0 cannot carry at all dropped.
+_ESCAPES: Final[dict[int, str | None]] = {
+    ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
+    **{code: None for code in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]},
+}
 _TAG: Final = re.compile(r"<(/?)([\w:.-]+)[^>]*?(/?)>")
 
 
 def escape(text: str) -> str:
     """Text as element content or attribute value (quotes included)."""
-    text = _INVALID_XML_CHARS.sub("", text)
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return text.translate(_ESCAPES)
 
 
 def root_prefix(xml: str, local_name: str) -> str:
