@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_validate import generate, measure  # noqa: E402
+from bench_validate import generate, measure
 
 WRITE = """
 import sys

@@ -19,7 +19,7 @@ from typing import Any
 
 from chantool.findings import Lang, reason_text
 from chantool.io.isolation import Failure, default_jobs, run_isolated
-from chantool.io.output import temporary_path
+from chantool.io.output import backup_path, temporary_path
 from chantool.io.preflight import diagnose_extents, extent_refusal, preflight
 from chantool.io.reader import read_workbook, wanted
 from chantool.report import FileResult, Report
@@ -66,11 +66,24 @@ def plan_jobs(paths: Iterable[Path], *, out: Path | None = None,
               in_place: bool = False) -> list[Job]:
     """The jobs of a batch: report only, marked copies under ``out`` (same names and
     extensions, folders mirrored), or the files themselves changed in place."""
-    jobs = []
+    jobs: list[Job] = []
+    sources: dict[Path, Path] = {}
     for path, relative in find_workbooks(paths):
+        if path.resolve() in sources:  # the same file given twice is checked once
+            continue
         target = path if in_place else (out / relative if out is not None else None)
+        clash = next((job.path for job in jobs if target is not None and job.target == target),
+                     None)
+        if clash is not None:
+            raise TargetClash(f"{clash} 和 {path} 都会写到 {target} / "
+                              f"{clash} and {path} would both be written to {target}")
+        sources[path.resolve()] = path
         jobs.append(Job(path, target))
     return jobs
+
+
+class TargetClash(ValueError):
+    """Two input files would be written to the same output file."""
 
 
 class ReadError(Exception):
@@ -97,7 +110,7 @@ def load(path: Path, options: Options) -> list[RawSheet]:
         return sheets
     except OSError as error:
         raise ReadError(reason_text("cannot_open", lang, detail=error.strerror or error)) from None
-    except ReadError:
+    except (ReadError, MemoryError):  # out of memory: the child reports it (isolation.py)
         raise
     except Exception as error:  # calamine raises its own errors for damaged files
         raise ReadError(reason_text("read_failed", lang, detail=error)) from None
@@ -119,8 +132,9 @@ def run_jobs(
     def done(job: Job, packed: Any) -> None:
         if isinstance(packed, Failure):
             result = FileResult.unreadable(str(job.path), _failure_reason(job, packed, options))
-            if job.target is not None:
-                temporary_path(job.target).unlink(missing_ok=True)
+            if job.target is not None:  # the child died: remove what it was writing
+                for leftover in (job.target, backup_path(job.target)):
+                    temporary_path(leftover).unlink(missing_ok=True)
         else:
             result = FileResult.unpack(packed)
         results[job] = result
@@ -174,7 +188,7 @@ def channel_ids(path: Path, options: Options) -> frozenset[str]:
                  limits=options.limits, workers=1, done=lambda _, result: found.append(result))
     (result,) = found
     if isinstance(result, Failure):
-        raise ReadError(reason_text(result.code, options.lang, **result.fields))
+        raise ReadError(_failure_reason(Job(path), result, options))
     if isinstance(result, str):
         raise ReadError(result)
     assert isinstance(result, frozenset)

@@ -57,10 +57,14 @@ def _write(job: Job, sheets: Sequence[RawSheet], plan: WritePlan,
         return make_finding("not_written", lang=options.lang, reason=reason)
     try:
         job.target.parent.mkdir(parents=True, exist_ok=True)
-        put_in_place(job.target, write, lambda temporary: verify_written(temporary, written[-1], sheets),
+        put_in_place(job.target, write,
+                     lambda temporary: verify_written(temporary, written[-1], sheets),
                      backup_of=job.path if in_place else None)
-    except (OutputError, OSError, ValueError) as error:
-        return make_finding("not_written", lang=options.lang, reason=str(error))
+    except MemoryError:
+        raise  # the isolation reports it with the limit
+    except Exception as error:  # whatever failed, the original is intact: say why
+        reason = str(error) if isinstance(error, OutputError | OSError) else repr(error)
+        return make_finding("not_written", lang=options.lang, reason=reason)
     return None
 
 

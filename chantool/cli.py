@@ -16,7 +16,15 @@ from typing import Any
 import click
 
 from chantool import __version__, coerce
-from chantool.batch import Job, Options, ReadError, channel_ids, plan_jobs, validate_files
+from chantool.batch import (
+    Job,
+    Options,
+    ReadError,
+    TargetClash,
+    channel_ids,
+    plan_jobs,
+    validate_files,
+)
 from chantool.errors import log_exception
 from chantool.findings import Lang
 from chantool.io.isolation import default_jobs
@@ -105,7 +113,10 @@ def _options(as_of: date | None, lang: Lang, jobs: int | None, time_limit: float
 def _jobs(paths: tuple[Path, ...], out: Path | None, in_place: bool, lang: Lang) -> list[Job]:
     if out is not None and in_place:
         raise click.UsageError("--out 与 --in-place 只能选一个 / use one of --out and --in-place")
-    jobs = plan_jobs(paths, out=out, in_place=in_place)
+    try:
+        jobs = plan_jobs(paths, out=out, in_place=in_place)
+    except TargetClash as clash:
+        raise click.UsageError(str(clash)) from None
     if not jobs:
         click.echo(word("no_files", lang), err=True)
         sys.exit(2)
@@ -132,7 +143,8 @@ def validate(
 
     With --out or --in-place the check column and the 校验结果 sheet are written too."""
     if mark and out is None and not in_place:
-        raise click.UsageError("--mark 需要 --out DIR 或 --in-place / --mark needs --out or --in-place")
+        raise click.UsageError(
+            "--mark 需要 --out DIR 或 --in-place / --mark needs --out or --in-place")
     options = _options(as_of, lang, jobs, time_limit, memory_limit)
     if channels is not None:
         try:

@@ -170,10 +170,9 @@ def parse_time(value: Cell) -> time:
     if isinstance(value, bool):
         raise CellError("not_a_time")
     if isinstance(value, int | float):
-        if 0 <= value < 1:
-            seconds = round(value * 86400)
-            if seconds < 86400:
-                return time(seconds // 3600, seconds // 60 % 60, seconds % 60)
+        if 0 <= value < 1:  # a fraction just below 1 rounds to the day's last second
+            seconds = min(round(value * 86400), 86399)
+            return time(seconds // 3600, seconds // 60 % 60, seconds % 60)
         raise CellError("not_a_time")
     if isinstance(value, str):
         text = normalize_text(value)
@@ -202,12 +201,13 @@ def parse_yes_no(value: Cell) -> bool:
             return True
         if text in _NO:
             return False
+        _reject_error_value(text)
     raise CellError("not_yes_no")
 
 
 def parse_month(value: Cell) -> str:
-    """A month as ``YYYY-MM``, from a date cell or text like ``2025-06``, ``2025/6``,
-    ``2025年6月``."""
+    """A month as ``YYYY-MM``, from a date cell, text like ``2025-06``, ``2025/6``,
+    ``2025年6月``, or a whole date typed as text."""
     if isinstance(value, date):
         return f"{value.year:04d}-{value.month:02d}"
     if isinstance(value, str):
@@ -217,6 +217,10 @@ def parse_month(value: Cell) -> str:
             match = pattern.fullmatch(text)
             if match and 1 <= int(match[2]) <= 12:
                 return f"{int(match[1]):04d}-{int(match[2]):02d}"
+        try:
+            return parse_month(parse_date(text))
+        except CellError:
+            pass
     raise CellError("not_a_month")
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, time
 from itertools import compress, repeat
-from operator import is_
+from operator import is_, is_not
 from typing import Any, Final
 
 from chantool import coerce
@@ -96,15 +96,25 @@ def _quick_pass(kind: Kind, cells: Sequence[Cell], choices: Sequence[str]) -> li
         errors = coerce.EXCEL_ERRORS
         if types == {str} and errors.isdisjoint(cells):
             return [text or None for text in map(str.strip, cells)]  # type: ignore[arg-type]
+        if types <= {str, type(None)} and errors.isdisjoint(cells):  # optional text
+            texts: list[Any] = list(cells)
+            for index in compress(range(len(texts)), map(is_, map(type, cells), repeat(str))):
+                texts[index] = texts[index].strip() or None
+            return texts
         return [(c.strip() or None) if type(c) is str and c not in errors
                 else None if c is None else slow for c in cells]
     if kind is Kind.INTEGER:
         return [int(c) if type(c) is float and c.is_integer()
                 else None if c == "" or c is None else slow for c in cells]
     ready = {Kind.NUMBER: float, Kind.DATE: date, Kind.TIME: time}.get(kind)
+    values: list[Any] = list(cells)
     if types == {ready}:
-        return list(cells)
-    return [c if type(c) is ready else None if c == "" or c is None else slow for c in cells]
+        return values
+    # Only the cells of another type are looked at one by one.
+    for index in compress(range(len(values)), map(is_not, map(type, cells), repeat(ready))):
+        cell = values[index]
+        values[index] = None if cell is None or cell == "" else slow
+    return values
 
 
 def _indexes(values: list[Any], marker: object) -> list[int]:

@@ -54,7 +54,7 @@ CATALOGUE: Final[dict[str, Code]] = {
         "Sheet '{sheet}' lacks the required column '{label}'"),
     "duplicate_column": Code(
         "重复的列",
-        "工作表“{sheet}”的{cell}列与{other}列都是“{label}”，只读取了{other}列",
+        "工作表“{sheet}”{cell}：列名“{label}”与 {other} 列重复，只读取了 {other} 列",
         "In sheet '{sheet}', column {cell} repeats '{label}' of column {other}; only {other} "
         "was read", W),
     "merged_cells": Code(
@@ -105,8 +105,8 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}: '{label}' must be {bounds_en}, not {value}"),
     "date_in_future": Code(
         "日期在将来",
-        "{sheet} {cell}：“{label}”{value} 晚于今天（{as_of}），不能填写将来的日期",
-        "{sheet} {cell}: '{label}' {value} is after today ({as_of})"),
+        "{sheet} {cell}：“{label}”{value} 晚于校验日期（{as_of}），不能填写将来的日期",
+        "{sheet} {cell}: '{label}' {value} is after the check date ({as_of})"),
     "not_unique": Code(
         "重复",
         "{sheet} {cell}：“{label}”与第{other}行重复（{value}）",
@@ -157,7 +157,8 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     "no_known_sheet": ("用 chantool new 生成模板，或把工作表改名为标准名称",
                        "Start from a chantool template or rename the sheets to the standard names"),
     "duplicate_sheet": ("合并两张表或删除其中一张", "Merge the two sheets or delete one"),
-    "header_not_found": ("检查表头行的列名是否与模板一致", "Make the header labels match the template"),
+    "header_not_found": ("检查表头行的列名是否与模板一致",
+                         "Make the header labels match the template"),
     "column_missing": ("在表头行加上这一列", "Add this column to the header row"),
     "duplicate_column": ("删除或改名重复的列", "Delete or rename the repeated column"),
     "merged_cells": ("取消合并，并在每个单元格填写数值", "Unmerge and fill every cell"),
@@ -180,10 +181,12 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     "check_out_before_check_in": ("核对签到、签退时间", "Check the check-in and check-out times"),
     "no_agreement_incomplete": ("补充未达成原因、后续计划和跟进截止日期",
                                 "Add the cause, the follow-up plan and its due date"),
-    "bands_not_increasing": ("按销售额从低到高排列提成档位", "List the bands from low to high sales"),
+    "bands_not_increasing": ("按销售额从低到高排列提成档位",
+                             "List the bands from low to high sales"),
     "not_written": ("关闭在 Excel 中打开的文件，或检查磁盘空间和权限后重试",
                     "Close the file in Excel, or check disk space and permissions, and retry"),
-    "policy_unknown_key": ("检查参数名拼写，或删除这一行", "Check the key's spelling or delete the row"),
+    "policy_unknown_key": ("检查参数名拼写，或删除这一行",
+                           "Check the key's spelling or delete the row"),
     "policy_duplicate_key": ("删除重复的参数行", "Delete the repeated key"),
     "policy_bad_value": ("按说明列的要求填写参数值", "Type a value as the note column says"),
 }
@@ -226,7 +229,8 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
     "bomb_part": ("部件 {part} 解压后 {size}，超过上限 {limit}，疑似 zip 炸弹，已拒绝读取",
                   "part {part} unpacks to {size}, over the {limit} limit: a suspected zip bomb"),
     "bomb_ratio": ("部件 {part} 的压缩比 {ratio}:1 超过上限 {limit}:1，疑似 zip 炸弹，已拒绝读取",
-                   "part {part} is packed {ratio}:1, over the {limit}:1 limit: a suspected zip bomb"),
+                   "part {part} is packed {ratio}:1, over the {limit}:1 limit: "
+                   "a suspected zip bomb"),
     "shared_strings": ("共享字符串表声称有 {count} 个字符串，但只有 {size}，不可能成立，已拒绝读取",
                        "the shared-string table claims {count} strings in only {size}; refused"),
     "out_of_grid": ("工作表“{sheet}”有单元格 {cell} 超出 Excel 的范围（最大 XFD1048576）",

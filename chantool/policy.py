@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from chantool import coerce
 from chantool.coerce import CellError
 from chantool.findings import CATALOGUE, Finding, Lang, make_finding
-from chantool.settings import POLICY_COLUMNS
+from chantool.settings import HEADER_SEARCH_ROWS, POLICY_COLUMNS
 from chantool.table import RawSheet, address, find_layout
 
 
@@ -170,7 +170,10 @@ def _reason(error: Any, lang: Lang) -> str:
     if isinstance(cause, CellError):
         return CATALOGUE[cause.code].title if lang == "zh" else cause.code.replace("_", " ")
     zh, en = _REASONS.get(error["type"], ("格式不正确", "has the wrong form"))
-    return (zh if lang == "zh" else en).format(**(error.get("ctx") or {}))
+    context = dict(error.get("ctx") or {})
+    if lang == "zh" and "expected" in context:  # pydantic writes "'care' or 'tier'"
+        context["expected"] = str(context["expected"]).replace(" or ", "、").replace("'", "")
+    return (zh if lang == "zh" else en).format(**context)
 
 
 def read_policy(sheet: RawSheet | None, lang: Lang = "zh") -> tuple[Policy, list[Finding]]:
@@ -181,7 +184,7 @@ def read_policy(sheet: RawSheet | None, lang: Lang = "zh") -> tuple[Policy, list
     if layout is None or "key" not in layout.positions or "value" not in layout.positions:
         labels = "、".join(label for label, _ in POLICY_COLUMNS.values())
         finding = make_finding("header_not_found", lang=lang, sheet=sheet.name,
-                               rows=len(sheet.rows[:30]), labels=labels)
+                               rows=HEADER_SEARCH_ROWS, labels=labels)
         return Policy(), [finding]
     key_col, value_col = layout.positions["key"], layout.positions["value"]
     findings: list[Finding] = []

@@ -12,7 +12,7 @@ from datetime import date
 from operator import itemgetter
 
 from chantool.book import Book, TypedSheet
-from chantool.coerce import Cell
+from chantool.coerce import Cell, is_blank
 from chantool.columns import read_column
 from chantool.findings import Finding, Lang, make_finding
 from chantool.policy import Policy, read_policy
@@ -126,7 +126,8 @@ def _read_sheet(
     body = sheet.rows[header:]
     keep = _non_blank_rows(body)
     row_numbers = [header + 1 + i for i in keep]
-    columns = _columns([body[i] for i in keep], layout.positions)
+    columns = _columns(body if len(keep) == len(body) else [body[i] for i in keep],
+                       layout.positions)
     merged = _merged_cells(sheet, header, row_numbers, layout.positions, findings, lang)
 
     typed = TypedSheet(spec, sheet.name, layout, row_numbers, columns, {}, lang)
@@ -145,7 +146,7 @@ def _read_sheet(
 
 def _columns(rows: Sequence[Sequence[Cell]], positions: dict[str, int]) -> dict[str, list[Cell]]:
     """The cells of each known column; rows may be of any length."""
-    if rows and min(len(row) for row in rows) > max(positions.values(), default=-1):
+    if rows and min(map(len, rows)) > max(positions.values(), default=-1):
         return {key: list(map(itemgetter(position), rows)) for key, position in positions.items()}
     return {
         key: [row[position] if position < len(row) else None for row in rows]
@@ -154,13 +155,11 @@ def _columns(rows: Sequence[Sequence[Cell]], positions: dict[str, int]) -> dict[
 
 
 def _non_blank_rows(body: Sequence[Sequence[Cell]]) -> list[int]:
-    """Indexes of rows with at least one value (0 and FALSE are values)."""
-    empty = [""] * len(body[0]) if body else []
-    return [
-        index
-        for index, row in enumerate(body)
-        if row != empty and (any(row) or any(cell is not None and cell != "" for cell in row))
-    ]
+    """Indexes of rows with at least one value (0 and FALSE are values; spaces are not)."""
+    # A number, date or boolean in the first cell settles most rows at C speed.
+    return [index for index, row in enumerate(body)
+            if (row and row[0] is not None and type(row[0]) is not str)
+            or not all(map(is_blank, row))]
 
 
 def _merged_cells(
@@ -200,8 +199,9 @@ def _repeats(sheet: TypedSheet, keys: tuple[str, ...]) -> Iterator[Finding]:
         seen = first.setdefault(values, index)
         if seen != index:
             shown = " / ".join(str(value) for value in values)
+            label = " + ".join(sheet.label(key) for key in keys)
             yield sheet.finding("not_unique", keys[-1], index, other=sheet.row_numbers[seen],
-                                value=shown)
+                                value=shown, label=label)
 
 
 def _reference_findings(book: Book) -> Iterator[Finding]:

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from msoffcrypto.format.ooxml import OOXMLFile
 import pytest
 import xlwt
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from chantool.batch import Options, plan_jobs, validate_files
 from chantool.io.preflight import preflight

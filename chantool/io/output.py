@@ -14,13 +14,16 @@ import zipfile
 from collections.abc import Callable, Sequence, Set
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook
 
 from chantool.coerce import Cell
-from chantool.io.writer import Written
 from chantool.table import RawSheet
+
+if TYPE_CHECKING:  # the writer is only imported where files are written
+    from chantool.io.writer import Written
 
 
 class OutputError(Exception):
@@ -37,9 +40,10 @@ def backup_path(path: Path) -> Path:
 
 
 def excel_lock(path: Path) -> Path | None:
-    """Excel's lock file for ``path`` (``~$name``; long names lose their first two
-    characters), when it exists."""
-    for name in (f"~${path.name}", f"~${path.name[2:]}"):
+    """Excel's lock file for ``path`` (``~$name``; names of eight characters or more
+    before the extension may lose their first two), when it exists."""
+    names = [f"~${path.name}"] + ([f"~${path.name[2:]}"] if len(path.stem) >= 8 else [])
+    for name in names:
         lock = path.with_name(name)
         if lock.exists():
             return lock

@@ -190,7 +190,9 @@ class _Writer:
 
     # --- the user's sheets ----------------------------------------------------------------
 
-    def _write_sheet(self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds) -> list[int]:
+    def _write_sheet(
+        self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds
+    ) -> list[int]:
         xml = self.archive.read(sheet.part)
         position = self.names.index(sheet.name)
         old = self.defined.get((RESULTS_NAME, position), "")

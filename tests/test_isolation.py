@@ -1,0 +1,183 @@
+"""Each file in a child process of its own: a reader that aborts, hangs or eats memory
+costs only its own file, with a reason, and the rest of the batch is validated normally
+and reported in input order."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chantool import batch
+from chantool.batch import Options, ReadError, channel_ids, plan_jobs, validate_files
+from chantool.cli import cli
+from chantool.io.reader import read_workbook
+from chantool.settings import Limits
+from chantool.table import RawSheet
+from tests.conftest import MakeWorkbook
+from tests.test_cli import CHANNEL_HEADER, GOOD_CHANNEL, VISIT_HEADER
+
+AS_OF = date(2025, 6, 30)
+
+pytestmark = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(),
+    reason="faults are injected by monkeypatching, which only a forked child inherits")
+
+
+@pytest.fixture(autouse=True)
+def _log_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Children send their stderr (an abort's backtrace) to the log: keep it here."""
+    monkeypatch.setenv("CHANTOOL_LOG", str(tmp_path / "chantool.log"))
+
+
+def memory_limit() -> int:
+    """An address-space limit (whole MB) 512 MB above what a child inherits from this
+    process (a fixed 300 MB would starve sound files on some systems): room to read a
+    small workbook, not for the hog's allocation."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        pytest.skip("needs Linux's /proc to size the memory limit")
+    size_kb = next(int(line.split()[1]) for line in status.read_text().splitlines()
+                   if line.startswith("VmSize:"))
+    return ((size_kb >> 10) + 512) << 20
+
+
+class Faults:
+    """Files whose reading goes wrong in the child, by name; the others read normally."""
+
+    def __init__(self, folder: Path, memory: int) -> None:
+        self.folder = folder
+        self.memory = memory
+        self.real = read_workbook
+        self.faults: dict[str, Callable[[], None]] = {
+            "abort.xlsx": self.abort, "hang.xlsx": self.hang, "hog.xlsx": self.hog}
+
+    def read_workbook(self, path: Path) -> list[RawSheet]:
+        fault = self.faults.get(path.name)
+        if fault is not None:
+            fault()
+        return self.real(path)
+
+    @staticmethod
+    def abort() -> None:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file in the test's folder
+        os.abort()
+
+    def hang(self) -> None:
+        (self.folder / "hang.pid").write_text(str(os.getpid()))
+        time.sleep(60)
+
+    def hog(self) -> None:
+        hoard = bytearray(self.memory + (1 << 30))  # over the limit whatever is in use
+        hoard[-1] = 1
+
+
+@pytest.fixture
+def faults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Faults:
+    injected = Faults(tmp_path, memory_limit())
+    monkeypatch.setattr(batch, "read_workbook", injected.read_workbook)
+    return injected
+
+
+@pytest.fixture
+def batch_files(make_workbook: MakeWorkbook) -> list[Path]:
+    """Sound workbooks around the three faulty ones, in the order they are given."""
+    clean = {"渠道档案": [CHANNEL_HEADER, GOOD_CHANNEL]}
+    bad = {"渠道档案": [CHANNEL_HEADER, GOOD_CHANNEL],
+           "拜访日志": [VISIT_HEADER, ["2025-06-02", "张伟", "CH999", "销售人员", "现场面谈"]]}
+    return [make_workbook(clean, name="in/first.xlsx"),
+            make_workbook(clean, name="in/abort.xlsx"),
+            make_workbook(bad, name="in/bad.xlsx"),
+            make_workbook(clean, name="in/hang.xlsx"),
+            make_workbook(clean, name="in/hog.xlsx"),
+            make_workbook(clean, name="in/last.xlsx")]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_abort_hang_and_memory_hog_become_unreadable_and_the_batch_goes_on(
+    jobs: int, faults: Faults, batch_files: list[Path]
+) -> None:
+    limits = Limits(seconds=2, memory_bytes=faults.memory)
+    started = time.monotonic()
+    report = validate_files(plan_jobs(batch_files),
+                            Options(as_of=AS_OF, limits=limits, jobs=jobs))
+    elapsed = time.monotonic() - started
+    assert [Path(result.path) for result in report.files] == batch_files
+    first, aborted, bad, hung, hog, last = report.files
+    assert [r.status for r in (first, bad, last)] == ["ok", "findings", "ok"]
+    assert [f.code for f in bad.findings] == ["unknown_channel"]
+    assert [r.status for r in (aborted, hung, hog)] == ["unreadable"] * 3
+    assert aborted.reason == "读取时解析程序异常退出（SIGABRT）"
+    assert hung.reason == "读取超过 2 秒仍未完成，已中止"
+    assert hog.reason == f"读取所需内存超过上限 {faults.memory >> 20} MB，已中止"
+    assert report.summary() == {"files": 6, "errors": 1, "warnings": 0, "unreadable": 3}
+    assert report.exit_code == 2
+    assert elapsed < 8
+    assert _gone(int((faults.folder / "hang.pid").read_text())), "the hung child still runs"
+
+
+def test_cli_limits_reach_the_children_and_reasons_follow_the_language(
+    faults: Faults, batch_files: list[Path]
+) -> None:
+    files = [str(path) for path in batch_files]
+    result = CliRunner().invoke(cli, [
+        "validate", *files, "--format", "json", "--lang", "en", "--jobs", "2",
+        "--as-of", AS_OF.isoformat(), "--time-limit", "1",
+        "--memory-limit", str(faults.memory >> 20)])
+    assert result.exit_code == 2
+    data = json.loads(result.output)
+    assert [item["path"] for item in data["files"]] == files
+    reasons = {Path(item["path"]).name: item["reason"] for item in data["files"]}
+    assert reasons == {
+        "first.xlsx": None, "abort.xlsx": "the reader stopped abnormally (SIGABRT)",
+        "bad.xlsx": None, "hang.xlsx": "not read within 1 s; stopped",
+        "hog.xlsx": f"reading needed more than the {faults.memory >> 20} MB memory limit; "
+                    "stopped",
+        "last.xlsx": None}
+
+
+def test_parallel_cli_run_over_a_folder_reports_every_file_in_order(
+    make_workbook: MakeWorkbook, tmp_path: Path
+) -> None:
+    names = ["a.xlsx", "b.xlsm", "c/d.xlsx", "c/e.xlsx", "f.xlsx"]
+    for name in names:
+        make_workbook({"渠道档案": [CHANNEL_HEADER, GOOD_CHANNEL]}, name=f"team/{name}")
+    done = subprocess.run(
+        [sys.executable, "-m", "chantool", "validate", str(tmp_path / "team"), "--jobs", "2",
+         "--format", "json", "--as-of", AS_OF.isoformat()],
+        capture_output=True, text=True, check=False, timeout=60,
+        env={**os.environ, "CHANTOOL_LOG": str(tmp_path / "chantool.log")})
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [Path(item["path"]).relative_to(tmp_path / "team").as_posix()
+            for item in data["files"]] == names
+    assert {item["status"] for item in data["files"]} == {"ok"}
+    assert data["summary"] == {"files": 5, "errors": 0, "warnings": 0, "unreadable": 0}
+
+
+def test_channels_workbook_that_runs_out_of_memory_is_a_read_error_naming_the_limit(
+    faults: Faults, make_workbook: MakeWorkbook
+) -> None:
+    path = make_workbook({"渠道档案": [CHANNEL_HEADER, GOOD_CHANNEL]}, name="hog.xlsx")
+    options = Options(as_of=AS_OF, jobs=1, limits=Limits(seconds=5, memory_bytes=faults.memory))
+    with pytest.raises(ReadError) as error:
+        channel_ids(path, options)
+    assert str(error.value) == f"读取所需内存超过上限 {faults.memory >> 20} MB，已中止"
