@@ -119,6 +119,22 @@ CATALOGUE: Final[dict[str, Code]] = {
         "重点联系人多于销售人员",
         "{sheet} {cell}：重点联系人数 {value} 多于销售人员数 {staff}",
         "{sheet} {cell}: {value} key contacts exceed the {staff} sales staff", rule="R-04"),
+    "profile_late": Code(
+        "档案超期完成",
+        "{sheet} {cell}：档案完成日期 {value} 晚于期限 {deadline}（合作开始后 {days} 个工作日）",
+        "{sheet} {cell}: the profile was completed on {value}, after its deadline {deadline} "
+        "({days} working days after the start)", W, rule="R-10"),
+    "profile_missing": Code(
+        "档案逾期未完成",
+        "{sheet} {cell}：合作开始后 {days} 个工作日的期限 {deadline} 已过，档案仍未完成",
+        "{sheet} {cell}: the profile is still not complete; its deadline was {deadline} "
+        "({days} working days after the start)", W, rule="R-10"),
+    "calendar_year_unknown": Code(
+        "节假日数据缺失",
+        "{years} 年的法定节假日尚未收录，按周一至周五计算工作日；"
+        "可在参数表 holidays、workdays 中补充",
+        "The statutory holidays of {years} are not known yet; Monday to Friday count as "
+        "working days (add days on the Policy sheet: holidays, workdays)", W),
     "check_out_before_check_in": Code(
         "签退早于签到",
         "{sheet} {cell}：签退时间 {value} 不晚于签到时间 {check_in}",
@@ -178,6 +194,13 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
                         "Add the channel to the Channels sheet or correct the id"),
     "key_contacts_exceed_staff": ("核对销售人员数和重点联系人数",
                                   "Check the sales staff and key contact counts"),
+    "profile_late": ("及时完成新渠道的基础档案；如完成日期填错请改正",
+                     "Complete new profiles in time, or correct the date"),
+    "profile_missing": ("尽快完成基础档案并填写档案完成日期",
+                        "Complete the profile and enter the date it was done"),
+    "calendar_year_unknown": ("升级 chantool（节假日数据随 chinesecalendar 每年更新），"
+                              "或在参数表中填写该年的节假日和调休日",
+                              "Upgrade chantool, or list that year's days on the Policy sheet"),
     "check_out_before_check_in": ("核对签到、签退时间", "Check the check-in and check-out times"),
     "no_agreement_incomplete": ("补充未达成原因、后续计划和跟进截止日期",
                                 "Add the cause, the follow-up plan and its due date"),

@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterator
 
 from chantool.book import Book
 from chantool.findings import Finding
-from chantool.rules import channels, money, visits
+from chantool.rules import channels, money, profiles, visits
 
 Rule = Callable[[Book], Iterator[Finding]]
 
 RULES: tuple[Rule, ...] = (
     channels.key_contacts_within_staff,
+    profiles.profile_within_deadline,
     visits.check_out_after_check_in,
     visits.no_agreement_needs_follow_up,
     money.commission_bands_increase,

@@ -1,0 +1,50 @@
+"""Working days on the Chinese calendar (R-03, R-10, R-44).
+
+Statutory holidays and the weekend days worked instead (调休) come from the
+``chinesecalendar`` package, which follows the State Council's yearly notice. The
+policy's ``holidays`` and ``workdays`` lists add company days off and extra working
+days on top, and win over the calendar. For a year the package has no data for yet,
+Monday to Friday are working days (plus the policy lists), and the year is remembered
+so that a finding can say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import chinese_calendar
+
+
+class WorkCalendar:
+    """Which days are working days, for one policy."""
+
+    def __init__(self, holidays: Iterable[date] = (), workdays: Iterable[date] = ()) -> None:
+        self._holidays = frozenset(holidays)
+        self._workdays = frozenset(workdays)
+        # Years asked about that the calendar package does not know.
+        self.unknown_years: set[int] = set()
+
+    def is_workday(self, day: date) -> bool:
+        if day in self._workdays:
+            return True
+        if day in self._holidays:
+            return False
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            self.unknown_years.add(day.year)
+            return day.weekday() < 5
+
+    def add_workdays(self, start: date, count: int) -> date:
+        """The day on which ``count`` working days after ``start`` have passed."""
+        day = start
+        while count > 0:
+            day += timedelta(days=1)
+            count -= self.is_workday(day)
+        return day
+
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+        return sum(self.is_workday(start + timedelta(days=n))
+                   for n in range(1, (end - start).days + 1))
