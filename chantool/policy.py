@@ -134,6 +134,10 @@ class Policy(BaseModel):
 
 
 POLICY_KEYS: Final = tuple(Policy.model_fields)
+# Keys holding a share (0-1), shown as percentages on the policy sheet.
+RATE_KEYS: Final = frozenset(
+    key for key, field in Policy.model_fields.items()
+    if any(getattr(item, "func", None) is _rate for item in field.metadata))
 
 
 def policy_rule(key: str) -> str:

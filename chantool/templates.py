@@ -31,7 +31,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from chantool import samples
 from chantool.findings import Lang
-from chantool.policy import POLICY_KEYS, Policy, policy_note, policy_rule
+from chantool.policy import POLICY_KEYS, RATE_KEYS, Policy, policy_note, policy_rule
 from chantool.settings import (
     LISTS_SHEET,
     POLICY_COLUMNS,
@@ -294,7 +294,7 @@ def _policy_sheet(book: Workbook, lang: Lang, overrides: Mapping[str, Any]) -> N
     for row, (key, value) in enumerate({**values, **overrides}.items(), start=2):
         sheet.cell(row, 1, key)
         cell = sheet.cell(row, 2, value)
-        if isinstance(value, float) and 0 < value <= 1:
+        if key in RATE_KEYS:
             cell.number_format = "0%"
         if key in values:
             sheet.cell(row, 3, policy_note(key)).alignment = _WRAP

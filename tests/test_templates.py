@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from chantool.cli import cli
 from chantool.io.reader import read_workbook
-from chantool.policy import POLICY_KEYS, Policy, read_policy
+from chantool.policy import POLICY_KEYS, RATE_KEYS, Policy, read_policy
 from chantool.samples import AS_OF, DEFECTS, EXAMPLES, WENZHOU_FINDINGS, Defect
 from chantool.settings import LISTS_SHEET, SHEETS_BY_KIND, TEMPLATE_KINDS, Kind
 from chantool.table import column_letter
@@ -230,3 +230,11 @@ def test_readme_names_every_template_and_example() -> None:
         assert f"`{kind}.xlsx`" in readme
     for example in EXAMPLES:
         assert f"`{example.file}`" in readme
+
+
+def test_only_shares_are_shown_as_percentages_on_the_policy_sheet(tmp_path: Path) -> None:
+    sheet = openpyxl.load_workbook(_new(tmp_path, "book"))["参数"]
+    formats = {row[0].value: row[1].number_format for row in sheet.iter_rows(min_row=2)}
+    assert formats["key_contact_ratio"] == "0%"
+    assert formats["complaint_onsite_hours"] != "0%"  # 1 hour, not 100%
+    assert {key for key, shown in formats.items() if shown == "0%"} == RATE_KEYS
