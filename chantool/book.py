@@ -7,16 +7,17 @@ holds the typed sheets of one workbook with the policy in force and the as-of da
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from chantool.coerce import Cell
-from chantool.findings import Finding, Lang, make_finding
+from chantool.columns import Problem
+from chantool.findings import CellFindings, Finding, Lang, make_finding
 from chantool.policy import Policy
 from chantool.settings import SheetSpec
-from chantool.table import Layout, address
+from chantool.table import Layout, column_letter
 
 
 @dataclass
@@ -30,6 +31,15 @@ class TypedSheet:
     raw: Mapping[str, Sequence[Cell]]
     values: dict[str, list[Any]]
     lang: Lang = "zh"
+    # Each column's letters and label, worked out once: findings come by the ten thousand.
+    _letters: dict[str, str] = field(init=False, repr=False, compare=False)
+    _labels: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._letters = {key: column_letter(position)
+                         for key, position in self.layout.positions.items()}
+        self._labels = {column.key: column.label if self.lang == "zh" else column.label_en
+                        for column in self.spec.columns}
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -43,25 +53,42 @@ class TypedSheet:
         return found if found is not None else [None] * len(self.row_numbers)
 
     def label(self, key: str) -> str:
-        column = self.spec.column(key)
-        return column.label if self.lang == "zh" else column.label_en
+        return self._labels[key]
 
     def cell(self, key: str, index: int) -> str:
-        return address(self.row_numbers[index], self.layout.positions[key] + 1)
+        return f"{self._letters[key]}{self.row_numbers[index]}"
 
     def finding(self, code: str, key: str, index: int, **fields: Any) -> Finding:
         """A finding at the cell of ``key`` in data row ``index``, showing its raw value."""
         fields.setdefault("value", self.raw[key][index])
-        fields.setdefault("label", self.label(key))
+        fields.setdefault("label", self._labels[key])
+        row = self.row_numbers[index]
         return make_finding(
             code,
             lang=self.lang,
             sheet=self.name,
-            cell=self.cell(key, index),
-            row=self.row_numbers[index],
+            cell=f"{self._letters[key]}{row}",
+            row=row,
             column=key,
             **fields,
         )
+
+    def problem_findings(self, key: str, problems: Iterable[Problem]) -> list[Finding]:
+        """``finding`` for each problem of one column (whose fields name neither value nor
+        label), with what they share looked up once."""
+        raw, rows, letters = self.raw[key], self.row_numbers, self._letters[key]
+        # One maker per code and fields (problems share their fields objects).
+        makers: dict[tuple[str, int], CellFindings] = {}
+        found = []
+        for problem in problems:
+            make = makers.get((problem.code, id(problem.fields)))
+            if make is None:
+                fields = {"label": self._labels[key], **problem.fields}
+                make = CellFindings(problem.code, self.lang, self.name, key, fields)
+                makers[problem.code, id(problem.fields)] = make
+            row = rows[problem.index]
+            found.append(make(f"{letters}{row}", row, raw[problem.index]))
+        return found
 
 
 @dataclass

@@ -6,9 +6,11 @@ its code. The catalogue is the complete list: a code not in it cannot be reporte
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from string import Formatter
 from typing import Any, Final, Literal
 
 Lang = Literal["zh", "en"]
@@ -135,6 +137,23 @@ CATALOGUE: Final[dict[str, Code]] = {
         "可在参数表 holidays、workdays 中补充",
         "The statutory holidays of {years} are not known yet; Monday to Friday count as "
         "working days (add days on the Policy sheet: holidays, workdays)", W),
+    "price_ladder_broken": Code(
+        "价格倒挂",
+        "{sheet} {cell}：“{label}”{value} 低于“{lower}”{lower_price}，"
+        "应为 出厂价 ≤ 批发价 ≤ 零售价",
+        "{sheet} {cell}: '{label}' {value} is below '{lower}' {lower_price}; prices must "
+        "climb from company to wholesale to retail", rule="R-30"),
+    "below_floor_price": Code(
+        "低价倾销",
+        "{sheet} {cell}：成交单价 {value} 低于最低限价 {floor}"
+        "（价格表第{price_row}行），属低价倾销",
+        "{sheet} {cell}: unit price {value} is below the floor price {floor} (price row "
+        "{price_row}): dumping", W, rule="R-32"),
+    "cross_area_sale": Code(
+        "窜货",
+        "{sheet} {cell}：在“{value}”销售，而渠道所属区域是“{own}”，属窜货",
+        "{sheet} {cell}: sold in '{value}' but the channel belongs to '{own}': cross-area "
+        "selling", W, rule="R-33"),
     "check_out_before_check_in": Code(
         "签退早于签到",
         "{sheet} {cell}：签退时间 {value} 不晚于签到时间 {check_in}",
@@ -201,6 +220,12 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     "calendar_year_unknown": ("升级 chantool（节假日数据随 chinesecalendar 每年更新），"
                               "或在参数表中填写该年的节假日和调休日",
                               "Upgrade chantool, or list that year's days on the Policy sheet"),
+    "price_ladder_broken": ("核对三个价格，使出厂价 ≤ 批发价 ≤ 零售价",
+                            "Check the three prices: company <= wholesale <= retail"),
+    "below_floor_price": ("核实成交价；确属低价销售的，按价格管理制度处理",
+                          "Check the price; if sold below the floor, follow the pricing rules"),
+    "cross_area_sale": ("核实销售区域；确属窜货的，按窜货管理制度处理",
+                        "Check the region; if it was sold outside the area, follow the rules"),
     "check_out_before_check_in": ("核对签到、签退时间", "Check the check-in and check-out times"),
     "no_agreement_incomplete": ("补充未达成原因、后续计划和跟进截止日期",
                                 "Add the cause, the follow-up plan and its due date"),
@@ -289,15 +314,19 @@ def json_value(value: Any) -> Any:
 
 def display(value: Any) -> str:
     """A cell value as a message shows it."""
+    if type(value) is str:  # most shown values, as they are
+        return value
     shown = json_value(value)
     return "" if shown is None else str(shown)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Finding:
     """One problem at one place: the fields of the JSON contract. A plain dataclass, as
     large sheets make findings by the ten thousand and every value comes from the engine
-    itself (pydantic checks user input: the policy)."""
+    itself (pydantic checks user input: the policy). Not frozen, as a frozen dataclass is
+    several times slower to make (a large sheet's findings are made in the child and again
+    in the parent); nothing changes a finding once made, and it hashes as before."""
 
     severity: Severity
     rule: str | None
@@ -338,14 +367,52 @@ def make_finding(
     entry = CATALOGUE[code]
     template = entry.zh if lang == "zh" else entry.en
     message = template.format(sheet=sheet or "", cell=cell or "", value=display(value), **fields)
-    return Finding(
-        severity=entry.severity,
-        rule=entry.rule,
-        code=code,
-        sheet=sheet,
-        cell=cell,
-        row=row,
-        column=column,
-        value=value,
-        message=message,
-    )
+    return Finding(entry.severity, entry.rule, code, sheet, cell, row, column, value, message)
+
+
+class CellFindings:
+    """Makes the findings of one code in one column of a sheet that share every field
+    but the cell, the row and the value: each is what ``make_finding`` makes, but the
+    template is filled with the shared fields once (sheets make findings by the ten
+    thousand)."""
+
+    def __init__(
+        self, code: str, lang: Lang, sheet: str, column: str, fields: Mapping[str, Any]
+    ) -> None:
+        entry = CATALOGUE[code]
+        self._head = (entry.severity, entry.rule, code, sheet)
+        self._column = column
+        self._template = entry.zh if lang == "zh" else entry.en
+        self._fields = {"sheet": sheet, **fields}
+        # The template as pieces of text, the shared fields filled in: only the cell and
+        # the value go in per finding. Fields with a format spec, a conversion or an
+        # index are left to str.format.
+        parsed = list(Formatter().parse(self._template))
+        self._pieces: list[str] | None = None
+        self._cell_at: list[int] = []
+        self._value_at: list[int] = []
+        if all(name is None or (name.isidentifier() and not spec and conversion is None)
+               for _, name, spec, conversion in parsed):
+            self._pieces = []
+            for text, name, _, _ in parsed:
+                self._pieces.append(text)
+                if name == "cell":
+                    self._cell_at.append(len(self._pieces))
+                elif name == "value":
+                    self._value_at.append(len(self._pieces))
+                if name is not None:
+                    own = name in ("cell", "value")  # filled in per finding
+                    self._pieces.append("" if own else format(self._fields[name]))
+
+    def __call__(self, cell: str, row: int, value: Any) -> Finding:
+        shown = display(value)
+        if self._pieces is None:
+            message = self._template.format(cell=cell, value=shown, **self._fields)
+        else:
+            pieces = self._pieces.copy()
+            for index in self._cell_at:
+                pieces[index] = cell
+            for index in self._value_at:
+                pieces[index] = shown
+            message = "".join(pieces)
+        return Finding(*self._head, cell, row, self._column, value, message)

@@ -245,6 +245,8 @@ DEFECTS: Final = (
     Defect(_NINGBO, "prices", 2, {"price_c": None}, "required_missing", "price_c"),
     Defect(_NINGBO, "sales", 4, {"unit_price": "约2200"}, "not_a_number", "unit_price"),
     Defect(_NINGBO, "sales", 6, {"sale_date": "2025/6/31"}, "not_a_date", "sale_date"),
+    Defect(_NINGBO, "sales", 8, {"unit_price": 1000.0}, "below_floor_price", "unit_price"),
+    Defect(_NINGBO, "sales", 10, {"sale_region": "温州"}, "cross_area_sale", "sale_region"),
     Defect(_NINGBO, "commission", 2, {"sales_from": 4_000}, "bands_not_increasing",
            "sales_from"),
     Defect(_NINGBO, "assessments", 1, {"month": "2025-04"}, "not_unique", "manager"),

@@ -242,6 +242,22 @@ CASES: Final[dict[str, Case]] = {
         [table("渠道档案", {**CHANNEL, "档案完成日期": "2025-03-20"})],
         Spot("profile_missing", "渠道档案", "L2", 2, "profile_done_date", "warning", "R-10"),
     ),
+    "a_retail_price_below_the_company_price": Case(
+        [table("价格表", PRICE, {"出厂价": 200.0})], [table("价格表", PRICE, {"出厂价": 150.0})],
+        error("price_ladder_broken", "价格表", "D2", 2, "price_c", "R-30"),
+    ),
+    "a_sale_below_the_floor_price": Case(
+        [channels(), table("价格表", {**PRICE, "最低限价": 110.0}),
+         table("销售记录", SALE, {"成交单价": 109.0})],
+        [channels(), table("价格表", {**PRICE, "最低限价": 110.0}),
+         table("销售记录", SALE, {"成交单价": 110.0})],
+        Spot("below_floor_price", "销售记录", "E2", 2, "unit_price", "warning", "R-32"),
+    ),
+    "a_sale_outside_the_channels_region": Case(
+        [channels(), table("销售记录", {**SALE, "销售区域": "西区"})],
+        [channels(), table("销售记录", {**SALE, "销售区域": "东区"})],
+        Spot("cross_area_sale", "销售记录", "F2", 2, "sale_region", "warning", "R-33"),
+    ),
     "check_out_not_after_check_in": Case(
         [visits({"签到时间": "08:30", "签退时间": "08:30"})],
         [visits({"签到时间": "08:30", "签退时间": "08:31"})],

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from chantool.book import Book
 from chantool.findings import Finding
-from chantool.rules import channels, money, profiles, visits
+from chantool.rules import channels, money, prices, profiles, visits
 
 Rule = Callable[[Book], Iterator[Finding]]
 
@@ -20,4 +20,7 @@ RULES: tuple[Rule, ...] = (
     visits.check_out_after_check_in,
     visits.no_agreement_needs_follow_up,
     money.commission_bands_increase,
+    prices.price_ladder,
+    prices.below_floor_price,
+    prices.outside_own_region,
 )

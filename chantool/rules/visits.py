@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import compress, repeat
+from operator import is_
 
 from chantool.book import Book
 from chantool.coerce import is_blank
@@ -14,11 +16,11 @@ def check_out_after_check_in(book: Book) -> Iterator[Finding]:
     sheet = book.sheets.get("visits")
     if sheet is None:
         return
-    check_in = sheet.column("check_in")
-    for index, check_out in enumerate(sheet.column("check_out")):
-        if check_out is not None and check_in[index] is not None and check_out <= check_in[index]:
+    pairs = zip(sheet.column("check_in"), sheet.column("check_out"), strict=True)
+    for index, (check_in, check_out) in enumerate(pairs):
+        if check_out is not None and check_in is not None and check_out <= check_in:
             yield sheet.finding("check_out_before_check_in", "check_out", index,
-                                check_in=display(check_in[index]))
+                                check_in=display(check_in))
 
 
 def no_agreement_needs_follow_up(book: Book) -> Iterator[Finding]:
@@ -28,15 +30,20 @@ def no_agreement_needs_follow_up(book: Book) -> Iterator[Finding]:
         return
     needed = [key for key in ("cause", "follow_up", "follow_up_due") if sheet.has(key)]
     missing = [key for key in ("cause", "follow_up", "follow_up_due") if not sheet.has(key)]
-    columns = {key: sheet.column(key) for key in needed}
-    raw = {key: sheet.raw[key] for key in needed}
-    for index, agreed in enumerate(sheet.column("agreed")):
-        if agreed is not False:
-            continue
-        for key in needed:
-            # A value that could not be read was reported already; only blanks are new.
-            if columns[key][index] is None and is_blank(raw[key][index]):
-                yield sheet.finding("no_agreement_incomplete", key, index)
-        if missing:
+    agreed = sheet.column("agreed")
+    # Most visits reach agreement: the others, and their empty cells, are picked out at C
+    # speed. A value that could not be read was reported already; only blanks are new.
+    unagreed = list(compress(range(len(agreed)), map(is_, agreed, repeat(False))))
+    places: list[tuple[int, int]] = []  # (row index, position in needed; past it: missing)
+    for position, key in enumerate(needed):
+        values, raw = sheet.column(key), sheet.raw[key]
+        empty = compress(unagreed, map(is_, map(values.__getitem__, unagreed), repeat(None)))
+        places.extend((index, position) for index in empty if is_blank(raw[index]))
+    if missing:
+        places.extend((index, len(needed)) for index in unagreed)
+    for index, position in sorted(places):  # row by row, as the cells are laid out
+        if position < len(needed):
+            yield sheet.finding("no_agreement_incomplete", needed[position], index)
+        else:
             yield sheet.finding("no_agreement_incomplete", "agreed", index,
                                 label="、".join(sheet.label(key) for key in missing))
