@@ -1,7 +1,9 @@
-"""Shared fixtures: a factory that writes small workbooks for a test."""
+"""Shared fixtures: a factory that writes small workbooks for a test, the log file of
+child processes kept in the test's folder, and the mark of tests that need fork."""
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,16 @@ import openpyxl
 import pytest
 
 MakeWorkbook = Callable[..., Path]
+
+needs_fork = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(),
+    reason="faults are injected by monkeypatching, which only a forked child inherits")
+
+
+@pytest.fixture(autouse=True)
+def _log_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Children send their stderr (an abort's backtrace) to the log: keep it here."""
+    monkeypatch.setenv("CHANTOOL_LOG", str(tmp_path / "chantool.log"))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ and reported in input order."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import resource
 import subprocess
@@ -24,20 +23,12 @@ from chantool.cli import cli
 from chantool.io.reader import read_workbook
 from chantool.settings import Limits
 from chantool.table import RawSheet
-from tests.conftest import MakeWorkbook
+from tests.conftest import MakeWorkbook, needs_fork
 from tests.test_cli import CHANNEL_HEADER, GOOD_CHANNEL, VISIT_HEADER
 
 AS_OF = date(2025, 6, 30)
 
-pytestmark = pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(),
-    reason="faults are injected by monkeypatching, which only a forked child inherits")
-
-
-@pytest.fixture(autouse=True)
-def _log_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Children send their stderr (an abort's backtrace) to the log: keep it here."""
-    monkeypatch.setenv("CHANTOOL_LOG", str(tmp_path / "chantool.log"))
+pytestmark = needs_fork
 
 
 def memory_limit() -> int:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import multiprocessing
 import os
 import random
 import resource
@@ -34,22 +33,12 @@ from chantool.cli import cli
 from chantool.io.output import OutputError, backup_path, temporary_path
 from chantool.io.writer import write_plan
 from chantool.settings import Limits
-from tests.conftest import MakeWorkbook
+from tests.conftest import MakeWorkbook, needs_fork
 from tests.test_cli import CHANNEL_HEADER, GOOD_CHANNEL
 
 AS_OF = date(2025, 6, 30)
 # An empty name and an unknown tier: two errors on row 3.
 BAD_CHANNEL = ["CH002", "", "直供", "V9", "一般", "东区", "张伟", "2025-03-05"]
-
-needs_fork = pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(),
-    reason="faults are injected by monkeypatching, which only a forked child inherits")
-
-
-@pytest.fixture(autouse=True)
-def _log_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Children send their stderr (an abort's backtrace) to the log: keep it here."""
-    monkeypatch.setenv("CHANTOOL_LOG", str(tmp_path / "chantool.log"))
 
 
 @pytest.fixture
