@@ -137,6 +137,16 @@ CATALOGUE: Final[dict[str, Code]] = {
         "可在参数表 holidays、workdays 中补充",
         "The statutory holidays of {years} are not known yet; Monday to Friday count as "
         "working days (add days on the Policy sheet: holidays, workdays)", W),
+    "follow_up_overdue": Code(
+        "跟进逾期",
+        "{sheet} {cell}：跟进截止日期 {value} 已过，尚未填写跟进完成日期",
+        "{sheet} {cell}: the follow-up was due on {value} and is not marked done",
+        W, rule="R-06"),
+    "follow_up_done_late": Code(
+        "跟进晚于截止日期",
+        "{sheet} {cell}：跟进完成日期 {value} 晚于截止日期 {due}",
+        "{sheet} {cell}: the follow-up was done on {value}, after its due date {due}",
+        W, rule="R-06"),
     "price_ladder_broken": Code(
         "价格倒挂",
         "{sheet} {cell}：“{label}”{value} 低于“{lower}”{lower_price}，"
@@ -220,6 +230,9 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     "calendar_year_unknown": ("升级 chantool（节假日数据随 chinesecalendar 每年更新），"
                               "或在参数表中填写该年的节假日和调休日",
                               "Upgrade chantool, or list that year's days on the Policy sheet"),
+    "follow_up_overdue": ("尽快完成跟进并填写跟进完成日期",
+                          "Follow up and enter the date it was done"),
+    "follow_up_done_late": ("按截止日期完成跟进", "Follow up by the due date"),
     "price_ladder_broken": ("核对三个价格，使出厂价 ≤ 批发价 ≤ 零售价",
                             "Check the three prices: company <= wholesale <= retail"),
     "below_floor_price": ("核实成交价；确属低价销售的，按价格管理制度处理",

@@ -102,8 +102,7 @@ def _visits(rng: random.Random) -> list[Row]:
                     "cause": None if agreed else cause,
                     "follow_up": None if agreed else plan,
                     "follow_up_due": None if agreed else day + timedelta(days=7),
-                    "follow_up_done": None if agreed or day > date(2025, 6, 16)
-                    else day + timedelta(days=5),
+                    "follow_up_done": None if agreed else min(day + timedelta(days=5), AS_OF),
                     "check_in": start, "check_out": end, "stationed": "否",
                     "notes": rng.choice(_TOPICS),
                 })

@@ -31,6 +31,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from chantool import samples
 from chantool.findings import Lang
+from chantool.io.output import OutputError, put_in_place
 from chantool.policy import POLICY_KEYS, RATE_KEYS, Policy, policy_note, policy_rule
 from chantool.settings import (
     LISTS_SHEET,
@@ -141,10 +142,23 @@ def workbook_bytes(book: Workbook) -> bytes:
 
 
 def write_template(kind: str, path: Path, lang: Lang = "zh", sample: bool = False) -> None:
-    """``chantool new``: a template of ``kind``, empty or filled with the sample rows."""
+    """``chantool new``: a template of ``kind``, empty or filled with the sample rows,
+    written through a temporary file so that ``path`` is never half-written."""
     specs = template_sheets(kind)
     content = Content(rows=samples.clean_rows()) if sample else Content()
-    path.write_bytes(workbook_bytes(build_workbook(specs, lang, content)))
+    data = workbook_bytes(build_workbook(specs, lang, content))
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(temporary: Path) -> None:
+        temporary.write_bytes(data)
+
+    put_in_place(path, write, _verify_zip)
+
+
+def _verify_zip(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
+        if archive.testzip() is not None:
+            raise OutputError(f"{path.name}: damaged after writing")
 
 
 # --- sheets -----------------------------------------------------------------------------

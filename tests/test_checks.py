@@ -258,6 +258,15 @@ CASES: Final[dict[str, Case]] = {
         [channels(), table("销售记录", {**SALE, "销售区域": "东区"})],
         Spot("cross_area_sale", "销售记录", "F2", 2, "sale_region", "warning", "R-33"),
     ),
+    "a_follow_up_not_done_after_its_due_date": Case(
+        [visits({"跟进截止日期": "2025-06-20"})], [visits({"跟进截止日期": "2025-07-05"})],
+        Spot("follow_up_overdue", "拜访日志", "I2", 2, "follow_up_due", "warning", "R-06"),
+    ),
+    "a_follow_up_done_after_its_due_date": Case(
+        [table("拜访日志", {**VISIT, "跟进截止日期": "2025-06-20", "跟进完成日期": "2025-06-25"})],
+        [table("拜访日志", {**VISIT, "跟进截止日期": "2025-06-20", "跟进完成日期": "2025-06-20"})],
+        Spot("follow_up_done_late", "拜访日志", "L2", 2, "follow_up_done", "warning", "R-06"),
+    ),
     "check_out_not_after_check_in": Case(
         [visits({"签到时间": "08:30", "签退时间": "08:30"})],
         [visits({"签到时间": "08:30", "签退时间": "08:31"})],

@@ -238,3 +238,11 @@ def test_only_shares_are_shown_as_percentages_on_the_policy_sheet(tmp_path: Path
     assert formats["key_contact_ratio"] == "0%"
     assert formats["complaint_onsite_hours"] != "0%"  # 1 hour, not 100%
     assert {key for key, shown in formats.items() if shown == "0%"} == RATE_KEYS
+
+
+def test_new_creates_missing_folders_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / "东区" / "2025" / "book.xlsx"
+    result = CliRunner().invoke(cli, ["new", "book", str(path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in path.parent.iterdir()) == ["book.xlsx"]
+    assert openpyxl.load_workbook(path).sheetnames[0] == "说明"

@@ -34,7 +34,7 @@ VISIT_HEADER = ["拜访日期", "客户经理", "渠道编码", "拜访对象", 
                 "未达成原因", "后续计划", "跟进截止日期"]
 VISIT_ROWS = [
     ["2025-06-02", "张伟", "CH001", "销售人员", "现场面谈", "是", None, None, None],
-    ["2025-06-03", "张伟", "CH009", "渠道负责人", "电话", "否", "价格", None, "2025-06-10"],
+    ["2025-06-03", "张伟", "CH009", "渠道负责人", "电话", "否", "价格", None, "2025-07-10"],
 ]
 # Parts the writer may rewrite: the sheets it writes to and what must name new parts.
 OWNED = {"xl/workbook.xml", "xl/styles.xml", "xl/_rels/workbook.xml.rels",

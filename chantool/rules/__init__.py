@@ -19,6 +19,7 @@ RULES: tuple[Rule, ...] = (
     profiles.profile_within_deadline,
     visits.check_out_after_check_in,
     visits.no_agreement_needs_follow_up,
+    visits.follow_up_by_its_due_date,
     money.commission_bands_increase,
     prices.price_ladder,
     prices.below_floor_price,

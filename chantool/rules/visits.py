@@ -47,3 +47,20 @@ def no_agreement_needs_follow_up(book: Book) -> Iterator[Finding]:
         else:
             yield sheet.finding("no_agreement_incomplete", "agreed", index,
                                 label="、".join(sheet.label(key) for key in missing))
+
+
+def follow_up_by_its_due_date(book: Book) -> Iterator[Finding]:
+    """Follow-ups are done by their due date (R-06): one done later, or not done once its
+    due date has passed (as of the check date), is a warning."""
+    sheet = book.sheets.get("visits")
+    if sheet is None or not sheet.has("follow_up_due"):
+        return
+    done = sheet.column("follow_up_done")
+    for index, due in enumerate(sheet.column("follow_up_due")):
+        if due is None:
+            continue
+        if done[index] is None and due < book.as_of:
+            yield sheet.finding("follow_up_overdue", "follow_up_due", index)
+        elif done[index] is not None and done[index] > due:
+            yield sheet.finding("follow_up_done_late", "follow_up_done", index,
+                                due=display(due))
