@@ -121,6 +121,12 @@ CATALOGUE: Final[dict[str, Code]] = {
         "重点联系人多于销售人员",
         "{sheet} {cell}：重点联系人数 {value} 多于销售人员数 {staff}",
         "{sheet} {cell}: {value} key contacts exceed the {staff} sales staff", rule="R-04"),
+    "key_contacts_below_ratio": Code(
+        "重点联系人不足",
+        "{sheet} {cell}：重点联系人数 {value} 少于销售人员数 {staff} 的 {ratio}"
+        "（至少 {needed} 人）",
+        "{sheet} {cell}: {value} key contacts are below {ratio} of the {staff} sales staff "
+        "(at least {needed})", W, rule="R-04"),
     "profile_late": Code(
         "档案超期完成",
         "{sheet} {cell}：档案完成日期 {value} 晚于期限 {deadline}（合作开始后 {days} 个工作日）",
@@ -223,6 +229,8 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
                         "Add the channel to the Channels sheet or correct the id"),
     "key_contacts_exceed_staff": ("核对销售人员数和重点联系人数",
                                   "Check the sales staff and key contact counts"),
+    "key_contacts_below_ratio": ("增加重点联系人，覆盖足够比例的渠道销售人员",
+                                 "Add key contacts among the channel's sales staff"),
     "profile_late": ("及时完成新渠道的基础档案；如完成日期填错请改正",
                      "Complete new profiles in time, or correct the date"),
     "profile_missing": ("尽快完成基础档案并填写档案完成日期",

@@ -70,7 +70,8 @@ def _channels() -> list[Row]:
             "channel_id": channel_id, "name": name, "channel_type": kind, "tier": tier,
             "care_level": care, "region": MANAGERS[manager][1], "manager": manager,
             "start_date": start, "profile_done_date": start + timedelta(days=12),
-            "sales_staff": staff, "key_contacts": max(1, staff * 2 // 5),
+            # Key contacts: 40 % of the sales staff, rounded up.
+            "sales_staff": staff, "key_contacts": -(-staff * 2 // 5),
             "downstream_outlets": 3 + (number * 5) % 20,
             "credit_limit": 100_000.0 * (3 if care == "重点" else 1),
             "overdue_amount": 0.0 if number % 4 else 8_000.0 * (number % 3 + 1),
@@ -272,7 +273,7 @@ def _wenzhou() -> Rows:
     # A new online channel: valid only because the policy sheet adds its type.
     rows["channels"].append({**rows["channels"][0], "channel_id": "CH013",
                              "name": "温州网上商城旗舰店", "channel_type": "电商",
-                             "credit_limit": "1,200", "sales_staff": "１２", "key_contacts": 4})
+                             "credit_limit": "1,200", "sales_staff": "１２", "key_contacts": 5})
     # Dates and times typed as text in the forms the contract accepts.
     rows["visits"][0]["visit_date"] = "2025/6/3"
     rows["visits"][1]["visit_date"] = "2025年6月4日"

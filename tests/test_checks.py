@@ -231,6 +231,11 @@ CASES: Final[dict[str, Case]] = {
         [channels({"重点联系人数": 6})], [channels({"重点联系人数": 5})],
         error("key_contacts_exceed_staff", "渠道档案", "J2", 2, "key_contacts", "R-04"),
     ),
+    "too_few_key_contacts_for_the_sales_staff": Case(
+        # 40 % of 5 sales staff, rounded up, is 2.
+        [channels({"重点联系人数": 1})], [channels({"重点联系人数": 2})],
+        Spot("key_contacts_below_ratio", "渠道档案", "J2", 2, "key_contacts", "warning", "R-04"),
+    ),
     "a_profile_completed_after_fifteen_working_days": Case(
         # Started Saturday 1 March 2025: the 15th working day after it is Friday the 21st.
         [table("渠道档案", {**CHANNEL, "档案完成日期": "2025-03-24"})],
@@ -514,3 +519,19 @@ def test_the_engine_imports_no_excel_or_command_line_library() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(("staff", "contacts", "ratio", "short"), [
+    pytest.param(15, 6, None, False, id="exactly_40_percent_of_15"),
+    pytest.param(15, 5, None, True, id="one_short_of_40_percent"),
+    pytest.param(15, 5, "30%", False, id="policy_asks_for_30_percent"),
+    pytest.param(0, 0, None, False, id="no_sales_staff"),
+])
+def test_key_contacts_are_measured_against_the_policy_share_of_the_staff(
+    staff: int, contacts: int, ratio: str | None, short: bool
+) -> None:
+    sheets = [channels({"销售人员数": staff, "重点联系人数": contacts})]
+    if ratio is not None:
+        sheets.append(policy(("key_contact_ratio", ratio)))
+    codes = [finding.code for finding in check(sheets)]
+    assert codes == (["key_contacts_below_ratio"] if short else [])

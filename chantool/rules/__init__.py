@@ -16,6 +16,7 @@ Rule = Callable[[Book], Iterator[Finding]]
 
 RULES: tuple[Rule, ...] = (
     channels.key_contacts_within_staff,
+    channels.key_contacts_reach_ratio,
     profiles.profile_within_deadline,
     visits.check_out_after_check_in,
     visits.no_agreement_needs_follow_up,
