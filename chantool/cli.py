@@ -76,7 +76,11 @@ def new(kind: str, path: Path, lang: Lang, sample: bool, force: bool) -> None:
         raise click.UsageError(f"{path} 已存在，加 --force 覆盖 / exists, add --force")
     from chantool.templates import write_template  # openpyxl is only needed here
 
-    write_template(kind, path, lang=lang, sample=sample)
+    try:
+        write_template(kind, path, lang=lang, sample=sample)
+    except OSError as error:
+        click.echo(f"无法写入 {path}：{error.strerror or error} / cannot write {path}", err=True)
+        sys.exit(2)  # could not run (CONTRACT.md)
     click.echo(str(path))
 
 

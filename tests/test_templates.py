@@ -246,3 +246,13 @@ def test_new_creates_missing_folders_and_leaves_no_temporary_file(tmp_path: Path
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in path.parent.iterdir()) == ["book.xlsx"]
     assert openpyxl.load_workbook(path).sheetnames[0] == "说明"
+
+
+def test_new_into_a_place_that_cannot_be_written_says_so_without_a_traceback(
+    tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["new", "book", str(blocker / "book.xlsx")])
+    assert result.exit_code == 2
+    assert "无法写入" in result.output and "Traceback" not in result.output
