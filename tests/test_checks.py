@@ -274,7 +274,7 @@ CASES: Final[dict[str, Case]] = {
     ),
     "check_out_not_after_check_in": Case(
         [visits({"签到时间": "08:30", "签退时间": "08:30"})],
-        [visits({"签到时间": "08:30", "签退时间": "08:31"})],
+        [visits({"签到时间": "08:30", "签退时间": "09:00"})],
         error("check_out_before_check_in", "拜访日志", "K2", 2, "check_out", "R-07"),
     ),
     "no_agreement_without_a_follow_up_date": Case(
@@ -456,7 +456,7 @@ def test_without_channel_profiles_channel_ids_are_not_checked() -> None:
 
 
 def test_channels_given_from_outside_the_workbook_are_known() -> None:
-    visit_log = visits({}, {"渠道编码": "CH999"})
+    visit_log = visits({}, {"渠道编码": "CH999", "拜访日期": "2025-06-03"})
     assert spots([visit_log], outside=frozenset({"CH001"})) == [
         error("unknown_channel", "拜访日志", "C3", 3, "channel_id")]
     assert check([channels({"渠道编码": "CH999"}), visit_log], outside=frozenset({"CH001"})) == []
