@@ -67,17 +67,18 @@ def plan_jobs(paths: Iterable[Path], *, out: Path | None = None,
     """The jobs of a batch: report only, marked copies under ``out`` (same names and
     extensions, folders mirrored), or the files themselves changed in place."""
     jobs: list[Job] = []
-    sources: dict[Path, Path] = {}
+    seen: set[Path] = set()
+    writers: dict[Path, Path] = {}  # target: the file written there
     for path, relative in find_workbooks(paths):
-        if path.resolve() in sources:  # the same file given twice is checked once
+        if path.resolve() in seen:  # the same file given twice is checked once
             continue
+        seen.add(path.resolve())
         target = path if in_place else (out / relative if out is not None else None)
-        clash = next((job.path for job in jobs if target is not None and job.target == target),
-                     None)
-        if clash is not None:
-            raise TargetClash(f"{clash} 和 {path} 都会写到 {target} / "
-                              f"{clash} and {path} would both be written to {target}")
-        sources[path.resolve()] = path
+        if target is not None:
+            clash = writers.setdefault(target, path)
+            if clash != path:
+                raise TargetClash(f"{clash} 和 {path} 都会写到 {target} / "
+                                  f"{clash} and {path} would both be written to {target}")
         jobs.append(Job(path, target))
     return jobs
 

@@ -62,13 +62,12 @@ class TypedSheet:
         """A finding at the cell of ``key`` in data row ``index``, showing its raw value."""
         fields.setdefault("value", self.raw[key][index])
         fields.setdefault("label", self._labels[key])
-        row = self.row_numbers[index]
         return make_finding(
             code,
             lang=self.lang,
             sheet=self.name,
-            cell=f"{self._letters[key]}{row}",
-            row=row,
+            cell=self.cell(key, index),
+            row=self.row_numbers[index],
             column=key,
             **fields,
         )

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from string import Formatter
 from typing import Any, Final, Literal
 
 Lang = Literal["zh", "en"]
@@ -393,9 +392,8 @@ def make_finding(
 
 class CellFindings:
     """Makes the findings of one code in one column of a sheet that share every field
-    but the cell, the row and the value: each is what ``make_finding`` makes, but the
-    template is filled with the shared fields once (sheets make findings by the ten
-    thousand)."""
+    but the cell, the row and the value: each is what ``make_finding`` makes, with what
+    they share looked up once (sheets make findings by the ten thousand)."""
 
     def __init__(
         self, code: str, lang: Lang, sheet: str, column: str, fields: Mapping[str, Any]
@@ -403,37 +401,9 @@ class CellFindings:
         entry = CATALOGUE[code]
         self._head = (entry.severity, entry.rule, code, sheet)
         self._column = column
-        self._template = entry.zh if lang == "zh" else entry.en
+        self._format = (entry.zh if lang == "zh" else entry.en).format
         self._fields = {"sheet": sheet, **fields}
-        # The template as pieces of text, the shared fields filled in: only the cell and
-        # the value go in per finding. Fields with a format spec, a conversion or an
-        # index are left to str.format.
-        parsed = list(Formatter().parse(self._template))
-        self._pieces: list[str] | None = None
-        self._cell_at: list[int] = []
-        self._value_at: list[int] = []
-        if all(name is None or (name.isidentifier() and not spec and conversion is None)
-               for _, name, spec, conversion in parsed):
-            self._pieces = []
-            for text, name, _, _ in parsed:
-                self._pieces.append(text)
-                if name == "cell":
-                    self._cell_at.append(len(self._pieces))
-                elif name == "value":
-                    self._value_at.append(len(self._pieces))
-                if name is not None:
-                    own = name in ("cell", "value")  # filled in per finding
-                    self._pieces.append("" if own else format(self._fields[name]))
 
     def __call__(self, cell: str, row: int, value: Any) -> Finding:
-        shown = display(value)
-        if self._pieces is None:
-            message = self._template.format(cell=cell, value=shown, **self._fields)
-        else:
-            pieces = self._pieces.copy()
-            for index in self._cell_at:
-                pieces[index] = cell
-            for index in self._value_at:
-                pieces[index] = shown
-            message = "".join(pieces)
+        message = self._format(cell=cell, value=display(value), **self._fields)
         return Finding(*self._head, cell, row, self._column, value, message)

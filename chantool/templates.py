@@ -46,6 +46,7 @@ from chantool.settings import (
     SheetSpec,
 )
 from chantool.table import column_letter
+from chantool.validate import column_choices
 
 # Row 1 holds the sheet's title, row 2 the header; data starts on row 3.
 TITLE_ROW: Final = 1
@@ -173,16 +174,15 @@ def _lists(specs: Sequence[SheetSpec]) -> dict[str, tuple[str, ...]]:
     lists: dict[str, tuple[str, ...]] = {}
     for spec in specs:
         for column in spec.columns:
-            if column.kind is Kind.YES_NO:
-                lists.setdefault("yes_no", YES_NO)
-            elif isinstance(column.choices, str):
-                lists.setdefault(column.choices, tuple(getattr(defaults, column.choices)))
-            elif column.choices is not None:
-                lists.setdefault(column.key, column.choices)
+            name = _list_name(column)
+            if name is not None and name not in lists:
+                lists[name] = (YES_NO if column.kind is Kind.YES_NO
+                               else tuple(column_choices(column, defaults)))
     return lists
 
 
 def _list_name(column: Column) -> str | None:
+    """The drop-down list of a column: yes/no, a policy list, or the column's own."""
     if column.kind is Kind.YES_NO:
         return "yes_no"
     if column.choices is None:
@@ -387,7 +387,7 @@ def committed_files(root: Path) -> dict[Path, Workbook]:
         for kind in TEMPLATE_KINDS:
             files[folder / f"{kind}.xlsx"] = build_workbook(template_sheets(kind), lang,
                                                             Content())
-    for example in samples.EXAMPLES:
+    for example in samples.examples():
         content = Content(example.rows, example.merged, example.policy)
         specs = [SHEETS_BY_KIND[kind] for kind in example.kinds]
         files[root / "examples" / example.file] = build_workbook(specs, "zh", content)

@@ -19,7 +19,7 @@ from chantool.columns import read_column
 from chantool.findings import Finding, Lang, make_finding
 from chantool.policy import Policy, read_policy
 from chantool.rules import RULES
-from chantool.settings import HEADER_SEARCH_ROWS, SHEETS, SHEETS_BY_KIND, SheetSpec
+from chantool.settings import HEADER_SEARCH_ROWS, SHEETS, SHEETS_BY_KIND, Column, SheetSpec
 from chantool.table import (
     RawSheet,
     address,
@@ -91,11 +91,12 @@ def validate_book(
     return book, findings
 
 
-def _choices(spec_choices: tuple[str, ...] | str | None, policy: Policy) -> Sequence[str]:
-    if isinstance(spec_choices, str):
-        listed: list[str] = getattr(policy, spec_choices)
+def column_choices(column: Column, policy: Policy) -> Sequence[str]:
+    """The values a column may take: its fixed list, or the policy's list it names."""
+    if isinstance(column.choices, str):
+        listed: list[str] = getattr(policy, column.choices)
         return listed
-    return spec_choices or ()
+    return column.choices or ()
 
 
 def _read_sheet(
@@ -135,7 +136,7 @@ def _read_sheet(
     typed = TypedSheet(spec, sheet.name, layout, row_numbers, columns, {}, lang)
     for key, cells in columns.items():
         column = spec.column(key)
-        values, problems = read_column(column, cells, choices=_choices(column.choices, policy),
+        values, problems = read_column(column, cells, choices=column_choices(column, policy),
                                        as_of=as_of, merged=merged.get(key, frozenset()))
         typed.values[key] = values
         findings.extend(typed.problem_findings(key, problems))

@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from chantool.cli import cli
 from chantool.io.reader import read_workbook
 from chantool.policy import POLICY_KEYS, RATE_KEYS, Policy, read_policy
-from chantool.samples import AS_OF, DEFECTS, EXAMPLES, WENZHOU_FINDINGS, Defect
+from chantool.samples import AS_OF, DEFECTS, WENZHOU_FINDINGS, Defect, examples
 from chantool.settings import LISTS_SHEET, SHEETS_BY_KIND, TEMPLATE_KINDS, Kind
 from chantool.table import column_letter
 from chantool.templates import (
@@ -204,7 +204,7 @@ def test_every_deliberate_problem_in_the_examples_is_reported_at_its_cell(
 def test_the_clean_example_has_no_finding_and_the_others_only_planted_ones(
     examples_report: dict[str, object]
 ) -> None:
-    clean, ningbo, wenzhou = (example.file for example in EXAMPLES)
+    clean, ningbo, wenzhou = (example.file for example in examples())
     assert _findings(examples_report, clean) == []
     planted = {defect.code for defect in DEFECTS}
     assert {f["code"] for f in _findings(examples_report, ningbo)} == planted
@@ -228,7 +228,7 @@ def test_readme_names_every_template_and_example() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for kind in TEMPLATE_KINDS:
         assert f"`{kind}.xlsx`" in readme
-    for example in EXAMPLES:
+    for example in examples():
         assert f"`{example.file}`" in readme
 
 
