@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -198,3 +199,17 @@ def test_python_dash_m_runs() -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0
     assert "chantool" in done.stdout
+
+
+@pytest.mark.parametrize(("terminal", "shown"), [("1", True), ("0", False)])
+def test_a_batch_shows_a_progress_bar_on_stderr_only_on_a_terminal(
+    bad_book: Path, clean_book: Path, terminal: str, shown: bool
+) -> None:
+    # rich takes TTY_COMPATIBLE as the answer to "is stderr a terminal?".
+    done = subprocess.run(
+        [sys.executable, "-m", "chantool", "validate", str(bad_book), str(clean_book)],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "TTY_COMPATIBLE": terminal})
+    assert done.returncode == 1
+    assert ("校验中" in done.stderr) is shown
+    assert "校验中" not in done.stdout
