@@ -181,6 +181,13 @@ def validate_files(jobs: Sequence[Job], options: Options, *, mark: bool = False,
     return run_jobs(task, jobs, options, progress)
 
 
+def score_files(jobs: Sequence[Job], options: Options, *,
+                progress: Progress | None = None) -> Report:
+    """Validate and score each workbook; for jobs with a target, write the results back."""
+    task = partial(_in_child, options=options, work="score_file")
+    return run_jobs(task, jobs, options, progress)
+
+
 def channel_ids(path: Path, options: Options) -> frozenset[str]:
     """The channel ids of the 渠道档案 sheet of another workbook (``--channels``), read in
     a child like every workbook; ``ReadError`` when it cannot be read."""

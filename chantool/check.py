@@ -15,7 +15,8 @@ from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Written, write_plan
 from chantool.report import FileResult
-from chantool.results import WritePlan, validation_plan
+from chantool.results import WritePlan, score_plan, validation_plan
+from chantool.scoring import score_book
 from chantool.table import RawSheet
 from chantool.validate import read_book, validate_book
 
@@ -37,6 +38,22 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
         if problem is not None:
             findings.append(problem)
     return FileResult.checked(str(job.path), findings)
+
+
+def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
+    """Validate a workbook and compute its scores; for a job with a target, write the
+    result columns, marks, the Issues sheet and the Scores sheet."""
+    try:
+        sheets = sheets_of()
+    except ReadError as error:
+        return FileResult.unreadable(str(job.path), str(error))
+    book, findings, scores = score_book(sheets, as_of=options.as_of, lang=options.lang,
+                                        outside_channels=options.outside_channels)
+    if job.target is not None:
+        problem = _write(job, sheets, score_plan(book, findings, scores, options.lang), options)
+        if problem is not None:
+            findings.append(problem)
+    return FileResult.checked(str(job.path), findings, scores)
 
 
 def _write(job: Job, sheets: Sequence[RawSheet], plan: WritePlan,

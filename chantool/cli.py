@@ -23,6 +23,7 @@ from chantool.batch import (
     TargetClash,
     channel_ids,
     plan_jobs,
+    score_files,
     validate_files,
 )
 from chantool.errors import log_exception
@@ -158,6 +159,30 @@ def validate(
     todo = _jobs(paths, out, in_place, lang)
     with progress_bar(len(todo), lang) as advance:
         report = validate_files(todo, options, mark=mark, progress=advance)
+    click.echo(to_json(report) if fmt == "json" else to_text(report, lang))
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@paths_argument
+@format_option
+@lang_option
+@as_of_option
+@output_options
+@isolation_options
+def score(
+    paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, out: Path | None,
+    in_place: bool, jobs: int | None, time_limit: float, memory_limit: int,
+) -> None:
+    """Compute what the channel rules demand: visit compliance, assessment and rankings,
+    rebates and commission, grades and risk (files or folders).
+
+    With --out or --in-place the result columns, marks, 校验结果 and 评分 sheets are
+    written too."""
+    options = _options(as_of, lang, jobs, time_limit, memory_limit)
+    todo = _jobs(paths, out, in_place, lang)
+    with progress_bar(len(todo), lang) as advance:
+        report = score_files(todo, options, progress=advance)
     click.echo(to_json(report) if fmt == "json" else to_text(report, lang))
     sys.exit(report.exit_code)
 

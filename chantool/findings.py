@@ -29,6 +29,8 @@ class Code:
     en: str
     severity: Severity = Severity.ERROR
     rule: str | None = None
+    # Made by ``score`` only (chantool.scoring), not by ``validate``.
+    scored: bool = False
 
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -182,6 +184,13 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}：季度销售额下限 {value} 应大于上一档的 {previous}",
         "{sheet} {cell}: band start {value} must be above the previous band's {previous}",
         rule="R-35"),
+    # Scoring: visits (R-01..R-08), made by score only
+    # Scoring: assessment (R-20..R-26), made by score only
+
+    # Scoring: money (R-31..R-37), made by score only
+
+    # Scoring: value and risk (R-40..R-44), made by score only
+
     # Writing results
     "not_written": Code(
         "未写入",
@@ -251,6 +260,13 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
                                 "Add the cause, the follow-up plan and its due date"),
     "bands_not_increasing": ("按销售额从低到高排列提成档位",
                              "List the bands from low to high sales"),
+    # Scoring: visits
+    # Scoring: assessment
+
+    # Scoring: money
+
+    # Scoring: value and risk
+
     "not_written": ("关闭在 Excel 中打开的文件，或检查磁盘空间和权限后重试",
                     "Close the file in Excel, or check disk space and permissions, and retry"),
     "policy_unknown_key": ("检查参数名拼写，或删除这一行",

@@ -115,6 +115,7 @@ class Policy(BaseModel):
         "retroactive", "R-35", "提成方式：retroactive 全额按达到档位，incremental 分段累进")
     commission_target_bonus: Rate = _key(0.0, "R-35", "超额完成目标部分的额外奖金比例")
     first_order_multiplier: Amount = _key(2, "R-35", "新品首单奖励倍数")
+    new_models: TextList = _key([], "R-35", "新品型号（首单按奖励倍数计提成，逗号分隔）")
     band_watch_pct: Rate = _key(0.1, "R-35", "距下一档位在此比例内的渠道列入关注名单")
     statement_close_day: Count = _key(25, "R-37", "每月结账日")
     payment_due_day: Count = _key(10, "R-37", "次月现金付款截止日")
@@ -124,10 +125,14 @@ class Policy(BaseModel):
     pareto_revenue_share: Rate = _key(0.8, "R-40", "头部客户应占的收入比例")
     grade_a_min: Amount = _key(80, "R-41", "A级渠道最低综合得分")
     grade_b_min: Amount = _key(60, "R-41", "B级渠道最低综合得分")
+    grade_weights: TextList = _key(
+        ["贡献:40", "积极性:20", "能力:20", "信用:20"], "R-41",
+        "渠道综合得分各部分的权重，格式 部分:权重")
     credit_medium_ratio: Rate = _key(0.1, "R-42", "逾期金额/信用额度达到此比例为中风险")
     credit_high_ratio: Rate = _key(0.3, "R-42", "逾期金额/信用额度达到此比例为高风险")
     order_drop_ratio: Rate = _key(0.3, "R-43", "订单较近期平均下降超过此比例时预警")
     order_drop_periods: Count = _key(3, "R-43", "比较的近期周期数")
+    order_drop_window_days: Count = _key(30, "R-43", "订单比较周期的天数")
     complaint_onsite_hours: Amount = _key(1, "R-44", "投诉到达现场的时限（小时）")
     complaint_report_workdays: Count = _key(1, "R-44", "书面投诉报渠道总监的时限（工作日）")
     after_sales_escalate_days: Count = _key(7, "R-44", "售后问题无答复升级的天数")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import repeat, starmap
 from operator import attrgetter, is_
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from chantool.findings import Finding, Severity
+
+if TYPE_CHECKING:  # the engine stays out of the parent process until it is needed
+    from chantool.scoring import Scores
 
 Status = Literal["ok", "findings", "unreadable"]
 
@@ -24,10 +27,14 @@ class FileResult:
     status: Status
     reason: str | None = None
     findings: tuple[Finding, ...] = ()
+    # What ``score`` computed; None for ``validate``.
+    scores: Scores | None = None
 
     @classmethod
-    def checked(cls, path: str, findings: list[Finding]) -> FileResult:
-        return cls(path=path, status="findings" if findings else "ok", findings=tuple(findings))
+    def checked(cls, path: str, findings: list[Finding],
+                scores: Scores | None = None) -> FileResult:
+        return cls(path=path, status="findings" if findings else "ok", findings=tuple(findings),
+                   scores=scores)
 
     @classmethod
     def unreadable(cls, path: str, reason: str) -> FileResult:
@@ -36,12 +43,13 @@ class FileResult:
     def pack(self) -> tuple[Any, ...]:
         """Plain tuples, which cross a process boundary several times faster than objects
         (the severity stays a member: pickle sends a repeated object once)."""
-        return (self.path, self.status, self.reason, list(map(_FIELDS, self.findings)))
+        return (self.path, self.status, self.reason, list(map(_FIELDS, self.findings)),
+                self.scores)
 
     @classmethod
     def unpack(cls, packed: tuple[Any, ...]) -> FileResult:
-        path, status, reason, findings = packed
-        return cls(path, status, reason, tuple(starmap(Finding, findings)))
+        path, status, reason, findings, scores = packed
+        return cls(path, status, reason, tuple(starmap(Finding, findings)), scores)
 
     def count(self, severity: Severity) -> int:
         return sum(map(is_, map(_SEVERITY, self.findings), repeat(severity)))
@@ -52,6 +60,7 @@ class FileResult:
             "status": self.status,
             "reason": self.reason,
             "findings": [finding.to_dict() for finding in self.findings],
+            **(self.scores.to_dict() if self.scores is not None else {}),
         }
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from chantool.book import Book
 from chantool.findings import Finding, Lang, Severity, suggestion
-from chantool.settings import ISSUES_SHEET
+from chantool.scoring import Listing, Scores
+from chantool.settings import ISSUES_SHEET, SCORES_SHEET
 
 Value = str | float | int | None
 
@@ -53,16 +54,25 @@ class SheetResults:
 
 
 @dataclass(frozen=True)
+class Block:
+    """A table within a generated sheet: an optional title line, a header and rows, and
+    links from cells (row and column index into ``rows``) to places in the workbook."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[Value, ...], ...]
+    title: str | None = None
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Table:
-    """A sheet chantool generates whole: a header and rows, and links from cells (row and
-    column index into ``rows``) to places in the workbook."""
+    """A sheet chantool generates whole: its blocks one below the other, a blank line
+    between them. A sheet of one untitled block gets a frozen header and a filter."""
 
     key: str  # stable across runs and languages: names the part that holds the sheet
     name: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[Value, ...], ...]
+    blocks: tuple[Block, ...]
     widths: tuple[float, ...] = ()
-    links: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,8 +110,8 @@ def issues_table(findings: Sequence[Finding], lang: Lang) -> Table:
         if finding.sheet and finding.cell:
             links[(index, 3)] = f"{quote_sheet(finding.sheet)}!{finding.cell}"
     name = ISSUES_SHEET[0] if lang == "zh" else ISSUES_SHEET[1]
-    return Table("issues", name, _ISSUE_HEADER[lang], tuple(rows), (10, 8, 14, 10, 80, 50),
-                 links)
+    return Table("issues", name, (Block(_ISSUE_HEADER[lang], tuple(rows), links=links),),
+                 (10, 8, 14, 10, 80, 50))
 
 
 def check_column(findings: Sequence[Finding], lang: Lang) -> ResultColumn:
@@ -136,6 +146,37 @@ def validation_plan(
         sheets.append(SheetResults(typed.name, typed.layout.header_row,
                                    (check_column(data_rows, lang),), _merge_marks(cell_marks)))
     return WritePlan(tuple(sheets), (issues_table(findings, lang),), lang)
+
+
+def scores_table(listings: Sequence[Listing], lang: Lang) -> Table:
+    """The 评分 / Scores sheet: each listing as a titled block, values shown in words."""
+    blocks = tuple(
+        Block(tuple(f.heading(lang) for f in listing.fields),
+              tuple(tuple(f.shown(row.get(f.key), lang) for f in listing.fields)
+                    for row in listing.rows),
+              title=listing.title[0] if lang == "zh" else listing.title[1])
+        for listing in listings)
+    columns = max((len(listing.fields) for listing in listings), default=1)
+    name = SCORES_SHEET[0] if lang == "zh" else SCORES_SHEET[1]
+    return Table("scores", name, blocks, (14,) * columns)
+
+
+def score_plan(book: Book, findings: Sequence[Finding], scores: Scores, lang: Lang) -> WritePlan:
+    """The validation plan with marks, plus the scores' result columns on the user's
+    sheets and the Scores sheet."""
+    plan = validation_plan(book, findings, lang)
+    added: dict[str, list[ResultColumn]] = defaultdict(list)
+    for column in scores.columns:
+        typed = book.sheets.get(column.sheet)
+        if typed is None:
+            continue
+        values: dict[int, Value] = {
+            typed.row_numbers[index]: column.field.shown(value, lang)
+            for index, value in sorted(column.values.items()) if value is not None}
+        added[typed.name].append(ResultColumn(column.field.heading(lang), values))
+    sheets = tuple(replace(sheet, columns=sheet.columns + tuple(added.get(sheet.sheet, ())))
+                   for sheet in plan.sheets)
+    return WritePlan(sheets, (*plan.tables, scores_table(scores.listings, lang)), lang)
 
 
 def _merge_marks(marks: Sequence[Mark]) -> tuple[Mark, ...]:

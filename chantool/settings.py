@@ -163,6 +163,11 @@ VISITS: Final = SheetSpec(
         _col("stationed", "驻点销售", "Stationed", Kind.YES_NO, "当天驻点销售填 是（R-03）",
              "Yes on a day stationed in one store (R-03)"),
         _col("notes", "拜访内容", "Notes", Kind.TEXT, "拜访内容与结果", "What was discussed"),
+        _col("checklist_failed", "检查不合格项", "Checklist failed", Kind.TEXT,
+             "门店检查不合格的项目，如 门头不达标、海报过期（R-08）",
+             "Store checklist items that failed (R-08)"),
+        _col("fix_by", "整改期限", "Fix by", Kind.DATE, "有不合格项时必填：整改完成的期限（R-08）",
+             "Required when an item failed: the date to fix it by (R-08)"),
     ),
 )
 
@@ -231,6 +236,9 @@ SALES: Final = SheetSpec(
              "实际销售的区域；与渠道所属区域不同视为窜货（R-33）",
              "Where it was sold; another region is cross-area selling (R-33)"),
         _col("picked_up", "是否提货", "Picked up", Kind.YES_NO, "是 或 否", "Yes or no"),
+        _col("paid_date", "回款日期", "Paid date", Kind.DATE,
+             "货款付清的日期；未付留空（R-37：25日结账，次月10日前付款）",
+             "Date the sale was paid; blank while unpaid (R-37)", not_future=True),
     ),
 )
 
@@ -263,7 +271,70 @@ PLANNED: Final = SheetSpec(
     unique_together=("month", "office", "channel_id"),
 )
 
-SHEETS: Final = (CHANNELS, VISITS, PRICES, REBATES, COMMISSION, SALES, ASSESSMENTS, PLANNED)
+COMMISSION_PAID: Final = SheetSpec(
+    "commission_paid", "已付提成", "Commission paid", "期中已付提成（期末结算时扣除，R-35）",
+    (
+        replace(_CHANNEL_REF, hint="已付提成的渠道编码", hint_en="Channel paid"),
+        _col("period", "期间", "Period", Kind.TEXT,
+             "提成期间，如 2025Q2（季度）、2025-06（月）、2025（年）",
+             "Commission period, e.g. 2025Q2, 2025-06 or 2025", required=True),
+        _col("amount", "已付金额", "Amount paid", Kind.NUMBER, "本期已预付的提成（元）",
+             "Commission already paid for the period (yuan)", required=True, minimum=0),
+    ),
+)
+
+CONTEST_TYPES: Final = ("达标", "排名", "普惠", "团队")
+CONTESTS: Final = SheetSpec(
+    "contests", "竞赛方案", "Contests", "销售竞赛方案（每个档位或名次一行，R-36）",
+    (
+        _col("contest", "竞赛名称", "Contest", Kind.TEXT, "竞赛名称，同一竞赛的各档写同一名称",
+             "Contest name; one row per level", required=True),
+        _col("contest_type", "竞赛类型", "Contest type", Kind.CHOICE,
+             "达标（按数量档位，获奖不限人数）/ 排名（前N名）/ 普惠（每台奖励）/ 团队（区域对抗）",
+             "threshold / ranking (top N) / universal (per unit) / team",
+             required=True, choices=CONTEST_TYPES),
+        _col("date_from", "开始日期", "From", Kind.DATE, "竞赛开始日期", "First day",
+             required=True),
+        _col("date_to", "结束日期", "To", Kind.DATE, "竞赛结束日期（含）", "Last day (included)",
+             required=True),
+        _col("model", "型号", "Model", Kind.TEXT, "参赛型号；留空为全部型号",
+             "Model counted; blank for every model"),
+        _col("level", "档位", "Level", Kind.NUMBER,
+             "达标：数量门槛；排名：名次；普惠、团队留空",
+             "threshold: units; ranking: place; blank otherwise", minimum=0),
+        _col("reward", "奖励", "Reward", Kind.NUMBER, "奖励金额（元）；普惠为每台金额",
+             "Reward in yuan; per unit for universal", required=True, minimum=0),
+    ),
+)
+
+COMPLAINT_KINDS: Final = ("投诉", "售后")
+COMPLAINTS: Final = SheetSpec(
+    "complaints", "投诉记录", "Complaints", "投诉与售后记录（R-44）",
+    (
+        _CHANNEL_REF,
+        _col("complaint_kind", "类型", "Kind", Kind.CHOICE, "投诉 或 售后",
+             "complaint or after-sales",
+             required=True, choices=COMPLAINT_KINDS),
+        _col("received_date", "受理日期", "Received", Kind.DATE, "受理投诉或售后问题的日期",
+             "Date received", required=True, not_future=True),
+        _col("received_time", "受理时间", "Received at", Kind.TIME, "受理时间，如 09:30",
+             "Time received, e.g. 09:30"),
+        _col("onsite_date", "到场日期", "On site", Kind.DATE, "到达现场的日期；当天到场可留空",
+             "Date on site; blank for the same day", not_future=True),
+        _col("onsite_time", "到场时间", "On site at", Kind.TIME, "到达现场的时间（R-44：1小时内）",
+             "Time on site (R-44: within 1 hour)"),
+        _col("written", "书面投诉", "Written", Kind.YES_NO, "是否书面投诉", "A written complaint?"),
+        _col("reported_date", "上报总监日期", "Reported", Kind.DATE,
+             "书面投诉报渠道总监的日期（R-44：1个工作日内）",
+             "Date reported to the channel director (R-44: within 1 working day)",
+             not_future=True),
+        _col("answered_date", "答复日期", "Answered", Kind.DATE, "给出答复的日期；未答复留空",
+             "Date answered; blank while open", not_future=True),
+    ),
+)
+
+SHEETS: Final = (CHANNELS, VISITS, PRICES, REBATES, COMMISSION, SALES, ASSESSMENTS, PLANNED,
+                 COMMISSION_PAID, CONTESTS, COMPLAINTS)
 # What `chantool new` makes: the whole book, or one sheet kind with the policy and notes.
 TEMPLATE_KINDS: Final = ("book", "channels", "visits", "prices", "rebates", "sales")
 SHEETS_BY_KIND: Final = {sheet.kind: sheet for sheet in SHEETS}

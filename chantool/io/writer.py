@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -40,7 +41,14 @@ from chantool.io.sheetxml import (
 )
 from chantool.io.styles import StyleIds, Styles
 from chantool.io.xmltext import escape, find_element, insertion_point, root_prefix
-from chantool.results import GENERATED_NOTE, SheetResults, Table, WritePlan, quote_sheet
+from chantool.results import (
+    GENERATED_NOTE,
+    SheetResults,
+    Table,
+    Value,
+    WritePlan,
+    quote_sheet,
+)
 from chantool.table import column_letter, split_address
 
 RESULTS_NAME: Final = "_chantool_results"
@@ -337,30 +345,48 @@ def _remove_override(types: str, part: str) -> str:
 
 
 def table_xml(table: Table, header_xf: int) -> bytes:
-    """A generated sheet: frozen styled header, column widths, rows, links to cells."""
-    columns = len(table.header)
+    """A generated sheet: its blocks with styled headers, column widths, links to cells;
+    a single untitled block gets a frozen header and a filter."""
     widths = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                      for i, w in enumerate(table.widths, start=1))
-    rows = ['<row r="1">' + "".join(cell_xml(f"{column_letter(i)}1", text, header_xf)
-                                    for i, text in enumerate(table.header)) + "</row>"]
-    for number, values in enumerate(table.rows, start=2):
+    rows: list[str] = []
+    links: list[str] = []
+    number = 0
+
+    def row(values: Sequence[Value], style: int | None) -> None:
+        nonlocal number
+        number += 1
         rows.append(f'<row r="{number}">' + "".join(
-            cell_xml(f"{column_letter(i)}{number}", value, None)
+            cell_xml(f"{column_letter(i)}{number}", value, style)
             for i, value in enumerate(values)) + "</row>")
-    last = f"{column_letter(columns - 1)}{len(table.rows) + 1}"
-    links = "".join(
-        f'<hyperlink ref="{column_letter(col)}{row + 2}" location="{escape(place)}" '
-        f'display="{escape(str(table.rows[row][col]))}"/>'
-        for (row, col), place in sorted(table.links.items()))
+
+    for position, block in enumerate(table.blocks):
+        if position:
+            number += 1  # a blank line between blocks
+        if block.title is not None:
+            row((block.title,), None)
+        row(block.header, header_xf)
+        first = number + 1
+        for values in block.rows:
+            row(values, None)
+        links.extend(
+            f'<hyperlink ref="{column_letter(col)}{first + index}" location="{escape(place)}" '
+            f'display="{escape(str(block.rows[index][col]))}"/>'
+            for (index, col), place in sorted(block.links.items()))
+    columns = max((len(block.header) for block in table.blocks), default=1)
+    last = f"{column_letter(columns - 1)}{max(number, 1)}"
+    plain = len(table.blocks) == 1 and table.blocks[0].title is None
+    view = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            if plain else "")
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         f'xmlns:r="{package.NS_REL}"><dimension ref="A1:{last}"/><sheetViews><sheetView '
-        'workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-        'state="frozen"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+        f'workbookViewId="0">{view}</sheetView></sheetViews>'
+        '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{widths}</cols>" if widths else "")
         + f"<sheetData>{''.join(rows)}</sheetData>"
-        + (f"<autoFilter ref=\"A1:{last}\"/>" if table.rows else "")
-        + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
+        + (f"<autoFilter ref=\"A1:{last}\"/>" if plain and table.blocks[0].rows else "")
+        + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
         + "</worksheet>"
     ).encode("utf-8")

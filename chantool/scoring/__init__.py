@@ -1,0 +1,216 @@
+"""Computing what the channel rules demand: ``score_book`` and the listings it returns.
+
+Validation says whether a workbook is filled in right; scoring computes, from the same
+typed ``Book``, what the rules ask of the people in it: visit compliance, assessment
+and rankings, rebates and commission, grades and risk. Each module of this package
+holds one domain area, and ``SCORERS`` is the complete, ordered list of its scorers.
+
+A scorer is a plain function from a ``Book`` to a ``Section``: listings (tables of
+plain values, each a key of the ``score`` JSON and a block of the 评分 / Scores sheet),
+fields to add to each channel's row, result columns for the user's sheets, and
+findings. Listings hold JSON-ready values only (text, numbers, booleans, ``None``;
+dates as ISO text), so the same rows become JSON, a sheet or, later, a report or an
+archive row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final
+
+from chantool.book import Book
+from chantool.findings import Finding, Lang
+from chantool.table import RawSheet
+from chantool.validate import validate_book
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column of a listing: its JSON key and its heading in the sheet; ``words`` shows
+    coded values (``"met"``) in words (Chinese, English); a ``rate`` is shown as a
+    percentage."""
+
+    key: str
+    zh: str
+    en: str
+    words: Mapping[str, tuple[str, str]] | None = None
+    rate: bool = False
+
+    def heading(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def shown(self, value: Any, lang: Lang) -> str | float | int | None:
+        """A value as the sheet shows it."""
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        if self.words is not None and value in self.words:
+            zh, en = self.words[value]
+            return zh if lang == "zh" else en
+        if self.rate and isinstance(value, int | float):
+            return f"{value:.1%}"
+        if isinstance(value, str | int | float):
+            return value
+        return str(value)
+
+
+STATUS_WORDS: Final = {"met": ("达标", "met"), "short": ("未达标", "short")}
+
+
+@dataclass
+class Listing:
+    """One table of results: a key of the JSON object and a block of the Scores sheet."""
+
+    key: str
+    title: tuple[str, str]  # Chinese, English
+    fields: tuple[Field, ...]
+    rows: list[Row] = field(default_factory=list)
+    # The keys of the fields shown in the terminal (all when empty).
+    brief: tuple[str, ...] = ()
+
+    def shown_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.key in self.brief) if self.brief \
+            else self.fields
+
+
+@dataclass
+class ResultValues:
+    """A result column for one of the user's sheets: values by data-row index."""
+
+    sheet: str  # sheet kind
+    field: Field
+    values: dict[int, Any]
+
+
+@dataclass
+class Section:
+    """What one scorer adds: listings, fields of channel rows (by channel id), result
+    columns and findings."""
+
+    listings: list[Listing] = field(default_factory=list)
+    channel_fields: dict[str, Row] = field(default_factory=dict)
+    columns: list[ResultValues] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+Scorer = Callable[[Book], Section]
+
+# The channel listing's fields: the contract's keys first, then what scorers add.
+CHANNEL_FIELDS: Final = (
+    Field("channel_id", "渠道编码", "Channel ID"),
+    Field("name", "渠道名称", "Name"),
+    Field("manager", "客户经理", "Manager"),
+    Field("visits_week", "本周现场拜访", "On-site visits this week"),
+    Field("visit_target", "拜访目标", "Visit target"),
+    Field("visit_status", "拜访达标", "Visit status", STATUS_WORDS),
+    Field("key_contact_visits_week", "本周重点联系人拜访", "Key-contact visits this week"),
+    Field("key_contact_status", "重点联系人拜访达标", "Key-contact status", STATUS_WORDS),
+    Field("visit_success_rate", "成功拜访率", "Visit success rate", rate=True),
+    Field("profile_status", "档案状态", "Profile status",
+          {"ok": ("正常", "ok"), "late": ("逾期完成", "late"),
+           "missing": ("逾期未完成", "missing")}),
+    Field("profile_deadline", "档案期限", "Profile deadline"),
+    Field("revenue", "销售额", "Revenue"),
+    Field("revenue_share", "收入占比", "Revenue share", rate=True),
+    Field("top20", "头部客户", "Top 20%"),
+    Field("score", "综合得分", "Score"),
+    Field("score_contribution", "贡献得分", "Contribution"),
+    Field("score_willingness", "积极性得分", "Willingness"),
+    Field("score_ability", "能力得分", "Ability"),
+    Field("score_credit", "信用得分", "Credit"),
+    Field("grade", "等级", "Grade"),
+    Field("overdue_ratio", "逾期比例", "Overdue ratio", rate=True),
+    Field("credit_risk", "信用风险", "Credit risk",
+          {"low": ("低", "low"), "medium": ("中", "medium"), "high": ("高", "high")}),
+    Field("order_drop", "订单下降", "Order drop", rate=True),
+)
+# Listings the contract requires in every file's JSON, even when empty.
+REQUIRED_LISTINGS: Final = ("channels", "managers", "offices", "rebates")
+
+
+@dataclass
+class Scores:
+    """Everything ``score`` computed for one workbook."""
+
+    as_of: date
+    listings: list[Listing]
+    columns: list[ResultValues]
+
+    def listing(self, key: str) -> Listing | None:
+        return next((listing for listing in self.listings if listing.key == key), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The keys of one file's ``score`` JSON object besides its path and findings."""
+        found: dict[str, Any] = {"as_of": self.as_of.isoformat()}
+        found.update({key: [] for key in REQUIRED_LISTINGS})
+        found.update({listing.key: listing.rows for listing in self.listings})
+        return found
+
+
+def _scorers() -> tuple[Scorer, ...]:
+    from chantool.scoring import assessment, money, value, visits
+
+    return (*visits.SCORERS, *assessment.SCORERS, *money.SCORERS, *value.SCORERS)
+
+
+def score_book(
+    sheets: Sequence[RawSheet],
+    *,
+    as_of: date,
+    lang: Lang = "zh",
+    outside_channels: frozenset[str] = frozenset(),
+) -> tuple[Book, list[Finding], Scores]:
+    """Validate a workbook, then compute every score; findings of both, in sheet order."""
+    book, findings = validate_book(sheets, as_of=as_of, lang=lang,
+                                   outside_channels=outside_channels)
+    sections = [scorer(book) for scorer in _scorers()]
+    listings = [_channel_listing(book, sections)]
+    for section in sections:
+        listings.extend(section.listings)
+        findings.extend(section.findings)
+    order = {sheet.name: position for position, sheet in enumerate(sheets)}
+    findings.sort(key=lambda finding: (order.get(finding.sheet or "", -1), finding.row or 0))
+    columns = [column for section in sections for column in section.columns]
+    return book, findings, Scores(as_of, listings, columns + _channel_columns(book, listings[0]))
+
+
+def _channel_listing(book: Book, sections: Sequence[Section]) -> Listing:
+    """One row per channel of the profiles, in sheet order, with every scorer's fields."""
+    listing = Listing("channels", ("渠道", "Channels"), CHANNEL_FIELDS, brief=(
+        "channel_id", "manager", "visits_week", "visit_target", "visit_status",
+        "profile_status", "score", "grade", "credit_risk"))
+    sheet = book.sheets.get("channels")
+    if sheet is None:
+        return listing
+    names, managers = sheet.column("name"), sheet.column("manager")
+    for index, channel in enumerate(sheet.column("channel_id")):
+        if channel is None:
+            continue
+        row: Row = dict.fromkeys(f.key for f in CHANNEL_FIELDS)
+        row.update(channel_id=channel, name=names[index], manager=managers[index])
+        for section in sections:
+            row.update(section.channel_fields.get(channel, {}))
+        listing.rows.append(row)
+    return listing
+
+
+# Channel fields also written as result columns on the 渠道档案 sheet.
+_CHANNEL_COLUMNS: Final = ("visits_week", "visit_target", "visit_status", "profile_status",
+                           "score", "grade", "credit_risk")
+
+
+def _channel_columns(book: Book, listing: Listing) -> list[ResultValues]:
+    sheet = book.sheets.get("channels")
+    if sheet is None:
+        return []
+    index_of = {channel: index for index, channel in enumerate(sheet.column("channel_id"))
+                if channel is not None}
+    by_key = {f.key: f for f in CHANNEL_FIELDS}
+    return [ResultValues("channels", by_key[key],
+                         {index_of[row["channel_id"]]: row[key] for row in listing.rows})
+            for key in _CHANNEL_COLUMNS]
