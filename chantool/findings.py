@@ -184,7 +184,55 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}：季度销售额下限 {value} 应大于上一档的 {previous}",
         "{sheet} {cell}: band start {value} must be above the previous band's {previous}",
         rule="R-35"),
+    "fix_by_missing": Code(
+        "缺少整改期限",
+        "{sheet} {cell}：门店检查有不合格项（{failed}），须填写整改期限",
+        "{sheet} {cell}: the store checklist failed ({failed}), so a fix-by date is required",
+        rule="R-08"),
     # Scoring: visits (R-01..R-08), made by score only
+    "policy_bad_entry": Code(
+        "参数列表项无法识别",
+        "参数 {key} 中的“{value}”无法识别，已忽略（格式如 {form}）",
+        "'{value}' in policy key {key} cannot be read and was ignored (form: {form})",
+        scored=True),
+    "visit_target_unknown": Code(
+        "没有拜访频次目标",
+        "{sheet} {cell}：拜访频次按等级方案计算，但参数 tier_visit_targets 中没有等级“{value}”"
+        "或渠道类型“{channel_type}”",
+        "{sheet} {cell}: visits follow the tier scheme, but tier_visit_targets names neither "
+        "tier '{value}' nor channel type '{channel_type}'", W, rule="R-02", scored=True),
+    "daily_visits_short": Code(
+        "当日拜访渠道数不足",
+        "{sheet} {cell}：{value} 在 {day} 只现场拜访了 {visited} 个渠道"
+        "（每个工作日至少 {needed} 个）",
+        "{sheet} {cell}: {value} visited {visited} channels on site on {day} (at least "
+        "{needed} a working day)", W, rule="R-03", scored=True),
+    "late_check_in": Code(
+        "签到迟到",
+        "{sheet} {cell}：当天最早签到时间 {value} 晚于 {limit}",
+        "{sheet} {cell}: the day's first check-in {value} is after {limit}", W, rule="R-07",
+        scored=True),
+    "early_check_out": Code(
+        "签退过早",
+        "{sheet} {cell}：当天最晚签退时间 {value} 早于 {limit}",
+        "{sheet} {cell}: the day's last check-out {value} is before {limit}", W, rule="R-07",
+        scored=True),
+    "visits_overlap": Code(
+        "拜访时间重叠",
+        "{sheet} {cell}：签到时间 {value} 早于同一客户经理当天第{other}行拜访的"
+        "签退时间 {other_out}",
+        "{sheet} {cell}: check-in {value} is before check-out {other_out} of the same "
+        "manager's visit on row {other} that day", W, scored=True),
+    "too_many_visits": Code(
+        "当日拜访次数过多",
+        "{sheet} {cell}：{value} 当天登记了 {count} 次拜访，超过合理上限 {most} 次",
+        "{sheet} {cell}: {value} logged {count} visits that day, more than the plausible "
+        "{most}", W, scored=True),
+    "visit_too_short": Code(
+        "拜访时间过短",
+        "{sheet} {cell}：签到 {check_in} 到签退 {value} 不足 {minutes} 分钟",
+        "{sheet} {cell}: from check-in {check_in} to check-out {value} is under {minutes} "
+        "minutes", W, scored=True),
     # Scoring: assessment (R-20..R-26), made by score only
 
     # Scoring: money (R-31..R-37), made by score only
@@ -260,7 +308,20 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
                                 "Add the cause, the follow-up plan and its due date"),
     "bands_not_increasing": ("按销售额从低到高排列提成档位",
                              "List the bands from low to high sales"),
+    "fix_by_missing": ("填写整改期限，并按期整改", "Type the fix-by date and fix it by then"),
     # Scoring: visits
+    "policy_bad_entry": ("按说明列的格式填写该参数的每一项",
+                         "Write each item as the note column shows"),
+    "visit_target_unknown": ("在参数 tier_visit_targets 中加上该等级或渠道类型的拜访频次",
+                             "Add the tier or channel type to tier_visit_targets"),
+    "daily_visits_short": ("每个工作日至少拜访规定数量的渠道；驻点销售请在驻点销售列填 是",
+                           "Visit enough channels every working day; mark stationed days"),
+    "late_check_in": ("按时签到", "Check in on time"),
+    "early_check_out": ("按时签退", "Check out on time"),
+    "visits_overlap": ("核对两次拜访的签到、签退时间", "Check the times of both visits"),
+    "too_many_visits": ("核对当天的拜访记录是否重复或虚报", "Check the day's visits for repeats"),
+    "visit_too_short": ("核对签到、签退时间；拜访应有足够时长",
+                        "Check the times; a visit needs enough time"),
     # Scoring: assessment
 
     # Scoring: money

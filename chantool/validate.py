@@ -80,6 +80,13 @@ def validate_book(
     book, findings = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
     for rule in RULES:
         findings.extend(rule(book))
+    sort_findings(findings, sheets)
+    return book, findings
+
+
+def sort_findings(findings: list[Finding], sheets: Sequence[RawSheet]) -> None:
+    """Sort findings in sheet order (findings about no sheet first), then by row, then by
+    column."""
     order = {sheet.name: position for position, sheet in enumerate(sheets)}
 
     def place(finding: Finding) -> tuple[int, int, int, str]:
@@ -88,7 +95,6 @@ def validate_book(
         return order.get(finding.sheet or "", -1), finding.row or 0, len(letters), letters
 
     findings.sort(key=place)
-    return book, findings
 
 
 def column_choices(column: Column, policy: Policy) -> Sequence[str]:

@@ -21,6 +21,7 @@ RULES: tuple[Rule, ...] = (
     visits.check_out_after_check_in,
     visits.no_agreement_needs_follow_up,
     visits.follow_up_by_its_due_date,
+    visits.checklist_failure_needs_fix_by,
     money.commission_bands_increase,
     prices.price_ladder,
     prices.below_floor_price,

@@ -64,3 +64,15 @@ def follow_up_by_its_due_date(book: Book) -> Iterator[Finding]:
         elif done[index] is not None and done[index] > due:
             yield sheet.finding("follow_up_done_late", "follow_up_done", index,
                                 due=display(due))
+
+
+def checklist_failure_needs_fix_by(book: Book) -> Iterator[Finding]:
+    """A store checklist item that failed needs a fix-by date (R-08)."""
+    sheet = book.sheets.get("visits")
+    if sheet is None or not sheet.has("checklist_failed"):
+        return
+    fix_by, raw = sheet.column("fix_by"), sheet.raw.get("fix_by")
+    for index, failed in enumerate(sheet.column("checklist_failed")):
+        if failed is not None and fix_by[index] is None and (raw is None or is_blank(raw[index])):
+            yield sheet.finding("fix_by_missing", "fix_by" if raw is not None else
+                                "checklist_failed", index, failed=failed)

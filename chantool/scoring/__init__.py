@@ -23,7 +23,7 @@ from typing import Any, Final
 from chantool.book import Book
 from chantool.findings import Finding, Lang
 from chantool.table import RawSheet
-from chantool.validate import validate_book
+from chantool.validate import sort_findings, validate_book
 
 Row = dict[str, Any]
 
@@ -106,7 +106,10 @@ CHANNEL_FIELDS: Final = (
     Field("name", "渠道名称", "Name"),
     Field("manager", "客户经理", "Manager"),
     Field("visits_week", "本周现场拜访", "On-site visits this week"),
+    Field("visits_month", "本月现场拜访", "On-site visits this month"),
     Field("visit_target", "拜访目标", "Visit target"),
+    Field("visit_period", "目标周期", "Target period",
+          {"week": ("每周", "a week"), "month": ("每月", "a month")}),
     Field("visit_status", "拜访达标", "Visit status", STATUS_WORDS),
     Field("key_contact_visits_week", "本周重点联系人拜访", "Key-contact visits this week"),
     Field("key_contact_status", "重点联系人拜访达标", "Key-contact status", STATUS_WORDS),
@@ -173,8 +176,7 @@ def score_book(
     for section in sections:
         listings.extend(section.listings)
         findings.extend(section.findings)
-    order = {sheet.name: position for position, sheet in enumerate(sheets)}
-    findings.sort(key=lambda finding: (order.get(finding.sheet or "", -1), finding.row or 0))
+    sort_findings(findings, sheets)
     columns = [column for section in sections for column in section.columns]
     return book, findings, Scores(as_of, listings, columns + _channel_columns(book, listings[0]))
 

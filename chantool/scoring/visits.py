@@ -1,9 +1,252 @@
-"""Scoring: visits."""
+"""Scoring the visit log (拜访日志): on-site visits per channel against its target (R-01,
+R-02), key-contact visits (R-04), visit success (R-05), channels visited per manager and
+working day (R-03), check-in and check-out times (R-07), and the plausibility of visit
+times that no anchor system checks: overlapping visits of one manager, too many visits
+in a day, visits shorter than a policy minimum.
+"""
 
 from __future__ import annotations
 
-from typing import Final
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+from typing import Any, Final
 
-from chantool.scoring import Scorer
+from chantool.book import Book, TypedSheet
+from chantool.findings import Finding, display, make_finding
+from chantool.policy import Policy
+from chantool.scoring import STATUS_WORDS, Field, Listing, ResultValues, Scorer, Section
+from chantool.settings import ON_SITE_FORMS
+from chantool.workdays import WorkCalendar
 
-SCORERS: Final[tuple[Scorer, ...]] = ()
+# The visitee role of a channel's sales staff, among whom its key contacts are (R-04).
+SALES_STAFF_ROLE: Final = "销售人员"
+_TARGET_ENTRY: Final = re.compile(r"(.+?)[:：]\s*(\d+)\s*/\s*(周|月|week|month)", re.IGNORECASE)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """The Monday and Sunday of the week that contains ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+class VisitTargets:
+    """On-site visits a channel needs: by care level (R-01), or by tier or channel type
+    (R-02) when the policy's ``visit_scheme`` is ``tier``."""
+
+    def __init__(self, policy: Policy, lang: str) -> None:
+        self.policy = policy
+        self.by_name: dict[str, tuple[int, str]] = {}  # name: (visits, "week" | "month")
+        self.problems: list[Finding] = []
+        if policy.visit_scheme != "tier":
+            return
+        for entry in policy.tier_visit_targets:
+            match = _TARGET_ENTRY.fullmatch(entry.strip())
+            if match is None:
+                self.problems.append(make_finding(
+                    "policy_bad_entry", lang="zh" if lang == "zh" else "en",
+                    key="tier_visit_targets", value=entry, form="终端:3/周 或 三星:1/月"))
+                continue
+            period = "week" if match[3].lower() in ("周", "week") else "month"
+            self.by_name[match[1].strip()] = (int(match[2]), period)
+
+    def target(self, care_level: Any, tier: Any, channel_type: Any) -> tuple[int, str] | None:
+        """Visits and the period they are counted in, or None when no target applies."""
+        if self.policy.visit_scheme == "tier":
+            return self.by_name.get(tier) or self.by_name.get(channel_type)
+        if care_level == "重点":
+            return self.policy.visits_per_week_key, "week"
+        if care_level == "一般":
+            return self.policy.visits_per_week_general, "week"
+        return None
+
+
+def _on_site_rows(sheet: TypedSheet) -> list[bool]:
+    return [form in ON_SITE_FORMS for form in sheet.column("visit_form")]
+
+
+def channel_visits(book: Book) -> Section:
+    """Per channel: on-site visits this week (Monday to Sunday of the as-of date) and this
+    month against its target, key-contact visits this week, the share of successful
+    visits; and a success column on the visit log (R-01, R-02, R-04, R-05)."""
+    section = Section()
+    visits, channels = book.sheets.get("visits"), book.sheets.get("channels")
+    policy = book.policy
+    week: dict[str, int] = defaultdict(int)
+    month: dict[str, int] = defaultdict(int)
+    key_week: dict[str, int] = defaultdict(int)
+    tried: dict[str, int] = defaultdict(int)
+    succeeded: dict[str, int] = defaultdict(int)
+    if visits is not None:
+        monday, _ = week_of(book.as_of)
+        month_start = book.as_of.replace(day=1)
+        roles = visits.column("visitee_role")
+        purposes = visits.column("purposes_met")
+        success = {}
+        rows = zip(visits.column("channel_id"), visits.column("visit_date"),
+                   _on_site_rows(visits), strict=True)
+        for index, (channel, day, on_site) in enumerate(rows):
+            met = purposes[index]
+            if met is not None:
+                success[index] = met >= policy.visit_success_purposes
+                if channel is not None:
+                    tried[channel] += 1
+                    succeeded[channel] += success[index]
+            if channel is None or day is None or not on_site or day > book.as_of:
+                continue
+            if day >= month_start:
+                month[channel] += 1
+            if day >= monday:
+                week[channel] += 1
+                key_week[channel] += roles[index] == SALES_STAFF_ROLE
+        if visits.has("purposes_met"):
+            section.columns.append(ResultValues(
+                "visits", Field("visit_success", "成功拜访", "Successful visit"), success))
+    if channels is None:
+        return section
+    targets = VisitTargets(policy, book.lang)
+    section.findings.extend(targets.problems)
+    contacts = channels.column("key_contacts")
+    care, tiers, types = (channels.column(key) for key in ("care_level", "tier", "channel_type"))
+    for index, channel in enumerate(channels.column("channel_id")):
+        if channel is None:
+            continue
+        found = targets.target(care[index], tiers[index], types[index])
+        fields: dict[str, Any] = {
+            "visits_week": week[channel], "visits_month": month[channel],
+            "visit_success_rate": round(succeeded[channel] / tried[channel], 4)
+            if tried[channel] else None}
+        if found is not None:
+            needed, period = found
+            done = week[channel] if period == "week" else month[channel]
+            fields.update(visit_target=needed, visit_period=period,
+                          visit_status="met" if done >= needed else "short")
+        elif policy.visit_scheme == "tier" and tiers[index] is not None:
+            section.findings.append(channels.finding(
+                "visit_target_unknown", "tier", index, channel_type=types[index] or ""))
+        if contacts[index]:
+            needed_key = policy.key_contact_visits_per_week
+            fields.update(key_contact_visits_week=key_week[channel],
+                          key_contact_status="met" if key_week[channel] >= needed_key
+                          else "short")
+        section.channel_fields[channel] = fields
+    return section
+
+
+_DAY_FIELDS: Final = (
+    Field("manager", "客户经理", "Manager"),
+    Field("date", "日期", "Date"),
+    Field("workday", "工作日", "Working day"),
+    Field("channels_visited", "现场拜访渠道数", "Channels visited on site"),
+    Field("target", "目标", "Target"),
+    Field("stationed", "驻点销售", "Stationed"),
+    Field("status", "达标", "Status", {**STATUS_WORDS, "exempt": ("免考核", "exempt")}),
+)
+
+
+def _days(sheet: TypedSheet, as_of: date) -> dict[tuple[str, date], list[int]]:
+    """The visit rows of each manager and day up to the as-of date, in sheet order."""
+    days: dict[tuple[str, date], list[int]] = defaultdict(list)
+    for index, key in enumerate(zip(sheet.column("manager"), sheet.column("visit_date"),
+                                    strict=True)):
+        if key[0] is not None and key[1] is not None and key[1] <= as_of:
+            days[key].append(index)
+    return days
+
+
+def manager_days(book: Book) -> Section:
+    """Channels visited on site by each manager on each working day, against the policy's
+    daily minimum, except on days stationed in one store (R-03). A short logged day is a
+    warning on its last visit; the Scores sheet lists every working day of the as-of week
+    for every manager in the log, days without any visit included."""
+    section = Section()
+    sheet = book.sheets.get("visits")
+    if sheet is None:
+        return section
+    policy = book.policy
+    calendar = WorkCalendar(policy.holidays, policy.workdays)
+    needed = policy.manager_daily_visits
+    channels, stationed = sheet.column("channel_id"), sheet.column("stationed")
+    on_site = _on_site_rows(sheet)
+    monday, _ = week_of(book.as_of)
+    week_days = [day for n in range((book.as_of - monday).days + 1)
+                 if calendar.is_workday(day := monday + timedelta(days=n))]
+    listing = Listing("manager_days", ("客户经理每日拜访（R-03，本周）",
+                                       "Channels visited per manager and day (R-03, this week)"),
+                      _DAY_FIELDS)
+    managers: set[str] = set()
+    summary: dict[tuple[str, date], tuple[int, bool]] = {}
+    for (manager, day), rows in _days(sheet, book.as_of).items():
+        managers.add(manager)
+        visited = len({channels[i] for i in rows if on_site[i] and channels[i] is not None})
+        away = any(stationed[i] for i in rows)
+        if day >= monday:
+            summary[manager, day] = (visited, away)
+        if visited < needed and not away and calendar.is_workday(day):
+            section.findings.append(sheet.finding(
+                "daily_visits_short", "manager", rows[-1], day=day.isoformat(),
+                visited=visited, needed=needed))
+    for day in reversed(week_days):
+        for manager in sorted(managers):
+            visited, away = summary.get((manager, day), (0, False))
+            status = "exempt" if away else "met" if visited >= needed else "short"
+            listing.rows.append({"manager": manager, "date": day.isoformat(), "workday": True,
+                                 "channels_visited": visited, "target": needed,
+                                 "stationed": away, "status": status})
+    section.listings.append(listing)
+    if calendar.unknown_years:
+        years = "、".join(str(year) for year in sorted(calendar.unknown_years))
+        section.findings.append(make_finding("calendar_year_unknown", lang=book.lang,
+                                             years=years))
+    return section
+
+
+def _minutes(start: time, end: time) -> float:
+    return (datetime.combine(date.min, end) - datetime.combine(date.min, start)).seconds / 60
+
+
+def visit_times(book: Book) -> Section:
+    """Check-in by the policy's time and check-out not before it, over a manager's day
+    (R-07); and visit times that cannot be right: overlapping visits of one manager, more
+    visits in a day than the policy's maximum, visits shorter than its minimum."""
+    sheet = book.sheets.get("visits")
+    section = Section()
+    if sheet is None or not (sheet.has("check_in") or sheet.has("check_out")):
+        return section
+    section.findings.extend(_time_findings(book, sheet))
+    return section
+
+
+def _time_findings(book: Book, sheet: TypedSheet) -> Iterator[Finding]:
+    policy = book.policy
+    ins, outs = sheet.column("check_in"), sheet.column("check_out")
+    for rows in _days(sheet, book.as_of).values():
+        if len(rows) > policy.max_visits_per_day:
+            yield sheet.finding("too_many_visits", "manager", rows[policy.max_visits_per_day],
+                                count=len(rows), most=policy.max_visits_per_day)
+        timed = [i for i in rows if ins[i] is not None and outs[i] is not None
+                 and outs[i] > ins[i]]
+        for index in timed:
+            if _minutes(ins[index], outs[index]) < policy.min_visit_minutes:
+                yield sheet.finding("visit_too_short", "check_out", index,
+                                    minutes=policy.min_visit_minutes,
+                                    check_in=display(ins[index]))
+        timed.sort(key=ins.__getitem__)
+        for earlier, later in pairwise(timed):
+            if ins[later] < outs[earlier]:
+                yield sheet.finding("visits_overlap", "check_in", later,
+                                    other=sheet.row_numbers[earlier],
+                                    other_out=display(outs[earlier]))
+        first = min((i for i in rows if ins[i] is not None), key=ins.__getitem__, default=None)
+        if first is not None and ins[first] > policy.check_in_by:
+            yield sheet.finding("late_check_in", "check_in", first,
+                                limit=display(policy.check_in_by))
+        last = max((i for i in rows if outs[i] is not None), key=outs.__getitem__, default=None)
+        if last is not None and outs[last] < policy.check_out_at:
+            yield sheet.finding("early_check_out", "check_out", last,
+                                limit=display(policy.check_out_at))
+
+
+SCORERS: Final[tuple[Scorer, ...]] = (channel_visits, manager_days, visit_times)
