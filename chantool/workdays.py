@@ -24,8 +24,17 @@ class WorkCalendar:
         self._workdays = frozenset(workdays)
         # Years asked about that the calendar package does not know.
         self.unknown_years: set[int] = set()
+        # Days already looked up: the package checks its whole range on every call, and
+        # rules ask about the same days for thousands of channels and managers.
+        self._known: dict[date, bool] = {}
 
     def is_workday(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._look_up(day)
+        return known
+
+    def _look_up(self, day: date) -> bool:
         if day in self._workdays:
             return True
         if day in self._holidays:

@@ -284,6 +284,11 @@ CASES: Final[dict[str, Case]] = {
                  "跟进截止日期": "2025-07-05"})],
         error("no_agreement_incomplete", "拜访日志", "I2", 2, "follow_up_due", "R-06"),
     ),
+    "a_failed_checklist_item_without_a_fix_by_date": Case(
+        [table("拜访日志", {**VISIT, "检查不合格项": "门头不达标", "整改期限": None})],
+        [table("拜访日志", {**VISIT, "检查不合格项": "门头不达标", "整改期限": "2025-07-05"})],
+        error("fix_by_missing", "拜访日志", "M2", 2, "fix_by", "R-08"),
+    ),
     "commission_bands_that_do_not_increase": Case(
         [table("提成档位", BAND, {}, {"季度销售额下限": 100000.0}, {"季度销售额下限": 100000.0})],
         [table("提成档位", BAND, {}, {"季度销售额下限": 100000.0}, {"季度销售额下限": 200000.0})],
