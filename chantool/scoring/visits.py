@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from itertools import pairwise
 from typing import Any, Final
 
@@ -157,10 +157,11 @@ def _days(sheet: TypedSheet, as_of: date) -> dict[tuple[str, date], list[int]]:
 
 
 def manager_days(book: Book) -> Section:
-    """Channels visited on site by each manager on each working day, against the policy's
-    daily minimum, except on days stationed in one store (R-03). A short logged day is a
-    warning on its last visit; the Scores sheet lists every working day of the as-of week
-    for every manager in the log, days without any visit included."""
+    """Each manager's days in the visit log: channels visited on site against the policy's
+    daily minimum, except on days stationed in one store (R-03); the day's first check-in
+    and last check-out (R-07); and visit times that cannot be right. A short working day
+    is a warning on its last visit; the Scores sheet lists every working day of the as-of
+    week for every manager in the log, days without any visit included."""
     section = Section()
     sheet = book.sheets.get("visits")
     if sheet is None:
@@ -170,6 +171,8 @@ def manager_days(book: Book) -> Section:
     needed = policy.manager_daily_visits
     channels, stationed = sheet.column("channel_id"), sheet.column("stationed")
     on_site = _on_site_rows(sheet)
+    timed = sheet.has("check_in") or sheet.has("check_out")
+    times = _Times(sheet) if timed else None
     monday, _ = week_of(book.as_of)
     week_days = [day for n in range((book.as_of - monday).days + 1)
                  if calendar.is_workday(day := monday + timedelta(days=n))]
@@ -178,6 +181,7 @@ def manager_days(book: Book) -> Section:
                       _DAY_FIELDS)
     managers: set[str] = set()
     summary: dict[tuple[str, date], tuple[int, bool]] = {}
+    findings = section.findings
     for (manager, day), rows in _days(sheet, book.as_of).items():
         managers.add(manager)
         visited = len({channels[i] for i in rows if on_site[i] and channels[i] is not None})
@@ -185,9 +189,14 @@ def manager_days(book: Book) -> Section:
         if day >= monday:
             summary[manager, day] = (visited, away)
         if visited < needed and not away and calendar.is_workday(day):
-            section.findings.append(sheet.finding(
-                "daily_visits_short", "manager", rows[-1], day=day.isoformat(),
-                visited=visited, needed=needed))
+            findings.append(sheet.finding("daily_visits_short", "manager", rows[-1],
+                                          day=day.isoformat(), visited=visited, needed=needed))
+        if len(rows) > policy.max_visits_per_day:
+            findings.append(sheet.finding("too_many_visits", "manager",
+                                          rows[policy.max_visits_per_day], count=len(rows),
+                                          most=policy.max_visits_per_day))
+        if times is not None:
+            findings.extend(times.findings(rows, policy))
     for day in reversed(week_days):
         for manager in sorted(managers):
             visited, away = summary.get((manager, day), (0, False))
@@ -198,55 +207,47 @@ def manager_days(book: Book) -> Section:
     section.listings.append(listing)
     if calendar.unknown_years:
         years = "、".join(str(year) for year in sorted(calendar.unknown_years))
-        section.findings.append(make_finding("calendar_year_unknown", lang=book.lang,
-                                             years=years))
+        findings.append(make_finding("calendar_year_unknown", lang=book.lang, years=years))
     return section
 
 
-def _minutes(start: time, end: time) -> float:
-    return (datetime.combine(date.min, end) - datetime.combine(date.min, start)).seconds / 60
+def _minutes(moment: time) -> float:
+    return moment.hour * 60 + moment.minute + moment.second / 60
 
 
-def visit_times(book: Book) -> Section:
-    """Check-in by the policy's time and check-out not before it, over a manager's day
-    (R-07); and visit times that cannot be right: overlapping visits of one manager, more
-    visits in a day than the policy's maximum, visits shorter than its minimum."""
-    sheet = book.sheets.get("visits")
-    section = Section()
-    if sheet is None or not (sheet.has("check_in") or sheet.has("check_out")):
-        return section
-    section.findings.extend(_time_findings(book, sheet))
-    return section
+class _Times:
+    """The check-in and check-out times of a visit log, in minutes of the day."""
 
+    def __init__(self, sheet: TypedSheet) -> None:
+        self.sheet = sheet
+        self.ins = [None if t is None else _minutes(t) for t in sheet.column("check_in")]
+        self.outs = [None if t is None else _minutes(t) for t in sheet.column("check_out")]
 
-def _time_findings(book: Book, sheet: TypedSheet) -> Iterator[Finding]:
-    policy = book.policy
-    ins, outs = sheet.column("check_in"), sheet.column("check_out")
-    for rows in _days(sheet, book.as_of).values():
-        if len(rows) > policy.max_visits_per_day:
-            yield sheet.finding("too_many_visits", "manager", rows[policy.max_visits_per_day],
-                                count=len(rows), most=policy.max_visits_per_day)
-        timed = [i for i in rows if ins[i] is not None and outs[i] is not None
-                 and outs[i] > ins[i]]
-        for index in timed:
-            if _minutes(ins[index], outs[index]) < policy.min_visit_minutes:
+    def findings(self, rows: list[int], policy: Policy) -> Iterator[Finding]:
+        """Over one manager's day: the first check-in and last check-out against the
+        policy (R-07), visits shorter than its minimum, and overlapping visits."""
+        sheet, ins, outs = self.sheet, self.ins, self.outs
+        starts = [(start, i) for i in rows if (start := ins[i]) is not None]
+        ends = [(end, i) for i in rows if (end := outs[i]) is not None]
+        if starts and (first := min(starts))[0] > _minutes(policy.check_in_by):
+            yield sheet.finding("late_check_in", "check_in", first[1],
+                                limit=display(policy.check_in_by))
+        if ends and (last := max(ends))[0] < _minutes(policy.check_out_at):
+            yield sheet.finding("early_check_out", "check_out", last[1],
+                                limit=display(policy.check_out_at))
+        # Visits with both times; one ending before it starts is an error of its own.
+        spans = sorted((start, end, i) for i in rows if (start := ins[i]) is not None
+                       and (end := outs[i]) is not None and end > start)
+        for start, end, index in spans:
+            if end - start < policy.min_visit_minutes:
                 yield sheet.finding("visit_too_short", "check_out", index,
                                     minutes=policy.min_visit_minutes,
-                                    check_in=display(ins[index]))
-        timed.sort(key=ins.__getitem__)
-        for earlier, later in pairwise(timed):
-            if ins[later] < outs[earlier]:
+                                    check_in=display(sheet.column("check_in")[index]))
+        for (_, end, earlier), (start, _, later) in pairwise(spans):
+            if start < end:
                 yield sheet.finding("visits_overlap", "check_in", later,
                                     other=sheet.row_numbers[earlier],
-                                    other_out=display(outs[earlier]))
-        first = min((i for i in rows if ins[i] is not None), key=ins.__getitem__, default=None)
-        if first is not None and ins[first] > policy.check_in_by:
-            yield sheet.finding("late_check_in", "check_in", first,
-                                limit=display(policy.check_in_by))
-        last = max((i for i in rows if outs[i] is not None), key=outs.__getitem__, default=None)
-        if last is not None and outs[last] < policy.check_out_at:
-            yield sheet.finding("early_check_out", "check_out", last,
-                                limit=display(policy.check_out_at))
+                                    other_out=display(sheet.column("check_out")[earlier]))
 
 
-SCORERS: Final[tuple[Scorer, ...]] = (channel_visits, manager_days, visit_times)
+SCORERS: Final[tuple[Scorer, ...]] = (channel_visits, manager_days)
