@@ -44,13 +44,31 @@ _CHANNELS: Final = (
     ("CH010", "余姚阳明通讯", "终端", "V3", "一般", "赵磊", date(2025, 3, 3)),
     ("CH011", "温州鹿城信和通讯", "直供", "V1", "重点", "刘洋", date(2023, 1, 9)),
     ("CH012", "乐清柳市村级服务站", "村级", "V4", "一般", "刘洋", date(2024, 10, 14)),
+    ("CH013", "杭州古荡手机专卖店", "终端", "V3", "一般", "张伟", date(2023, 8, 21)),
+    ("CH014", "杭州三墩通讯服务站", "村级", "V4", "一般", "张伟", date(2024, 3, 11)),
+    ("CH015", "杭州蒋村数码店", "终端", "V2", "重点", "张伟", date(2022, 9, 5)),
+    ("CH016", "杭州四季青通讯城", "分销", "V1", "重点", "李娜", date(2022, 5, 16)),
+    ("CH017", "杭州笕桥手机店", "终端", "V3", "一般", "李娜", date(2024, 6, 3)),
+    ("CH018", "杭州九堡村级服务站", "村级", "V4", "一般", "李娜", date(2024, 11, 4)),
+    ("CH019", "杭州大关通讯店", "终端", "V2", "一般", "陈静", date(2023, 2, 13)),
+    ("CH020", "杭州半山联通营业厅", "业务", "V2", "重点", "陈静", date(2022, 12, 5)),
+    ("CH021", "余杭塘栖通讯服务站", "村级", "V4", "一般", "陈静", date(2024, 7, 22)),
+    ("CH022", "宁波江北数码广场", "分销", "V1", "重点", "王强", date(2022, 3, 7)),
+    ("CH023", "宁波镇海手机店", "终端", "V3", "一般", "王强", date(2024, 1, 15)),
+    ("CH024", "宁波北仑村级服务站", "村级", "V4", "一般", "王强", date(2024, 8, 19)),
+    ("CH025", "慈溪浒山通讯城", "直供", "VKA", "重点", "赵磊", date(2021, 11, 1)),
+    ("CH026", "慈溪周巷手机店", "终端", "V3", "一般", "赵磊", date(2023, 10, 9)),
+    ("CH027", "余姚梁弄村级服务站", "村级", "V4", "一般", "赵磊", date(2024, 12, 2)),
+    ("CH028", "温州瓯海数码城", "分销", "V2", "重点", "刘洋", date(2022, 7, 18)),
+    ("CH029", "瑞安安阳手机广场", "终端", "V3", "一般", "刘洋", date(2023, 4, 24)),
+    ("CH030", "永嘉上塘通讯服务站", "村级", "V4", "一般", "刘洋", date(2024, 5, 27)),
 )
 # model: price A (company to dealer) for 直供; other channel types add a margin.
 _MODELS: Final = {"X100 手机": 1899.0, "X200 手机": 2899.0, "P300 平板": 2299.0}
 _TYPE_MARKUP: Final = {"直供": 1.0, "分销": 1.03, "终端": 1.05, "大客户": 1.0, "业务": 1.04,
                        "村级": 1.06}
 _ROLES: Final = ("渠道负责人", "销售人员", "销售人员", "客服经理")
-_FORMS: Final = ("现场面谈", "现场面谈", "现场面谈", "培训", "辅导", "电话", "会议")
+_FORMS: Final = ("现场面谈", "现场面谈", "现场面谈", "培训", "辅导", "活动", "会议")
 _TOPICS: Final = ("新品 X200 铺货与陈列", "二季度返利政策讲解", "库存盘点与补货计划",
                   "店员销售技巧培训", "竞品价格调研", "端午促销活动方案", "回款与对账")
 _CAUSES: Final = (("店长外出，未能确认订货量", "下周二再访，带上订货方案"),
@@ -81,18 +99,20 @@ def _channels() -> list[Row]:
 
 
 def _visits(rng: random.Random) -> list[Row]:
+    """Each working day every manager visits four of their five channels on site, one
+    after the other from before 08:00 to after 17:00 (R-01, R-03, R-07)."""
     rows = []
-    weeks = sorted({day.isocalendar().week for day in _JUNE_WORKDAYS})
-    for number, (channel_id, _, _, _, care, manager, _) in enumerate(_CHANNELS):
-        per_week = 3 if care == "重点" else 2
-        for week in weeks:
-            days = [day for day in _JUNE_WORKDAYS if day.isocalendar().week == week]
-            for day in sorted(rng.sample(days, per_week)):
-                # A manager's first channel in the morning, the second in the afternoon.
-                start = time(9 + number % 2 * 5 + rng.randrange(2), rng.choice((0, 15, 30, 45)))
-                minutes = 30 + rng.randrange(6) * 10
-                end = time(start.hour + (start.minute + minutes) // 60,
-                           (start.minute + minutes) % 60)
+    mine: dict[str, list[str]] = {}
+    for channel_id, *_, manager, _ in _CHANNELS:
+        mine.setdefault(manager, []).append(channel_id)
+    for number, day in enumerate(_JUNE_WORKDAYS):
+        for manager, channels in mine.items():
+            skipped = (number + len(manager)) % len(channels)
+            start = 7 * 60 + 40 + rng.randrange(16)
+            for slot, channel_id in enumerate(
+                    channel for position, channel in enumerate(channels) if position != skipped):
+                check_in = start + slot * 140
+                check_out = check_in + (95 + rng.randrange(4) * 5 if slot < 3 else 170)
                 agreed = rng.random() > 0.12
                 cause, plan = rng.choice(_CAUSES)
                 rows.append({
@@ -104,7 +124,8 @@ def _visits(rng: random.Random) -> list[Row]:
                     "follow_up": None if agreed else plan,
                     "follow_up_due": None if agreed else day + timedelta(days=7),
                     "follow_up_done": None if agreed else min(day + timedelta(days=5), AS_OF),
-                    "check_in": start, "check_out": end, "stationed": "否",
+                    "check_in": time(check_in // 60, check_in % 60),
+                    "check_out": time(check_out // 60, check_out % 60), "stationed": "否",
                     "notes": rng.choice(_TOPICS),
                 })
     rows.sort(key=lambda row: (row["visit_date"], row["check_in"], row["manager"]))
@@ -161,6 +182,9 @@ def _sales(rng: random.Random) -> list[Row]:
                     "qty": (20 if care == "重点" else 6) + rng.randrange(15),
                     "unit_price": float(price["price_c"] - rng.randrange(3) * 20),
                     "sale_region": MANAGERS[manager][1], "picked_up": "是",
+                    # Paid within the statement cycle (R-37); the last sales still open.
+                    "paid_date": day + timedelta(days=8 + rng.randrange(8))
+                    if day <= date(2025, 6, 15) else None,
                 })
     rows.sort(key=lambda row: (row["sale_date"], row["channel_id"]))
     return rows
@@ -169,7 +193,9 @@ def _sales(rng: random.Random) -> list[Row]:
 def _assessments(rng: random.Random) -> list[Row]:
     return [{"month": f"2025-{month:02d}", "manager": manager, "office": office,
              "kpi_score": float(70 + rng.randrange(28)),
-             "training_score": float(75 + rng.randrange(24))}
+             "training_score": float(78 + rng.randrange(21)),
+             "training_date": date(2025, month, 3 + rng.randrange(5)),
+             "effect_check_date": date(2025, month, 9)}
             for manager, (office, _) in MANAGERS.items() for month in (4, 5, 6)]
 
 
@@ -179,6 +205,39 @@ def _planned(rng: random.Random) -> list[Row]:
             for channel_id, _, _, _, _, manager, _ in _CHANNELS]
 
 
+def _commission_paid() -> list[Row]:
+    """Interim commission paid during the quarter for the key channels (R-35)."""
+    return [{"channel_id": channel_id, "period": "2025Q2", "amount": 5_000.0}
+            for channel_id, _, _, _, care, _, _ in _CHANNELS if care == "重点"]
+
+
+def _contests() -> list[Row]:
+    """A June volume contest with two levels and a quarterly ranking contest (R-36)."""
+    june, quarter = (date(2025, 6, 1), date(2025, 6, 30)), (date(2025, 4, 1), date(2025, 6, 30))
+    rows = [{"contest": "六月X200冲量赛", "contest_type": "达标", "date_from": june[0],
+             "date_to": june[1], "model": "X200 手机", "level": level, "reward": reward}
+            for level, reward in ((30, 500.0), (60, 1_200.0))]
+    rows += [{"contest": "二季度销量排名赛", "contest_type": "排名", "date_from": quarter[0],
+              "date_to": quarter[1], "model": None, "level": place, "reward": reward}
+             for place, reward in ((1, 3_000.0), (2, 2_000.0), (3, 1_000.0))]
+    return rows
+
+
+def _complaints() -> list[Row]:
+    """Complaints and after-sales cases, each handled in time (R-44)."""
+    return [
+        {"channel_id": "CH001", "complaint_kind": "投诉", "received_date": date(2025, 6, 10),
+         "received_time": time(9, 30), "onsite_date": None, "onsite_time": time(10, 15),
+         "written": "是", "reported_date": date(2025, 6, 11), "answered_date": date(2025, 6, 12)},
+        {"channel_id": "CH004", "complaint_kind": "售后", "received_date": date(2025, 6, 16),
+         "received_time": time(14, 0), "onsite_date": None, "onsite_time": time(14, 50),
+         "written": "否", "reported_date": None, "answered_date": date(2025, 6, 20)},
+        {"channel_id": "CH008", "complaint_kind": "投诉", "received_date": date(2025, 6, 20),
+         "received_time": time(16, 20), "onsite_date": None, "onsite_time": time(17, 5),
+         "written": "否", "reported_date": None, "answered_date": date(2025, 6, 21)},
+    ]
+
+
 def clean_rows() -> Rows:
     """The whole clean data set, by sheet kind; it validates without findings."""
     rng = random.Random(2025)
@@ -186,6 +245,8 @@ def clean_rows() -> Rows:
         "channels": _channels(), "visits": _visits(rng), "prices": _prices(),
         "rebates": _rebates(), "commission": _commission(), "sales": _sales(rng),
         "assessments": _assessments(rng), "planned": _planned(rng),
+        "commission_paid": _commission_paid(), "contests": _contests(),
+        "complaints": _complaints(),
     }
 
 
@@ -196,7 +257,7 @@ def _for_managers(rows: Rows, managers: set[str]) -> Rows:
     for kind, table in rows.items():
         if kind in ("channels", "visits", "assessments"):
             kept[kind] = [dict(row) for row in table if row["manager"] in managers]
-        elif kind in ("sales", "planned"):
+        elif kind in ("sales", "planned", "commission_paid", "complaints"):
             kept[kind] = [dict(row) for row in table if row["channel_id"] in channels]
         else:
             kept[kind] = [dict(row) for row in table]
@@ -228,7 +289,7 @@ _CLEAN: Final = "浙江省_渠道台账_2025Q2.xlsx"
 _NINGBO: Final = "宁波办事处_渠道台账_2025年6月.xlsx"
 _WENZHOU: Final = "温州办事处_拜访日志_2025年6月.xlsx"
 _ALL_KINDS: Final = ("channels", "visits", "prices", "rebates", "commission", "sales",
-                     "assessments", "planned")
+                     "assessments", "planned", "commission_paid", "contests", "complaints")
 
 DEFECTS: Final = (
     Defect(_NINGBO, "channels", 0, {"key_contacts": 25}, "key_contacts_exceed_staff",

@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from typing import Literal
 
 from chantool.book import Book
 from chantool.findings import Finding, make_finding
 from chantool.workdays import WorkCalendar
+
+ProfileStatus = Literal["ok", "late", "missing"]
+
+
+def profile_states(book: Book, calendar: WorkCalendar) -> Iterator[tuple[int, date,
+                                                                         ProfileStatus]]:
+    """Each channel's profile deadline and status (R-10): ``late`` when completed after
+    the deadline, ``missing`` when not completed once the deadline has passed, ``ok``
+    otherwise (completed in time, or still within the deadline)."""
+    sheet = book.sheets.get("channels")
+    if sheet is None or not sheet.has("start_date"):
+        return
+    done = sheet.column("profile_done_date")
+    for index, start in enumerate(sheet.column("start_date")):
+        if start is None:
+            continue
+        deadline = calendar.add_workdays(start, book.policy.profile_workdays)
+        if done[index] is None:
+            yield index, deadline, "missing" if book.as_of > deadline else "ok"
+        else:
+            yield index, deadline, "late" if done[index] > deadline else "ok"
 
 
 def profile_within_deadline(book: Book) -> Iterator[Finding]:
@@ -14,20 +37,13 @@ def profile_within_deadline(book: Book) -> Iterator[Finding]:
     days after the start of cooperation (R-10, Chinese calendar): completed later, or
     still missing once the deadline has passed, is a warning."""
     sheet = book.sheets.get("channels")
-    if sheet is None or not sheet.has("start_date") or not sheet.has("profile_done_date"):
+    if sheet is None or not sheet.has("profile_done_date"):
         return
     calendar = WorkCalendar(book.policy.holidays, book.policy.workdays)
     days = book.policy.profile_workdays
-    done = sheet.column("profile_done_date")
-    for index, start in enumerate(sheet.column("start_date")):
-        if start is None:
-            continue
-        deadline = calendar.add_workdays(start, days)
-        if done[index] is None and book.as_of > deadline:
-            yield sheet.finding("profile_missing", "profile_done_date", index,
-                                deadline=deadline.isoformat(), days=days)
-        elif done[index] is not None and done[index] > deadline:
-            yield sheet.finding("profile_late", "profile_done_date", index,
+    for index, deadline, status in profile_states(book, calendar):
+        if status != "ok":
+            yield sheet.finding(f"profile_{status}", "profile_done_date", index,
                                 deadline=deadline.isoformat(), days=days)
     if calendar.unknown_years:
         years = "、".join(str(year) for year in sorted(calendar.unknown_years))

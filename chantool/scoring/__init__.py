@@ -156,9 +156,10 @@ class Scores:
 
 
 def _scorers() -> tuple[Scorer, ...]:
-    from chantool.scoring import assessment, money, value, visits
+    from chantool.scoring import assessment, money, profiles, value, visits
 
-    return (*visits.SCORERS, *assessment.SCORERS, *money.SCORERS, *value.SCORERS)
+    return (*visits.SCORERS, *profiles.SCORERS, *assessment.SCORERS, *money.SCORERS,
+            *value.SCORERS)
 
 
 def score_book(
