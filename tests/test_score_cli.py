@@ -1,0 +1,141 @@
+"""``chantool score`` end to end: the contract's JSON, the text summary, exit codes, and
+the results written back (result columns, the 评分 / Scores sheet, marks) read back by
+openpyxl and LibreOffice."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, Final
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from chantool.cli import cli
+
+EXAMPLES: Final = Path(__file__).parent.parent / "examples"
+CLEAN: Final = EXAMPLES / "浙江省_渠道台账_2025Q2.xlsx"
+AS_OF: Final = ["--as-of", "2025-06-30"]
+
+# CONTRACT.md, `chantool score --format json`: keys every file's object must have.
+CONTRACT_KEYS: Final = {
+    "channels": {"channel_id", "manager", "visits_week", "visit_target", "visit_status",
+                 "profile_status", "grade", "score", "credit_risk"},
+    "managers": {"manager", "month", "kpi_score", "rank", "card", "quarter_yellow_cards",
+                 "action"},
+    "offices": {"office", "month", "score"},
+    "rebates": {"channel_id", "model", "period", "qty", "pickup_rebate", "volume_rebate",
+                "total"},
+}
+
+
+def run(*arguments: str | Path) -> Any:
+    return CliRunner().invoke(cli, [str(argument) for argument in arguments])
+
+
+def score_json(*arguments: str | Path) -> dict[str, Any]:
+    result = run("score", *arguments, "--format", "json", *AS_OF)
+    assert result.exit_code in (0, 1), result.output
+    found: dict[str, Any] = json.loads(result.output)
+    return found
+
+
+def test_every_file_has_the_contracts_keys_with_rows() -> None:
+    report = score_json(EXAMPLES)
+    assert len(report["files"]) == 3
+    for entry in report["files"]:
+        assert entry["as_of"] == "2025-06-30"
+        for key, fields in CONTRACT_KEYS.items():
+            assert isinstance(entry[key], list)
+            for row in entry[key]:
+                assert fields <= set(row), (entry["path"], key)
+    clean = next(entry for entry in report["files"] if entry["path"].endswith(CLEAN.name))
+    for key in CONTRACT_KEYS:
+        assert clean[key], key  # the province book has rows of every kind
+
+
+def test_contract_values_take_the_contracts_words() -> None:
+    (entry,) = score_json(CLEAN)["files"]
+    for row in entry["channels"]:
+        assert row["visit_status"] in ("met", "short")
+        assert row["profile_status"] in ("ok", "late", "missing")
+        assert row["grade"] in ("A", "B", "C", None)
+        assert row["credit_risk"] in ("low", "medium", "high")
+        assert row["score"] is None or 0 <= row["score"] <= 100
+    for row in entry["managers"]:
+        assert row["card"] in ("reward", "yellow", None)
+        assert row["action"] in ("focus", "reassign", None)
+    for row in entry["rebates"]:
+        assert row["total"] == pytest.approx(row["pickup_rebate"] + row["volume_rebate"])
+
+
+def test_the_exit_code_follows_the_findings() -> None:
+    assert run("score", CLEAN, *AS_OF).exit_code == 0  # warnings at most
+    assert run("score", EXAMPLES / "宁波办事处_渠道台账_2025年6月.xlsx", *AS_OF).exit_code == 1
+    assert run("score", EXAMPLES / "nothing-here.xlsx", *AS_OF).exit_code == 2
+
+
+def test_the_text_summary_shows_the_listings_by_their_chinese_titles() -> None:
+    result = run("score", CLEAN, *AS_OF)
+    for title in ("渠道", "客户经理每日拜访", "渠道编码", "本周现场拜访", "拜访达标"):
+        assert title in result.output
+    english = run("score", CLEAN, *AS_OF, "--lang", "en")
+    assert "Channels" in english.output and "Visit status" in english.output
+
+
+def scored_copy(tmp_path: Path) -> Path:
+    source = tmp_path / "in" / CLEAN.name
+    source.parent.mkdir()
+    shutil.copy(CLEAN, source)
+    result = run("score", source, *AS_OF, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    return tmp_path / "out" / CLEAN.name
+
+
+def test_out_writes_the_scores_sheet_and_result_columns(tmp_path: Path) -> None:
+    written = scored_copy(tmp_path)
+    book = openpyxl.load_workbook(written)
+    assert "评分" in book.sheetnames and "校验结果" in book.sheetnames
+    scores = book["评分"]
+    assert scores["A1"].value == "渠道"
+    assert scores["A2"].value == "渠道编码"
+    titles = [row[0] for row in scores.iter_rows(values_only=True) if row and len(
+        [cell for cell in row if cell is not None]) == 1]
+    assert "客户经理每日拜访（R-03，本周）" in titles
+    channels = book["渠道档案"]
+    header = [cell.value for cell in channels[2]]
+    for generated in ("本周现场拜访", "拜访目标", "拜访达标", "档案状态", "综合得分", "等级",
+                      "信用风险"):
+        assert generated in header
+    column = header.index("拜访达标") + 1
+    assert channels.cell(3, column).value in ("达标", "未达标")
+    assert CLEAN.read_bytes() == (tmp_path / "in" / CLEAN.name).read_bytes()
+
+
+def test_scoring_a_scored_file_again_changes_nothing(tmp_path: Path) -> None:
+    written = scored_copy(tmp_path)
+    first = written.read_bytes()
+    assert run("score", written, *AS_OF, "--in-place").exit_code == 0
+    assert written.read_bytes() == first
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None
+                    and not os.environ.get("CHANTOOL_NEEDS_LIBREOFFICE"),
+                    reason="LibreOffice is not installed")
+def test_libreoffice_reads_the_scores_sheet(tmp_path: Path) -> None:
+    written = scored_copy(tmp_path)
+    out = tmp_path / "csv"
+    done = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+         "--convert-to", 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,'
+         "false,false,-1", "--outdir", str(out), str(written)],
+        capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader((out / f"{written.stem}-评分.csv").open(encoding="utf-8")))
+    assert rows[0][0] == "渠道" and rows[1][0] == "渠道编码"
+    assert sum(1 for row in rows if row and row[0].startswith("CH0")) >= 30
