@@ -254,6 +254,11 @@ ASSESSMENTS: Final = SheetSpec(
         _col("training_score", "培训考试成绩", "Training score", Kind.NUMBER,
              "培训考试成绩 0-100（R-25）", "Training test score 0-100 (R-25)",
              minimum=0, maximum=100),
+        _col("training_date", "培训日期", "Training date", Kind.DATE,
+             "本月培训的日期（R-25：每月8日前）", "Date of this month's training (R-25: by the 8th)"),
+        _col("effect_check_date", "效果检查日期", "Effect check date", Kind.DATE,
+             "检查培训效果的日期（R-25：培训后2天内）",
+             "Date the training effect was checked (R-25: within 2 days)"),
     ),
     unique_together=("month", "manager"),
 )
