@@ -27,6 +27,7 @@ class WorkCalendar:
         # Days already looked up: the package checks its whole range on every call, and
         # rules ask about the same days for thousands of channels and managers.
         self._known: dict[date, bool] = {}
+        self._added: dict[tuple[date, int], date] = {}
 
     def is_workday(self, day: date) -> bool:
         known = self._known.get(day)
@@ -47,11 +48,14 @@ class WorkCalendar:
 
     def add_workdays(self, start: date, count: int) -> date:
         """The day on which ``count`` working days after ``start`` have passed."""
-        day = start
-        while count > 0:
-            day += timedelta(days=1)
-            count -= self.is_workday(day)
-        return day
+        found = self._added.get((start, count))
+        if found is None:
+            day, left = start, count
+            while left > 0:
+                day += timedelta(days=1)
+                left -= self.is_workday(day)
+            found = self._added[start, count] = day
+        return found
 
     def workdays_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
