@@ -238,6 +238,61 @@ CATALOGUE: Final[dict[str, Code]] = {
     # Scoring: money (R-31..R-37), made by score only
 
     # Scoring: value and risk (R-40..R-44), made by score only
+    "grade_weight_unreadable": Code(
+        "评分权重无法识别",
+        "参数 grade_weights 中的“{value}”无法识别，已忽略（应为 部分:权重，部分为 {parts} "
+        "之一且各写一次，权重为不小于 0 的数字）",
+        "The grade_weights entry '{value}' cannot be read and was ignored (write part:weight, "
+        "the part one of {parts_en}, each once, the weight a number of at least 0)",
+        W, rule="R-41", scored=True),
+    "credit_risk_high": Code(
+        "信用高风险",
+        "{sheet} {cell}：逾期金额 {value} 占信用额度 {limit} 的 {ratio}，达到高风险线 {high}",
+        "{sheet} {cell}: the overdue amount {value} is {ratio} of the credit limit {limit}, "
+        "at or above the high-risk line {high}", W, rule="R-42", scored=True),
+    "overdue_without_credit": Code(
+        "无信用额度却有逾期",
+        "{sheet} {cell}：逾期金额 {value}，但渠道没有信用额度，信用风险为高",
+        "{sheet} {cell}: {value} is overdue although the channel has no credit limit: "
+        "high credit risk", W, rule="R-42", scored=True),
+    "order_drop": Code(
+        "订单骤降",
+        "{sheet} {cell}：渠道 {value} 最近 {days} 天订单额 {current}，比之前 {periods} 个周期"
+        "（每期 {days} 天）的平均 {average} 下降 {drop}，达到预警线 {ratio}",
+        "{sheet} {cell}: channel {value} ordered {current} in the last {days} days, {drop} "
+        "below the average {average} of the {periods} periods of {days} days before "
+        "(alert at {ratio})", W, rule="R-43", scored=True),
+    "complaint_onsite_late": Code(
+        "投诉到场超时",
+        "{sheet} {cell}：投诉 {received} 受理，{arrived} 到场，晚于 {hours} 小时的时限 {deadline}",
+        "{sheet} {cell}: the complaint received at {received} was reached on site at "
+        "{arrived}, after the {hours}-hour limit {deadline}", W, rule="R-44", scored=True),
+    "complaint_onsite_missing": Code(
+        "投诉未记录到场",
+        "{sheet} {cell}：投诉 {received} 受理，{hours} 小时的到场时限 {deadline} 已过，"
+        "未填写到场时间",
+        "{sheet} {cell}: the complaint received at {received} has no on-site time and its "
+        "{hours}-hour limit {deadline} has passed", W, rule="R-44", scored=True),
+    "complaint_report_late": Code(
+        "书面投诉上报超时",
+        "{sheet} {cell}：书面投诉 {received} 受理，{value} 才报渠道总监，"
+        "晚于 {days} 个工作日的期限 {deadline}",
+        "{sheet} {cell}: the written complaint received on {received} reached the channel "
+        "director on {value}, after its deadline {deadline} ({days}-working-day limit)",
+        W, rule="R-44", scored=True),
+    "complaint_report_missing": Code(
+        "书面投诉逾期未上报",
+        "{sheet} {cell}：书面投诉 {received} 受理，{days} 个工作日的期限 {deadline} 已过，"
+        "尚未报渠道总监",
+        "{sheet} {cell}: the written complaint received on {received} has not reached the "
+        "channel director and its deadline {deadline} ({days}-working-day limit) has passed",
+        W, rule="R-44", scored=True),
+    "after_sales_escalate": Code(
+        "售后超期未答复",
+        "{sheet} {cell}：售后问题 {received} 受理，已 {open_days} 天未答复（超过 {days} 天），"
+        "应升级处理",
+        "{sheet} {cell}: the after-sales case received on {received} has had no answer for "
+        "{open_days} days (over {days}): escalate it", W, rule="R-44", scored=True),
 
     # Writing results
     "not_written": Code(
@@ -327,6 +382,31 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     # Scoring: money
 
     # Scoring: value and risk
+    "grade_weight_unreadable": ("在参数表中按 贡献:40,积极性:20,能力:20,信用:20 的格式填写 "
+                                "grade_weights",
+                                "Write grade_weights as 贡献:40,积极性:20,能力:20,信用:20 "
+                                "on the Policy sheet"),
+    "credit_risk_high": ("改为预付款（先款后货）或缩短账期，并催收逾期货款",
+                         "Move the channel to prepayment or shorter payment terms, and "
+                         "collect what is overdue"),
+    "overdue_without_credit": ("改为预付款或缩短账期，并催收逾期货款；如有信用额度请填写",
+                               "Move the channel to prepayment or shorter terms and collect "
+                               "what is overdue; fill in the credit limit if there is one"),
+    "order_drop": ("尽快拜访渠道，了解订单下降的原因（库存、竞品、关系、资金）并商定对策",
+                   "Visit the channel soon, find out why its orders dropped and agree on "
+                   "actions"),
+    "complaint_onsite_late": ("接到投诉后在时限内赶到现场受理；如时间填错请改正",
+                              "Reach the site within the limit; correct the time if it is wrong"),
+    "complaint_onsite_missing": ("填写到场日期和时间；尚未到场的请立即处理",
+                                 "Enter the on-site date and time, or go on site now"),
+    "complaint_report_late": ("书面投诉材料在规定工作日内转交渠道总监",
+                              "Pass written complaints to the channel director in time"),
+    "complaint_report_missing": ("立即把书面投诉材料转交渠道总监，并填写上报总监日期",
+                                 "Pass the written complaint to the channel director now and "
+                                 "enter the date"),
+    "after_sales_escalate": ("升级处理：拍照报终端主管核查，跟进售后答复并填写答复日期",
+                             "Escalate: report it to the terminal supervisor with photos, chase "
+                             "the answer and enter its date"),
 
     "not_written": ("关闭在 Excel 中打开的文件，或检查磁盘空间和权限后重试",
                     "Close the file in Excel, or check disk space and permissions, and retry"),

@@ -123,11 +123,15 @@ class Policy(BaseModel):
 
     pareto_customer_share: Rate = _key(0.2, "R-40", "头部客户比例（二八法则）")
     pareto_revenue_share: Rate = _key(0.8, "R-40", "头部客户应占的收入比例")
+    value_months: Count = _key(
+        12, "R-40", "二八分析和贡献得分统计截至评分日期的几个月销售额（0 为全部销售记录）")
     grade_a_min: Amount = _key(80, "R-41", "A级渠道最低综合得分")
     grade_b_min: Amount = _key(60, "R-41", "B级渠道最低综合得分")
     grade_weights: TextList = _key(
         ["贡献:40", "积极性:20", "能力:20", "信用:20"], "R-41",
         "渠道综合得分各部分的权重，格式 部分:权重")
+    willingness_days: Count = _key(
+        90, "R-41", "积极性得分统计截至评分日期的最近几天拜访（达成一致的比例）")
     credit_medium_ratio: Rate = _key(0.1, "R-42", "逾期金额/信用额度达到此比例为中风险")
     credit_high_ratio: Rate = _key(0.3, "R-42", "逾期金额/信用额度达到此比例为高风险")
     order_drop_ratio: Rate = _key(0.3, "R-43", "订单较近期平均下降超过此比例时预警")
