@@ -50,6 +50,10 @@ TextList = Annotated[list[str], BeforeValidator(_list)]
 DateList = Annotated[list[date], BeforeValidator(_dates)]
 Rate = Annotated[float, BeforeValidator(_rate), Field(ge=0, le=1)]
 Count = Annotated[int, BeforeValidator(_number), Field(ge=0)]
+# Spans of days (at most ten years) and days of the month: rules step through the days,
+# so a value typed with too many digits must not make a run take forever.
+Days = Annotated[int, BeforeValidator(_number), Field(ge=0, le=3660)]
+DayOfMonth = Annotated[int, BeforeValidator(_number), Field(ge=1, le=31)]
 Amount = Annotated[float, BeforeValidator(_number), Field(ge=0)]
 TimeOfDay = Annotated[time, BeforeValidator(_time)]
 
@@ -87,7 +91,7 @@ class Policy(BaseModel):
     max_visits_per_day: Count = _key(12, "R-03", "一天内拜访次数的合理上限（超过视为可疑）")
     min_visit_minutes: Count = _key(10, "R-07", "一次拜访的最短合理时长（分钟）")
 
-    profile_workdays: Count = _key(15, "R-10", "新渠道基础档案须在合作开始后几个工作日内完成")
+    profile_workdays: Days = _key(15, "R-10", "新渠道基础档案须在合作开始后几个工作日内完成")
 
     weekly_sales_target: Amount = _key(30, "R-21", "客户经理每周销售目标（如黄金克数）")
     weekly_new_active_min: Count = _key(1, "R-21", "每周新增活跃渠道最少数")
@@ -99,11 +103,11 @@ class Policy(BaseModel):
 
     rank_card_count: Count = _key(3, "R-24", "月度排名前N名奖励、后N名黄牌")
     yellow_cards_focus: Count = _key(2, "R-24", "一个季度内几张黄牌列为重点改进")
-    training_day: Count = _key(8, "R-25", "每月培训的最晚日期（几号）")
+    training_day: DayOfMonth = _key(8, "R-25", "每月培训的最晚日期（几号）")
     training_pass_score: Amount = _key(80, "R-25", "培训考试合格分数")
     training_penalty_months: Count = _key(2, "R-25", "连续几个月不合格处罚")
     training_penalty: Amount = _key(200, "R-25", "连续不合格的处罚金额（元）")
-    training_check_days: Count = _key(2, "R-25", "培训后几天内检查培训效果")
+    training_check_days: Days = _key(2, "R-25", "培训后几天内检查培训效果")
     tier_targets: TextList = _key(
         ["VKA:9", "V1:19", "V2:25", "V3:30", "V4:91", "分销:2"], "R-26",
         "各等级计划客户目标数，格式 等级:数量")
@@ -117,29 +121,29 @@ class Policy(BaseModel):
     first_order_multiplier: Amount = _key(2, "R-35", "新品首单奖励倍数")
     new_models: TextList = _key([], "R-35", "新品型号（首单按奖励倍数计提成，逗号分隔）")
     band_watch_pct: Rate = _key(0.1, "R-35", "距下一档位在此比例内的渠道列入关注名单")
-    statement_close_day: Count = _key(25, "R-37", "每月结账日")
-    payment_due_day: Count = _key(10, "R-37", "次月现金付款截止日")
+    statement_close_day: DayOfMonth = _key(25, "R-37", "每月结账日")
+    payment_due_day: DayOfMonth = _key(10, "R-37", "次月现金付款截止日")
     early_payment_discount: Rate = _key(0.0, "R-37", "提前付款折扣比例")
 
     pareto_customer_share: Rate = _key(0.2, "R-40", "头部客户比例（二八法则）")
     pareto_revenue_share: Rate = _key(0.8, "R-40", "头部客户应占的收入比例")
-    value_months: Count = _key(
+    value_months: Days = _key(
         12, "R-40", "二八分析和贡献得分统计截至评分日期的几个月销售额（0 为全部销售记录）")
     grade_a_min: Amount = _key(80, "R-41", "A级渠道最低综合得分")
     grade_b_min: Amount = _key(60, "R-41", "B级渠道最低综合得分")
     grade_weights: TextList = _key(
         ["贡献:40", "积极性:20", "能力:20", "信用:20"], "R-41",
         "渠道综合得分各部分的权重，格式 部分:权重")
-    willingness_days: Count = _key(
+    willingness_days: Days = _key(
         90, "R-41", "积极性得分统计截至评分日期的最近几天拜访（达成一致的比例）")
     credit_medium_ratio: Rate = _key(0.1, "R-42", "逾期金额/信用额度达到此比例为中风险")
     credit_high_ratio: Rate = _key(0.3, "R-42", "逾期金额/信用额度达到此比例为高风险")
-    order_drop_ratio: Rate = _key(0.3, "R-43", "订单较近期平均下降超过此比例时预警")
-    order_drop_periods: Count = _key(3, "R-43", "比较的近期周期数")
-    order_drop_window_days: Count = _key(30, "R-43", "订单比较周期的天数")
+    order_drop_ratio: Rate = _key(0.3, "R-43", "订单较近期平均下降达到此比例时预警")
+    order_drop_periods: Days = _key(3, "R-43", "比较的近期周期数")
+    order_drop_window_days: Days = _key(30, "R-43", "订单比较周期的天数")
     complaint_onsite_hours: Amount = _key(1, "R-44", "投诉到达现场的时限（小时）")
-    complaint_report_workdays: Count = _key(1, "R-44", "书面投诉报渠道总监的时限（工作日）")
-    after_sales_escalate_days: Count = _key(7, "R-44", "售后问题无答复升级的天数")
+    complaint_report_workdays: Days = _key(1, "R-44", "书面投诉报渠道总监的时限（工作日）")
+    after_sales_escalate_days: Days = _key(7, "R-44", "售后问题无答复升级的天数")
 
 
 POLICY_KEYS: Final = tuple(Policy.model_fields)

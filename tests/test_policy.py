@@ -118,7 +118,9 @@ def test_a_key_set_twice_is_a_warning_and_the_first_value_wins() -> None:
     [
         pytest.param("rank_card_count", "三", "不是数字", id="count_in_words"),
         pytest.param("rank_card_count", 2.5, "应为整数", id="count_with_fraction"),
-        pytest.param("training_day", -1, "不能小于 0", id="negative_count"),
+        pytest.param("yellow_cards_focus", -1, "不能小于 0", id="negative_count"),
+        pytest.param("training_day", 32, "不能大于 31", id="day_of_month_beyond_31"),
+        pytest.param("profile_workdays", 10**9, "不能大于 3660", id="days_beyond_ten_years"),
         pytest.param("key_contact_ratio", "150%", "不能大于 1", id="rate_above_one"),
         pytest.param("check_in_by", "25:00", "不是时间", id="impossible_time"),
         pytest.param("holidays", "2025-10-01, 2025-13-01", "不是日期", id="impossible_date"),

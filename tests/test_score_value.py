@@ -485,15 +485,26 @@ def test_a_clean_workbook_has_none_of_these_findings() -> None:
     pytest.param([("willingness_days", 999999999)], id="willingness_days"),
     pytest.param([("order_drop_window_days", 999999999), ("order_drop_periods", 999999999)],
                  id="order_windows"),
-    pytest.param([("complaint_onsite_hours", 1e15)], id="onsite_hours"),
     pytest.param([("after_sales_escalate_days", 999999999)], id="after_sales_days"),
 ])
-def test_limits_beyond_the_calendar_are_read_as_endless(pairs: list[tuple[str, Cell]]
-                                                        ) -> None:
+def test_spans_of_days_beyond_ten_years_are_refused_and_keep_their_defaults(
+    pairs: list[tuple[str, Cell]]
+) -> None:
     findings, scores = score(GRADE_CHANNELS, GRADE_SALES, GRADE_VISITS,
                              complaints(*COMPLAINT_ROWS), policy(*pairs), as_of=COMPLAINTS_AS_OF)
     assert channel_rows(scores)["CH1"]["revenue"] == 400.0
-    assert "policy_bad_value" not in [f.code for f in findings]
+    refused = [f for f in findings if f.code == "policy_bad_value"]
+    assert [f.message.split("“")[1].split("”")[0] for f in refused] == [k for k, _ in pairs]
+    assert all("不能大于 3660" in f.message for f in refused)
+
+
+def test_an_on_site_limit_beyond_the_calendar_is_read_as_endless() -> None:
+    findings, scores = score(GRADE_CHANNELS, GRADE_SALES, GRADE_VISITS,
+                             complaints(*COMPLAINT_ROWS), policy(("complaint_onsite_hours", 1e15)),
+                             as_of=COMPLAINTS_AS_OF)
+    assert channel_rows(scores)["CH1"]["revenue"] == 400.0
+    codes = [f.code for f in findings]
+    assert "policy_bad_value" not in codes and "complaint_onsite_late" not in codes
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -177,6 +177,8 @@ def score_book(
     for section in sections:
         listings.extend(section.listings)
         findings.extend(section.findings)
+    # Two scorers may say the same about the workbook (a year the calendar lacks).
+    findings = list(dict.fromkeys(findings))
     sort_findings(findings, sheets)
     columns = [column for section in sections for column in section.columns]
     return book, findings, Scores(as_of, listings, columns + _channel_columns(book, listings[0]))
