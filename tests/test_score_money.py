@@ -212,7 +212,7 @@ def test_the_issues_worked_example_retroactive_1080_incremental_980_and_940_due(
     assert pick(rows, *COMMISSION_KEYS) == [
         ("2025Q2", 27000.0, 5000.0, 0.04, 1080.0, 980.0, "retroactive", 1080.0, 0.0, 1080.0,
          140.0, 940.0)]
-    assert rows[0]["explanation"] == ("销售额27,000元；达到5,000元档，全额计提27,000×4%=1,080元；"
+    assert rows[0]["explanation"] == ("销售额27,000元；达到5,000元档，全额累进27,000×4%=1,080元；"
                                       "合计1,080元，已付140元；应付940元")
 
 
@@ -285,7 +285,7 @@ def test_a_new_model_first_ordered_in_an_earlier_period_earns_no_bonus_now() -> 
                    sales(*NEW_MODEL_SALES, sale("2025-03-01", 1, model="X200", price=500)))
     assert pick(rows, "period", "commission", "first_order_bonus") == [
         ("2025Q2", 1080.0, 0.0), ("2025Q1", 10.0, 10.0)]
-    assert rows[1]["explanation"] == ("销售额500元；达到0元档，全额计提500×2%=10元；"
+    assert rows[1]["explanation"] == ("销售额500元；达到0元档，全额累进500×2%=10元；"
                                       "新品X200首单500元的提成10元×(2−1)=10元；应付20元")
 
 
@@ -387,7 +387,7 @@ def contest_sheet(*rows: list[Cell]) -> RawSheet:
                                "奖励"], *rows])
 
 
-def contest(name: str, kind: str, level: float | None, reward: float,
+def contest(name: str, kind: str, level: Cell, reward: float,
             model: str | None = "X100", first: str = "2025-06-01", last: str = "2025-06-20"
             ) -> list[Cell]:
     return [name, kind, first, last, model, level, reward]
@@ -487,6 +487,12 @@ def test_inconsistent_contest_rows_are_errors_at_their_cells_and_are_not_awarded
                             "竞赛方案 F3：达标竞赛须填写“档位”（数量门槛），本行未计奖"]
     awarded = scores.listing("contests")
     assert awarded is not None and {row["contest"] for row in awarded.rows} == {"普奖"}
+
+
+def test_an_unreadable_level_is_reported_by_validation_only() -> None:
+    sheets = (CONTEST_CHANNELS, CONTEST_SALES, contest_sheet(contest("冲量", "达标", "五十", 800)))
+    found = [(f.code, f.cell) for f in score(*sheets)[0]]
+    assert found == [("not_a_number", "F2")]
 
 
 # --- R-37 payments -------------------------------------------------------------------------
@@ -589,6 +595,19 @@ def test_a_clean_workbook_has_every_money_listing_and_none_of_its_findings() -> 
         assert found is not None and found.rows, key
     assert set(scores.to_dict()) >= {"rebates", "commission", "watchlist", "contests",
                                      "payments"}
+
+
+def test_every_money_finding_reads_in_english_too() -> None:
+    sheets = [CONTEST_CHANNELS, BANDS, paid(("CH001", "2025-06", 40)), PAYMENT_SALES,
+              contest_sheet(contest("倒挂", "普惠", None, 10, first="2025-06-20",
+                                    last="2025-06-01"), contest("排位", "排名", None, 1000))]
+    findings = [f for f in score_book(sheets, as_of=AS_OF, lang="en")[1]
+                if f.code in MONEY_CODES]
+    assert {f.code for f in findings} == MONEY_CODES
+    assert all("{" not in f.message and "：" not in f.message for f in findings)
+    (level,) = [f for f in findings if f.code == "contest_level_missing"]
+    assert level.message == ("竞赛方案 F3: a ranking contest needs 'Level' (the place); the row "
+                             "was not awarded")
 
 
 def test_every_money_code_is_scored_and_has_a_rule() -> None:

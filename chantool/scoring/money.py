@@ -16,7 +16,7 @@ from calendar import monthrange
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import lru_cache
 from math import ceil
 from operator import itemgetter
 from typing import Final, Literal
@@ -94,7 +94,7 @@ class _RebateGroup:
     unrated: int = 0  # sold before any rebate row for the model and channel type
 
 
-@cache
+@lru_cache(maxsize=1024)  # a few per-unit amounts, shown on tens of thousands of rows
 def _each(amount: float) -> str:
     return f"{_yuan(amount)}元"
 
@@ -225,7 +225,7 @@ def _rebate_row(table: _RebateTable, key: tuple[str, str, str], group: _RebateGr
 
 # --- R-35 commission and the band watchlist --------------------------------------------
 
-MODE_WORDS: Final = {"retroactive": ("全额计提", "retroactive"),
+MODE_WORDS: Final = {"retroactive": ("全额累进", "retroactive"),
                      "incremental": ("分段累进", "incremental")}
 COMMISSION_FIELDS: Final = (
     Field("channel_id", "渠道编码", "Channel ID"),
@@ -233,7 +233,7 @@ COMMISSION_FIELDS: Final = (
     Field("sales", "销售额", "Sales"),
     Field("band_from", "达到档位", "Band reached"),
     Field("rate", "提成比例", "Rate", rate=True),
-    Field("retroactive", "全额计提提成", "Retroactive commission"),
+    Field("retroactive", "全额累进提成", "Retroactive commission"),
     Field("incremental", "分段累进提成", "Incremental commission"),
     Field("mode", "提成方式", "Mode", MODE_WORDS),
     Field("commission", "基本提成", "Base commission"),
@@ -439,7 +439,7 @@ def _commission_row(book: Book, bands: Bands, channel: str, period: str, sales: 
                     paid: float) -> Row:
     policy = book.policy
     mode = policy.commission_mode
-    band = bands.reached(sales)
+    band = bands.reached(sales) if sales > 0 else None
     rate = 0.0 if band is None else bands.rates[band]
     retroactive, incremental = bands.retroactive(sales), bands.incremental(sales)
     base = retroactive if mode == "retroactive" else incremental
@@ -449,7 +449,7 @@ def _commission_row(book: Book, bands: Bands, channel: str, period: str, sales: 
     elif band is None:
         parts.append(f"未达到最低档位（{_yuan(bands.starts[0])}元起）")
     elif mode == "retroactive":
-        parts.append(f"达到{_yuan(bands.starts[band])}元档，全额计提"
+        parts.append(f"达到{_yuan(bands.starts[band])}元档，全额累进"
                      f"{_yuan(sales)}×{_percent(rate)}={_yuan(base)}元")
     else:
         steps = "＋".join(f"{_yuan(part)}×{_percent(step)}"
@@ -643,9 +643,9 @@ def contests(book: Book) -> Section:
 
 def _contest_awards(found: Mapping[_ContestKey, list[tuple[float | None, float]]],
                     daily: _DailySales, regions: Mapping[str, str]) -> list[Row]:
-    """One row per award, contests ending last first."""
+    """One row per award, contests ending last first (then by name)."""
     rows: list[Row] = []
-    for key in sorted(found, key=lambda key: (key[3], key[2]), reverse=True):
+    for key in sorted(sorted(found), key=lambda key: (key[3], key[2]), reverse=True):
         name, kind, first, last, model = key
         units = daily.units(first, last, model)
         head: Row = {"contest": name, "contest_type": kind, "date_from": first.isoformat(),
@@ -692,15 +692,13 @@ def _threshold(units: Mapping[str, int], levels: Iterable[tuple[float | None, fl
 
 def _ranking(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]]
              ) -> list[Row]:
-    ranks = _ranks({channel: qty for channel, qty in units.items() if qty > 0})
+    ranks, ordered = _ranks(units), _by_units(units)
     awards = []
     for place, reward in sorted((level, reward) for level, reward in levels
                                 if level is not None):
-        holders = [(channel, qty) for channel, qty in _by_units(units)
-                   if ranks.get(channel) == place]
+        holders = [(channel, qty) for channel, qty in ordered if ranks[channel] == place]
         if not holders:
-            awards.append(_award(place, 0, 0.0, f"第{place:g}名空缺（并列或参赛渠道不足）",
-                                 rank=None))
+            awards.append(_award(place, 0, 0.0, f"第{place:g}名空缺（并列或参赛渠道不足）"))
         for channel, qty in holders:
             tie = "（并列）" if len(holders) > 1 else ""
             awards.append(_award(place, qty, reward,
@@ -725,11 +723,11 @@ def _team(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]]
         if region is not None:
             teams[region] = teams.get(region, 0) + qty
             members[region] = members.get(region, 0) + 1
-    ranks = _ranks({team: qty for team, qty in teams.items() if qty > 0})
+    ranks, ordered = _ranks(teams), _by_units(teams)
     awards = []
     for level, reward in levels:
         place = 1 if level is None else level
-        holders = [(team, qty) for team, qty in _by_units(teams) if ranks.get(team) == place]
+        holders = [(team, qty) for team, qty in ordered if ranks[team] == place]
         if not holders:
             awards.append(_award(level, 0, 0.0, f"第{place:g}名空缺（并列或参赛团队不足）"))
         for team, qty in holders:
@@ -844,13 +842,13 @@ def payments(book: Book) -> Section:
                 account.paid_early += amount
             elif paid > statement.due:
                 account.paid_late += amount
-                findings.append(_payment_finding(book, makers, "payment_late", statement,
-                                                 index))
+                findings.append(_payment_finding(book, sales, makers, "payment_late",
+                                                 statement, index))
         # A paid date that could not be read was reported by validation already.
         elif as_of > statement.due and is_blank(raw[index]):
             account.overdue += amount
-            findings.append(_payment_finding(book, makers, "payment_overdue", statement,
-                                             index))
+            findings.append(_payment_finding(book, sales, makers, "payment_overdue",
+                                             statement, index))
     rows = [_payment_row(channel, accounts[channel, month], policy.early_payment_discount)
             # Newest statement first, then by channel.
             for channel, month in sorted(sorted(accounts), key=itemgetter(1), reverse=True)]
@@ -860,11 +858,11 @@ def payments(book: Book) -> Section:
     return Section(listings=[listing], findings=findings)
 
 
-def _payment_finding(book: Book, makers: dict[tuple[str, str], CellFindings], code: str,
+def _payment_finding(book: Book, sales: TypedSheet,
+                     makers: dict[tuple[str, str], CellFindings], code: str,
                      statement: _Statement, index: int) -> Finding:
     """A finding at a sale's paid-date cell, made by one maker per code and statement:
     unpaid sales can come by the ten thousand."""
-    sales = book.sheets["sales"]
     make = makers.get((code, statement.month))
     if make is None:
         make = makers[code, statement.month] = CellFindings(
