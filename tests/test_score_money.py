@@ -225,6 +225,19 @@ def test_incremental_mode_pays_each_bands_rate_on_its_part() -> None:
     assert "分段累进5,000×2%＋22,000×4%=980元" in rows[0]["explanation"]
 
 
+def test_sales_below_the_first_band_earn_no_commission() -> None:
+    # The first band starts at 30,000: 27,000 earns nothing, and is 3,000 (10%) short.
+    bands = RawSheet("提成档位", [["季度销售额下限", "提成比例"], [30000, "5%"]])
+    _, scores = score(channels(), bands, sales(*SALES_27000))
+    commission, watch = scores.listing("commission"), scores.listing("watchlist")
+    assert commission is not None and watch is not None
+    assert pick(commission.rows, "band_from", "rate", "commission", "due", "explanation") == [
+        (None, 0.0, 0.0, 0.0, "销售额27,000元；未达到最低档位（30,000元起）；应付0元")]
+    # Reaching it pays 30,000 × 5% = 1,500.
+    assert pick(watch.rows, "next_band_from", "gap", "extra_commission") == [
+        (30000.0, 3000.0, 1500.0)]
+
+
 def test_paid_more_than_earned_is_a_clawback_even_without_sales() -> None:
     # CH001: 1,080 earned, 1,200 paid: -120. CH002 sold nothing in 2025Q1 but was paid
     # 50 for it: -50. Newest period first.

@@ -543,14 +543,16 @@ _ContestKey = tuple[str, str, date, date, str | None]
 
 
 class _DailySales:
-    """Units sold per day, channel and model, to add up any contest's dates quickly."""
+    """Units sold per day, channel and model from ``first`` to ``last`` (the days of all
+    contests together), to add up any contest's dates quickly."""
 
-    def __init__(self, sales: TypedSheet) -> None:
+    def __init__(self, sales: TypedSheet, first: date, last: date) -> None:
         by_day: dict[date, dict[tuple[str, str], int]] = {}
         for day, channel, model, qty in zip(
                 *(sales.column(key) for key in ("sale_date", "channel_id", "model", "qty")),
                 strict=True):
-            if day is None or channel is None or model is None or qty is None:
+            if day is None or channel is None or model is None or qty is None \
+                    or not first <= day <= last:
                 continue
             units = by_day.setdefault(day, {})
             units[channel, model] = units.get((channel, model), 0) + qty
@@ -633,8 +635,10 @@ def contests(book: Book) -> Section:
     sales = book.sheets.get("sales")
     if sales is None or book.sheets.get("contests") is None:
         return Section(findings=findings)
-    rows = _contest_awards(found, _DailySales(sales), _channel_field(book, "region")) \
-        if found else []
+    rows = []
+    if found:
+        daily = _DailySales(sales, min(key[2] for key in found), max(key[3] for key in found))
+        rows = _contest_awards(found, daily, _channel_field(book, "region"))
     listing = Listing("contests", ("销售竞赛", "Contests"), CONTEST_FIELDS, rows,
                       brief=("contest", "contest_type", "channel_id", "team", "qty", "rank",
                              "reward"))
