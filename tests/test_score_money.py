@@ -480,9 +480,11 @@ def test_tied_teams_each_get_the_full_reward() -> None:
 
 
 def test_contests_ending_last_come_first() -> None:
-    rows = contest_rows(contest("五月", "普惠", None, 1, first="2025-05-01", last="2025-05-31"),
-                        contest("六月", "普惠", None, 1))
-    assert [row["contest"] for row in rows] == ["六月"] * 4
+    rows = listing("contests", CONTEST_CHANNELS,
+                   sales(sale("2025-05-10", 10), sale("2025-06-05", 20)),
+                   contest_sheet(contest("五月", "普惠", None, 1, first="2025-05-01",
+                                         last="2025-05-31"), contest("六月", "普惠", None, 1)))
+    assert pick(rows, "contest", "qty", "reward") == [("六月", 20, 20.0), ("五月", 10, 10.0)]
 
 
 def test_inconsistent_contest_rows_are_errors_at_their_cells_and_are_not_awarded() -> None:
