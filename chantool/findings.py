@@ -236,6 +236,33 @@ CATALOGUE: Final[dict[str, Code]] = {
     # Scoring: assessment (R-20..R-26), made by score only
 
     # Scoring: money (R-31..R-37), made by score only
+    "bad_commission_period": Code(
+        "已付提成期间无效",
+        "{sheet} {cell}：期间“{value}”不是{kind}提成期间，应写作如 {example}"
+        "（参数 commission_period = {period}），本行未计入已付提成",
+        "{sheet} {cell}: '{value}' is not a {kind_en} commission period; write it like "
+        "{example} (policy commission_period = {period}); the row was not counted",
+        rule="R-35", scored=True),
+    "contest_dates_reversed": Code(
+        "竞赛日期颠倒",
+        "{sheet} {cell}：结束日期 {value} 早于开始日期 {start}，本行未计奖",
+        "{sheet} {cell}: the last day {value} is before the first day {start}; the row "
+        "was not awarded", rule="R-36", scored=True),
+    "contest_level_missing": Code(
+        "竞赛缺少档位",
+        "{sheet} {cell}：{kind}竞赛须填写“{label}”（{meaning}），本行未计奖",
+        "{sheet} {cell}: a {kind_en} contest needs '{label}' ({meaning_en}); the row was "
+        "not awarded", rule="R-36", scored=True),
+    "payment_overdue": Code(
+        "货款逾期未付",
+        "{sheet} {cell}：{month} 账单的货款应于 {due} 前付清，至今（{as_of}）未付",
+        "{sheet} {cell}: the {month} statement was due by {due} and is still unpaid "
+        "({as_of})", W, rule="R-37", scored=True),
+    "payment_late": Code(
+        "货款逾期支付",
+        "{sheet} {cell}：回款日期 {value} 晚于 {month} 账单的付款截止日 {due}",
+        "{sheet} {cell}: paid on {value}, after the {month} statement's due date {due}",
+        W, rule="R-37", scored=True),
 
     # Scoring: value and risk (R-40..R-44), made by score only
     "grade_weight_unreadable": Code(
@@ -380,6 +407,15 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     # Scoring: assessment
 
     # Scoring: money
+    "bad_commission_period": ("按参数 commission_period 的周期填写期间，如 2025Q2、2025-06 或 2025",
+                              "Write the period as the policy's commission_period says"),
+    "contest_dates_reversed": ("改正开始日期或结束日期", "Correct the first or the last day"),
+    "contest_level_missing": ("达标竞赛填写数量门槛，排名竞赛填写名次",
+                              "Give the threshold in units, or the place for a ranking"),
+    "payment_overdue": ("催收货款；已付款的请填写回款日期",
+                        "Collect the payment, or enter the date it was paid"),
+    "payment_late": ("提醒渠道按期付款；回款日期填错的请改正",
+                     "Remind the channel of the due date, or correct the date"),
 
     # Scoring: value and risk
     "grade_weight_unreadable": ("在参数表中按 贡献:40,积极性:20,能力:20,信用:20 的格式填写 "

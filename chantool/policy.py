@@ -117,6 +117,9 @@ class Policy(BaseModel):
     commission_mode: Annotated[
         Literal["retroactive", "incremental"], BeforeValidator(_choice)] = _key(
         "retroactive", "R-35", "提成方式：retroactive 全额按达到档位，incremental 分段累进")
+    commission_period: Annotated[
+        Literal["month", "quarter", "year"], BeforeValidator(_choice)] = _key(
+        "quarter", "R-35", "提成结算周期：month / quarter / year（已付提成的期间按此填写）")
     commission_target_bonus: Rate = _key(0.0, "R-35", "超额完成目标部分的额外奖金比例")
     first_order_multiplier: Amount = _key(2, "R-35", "新品首单奖励倍数")
     new_models: TextList = _key([], "R-35", "新品型号（首单按奖励倍数计提成，逗号分隔）")
