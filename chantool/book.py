@@ -101,6 +101,16 @@ class Book:
     outside_channels: frozenset[str] = frozenset()
     lang: Lang = "zh"
 
+    def channel_field(self, key: str) -> dict[str, Any]:
+        """Each channel's value in one column of the 渠道档案 sheet, by channel id (channels
+        without a value are left out)."""
+        channels = self.sheets.get("channels")
+        if channels is None:
+            return {}
+        return {channel: value for channel, value in
+                zip(channels.column("channel_id"), channels.column(key), strict=True)
+                if channel is not None and value is not None}
+
     def known_channels(self) -> frozenset[str] | None:
         """Every channel id a reference may name, or ``None`` when none is known."""
         channels = self.sheets.get("channels")

@@ -60,23 +60,13 @@ class InForce:
             return found
 
 
-def _channel_field(book: Book, key: str) -> dict[str, Any]:
-    """Each channel's value in one column of the Channels sheet, by channel id."""
-    channels = book.sheets.get("channels")
-    if channels is None:
-        return {}
-    return {channel: value for channel, value in
-            zip(channels.column("channel_id"), channels.column(key), strict=True)
-            if channel is not None and value is not None}
-
-
 def below_floor_price(book: Book) -> Iterator[Finding]:
     """A sale below the floor price in force for its model and its channel's type on
     the sale date is dumping (R-32)."""
     sales, prices = book.sheets.get("sales"), book.sheets.get("prices")
     if sales is None or prices is None or not prices.has("floor_price"):
         return
-    types = _channel_field(book, "channel_type")
+    types = book.channel_field("channel_type")
     in_force = InForce(prices, ("model", "channel_type"))
     floors = prices.column("floor_price")
     days, models, channels = (sales.column(key) for key in ("sale_date", "model", "channel_id"))
@@ -95,7 +85,7 @@ def outside_own_region(book: Book) -> Iterator[Finding]:
     sales = book.sheets.get("sales")
     if sales is None or not sales.has("sale_region"):
         return
-    regions = _channel_field(book, "region")
+    regions = book.channel_field("region")
     channels = sales.column("channel_id")
     for index, region in enumerate(sales.column("sale_region")):
         own = regions.get(channels[index])

@@ -24,7 +24,7 @@ from typing import Final, Literal
 from chantool.book import Book, TypedSheet
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
 from chantool.findings import CellFindings, Finding
-from chantool.rules.prices import InForce, _channel_field
+from chantool.rules.prices import InForce
 from chantool.scoring import Field, Listing, Row, Scorer, Section
 
 Period = Literal["month", "quarter", "year"]
@@ -137,7 +137,7 @@ def rebates(book: Book) -> Section:
         return Section()
     table = _RebateTable.of(sheet)
     periods = _Periods(book.policy.rebate_period)
-    types = _channel_field(book, "channel_type")
+    types = book.channel_field("channel_type")
     only = table.only
     # The row in force by model, channel type and day: sales repeat them many times.
     in_force: dict[tuple[str, str, date], int | None] = {}
@@ -410,7 +410,7 @@ def commission(book: Book) -> Section:
     orders: dict[tuple[str, str], list[tuple[str, float]]] = {}
     for (channel, model), (_, amount, period) in found.first_orders.items():
         orders.setdefault((channel, period), []).append((model, amount))
-    targets = _channel_field(book, "monthly_target")
+    targets = book.channel_field("monthly_target")
     rows = []
     # Newest period first, then by channel.
     for key in sorted(sorted(found.totals.keys() | paid.keys()), key=itemgetter(1),
@@ -638,7 +638,7 @@ def contests(book: Book) -> Section:
     rows = []
     if found:
         daily = _DailySales(sales, min(key[2] for key in found), max(key[3] for key in found))
-        rows = _contest_awards(found, daily, _channel_field(book, "region"))
+        rows = _contest_awards(found, daily, book.channel_field("region"))
     listing = Listing("contests", ("销售竞赛", "Contests"), CONTEST_FIELDS, rows,
                       brief=("contest", "contest_type", "channel_id", "team", "qty", "rank",
                              "reward"))
