@@ -27,8 +27,8 @@ ASSESSMENT_CODES: Final = frozenset({
     "review_segments_unreadable", "training_below_pass", "training_penalty", "training_late",
     "effect_check_late", "effect_check_missing", "tier_target_unreadable"})
 
-# 考核记录 lacks the R-25 date columns the scorer reads (see the report to the lead);
-# until settings.py has them, the tests read the sheet with these two added.
+# The scorer reads the R-25 date columns of 考核记录 when its spec has them; where the spec
+# does not have them yet, the tests read the sheet with these two added.
 _TRAINING_COLUMNS: Final = (
     Column("training_date", "培训日期", "Training date", Kind.DATE, "本月统一培训的日期",
            "Date of the month's training"),
@@ -200,6 +200,24 @@ def test_the_policy_sets_the_weekly_target_and_the_review_segments(
     week = found[expected[0]]
     assert (week["week_start"], week["segment_1_sales"], week["segment_2_sales"],
             week["sales_week"], week["sales_status"]) == expected
+
+
+def test_the_segment_headings_come_from_the_policy() -> None:
+    _, scores = score([TEAM, JUNE_SALES, policy(("review_segments", "周一-周三,周四-周日"))])
+    listing = scores.listing("weeks")
+    assert listing is not None
+    assert [f.heading("zh") for f in listing.fields if f.key.startswith("segment_")] == [
+        "段1（周一-周三）销售", "段2（周四-周日）销售"]
+
+
+@pytest.mark.parametrize(("low", "status"), [(2, "met"), (3, "short")])
+def test_the_policy_sets_the_weekly_newly_active_minimum(low: int, status: str) -> None:
+    # 张伟 had 2 channels newly active in the week 06-14.
+    _, scores = score([TEAM, JUNE_SALES, policy(("weekly_new_active_min", low),
+                                                ("weekly_new_active_max", 4))])
+    week = next(row for row in rows(scores, "weeks")
+                if (row["manager"], row["week_start"]) == ("张伟", "2025-06-14"))
+    assert (week["new_active_target"], week["new_active_status"]) == (f"{low}-4", status)
 
 
 @pytest.mark.parametrize("value", ["周六-周二,周四-周五", "周六-周三,周三-周五", "六到二,三到五"],
@@ -583,6 +601,25 @@ def test_a_complete_book_in_order_has_none_of_the_assessment_findings() -> None:
     assert [f.code for f in findings] == []
     assert all(rows(scores, key) for key in ("weeks", "diagnosis", "managers", "offices",
                                              "tiers"))
+
+
+def test_the_managers_rows_hold_the_contract_keys() -> None:
+    _, scores = score(QUARTERS)
+    row = scores.to_dict()["managers"][0]
+    assert {"manager", "month", "kpi_score", "rank", "card", "quarter_yellow_cards",
+            "action"} <= set(row)
+    assert {"office", "score", "month"} <= set(score([planned(
+        ("2025-06", "东区", "CH001", 90.0))])[1].to_dict()["offices"][0])
+
+
+def test_every_assessment_finding_reads_in_english() -> None:
+    sheets = [TIERED, assessments(
+        ("2025-05", "张伟", "东区", 80.0, 70.0, "2025-05-10", "2025-05-20"),
+        ("2025-06", "张伟", "东区", 80.0, 70.0, "2025-06-05", None)),
+        policy(("review_segments", "周六-周一"), ("tier_targets", "VKA:x"))]
+    _, findings, _ = score_book(sheets, as_of=AS_OF, lang="en")
+    assert {f.code for f in findings} == ASSESSMENT_CODES
+    assert all("{" not in f.message and "的" not in f.message for f in findings)
 
 
 def test_every_assessment_code_is_in_the_catalogue_made_by_score_only() -> None:

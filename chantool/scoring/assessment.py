@@ -25,7 +25,7 @@ from chantool.coerce import normalize_text
 from chantool.findings import CellFindings, Finding, display, make_finding
 from chantool.policy import Policy
 from chantool.scoring import STATUS_WORDS, Field, Listing, ResultValues, Row, Scorer, Section
-from chantool.settings import ON_SITE_FORMS, POLICY_SHEET
+from chantool.settings import CARE_LEVELS, ON_SITE_FORMS, POLICY_SHEET
 
 # A target not reached yet while its week or month is still running is pending, not short.
 PROGRESS_WORDS: Final = {**STATUS_WORDS, "pending": ("进行中", "pending")}
@@ -143,6 +143,30 @@ def review_week(segments: Sequence[str]) -> ReviewWeek | None:
     return ReviewWeek(spans[0][0], days, tuple(segments))
 
 
+@dataclass(frozen=True)
+class ReviewWindow:
+    """The review weeks that overlap the as-of month, up to the as-of date: their first
+    day, how many there are and how many segments each has, and for each of their days
+    up to the as-of date its week number and its segment's place among all the window's
+    segments (rows of other days find neither, at the cost of one look-up)."""
+
+    start: date
+    weeks: int
+    segments: int
+    week_of: dict[date, int]
+    slot_of: dict[date, int]
+
+    @classmethod
+    def of(cls, week: ReviewWeek, as_of: date) -> ReviewWindow:
+        start = week.start(as_of.replace(day=1))
+        days = [start + timedelta(days=offset) for offset in range((as_of - start).days + 1)]
+        segments = len(week.names)
+        return cls(start, (len(days) - 1) // 7 + 1, segments,
+                   {day: offset // 7 for offset, day in enumerate(days)},
+                   {day: offset // 7 * segments + week.segment_of_day[offset % 7]
+                    for offset, day in enumerate(days)})
+
+
 def _policy_finding(book: Book, code: str, value: str) -> Finding:
     # The book keeps no cell of the policy sheet, so the finding names the sheet only.
     sheet = POLICY_SHEET[0] if book.lang == "zh" else POLICY_SHEET[1]
@@ -176,7 +200,7 @@ def profiles(book: Book) -> Profiles:
         found.manager_of[channel] = manager
         found.channels[manager] = found.channels.get(manager, 0) + 1
         found.visit_norm[manager] = found.visit_norm.get(manager, 0) + (
-            key if care == "重点" else general)
+            key if care == CARE_LEVELS[0] else general)
     return found
 
 
@@ -186,11 +210,11 @@ def first_sales(book: Book) -> dict[str, date]:
     first: dict[str, date] = {}
     if sheet is None:
         return first
+    # A day is kept when before the channel's earliest so far, or for a channel not seen
+    # yet before the day after the as-of date: one comparison a row.
+    after, known = book.as_of + timedelta(days=1), first.get
     for channel, day in zip(sheet.column("channel_id"), sheet.column("sale_date"), strict=True):
-        if channel is None or day is None or day > book.as_of:
-            continue
-        known = first.get(channel)
-        if known is None or day < known:
+        if day is not None and channel is not None and day < known(channel, after):
             first[channel] = day
     return first
 
@@ -202,9 +226,11 @@ def _status(met: bool, over: bool) -> str:
 # --- The weekly review (R-20, R-21, R-22) ------------------------------------------------
 
 @dataclass(slots=True)
-class VisitTally:
-    """One manager's visits in one review week, as the shortfall diagnosis reads them."""
+class ManagerWeek:
+    """One manager's review week: channels newly active, and the visits as the shortfall
+    diagnosis reads them."""
 
+    new_active: int = 0
     on_site: int = 0
     agreed: int = 0
     agreed_known: int = 0  # visits whose agreement cell is filled in
@@ -218,11 +244,22 @@ class VisitTally:
         return self.successful / self.purposes_known if self.purposes_known else None
 
 
-def weekly_review(book: Book) -> Section:
+def manager_assessment(book: Book) -> Section:
+    """The managers' weekly review (R-20..R-22) and monthly assessment (R-21, R-24, R-25)
+    in one scorer, as both need who looks after which channel and each channel's first
+    sale: the sales, the largest sheet, are read for them once."""
+    owners, first_sold = profiles(book), first_sales(book)
+    weekly = weekly_review(book, owners, first_sold)
+    monthly = manager_ranking(book, owners, first_sold)
+    return Section(listings=weekly.listings + monthly.listings, columns=monthly.columns,
+                   findings=weekly.findings + monthly.findings)
+
+
+def weekly_review(book: Book, owners: Profiles, first_sold: dict[str, date]) -> Section:
     """Per manager and review week overlapping the as-of month, up to the as-of date:
     sales in each review segment and in the week against the weekly target, and newly
     active channels against theirs (R-20, R-21); for each week short of a target, the
-    diagnosis of its cause (R-22)."""
+    diagnosis of its cause (R-22). ``first_sold`` holds each channel's first sale."""
     policy = book.policy
     section = Section()
     week = review_week(policy.review_segments)
@@ -239,61 +276,39 @@ def weekly_review(book: Book) -> Section:
         "manager", "week_start", "sales_gap", "new_active_gap", "relationship",
         "willingness", "skill", "cause"))
     section.listings += [weeks, diagnosis]
-    owners = profiles(book)
     if not owners.channels or "sales" not in book.sheets:
         return section
     window = ReviewWindow.of(week, book.as_of)
-    sales = _weekly_sales(book, owners, window, len(week.names))
-    new_active: Counter[tuple[str, int]] = Counter()
-    for channel, day in first_sales(book).items():
-        slot, manager = window.slot_of.get(day), owners.manager_of.get(channel)
-        if slot is not None and manager is not None:
-            new_active[manager, slot[0]] += 1
-    visits = _weekly_visits(book, window)
+    weeks_of = {manager: [ManagerWeek() for _ in range(window.weeks)]
+                for manager in owners.channels}
+    sales_of = _tally_sales(book, owners, window, weeks_of, first_sold)
+    logged = _tally_visits(book, window, weeks_of)
     target, low, high = (policy.weekly_sales_target, policy.weekly_new_active_min,
                          policy.weekly_new_active_max)
     new_active_target = f"{low}-{high}"
     segment_keys = [f"segment_{position}_sales" for position in range(1, len(week.names) + 1)]
-    no_sales = [0] * len(week.names)
     for number in reversed(range(window.weeks)):
         first = window.start + timedelta(days=7 * number)
         last = first + timedelta(days=6)
-        over, first_text, last_text = book.as_of >= last, first.isoformat(), last.isoformat()
-        for manager in owners.channels:
-            segments = sales.get((manager, number), no_sales)
-            sold, opened = sum(segments), new_active[manager, number]
+        first_text, last_text = first.isoformat(), last.isoformat()
+        over = book.as_of >= last
+        unmet = _status(False, over)
+        slots = slice(number * window.segments, (number + 1) * window.segments)
+        for manager, found in weeks_of.items():
+            tally, segments = found[number], sales_of[manager][slots]
+            sold, opened = sum(segments), tally.new_active
             row: Row = {
                 "manager": manager, "week_start": first_text, "week_end": last_text,
                 **dict(zip(segment_keys, segments, strict=True)),
                 "sales_week": sold, "sales_target": target,
-                "sales_status": _status(sold >= target, over), "new_active_week": opened,
+                "sales_status": "met" if sold >= target else unmet, "new_active_week": opened,
                 "new_active_target": new_active_target,
-                "new_active_status": _status(opened >= low, over)}
+                "new_active_status": "met" if opened >= low else unmet}
             weeks.rows.append(row)
             if over and (sold < target or opened < low):
-                tally = visits.get((manager, number), VisitTally()) if visits is not None \
-                    else None
-                diagnosis.rows.append(_diagnosis(policy, row, owners, tally))
+                diagnosis.rows.append(_diagnosis(policy, row, owners,
+                                                 tally if logged else None))
     return section
-
-
-@dataclass(frozen=True)
-class ReviewWindow:
-    """The review weeks that overlap the as-of month, up to the as-of date: their first
-    day, how many there are, and the (week number, review segment) of each of their days
-    up to the as-of date (rows of other days find none, at the cost of one look-up)."""
-
-    start: date
-    weeks: int
-    slot_of: dict[date, tuple[int, int]]
-
-    @classmethod
-    def of(cls, week: ReviewWeek, as_of: date) -> ReviewWindow:
-        start = week.start(as_of.replace(day=1))
-        days = (as_of - start).days + 1
-        return cls(start, (days - 1) // 7 + 1, {
-            start + timedelta(days=offset): (offset // 7, week.segment_of_day[offset % 7])
-            for offset in range(days)})
 
 
 def _week_fields(week: ReviewWeek) -> tuple[Field, ...]:
@@ -341,43 +356,41 @@ def _diagnosis_fields(policy: Policy) -> tuple[Field, ...]:
     )
 
 
-def _weekly_sales(book: Book, owners: Profiles, window: ReviewWindow, segments: int
-                  ) -> dict[tuple[str, int], list[int]]:
-    """Sales quantities per (manager, week number in the window), by review segment."""
+def _tally_sales(book: Book, owners: Profiles, window: ReviewWindow,
+                 weeks_of: dict[str, list[ManagerWeek]], first_sold: dict[str, date]
+                 ) -> dict[str, list[int]]:
+    """Each manager's sales in the window by week and segment (one list, segment after
+    segment); each channel first sold in the window is counted in its week."""
     sheet = book.sheets["sales"]
-    totals: dict[tuple[str, int], list[int]] = {}
-    slot_of, manager_of = window.slot_of, owners.manager_of
-    for channel, day, qty in zip(sheet.column("channel_id"), sheet.column("sale_date"),
-                                 sheet.column("qty"), strict=True):
-        slot = slot_of.get(day)
-        if slot is None or qty is None:
-            continue
-        manager = manager_of.get(channel)
-        if manager is None:
-            continue
-        found = totals.get((manager, slot[0]))
-        if found is None:
-            found = totals[manager, slot[0]] = [0] * segments
-        found[slot[1]] += qty
-    return totals
+    sales_of = {manager: [0] * (window.weeks * window.segments) for manager in weeks_of}
+    # Each channel's manager's sales: with map() the look-ups of a row run at C speed.
+    of_channel = {channel: sales_of[manager] for channel, manager in owners.manager_of.items()}
+    for found, slot, qty in zip(map(of_channel.get, sheet.column("channel_id")),
+                                map(window.slot_of.get, sheet.column("sale_date")),
+                                sheet.column("qty"), strict=True):
+        if found is not None and slot is not None and qty is not None:
+            found[slot] += qty
+    for channel, day in first_sold.items():
+        manager, number = owners.manager_of.get(channel), window.week_of.get(day)
+        if manager is not None and number is not None:
+            weeks_of[manager][number].new_active += 1
+    return sales_of
 
 
-def _weekly_visits(book: Book, window: ReviewWindow) -> dict[tuple[str, int], VisitTally] | None:
-    """Visits per (manager, week number in the window); ``None`` without a visit log."""
+def _tally_visits(book: Book, window: ReviewWindow,
+                  weeks_of: dict[str, list[ManagerWeek]]) -> bool:
+    """Add each visit in the window to its manager's week; ``False`` without a visit log."""
     sheet = book.sheets.get("visits")
     if sheet is None:
-        return None
-    tallies: dict[tuple[str, int], VisitTally] = {}
-    slot_of, success = window.slot_of, book.policy.visit_success_purposes
-    for day, manager, form, agreed, purposes in zip(
-            sheet.column("visit_date"), sheet.column("manager"), sheet.column("visit_form"),
+        return False
+    success = book.policy.visit_success_purposes
+    for found, number, form, agreed, purposes in zip(
+            map(weeks_of.get, sheet.column("manager")),
+            map(window.week_of.get, sheet.column("visit_date")), sheet.column("visit_form"),
             sheet.column("agreed"), sheet.column("purposes_met"), strict=True):
-        slot = slot_of.get(day)
-        if slot is None or manager is None:
+        if found is None or number is None:
             continue
-        tally = tallies.get((manager, slot[0]))
-        if tally is None:
-            tally = tallies[manager, slot[0]] = VisitTally()
+        tally = found[number]
         tally.on_site += form in ON_SITE_FORMS
         if agreed is not None:
             tally.agreed_known += 1
@@ -385,37 +398,41 @@ def _weekly_visits(book: Book, window: ReviewWindow) -> dict[tuple[str, int], Vi
         if purposes is not None:
             tally.purposes_known += 1
             tally.successful += purposes >= success
-    return tallies
+    return True
 
 
-def _diagnosis(policy: Policy, week: Row, owners: Profiles, tally: VisitTally | None) -> Row:
+def _diagnosis(policy: Policy, week: Row, owners: Profiles, tally: ManagerWeek | None) -> Row:
     """What a short week lacks, the three indicators and the suspected cause (R-22);
     without a visit log (``tally`` is ``None``) there is nothing to find the cause from."""
-    manager = week["manager"]
+    manager, sold, opened = week["manager"], week["sales_week"], week["new_active_week"]
     channels, norm = owners.channels[manager], owners.visit_norm[manager]
-    indicators: tuple[float | None, ...] = (None, None, None)
-    cause = None
-    if tally is not None:
-        # Relationship: on-site visits against what R-01 asks for the manager's channels.
-        indicators = (min(tally.on_site / norm, 1.0) if norm else 1.0, tally.willingness(),
-                      tally.skill())
-        # The weakest indicator is the suspected cause; on a tie the one named first, as
-        # the seed orders them (without contact, willingness and skill cannot show).
-        cause = CAUSES[min((value, position) for position, value in enumerate(indicators)
-                           if value is not None)[1]]
-    relationship, willingness, skill = (None if value is None else round(value, 4)
-                                        for value in indicators)
-    return {
+    row: Row = {
         "manager": manager, "week_start": week["week_start"], "week_end": week["week_end"],
-        "sales_week": week["sales_week"],
-        "sales_gap": round(max(policy.weekly_sales_target - week["sales_week"], 0), 2),
-        "new_active_week": week["new_active_week"],
-        "new_active_gap": max(policy.weekly_new_active_min - week["new_active_week"], 0),
-        "visits_on_site": None if tally is None else tally.on_site, "channels": channels,
-        "visits_per_channel": None if tally is None else round(tally.on_site / channels, 2),
-        "relationship": relationship, "willingness": willingness, "skill": skill,
-        "cause": cause, "sub_causes": _SUB_CAUSES_TEXT[cause] if cause else None,
-        "actions": _ACTIONS_TEXT[cause] if cause else None}
+        "sales_week": sold, "sales_gap": round(max(policy.weekly_sales_target - sold, 0), 2),
+        "new_active_week": opened,
+        "new_active_gap": max(policy.weekly_new_active_min - opened, 0),
+        "visits_on_site": None, "channels": channels, "visits_per_channel": None,
+        "relationship": None, "willingness": None, "skill": None, "cause": None,
+        "sub_causes": None, "actions": None}
+    if tally is None:
+        return row
+    # Relationship: on-site visits against what R-01 asks for the manager's channels.
+    relationship = min(tally.on_site / norm, 1.0) if norm else 1.0
+    willingness, skill = tally.willingness(), tally.skill()
+    # The weakest indicator is the suspected cause; on a tie the one named first, as the
+    # seed orders them (without contact, willingness and skill cannot show).
+    cause, weakest = "relationship", relationship
+    if willingness is not None and willingness < weakest:
+        cause, weakest = "willingness", willingness
+    if skill is not None and skill < weakest:
+        cause = "skill"
+    row.update(visits_on_site=tally.on_site,
+               visits_per_channel=round(tally.on_site / channels, 2),
+               relationship=round(relationship, 4),
+               willingness=None if willingness is None else round(willingness, 4),
+               skill=None if skill is None else round(skill, 4), cause=cause,
+               sub_causes=_SUB_CAUSES_TEXT[cause], actions=_ACTIONS_TEXT[cause])
+    return row
 
 
 # --- Managers: ranking, cards and training (R-21, R-24, R-25) ---------------------------
@@ -436,8 +453,6 @@ _MANAGER_FIELDS: Final = (
     Field("training_status", "培训考试结果", "Training result", TRAINING_WORDS),
     Field("penalty", "处罚金额", "Penalty"),
 )
-# The ranking's results as columns of the 考核记录 sheet.
-_RESULT_COLUMNS: Final = ("rank", "card", "action")
 
 
 def _quarter(month: str) -> tuple[int, int]:
@@ -487,9 +502,11 @@ def rank_months(indices: Sequence[int], months: Sequence[str], scores: Sequence[
     return ranks, cards
 
 
-def manager_ranking(book: Book) -> Section:
+def manager_ranking(book: Book, owners: Profiles, first_sold: dict[str, date]
+                    ) -> Section:
     """Per manager and month of the 考核记录 sheet: rank, card and quarterly action (R-24),
-    newly active channels of the month (R-21) and the training result (R-25)."""
+    channels newly active in the month (R-21; ``first_sold`` holds each channel's first
+    sale) and the training result (R-25)."""
     listing = Listing("managers", ("客户经理考核", "Managers"), _MANAGER_FIELDS, brief=(
         "manager", "month", "kpi_score", "rank", "card", "quarter_yellow_cards", "action",
         "training_status", "penalty"))
@@ -502,24 +519,26 @@ def manager_ranking(book: Book) -> Section:
     indices = [index for index in range(len(sheet))
                if months[index] is not None and managers[index] is not None]
     ranks, cards = rank_months(indices, months, scores, policy.rank_card_count)
-    # Per manager and quarter, the months with a yellow card, in order.
-    yellow: dict[tuple[str, tuple[int, int]], list[str]] = {}
-    for index in sorted(cards, key=months.__getitem__):
-        if cards[index] == "yellow":
-            yellow.setdefault((managers[index], _quarter(months[index])), []).append(
+    # Per manager and quarter, the months with a yellow card, in order (a month entered
+    # twice, reported by validation, counts once).
+    carded: dict[tuple[str, tuple[int, int]], set[str]] = {}
+    for index, card in cards.items():
+        if card == "yellow":
+            carded.setdefault((managers[index], _quarter(months[index])), set()).add(
                 months[index])
+    yellow = {key: sorted(seen) for key, seen in carded.items()}
     training, section.findings = training_results(book, sheet, indices)
     section.findings.extend(training_dates(book, sheet, indices))
-    owners = profiles(book)
-    opened = Counter((owners.manager_of[channel], f"{day.year:04d}-{day.month:02d}")
-                     for channel, day in first_sales(book).items()
-                     if channel in owners.manager_of)
+    month_of = {day: f"{day.year:04d}-{day.month:02d}" for day in set(first_sold.values())}
+    opened = Counter((owners.manager_of[channel], month_of[day])
+                     for channel, day in first_sold.items() if channel in owners.manager_of)
     # Each month's quarter, the quarter before it, and whether it is over.
     calendar = {month: (_quarter(month), _previous_quarter(month),
                         book.as_of >= _month_end(month)) for month in set(months) - {None}}
     offices, training_scores = sheet.column("office"), sheet.column("training_score")
     new_active_min, focus = policy.monthly_new_active_min, policy.yellow_cards_focus
-    entries: list[tuple[int, Row]] = []
+    actions: dict[int, str] = {}
+    rows: dict[int, Row] = {}
     for index in indices:
         month, manager = months[index], managers[index]
         quarter, before, over = calendar[month]
@@ -528,23 +547,26 @@ def manager_ranking(book: Book) -> Section:
         # Yellow cards in two consecutive quarters mean reassignment, which wins over focus.
         action = None if not so_far else "reassign" if (manager, before) in yellow \
             else "focus" if so_far >= focus else None
+        if action is not None:
+            actions[index] = action
         count, result = opened[manager, month], training.get(index)
-        entries.append((index, {
+        rows[index] = {
             "manager": manager, "month": month, "office": offices[index],
             "kpi_score": scores[index], "rank": ranks.get(index), "card": cards.get(index),
             "quarter_yellow_cards": so_far, "action": action,
             "new_active_month": count, "new_active_min": new_active_min,
             "new_active_status": _status(count >= new_active_min, over),
             "training_score": training_scores[index], "training_status": result,
-            "penalty": policy.training_penalty if result == "penalty" else 0.0}))
-    # Newest month first, then by rank (unranked last), then in sheet order.
-    entries.sort(key=lambda entry: (entry[1]["rank"] is None, entry[1]["rank"] or 0, entry[0]))
-    entries.sort(key=lambda entry: entry[1]["month"], reverse=True)
-    listing.rows = [row for _, row in entries]
+            "penalty": policy.training_penalty if result == "penalty" else 0.0}
+    # Newest month first, then by rank (unranked last), then in sheet order: sorts keep
+    # the order of equal keys.
+    unranked = len(sheet) + 1
+    indices.sort(key=lambda index: ranks.get(index, unranked))
+    indices.sort(key=months.__getitem__, reverse=True)
+    listing.rows = [rows[index] for index in indices]
     by_key = {f.key: f for f in _MANAGER_FIELDS}
-    section.columns = [ResultValues("assessments", by_key[key],
-                                    {index: row[key] for index, row in entries})
-                       for key in _RESULT_COLUMNS]
+    section.columns = [ResultValues("assessments", by_key[key], values) for key, values in
+                       (("rank", ranks), ("card", cards), ("action", actions))]
     return section
 
 
@@ -558,9 +580,10 @@ def training_results(book: Book, sheet: TypedSheet, indices: Sequence[int]
     passing, months_needed = policy.training_pass_score, policy.training_penalty_months
     below = sorted({(months[index], managers[index]) for index in indices
                     if scores[index] is not None and scores[index] < passing})
+    previous = {month: _previous_month(month) for month, _ in below}
     run: dict[tuple[str, str], int] = {}
     for month, manager in below:  # in month order: the month before is counted first
-        run[month, manager] = run.get((_previous_month(month), manager), 0) + 1
+        run[month, manager] = run.get((previous[month], manager), 0) + 1
     results: dict[int, str] = {}
     findings: list[Finding] = []
     # One maker per code and run length: a large sheet may have thousands of these.
@@ -575,17 +598,18 @@ def training_results(book: Book, sheet: TypedSheet, indices: Sequence[int]
             results[index] = "pass"
             continue
         months_below = run[months[index], managers[index]]
+        # A policy of 0 months never penalises.
         penalised = bool(months_needed) and months_below >= months_needed
         results[index] = "penalty" if penalised else "notice"
         key = months_below if penalised else 0
         make = makers.get(key)
-        if make is None:
+        if make is None and penalised:
             make = makers[key] = CellFindings(
                 "training_penalty", book.lang, sheet.name, "training_score",
-                {**fields, "months": months_below,
-                 "penalty": display(policy.training_penalty)}) if penalised \
-                else CellFindings("training_below_pass", book.lang, sheet.name,
-                                  "training_score", fields)
+                {**fields, "months": months_below, "penalty": display(policy.training_penalty)})
+        elif make is None:
+            make = makers[key] = CellFindings("training_below_pass", book.lang, sheet.name,
+                                              "training_score", fields)
         findings.append(make(sheet.cell("training_score", index), sheet.row_numbers[index],
                              raw[index]))
     return results, findings
@@ -642,21 +666,23 @@ def office_scores(book: Book) -> Section:
     sheet = book.sheets.get("planned")
     if sheet is None:
         return Section(listings=[listing])
-    totals: dict[tuple[str, str], list[float]] = {}  # (month, office) -> [count, sum]
+    # Per (month, office): the planned customers and the sum of their achievements.
+    planned: Counter[tuple[str, str]] = Counter()
+    totals: dict[tuple[str, str], float] = {}
     for month, office, channel, achievement in zip(
             sheet.column("month"), sheet.column("office"), sheet.column("channel_id"),
             sheet.column("achievement"), strict=True):
         if None in (month, office, channel, achievement):
             continue
-        found = totals.setdefault((month, office), [0, 0.0])
-        found[0] += 1
-        found[1] += achievement
-    # Newest month first; offices in the order they first appear.
-    for (month, office), (planned, total) in sorted(
-            totals.items(), key=lambda item: item[0][0], reverse=True):
-        listing.rows.append({"office": office, "month": month, "planned": int(planned),
+        planned[month, office] += 1
+        totals[month, office] = totals.get((month, office), 0.0) + achievement
+    # Newest month first; offices in the order they first appear (the sort is stable).
+    for (month, office), total in sorted(totals.items(), key=lambda item: item[0][0],
+                                         reverse=True):
+        count = planned[month, office]
+        listing.rows.append({"office": office, "month": month, "planned": count,
                              "achievement_total": round(total, 2),
-                             "score": round(total / planned, 2)})
+                             "score": round(total / count, 2)})
     return Section(listings=[listing])
 
 
@@ -703,5 +729,4 @@ def tier_targets(book: Book) -> Section:
     return section
 
 
-SCORERS: Final[tuple[Scorer, ...]] = (weekly_review, manager_ranking, office_scores,
-                                       tier_targets)
+SCORERS: Final[tuple[Scorer, ...]] = (manager_assessment, office_scores, tier_targets)
