@@ -234,6 +234,51 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}: from check-in {check_in} to check-out {value} is under {minutes} "
         "minutes", W, scored=True),
     # Scoring: assessment (R-20..R-26), made by score only
+    "review_segments_unreadable": Code(
+        "夕会时段无法识别",
+        "{sheet}：参数 review_segments 的值“{value}”无法识别：应为首尾相接、合起来正好一周的"
+        "时段，如 周六-周二,周三-周五；已按默认时段计算",
+        "{sheet}: the review_segments value '{value}' cannot be read: it must be segments "
+        "that follow one another and make up one week, e.g. 周六-周二,周三-周五; the default "
+        "segments were used", rule="R-20", scored=True),
+    "training_below_pass": Code(
+        "培训考试不合格",
+        "{sheet} {cell}：培训考试成绩 {value} 低于合格分 {pass_score}，予以通报",
+        "{sheet} {cell}: the training score {value} is below the pass mark {pass_score}: "
+        "a notice", W, rule="R-25", scored=True),
+    "training_penalty": Code(
+        "培训考试连续不合格",
+        "{sheet} {cell}：培训考试成绩 {value} 低于合格分 {pass_score}，已连续 {months} 个月"
+        "不合格，处罚 {penalty} 元",
+        "{sheet} {cell}: the training score {value} is below the pass mark {pass_score} for "
+        "{months} months in a row: a penalty of {penalty} yuan", W, rule="R-25",
+        scored=True),
+    "training_late": Code(
+        "培训晚于规定日期",
+        "{sheet} {cell}：{month} 的培训日期 {value} 晚于规定的 {deadline}",
+        "{sheet} {cell}: the training of {month} was held on {value}, after {deadline}",
+        W, rule="R-25", scored=True),
+    "effect_check_late": Code(
+        "培训效果检查超期",
+        "{sheet} {cell}：培训效果检查日期 {value} 晚于培训（{training}）后 {days} 天的期限 "
+        "{deadline}",
+        "{sheet} {cell}: the training effect was checked on {value}, after the deadline "
+        "{deadline} ({days} days after the training on {training})", W, rule="R-25",
+        scored=True),
+    "effect_check_missing": Code(
+        "培训效果未检查",
+        "{sheet} {cell}：培训（{training}）后 {days} 天的效果检查期限 {deadline} 已过，"
+        "尚未填写效果检查日期",
+        "{sheet} {cell}: the training effect was due to be checked by {deadline} ({days} days "
+        "after the training on {training}) and is not marked checked", W, rule="R-25",
+        scored=True),
+    "tier_target_unreadable": Code(
+        "分级目标无法识别",
+        "{sheet}：参数 tier_targets 的条目“{value}”无法识别：应为参数 tiers 中的等级或 "
+        "channel_types 中的渠道类型加数量，如 VKA:9、分销:2；已跳过",
+        "{sheet}: the tier_targets entry '{value}' cannot be read: it must be a tier (policy "
+        "tiers) or a channel type (policy channel_types) and a count, e.g. VKA:9; skipped",
+        rule="R-26", scored=True),
 
     # Scoring: money (R-31..R-37), made by score only
     "bad_commission_period": Code(
@@ -405,6 +450,18 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     "visit_too_short": ("核对签到、签退时间；拜访应有足够时长",
                         "Check the times; a visit needs enough time"),
     # Scoring: assessment
+    "review_segments_unreadable": ("按 周六-周二,周三-周五 的格式填写夕会时段",
+                                   "Write the segments as 周六-周二,周三-周五"),
+    "training_below_pass": ("组织补考或针对性辅导，下月成绩达到合格分",
+                            "Arrange a retake or coaching so next month's score passes"),
+    "training_penalty": ("按制度执行处罚，并安排重点辅导",
+                         "Apply the penalty and arrange focused coaching"),
+    "training_late": ("每月按规定日期前完成统一培训", "Hold the monthly training in time"),
+    "effect_check_late": ("培训后按期检查培训效果", "Check the training effect in time"),
+    "effect_check_missing": ("检查培训效果并填写效果检查日期",
+                             "Check the training effect and enter the date"),
+    "tier_target_unreadable": ("按 等级:数量 的格式填写，如 VKA:9、分销:2",
+                               "Write each entry as tier:count, e.g. VKA:9"),
 
     # Scoring: money
     "bad_commission_period": ("按参数 commission_period 的周期填写期间，如 2025Q2、2025-06 或 2025",
