@@ -15,7 +15,7 @@ from chantool.cli import cli
 from chantool.io.reader import read_workbook
 from chantool.policy import POLICY_KEYS, RATE_KEYS, Policy, read_policy
 from chantool.samples import AS_OF, DEFECTS, WENZHOU_FINDINGS, Defect, examples
-from chantool.settings import LISTS_SHEET, SHEETS_BY_KIND, TEMPLATE_KINDS, Kind
+from chantool.settings import LISTS_SHEET, SHEETS, SHEETS_BY_KIND, TEMPLATE_KINDS, Kind
 from chantool.table import column_letter
 from chantool.templates import (
     HEADER_ROW,
@@ -71,7 +71,7 @@ def test_template_has_readme_data_policy_and_hidden_list_sheets(
     assert book.sheetnames == [readme, *data, policy, LISTS_SHEET]
     assert book[LISTS_SHEET].sheet_state == "hidden"
     assert book.active.title == data[0]
-    assert len(specs) == (8 if kind == "book" else 1)
+    assert len(specs) == (len(SHEETS) if kind == "book" else 1)
 
 
 @pytest.mark.parametrize("lang", LANGS)
