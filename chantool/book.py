@@ -15,7 +15,7 @@ from typing import Any
 from chantool.coerce import Cell
 from chantool.columns import Problem
 from chantool.findings import CellFindings, Finding, Lang, make_finding
-from chantool.policy import Policy
+from chantool.policy import Policy, PolicyCells, policy_rule
 from chantool.settings import SheetSpec
 from chantool.table import Layout, column_letter
 
@@ -100,6 +100,18 @@ class Book:
     # Channel ids known from outside the workbook (``--channels``).
     outside_channels: frozenset[str] = frozenset()
     lang: Lang = "zh"
+    # The cell of each policy value the workbook's policy sheet sets.
+    policy_cells: PolicyCells = field(default_factory=dict)
+
+    def bad_policy_entry(self, key: str, entry: str, form: tuple[str, str]) -> Finding:
+        """An entry of the policy list ``key`` that cannot be read, at the key's value cell;
+        ``form`` (Chinese, English) says how to write it and what was done instead."""
+        place = self.policy_cells.get(key)
+        return make_finding(
+            "policy_bad_entry", lang=self.lang, sheet=place.sheet if place else None,
+            cell=place.cell if place else None, row=place.row if place else None,
+            column="value", value=entry, key=key, rule=policy_rule(key),
+            form=form[0] if self.lang == "zh" else form[1])
 
     def channel_field(self, key: str) -> dict[str, Any]:
         """Each channel's value in one column of the 渠道档案 sheet, by channel id (channels

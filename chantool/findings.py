@@ -192,9 +192,8 @@ CATALOGUE: Final[dict[str, Code]] = {
     # Scoring: visits (R-01..R-08), made by score only
     "policy_bad_entry": Code(
         "参数列表项无法识别",
-        "参数 {key} 中的“{value}”无法识别，已忽略（格式如 {form}）",
-        "'{value}' in policy key {key} cannot be read and was ignored (form: {form})",
-        scored=True),
+        "{sheet} {cell}：参数 {key} 中的“{value}”无法识别：{form}",
+        "{sheet} {cell}: '{value}' in policy key {key} cannot be read: {form}", scored=True),
     "visit_target_unknown": Code(
         "没有拜访频次目标",
         "{sheet} {cell}：拜访频次按等级方案计算，但参数 tier_visit_targets 中没有等级“{value}”"
@@ -234,13 +233,6 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}: from check-in {check_in} to check-out {value} is under {minutes} "
         "minutes", W, scored=True),
     # Scoring: assessment (R-20..R-26), made by score only
-    "review_segments_unreadable": Code(
-        "夕会时段无法识别",
-        "{sheet}：参数 review_segments 的值“{value}”无法识别：应为首尾相接、合起来正好一周的"
-        "时段，如 周六-周二,周三-周五；已按默认时段计算",
-        "{sheet}: the review_segments value '{value}' cannot be read: it must be segments "
-        "that follow one another and make up one week, e.g. 周六-周二,周三-周五; the default "
-        "segments were used", rule="R-20", scored=True),
     "training_below_pass": Code(
         "培训考试不合格",
         "{sheet} {cell}：培训考试成绩 {value} 低于合格分 {pass_score}，予以通报",
@@ -272,13 +264,6 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}: the training effect was due to be checked by {deadline} ({days} days "
         "after the training on {training}) and is not marked checked", W, rule="R-25",
         scored=True),
-    "tier_target_unreadable": Code(
-        "分级目标无法识别",
-        "{sheet}：参数 tier_targets 的条目“{value}”无法识别：应为参数 tiers 中的等级或 "
-        "channel_types 中的渠道类型加数量，如 VKA:9、分销:2；已跳过",
-        "{sheet}: the tier_targets entry '{value}' cannot be read: it must be a tier (policy "
-        "tiers) or a channel type (policy channel_types) and a count, e.g. VKA:9; skipped",
-        rule="R-26", scored=True),
 
     # Scoring: money (R-31..R-37), made by score only
     "bad_commission_period": Code(
@@ -310,13 +295,6 @@ CATALOGUE: Final[dict[str, Code]] = {
         W, rule="R-37", scored=True),
 
     # Scoring: value and risk (R-40..R-44), made by score only
-    "grade_weight_unreadable": Code(
-        "评分权重无法识别",
-        "参数 grade_weights 中的“{value}”无法识别，已忽略（应为 部分:权重，部分为 {parts} "
-        "之一且各写一次，权重为不小于 0 的数字）",
-        "The grade_weights entry '{value}' cannot be read and was ignored (write part:weight, "
-        "the part one of {parts_en}, each once, the weight a number of at least 0)",
-        W, rule="R-41", scored=True),
     "credit_risk_high": Code(
         "信用高风险",
         "{sheet} {cell}：逾期金额 {value} 占信用额度 {limit} 的 {ratio}，达到高风险线 {high}",
@@ -450,8 +428,6 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     "visit_too_short": ("核对签到、签退时间；拜访应有足够时长",
                         "Check the times; a visit needs enough time"),
     # Scoring: assessment
-    "review_segments_unreadable": ("按 周六-周二,周三-周五 的格式填写夕会时段",
-                                   "Write the segments as 周六-周二,周三-周五"),
     "training_below_pass": ("组织补考或针对性辅导，下月成绩达到合格分",
                             "Arrange a retake or coaching so next month's score passes"),
     "training_penalty": ("按制度执行处罚，并安排重点辅导",
@@ -460,8 +436,6 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
     "effect_check_late": ("培训后按期检查培训效果", "Check the training effect in time"),
     "effect_check_missing": ("检查培训效果并填写效果检查日期",
                              "Check the training effect and enter the date"),
-    "tier_target_unreadable": ("按 等级:数量 的格式填写，如 VKA:9、分销:2",
-                               "Write each entry as tier:count, e.g. VKA:9"),
 
     # Scoring: money
     "bad_commission_period": ("按参数 commission_period 的周期填写期间，如 2025Q2、2025-06 或 2025",
@@ -475,10 +449,6 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
                      "Remind the channel of the due date, or correct the date"),
 
     # Scoring: value and risk
-    "grade_weight_unreadable": ("在参数表中按 贡献:40,积极性:20,能力:20,信用:20 的格式填写 "
-                                "grade_weights",
-                                "Write grade_weights as 贡献:40,积极性:20,能力:20,信用:20 "
-                                "on the Policy sheet"),
     "credit_risk_high": ("改为预付款（先款后货）或缩短账期，并催收逾期货款",
                          "Move the channel to prepayment or shorter payment terms, and "
                          "collect what is overdue"),
@@ -631,13 +601,16 @@ def make_finding(
     row: int | None = None,
     column: str | None = None,
     value: Any = None,
+    rule: str | None = None,
     **fields: Any,
 ) -> Finding:
-    """Build a finding; its message is the code's template filled with these fields."""
+    """Build a finding; its message is the code's template filled with these fields. A
+    code about any policy key takes the ``rule`` of the key it is about."""
     entry = CATALOGUE[code]
     template = entry.zh if lang == "zh" else entry.en
     message = template.format(sheet=sheet or "", cell=cell or "", value=display(value), **fields)
-    return Finding(entry.severity, entry.rule, code, sheet, cell, row, column, value, message)
+    return Finding(entry.severity, rule or entry.rule, code, sheet, cell, row, column, value,
+                   message)
 
 
 class CellFindings:

@@ -11,7 +11,7 @@ errors into findings.
 from __future__ import annotations
 
 from datetime import date, time
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -196,16 +196,30 @@ def _reason(error: Any, lang: Lang) -> str:
     return (zh if lang == "zh" else en).format(**context)
 
 
-def read_policy(sheet: RawSheet | None, lang: Lang = "zh") -> tuple[Policy, list[Finding]]:
-    """The policy of a workbook and the findings about its policy sheet."""
+class PolicyCell(NamedTuple):
+    """Where the policy sheet sets a key: the cell of its value."""
+
+    sheet: str
+    cell: str
+    row: int
+
+
+PolicyCells = dict[str, PolicyCell]
+
+
+def read_policy(
+    sheet: RawSheet | None, lang: Lang = "zh"
+) -> tuple[Policy, list[Finding], PolicyCells]:
+    """The policy of a workbook, the findings about its policy sheet, and the cell of
+    each key's value that the sheet sets (so later findings can point at it)."""
     if sheet is None:
-        return Policy(), []
+        return Policy(), [], {}
     layout = find_layout(sheet.rows, POLICY_COLUMNS)
     if layout is None or "key" not in layout.positions or "value" not in layout.positions:
         labels = "、".join(label for label, _ in POLICY_COLUMNS.values())
         finding = make_finding("header_not_found", lang=lang, sheet=sheet.name,
                                rows=HEADER_SEARCH_ROWS, labels=labels)
-        return Policy(), [finding]
+        return Policy(), [finding], {}
     key_col, value_col = layout.positions["key"], layout.positions["value"]
     findings: list[Finding] = []
     values: dict[str, Any] = {}
@@ -228,13 +242,15 @@ def read_policy(sheet: RawSheet | None, lang: Lang = "zh") -> tuple[Policy, list
         elif not coerce.is_blank(value):
             places[key] = (row_number, value)
             values[key] = value
+    cells = {key: PolicyCell(sheet.name, address(row, value_col + 1), row)
+             for key, (row, _) in places.items()}
     try:
-        return Policy.model_validate(values), findings
+        return Policy.model_validate(values), findings, cells
     except ValidationError as error:
         findings.extend(policy_findings(error, places, sheet.name, value_col, lang))
         bad = {str(item["loc"][0]) for item in error.errors()}
     kept = {key: value for key, value in values.items() if key not in bad}
-    return Policy.model_validate(kept), findings
+    return Policy.model_validate(kept), findings, cells
 
 
 def policy_findings(

@@ -58,9 +58,10 @@ def read_book(
         expected = "、".join(spec.name for spec in SHEETS)
         findings.append(make_finding("no_known_sheet", lang=lang, expected=expected))
 
-    policy, policy_problems = read_policy(policy_sheet, lang)
+    policy, policy_problems, policy_cells = read_policy(policy_sheet, lang)
     findings.extend(policy_problems)
-    book = Book(policy, as_of, outside_channels=outside_channels, lang=lang)
+    book = Book(policy, as_of, outside_channels=outside_channels, lang=lang,
+                policy_cells=policy_cells)
     for kind, sheet in standard.items():
         typed = _read_sheet(SHEETS_BY_KIND[kind], sheet, policy, as_of, lang, findings)
         if typed is not None:

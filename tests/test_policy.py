@@ -36,7 +36,7 @@ def where(finding: Finding) -> tuple[str, str, str | None, str | None, int | Non
     ],
 )
 def test_without_values_every_key_keeps_its_default(policy_sheet: RawSheet | None) -> None:
-    policy, findings = read_policy(policy_sheet)
+    policy, findings, _ = read_policy(policy_sheet)
     assert findings == []
     assert policy == DEFAULTS
 
@@ -73,7 +73,7 @@ def test_the_defaults_are_the_numbers_of_the_rules() -> None:
     ],
 )
 def test_each_kind_of_value_overrides_its_default(key: str, value: Cell, expected: Any) -> None:
-    policy, findings = read_policy(sheet((key, value)))
+    policy, findings, _ = read_policy(sheet((key, value)))
     assert findings == []
     assert getattr(policy, key) == expected
     assert getattr(policy, key) != getattr(DEFAULTS, key)
@@ -91,13 +91,13 @@ def test_each_kind_of_value_overrides_its_default(key: str, value: Cell, expecte
     ],
 )
 def test_keys_and_the_header_are_found_as_users_write_them(policy_sheet: RawSheet) -> None:
-    policy, findings = read_policy(policy_sheet)
+    policy, findings, _ = read_policy(policy_sheet)
     assert findings == []
     assert policy.tiers == ["A"]
 
 
 def test_an_unknown_key_is_a_warning_naming_its_cell_and_the_rest_applies() -> None:
-    policy, findings = read_policy(sheet(("tiers", "A"), ("colour", "红")))
+    policy, findings, _ = read_policy(sheet(("tiers", "A"), ("colour", "红")))
     assert [where(finding) for finding in findings] == [
         ("policy_unknown_key", "warning", "参数", "A3", 3, "key")]
     assert "A3" in findings[0].message
@@ -105,8 +105,13 @@ def test_an_unknown_key_is_a_warning_naming_its_cell_and_the_rest_applies() -> N
     assert policy.tiers == ["A"]
 
 
+def test_the_cell_of_each_value_the_sheet_sets_is_kept() -> None:
+    _, _, cells = read_policy(sheet(("tiers", "A"), ("Rank_Card_Count", 4)))
+    assert cells == {"tiers": ("参数", "B2", 2), "rank_card_count": ("参数", "B3", 3)}
+
+
 def test_a_key_set_twice_is_a_warning_and_the_first_value_wins() -> None:
-    policy, findings = read_policy(sheet(("tiers", "A"), ("rank_card_count", 4), ("Tiers", "B")))
+    policy, findings, _ = read_policy(sheet(("tiers", "A"), ("rank_card_count", 4), ("Tiers", "B")))
     assert [where(finding) for finding in findings] == [
         ("policy_duplicate_key", "warning", "参数", "A4", 4, "key")]
     assert "第2行" in findings[0].message
@@ -131,7 +136,7 @@ def test_a_key_set_twice_is_a_warning_and_the_first_value_wins() -> None:
 def test_a_bad_value_is_an_error_naming_key_and_cell_and_keeps_the_default(
     key: str, value: Cell, reason: str
 ) -> None:
-    policy, findings = read_policy(sheet(("tiers", "A"), (key, value), ("profile_workdays", 10)))
+    policy, findings, _ = read_policy(sheet(("tiers", "A"), (key, value), ("profile_workdays", 10)))
     assert [where(finding) for finding in findings] == [
         ("policy_bad_value", "error", "参数", "B3", 3, "value")]
     message = findings[0].message
@@ -143,7 +148,7 @@ def test_a_bad_value_is_an_error_naming_key_and_cell_and_keeps_the_default(
 
 
 def test_every_bad_value_is_reported_once_in_english_too() -> None:
-    policy, findings = read_policy(
+    policy, findings, _ = read_policy(
         sheet(("rank_card_count", "三"), ("holidays", "x, y"), ("key_contact_ratio", "2")),
         lang="en")
     assert sorted(finding.cell or "" for finding in findings) == ["B2", "B3", "B4"]
@@ -152,7 +157,7 @@ def test_every_bad_value_is_reported_once_in_english_too() -> None:
 
 
 def test_a_policy_sheet_without_its_header_is_reported_and_defaults_apply() -> None:
-    policy, findings = read_policy(RawSheet("参数", [["名称", "数值"], ["tiers", "A"]]))
+    policy, findings, _ = read_policy(RawSheet("参数", [["名称", "数值"], ["tiers", "A"]]))
     assert [(finding.code, finding.sheet) for finding in findings] == [
         ("header_not_found", "参数")]
     assert policy == DEFAULTS

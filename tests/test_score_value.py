@@ -27,9 +27,11 @@ COMPLAINTS_HEADER: Final = ["渠道编码", "类型", "受理日期", "受理时
                             "书面投诉", "上报总监日期", "答复日期"]
 
 # Our codes: none of them may appear in a clean workbook.
+# The codes of R-40..R-44, and the one about policy lists (here: grade_weights).
 VALUE_CODES: Final = frozenset(code for code, entry in CATALOGUE.items()
                                if entry.scored and entry.rule in {"R-40", "R-41", "R-42",
-                                                                  "R-43", "R-44"})
+                                                                  "R-43", "R-44"}
+                               ) | {"policy_bad_entry"}
 
 
 def channel(channel_id: str, *, staff: int | None = None, outlets: int | None = None,
@@ -260,17 +262,17 @@ def test_unreadable_weights_are_reported_and_ignored() -> None:
     findings, scores = score(GRADE_CHANNELS, GRADE_SALES, GRADE_VISITS,
                              policy(("grade_weights", weights)))
     assert channel_rows(scores)["CH2"]["score"] == 62.5
-    unreadable = [f for f in findings if f.code == "grade_weight_unreadable"]
+    unreadable = [f for f in findings if f.code == "policy_bad_entry"]
     assert [f.value for f in unreadable] == ["贡献:x", "魅力:10", "积极性:30", "能力", "能力:-5"]
     assert {Spot(f.code, f.sheet, f.cell, f.severity.value, f.rule) for f in unreadable} \
-        == {Spot("grade_weight_unreadable", None, None, "warning", "R-41")}
+        == {Spot("policy_bad_entry", "参数", "B2", "error", "R-41")}
     assert "贡献、积极性、能力、信用" in unreadable[0].message
 
 
 def test_no_weight_at_all_gives_no_score() -> None:
     findings, scores = score(GRADE_CHANNELS, GRADE_SALES, policy(("grade_weights", "魅力:10")))
     assert channel_rows(scores)["CH2"]["score"] is None
-    assert [f.code for f in findings if f.code in VALUE_CODES] == ["grade_weight_unreadable"]
+    assert [f.code for f in findings if f.code in VALUE_CODES] == ["policy_bad_entry"]
 
 
 @pytest.mark.parametrize(("days", "willingness"), [
@@ -525,7 +527,7 @@ def test_every_message_names_its_cell_in_both_languages(lang: Lang) -> None:
 
 
 def test_every_code_of_this_module_is_produced_by_a_test() -> None:
-    produced = {"grade_weight_unreadable", "credit_risk_high", "overdue_without_credit",
+    produced = {"policy_bad_entry", "credit_risk_high", "overdue_without_credit",
                 "order_drop", "complaint_onsite_late", "complaint_onsite_missing",
                 "complaint_report_late", "complaint_report_missing", "after_sales_escalate"}
     assert produced == VALUE_CODES

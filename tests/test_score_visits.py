@@ -116,7 +116,9 @@ def test_an_unreadable_target_entry_is_reported_and_the_others_still_apply() -> 
     policy = [("visit_scheme", "tier"), ("tier_visit_targets", "终端:3/周, 三星:每月一次")]
     findings, scores = score(book([channel("CH001", kind="终端")], [visit("2025-06-23")], policy))
     (bad,) = [finding for finding in findings if finding.code == "policy_bad_entry"]
-    assert "三星:每月一次" in bad.message and "tier_visit_targets" in bad.message
+    assert (bad.sheet, bad.cell, bad.severity, bad.rule) == ("参数", "B3", "error", "R-02")
+    assert "参数 B3" in bad.message and "三星:每月一次" in bad.message
+    assert "tier_visit_targets" in bad.message
     assert channel_row(scores, "CH001")["visit_target"] == 3
 
 

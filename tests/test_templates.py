@@ -136,7 +136,7 @@ def test_policy_sheet_lists_every_key_and_reads_back_as_the_defaults(
     keys = [row[0] for row in policy_sheet.rows[1:]]
     assert keys == list(POLICY_KEYS)
     assert all(row[2] and str(row[3]).startswith("R-") for row in policy_sheet.rows[1:])
-    policy, findings = read_policy(policy_sheet, "zh")
+    policy, findings, _ = read_policy(policy_sheet, "zh")
     assert findings == []
     assert policy == Policy()
 

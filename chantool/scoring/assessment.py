@@ -22,10 +22,10 @@ from typing import Final
 
 from chantool.book import Book, TypedSheet
 from chantool.coerce import normalize_text
-from chantool.findings import CellFindings, Finding, display, make_finding
+from chantool.findings import CellFindings, Finding, display
 from chantool.policy import Policy
 from chantool.scoring import STATUS_WORDS, Field, Listing, ResultValues, Row, Scorer, Section
-from chantool.settings import CARE_LEVELS, ON_SITE_FORMS, POLICY_SHEET
+from chantool.settings import CARE_LEVELS, ON_SITE_FORMS
 
 # A target not reached yet while its week or month is still running is pending, not short.
 PROGRESS_WORDS: Final = {**STATUS_WORDS, "pending": ("进行中", "pending")}
@@ -167,12 +167,6 @@ class ReviewWindow:
                     for offset, day in enumerate(days)})
 
 
-def _policy_finding(book: Book, code: str, value: str) -> Finding:
-    # The book keeps no cell of the policy sheet, so the finding names the sheet only.
-    sheet = POLICY_SHEET[0] if book.lang == "zh" else POLICY_SHEET[1]
-    return make_finding(code, lang=book.lang, sheet=sheet, column="value", value=value)
-
-
 # --- Who looks after which channel, and first sales -------------------------------------
 
 @dataclass
@@ -264,8 +258,11 @@ def weekly_review(book: Book, owners: Profiles, first_sold: dict[str, date]) -> 
     section = Section()
     week = review_week(policy.review_segments)
     if week is None:
-        section.findings.append(_policy_finding(book, "review_segments_unreadable",
-                                                ",".join(policy.review_segments)))
+        section.findings.append(book.bad_policy_entry(
+            "review_segments", ",".join(policy.review_segments), (
+                "应为首尾相接、合起来正好一周的时段，如 周六-周二,周三-周五；已按默认时段计算",
+                "write segments that follow one another and make up one week, e.g. "
+                "周六-周二,周三-周五; the default segments were used")))
         week = review_week(Policy.model_fields["review_segments"].default)
         assert week is not None  # the default segments make up a week
     weeks = Listing("weeks", ("周经营（夕会）", "Weekly review"), _week_fields(week), brief=(
@@ -718,7 +715,10 @@ def tier_targets(book: Book) -> Section:
         basis = "tier" if name in policy.tiers else \
             "channel_type" if name in policy.channel_types else None
         if match is None or basis is None:
-            section.findings.append(_policy_finding(book, "tier_target_unreadable", entry))
+            section.findings.append(book.bad_policy_entry("tier_targets", entry, (
+                "应为参数 tiers 中的等级或 channel_types 中的渠道类型加数量，如 VKA:9、分销:2；"
+                "已跳过", "write a tier (policy tiers) or a channel type (policy "
+                "channel_types) and a count, e.g. VKA:9; skipped")))
             continue
         if not counts:  # without the profiles there is nothing to count
             continue

@@ -244,9 +244,11 @@ def _weights(book: Book) -> tuple[dict[str, float], list[Finding]]:
         except CellError:
             weight = None
         if part is None or part in weights or weight is None or weight < 0:
-            findings.append(make_finding(
-                "grade_weight_unreadable", lang=book.lang, value=entry,
-                parts="、".join(_PARTS.values()), parts_en=", ".join(_PARTS)))
+            findings.append(book.bad_policy_entry("grade_weights", entry, (
+                f"应为 部分:权重，部分为 {'、'.join(_PARTS.values())} 之一且各写一次，"
+                "权重为不小于 0 的数字；已忽略",
+                f"write part:weight, the part one of {', '.join(_PARTS)}, each once, the "
+                "weight a number of at least 0; ignored")))
         else:
             weights[part] = weight
     return weights, findings

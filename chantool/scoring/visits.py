@@ -36,8 +36,8 @@ class VisitTargets:
     """On-site visits a channel needs: by care level (R-01), or by tier or channel type
     (R-02) when the policy's ``visit_scheme`` is ``tier``."""
 
-    def __init__(self, policy: Policy, lang: str) -> None:
-        self.policy = policy
+    def __init__(self, book: Book) -> None:
+        self.policy = policy = book.policy
         self.by_name: dict[str, tuple[int, str]] = {}  # name: (visits, "week" | "month")
         self.problems: list[Finding] = []
         if policy.visit_scheme != "tier":
@@ -45,9 +45,9 @@ class VisitTargets:
         for entry in policy.tier_visit_targets:
             match = _TARGET_ENTRY.fullmatch(entry.strip())
             if match is None:
-                self.problems.append(make_finding(
-                    "policy_bad_entry", lang="zh" if lang == "zh" else "en",
-                    key="tier_visit_targets", value=entry, form="终端:3/周 或 三星:1/月"))
+                self.problems.append(book.bad_policy_entry("tier_visit_targets", entry, (
+                    "应为 名称:次数/周 或 名称:次数/月，如 终端:3/周、三星:1/月；已忽略",
+                    "write name:visits/周 or name:visits/月, e.g. 终端:3/周; ignored")))
                 continue
             period = "week" if match[3].lower() in ("周", "week") else "month"
             self.by_name[match[1].strip()] = (int(match[2]), period)
@@ -106,7 +106,7 @@ def channel_visits(book: Book) -> Section:
                 "visits", Field("visit_success", "成功拜访", "Successful visit"), success))
     if channels is None:
         return section
-    targets = VisitTargets(policy, book.lang)
+    targets = VisitTargets(book)
     section.findings.extend(targets.problems)
     contacts = channels.column("key_contacts")
     care, tiers, types = (channels.column(key) for key in ("care_level", "tier", "channel_type"))
