@@ -70,7 +70,8 @@ def generate(path: Path, rows: int, seed: int = 11) -> None:
              rng.choice(["重点", "一般"]), region[owner[channel]], owner[channel],
              started[channel], started[channel] + timedelta(days=10), staff[channel],
              -(-staff[channel] * 2 // 5), rng.randrange(40), 100_000.0,
-             float(rng.randrange(40_000)), 50_000.0] for channel in CHANNELS], formats)
+             float(rng.randrange(40_000)) if rng.random() < 0.1 else 0.0, 50_000.0]
+            for channel in CHANNELS], formats)
     visits = []
     days = [START + timedelta(days=n) for n in range(181)]
     workdays = [day for day in days if day.weekday() < 5]
@@ -117,23 +118,30 @@ def generate(path: Path, rows: int, seed: int = 11) -> None:
     _write(workbook.add_worksheet("提成档位"), ["季度销售额下限", "提成比例"],
            [[0.0, 0.02], [50_000.0, 0.04], [200_000.0, 0.06]], formats)
     sales = []
+    # Each channel buys a few models of its own, and nearly every sale is paid in time.
+    favourite = {channel: rng.sample(MODELS, 3) for channel in CHANNELS}
     for _ in range(rows):
         channel = rng.choice(CHANNELS)
         day = START + timedelta(days=rng.randrange(181))
-        due = date(day.year + day.month // 12, day.month % 12 + 1, 10)
-        paid = day + timedelta(days=rng.randrange(30))
-        sales.append([day, channel, rng.choice(MODELS), 1 + rng.randrange(20),
+        statement = day.month + (day.day > 25)  # the statement closes on the 25th
+        due = date(2025, statement + 1, 10)  # and is paid by the 10th of the next month
+        paid = day + timedelta(days=rng.randrange(3, (due - day).days + 1))
+        if rng.random() < 0.03:
+            paid += timedelta(days=30)  # a few are paid late, or not yet
+        sales.append([day, channel, rng.choice(favourite[channel]), 1 + rng.randrange(20),
                       1100.0 + rng.randrange(200), region[owner[channel]], "是",
-                      paid if paid <= min(due, AS_OF) else None])
+                      paid if paid <= AS_OF else None])
     sales.sort(key=lambda row: (row[0], row[1]))
     _write(workbook.add_worksheet("销售记录"),
            ["销售日期", "渠道编码", "型号", "数量", "成交单价", "销售区域", "是否提货", "回款日期"],
            sales, formats)
+    trained = {(month, manager): date(2025, month, 1 + rng.randrange(7))
+               for month in range(1, 7) for manager in MANAGERS}
     _write(workbook.add_worksheet("考核记录"),
            ["月份", "客户经理", "办事处", "考核得分", "培训考试成绩", "培训日期", "效果检查日期"],
            [[f"2025-{month:02d}", manager, OFFICES[number % len(OFFICES)],
              float(50 + rng.randrange(50)), float(60 + rng.randrange(40)),
-             date(2025, month, 1 + rng.randrange(10)), date(2025, month, 12)]
+             trained[month, manager], trained[month, manager] + timedelta(days=1)]
             for month in range(1, 7) for number, manager in enumerate(MANAGERS)], formats)
     _write(workbook.add_worksheet("计划客户"), ["月份", "办事处", "渠道编码", "达成得分"],
            [[f"2025-{month:02d}", OFFICES[number % len(OFFICES)], channel,
