@@ -191,12 +191,16 @@ def _sales(rng: random.Random) -> list[Row]:
 
 
 def _assessments(rng: random.Random) -> list[Row]:
-    return [{"month": f"2025-{month:02d}", "manager": manager, "office": office,
-             "kpi_score": float(70 + rng.randrange(28)),
-             "training_score": float(78 + rng.randrange(21)),
-             "training_date": date(2025, month, 3 + rng.randrange(5)),
-             "effect_check_date": date(2025, month, 9)}
-            for manager, (office, _) in MANAGERS.items() for month in (4, 5, 6)]
+    rows = []
+    for manager, (office, _) in MANAGERS.items():
+        for month in (4, 5, 6):
+            trained = date(2025, month, 3 + rng.randrange(5))  # by the 8th
+            rows.append({"month": f"2025-{month:02d}", "manager": manager, "office": office,
+                         "kpi_score": float(70 + rng.randrange(28)),
+                         "training_score": float(78 + rng.randrange(21)),
+                         "training_date": trained,
+                         "effect_check_date": trained + timedelta(days=1 + month % 2)})
+    return rows
 
 
 def _planned(rng: random.Random) -> list[Row]:

@@ -74,6 +74,16 @@ def test_contract_values_take_the_contracts_words() -> None:
         assert row["total"] == pytest.approx(row["pickup_rebate"] + row["volume_rebate"])
 
 
+def test_the_examples_score_exactly_as_the_golden_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every computed number of the examples. Regenerate after an intended change with:
+    chantool score examples --format json --as-of 2025-06-30 > tests/golden/score_examples.json
+    """
+    monkeypatch.chdir(EXAMPLES.parent)
+    result = run("score", "examples", "--format", "json", *AS_OF)
+    golden = EXAMPLES.parent / "tests" / "golden" / "score_examples.json"
+    assert json.loads(result.output) == json.loads(golden.read_text(encoding="utf-8"))
+
+
 def test_the_exit_code_follows_the_findings() -> None:
     assert run("score", CLEAN, *AS_OF).exit_code == 0  # warnings at most
     assert run("score", EXAMPLES / "宁波办事处_渠道台账_2025年6月.xlsx", *AS_OF).exit_code == 1
