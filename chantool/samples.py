@@ -316,6 +316,10 @@ DEFECTS: Final = (
            "sales_from"),
     Defect(_NINGBO, "assessments", 1, {"month": "2025-04"}, "not_unique", "manager"),
 )
+# The province's own numbers: one reward and one yellow card a month among its six
+# managers (R-24), and planned customers per tier for a province of thirty channels (R-26).
+_CLEAN_POLICY: Final = {"rank_card_count": 1,
+                        "tier_targets": "VKA:3,V1:6,V2:6,V3:6,V4:8,分销:4"}
 # The 温州 example: a merged date cell, policy values, and text forms that are accepted.
 _WENZHOU_MERGED: Final = {"visits": ("A5:A6",)}
 _WENZHOU_POLICY: Final = {"channel_types": "直供,分销,大客户,终端,业务,村级,电商",
@@ -349,7 +353,7 @@ def _wenzhou() -> Rows:
 def examples() -> tuple[Example, ...]:
     """The workbooks of ``examples/``, built when asked for (not on import)."""
     return (
-        Example(_CLEAN, _ALL_KINDS, clean_rows()),
+        Example(_CLEAN, _ALL_KINDS, clean_rows(), policy=_CLEAN_POLICY),
         Example(_NINGBO, _ALL_KINDS, _ningbo()),
         Example(_WENZHOU, ("channels", "visits"), _wenzhou(), _WENZHOU_MERGED, _WENZHOU_POLICY),
     )
