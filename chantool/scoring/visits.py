@@ -220,8 +220,14 @@ class _Times:
 
     def __init__(self, sheet: TypedSheet) -> None:
         self.sheet = sheet
-        self.ins = [None if t is None else _minutes(t) for t in sheet.column("check_in")]
-        self.outs = [None if t is None else _minutes(t) for t in sheet.column("check_out")]
+        self.ins = self._in_minutes(sheet.column("check_in"))
+        self.outs = self._in_minutes(sheet.column("check_out"))
+
+    @staticmethod
+    def _in_minutes(times: list[time | None]) -> list[float | None]:
+        # A log repeats a few hundred times of day: each is worked out once.
+        minutes = {moment: _minutes(moment) for moment in set(times) if moment is not None}
+        return list(map(minutes.get, times))
 
     def findings(self, rows: list[int], policy: Policy) -> Iterator[Finding]:
         """Over one manager's day: the first check-in and last check-out against the
