@@ -226,8 +226,9 @@ class _Times:
     @staticmethod
     def _in_minutes(times: list[time | None]) -> list[float | None]:
         # A log repeats a few hundred times of day: each is worked out once.
-        minutes = {moment: _minutes(moment) for moment in set(times) if moment is not None}
-        return list(map(minutes.get, times))
+        minutes: dict[time | None, float | None] = {
+            moment: None if moment is None else _minutes(moment) for moment in set(times)}
+        return list(map(minutes.__getitem__, times))
 
     def findings(self, rows: list[int], policy: Policy) -> Iterator[Finding]:
         """Over one manager's day: the first check-in and last check-out against the
