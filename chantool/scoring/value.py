@@ -62,6 +62,15 @@ def _months_before(day: date, months: int) -> date:
 
 # --- R-40: revenue and 80/20 -------------------------------------------------------------
 
+def _amounts(sales: TypedSheet) -> Iterator[tuple[date, str, float]]:
+    """Each sale's day, channel and amount (数量 × 成交单价), skipping incomplete rows."""
+    for day, channel, qty, price in zip(
+            sales.column("sale_date"), sales.column("channel_id"), sales.column("qty"),
+            sales.column("unit_price"), strict=True):
+        if day is not None and channel is not None and qty is not None and price is not None:
+            yield day, channel, qty * price
+
+
 class _Revenue(NamedTuple):
     """Revenue by channel in the window ``first`` (None: every sale) to the as-of date."""
 
@@ -79,12 +88,9 @@ def _revenue(book: Book) -> _Revenue | None:
     first = _shift(_months_before(book.as_of, months), 1) if months else None
     since, until = first or date.min, book.as_of
     revenue: defaultdict[str, float] = defaultdict(float)
-    for day, channel, qty, price in zip(
-            sales.column("sale_date"), sales.column("channel_id"), sales.column("qty"),
-            sales.column("unit_price"), strict=True):
-        if (day is not None and since <= day <= until and channel is not None
-                and qty is not None and price is not None):
-            revenue[channel] += qty * price
+    for day, channel, amount in _amounts(sales):
+        if since <= day <= until:
+            revenue[channel] += amount
     # In cents, so that equal revenues summed in another order still tie.
     return _Revenue(first, {channel: round(amount, 2) for channel, amount in revenue.items()})
 
@@ -374,12 +380,9 @@ def order_drops(book: Book) -> Section:
     start, since = _shift(until, 1 - days), _shift(until, 1 - days * (periods + 1))
     current: defaultdict[str, float] = defaultdict(float)
     earlier: defaultdict[str, float] = defaultdict(float)
-    for day, channel, qty, price in zip(
-            sales.column("sale_date"), sales.column("channel_id"), sales.column("qty"),
-            sales.column("unit_price"), strict=True):
-        if (day is not None and since <= day <= until and channel is not None
-                and qty is not None and price is not None):
-            (current if day >= start else earlier)[channel] += qty * price
+    for day, channel, amount in _amounts(sales):
+        if since <= day <= until:
+            (current if day >= start else earlier)[channel] += amount
     for index, channel in enumerate(sheet.column("channel_id")):
         average = earlier.get(channel, 0.0) / periods
         if average <= 0:
