@@ -139,8 +139,6 @@ def rebates(book: Book) -> Section:
     periods = _Periods(book.policy.rebate_period)
     types = book.channel_field("channel_type")
     only = table.only
-    # The row in force by model, channel type and day: sales repeat them many times.
-    in_force: dict[tuple[str, str, date], int | None] = {}
     groups: dict[tuple[str, str, str], _RebateGroup] = {}
     for day, channel, model, qty, picked_up in zip(
             *(sales.column(key) for key in ("sale_date", "channel_id", "model", "qty",
@@ -155,10 +153,7 @@ def rebates(book: Book) -> Section:
         group.qty += qty
         if day > group.last:
             group.last = day
-        try:
-            row = in_force[model, kind, day]
-        except KeyError:
-            row = in_force[model, kind, day] = table.in_force.row((model, kind), day)
+        row = table.in_force.row((model, kind), day)
         if row is None:
             group.unrated += qty
         elif picked_up is False and only[row]:
