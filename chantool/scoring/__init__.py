@@ -173,7 +173,8 @@ def score_book(
     book, findings = validate_book(sheets, as_of=as_of, lang=lang,
                                    outside_channels=outside_channels)
     sections = [scorer(book) for scorer in _scorers()]
-    listings = [_channel_listing(book, sections)]
+    channels, indexes = _channel_listing(book, sections)
+    listings = [channels]
     for section in sections:
         listings.extend(section.listings)
         findings.extend(section.findings)
@@ -181,17 +182,20 @@ def score_book(
     findings = list(dict.fromkeys(findings))
     sort_findings(findings, sheets)
     columns = [column for section in sections for column in section.columns]
-    return book, findings, Scores(as_of, listings, columns + _channel_columns(book, listings[0]))
+    return book, findings, Scores(as_of, listings,
+                                  columns + _channel_columns(channels, indexes))
 
 
-def _channel_listing(book: Book, sections: Sequence[Section]) -> Listing:
-    """One row per channel of the profiles, in sheet order, with every scorer's fields."""
+def _channel_listing(book: Book, sections: Sequence[Section]) -> tuple[Listing, list[int]]:
+    """One row per channel of the profiles, in sheet order, with every scorer's fields;
+    and the data-row index of each row."""
     listing = Listing("channels", ("渠道", "Channels"), CHANNEL_FIELDS, brief=(
         "channel_id", "manager", "visits_week", "visit_target", "visit_status",
         "profile_status", "score", "grade", "credit_risk"))
+    indexes: list[int] = []
     sheet = book.sheets.get("channels")
     if sheet is None:
-        return listing
+        return listing, indexes
     names, managers = sheet.column("name"), sheet.column("manager")
     for index, channel in enumerate(sheet.column("channel_id")):
         if channel is None:
@@ -201,7 +205,8 @@ def _channel_listing(book: Book, sections: Sequence[Section]) -> Listing:
         for section in sections:
             row.update(section.channel_fields.get(channel, {}))
         listing.rows.append(row)
-    return listing
+        indexes.append(index)
+    return listing, indexes
 
 
 # Channel fields also written as result columns on the 渠道档案 sheet.
@@ -209,13 +214,9 @@ _CHANNEL_COLUMNS: Final = ("visits_week", "visit_target", "visit_status", "profi
                            "score", "grade", "credit_risk")
 
 
-def _channel_columns(book: Book, listing: Listing) -> list[ResultValues]:
-    sheet = book.sheets.get("channels")
-    if sheet is None:
-        return []
-    index_of = {channel: index for index, channel in enumerate(sheet.column("channel_id"))
-                if channel is not None}
+def _channel_columns(listing: Listing, indexes: list[int]) -> list[ResultValues]:
     by_key = {f.key: f for f in CHANNEL_FIELDS}
     return [ResultValues("channels", by_key[key],
-                         {index_of[row["channel_id"]]: row[key] for row in listing.rows})
-            for key in _CHANNEL_COLUMNS]
+                         {index: row[key] for index, row in zip(indexes, listing.rows,
+                                                                strict=True)})
+            for key in _CHANNEL_COLUMNS if listing.rows]
