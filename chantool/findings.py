@@ -190,6 +190,11 @@ CATALOGUE: Final[dict[str, Code]] = {
         "{sheet} {cell}: the store checklist failed ({failed}), so a fix-by date is required",
         rule="R-08"),
     # Scoring: visits (R-01..R-08), made by score only
+    "effect_missing": Code(
+        "缺少拜访效果评估",
+        "{sheet} {cell}：拜访没有效果评估，请填写达成目的数或是否达成一致",
+        "{sheet} {cell}: the visit has no assessment of its effect: fill in the purposes met "
+        "or whether agreement was reached", W, rule="R-06", scored=True),
     "policy_bad_entry": Code(
         "参数列表项无法识别",
         "{sheet} {cell}：参数 {key} 中的“{value}”无法识别：{form}",
@@ -415,6 +420,8 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
                              "List the bands from low to high sales"),
     "fix_by_missing": ("填写整改期限，并按期整改", "Type the fix-by date and fix it by then"),
     # Scoring: visits
+    "effect_missing": ("当天填写拜访效果：达成了几个目的、是否达成一致",
+                       "Assess each visit the same day: purposes met, agreement"),
     "policy_bad_entry": ("按说明列的格式填写该参数的每一项",
                          "Write each item as the note column shows"),
     "visit_target_unknown": ("在参数 tier_visit_targets 中加上该等级或渠道类型的拜访频次",

@@ -151,6 +151,14 @@ def test_a_visit_succeeds_when_enough_purposes_were_met(
     assert success.values == dict(enumerate(column))  # row 4 (no purposes) has no value
 
 
+def test_a_visit_without_any_assessment_of_its_effect_is_a_warning() -> None:
+    visits = [visit("2025-06-23", purposes=4),  # row 2: assessed
+              visit("2025-06-24"),  # row 3: agreed 是, no purposes: assessed
+              [*visit("2025-06-25")[:6], None, *visit("2025-06-25")[7:]]]  # row 4: neither
+    findings, _ = score(book([channel("CH001")], visits))
+    assert codes(findings, "effect_missing") == [("F4", "R-06")]
+
+
 # --- channels a manager visits each working day --------------------------------------
 
 def day_of(day: str, count: int, **options: Any) -> list[list[Cell]]:
@@ -234,6 +242,6 @@ def test_a_visit_shorter_than_the_policy_minimum_is_reported_at_its_check_out() 
 
 
 def test_every_visit_scoring_code_is_a_warning_made_by_score_only() -> None:
-    for code in ("visit_target_unknown", "daily_visits_short", "late_check_in",
+    for code in ("effect_missing", "visit_target_unknown", "daily_visits_short", "late_check_in",
                  "early_check_out", "visits_overlap", "too_many_visits", "visit_too_short"):
         assert CATALOGUE[code].scored and CATALOGUE[code].severity == "warning"

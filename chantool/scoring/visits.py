@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Any, Final
 
 from chantool.book import Book, TypedSheet
+from chantool.coerce import is_blank
 from chantool.findings import Finding, display, make_finding
 from chantool.policy import Policy
 from chantool.scoring import STATUS_WORDS, Field, Listing, ResultValues, Scorer, Section
@@ -257,4 +258,23 @@ class _Times:
                                     other_out=display(sheet.column("check_out")[earlier]))
 
 
-SCORERS: Final[tuple[Scorer, ...]] = (channel_visits, manager_days)
+def effect_assessed(book: Book) -> Section:
+    """Every visit is logged with an assessment of its effect (R-06): a visit with neither
+    达成目的数 nor 是否达成一致 is a warning. (That it was logged the same day cannot be
+    checked: the log has no time of entry.)"""
+    section = Section()
+    sheet = book.sheets.get("visits")
+    if sheet is None or not (sheet.has("purposes_met") or sheet.has("agreed")):
+        return section
+    key = "purposes_met" if sheet.has("purposes_met") else "agreed"
+    raw = [sheet.raw.get(name) for name in ("purposes_met", "agreed")]
+    for index, (met, agreed) in enumerate(zip(sheet.column("purposes_met"),
+                                              sheet.column("agreed"), strict=True)):
+        # A value that could not be read was reported already; only blanks are new.
+        if met is None and agreed is None and all(
+                cells is None or is_blank(cells[index]) for cells in raw):
+            section.findings.append(sheet.finding("effect_missing", key, index))
+    return section
+
+
+SCORERS: Final[tuple[Scorer, ...]] = (channel_visits, manager_days, effect_assessed)
