@@ -63,7 +63,9 @@ def _write(sheet: xlsxwriter.worksheet.Worksheet, header: list[str], rows: list[
 def generate(path: Path, rows: int, seed: int = 11) -> None:
     """Write the workbook with ``rows`` visits and ``rows`` sales lines."""
     rng = random.Random(seed)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # Shared strings, as in a file Excel saved (xlsxwriter's constant_memory mode would
+    # write inline strings, which take calamine longer to read).
+    workbook = xlsxwriter.Workbook(str(path))
     formats = {"date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
                "time": workbook.add_format({"num_format": "hh:mm"})}
     owner = {channel: MANAGERS[number % len(MANAGERS)] for number, channel in enumerate(CHANNELS)}
