@@ -207,6 +207,14 @@ class PolicyCell(NamedTuple):
 PolicyCells = dict[str, PolicyCell]
 
 
+def _key_named(name: Any) -> str | None:
+    """The policy key a key cell names; None for anything else (an error value too)."""
+    try:
+        return _KEYS.get(coerce.fold_key(coerce.parse_text(name)))
+    except CellError:
+        return None
+
+
 def read_policy(
     sheet: RawSheet | None, lang: Lang = "zh"
 ) -> tuple[Policy, list[Finding], PolicyCells]:
@@ -231,7 +239,7 @@ def read_policy(
             continue
         value = row[value_col] if value_col < len(row) else None
         cell = address(row_number, key_col + 1)
-        key = _KEYS.get(coerce.fold_key(coerce.parse_text(name)))
+        key = _key_named(name)
         if key is None:
             findings.append(make_finding("policy_unknown_key", lang=lang, sheet=sheet.name,
                                          cell=cell, row=row_number, column="key", value=name))

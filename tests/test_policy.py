@@ -105,6 +105,12 @@ def test_an_unknown_key_is_a_warning_naming_its_cell_and_the_rest_applies() -> N
     assert policy.tiers == ["A"]
 
 
+def test_an_error_value_in_the_key_column_is_an_unknown_key_not_a_crash() -> None:
+    _, findings, _ = read_policy(sheet(("tiers", "A"), ("#N/A", 3)))
+    assert [where(finding) for finding in findings] == [
+        ("policy_unknown_key", "warning", "参数", "A3", 3, "key")]
+
+
 def test_the_cell_of_each_value_the_sheet_sets_is_kept() -> None:
     _, _, cells = read_policy(sheet(("tiers", "A"), ("Rank_Card_Count", 4)))
     assert cells == {"tiers": ("参数", "B2", 2), "rank_card_count": ("参数", "B3", 3)}
