@@ -644,7 +644,9 @@ def _contest_awards(found: Mapping[_ContestKey, list[tuple[float | None, float]]
                     daily: _DailySales, regions: Mapping[str, str]) -> list[Row]:
     """One row per award, contests ending last first (then by name)."""
     rows: list[Row] = []
-    for key in sorted(sorted(found), key=lambda key: (key[3], key[2]), reverse=True):
+    # Contests ending last first, then by name, type and model (none: every model).
+    by_name = sorted(found, key=lambda key: (key[0], key[1], key[4] or ""))
+    for key in sorted(by_name, key=lambda key: (key[3], key[2]), reverse=True):
         name, kind, first, last, model = key
         units = daily.units(first, last, model)
         head: Row = {"contest": name, "contest_type": kind, "date_from": first.isoformat(),
