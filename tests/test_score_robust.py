@@ -12,6 +12,7 @@ from typing import Final
 import pytest
 
 from chantool.coerce import Cell
+from chantool.findings import Lang
 from chantool.io.reader import read_workbook
 from chantool.scoring import score_book
 from chantool.table import RawSheet
@@ -44,7 +45,8 @@ def test_garbled_cells_give_findings_not_crashes(
                     row[column] = rng.choice(GARBAGE)
         garbled.append(RawSheet(sheet.name, rows, sheet.merged))
     # The as-of date of the example, and one beyond the holiday calendar's data.
-    for lang, as_of in (("zh", date(2025, 6, 30)), ("en", date(2031, 3, 1))):
+    runs: tuple[tuple[Lang, date], ...] = (("zh", date(2025, 6, 30)), ("en", date(2031, 3, 1)))
+    for lang, as_of in runs:
         _, findings, scores = score_book(garbled, as_of=as_of, lang=lang)
         assert findings  # the garbage is reported
         assert all("{" not in finding.message for finding in findings)
