@@ -1,6 +1,6 @@
 """``score`` never crashes on what people type: the province example with cells blanked,
 garbled or given the wrong type at random still gives findings and results, never an
-exception."""
+exception, and its results write back into a sound workbook."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from datetime import date, time
 from pathlib import Path
 from typing import Final
 
+import openpyxl
 import pytest
 
 from chantool.coerce import Cell
 from chantool.findings import Lang
+from chantool.io.output import verify_written
 from chantool.io.reader import read_workbook
+from chantool.io.writer import write_plan
+from chantool.results import score_plan
 from chantool.scoring import score_book
 from chantool.table import RawSheet
 
@@ -52,3 +56,20 @@ def test_garbled_cells_give_findings_not_crashes(
         assert all("{" not in finding.message for finding in findings)
         assert scores.listing("channels") is not None
         scores.to_dict()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_results_of_garbled_cells_write_back_into_a_sound_workbook(
+    sheets: list[RawSheet], seed: int, tmp_path: Path
+) -> None:
+    rng = random.Random(seed)
+    garbled = [RawSheet(sheet.name, [row if number < 2 else
+                                     [rng.choice(GARBAGE) if rng.random() < 0.2 else cell
+                                      for cell in row]
+                                     for number, row in enumerate(sheet.rows)], sheet.merged)
+               for sheet in sheets]
+    book, findings, scores = score_book(garbled, as_of=date(2025, 6, 30))
+    target = tmp_path / "scored.xlsx"
+    written = write_plan(EXAMPLE, target, score_plan(book, findings, scores, "zh"))
+    verify_written(target, written, sheets)  # sound zip, well-formed parts, user cells kept
+    assert "评分" in openpyxl.load_workbook(target, read_only=True).sheetnames
