@@ -181,7 +181,7 @@ def score(
     written too."""
     options = _options(as_of, lang, jobs, time_limit, memory_limit)
     todo = _jobs(paths, out, in_place, lang)
-    with progress_bar(len(todo), lang) as advance:
+    with progress_bar(len(todo), lang, "scoring") as advance:
         report = score_files(todo, options, progress=advance)
     click.echo(to_json(report) if fmt == "json" else to_text(report, lang))
     sys.exit(report.exit_code)

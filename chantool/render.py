@@ -24,14 +24,14 @@ _WORDS = {
     "zh": {
         "error": "错误", "warning": "警告", "ok": "通过", "findings": "有问题",
         "unreadable": "无法读取", "file": "文件", "status": "状态", "errors": "错误",
-        "warnings": "警告", "total": "合计", "checking": "校验中", "no_files":
+        "warnings": "警告", "total": "合计", "checking": "校验中", "scoring": "评分中", "no_files":
         "没有找到要校验的 .xlsx/.xlsm 文件", "more_rows":
         "另有 {count} 行，见 --format json 或用 --out 写回的“评分”表",
     },
     "en": {
         "error": "error", "warning": "warning", "ok": "ok", "findings": "findings",
         "unreadable": "unreadable", "file": "File", "status": "Status", "errors": "Errors",
-        "warnings": "Warnings", "total": "Total", "checking": "Checking", "no_files":
+        "warnings": "Warnings", "total": "Total", "checking": "Checking", "scoring": "Scoring", "no_files":
         "No .xlsx/.xlsm file to check was found", "more_rows":
         "{count} more rows: see --format json or the Scores sheet written with --out",
     },
@@ -114,13 +114,15 @@ def _score_tables(scores: Scores, lang: Lang) -> Iterator[Table]:
 
 
 @contextmanager
-def progress_bar(total: int, lang: Lang) -> Iterator[Advance | None]:
-    """A progress bar on stderr for batches, when stderr is a terminal."""
+def progress_bar(total: int, lang: Lang, doing: str = "checking"
+                 ) -> Iterator[Advance | None]:
+    """A progress bar on stderr for batches, when stderr is a terminal; ``doing`` is the
+    word it starts with (``checking`` or ``scoring``)."""
     console = Console(stderr=True)
     if total < 2 or not console.is_terminal:
         yield None
         return
-    columns = (TextColumn(word("checking", lang)), BarColumn(), MofNCompleteColumn(),
+    columns = (TextColumn(word(doing, lang)), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("{task.description}"))
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("", total=total)
