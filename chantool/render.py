@@ -31,7 +31,8 @@ _WORDS = {
     "en": {
         "error": "error", "warning": "warning", "ok": "ok", "findings": "findings",
         "unreadable": "unreadable", "file": "File", "status": "Status", "errors": "Errors",
-        "warnings": "Warnings", "total": "Total", "checking": "Checking", "scoring": "Scoring", "no_files":
+        "warnings": "Warnings", "total": "Total", "checking": "Checking", "scoring": "Scoring",
+        "no_files":
         "No .xlsx/.xlsm file to check was found", "more_rows":
         "{count} more rows: see --format json or the Scores sheet written with --out",
     },
