@@ -628,3 +628,17 @@ def test_every_money_finding_reads_in_english_too() -> None:
 def test_every_money_code_is_scored_and_has_a_rule() -> None:
     for code in MONEY_CODES:
         assert CATALOGUE[code].scored and CATALOGUE[code].rule
+
+
+def test_a_sale_dated_after_the_as_of_date_earns_nothing() -> None:
+    # The 2052 sale is an error of validation's (date_in_future); it adds no units to the
+    # rebate, no sales to the commission and no statement: 10 units, 1,000 yuan, 20 yuan.
+    sheets = (channels(), ONE_REBATE, BANDS,
+              sales(sale("2025-06-01", 10, paid="2025-06-05"), sale("2052-06-01", 100)))
+    findings, scores = score(*sheets)
+    assert [f.code for f in findings if f.severity.value == "error"] == ["date_in_future"]
+    rows = {key: listing.rows for key in ("rebates", "commission", "payments")
+            if (listing := scores.listing(key)) is not None}
+    assert pick(rows["rebates"], "period", "qty", "total") == [("2025Q2", 10, 100.0)]
+    assert pick(rows["commission"], "period", "sales", "total") == [("2025Q2", 1000.0, 20.0)]
+    assert pick(rows["payments"], "statement_month", "amount") == [("2025-06", 1000.0)]

@@ -144,7 +144,8 @@ def rebates(book: Book) -> Section:
             *(sales.column(key) for key in ("sale_date", "channel_id", "model", "qty",
                                             "picked_up")), strict=True):
         kind = types.get(channel)
-        if kind is None or day is None or model is None or qty is None:
+        # A sale dated after the as-of date is an error of validation's, and earns nothing.
+        if kind is None or day is None or model is None or qty is None or day > book.as_of:
             continue
         key = (channel, model, periods[day])
         group = groups.get(key)
@@ -357,7 +358,7 @@ class _SalesByPeriod:
 
 
 def _sales_by_period(sales: TypedSheet | None, length: Period,
-                     new_models: frozenset[str]) -> _SalesByPeriod:
+                     new_models: frozenset[str], as_of: date) -> _SalesByPeriod:
     found = _SalesByPeriod()
     if sales is None:
         return found
@@ -365,7 +366,7 @@ def _sales_by_period(sales: TypedSheet | None, length: Period,
     for day, channel, model, qty, price in zip(
             *(sales.column(key) for key in ("sale_date", "channel_id", "model", "qty",
                                             "unit_price")), strict=True):
-        if day is None or channel is None or qty is None or price is None:
+        if day is None or channel is None or qty is None or price is None or day > as_of:
             continue
         period = periods[day]
         amount = qty * price
@@ -401,7 +402,8 @@ def commission(book: Book) -> Section:
     bands = _bands(book)
     if bands is None:
         return Section(findings=findings)
-    found = _sales_by_period(book.sheets.get("sales"), length, frozenset(policy.new_models))
+    found = _sales_by_period(book.sheets.get("sales"), length, frozenset(policy.new_models),
+                             book.as_of)
     orders: dict[tuple[str, str], list[tuple[str, float]]] = {}
     for (channel, model), (_, amount, period) in found.first_orders.items():
         orders.setdefault((channel, period), []).append((model, amount))
@@ -632,7 +634,9 @@ def contests(book: Book) -> Section:
         return Section(findings=findings)
     rows = []
     if found:
-        daily = _DailySales(sales, min(key[2] for key in found), max(key[3] for key in found))
+        # Units count up to the as-of date: a contest still running has no later sales.
+        daily = _DailySales(sales, min(key[2] for key in found),
+                            min(book.as_of, max(key[3] for key in found)))
         rows = _contest_awards(found, daily, book.channel_field("region"))
     listing = Listing("contests", ("销售竞赛", "Contests"), CONTEST_FIELDS, rows,
                       brief=("contest", "contest_type", "channel_id", "team", "qty", "rank",
@@ -829,7 +833,7 @@ def payments(book: Book) -> Section:
     for index, (day, channel, qty, price, paid) in enumerate(zip(
             *(sales.column(key) for key in ("sale_date", "channel_id", "qty", "unit_price",
                                             "paid_date")), strict=True)):
-        if day is None or channel is None or qty is None or price is None:
+        if day is None or channel is None or qty is None or price is None or day > as_of:
             continue
         statement = statements[day]
         account = accounts.get((channel, statement.month))
