@@ -245,3 +245,31 @@ def test_every_visit_scoring_code_is_a_warning_made_by_score_only() -> None:
     for code in ("effect_missing", "visit_target_unknown", "daily_visits_short", "late_check_in",
                  "early_check_out", "visits_overlap", "too_many_visits", "visit_too_short"):
         assert CATALOGUE[code].scored and CATALOGUE[code].severity == "warning"
+
+
+# --- profile status per channel ------------------------------------------------------
+
+def test_each_channel_has_its_profile_deadline_and_status() -> None:
+    # Started on Monday 2025-06-02, the last day of the Dragon Boat Festival holiday: the
+    # 15 working days after it are 06-03..06-06, 06-09..06-13, 06-16..06-20 and 06-23.
+    # Started on 2025-06-20: 06-23..06-27, 06-30..07-04, 07-07..07-11.
+    late, missing, pending, done = (channel(f"CH00{n}") for n in range(1, 5))
+    for row, start, finished in ((late, "2025-06-02", "2025-06-24"),
+                                 (missing, "2025-06-02", None),
+                                 (pending, "2025-06-20", None),
+                                 (done, "2025-06-02", "2025-06-23")):
+        row[7], row[8] = start, finished
+    _, scores = score(book([late, missing, pending, done], []))
+    assert [(channel_row(scores, f"CH00{n}")["profile_status"],
+             channel_row(scores, f"CH00{n}")["profile_deadline"]) for n in range(1, 5)] == [
+        ("late", "2025-06-23"), ("missing", "2025-06-23"), ("ok", "2025-07-11"),
+        ("ok", "2025-06-23")]
+
+
+def test_without_a_profile_done_column_no_profile_status_is_given() -> None:
+    header = [label for label in CHANNEL_HEADER if label != "档案完成日期"]
+    row = [value for label, value in zip(CHANNEL_HEADER, channel("CH001"), strict=True)
+           if label != "档案完成日期"]
+    _, findings, scores = score_book([RawSheet("渠道档案", [header, row])], as_of=AS_OF)
+    assert channel_row(scores, "CH001")["profile_status"] is None
+    assert not [f for f in findings if f.rule == "R-10"]

@@ -19,7 +19,8 @@ def profile_states(book: Book, calendar: WorkCalendar) -> Iterator[tuple[int, da
     the deadline, ``missing`` when not completed once the deadline has passed, ``ok``
     otherwise (completed in time, or still within the deadline)."""
     sheet = book.sheets.get("channels")
-    if sheet is None or not sheet.has("start_date"):
+    # Without the 档案完成日期 column there is nothing to say about any profile.
+    if sheet is None or not sheet.has("start_date") or not sheet.has("profile_done_date"):
         return
     done = sheet.column("profile_done_date")
     for index, start in enumerate(sheet.column("start_date")):
@@ -37,7 +38,7 @@ def profile_within_deadline(book: Book) -> Iterator[Finding]:
     days after the start of cooperation (R-10, Chinese calendar): completed later, or
     still missing once the deadline has passed, is a warning."""
     sheet = book.sheets.get("channels")
-    if sheet is None or not sheet.has("profile_done_date"):
+    if sheet is None:
         return
     calendar = WorkCalendar(book.policy.holidays, book.policy.workdays)
     days = book.policy.profile_workdays
