@@ -253,12 +253,31 @@ def read_policy(
     cells = {key: PolicyCell(sheet.name, address(row, value_col + 1), row)
              for key, (row, _) in places.items()}
     try:
-        return Policy.model_validate(values), findings, cells
+        policy = Policy.model_validate(values)
     except ValidationError as error:
         findings.extend(policy_findings(error, places, sheet.name, value_col, lang))
         bad = {str(item["loc"][0]) for item in error.errors()}
-    kept = {key: value for key, value in values.items() if key not in bad}
-    return Policy.model_validate(kept), findings, cells
+        policy = Policy.model_validate(
+            {key: value for key, value in values.items() if key not in bad})
+    findings.extend(_inconsistent(policy, places, sheet.name, value_col, lang))
+    return policy, findings, cells
+
+
+def _inconsistent(policy: Policy, places: dict[str, tuple[int, Any]], sheet: str,
+                  value_col: int, lang: Lang) -> list[Finding]:
+    """Values each fine alone that cannot hold together: a visit cannot meet more purposes
+    than there are (R-05)."""
+    success, total = policy.visit_success_purposes, policy.visit_purposes_total
+    if success <= total:
+        return []
+    key = "visit_success_purposes" if "visit_success_purposes" in places \
+        else "visit_purposes_total"
+    row_number, value = places[key]
+    reason = (f"达成目的数 {success} 不能多于目的总数 {total}" if lang == "zh" else
+              f"{success} purposes cannot be more than the {total} there are")
+    return [make_finding("policy_bad_value", lang=lang, sheet=sheet,
+                         cell=address(row_number, value_col + 1), row=row_number,
+                         column="value", value=value, key=key, reason=reason)]
 
 
 def policy_findings(

@@ -48,6 +48,8 @@ class Column:
     not_future: bool = False
     # The key of a sheet whose channel_id column this column must be found in.
     refers_to: str | None = None
+    # The policy key that holds the maximum instead (``maximum`` is its default).
+    maximum_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,10 @@ VISITS: Final = SheetSpec(
              "从下拉列表选择；现场面谈/会议/培训/辅导/活动计为现场拜访",
              "Pick the form; meeting forms count as on-site", required=True, choices=VISIT_FORMS),
         _col("purposes_met", "达成目的数", "Purposes met", Kind.INTEGER,
-             "5个拜访目的中达成了几个，0-5（R-05）", "How many of the 5 purposes were met (R-05)",
-             minimum=0, maximum=5),
+             "达成了几个拜访目的：0 到目的总数（默认 5 个，参数 visit_purposes_total；R-05）",
+             "Purposes met: 0 to their number (5 unless policy visit_purposes_total; R-05)",
+             minimum=0, maximum=5,
+             maximum_key="visit_purposes_total"),
         _col("agreed", "是否达成一致", "Agreed", Kind.YES_NO, "是 或 否", "Yes or no"),
         _col("cause", "未达成原因", "Cause", Kind.TEXT, "未达成一致时必填（R-06）",
              "Required when not agreed (R-06)"),

@@ -8,6 +8,7 @@ write-back) and every finding, collected, never raised.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from itertools import compress
 from operator import itemgetter
@@ -143,6 +144,8 @@ def _read_sheet(
     typed = TypedSheet(spec, sheet.name, layout, row_numbers, columns, {}, lang)
     for key, cells in columns.items():
         column = spec.column(key)
+        if column.maximum_key is not None:
+            column = replace(column, maximum=getattr(policy, column.maximum_key))
         values, problems = read_column(column, cells, choices=column_choices(column, policy),
                                        as_of=as_of, merged=merged.get(key, frozenset()))
         typed.values[key] = values

@@ -273,3 +273,22 @@ def test_without_a_profile_done_column_no_profile_status_is_given() -> None:
     _, findings, scores = score_book([RawSheet("渠道档案", [header, row])], as_of=AS_OF)
     assert channel_row(scores, "CH001")["profile_status"] is None
     assert not [f for f in findings if f.rule == "R-10"]
+
+
+def test_the_number_of_purposes_is_a_policy_key() -> None:
+    # Of 8 purposes, 6 must be met: 6 and 7 succeed, 5 does not; 9 is more than there are.
+    visits = [visit("2025-06-02", purposes=6), visit("2025-06-03", purposes=7),
+              visit("2025-06-04", purposes=5), visit("2025-06-05", purposes=9)]
+    findings, scores = score(book([channel("CH001")], visits,
+                                  [("visit_purposes_total", 8), ("visit_success_purposes", 6)]))
+    assert codes(findings, "out_of_range") == [("F5", None)]
+    assert channel_row(scores, "CH001")["visit_success_rate"] == 0.6667
+    default, _ = score(book([channel("CH001")], visits[:1]))
+    assert codes(default, "out_of_range") == [("F2", None)]  # 6 of the default 5
+
+
+def test_more_purposes_to_meet_than_there_are_is_a_policy_error() -> None:
+    findings, _ = score(book([channel("CH001")], [],
+                             [("visit_purposes_total", 4), ("visit_success_purposes", 5)]))
+    (bad,) = [f for f in findings if f.code == "policy_bad_value"]
+    assert (bad.sheet, bad.cell) == ("参数", "B3") and "不能多于目的总数 4" in bad.message
