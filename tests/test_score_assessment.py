@@ -602,3 +602,20 @@ def test_every_assessment_code_is_in_the_catalogue_made_by_score_only() -> None:
     assert {code for code, entry in CATALOGUE.items()
             if entry.scored and entry.rule in {f"R-2{n}" for n in range(7)}} \
         == ASSESSMENT_CODES - {"policy_bad_entry"}  # about any policy list: its key's rule
+
+
+def test_a_managers_month_entered_twice_is_ranked_once_by_its_first_row() -> None:
+    # Seven managers score 90..60; M1's month is entered again with 50 (row 9). Ranked by
+    # the first rows only: M1..M3 the top three (reward), M5..M7 the bottom three (yellow);
+    # counting the repeat would have made M5 fifth of eight, with no card.
+    entries = [("2025-06", f"M{n}", "东区", 100.0 - 5 * n - 5, 90.0, None, None)
+               for n in range(1, 8)]
+    entries.append(("2025-06", "M1", "东区", 50.0, 90.0, None, None))
+    findings, scores = score([assessments(*entries)])
+    assert [f.cell for f in findings if f.code == "not_unique"] == ["B9"]
+    managers = pick(rows(scores, "managers"), "manager", "kpi_score", "rank", "card")
+    assert managers[:7] == [("M1", 90.0, 1, "reward"), ("M2", 85.0, 2, "reward"),
+                            ("M3", 80.0, 3, "reward"), ("M4", 75.0, 4, None),
+                            ("M5", 70.0, 5, "yellow"), ("M6", 65.0, 6, "yellow"),
+                            ("M7", 60.0, 7, "yellow")]
+    assert managers[7] == ("M1", 50.0, None, None)

@@ -515,7 +515,11 @@ def manager_ranking(book: Book, owners: Profiles, first_sold: dict[str, date]
     months, managers, scores = (sheet.column(key) for key in ("month", "manager", "kpi_score"))
     indices = [index for index in range(len(sheet))
                if months[index] is not None and managers[index] is not None]
-    ranks, cards = rank_months(indices, months, scores, policy.rank_card_count)
+    # A manager's month entered twice (an error of validation's) is ranked once, by its
+    # first row: a repeat must not take a card, or a place, from another manager.
+    first_rows = list({(months[index], managers[index]): index
+                       for index in reversed(indices)}.values())
+    ranks, cards = rank_months(first_rows, months, scores, policy.rank_card_count)
     # Per manager and quarter, the months with a yellow card, in order (a month entered
     # twice, reported by validation, counts once).
     carded: dict[tuple[str, tuple[int, int]], set[str]] = {}
