@@ -225,6 +225,17 @@ def test_overlapping_visits_of_one_manager_are_reported_at_the_later_check_in() 
     assert overlap.cell == "H2" and "第3行" in overlap.message
 
 
+def test_a_visit_within_an_earlier_longer_one_overlaps_it() -> None:
+    visits = [visit("2025-06-23", "CH001", check_in="07:50", check_out="12:00"),  # row 2
+              visit("2025-06-23", "CH002", check_in="08:30", check_out="08:45"),  # row 3
+              visit("2025-06-23", "CH003", check_in="09:00", check_out="10:00"),  # row 4
+              visit("2025-06-23", "CH004", check_in="13:00", check_out="17:30")]  # row 5
+    findings, _ = score(book(FOUR, visits))
+    # Rows 3 and 4 both lie within row 2's visit; row 5 starts after it ends.
+    assert [(f.cell, "第2行" in f.message) for f in findings if f.code == "visits_overlap"] \
+        == [("H3", True), ("H4", True)]
+
+
 def test_more_visits_in_a_day_than_the_policy_maximum_are_reported_once() -> None:
     visits = [visit("2025-06-23", f"CH00{n % 4 + 1}") for n in range(5)]  # rows 2-6
     findings, _ = score(book(FOUR, visits, [("max_visits_per_day", 3)]))

@@ -11,7 +11,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, time, timedelta
-from itertools import pairwise
 from typing import Any, Final
 
 from chantool.book import Book, TypedSheet
@@ -246,16 +245,20 @@ class _Times:
         # Visits with both times; one ending before it starts is an error of its own.
         spans = sorted((start, end, i) for i in rows if (start := ins[i]) is not None
                        and (end := outs[i]) is not None and end > start)
+        # In order of check-in; a visit overlaps when it starts before the latest end so
+        # far (which may be that of a long visit a few rows back).
+        latest: tuple[float, int] | None = None
         for start, end, index in spans:
             if end - start < policy.min_visit_minutes:
                 yield sheet.finding("visit_too_short", "check_out", index,
                                     minutes=policy.min_visit_minutes,
                                     check_in=display(sheet.column("check_in")[index]))
-        for (_, end, earlier), (start, _, later) in pairwise(spans):
-            if start < end:
-                yield sheet.finding("visits_overlap", "check_in", later,
-                                    other=sheet.row_numbers[earlier],
-                                    other_out=display(sheet.column("check_out")[earlier]))
+            if latest is not None and start < latest[0]:
+                yield sheet.finding("visits_overlap", "check_in", index,
+                                    other=sheet.row_numbers[latest[1]],
+                                    other_out=display(sheet.column("check_out")[latest[1]]))
+            if latest is None or end > latest[0]:
+                latest = (end, index)
 
 
 def effect_assessed(book: Book) -> Section:
