@@ -531,3 +531,16 @@ def test_every_code_of_this_module_is_produced_by_a_test() -> None:
                 "order_drop", "complaint_onsite_late", "complaint_onsite_missing",
                 "complaint_report_late", "complaint_report_missing", "after_sales_escalate"}
     assert produced == VALUE_CODES
+
+
+def test_complaints_are_checked_when_the_optional_columns_are_not_in_the_sheet() -> None:
+    # Only 渠道编码, 类型, 受理日期, 受理时间: nothing was recorded on site or answered, so
+    # the complaint's on-site limit and the after-sales case's week have both passed.
+    sheet = RawSheet("投诉记录", [["渠道编码", "类型", "受理日期", "受理时间"],
+                                  ["CH1", "投诉", "2025-06-01", "09:00"],
+                                  ["CH1", "售后", "2025-06-01", None]])
+    findings, scores = score(channels(channel("CH1")), sheet, as_of=date(2025, 6, 30))
+    assert [(f.code, f.cell) for f in findings if f.code in VALUE_CODES] == [
+        ("complaint_onsite_missing", "D2"), ("after_sales_escalate", "C3")]
+    assert [(row["step"], row["status"]) for row in rows_of(scores, "complaints")] == [
+        ("onsite", "missing"), ("answer", "escalated")]

@@ -456,8 +456,6 @@ class _Complaints:
         counts as passed only once its whole day is before the as-of date, which has no
         time of day."""
         sheet = self.sheet
-        if not sheet.has("received_time") or not sheet.has("onsite_time"):
-            return None
         received_time = sheet.column("received_time")[index]
         if received_time is None:
             return None
@@ -477,14 +475,15 @@ class _Complaints:
                 **fields))
         if deadline.date() < self.book.as_of:
             return _Step("onsite", _clock(deadline), None, "missing", sheet.finding(
-                "complaint_onsite_missing", "onsite_time", index, **fields))
+                "complaint_onsite_missing", self._key("onsite_time", "received_time"), index,
+                **fields))
         return _Step("onsite", _clock(deadline), None, "open")
 
     def _report(self, index: int) -> _Step | None:
         """A written complaint reaches the channel director within
         ``complaint_report_workdays`` working days of receipt (Chinese calendar)."""
         sheet = self.sheet
-        if not sheet.has("reported_date") or sheet.column("written")[index] is not True:
+        if sheet.column("written")[index] is not True:
             return None
         received = self.received[index]
         deadline = self._deadlines.get(received)
@@ -502,8 +501,8 @@ class _Complaints:
                                        **fields))
         if self.book.as_of > deadline:
             return _Step("report", deadline.isoformat(), None, "missing",
-                         sheet.finding("complaint_report_missing", "reported_date", index,
-                                       **fields))
+                         sheet.finding("complaint_report_missing",
+                                       self._key("reported_date", "written"), index, **fields))
         return _Step("report", deadline.isoformat(), None, "open")
 
     def _answer(self, index: int) -> _Step | None:
@@ -511,8 +510,6 @@ class _Complaints:
         days as of the as-of date is escalated; one answered later than that is listed
         as late, without a warning, as escalating it is moot."""
         sheet = self.sheet
-        if not sheet.has("answered_date"):
-            return None
         received = self.received[index]
         days = self.policy.after_sales_escalate_days
         due = _shift(received, days)
@@ -523,10 +520,15 @@ class _Complaints:
             return _Step("answer", due.isoformat(), answered.isoformat(), "late")
         if self.book.as_of > due:
             return _Step("answer", due.isoformat(), None, "escalated", sheet.finding(
-                "after_sales_escalate", "answered_date", index,
+                "after_sales_escalate", self._key("answered_date", "received_date"), index,
                 received=received.isoformat(), days=days,
                 open_days=(self.book.as_of - received).days))
         return _Step("answer", due.isoformat(), None, "open")
+
+    def _key(self, column: str, instead: str) -> str:
+        """The column a finding about a missing value points at: its own, or, when the
+        sheet lacks that optional column, the cell the limit counts from."""
+        return column if self.sheet.has(column) else instead
 
     def unknown_years(self) -> Finding | None:
         years = self.calendar.unknown_years
