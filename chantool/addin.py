@@ -223,7 +223,8 @@ def windows_places() -> Places:
 
 def config_text(interpreter: str, macros: Path | None = None) -> str:
     """xlwings' configuration for the add-in, from ``macros/chantool.conf``."""
-    template = ((macros or macros_dir()) / f"{PROJECT_NAME}.conf").read_text(encoding="ascii")
+    # Bytes, not text: the file keeps its CRLF line ends, as VBA's Input # expects.
+    template = ((macros or macros_dir()) / f"{PROJECT_NAME}.conf").read_bytes().decode("ascii")
     if '"' in interpreter:
         raise AddinError(f"解释器路径不能含引号 / bad interpreter path: {interpreter}")
     return template.replace("{interpreter}", interpreter)
