@@ -14,6 +14,7 @@ from chantool.batch import Job, Options
 from chantool.check import check_file, score_file
 from chantool.findings import Severity
 from chantool.io.reader import read_workbook
+from chantool.io.styles import ERROR_FILL, WARNING_FILL
 from chantool.table import address
 from chantool.xl import live, ribbon
 from tests import xlfake
@@ -211,3 +212,27 @@ def test_dispatch_shows_the_message_in_excel(monkeypatch: pytest.MonkeyPatch) ->
     ((prompt, title),) = book.app.alerts
     assert title == "渠道工具" and prompt.startswith("校验：")
 
+
+
+def test_marks_have_the_file_writer_s_fills() -> None:
+    assert {severity: "FF" + "".join(f"{part:02X}" for part in fill)
+            for severity, fill in live.MARK_FILL.items()} == {
+        Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
+
+
+def test_a_column_the_user_adds_right_of_the_results_pushes_them_further_right(
+    make_workbook: MakeWorkbook,
+) -> None:
+    path = make_workbook({"拜访日志": [
+        ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式"],
+        ["not a date", "张伟", "CH001", "销售人员", "现场面谈"]]})
+    book = xlfake.Book.from_file(path)
+    visits = book.sheets["拜访日志"]
+    ribbon.run("validate", book, AS_OF)
+    assert visits.values[1, 6] == "校验结果" and live._old_columns(visits) == [6]
+    ribbon.run("validate", book, AS_OF)
+    assert live._old_columns(visits) == [6]  # replaced where it was
+    visits.values[1, 7] = "备注"
+    ribbon.run("validate", book, AS_OF)
+    assert live._old_columns(visits) == [8]
+    assert visits.values[1, 8] == "校验结果" and (1, 6) not in visits.values

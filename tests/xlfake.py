@@ -7,15 +7,17 @@ It is exactly this subset, each behaving as Excel does for what the adapter reli
   ``alert(prompt, title)``);
 - ``Sheet``: ``name``, ``used_range`` (the box of cells with a value, a format or a
   note; ``A1`` for an empty sheet), ``range((row, col)[, (row, col)])``, ``cells``,
+  ``range(address)`` (cells and ranges joined by commas, for conditional formats),
   ``names`` (sheet-scoped: iterate, ``add(name, refers_to)``; each ``name``,
   ``refers_to``, ``delete()``), ``notes`` (iterate, ``len``; each ``delete()``),
-  ``delete()``, and ``api.Range(address).FormatConditions.Add(Type=, Formula1=)`` /
-  ``api.Cells.FormatConditions`` (``Count``, ``Item(i)`` 1-based, ``Formula1``,
-  ``Delete()``, ``Interior.Color``);
+  ``delete()``;
 - ``Range``: ``options(ndim=2)``, ``value`` (get and set; a 2-D list fills from the
   top left), ``clear()``, ``color``, ``font.bold``, ``font.color``, ``add_note``,
   ``note``, ``add_hyperlink``, ``column_width``, ``merge_cells``, ``merge_area``,
-  ``address``, ``row``, ``column``, ``last_cell``, iteration over its cells.
+  ``address``, ``row``, ``column``, ``last_cell``, iteration over its cells, and
+  ``conditional_formats`` (``add_custom(formula, fill_color=)``; iterating
+  ``sheet.cells.conditional_formats`` gives every rule, each with ``formula`` and
+  ``delete()``).
 
 ``Book.from_file`` loads a workbook file (values as COM hands them over: numbers as
 floats, dates and times as datetimes) so a test can compare the live path with the file
@@ -25,7 +27,7 @@ path on the same workbook.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -124,15 +126,44 @@ class Sheets:
 
 @dataclass
 class Condition:
-    """A conditional format: where, its formula, its fill."""
+    """A conditional-format rule: where, its formula, its fill."""
 
     address: str
-    Formula1: str
+    formula: str
+    fill_color: Any
     sheet: Sheet
-    Interior: Any = field(default_factory=lambda: type("Interior", (), {"Color": None})())
 
-    def Delete(self) -> None:
+    def delete(self) -> None:
         self.sheet.conditions.remove(self)
+
+
+class ConditionalFormats:
+    """The rules of a sheet (iterate) or of one range (``add_custom``)."""
+
+    def __init__(self, sheet: Sheet, where: str | None) -> None:
+        self.sheet, self.where = sheet, where
+
+    def __iter__(self) -> Iterator[Condition]:
+        assert self.where is None, "only the whole sheet's rules are listed"
+        return iter(list(self.sheet.conditions))
+
+    def add_custom(self, formula: str, *, fill_color: Any = None) -> Condition:
+        assert self.where is not None and len(self.where) <= 255  # Excel's Range() limit
+        assert formula.startswith("=")
+        condition = Condition(self.where, formula, fill_color, self.sheet)
+        self.sheet.conditions.append(condition)
+        return condition
+
+
+class Areas:
+    """Cells and ranges joined by commas, as Excel's Range() takes them."""
+
+    def __init__(self, sheet: Sheet, where: str) -> None:
+        self.sheet, self.where = sheet, where
+
+    @property
+    def conditional_formats(self) -> ConditionalFormats:
+        return ConditionalFormats(self.sheet, self.where)
 
 
 class Sheet:
@@ -147,12 +178,13 @@ class Sheet:
         self.merged: list[tuple[int, int, int, int]] = []
         self.conditions: list[Condition] = []
         self.defined: dict[str, str] = {}
-        self.api = _SheetApi(self)
 
     def __repr__(self) -> str:
         return f"<Sheet {self.name}>"
 
-    def range(self, first: Cell, last: Cell | None = None) -> Range:
+    def range(self, first: Cell | str, last: Cell | None = None) -> Any:
+        if isinstance(first, str):
+            return Areas(self, first)
         return Range(self, first, last or first)
 
     @property
@@ -186,42 +218,10 @@ class Sheet:
             for part in condition.address.split(","):
                 first, _, last = part.partition(":")
                 (top, left), (bottom, right) = split_address(first), split_address(last or first)
-                found.setdefault(condition.Formula1, set()).update(
+                found.setdefault(condition.formula, set()).update(
                     address(row, column) for row in range(top, bottom + 1)
                     for column in range(left, right + 1))
         return found
-
-
-class _SheetApi:
-    def __init__(self, sheet: Sheet) -> None:
-        self.sheet = sheet
-        self.Cells = type("Cells", (), {"FormatConditions": _AllConditions(sheet)})()
-
-    def Range(self, where: str) -> Any:
-        return type("ComRange", (), {"FormatConditions": _NewConditions(self.sheet, where)})()
-
-
-class _AllConditions:
-    def __init__(self, sheet: Sheet) -> None:
-        self.sheet = sheet
-
-    @property
-    def Count(self) -> int:
-        return len(self.sheet.conditions)
-
-    def Item(self, index: int) -> Condition:
-        return self.sheet.conditions[index - 1]
-
-
-class _NewConditions:
-    def __init__(self, sheet: Sheet, where: str) -> None:
-        self.sheet, self.where = sheet, where
-
-    def Add(self, Type: int, Formula1: str) -> Condition:
-        assert Type == 2 and len(self.where) <= 255
-        condition = Condition(self.where, Formula1, self.sheet)
-        self.sheet.conditions.append(condition)
-        return condition
 
 
 class Names:
@@ -343,6 +343,11 @@ class Range:
     def format(self, key: str, value: Any) -> None:
         for cell in self._cells():
             self.sheet.formats.setdefault(cell, {})[key] = value
+
+    @property
+    def conditional_formats(self) -> ConditionalFormats:
+        assert (self.first, self.last) == ((1, 1), (1_048_576, 16_384)), "sheet.cells only"
+        return ConditionalFormats(self.sheet, None)
 
     @property
     def font(self) -> Font:

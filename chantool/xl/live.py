@@ -7,9 +7,8 @@ formats with chantool's own formula, notes only on sheets without notes of the u
 generated sheets found again by a hidden name), so the ribbon and ``chantool validate
 --in-place`` give the same cells; ``clear`` takes all of it out again.
 
-Only a small subset of xlwings is used (listed in ``tests/xlfake.py``, the in-memory
-stand-in the tests run this module against). Conditional formats are not in xlwings'
-API, so for them this module goes through ``.api`` to Excel's own ``FormatConditions``.
+Only a small subset of xlwings' public API is used (listed in ``tests/xlfake.py``, the
+in-memory stand-in the tests run this module against); nothing goes through ``.api``.
 """
 
 from __future__ import annotations
@@ -33,12 +32,11 @@ XlSheet = Any
 RESULTS_NAME: Final = "_chantool_results"  # the file writer's names, for the same role
 GENERATED_NAME: Final = "_chantool_generated"
 NOTES_NAME: Final = "_chantool_notes"  # this sheet's notes are chantool's
+# The file writer's mark formulas and fills: always true, and recognisable as ours.
 MARK_FORMULA: Final = {Severity.ERROR: '=N("chantool:error")=0',
                        Severity.WARNING: '=N("chantool:warning")=0'}
 OUR_FORMULA: Final = "chantool:"
-XL_EXPRESSION: Final = 2  # XlFormatConditionType.xlExpression
-# Excel's COM colours are BGR integers; these are the file writer's fills.
-MARK_COLOR: Final = {Severity.ERROR: 0xCEC7FF, Severity.WARNING: 0x9CEBFF}
+MARK_FILL: Final = {Severity.ERROR: (0xFF, 0xC7, 0xCE), Severity.WARNING: (0xFF, 0xEB, 0x9C)}
 HEADER_FILL: Final = (0x1F, 0x38, 0x64)
 WHITE: Final = (255, 255, 255)
 MAX_NOTES: Final = 1000
@@ -160,16 +158,10 @@ def _clear_results(sheet: XlSheet) -> None:
 
 def _clear_marks(sheet: XlSheet) -> int:
     """Delete chantool's conditional formats (found by their formula), no other."""
-    conditions = sheet.api.Cells.FormatConditions
     removed = 0
-    for index in range(conditions.Count, 0, -1):
-        condition = conditions.Item(index)
-        try:
-            formula = str(condition.Formula1)
-        except Exception:  # data bars and colour scales have no formula: not ours
-            continue
-        if OUR_FORMULA in formula:
-            condition.Delete()
+    for condition in list(sheet.cells.conditional_formats):
+        if OUR_FORMULA in (condition.formula or ""):
+            condition.delete()
             removed += 1
     return removed
 
@@ -185,15 +177,25 @@ def _clear_notes(sheet: XlSheet) -> bool:
     return True
 
 
+def _first_free_column(sheet: XlSheet) -> int:
+    """The column right of every column the user uses (after the old results are gone):
+    where the file writer puts result columns."""
+    last = sheet.used_range.last_cell
+    if (last.row, last.column) == (1, 1) and sheet.range((1, 1)).value is None:
+        return 1  # an empty sheet's used range is A1
+    return int(last.column) + 1
+
+
 def _write_results(sheet: XlSheet, results: SheetResults, lang: str) -> None:
+    old = _old_columns(sheet)
+    rightmost = sheet.used_range.last_cell.column
     _clear_results(sheet)
     _clear_marks(sheet)
     ours = _clear_notes(sheet)
     with_notes = ours or len(sheet.notes) == 0
-    last = sheet.used_range.last_cell
-    used_column = last.column if (last.row, last.column) != (1, 1) or \
-        sheet.range((1, 1)).value is not None else 0
-    first = used_column + 1
+    # Results that were the rightmost columns are replaced where they are, which does not
+    # rely on Excel shrinking its used range once they are cleared.
+    first = old[0] if old and rightmost <= old[-1] else _first_free_column(sheet)
     notes: list[tuple[str, str]] = []
     if results.columns:
         _write_columns(sheet, results, first)
@@ -234,9 +236,8 @@ def _write_marks(sheet: XlSheet, results: SheetResults) -> None:
     for severity in (Severity.ERROR, Severity.WARNING):
         cells = [mark.cell for mark in results.marks if mark.severity is severity]
         for address in _addresses(cells):
-            condition = sheet.api.Range(address).FormatConditions.Add(
-                Type=XL_EXPRESSION, Formula1=MARK_FORMULA[severity])
-            condition.Interior.Color = MARK_COLOR[severity]
+            sheet.range(address).conditional_formats.add_custom(
+                MARK_FORMULA[severity], fill_color=MARK_FILL[severity])
 
 
 def _addresses(cells: Iterable[str]) -> Iterator[str]:
