@@ -176,14 +176,19 @@ def build(target: Path, macros: Path | None = None) -> Path:
 def _finish(draft: Path, target: Path, ribbon: bytes) -> None:
     """Copy the draft with the ribbon part added and every entry at a fixed time."""
     partial = target.with_name(f".{target.name}.partial")
-    with zipfile.ZipFile(draft) as source, zipfile.ZipFile(partial, "w") as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "_rels/.rels":
-                data = _with_ribbon_rel(data.decode("utf-8")).encode("utf-8")
-            out.writestr(_entry(info.filename), data)
-        out.writestr(_entry(CUSTOM_UI_PART), ribbon)
-    os.replace(partial, target)
+    try:
+        with zipfile.ZipFile(draft) as source, zipfile.ZipFile(partial, "w") as out:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename == "_rels/.rels":
+                    data = _with_ribbon_rel(data.decode("utf-8")).encode("utf-8")
+                out.writestr(_entry(info.filename), data)
+            out.writestr(_entry(CUSTOM_UI_PART), ribbon)
+        # One rename: Excel never finds a half-written add-in (and a locked one, open in
+        # Excel on Windows, stays as it was).
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -243,9 +248,9 @@ def install(places: Places | None = None, interpreter: str | None = None,
         # that is not ASCII is written in it (mbcs on Windows).
         encoding = "mbcs" if sys.platform == "win32" else "utf-8"
         where.config.write_bytes(config_text(python, macros).encode(encoding))
-    except PermissionError as error:
-        raise AddinError(f"无法写入 {error.filename}：请先关闭 Excel 再安装 / "
-                         "close Excel and retry") from None
+    except PermissionError:
+        raise AddinError(f"无法写入 {where.xlstart}：请先关闭 Excel 再安装 / "
+                         "cannot write the add-in: close Excel and retry") from None
     return where
 
 

@@ -256,3 +256,17 @@ def test_the_builder_loads_without_xlwings_or_excel() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.strip() == "False"
+
+
+def test_install_over_a_locked_addin_says_to_close_excel_and_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    places = addin.Places(tmp_path / "XLSTART", tmp_path / "chantool.conf")
+
+    def locked(source: object, target: object) -> None:
+        raise PermissionError(13, "in use", str(target))
+
+    monkeypatch.setattr(os, "replace", locked)
+    with pytest.raises(addin.AddinError, match="请先关闭 Excel"):
+        addin.install(places, interpreter="python.exe")
+    assert list(places.xlstart.iterdir()) == []

@@ -138,12 +138,13 @@ def test_a_sheet_of_the_user_named_like_the_issues_sheet_is_left_alone(
     assert [sheet.name for sheet in book.sheets] == ["拜访日志", "校验结果"]
 
 
-def test_result_columns_follow_the_name_when_the_user_moved_them() -> None:
+def test_result_columns_are_named_by_a_hidden_sheet_level_name() -> None:
     book = xlfake.Book.from_file(EXAMPLES[0])
     ribbon.run("validate", book, AS_OF)
     channels = next(sheet for sheet in book.sheets if live.RESULTS_NAME in sheet.defined)
     refers_to = channels.defined[live.RESULTS_NAME]
     assert refers_to.startswith(f"='{channels.name}'!$")
+    assert live.RESULTS_NAME in channels.hidden
     assert live._old_columns(channels)
 
 

@@ -9,7 +9,7 @@ It is exactly this subset, each behaving as Excel does for what the adapter reli
   note; ``A1`` for an empty sheet), ``range((row, col)[, (row, col)])``, ``cells``,
   ``range(address)`` (cells and ranges joined by commas, for conditional formats),
   ``names`` (sheet-scoped: iterate, ``add(name, refers_to)``; each ``name``,
-  ``refers_to``, ``delete()``), ``notes`` (iterate, ``len``; each ``delete()``),
+  ``refers_to``, ``delete()``, ``api.Visible``), ``notes`` (iterate, ``len``; each ``delete()``),
   ``delete()``;
 - ``Range``: ``options(ndim=2)``, ``value`` (get and set; a 2-D list fills from the
   top left), ``clear()``, ``color``, ``font.bold``, ``font.color``, ``add_note``,
@@ -178,6 +178,7 @@ class Sheet:
         self.merged: list[tuple[int, int, int, int]] = []
         self.conditions: list[Condition] = []
         self.defined: dict[str, str] = {}
+        self.hidden: set[str] = set()
 
     def __repr__(self) -> str:
         return f"<Sheet {self.name}>"
@@ -248,8 +249,30 @@ class Name:
     def refers_to(self) -> str:
         return self.sheet.defined[self.local]
 
+    @property
+    def api(self) -> _NameApi:
+        return _NameApi(self)
+
     def delete(self) -> None:
         del self.sheet.defined[self.local]
+        self.sheet.hidden.discard(self.local)
+
+
+class _NameApi:
+    """Excel's Name object, for its Visible property only."""
+
+    name: Name
+
+    def __init__(self, name: Name) -> None:
+        object.__setattr__(self, "name", name)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        assert key == "Visible"
+        sheet, local = self.name.sheet, self.name.local
+        if value:
+            sheet.hidden.discard(local)
+        else:
+            sheet.hidden.add(local)
 
 
 class Note:

@@ -8,7 +8,9 @@ generated sheets found again by a hidden name), so the ribbon and ``chantool val
 --in-place`` give the same cells; ``clear`` takes all of it out again.
 
 Only a small subset of xlwings' public API is used (listed in ``tests/xlfake.py``, the
-in-memory stand-in the tests run this module against); nothing goes through ``.api``.
+in-memory stand-in the tests run this module against). The one step xlwings has no
+property for, hiding chantool's defined names as the file writer does, goes through the
+name's ``.api`` (Excel's ``Name.Visible``).
 """
 
 from __future__ import annotations
@@ -133,7 +135,8 @@ def _set_local_name(sheet: XlSheet, name: str, refers_to: str) -> None:
     old = _local_name(sheet, name)
     if old is not None:
         old.delete()
-    sheet.names.add(name, refers_to)
+    # Hidden like the file writer's names, so Name Manager does not offer them to users.
+    sheet.names.add(name, refers_to).api.Visible = False
 
 
 def _old_columns(sheet: XlSheet) -> list[int]:

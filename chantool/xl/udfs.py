@@ -16,10 +16,8 @@ import xlwings as xw
 
 from chantool.xl import formulas
 
-CATEGORY: Final = "渠道工具"
 
-
-@xw.func(category=CATEGORY)
+@xw.func
 @xw.arg("qty", ndim=2)
 @xw.arg("table", ndim=2)
 @xw.arg("model", ndim=2)
@@ -30,7 +28,7 @@ def CT_REBATE(qty: Any, table: Any, model: Any, channel_type: Any, day: Any = No
     return formulas.rebate(qty, table, model, channel_type, day)
 
 
-@xw.func(category=CATEGORY)
+@xw.func
 @xw.arg("care_level", ndim=2)
 @xw.arg("tier", ndim=2)
 @xw.arg("channel_type", ndim=2)
@@ -41,7 +39,7 @@ def CT_VISIT_TARGET(care_level: Any, tier: Any = None, channel_type: Any = None,
     return formulas.visit_target(care_level, tier, channel_type, policy)
 
 
-@xw.func(category=CATEGORY)
+@xw.func
 @xw.arg("sales", ndim=2)
 @xw.arg("bands", ndim=2)
 def CT_BAND_GAP(sales: Any, bands: Any) -> Any:
@@ -49,7 +47,7 @@ def CT_BAND_GAP(sales: Any, bands: Any) -> Any:
     return formulas.band_gap(sales, bands)
 
 
-@xw.func(category=CATEGORY)
+@xw.func
 @xw.arg("start_date", ndim=2)
 @xw.arg("end_date", ndim=2)
 @xw.arg("policy", ndim=2)
@@ -58,7 +56,7 @@ def CT_WORKDAYS(start_date: Any, end_date: Any, policy: Any = None) -> Any:
     return formulas.workdays(start_date, end_date, policy)
 
 
-@xw.func(category=CATEGORY)
+@xw.func
 @xw.arg("score", ndim=2)
 @xw.arg("policy", ndim=2)
 def CT_GRADE(score: Any, policy: Any = None) -> Any:
@@ -66,7 +64,7 @@ def CT_GRADE(score: Any, policy: Any = None) -> Any:
     return formulas.grade(score, policy)
 
 
-@xw.func(category=CATEGORY)
+@xw.func
 @xw.arg("price", ndim=2)
 @xw.arg("table", ndim=2)
 @xw.arg("model", ndim=2)
