@@ -237,3 +237,22 @@ def test_a_column_the_user_adds_right_of_the_results_pushes_them_further_right(
     ribbon.run("validate", book, AS_OF)
     assert live._old_columns(visits) == [8]
     assert visits.values[1, 8] == "校验结果" and (1, 6) not in visits.values
+
+
+def test_text_that_looks_like_a_date_or_number_is_written_as_text() -> None:
+    book = xlfake.Book.from_file(EXAMPLES[1])
+    ribbon.run("score", book, AS_OF)
+    shown = set(book.sheets["评分"].values.values())
+    assert "2025-06" in shown and any(isinstance(v, str) and v.endswith("%") for v in shown)
+
+
+def test_merged_ranges_are_found_with_a_few_questions_on_a_large_sheet() -> None:
+    book = xlfake.Book()
+    sheet = book.sheets.add("拜访日志")
+    for row in range(1, 20_001):
+        for column in range(1, 14):
+            sheet.values[row, column] = 1.0
+    sheet.merged = [(5, 1, 6, 1), (1_000, 3, 1_000, 5)]
+    (raw,) = live.read_sheets(book)
+    assert [merged.ref for merged in raw.merged] == ["A5:A6", "C1000:E1000"]
+    assert sheet.merge_queries < 200

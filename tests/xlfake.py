@@ -9,12 +9,14 @@ It is exactly this subset, each behaving as Excel does for what the adapter reli
   note; ``A1`` for an empty sheet), ``range((row, col)[, (row, col)])``, ``cells``,
   ``range(address)`` (cells and ranges joined by commas, for conditional formats),
   ``names`` (sheet-scoped: iterate, ``add(name, refers_to)``; each ``name``,
-  ``refers_to``, ``delete()``, ``api.Visible``), ``notes`` (iterate, ``len``; each ``delete()``),
-  ``delete()``;
+  ``refers_to``, ``delete()``, ``api.Visible``), ``notes`` (iterate, ``len``; each
+  ``delete()``), ``delete()``;
 - ``Range``: ``options(ndim=2)``, ``value`` (get and set; a 2-D list fills from the
-  top left), ``clear()``, ``color``, ``font.bold``, ``font.color``, ``add_note``,
-  ``note``, ``add_hyperlink``, ``column_width``, ``merge_cells``, ``merge_area``,
-  ``address``, ``row``, ``column``, ``last_cell``, iteration over its cells, and
+  top left; a string is read as Excel reads typed input, so ``2025-06`` becomes a date
+  and ``12.5%`` a number, unless it starts with an apostrophe, which is dropped),
+  ``clear()``, ``color``, ``font.bold``, ``font.color``, ``add_note``, ``note``,
+  ``add_hyperlink``, ``column_width``, ``merge_cells``, ``merge_area``, ``address``,
+  ``row``, ``column``, ``last_cell``, iteration over its cells, and
   ``conditional_formats`` (``add_custom(formula, fill_color=)``; iterating
   ``sheet.cells.conditional_formats`` gives every rule, each with ``formula`` and
   ``delete()``).
@@ -26,6 +28,7 @@ path on the same workbook.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -53,6 +56,24 @@ def com_value(value: Any) -> Any:
     if isinstance(value, time):
         return datetime.combine(DAY_ZERO, value)
     return value
+
+
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_PERCENT = re.compile(r"([+-]?\d+(?:\.\d+)?)%")
+_DATE = re.compile(r"(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?")
+
+
+def typed_in(text: str) -> Any:
+    """A string written to a cell through COM: Excel parses it as if typed."""
+    if text.startswith("'"):
+        return text[1:]
+    if _NUMBER.fullmatch(text):
+        return float(text)
+    if match := _PERCENT.fullmatch(text):
+        return float(match[1]) / 100
+    if match := _DATE.fullmatch(text):
+        return datetime(int(match[1]), int(match[2]), int(match[3] or 1))
+    return text
 
 
 class App:
@@ -179,6 +200,7 @@ class Sheet:
         self.conditions: list[Condition] = []
         self.defined: dict[str, str] = {}
         self.hidden: set[str] = set()
+        self.merge_queries = 0
 
     def __repr__(self) -> str:
         return f"<Sheet {self.name}>"
@@ -347,8 +369,8 @@ class Range:
         for offset, row in enumerate(rows):
             for shift, item in enumerate(row):
                 cell = (self.first[0] + offset, self.first[1] + shift)
-                item = com_value(item)
-                if item is None:
+                item = typed_in(item) if isinstance(item, str) else com_value(item)
+                if item is None or item == "":
                     self.sheet.values.pop(cell, None)
                 else:
                     self.sheet.values[cell] = item
@@ -414,6 +436,7 @@ class Range:
     @property
     def merge_cells(self) -> bool | None:
         """True, False, or None when the range holds merged and unmerged cells (COM)."""
+        self.sheet.merge_queries += 1
         found = {self._merge_of(cell) is not None for cell in self._cells()}
         return None if len(found) > 1 else found.pop()
 

@@ -80,20 +80,29 @@ def _plain(value: Any) -> Cell:
 
 
 def _merged(sheet: XlSheet) -> Iterator[MergedRange]:
-    """The merged ranges of the used range. Asking each cell is slow through COM, so
-    cells are only asked when the used range says it holds merged cells at all."""
+    """The merged ranges of the used range. Asking each cell is far too slow through COM
+    for a large sheet, so the used range is halved again and again, and only parts that
+    say they hold merged cells are looked into: a few calls per merged range."""
     used = sheet.used_range
-    if used.merge_cells is False:
-        return
+    last = used.last_cell
     seen: set[str] = set()
-    for cell in used:
-        if not cell.merge_cells:
+    pending = [(used.row, used.column, last.row, last.column)]
+    while pending:
+        top, left, bottom, right = pending.pop()
+        if sheet.range((top, left), (bottom, right)).merge_cells is False:
             continue
-        area = cell.merge_area
-        if area.address in seen:
-            continue
-        seen.add(area.address)
-        yield MergedRange(area.row, area.column, area.last_cell.row, area.last_cell.column)
+        if (top, left) == (bottom, right):
+            area = sheet.range((top, left)).merge_area
+            if area.address not in seen:
+                seen.add(area.address)
+                yield MergedRange(area.row, area.column, area.last_cell.row,
+                                  area.last_cell.column)
+        elif bottom - top >= right - left:
+            middle = (top + bottom) // 2
+            pending += [(middle + 1, left, bottom, right), (top, left, middle, right)]
+        else:
+            middle = (left + right) // 2
+            pending += [(top, middle + 1, bottom, right), (top, left, bottom, middle)]
 
 
 # --- writing --------------------------------------------------------------------------
@@ -221,12 +230,19 @@ def _write_columns(sheet: XlSheet, results: SheetResults, first: int) -> None:
     header_row = results.header_row
     last_row = max((row for column in results.columns for row in column.values),
                    default=header_row)
-    block: list[list[Value]] = [[column.header for column in results.columns]]
-    block += [[column.values.get(row) for column in results.columns]
+    block: list[list[Value]] = [[_as_text(column.header) for column in results.columns]]
+    block += [[_as_text(column.values.get(row)) for column in results.columns]
               for row in range(header_row + 1, last_row + 1)]
     sheet.range((header_row, first)).value = block
     header = sheet.range((header_row, first), (header_row, first + len(results.columns) - 1))
     _style_header(header)
+
+
+def _as_text(value: Value) -> Value:
+    """A value to write through COM. Excel reads a string written there as if it were
+    typed (2025-06 becomes a date, 12.5% a number); a leading apostrophe keeps it the
+    text the file writer writes, and is not part of the cell's value."""
+    return "'" + value if isinstance(value, str) and value else value
 
 
 def _style_header(header: Any) -> None:
@@ -296,7 +312,8 @@ def _write_table(book: XlBook, table: Table) -> None:
     rows, header_rows, links = _table_rows(table)
     if rows:
         width = max(len(row) for row in rows)
-        sheet.range((1, 1)).value = [list(row) + [None] * (width - len(row)) for row in rows]
+        sheet.range((1, 1)).value = [[_as_text(value) for value in row]
+                                     + [None] * (width - len(row)) for row in rows]
     for number, length in header_rows:
         _style_header(sheet.range((number, 1), (number, length)))
     for number, column, place, text in links:
