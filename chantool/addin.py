@@ -235,11 +235,19 @@ def config_text(interpreter: str, macros: Path | None = None) -> str:
     return template.replace("{interpreter}", interpreter)
 
 
+def default_interpreter(executable: str = sys.executable) -> str:
+    """This Python, as pythonw.exe when there is one beside it: xlwings then starts it
+    without a console window flashing up."""
+    windowless = Path(executable).with_name("pythonw.exe")
+    return str(windowless) if Path(executable).name.lower() == "python.exe" \
+        and windowless.is_file() else executable
+
+
 def install(places: Places | None = None, interpreter: str | None = None,
             macros: Path | None = None) -> Places:
     """Build the add-in into XLSTART and record the interpreter that runs chantool."""
     where = places or windows_places()
-    python = interpreter or sys.executable
+    python = interpreter or default_interpreter()
     try:
         where.xlstart.mkdir(parents=True, exist_ok=True)
         build(where.xlstart / ADDIN_NAME, macros)

@@ -270,3 +270,12 @@ def test_install_over_a_locked_addin_says_to_close_excel_and_leaves_no_partial_f
     with pytest.raises(addin.AddinError, match="请先关闭 Excel"):
         addin.install(places, interpreter="python.exe")
     assert list(places.xlstart.iterdir()) == []
+
+
+def test_the_recorded_interpreter_is_pythonw_when_there_is_one(tmp_path: Path) -> None:
+    python = tmp_path / "python.exe"
+    python.touch()
+    assert addin.default_interpreter(str(python)) == str(python)
+    (tmp_path / "pythonw.exe").touch()
+    assert addin.default_interpreter(str(python)) == str(tmp_path / "pythonw.exe")
+    assert addin.default_interpreter("/usr/bin/python3") == "/usr/bin/python3"
