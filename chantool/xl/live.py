@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from typing import Any, Final
 
 from chantool.coerce import Cell
-from chantool.findings import Severity
+from chantool.findings import Lang, Severity
 from chantool.io.reader import wanted
 from chantool.results import GENERATED_NOTE, SheetResults, Table, Value, WritePlan, quote_sheet
 from chantool.table import MergedRange, RawSheet, column_index, column_letter, split_address
@@ -198,7 +198,7 @@ def _first_free_column(sheet: XlSheet) -> int:
     return int(last.column) + 1
 
 
-def _write_results(sheet: XlSheet, results: SheetResults, lang: str) -> None:
+def _write_results(sheet: XlSheet, results: SheetResults, lang: Lang) -> None:
     old = _old_columns(sheet)
     rightmost = sheet.used_range.last_cell.column
     _clear_results(sheet)
@@ -214,7 +214,7 @@ def _write_results(sheet: XlSheet, results: SheetResults, lang: str) -> None:
         last_column = first + len(results.columns) - 1
         _set_local_name(sheet, RESULTS_NAME, f"={quote_sheet(sheet.name)}!"
                         f"${column_letter(first - 1)}:${column_letter(last_column - 1)}")
-        note = GENERATED_NOTE["zh" if lang == "zh" else "en"]
+        note = GENERATED_NOTE[lang]
         notes = [(f"{column_letter(col - 1)}{results.header_row}", note)
                  for col in range(first, last_column + 1)]
     _write_marks(sheet, results)
