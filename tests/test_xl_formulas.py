@@ -4,7 +4,7 @@ for ranges, None for empty cells, floats for whole numbers, datetimes for dates.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 
@@ -150,3 +150,10 @@ def test_every_udf_passes_its_arguments_to_the_formula() -> None:
     assert [function.__name__ for function in udfs.UDFS] == [
         "CT_REBATE", "CT_VISIT_TARGET", "CT_BAND_GAP", "CT_WORKDAYS", "CT_GRADE",
         "CT_PRICE_CHECK"]
+
+
+def test_udf_annotations_leave_conversion_to_xlwings_default() -> None:
+    # On Windows xlwings picks a converter by each annotation; Any is its default value
+    # converter (ranges as lists), anything else would change what the formulas get.
+    for function in udfs.UDFS:
+        assert set(get_type_hints(function).values()) == {Any}, function.__name__

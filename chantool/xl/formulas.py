@@ -95,10 +95,8 @@ def _safely(function: Callable[..., Answer], *arguments: Any) -> Answer:
         return FAILED
 
 
-def _number(value: Any, *, empty: float | None = None) -> float:
+def _number(value: Any) -> float:
     if value is None or value == "":
-        if empty is not None:
-            return empty
         raise Problem(NOT_A_NUMBER)
     try:
         return parse_number(value)
