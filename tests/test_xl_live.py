@@ -256,3 +256,20 @@ def test_merged_ranges_are_found_with_a_few_questions_on_a_large_sheet() -> None
     (raw,) = live.read_sheets(book)
     assert [merged.ref for merged in raw.merged] == ["A5:A6", "C1000:E1000"]
     assert sheet.merge_queries < 200
+
+
+def test_dispatch_without_a_calling_workbook_says_so_in_chinese(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import xlwings
+
+    def no_caller(cls: type) -> Any:
+        raise RuntimeError("no caller")
+
+    app = xlfake.App()
+    monkeypatch.setattr(xlwings.Book, "caller", classmethod(no_caller))
+    monkeypatch.setattr(xlwings, "apps", type("Apps", (), {"active": app})())
+    ribbon.dispatch("validate")
+    ((prompt, title),) = app.alerts
+    assert prompt.startswith("渠道工具无法连接到当前工作簿") and title == "渠道工具"
+    assert "no caller" in (tmp_path / "chantool.log").read_text(encoding="utf-8")

@@ -119,13 +119,19 @@ def _short(error: Exception) -> str:
 def dispatch(button_id: str) -> None:
     """What the VBA callback runs (through xlwings' RunPython): the button's work on the
     workbook that called, then a message box."""
-    try:
-        import xlwings
+    import xlwings
 
+    try:
         book = xlwings.Book.caller()
     except Exception as error:
-        log_exception(error)
-        return  # without a workbook there is nowhere to show a message
+        path = log_exception(error)
+        try:  # no workbook to work on, but Excel itself can still show why
+            app = xlwings.apps.active
+            if app is not None:
+                app.alert(f"渠道工具无法连接到当前工作簿。详细信息已记录在 {path}", TITLE)
+        except Exception as second:
+            log_exception(second)
+        return
     message = run(button_id, book, date.today())
     try:
         book.app.alert(message, TITLE)
