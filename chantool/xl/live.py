@@ -5,7 +5,8 @@ makes; ``apply_plan`` carries out the engine's ``WritePlan`` through xlwings wit
 file writer's layout (result columns right of the user's columns, marks as conditional
 formats with chantool's own formula, notes only on sheets without notes of the user,
 generated sheets found again by a hidden name), so the ribbon and ``chantool validate
---in-place`` give the same cells; ``clear`` takes all of it out again.
+--in-place`` give the same cells; ``clear`` takes all of it out again. Not carried over:
+the frozen header row and filter of a one-table generated sheet (view settings only).
 
 Only a small subset of xlwings' public API is used (listed in ``tests/xlfake.py``, the
 in-memory stand-in the tests run this module against). The one step xlwings has no
