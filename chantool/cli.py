@@ -187,6 +187,50 @@ def score(
     sys.exit(report.exit_code)
 
 
+@cli.group()
+def addin() -> None:
+    """The Excel add-in: build it, install it into Excel (Windows), remove it."""
+
+
+@addin.command("build")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("chantool.xlam"), show_default=True, help="Where to write the add-in.")
+def addin_build(output: Path) -> None:
+    """Build chantool.xlam from macros/ and the installed xlwings (any OS)."""
+    from chantool import addin as builder
+
+    _addin_step(lambda: str(builder.build(output)))
+
+
+@addin.command("install")
+def addin_install() -> None:
+    """Put the add-in into Excel's XLSTART folder and record this Python (Windows)."""
+    from chantool import addin as builder
+
+    _addin_step(lambda: "已安装，请重新打开 Excel / installed, restart Excel: "
+                        f"{builder.install().xlstart / builder.ADDIN_NAME}")
+
+
+@addin.command("uninstall")
+def addin_uninstall() -> None:
+    """Remove the add-in and its configuration (Windows)."""
+    from chantool import addin as builder
+
+    _addin_step(lambda: "\n".join(str(path) for path in builder.uninstall())
+                or "未找到已安装的插件 / nothing installed")
+
+
+def _addin_step(step: Callable[[], str]) -> None:
+    """Run an add-in step: its message, or its reason on stderr with exit code 2."""
+    from chantool.addin import AddinError
+
+    try:
+        click.echo(step())
+    except (AddinError, OSError) as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+
+
 def main() -> None:
     """The console script: click's own handling, plus no traceback for anything else."""
     try:

@@ -174,6 +174,15 @@ def rebates(book: Book) -> Section:
     return Section(listings=[listing])
 
 
+def rebate_for(qty: float, pickup: float | None, threshold: float | None,
+               volume: float | None) -> float:
+    """The rebate on ``qty`` units under one rebate row (R-34): the pick-up rebate on
+    every unit, and the volume rebate on every unit once the threshold is reached (a
+    row without a threshold pays no volume rebate)."""
+    reached = threshold is not None and qty >= threshold
+    return round(qty * (pickup or 0.0) + (qty * (volume or 0.0) if reached else 0.0), 2)
+
+
 def _rebate_row(table: _RebateTable, key: tuple[str, str, str], group: _RebateGroup,
                 last_row: int) -> Row:
     threshold = table.threshold[last_row]

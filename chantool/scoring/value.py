@@ -23,6 +23,7 @@ from typing import Final, NamedTuple, TypeVar
 from chantool.book import Book, TypedSheet
 from chantool.coerce import CellError, fold_key, normalize_text, parse_number
 from chantool.findings import Finding, display, make_finding
+from chantool.policy import Policy
 from chantool.scoring import Field, Listing, Row, Scorer, Section
 from chantool.workdays import WorkCalendar
 
@@ -311,9 +312,14 @@ def _ability(sheet: TypedSheet) -> dict[str, float]:
     return ability
 
 
+def grade_of(score: float, policy: Policy) -> str:
+    """A channel's grade for its (rounded) score: A from ``grade_a_min``, B from
+    ``grade_b_min``, else C (R-41)."""
+    return "A" if score >= policy.grade_a_min else "B" if score >= policy.grade_b_min else "C"
+
+
 def _grade(score: float, book: Book) -> str:
-    return ("A" if score >= book.policy.grade_a_min
-            else "B" if score >= book.policy.grade_b_min else "C")
+    return grade_of(score, book.policy)
 
 
 def _grades(book: Book, found: _Revenue | None) -> Section:

@@ -1,0 +1,139 @@
+"""The 渠道工具 ribbon tab's buttons: one dispatch function for every button.
+
+Each button of ``macros/customUI14.xml`` calls the one VBA callback ``ChantoolButton``,
+which runs ``dispatch`` with the button's id; ``BUTTONS`` maps each id (the ribbon's and
+this dict's keys are the same, a test checks it) to its handler. A handler works on the
+open workbook through ``chantool.xl.live`` and returns the message to show. Whatever
+goes wrong, the user sees a short Chinese message box, and the details go to the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from chantool.errors import log_exception, log_path
+from chantool.findings import Severity
+from chantool.results import WritePlan, issues_table, score_plan, scores_table, validation_plan
+from chantool.scoring import score_book
+from chantool.validate import validate_book
+from chantool.xl import live
+
+TITLE: Final = "渠道工具"
+Handler = Callable[[Any, date], str]
+
+
+@dataclass(frozen=True)
+class Button:
+    """A ribbon button: its handler, and its label and tip (shown in the ribbon XML)."""
+
+    handler: Handler
+    label: str
+    tip: str
+
+
+def _counts(findings: list[Any]) -> str:
+    errors = sum(1 for finding in findings if finding.severity is Severity.ERROR)
+    warnings = len(findings) - errors
+    return f"错误 {errors} 个，警告 {warnings} 个"
+
+
+def validate(book: Any, as_of: date) -> str:
+    """校验: check the workbook, mark problem cells, write the check column and 校验结果."""
+    sheets = live.read_sheets(book)
+    checked, findings = validate_book(sheets, as_of=as_of, lang="zh")
+    if not checked.sheets:
+        return "没有找到可校验的工作表（如 渠道档案、拜访日志）"
+    live.apply_plan(book, validation_plan(checked, findings, "zh", marks=True))
+    return f"校验完成：{_counts(findings)}，详见“校验结果”工作表"
+
+
+def score(book: Any, as_of: date) -> str:
+    """重算评分: validate, compute the scores, write result columns and the 评分 sheet."""
+    sheets = live.read_sheets(book)
+    checked, findings, scores = score_book(sheets, as_of=as_of, lang="zh")
+    if not checked.sheets:
+        return "没有找到可计算的工作表（如 渠道档案、拜访日志）"
+    live.apply_plan(book, score_plan(checked, findings, scores, "zh"))
+    return f"评分已重算（截至 {as_of:%Y-%m-%d}）：{_counts(findings)}，详见“评分”工作表"
+
+
+def report(book: Any, as_of: date) -> str:
+    """周报/月报: the scores and issues of the open workbook as of today, in a new
+    workbook, so the open one is not changed."""
+    sheets = live.read_sheets(book)
+    checked, findings, scores = score_book(sheets, as_of=as_of, lang="zh")
+    if not checked.sheets:
+        return "没有找到可生成报告的工作表（如 渠道档案、拜访日志）"
+    target = book.app.books.add()
+    live.apply_plan(target, WritePlan((), (scores_table(scores.listings, "zh"),
+                                           issues_table(findings, "zh")), "zh"))
+    return f"已在新工作簿中生成截至 {as_of:%Y-%m-%d} 的周报/月报（评分与校验结果）"
+
+
+def clear_marks(book: Any, as_of: date) -> str:
+    """清除标记: remove chantool's marks, notes, result columns and generated sheets."""
+    touched = live.clear(book)
+    return f"已清除 {touched} 个工作表上的 chantool 标记与结果" if touched \
+        else "没有需要清除的 chantool 标记"
+
+
+def help_text(book: Any, as_of: date) -> str:
+    """帮助: what each button does and where the log is."""
+    lines = [f"{button.label}：{button.tip}" for key, button in BUTTONS.items() if key != "help"]
+    return "\n".join([*lines, f"出错时的详细信息记录在 {log_path()}"])
+
+
+BUTTONS: Final[dict[str, Button]] = {
+    "validate": Button(validate, "校验",
+                       "检查当前工作簿，标出有问题的单元格，生成“校验结果”工作表"),
+    "score": Button(score, "重算评分",
+                    "校验并重算拜访达标、考核排名、返利提成与渠道等级，生成“评分”工作表"),
+    "report": Button(report, "周报/月报",
+                     "在新工作簿中生成截至今天的评分与校验结果，不改动当前工作簿"),
+    "clear": Button(clear_marks, "清除标记",
+                    "去掉 chantool 写入的标记、批注、结果列和生成的工作表"),
+    "help": Button(help_text, "帮助", "说明各按钮的作用和日志位置"),
+}
+
+
+def run(button_id: str, book: Any, as_of: date) -> str:
+    """The message for the user after the button's handler ran; never raises."""
+    button = BUTTONS.get(button_id)
+    if button is None:
+        return f"未知的按钮“{button_id}”，请重新安装渠道工具插件"
+    try:
+        return button.handler(book, as_of)
+    except Exception as error:  # no traceback reaches the user: a message and the log
+        path = log_exception(error)
+        return f"{button.label}未能完成：{_short(error)}。详细信息已记录在 {path}"
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:120] if text else type(error).__name__
+
+
+def dispatch(button_id: str) -> None:
+    """What the VBA callback runs (through xlwings' RunPython): the button's work on the
+    workbook that called, then a message box."""
+    import xlwings
+
+    try:
+        book = xlwings.Book.caller()
+    except Exception as error:
+        path = log_exception(error)
+        try:  # no workbook to work on, but Excel itself can still show why
+            app = xlwings.apps.active
+            if app is not None:
+                app.alert(f"渠道工具无法连接到当前工作簿。详细信息已记录在 {path}", TITLE)
+        except Exception as second:
+            log_exception(second)
+        return
+    message = run(button_id, book, date.today())
+    try:
+        book.app.alert(message, TITLE)
+    except Exception as error:  # the work is done; only the message box failed
+        log_exception(error)

@@ -1,0 +1,281 @@
+"""The add-in as independent readers see it: the ribbon XML against Microsoft's schema,
+the VBA project through oletools and LibreOffice, the wiring between ribbon, VBA and the
+Python dispatch, and building, installing and removing it."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import xmlschema
+from click.testing import CliRunner
+from oletools.mraptor import MacroRaptor
+from oletools.olevba import VBA_Parser
+
+from chantool import addin
+from chantool.cli import cli
+from chantool.xl import ribbon, udfs
+
+ROOT = Path(__file__).parent.parent
+MACROS = ROOT / "macros"
+SCHEMA = Path(__file__).parent / "schemas" / "customUI14.xsd"
+NS = {"ui": "http://schemas.microsoft.com/office/2009/07/customui"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return addin.build(tmp_path_factory.mktemp("addin") / "chantool.xlam")
+
+
+@pytest.fixture(scope="module")
+def decoded(built: Path) -> dict[str, str]:
+    """Every module of the built add-in as oletools decodes it, by module name."""
+    parser = VBA_Parser(str(built))
+    try:
+        return {Path(name).stem: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def buttons() -> list[ElementTree.Element]:
+    return ElementTree.parse(MACROS / "customUI14.xml").getroot().findall(".//ui:button", NS)
+
+
+def subs(source: str) -> dict[str, str]:
+    """Public Subs of a VBA module: name -> parameter list."""
+    return {match[1]: match[2] for match in re.finditer(
+        r"^(?:Public\s+)?Sub\s+(\w+)\s*\(([^)]*)\)", source, re.M | re.I)}
+
+
+def test_ribbon_xml_is_valid_against_customui14_xsd() -> None:
+    schema = xmlschema.XMLSchema(str(SCHEMA))
+    schema.validate(str(MACROS / "customUI14.xml"))
+
+
+def test_ribbon_xml_is_utf8_and_declares_it() -> None:
+    data = (MACROS / "customUI14.xml").read_bytes()
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"')
+    assert "渠道工具" in data.decode("utf-8")
+
+
+def test_ribbon_button_ids_are_the_python_dispatch_keys_with_the_same_labels() -> None:
+    found = {button.get("id", ""): button for button in buttons()}
+    assert list(found) == list(ribbon.BUTTONS)
+    for key, button in found.items():
+        assert button.get("label") == ribbon.BUTTONS[key].label
+        assert button.get("supertip") == ribbon.BUTTONS[key].tip
+
+
+def test_the_tab_has_the_issue_s_buttons_in_chinese() -> None:
+    labels = {button.get("label") for button in buttons()}
+    assert {"校验", "重算评分", "周报/月报", "清除标记", "帮助"} <= labels
+    (tab,) = ElementTree.parse(MACROS / "customUI14.xml").getroot().findall(".//ui:tab", NS)
+    assert tab.get("label") == "渠道工具"
+
+
+def test_every_on_action_is_a_sub_taking_a_ribbon_control(decoded: dict[str, str]) -> None:
+    callbacks = {name: parameters for source in decoded.values()
+                 for name, parameters in subs(source).items()}
+    actions = {button.get("onAction") for button in buttons()}
+    assert actions == {"ChantoolButton"}  # one callback for every button
+    for action in actions:
+        assert action is not None
+        assert re.fullmatch(r"\s*control\s+As\s+IRibbonControl\s*", callbacks[action], re.I)
+
+
+def test_the_callback_passes_the_button_id_to_the_one_dispatch_function() -> None:
+    source = (MACROS / "ChantoolRibbon.bas").read_text(encoding="ascii")
+    assert 'RunPython "import chantool.xl.ribbon as ribbon; ribbon.dispatch(\'" & control.Id' \
+        in source
+
+
+def test_vba_chinese_messages_are_code_points_of_the_intended_text() -> None:
+    code = "\n".join(line for line in (MACROS / "ChantoolRibbon.bas").read_text(
+        encoding="ascii").splitlines() if not line.lstrip().startswith("'"))
+    texts = ["".join(chr(int(point, 16)) for point in points.split())
+             for points in re.findall(r'Zh\("([0-9A-F ]+)"\)', code)]
+    assert texts == ["请先打开要处理的工作簿", "渠道工具"]
+
+
+@pytest.mark.parametrize("name", ["ChantoolRibbon.bas", "chantool.conf"])
+def test_macro_sources_are_ascii_with_crlf_line_ends(name: str) -> None:
+    data = (MACROS / name).read_bytes()
+    assert data.isascii()
+    assert data.count(b"\n") == data.count(b"\r\n") > 0 and data.endswith(b"\r\n")
+
+
+def test_oletools_decodes_every_module_byte_for_byte(decoded: dict[str, str]) -> None:
+    for module in addin.modules():
+        assert decoded[module.name].encode("ascii") == module.source.encode("ascii")
+    assert set(decoded) == {"ThisWorkbook", "Sheet1", addin.XLWINGS_MODULE,
+                            addin.RIBBON_MODULE, addin.UDF_MODULE}
+
+
+def test_modules_are_ascii_with_crlf_line_ends() -> None:
+    for module in addin.modules():
+        data = module.source.encode("ascii")
+        assert data.count(b"\n") == data.count(b"\r\n")
+
+
+def test_no_macro_runs_by_itself(decoded: dict[str, str]) -> None:
+    for name, source in decoded.items():
+        raptor = MacroRaptor(source)
+        raptor.scan()
+        assert not raptor.autoexec, name
+        assert not raptor.suspicious, name
+
+
+def test_the_xlwings_module_is_the_installed_version_s_own(decoded: dict[str, str]) -> None:
+    version = metadata.version("xlwings")
+    source = decoded[addin.XLWINGS_MODULE]
+    assert re.search(r"^'Version: (\S+)", source, re.M)[1] == version  # type: ignore[index]
+    assert f'Public Const XLWINGS_VERSION As String = "{version}"' in source
+    assert set(re.findall(r'xlwings(?:32|64)-([\d.]+)\.dll', source)) == {version}
+    installed = Path(str(metadata.distribution("xlwings").locate_file(
+        "xlwings/xlwings_custom_addin.bas"))).read_bytes().decode("ascii")
+    assert source.replace('"chantool"', '"myaddin"') == installed
+    assert 'Public Const PROJECT_NAME As String = "chantool"' in source
+
+
+def test_udf_wrappers_call_xlwings_for_each_python_udf(decoded: dict[str, str]) -> None:
+    source = decoded[addin.UDF_MODULE]
+    declared = re.findall(r"^Function (\w+)\(([^)]*)\)", source, re.M)
+    assert [name for name, _ in declared] == [function.__name__ for function in udfs.UDFS]
+    assert ("CT_WORKDAYS", "start_date, end_date, Optional policy") in declared
+    for name, _ in declared:
+        assert f'XLPy.CallUDF("chantool.xl.udfs", "{name}", ' in source
+
+
+def test_a_udf_argument_named_like_a_vba_keyword_is_refused() -> None:
+    def CT_BAD(end: float) -> float:
+        return end
+
+    with pytest.raises(addin.AddinError, match="VBA keyword"):
+        addin.udf_module([CT_BAD])
+
+
+def test_the_ribbon_part_is_related_from_the_package(built: Path) -> None:
+    with zipfile.ZipFile(built) as archive:
+        assert archive.read(addin.CUSTOM_UI_PART) == (MACROS / "customUI14.xml").read_bytes()
+        rels = archive.read("_rels/.rels").decode("utf-8")
+        types = archive.read("[Content_Types].xml").decode("utf-8")
+    assert f'Type="{addin.CUSTOM_UI_REL}" Target="{addin.CUSTOM_UI_PART}"' in rels
+    assert "application/vnd.ms-excel.addin.macroEnabled.main+xml" in types
+
+
+def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
+    again = addin.build(tmp_path / "again.xlam")
+    assert again.read_bytes() == built.read_bytes()
+
+
+# CI installs LibreOffice and sets CHANTOOL_NEEDS_LIBREOFFICE, so there it never skips.
+@pytest.mark.skipif(shutil.which("soffice") is None
+                    and not os.environ.get("CHANTOOL_NEEDS_LIBREOFFICE"),
+                    reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_addin_and_lists_its_modules(built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ods"
+    done = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+         "--infilter=Calc MS Excel 2007 VBA XML", "--convert-to", "ods",
+         "--outdir", str(out), str(built)],
+        capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out / "chantool.ods") as archive:
+        listed = {Path(name).stem for name in archive.namelist()
+                  if name.startswith("Basic/VBAProject/") and not name.endswith("-lb.xml")}
+        ribbon_module = archive.read(f"Basic/VBAProject/{addin.RIBBON_MODULE}.xml").decode()
+    assert listed == {"ThisWorkbook", "Sheet1", addin.XLWINGS_MODULE, addin.RIBBON_MODULE,
+                      addin.UDF_MODULE}
+    assert "Sub ChantoolButton(control As IRibbonControl)" in ribbon_module
+
+
+def test_install_puts_the_addin_in_xlstart_and_records_the_interpreter(tmp_path: Path) -> None:
+    places = addin.Places(tmp_path / "XLSTART", tmp_path / "profile" / ".chantool" /
+                          "chantool.conf")
+    addin.install(places, interpreter=r"C:\Python311\python.exe")
+    assert (places.xlstart / "chantool.xlam").read_bytes()[:2] == b"PK"
+    assert places.config.read_bytes() == (
+        b'"INTERPRETER_WIN","C:\\Python311\\python.exe"\r\n'
+        b'"UDF MODULES","chantool.xl.udfs"\r\n')
+    removed = addin.uninstall(places)
+    assert removed == [places.xlstart / "chantool.xlam", places.config]
+    assert not places.config.parent.exists()
+    assert addin.uninstall(places) == []
+
+
+def test_install_refuses_an_interpreter_path_with_quotes(tmp_path: Path) -> None:
+    places = addin.Places(tmp_path / "XLSTART", tmp_path / "chantool.conf")
+    with pytest.raises(addin.AddinError):
+        addin.install(places, interpreter='C:\\"odd"\\python.exe')
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the refusal is for other systems")
+def test_install_outside_windows_says_why_and_exits_2() -> None:
+    result = CliRunner().invoke(cli, ["addin", "install"])
+    assert result.exit_code == 2
+    assert "Windows" in result.output
+    assert CliRunner().invoke(cli, ["addin", "uninstall"]).exit_code == 2
+
+
+def test_cli_builds_the_addin(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "my.xlam"
+    result = CliRunner().invoke(cli, ["addin", "build", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(target)
+    assert zipfile.is_zipfile(target)
+
+
+def _python_files() -> Iterator[Path]:
+    yield from (ROOT / "chantool").rglob("*.py")
+
+
+def test_only_chantool_xl_imports_xlwings_and_nothing_imports_xlwings_pro() -> None:
+    for path in _python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom)}
+        uses_xlwings = any(name.split(".")[0] == "xlwings" for name in imported)
+        assert not any(name.startswith("xlwings.pro") for name in imported), path
+        assert not uses_xlwings or path.parent.name == "xl", path
+
+
+def test_the_builder_loads_without_xlwings_or_excel() -> None:
+    code = "import sys, chantool.addin; print('xlwings' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "False"
+
+
+def test_install_over_a_locked_addin_says_to_close_excel_and_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    places = addin.Places(tmp_path / "XLSTART", tmp_path / "chantool.conf")
+
+    def locked(source: object, target: object) -> None:
+        raise PermissionError(13, "in use", str(target))
+
+    monkeypatch.setattr(os, "replace", locked)
+    with pytest.raises(addin.AddinError, match="请先关闭 Excel"):
+        addin.install(places, interpreter="python.exe")
+    assert list(places.xlstart.iterdir()) == []
+
+
+def test_the_recorded_interpreter_is_pythonw_when_there_is_one(tmp_path: Path) -> None:
+    python = tmp_path / "python.exe"
+    python.touch()
+    assert addin.default_interpreter(str(python)) == str(python)
+    (tmp_path / "pythonw.exe").touch()
+    assert addin.default_interpreter(str(python)) == str(tmp_path / "pythonw.exe")
+    assert addin.default_interpreter("/usr/bin/python3") == "/usr/bin/python3"

@@ -1,0 +1,275 @@
+"""The live-workbook adapter and the ribbon, run against the in-memory xlwings stand-in:
+the same workbook gives the same cells through the ribbon as through the CLI's file path."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from chantool.batch import Job, Options
+from chantool.check import check_file, score_file
+from chantool.findings import Severity
+from chantool.io.reader import read_workbook
+from chantool.io.styles import ERROR_FILL, WARNING_FILL
+from chantool.table import address
+from chantool.xl import live, ribbon
+from tests import xlfake
+from tests.conftest import MakeWorkbook
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.xlsx"))
+AS_OF = date(2025, 6, 30)
+ERROR_FORMULA = live.MARK_FORMULA[Severity.ERROR]
+
+
+def cells(book: xlfake.Book) -> dict[str, dict[tuple[int, int], Any]]:
+    return {sheet.name: dict(sheet.values) for sheet in book.sheets}
+
+
+def file_marks(path: Path) -> dict[str, dict[str, set[str]]]:
+    """chantool's marks in a written file: cells by mark formula, per sheet."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for sheet in openpyxl.load_workbook(path).worksheets:
+        for formatting in sheet.conditional_formatting:
+            for rule in formatting.rules:
+                formula = "=" + rule.formula[0]
+                if "chantool:" not in formula:
+                    continue
+                cells_of = found.setdefault(sheet.title, {}).setdefault(formula, set())
+                for bounds in formatting.sqref.ranges:
+                    cells_of.update(address(row, column)
+                                    for row in range(bounds.min_row, bounds.max_row + 1)
+                                    for column in range(bounds.min_col, bounds.max_col + 1))
+    return found
+
+
+def file_path(path: Path, tmp_path: Path, *, scoring: bool) -> Path:
+    """The CLI's way: ``validate --mark --out`` or ``score --out`` on a copy."""
+    target = tmp_path / "out" / path.name
+    job = Job(path, target)
+    options = Options(as_of=AS_OF, jobs=1)
+    if scoring:
+        score_file(job, options, lambda: read_workbook(path))
+    else:
+        check_file(job, options, lambda: read_workbook(path), mark=True)
+    assert target.exists()
+    return target
+
+
+@pytest.mark.parametrize("button", ["validate", "score"])
+@pytest.mark.parametrize("example", EXAMPLES, ids=[path.stem for path in EXAMPLES])
+def test_ribbon_and_cli_give_the_same_cells_marks_and_notes(
+    example: Path, button: str, tmp_path: Path
+) -> None:
+    written = file_path(example, tmp_path, scoring=button == "score")
+    book = xlfake.Book.from_file(example)
+    message = ribbon.run(button, book, AS_OF)
+    assert "错误" in message
+    expected = xlfake.Book.from_file(written)
+    assert cells(book) == cells(expected)
+    marks = {sheet.name: sheet.marked() for sheet in book.sheets if sheet.marked()}
+    assert marks == file_marks(written)
+    for sheet in book.sheets:
+        assert sheet.notes_at == expected.sheets[sheet.name].notes_at, sheet.name
+
+
+def test_running_twice_replaces_what_the_first_run_wrote(tmp_path: Path) -> None:
+    book = xlfake.Book.from_file(EXAMPLES[0])
+    ribbon.run("score", book, AS_OF)
+    first = cells(book)
+    conditions = {sheet.name: len(sheet.conditions) for sheet in book.sheets}
+    ribbon.run("score", book, AS_OF)
+    assert cells(book) == first
+    assert {sheet.name: len(sheet.conditions) for sheet in book.sheets} == conditions
+
+
+def test_validate_after_score_drops_the_score_columns(tmp_path: Path) -> None:
+    book = xlfake.Book.from_file(EXAMPLES[0])
+    ribbon.run("score", book, AS_OF)
+    ribbon.run("validate", book, AS_OF)
+    expected = xlfake.Book.from_file(file_path(EXAMPLES[0], tmp_path, scoring=False))
+    assert cells(book) == {**cells(expected), "评分": cells(book)["评分"]}
+
+
+def test_clearing_takes_out_everything_chantool_wrote_and_nothing_else() -> None:
+    book = xlfake.Book.from_file(EXAMPLES[0])
+    original = cells(book)
+    ribbon.run("score", book, AS_OF)
+    message = ribbon.run("clear", book, AS_OF)
+    assert message.startswith("已清除")
+    assert cells(book) == original
+    for sheet in book.sheets:
+        assert not sheet.conditions and not sheet.defined and not sheet.notes_at
+        assert not any("font.bold" in style for style in sheet.formats.values())
+    assert ribbon.run("clear", book, AS_OF) == "没有需要清除的 chantool 标记"
+
+
+def test_a_sheet_with_notes_of_the_user_gets_marks_but_no_notes(
+    make_workbook: MakeWorkbook,
+) -> None:
+    path = make_workbook({"拜访日志": [
+        ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式"],
+        ["not a date", "张伟", "CH001", "销售人员", "现场面谈"]]})
+    book = xlfake.Book.from_file(path)
+    visits = book.sheets["拜访日志"]
+    visits.notes_at[1, 1] = "the user's own note"
+    ribbon.run("validate", book, AS_OF)
+    assert visits.notes_at == {(1, 1): "the user's own note"}
+    assert visits.marked()[ERROR_FORMULA] >= {"A2"}
+    ribbon.run("clear", book, AS_OF)
+    assert visits.notes_at == {(1, 1): "the user's own note"}
+    assert not visits.conditions
+
+
+def test_a_sheet_of_the_user_named_like_the_issues_sheet_is_left_alone(
+    make_workbook: MakeWorkbook,
+) -> None:
+    header = ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式"]
+    path = make_workbook({"拜访日志": [header], "校验结果": [["mine"]]})
+    book = xlfake.Book.from_file(path)
+    ribbon.run("validate", book, AS_OF)
+    ribbon.run("validate", book, AS_OF)
+    assert book.sheets["校验结果"].values == {(1, 1): "mine"}
+    assert [sheet.name for sheet in book.sheets] == ["拜访日志", "校验结果", "校验结果 (chantool)"]
+    ribbon.run("clear", book, AS_OF)
+    assert [sheet.name for sheet in book.sheets] == ["拜访日志", "校验结果"]
+
+
+def test_result_columns_are_named_by_a_hidden_sheet_level_name() -> None:
+    book = xlfake.Book.from_file(EXAMPLES[0])
+    ribbon.run("validate", book, AS_OF)
+    channels = next(sheet for sheet in book.sheets if live.RESULTS_NAME in sheet.defined)
+    refers_to = channels.defined[live.RESULTS_NAME]
+    assert refers_to.startswith(f"='{channels.name}'!$")
+    assert live.RESULTS_NAME in channels.hidden
+    assert live._old_columns(channels)
+
+
+def test_reading_turns_com_dates_and_times_into_the_file_reader_s_values(
+    make_workbook: MakeWorkbook,
+) -> None:
+    path = make_workbook({"拜访日志": [["拜访日期", "签到时间"],
+                                    [datetime(2025, 6, 3), time(8, 30)],
+                                    [datetime(2025, 6, 3, 9, 15), 3.0]]},
+                         merged={"拜访日志": ["A4:A5"]})
+    book = xlfake.Book.from_file(path)
+    book.sheets["拜访日志"].values[4, 1] = datetime(2025, 6, 4)
+    (sheet,) = live.read_sheets(book)
+    assert sheet.rows[1] == [date(2025, 6, 3), time(8, 30)]
+    assert sheet.rows[2] == [datetime(2025, 6, 3, 9, 15), 3.0]
+    assert [merged.ref for merged in sheet.merged] == ["A4:A5"]
+    files = read_workbook(path)
+    assert files[0].rows[1] == sheet.rows[1]
+
+
+def test_report_goes_to_a_new_workbook_and_leaves_the_open_one_alone() -> None:
+    book = xlfake.Book.from_file(EXAMPLES[0])
+    original = cells(book)
+    message = ribbon.run("report", book, AS_OF)
+    assert "周报/月报" in message
+    assert cells(book) == original
+    (report,) = book.app.books.added
+    assert [sheet.name for sheet in report.sheets] == ["Sheet1", "评分", "校验结果"]
+    assert report.sheets["评分"].values[1, 1] == "渠道"
+
+
+def test_a_failing_button_shows_a_short_chinese_message_and_logs_the_details(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(book: Any) -> list[Any]:
+        raise RuntimeError("COM object went away\nsecond line")
+
+    monkeypatch.setattr(live, "read_sheets", broken)
+    message = ribbon.run("validate", xlfake.Book(), AS_OF)
+    assert message.startswith("校验未能完成：COM object went away。详细信息已记录在")
+    assert "Traceback" not in message and "second line" not in message
+    assert "Traceback" in (tmp_path / "chantool.log").read_text(encoding="utf-8")
+
+
+def test_an_unknown_button_and_an_empty_workbook_get_messages_not_errors() -> None:
+    assert "未知的按钮" in ribbon.run("nope", xlfake.Book(), AS_OF)
+    empty = xlfake.Book()
+    empty.sheets.add("Sheet1")
+    assert ribbon.run("validate", empty, AS_OF).startswith("没有找到")
+    assert ribbon.run("score", empty, AS_OF).startswith("没有找到")
+
+
+def test_help_lists_every_other_button_and_the_log() -> None:
+    text = ribbon.run("help", xlfake.Book(), AS_OF)
+    for key, button in ribbon.BUTTONS.items():
+        assert (button.label in text) == (key != "help")
+    assert "chantool.log" in text
+
+
+def test_dispatch_shows_the_message_in_excel(monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlwings
+
+    book = xlfake.Book.from_file(EXAMPLES[0])
+    monkeypatch.setattr(xlwings.Book, "caller", classmethod(lambda cls: book))
+    ribbon.dispatch("help")
+    ((prompt, title),) = book.app.alerts
+    assert title == "渠道工具" and prompt.startswith("校验：")
+
+
+
+def test_marks_have_the_file_writer_s_fills() -> None:
+    assert {severity: "FF" + "".join(f"{part:02X}" for part in fill)
+            for severity, fill in live.MARK_FILL.items()} == {
+        Severity.ERROR: ERROR_FILL, Severity.WARNING: WARNING_FILL}
+
+
+def test_a_column_the_user_adds_right_of_the_results_pushes_them_further_right(
+    make_workbook: MakeWorkbook,
+) -> None:
+    path = make_workbook({"拜访日志": [
+        ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式"],
+        ["not a date", "张伟", "CH001", "销售人员", "现场面谈"]]})
+    book = xlfake.Book.from_file(path)
+    visits = book.sheets["拜访日志"]
+    ribbon.run("validate", book, AS_OF)
+    assert visits.values[1, 6] == "校验结果" and live._old_columns(visits) == [6]
+    ribbon.run("validate", book, AS_OF)
+    assert live._old_columns(visits) == [6]  # replaced where it was
+    visits.values[1, 7] = "备注"
+    ribbon.run("validate", book, AS_OF)
+    assert live._old_columns(visits) == [8]
+    assert visits.values[1, 8] == "校验结果" and (1, 6) not in visits.values
+
+
+def test_text_that_looks_like_a_date_or_number_is_written_as_text() -> None:
+    book = xlfake.Book.from_file(EXAMPLES[1])
+    ribbon.run("score", book, AS_OF)
+    shown = set(book.sheets["评分"].values.values())
+    assert "2025-06" in shown and any(isinstance(v, str) and v.endswith("%") for v in shown)
+
+
+def test_merged_ranges_are_found_with_a_few_questions_on_a_large_sheet() -> None:
+    book = xlfake.Book()
+    sheet = book.sheets.add("拜访日志")
+    for row in range(1, 20_001):
+        for column in range(1, 14):
+            sheet.values[row, column] = 1.0
+    sheet.merged = [(5, 1, 6, 1), (1_000, 3, 1_000, 5)]
+    (raw,) = live.read_sheets(book)
+    assert [merged.ref for merged in raw.merged] == ["A5:A6", "C1000:E1000"]
+    assert sheet.merge_queries < 200
+
+
+def test_dispatch_without_a_calling_workbook_says_so_in_chinese(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import xlwings
+
+    def no_caller(cls: type) -> Any:
+        raise RuntimeError("no caller")
+
+    app = xlfake.App()
+    monkeypatch.setattr(xlwings.Book, "caller", classmethod(no_caller))
+    monkeypatch.setattr(xlwings, "apps", type("Apps", (), {"active": app})())
+    ribbon.dispatch("validate")
+    ((prompt, title),) = app.alerts
+    assert prompt.startswith("渠道工具无法连接到当前工作簿") and title == "渠道工具"
+    assert "no caller" in (tmp_path / "chantool.log").read_text(encoding="utf-8")
