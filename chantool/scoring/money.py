@@ -174,20 +174,24 @@ def rebates(book: Book) -> Section:
     return Section(listings=[listing])
 
 
+def threshold_reached(qty: float, threshold: float | None) -> bool:
+    """Whether a period's quantity earns the volume rebate (R-34): a row without a
+    threshold pays none, as there is no volume to reach."""
+    return threshold is not None and qty >= threshold
+
+
 def rebate_for(qty: float, pickup: float | None, threshold: float | None,
                volume: float | None) -> float:
     """The rebate on ``qty`` units under one rebate row (R-34): the pick-up rebate on
-    every unit, and the volume rebate on every unit once the threshold is reached (a
-    row without a threshold pays no volume rebate)."""
-    reached = threshold is not None and qty >= threshold
-    return round(qty * (pickup or 0.0) + (qty * (volume or 0.0) if reached else 0.0), 2)
+    every unit, and the volume rebate on every unit once the threshold is reached."""
+    volume_part = qty * (volume or 0.0) if threshold_reached(qty, threshold) else 0.0
+    return round(qty * (pickup or 0.0) + volume_part, 2)
 
 
 def _rebate_row(table: _RebateTable, key: tuple[str, str, str], group: _RebateGroup,
                 last_row: int) -> Row:
     threshold = table.threshold[last_row]
-    # A row without a threshold pays no volume rebate: there is no volume to reach.
-    reached = threshold is not None and group.qty >= threshold
+    reached = threshold_reached(group.qty, threshold)
     # Units by per-unit amount, the rows in the order they took effect.
     pickup: dict[float, int] = {}
     volume: dict[float, int] = {}
