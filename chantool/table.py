@@ -8,7 +8,7 @@ it is, where its header row is and which column holds which key (CONTRACT.md).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -140,3 +140,26 @@ def sheet_layout(rows: Sequence[Sequence[Cell]], spec: SheetSpec) -> Layout | No
     """The layout of a standard sheet."""
     labels = {c.key: (c.label, c.label_en) for c in spec.columns}
     return find_layout(rows, labels, [c.key for c in spec.columns if c.required])
+
+
+def cell_runs(cells: Iterable[str]) -> list[str]:
+    """Cell addresses with each run down a column joined as a range (A2, A3, A4 -> A2:A4),
+    column by column from the left."""
+    by_column: dict[int, list[int]] = {}
+    for cell in cells:
+        number, column = split_address(cell)
+        by_column.setdefault(column, []).append(number)
+    runs = []
+    for column in sorted(by_column):
+        letters = column_letter(column - 1)
+        rows = sorted(set(by_column[column]))
+        first = previous = rows[0]
+        for row in [*rows[1:], None]:
+            if row is not None and row == previous + 1:
+                previous = row
+                continue
+            runs.append(f"{letters}{first}" if first == previous
+                        else f"{letters}{first}:{letters}{previous}")
+            if row is not None:
+                first = previous = row
+    return runs

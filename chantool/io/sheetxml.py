@@ -9,14 +9,14 @@ appending keeps the cells in column order). Cells of the user are never touched.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from chantool.findings import Severity
 from chantool.io.xmltext import escape, insertion_point, root_prefix
 from chantool.results import Mark, Value
-from chantool.table import column_index, column_letter
+from chantool.table import cell_runs, column_index, column_letter
 
 NS_REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NOTES_VML_REL_ID: Final = "rIdChantoolVml"
@@ -100,26 +100,6 @@ def cell_xml(ref: str, value: Value, style: int | None) -> str:
     return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _ranges(cells: Iterable[str]) -> str:
-    """Cell references as a space-separated sqref, runs down a column joined as ranges."""
-    by_column: dict[str, list[int]] = {}
-    for cell in cells:
-        match = _REF.fullmatch(cell)
-        assert match, cell
-        by_column.setdefault(match[1], []).append(int(match[2]))
-    parts = []
-    for letters in sorted(by_column, key=lambda item: (len(item), item)):
-        rows = sorted(set(by_column[letters]))
-        first = previous = rows[0]
-        for row in [*rows[1:], None]:
-            if row is not None and row == previous + 1:
-                previous = row
-                continue
-            parts.append(f"{letters}{first}" if first == previous
-                         else f"{letters}{first}:{letters}{previous}")
-            if row is not None:
-                first = previous = row
-    return " ".join(parts)
 
 
 def edit_sheet(xml: bytes, edit: SheetEdit) -> tuple[bytes, list[int]]:
@@ -245,7 +225,7 @@ def _edit_marks(tail: str, prefix: str, edit: SheetEdit) -> str:
             continue
         priority += 1
         blocks.append(
-            f'<{prefix}conditionalFormatting sqref="{_ranges(cells)}"><{prefix}cfRule '
+            f'<{prefix}conditionalFormatting sqref="{" ".join(cell_runs(cells))}"><{prefix}cfRule '
             f'type="expression" dxfId="{edit.dxf[severity]}" priority="{priority}">'
             f"<{prefix}formula>{escape(MARK_FORMULA[severity])}</{prefix}formula>"
             f"</{prefix}cfRule></{prefix}conditionalFormatting>")

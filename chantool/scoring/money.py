@@ -298,8 +298,8 @@ class Bands:
         return self.retroactive(sales) if mode == "retroactive" else self.incremental(sales)
 
 
-def _bands(book: Book) -> Bands | None:
-    sheet = book.sheets.get("commission")
+def bands_of(sheet: TypedSheet | None) -> Bands | None:
+    """The bands of a 提成档位 sheet, or None without any band."""
     if sheet is None:
         return None
     # Bands out of order are reported by validation; sorted, they still make sense (of
@@ -412,7 +412,7 @@ def commission(book: Book) -> Section:
     policy = book.policy
     length: Period = policy.commission_period
     paid, findings = _commission_paid(book, length)
-    bands = _bands(book)
+    bands = bands_of(book.sheets.get("commission"))
     if bands is None:
         return Section(findings=findings)
     found = _sales_by_period(book.sheets.get("sales"), length, frozenset(policy.new_models),

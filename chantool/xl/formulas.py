@@ -21,7 +21,7 @@ from chantool.book import Book, TypedSheet
 from chantool.coerce import CellError, parse_date, parse_number
 from chantool.errors import log_exception
 from chantool.rules.prices import InForce
-from chantool.scoring.money import Bands, rebate_for
+from chantool.scoring.money import bands_of, rebate_for
 from chantool.scoring.value import grade_of
 from chantool.scoring.visits import VisitTargets
 from chantool.settings import POLICY_SHEET, SHEETS_BY_KIND
@@ -184,13 +184,9 @@ def band_gap(sales: Any, bands: Any) -> Any:
         sheet = _sheet(bands, "commission")
     except Problem as problem:
         return str(problem)
-    found = {start: rate for start, rate in zip(sheet.column("sales_from"),
-                                                 sheet.column("rate"), strict=True)
-             if start is not None and rate is not None}
-    if not found:
+    table = bands_of(sheet)
+    if table is None:
         return NO_TABLE
-    starts = tuple(sorted(found))
-    table = Bands(starts, tuple(found[start] for start in starts))
 
     def one(sales: Any) -> Answer:
         amount = _number(sales)

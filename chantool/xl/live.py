@@ -25,7 +25,14 @@ from chantool.coerce import Cell
 from chantool.findings import Lang, Severity
 from chantool.io.reader import wanted
 from chantool.results import GENERATED_NOTE, SheetResults, Table, Value, WritePlan, quote_sheet
-from chantool.table import MergedRange, RawSheet, column_index, column_letter, split_address
+from chantool.table import (
+    MergedRange,
+    RawSheet,
+    cell_runs,
+    column_index,
+    column_letter,
+    split_address,
+)
 
 # xlwings objects (or the tests' stand-in). They are typed ``Any`` because the adapter
 # relies on a handful of attributes only; the stand-in pins down which.
@@ -264,7 +271,7 @@ def _addresses(cells: Iterable[str]) -> Iterator[str]:
     """Cell addresses joined with commas, runs down a column as ranges, in pieces short
     enough for Excel's Range()."""
     piece: list[str] = []
-    for part in _runs(cells):
+    for part in cell_runs(cells):
         if piece and len(",".join([*piece, part])) > _ADDRESS_LIMIT:
             yield ",".join(piece)
             piece = []
@@ -273,25 +280,6 @@ def _addresses(cells: Iterable[str]) -> Iterator[str]:
         yield ",".join(piece)
 
 
-def _runs(cells: Iterable[str]) -> list[str]:
-    by_column: dict[int, list[int]] = {}
-    for cell in cells:
-        number, column = split_address(cell)
-        by_column.setdefault(column, []).append(number)
-    parts = []
-    for column in sorted(by_column):
-        letters = column_letter(column - 1)
-        rows = sorted(set(by_column[column]))
-        start = previous = rows[0]
-        for row in [*rows[1:], None]:
-            if row is not None and row == previous + 1:
-                previous = row
-                continue
-            parts.append(f"{letters}{start}" if start == previous
-                         else f"{letters}{start}:{letters}{previous}")
-            if row is not None:
-                start = previous = row
-    return parts
 
 
 # --- generated sheets -----------------------------------------------------------------
