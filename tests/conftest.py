@@ -4,6 +4,9 @@ child processes kept in the test's folder, and the mark of tests that need fork.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import shutil
+import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,25 @@ MakeWorkbook = Callable[..., Path]
 needs_fork = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(),
     reason="faults are injected by monkeypatching, which only a forked child inherits")
+
+
+# CI installs LibreOffice and sets CHANTOOL_NEEDS_LIBREOFFICE, so there it never skips.
+needs_libreoffice = pytest.mark.skipif(
+    shutil.which("soffice") is None and not os.environ.get("CHANTOOL_NEEDS_LIBREOFFICE"),
+    reason="LibreOffice is not installed")
+# Every sheet as UTF-8 CSV, one file per sheet (NAME-SHEET.csv).
+CSV_EVERY_SHEET = ('csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,'
+                   "false,-1")
+
+
+def libreoffice_convert(path: Path, out: Path, convert_to: str, *options: str) -> None:
+    """Convert ``path`` into the folder ``out`` with LibreOffice headless, its profile in
+    ``out`` too; fails the test with LibreOffice's own message when it cannot."""
+    done = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{out}/profile", *options,
+         "--convert-to", convert_to, "--outdir", str(out), str(path)],
+        capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -25,6 +24,7 @@ from oletools.olevba import VBA_Parser
 from chantool import addin
 from chantool.cli import cli
 from chantool.xl import ribbon, udfs
+from tests.conftest import libreoffice_convert, needs_libreoffice
 
 ROOT = Path(__file__).parent.parent
 MACROS = ROOT / "macros"
@@ -178,18 +178,10 @@ def test_two_builds_are_byte_identical(built: Path, tmp_path: Path) -> None:
     assert again.read_bytes() == built.read_bytes()
 
 
-# CI installs LibreOffice and sets CHANTOOL_NEEDS_LIBREOFFICE, so there it never skips.
-@pytest.mark.skipif(shutil.which("soffice") is None
-                    and not os.environ.get("CHANTOOL_NEEDS_LIBREOFFICE"),
-                    reason="LibreOffice is not installed")
+@needs_libreoffice
 def test_libreoffice_opens_the_addin_and_lists_its_modules(built: Path, tmp_path: Path) -> None:
     out = tmp_path / "ods"
-    done = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-         "--infilter=Calc MS Excel 2007 VBA XML", "--convert-to", "ods",
-         "--outdir", str(out), str(built)],
-        capture_output=True, text=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stderr
+    libreoffice_convert(built, out, "ods", "--infilter=Calc MS Excel 2007 VBA XML")
     with zipfile.ZipFile(out / "chantool.ods") as archive:
         listed = {Path(name).stem for name in archive.namelist()
                   if name.startswith("Basic/VBAProject/") and not name.endswith("-lb.xml")}

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from chantool.cli import cli
+from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffice
 
 EXAMPLES: Final = Path(__file__).parent.parent / "examples"
 CLEAN: Final = EXAMPLES / "浙江省_渠道台账_2025Q2.xlsx"
@@ -134,18 +133,11 @@ def test_scoring_a_scored_file_again_changes_nothing(tmp_path: Path) -> None:
     assert written.read_bytes() == first
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None
-                    and not os.environ.get("CHANTOOL_NEEDS_LIBREOFFICE"),
-                    reason="LibreOffice is not installed")
+@needs_libreoffice
 def test_libreoffice_reads_the_scores_sheet(tmp_path: Path) -> None:
     written = scored_copy(tmp_path)
     out = tmp_path / "csv"
-    done = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-         "--convert-to", 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,'
-         "false,false,-1", "--outdir", str(out), str(written)],
-        capture_output=True, text=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stderr
+    libreoffice_convert(written, out, CSV_EVERY_SHEET)
     rows = list(csv.reader((out / f"{written.stem}-评分.csv").open(encoding="utf-8")))
     assert rows[0][0] == "渠道" and rows[1][0] == "渠道编码"
     assert sum(1 for row in rows if row and row[0].startswith("CH0")) >= 30

@@ -4,10 +4,8 @@ Excel's and LibreOffice's readers see what was written."""
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import struct
-import subprocess
 import zipfile
 import zlib
 from datetime import date
@@ -22,6 +20,7 @@ from oletools.olevba import VBA_Parser
 
 from chantool.batch import Options, plan_jobs, validate_files
 from chantool.cli import cli
+from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffice
 
 CHANNEL_HEADER = ["渠道编码", "渠道名称", "渠道类型", "渠道等级", "维护级别", "所属区域",
                   "客户经理", "合作开始日期", "销售人员数", "重点联系人数", "备注"]
@@ -195,21 +194,13 @@ def test_xlsm_stays_a_working_macro_workbook(tmp_path: Path) -> None:
     assert any(name.endswith(".bas") for name in modules)
 
 
-# CI installs LibreOffice and sets CHANTOOL_NEEDS_LIBREOFFICE, so there it never skips.
-@pytest.mark.skipif(shutil.which("soffice") is None
-                    and not os.environ.get("CHANTOOL_NEEDS_LIBREOFFICE"),
-                    reason="LibreOffice is not installed")
+@needs_libreoffice
 def test_libreoffice_opens_the_result_and_shows_the_written_values(
     rich_workbook: Path, tmp_path: Path
 ) -> None:
     mark_in_place(rich_workbook)
     out = tmp_path / "csv"
-    done = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-         "--convert-to", 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,'
-         "false,false,-1", "--outdir", str(out), str(rich_workbook)],
-        capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
+    libreoffice_convert(rich_workbook, out, CSV_EVERY_SHEET)
     channels = list(csv.reader((out / "rich-渠道档案.csv").open(encoding="utf-8")))
     assert channels[0][-1] == "校验结果"
     assert channels[2][-1] == "错误 3"
