@@ -39,6 +39,8 @@ class Options:
     outside_channels: frozenset[str] = frozenset()
     limits: Limits = field(default_factory=Limits)
     jobs: int = field(default_factory=default_jobs)
+    # Rows of each score listing a file's process hands back (None: all, for JSON).
+    listing_rows: int | None = None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from chantool.batch import (
 from chantool.errors import log_exception
 from chantool.findings import Lang
 from chantool.io.isolation import default_jobs
-from chantool.render import progress_bar, to_json, to_text, word
+from chantool.render import TEXT_ROWS, progress_bar, to_json, to_text, word
 from chantool.settings import TEMPLATE_KINDS, Limits
 
 
@@ -179,7 +179,8 @@ def score(
 
     With --out or --in-place the result columns, marks, 校验结果 and 评分 sheets are
     written too."""
-    options = _options(as_of, lang, jobs, time_limit, memory_limit)
+    options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
+                      listing_rows=None if fmt == "json" else TEXT_ROWS)
     todo = _jobs(paths, out, in_place, lang)
     with progress_bar(len(todo), lang, "scoring") as advance:
         report = score_files(todo, options, progress=advance)

@@ -108,7 +108,7 @@ def _score_tables(scores: Scores, lang: Lang) -> Iterator[Table]:
             table.add_row(*("" if (value := f.shown(row.get(f.key), lang)) is None
                             else f"{value:g}" if isinstance(value, float) else str(value)
                             for f in fields))
-        more = len(listing.rows) - TEXT_ROWS
+        more = (listing.count or len(listing.rows)) - TEXT_ROWS
         if more > 0:
             table.caption = word("more_rows", lang).format(count=more)
         yield table

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from chantool.cli import cli
+from chantool.render import TEXT_ROWS
 from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffice
 
 EXAMPLES: Final = Path(__file__).parent.parent / "examples"
@@ -95,6 +96,16 @@ def test_the_text_summary_shows_the_listings_by_their_chinese_titles() -> None:
         assert title in result.output
     english = run("score", CLEAN, *AS_OF, "--lang", "en")
     assert "Channels" in english.output and "Visit status" in english.output
+
+
+def test_the_text_shows_the_first_rows_and_says_how_many_more_there_are() -> None:
+    golden = json.loads((EXAMPLES.parent / "tests" / "golden" / "score_examples.json")
+                        .read_text(encoding="utf-8"))
+    (entry,) = [entry for entry in golden["files"] if entry["path"].endswith(CLEAN.name)]
+    rebates = len(entry["rebates"])
+    assert rebates > TEXT_ROWS
+    output = run("score", CLEAN, *AS_OF).output
+    assert f"另有 {rebates - TEXT_ROWS} 行" in output
 
 
 def scored_copy(tmp_path: Path) -> Path:
