@@ -166,6 +166,8 @@ class Scores:
 
 
 def _scorers() -> tuple[Scorer, ...]:
+    """Every scorer, in order. The modules import this one (Section, Field...), so they
+    are imported here, when scoring starts."""
     from chantool.scoring import assessment, money, profiles, value, visits
 
     return (*visits.SCORERS, *profiles.SCORERS, *assessment.SCORERS, *money.SCORERS,
