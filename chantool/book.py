@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from chantool.coerce import Cell
@@ -18,6 +19,7 @@ from chantool.findings import CellFindings, Finding, Lang, make_finding
 from chantool.policy import Policy, PolicyCells, policy_rule
 from chantool.settings import SheetSpec
 from chantool.table import Layout, column_letter
+from chantool.workdays import WorkCalendar
 
 
 @dataclass
@@ -102,6 +104,13 @@ class Book:
     lang: Lang = "zh"
     # The cell of each policy value the workbook's policy sheet sets.
     policy_cells: PolicyCells = field(default_factory=dict)
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        """The working days of this workbook's policy, one calendar for every rule and
+        scorer: each day is looked up once, and the years without holiday data are
+        collected in one place (``validate.calendar_findings``)."""
+        return WorkCalendar(self.policy.holidays, self.policy.workdays)
 
     def bad_policy_entry(self, key: str, entry: str, form: tuple[str, str]) -> Finding:
         """An entry of the policy list ``key`` that cannot be read, at the key's value cell;

@@ -80,10 +80,25 @@ def validate_book(
 ) -> tuple[Book, list[Finding]]:
     """Read a workbook and run every rule over it; findings come in sheet and cell order."""
     book, findings = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
-    for rule in RULES:
-        findings.extend(rule(book))
+    findings.extend(run_rules(book))
+    findings.extend(calendar_findings(book))
     sort_findings(findings, sheets)
     return book, findings
+
+
+def run_rules(book: Book) -> list[Finding]:
+    """The findings of every rule on a typed book."""
+    return [finding for rule in RULES for finding in rule(book)]
+
+
+def calendar_findings(book: Book) -> list[Finding]:
+    """The years the rules asked the working-day calendar about that it has no holiday
+    data for, in one finding (call once every rule and scorer has run)."""
+    years = book.calendar.unknown_years
+    if not years:
+        return []
+    return [make_finding("calendar_year_unknown", lang=book.lang,
+                         years="、".join(str(year) for year in sorted(years)))]
 
 
 def sort_findings(findings: list[Finding], sheets: Sequence[RawSheet]) -> None:

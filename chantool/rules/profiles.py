@@ -7,14 +7,12 @@ from datetime import date
 from typing import Literal
 
 from chantool.book import Book
-from chantool.findings import Finding, make_finding
-from chantool.workdays import WorkCalendar
+from chantool.findings import Finding
 
 ProfileStatus = Literal["ok", "late", "missing"]
 
 
-def profile_states(book: Book, calendar: WorkCalendar) -> Iterator[tuple[int, date,
-                                                                         ProfileStatus]]:
+def profile_states(book: Book) -> Iterator[tuple[int, date, ProfileStatus]]:
     """Each channel's profile deadline and status (R-10): ``late`` when completed after
     the deadline, ``missing`` when not completed once the deadline has passed, ``ok``
     otherwise (completed in time, or still within the deadline)."""
@@ -26,7 +24,7 @@ def profile_states(book: Book, calendar: WorkCalendar) -> Iterator[tuple[int, da
     for index, start in enumerate(sheet.column("start_date")):
         if start is None:
             continue
-        deadline = calendar.add_workdays(start, book.policy.profile_workdays)
+        deadline = book.calendar.add_workdays(start, book.policy.profile_workdays)
         if done[index] is None:
             yield index, deadline, "missing" if book.as_of > deadline else "ok"
         else:
@@ -40,12 +38,8 @@ def profile_within_deadline(book: Book) -> Iterator[Finding]:
     sheet = book.sheets.get("channels")
     if sheet is None:
         return
-    calendar = WorkCalendar(book.policy.holidays, book.policy.workdays)
     days = book.policy.profile_workdays
-    for index, deadline, status in profile_states(book, calendar):
+    for index, deadline, status in profile_states(book):
         if status != "ok":
             yield sheet.finding(f"profile_{status}", "profile_done_date", index,
                                 deadline=deadline.isoformat(), days=days)
-    if calendar.unknown_years:
-        years = "、".join(str(year) for year in sorted(calendar.unknown_years))
-        yield make_finding("calendar_year_unknown", lang=book.lang, years=years)

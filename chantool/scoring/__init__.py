@@ -23,7 +23,7 @@ from typing import Any, Final
 from chantool.book import Book
 from chantool.findings import Finding, Lang
 from chantool.table import RawSheet
-from chantool.validate import sort_findings, validate_book
+from chantool.validate import calendar_findings, read_book, run_rules, sort_findings
 
 Row = dict[str, Any]
 
@@ -182,16 +182,16 @@ def score_book(
     outside_channels: frozenset[str] = frozenset(),
 ) -> tuple[Book, list[Finding], Scores]:
     """Validate a workbook, then compute every score; findings of both, in sheet order."""
-    book, findings = validate_book(sheets, as_of=as_of, lang=lang,
-                                   outside_channels=outside_channels)
+    book, findings = read_book(sheets, as_of=as_of, lang=lang,
+                               outside_channels=outside_channels)
+    findings.extend(run_rules(book))
     sections = [scorer(book) for scorer in _scorers()]
     channels, indexes = _channel_listing(book, sections)
     listings = [channels]
     for section in sections:
         listings.extend(section.listings)
         findings.extend(section.findings)
-    # Two scorers may say the same about the workbook (a year the calendar lacks).
-    findings = list(dict.fromkeys(findings))
+    findings.extend(calendar_findings(book))
     sort_findings(findings, sheets)
     columns = [column for section in sections for column in section.columns]
     return book, findings, Scores(as_of, listings,

@@ -7,7 +7,6 @@ from typing import Final
 from chantool.book import Book
 from chantool.rules.profiles import profile_states
 from chantool.scoring import Scorer, Section
-from chantool.workdays import WorkCalendar
 
 
 def profile_status(book: Book) -> Section:
@@ -17,9 +16,8 @@ def profile_status(book: Book) -> Section:
     sheet = book.sheets.get("channels")
     if sheet is None:
         return section
-    calendar = WorkCalendar(book.policy.holidays, book.policy.workdays)
     channels = sheet.column("channel_id")
-    for index, deadline, status in profile_states(book, calendar):
+    for index, deadline, status in profile_states(book):
         if channels[index] is not None:
             section.channel_fields[channels[index]] = {
                 "profile_status": status, "profile_deadline": deadline.isoformat()}

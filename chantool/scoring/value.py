@@ -22,10 +22,9 @@ from typing import Final, NamedTuple, TypeVar
 
 from chantool.book import Book, TypedSheet
 from chantool.coerce import CellError, fold_key, normalize_text, parse_number
-from chantool.findings import Finding, display, make_finding
+from chantool.findings import Finding, display
 from chantool.policy import Policy
 from chantool.scoring import Field, Listing, Row, Scorer, Section
-from chantool.workdays import WorkCalendar
 
 # Tolerance for comparing shares computed in floating point with policy thresholds:
 # a drop of exactly 30% may come out as 0.29999999999999993.
@@ -442,7 +441,7 @@ class _Complaints:
 
     def __init__(self, book: Book, sheet: TypedSheet) -> None:
         self.book, self.sheet, self.policy = book, sheet, book.policy
-        self.calendar = WorkCalendar(book.policy.holidays, book.policy.workdays)
+        self.calendar = book.calendar
         self.kinds = sheet.column("complaint_kind")
         self.received = sheet.column("received_date")
         self._deadlines: dict[date, date] = {}
@@ -536,12 +535,6 @@ class _Complaints:
         sheet lacks that optional column, the cell the limit counts from."""
         return column if self.sheet.has(column) else instead
 
-    def unknown_years(self) -> Finding | None:
-        years = self.calendar.unknown_years
-        if not years:
-            return None
-        return make_finding("calendar_year_unknown", lang=self.book.lang,
-                            years="、".join(str(year) for year in sorted(years)))
 
 
 def complaints(book: Book) -> Section:
@@ -568,9 +561,6 @@ def complaints(book: Book) -> Section:
             if step.finding is not None:
                 section.findings.append(step.finding)
     listing.rows.sort(key=lambda row: (row["received"], -row["row"]), reverse=True)
-    unknown = checks.unknown_years()
-    if unknown is not None:
-        section.findings.append(unknown)
     return section
 
 

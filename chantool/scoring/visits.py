@@ -15,11 +15,10 @@ from typing import Any, Final
 
 from chantool.book import Book, TypedSheet
 from chantool.coerce import is_blank
-from chantool.findings import Finding, display, make_finding
+from chantool.findings import Finding, display
 from chantool.policy import Policy
 from chantool.scoring import STATUS_WORDS, Field, Listing, ResultValues, Scorer, Section
 from chantool.settings import ON_SITE_FORMS
-from chantool.workdays import WorkCalendar
 
 # The visitee role of a channel's sales staff, among whom its key contacts are.
 SALES_STAFF_ROLE: Final = "销售人员"
@@ -167,7 +166,7 @@ def manager_days(book: Book) -> Section:
     if sheet is None:
         return section
     policy = book.policy
-    calendar = WorkCalendar(policy.holidays, policy.workdays)
+    calendar = book.calendar
     needed = policy.manager_daily_visits
     channels, stationed = sheet.column("channel_id"), sheet.column("stationed")
     on_site = _on_site_rows(sheet)
@@ -205,9 +204,6 @@ def manager_days(book: Book) -> Section:
                                  "channels_visited": visited, "target": needed,
                                  "stationed": away, "status": status})
     section.listings.append(listing)
-    if calendar.unknown_years:
-        years = "、".join(str(year) for year in sorted(calendar.unknown_years))
-        findings.append(make_finding("calendar_year_unknown", lang=book.lang, years=years))
     return section
 
 
