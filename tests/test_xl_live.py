@@ -107,14 +107,19 @@ def test_clearing_takes_out_everything_chantool_wrote_and_nothing_else() -> None
     assert ribbon.run("clear", book, AS_OF) == "没有需要清除的 chantool 标记"
 
 
-def test_a_sheet_with_notes_of_the_user_gets_marks_but_no_notes(
-    make_workbook: MakeWorkbook,
-) -> None:
+def one_bad_visit(make_workbook: MakeWorkbook) -> tuple[xlfake.Book, xlfake.Sheet]:
+    """A workbook open in the stand-in whose visit log has one visit with a bad date."""
     path = make_workbook({"拜访日志": [
         ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式"],
         ["not a date", "张伟", "CH001", "销售人员", "现场面谈"]]})
     book = xlfake.Book.from_file(path)
-    visits = book.sheets["拜访日志"]
+    return book, book.sheets["拜访日志"]
+
+
+def test_a_sheet_with_notes_of_the_user_gets_marks_but_no_notes(
+    make_workbook: MakeWorkbook,
+) -> None:
+    book, visits = one_bad_visit(make_workbook)
     visits.notes_at[1, 1] = "the user's own note"
     ribbon.run("validate", book, AS_OF)
     assert visits.notes_at == {(1, 1): "the user's own note"}
@@ -224,11 +229,7 @@ def test_marks_have_the_file_writer_s_fills() -> None:
 def test_a_column_the_user_adds_right_of_the_results_pushes_them_further_right(
     make_workbook: MakeWorkbook,
 ) -> None:
-    path = make_workbook({"拜访日志": [
-        ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式"],
-        ["not a date", "张伟", "CH001", "销售人员", "现场面谈"]]})
-    book = xlfake.Book.from_file(path)
-    visits = book.sheets["拜访日志"]
+    book, visits = one_bad_visit(make_workbook)
     ribbon.run("validate", book, AS_OF)
     assert visits.values[1, 6] == "校验结果" and live._old_columns(visits) == [6]
     ribbon.run("validate", book, AS_OF)
