@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -21,7 +22,13 @@ from chantool.findings import Lang, reason_text
 from chantool.io.isolation import Failure, default_jobs, run_isolated
 from chantool.io.output import backup_path, temporary_path
 from chantool.io.preflight import diagnose_extents, extent_refusal, preflight
-from chantool.io.reader import read_workbook, wanted
+from chantool.io.reader import (
+    open_workbook,
+    parse_in_background,
+    read_sheet,
+    smallest_first,
+    wanted,
+)
 from chantool.report import FileResult, Report
 from chantool.settings import Limits
 from chantool.table import RawSheet
@@ -94,23 +101,38 @@ class ReadError(Exception):
 
 
 def load(path: Path, options: Options) -> list[RawSheet]:
-    """The raw sheets of one workbook, once the preflight let it through."""
+    """The raw sheets of one workbook, once the preflight let it through. They are parsed
+    in the background (``io.reader``); a sheet that cannot be read raises ``ReadError``
+    from its rows, and so does every sheet parsed after it."""
     lang = options.lang
     if not path.exists():
         raise ReadError(reason_text("not_found", lang))
     if not path.is_file():
         raise ReadError(reason_text("not_a_file", lang))
-    try:
+    with _reading(lang):
         refusal = preflight(path, options.limits, wanted)
         if refusal is not None:
             raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
-        sheets = read_workbook(path)
-        for sheet in sheets:
+        workbook, names = open_workbook(path)
+        order = smallest_first(path, names)
+
+    def parse(name: str) -> RawSheet:
+        with _reading(lang):
+            sheet = read_sheet(workbook, name)
             width = max(map(len, sheet.rows), default=0)
             refusal = extent_refusal(sheet.name, len(sheet.rows), width, options.limits)
             if refusal is not None:
                 raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
-        return sheets
+            return sheet
+
+    return parse_in_background(names, order, parse, workbook.close)
+
+
+@contextmanager
+def _reading(lang: Lang) -> Iterator[None]:
+    """What goes wrong reading a workbook, as a ``ReadError`` with the reason."""
+    try:
+        yield
     except OSError as error:
         raise ReadError(reason_text("cannot_open", lang, detail=error.strerror or error)) from None
     except (ReadError, MemoryError):  # out of memory: the child reports it (isolation.py)
@@ -166,8 +188,9 @@ def _failure_reason(job: Job, failure: Failure, options: Options) -> str:
 
 def _in_child(job: Job, options: Options, work: str, **arguments: Any) -> Any:
     """Run ``chantool.check``'s ``work`` on a job, in its child process. The workbook is
-    read in a thread while the engine is imported here: calamine parses without holding
-    the GIL, so on a large file the import costs no time (see bench/)."""
+    opened in a thread, and its sheets parsed in the background (``io.reader``), while the
+    engine is imported here: calamine parses without holding the GIL, so on a large file
+    the import costs no time (see bench/)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(load, job.path, options)
         from chantool import check  # the engine: imported in the child, on purpose

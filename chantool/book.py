@@ -3,22 +3,27 @@
 A ``TypedSheet`` holds one standard sheet after reading: the Excel row number of each
 data row, the raw cell values and the typed values of each known column. A ``Book``
 holds the typed sheets of one workbook with the policy in force and the as-of date.
+
+Each sheet is typed when a rule or scorer first asks for it, once the reader has parsed
+it. Rules and scorers are ``Step``s that name the sheets they read, and ``run_steps``
+runs each as soon as those have been parsed, so the engine works on the sheets parsed
+first while the reader parses the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from chantool.coerce import Cell
 from chantool.columns import Problem
 from chantool.findings import CellFindings, Finding, Lang, make_finding
 from chantool.policy import Policy, PolicyCells, policy_rule
 from chantool.settings import SheetSpec
-from chantool.table import Layout, column_letter
+from chantool.table import Layout, RawSheet, column_letter, wait_for_any
 from chantool.workdays import WorkCalendar
 
 
@@ -92,18 +97,55 @@ class TypedSheet:
         return found
 
 
+class Sheets(Mapping[str, TypedSheet]):
+    """A workbook's typed sheets by kind; each is typed (by ``typing``) when first asked
+    for, waiting for its parse. A sheet whose header cannot be found is not among them."""
+
+    def __init__(self, raw: Mapping[str, RawSheet] | None = None,
+                 typing: Callable[[str, RawSheet], TypedSheet | None] | None = None) -> None:
+        self._raw = dict(raw or {})
+        self._typing = typing
+        self._typed: dict[str, TypedSheet | None] = {}
+
+    def __getitem__(self, kind: str) -> TypedSheet:
+        if kind not in self._typed and kind in self._raw:
+            assert self._typing is not None
+            self._typed[kind] = self._typing(kind, self._raw[kind])
+        typed = self._typed.get(kind)
+        if typed is None:
+            raise KeyError(kind)
+        return typed
+
+    def __iter__(self) -> Iterator[str]:
+        return (kind for kind in list(self._raw) if kind in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def parsed(self, kinds: Iterable[str]) -> bool:
+        """Whether the sheets of ``kinds`` can be typed without waiting (a kind the
+        workbook lacks has nothing to wait for)."""
+        return all(kind not in self._raw or self._raw[kind].parsed for kind in kinds)
+
+    def wait(self) -> None:
+        """Wait until one more of the sheets has been parsed."""
+        wait_for_any(self._raw.values())
+
+
 @dataclass
 class Book:
     """The typed sheets of one workbook, by sheet kind, with the policy in force."""
 
     policy: Policy
     as_of: date
-    sheets: dict[str, TypedSheet] = field(default_factory=dict)
+    sheets: Sheets = field(default_factory=Sheets)
     # Channel ids known from outside the workbook (``--channels``).
     outside_channels: frozenset[str] = frozenset()
     lang: Lang = "zh"
     # The cell of each policy value the workbook's policy sheet sets.
     policy_cells: PolicyCells = field(default_factory=dict)
+    # What reading the workbook found so far: its policy, its sheets, each typed sheet.
+    read_findings: list[Finding] = field(default_factory=list)
 
     @cached_property
     def calendar(self) -> WorkCalendar:
@@ -139,3 +181,44 @@ class Book:
             return self.outside_channels or None
         ids = {value for value in channels.column("channel_id") if value is not None}
         return frozenset(ids) | self.outside_channels
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Step(Generic[T]):
+    """A rule or a scorer: a function of a book, and the kinds of the sheets it reads.
+    ``reads`` only tells ``run_steps`` when the step can run without waiting: a sheet it
+    reads without naming it is still read whole, once parsed."""
+
+    function: Callable[[Book], T]
+    reads: frozenset[str]
+
+    def __call__(self, book: Book) -> T:
+        return self.function(book)
+
+
+def reads(*kinds: str) -> Callable[[Callable[[Book], T]], Step[T]]:
+    """Make a function of a book a ``Step`` that reads the sheets of ``kinds``."""
+    return lambda function: Step(function, frozenset(kinds))
+
+
+def rule(*kinds: str) -> Callable[[Callable[[Book], Iterable[Finding]]], Step[list[Finding]]]:
+    """``reads`` for a rule, a function of a book that yields findings: the step returns
+    them as a list, so they are found when the step runs."""
+    return lambda function: Step(lambda book: list(function(book)), frozenset(kinds))
+
+
+def run_steps(book: Book, steps: Sequence[Step[T]]) -> list[T]:
+    """What each step returns, in the order of ``steps``. Each runs, in that order, as
+    soon as the sheets it reads have been parsed."""
+    done: dict[int, T] = {}
+    while len(done) < len(steps):
+        ready = [index for index, step in enumerate(steps)
+                 if index not in done and book.sheets.parsed(step.reads)]
+        if not ready:
+            book.sheets.wait()
+        for index in ready:
+            done[index] = steps[index](book)
+    return [done[index] for index in range(len(steps))]

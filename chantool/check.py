@@ -1,8 +1,8 @@
 """The work done for one file, in its child process: validate it, write results back.
 
 Each function takes the job, the batch options and a callable that returns the raw
-sheets of the workbook (read by ``batch.load``, raising ``ReadError``), and returns
-plain data; none of them raises.
+sheets of the workbook (read by ``batch.load``; it and the rows of each sheet raise
+``ReadError``), and returns plain data; none of them raises.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
     Issues sheet and (with ``mark``) the marks."""
     try:
         sheets = sheets_of()
+        book, findings = validate_book(sheets, as_of=options.as_of, lang=options.lang,
+                                       outside_channels=options.outside_channels)
     except ReadError as error:
         return FileResult.unreadable(str(job.path), str(error))
-    book, findings = validate_book(sheets, as_of=options.as_of, lang=options.lang,
-                                   outside_channels=options.outside_channels)
     if job.target is not None:
         plan = validation_plan(book, findings, options.lang, marks=mark)
         problem = _write(job, sheets, plan, options)
@@ -45,10 +45,10 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
     result columns, marks, the Issues sheet and the Scores sheet."""
     try:
         sheets = sheets_of()
+        book, findings, scores = score_book(sheets, as_of=options.as_of, lang=options.lang,
+                                            outside_channels=options.outside_channels)
     except ReadError as error:
         return FileResult.unreadable(str(job.path), str(error))
-    book, findings, scores = score_book(sheets, as_of=options.as_of, lang=options.lang,
-                                        outside_channels=options.outside_channels)
     if job.target is not None:
         problem = _write(job, sheets, score_plan(book, findings, scores, options.lang), options)
         if problem is not None:
@@ -90,8 +90,7 @@ def _write(job: Job, sheets: Sequence[RawSheet], plan: WritePlan,
 def channel_ids(job: Job, options: Options, sheets_of: Sheets) -> frozenset[str] | str:
     """The channel ids of a workbook's 渠道档案 sheet, or why it cannot be read."""
     try:
-        sheets = sheets_of()
+        book = read_book(sheets_of(), as_of=options.as_of, lang=options.lang)
+        return book.known_channels() or frozenset()
     except ReadError as error:
         return str(error)
-    book, _ = read_book(sheets, as_of=options.as_of, lang=options.lang)
-    return book.known_channels() or frozenset()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -33,13 +34,58 @@ class MergedRange:
         return f"{address(self.first_row, self.first_col)}:{address(self.last_row, self.last_col)}"
 
 
-@dataclass(frozen=True)
-class RawSheet:
-    """A sheet's cells as plain values; ``rows[0]`` is Excel row 1, ``rows[r][0]`` column A."""
+Rows = Sequence[Sequence[Cell]]
 
-    name: str
-    rows: Sequence[Sequence[Cell]]
-    merged: tuple[MergedRange, ...] = ()
+
+class RawSheet:
+    """A sheet's cells as plain values; ``rows[0]`` is Excel row 1, ``rows[r][0]`` column A.
+
+    A reader may hand a sheet over before it has parsed it (``RawSheet.parsing``), so the
+    engine can start on the sheets parsed first: ``rows`` and ``merged`` then wait for the
+    parse, and raise what it raised.
+    """
+
+    __slots__ = ("_cells", "_parse", "name")
+
+    def __init__(self, name: str, rows: Rows = (), merged: tuple[MergedRange, ...] = ()) -> None:
+        self.name = name
+        self._cells = rows, merged
+        self._parse: Future[RawSheet] | None = None
+
+    @classmethod
+    def parsing(cls, name: str, parse: Future[RawSheet]) -> RawSheet:
+        """The sheet ``name``, whose cells ``parse`` will give."""
+        sheet = cls(name)
+        sheet._parse = parse
+        return sheet
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the cells are there, so that reading them does not wait."""
+        return self._parse is None or self._parse.done()
+
+    @property
+    def rows(self) -> Rows:
+        return self._parsed()[0]
+
+    @property
+    def merged(self) -> tuple[MergedRange, ...]:
+        return self._parsed()[1]
+
+    def _parsed(self) -> tuple[Rows, tuple[MergedRange, ...]]:
+        if self._parse is not None:
+            self._cells = self._parse.result()._cells
+            self._parse = None
+        return self._cells
+
+    def __repr__(self) -> str:
+        return f"RawSheet({self.name!r})"
+
+
+def wait_for_any(sheets: Iterable[RawSheet]) -> None:
+    """Wait until one more of ``sheets`` has been parsed (at once when one has been)."""
+    wait([sheet._parse for sheet in sheets if sheet._parse is not None],
+         return_when=FIRST_COMPLETED)
 
 
 @dataclass(frozen=True)

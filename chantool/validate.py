@@ -14,13 +14,13 @@ from itertools import compress
 from operator import itemgetter
 from typing import Final
 
-from chantool.book import Book, TypedSheet
+from chantool.book import Book, Sheets, TypedSheet, run_steps
 from chantool.coerce import Cell, is_blank
 from chantool.columns import read_column
 from chantool.findings import Finding, Lang, make_finding
 from chantool.policy import Policy, read_policy
 from chantool.rules import RULES
-from chantool.settings import HEADER_SEARCH_ROWS, SHEETS, SHEETS_BY_KIND, Column, SheetSpec
+from chantool.settings import HEADER_SEARCH_ROWS, SHEETS, SHEETS_BY_KIND, Column
 from chantool.table import (
     RawSheet,
     address,
@@ -37,9 +37,11 @@ def read_book(
     as_of: date,
     lang: Lang = "zh",
     outside_channels: frozenset[str] = frozenset(),
-) -> tuple[Book, list[Finding]]:
-    """Type every standard sheet of a workbook and check it; returns the book and findings."""
-    findings: list[Finding] = []
+) -> Book:
+    """The typed book of a workbook. The policy is read at once; each standard sheet is
+    typed and checked when first asked for (``book.Sheets``). ``reading_findings`` gives
+    what reading found."""
+    found: list[Finding] = []
     policy_sheet: RawSheet | None = None
     standard: dict[str, RawSheet] = {}
     for sheet in sheets:
@@ -49,26 +51,29 @@ def read_book(
             continue
         kept = policy_sheet if kind == "policy" else standard.get(kind)
         if kept is not None:
-            findings.append(make_finding("duplicate_sheet", lang=lang, sheet=sheet.name,
-                                         other=kept.name))
+            found.append(make_finding("duplicate_sheet", lang=lang, sheet=sheet.name,
+                                      other=kept.name))
         elif kind == "policy":
             policy_sheet = sheet
         else:
             standard[kind] = sheet
     if not standard:
         expected = "、".join(spec.name for spec in SHEETS)
-        findings.append(make_finding("no_known_sheet", lang=lang, expected=expected))
+        found.append(make_finding("no_known_sheet", lang=lang, expected=expected))
 
     policy, policy_problems, policy_cells = read_policy(policy_sheet, lang)
-    findings.extend(policy_problems)
+    found.extend(policy_problems)
     book = Book(policy, as_of, outside_channels=outside_channels, lang=lang,
-                policy_cells=policy_cells)
-    for kind, sheet in standard.items():
-        typed = _read_sheet(SHEETS_BY_KIND[kind], sheet, policy, as_of, lang, findings)
-        if typed is not None:
-            book.sheets[kind] = typed
-    findings.extend(_reference_findings(book))
-    return book, findings
+                policy_cells=policy_cells, read_findings=found)
+    book.sheets = Sheets(standard, lambda kind, sheet: _read_sheet(book, kind, sheet))
+    return book
+
+
+def reading_findings(book: Book) -> list[Finding]:
+    """What reading a book found: of its policy and sheets, and of every sheet's cells
+    (typing the sheets no step asked for)."""
+    list(book.sheets)  # types every sheet
+    return list(book.read_findings)
 
 
 def validate_book(
@@ -79,16 +84,12 @@ def validate_book(
     outside_channels: frozenset[str] = frozenset(),
 ) -> tuple[Book, list[Finding]]:
     """Read a workbook and run every rule over it; findings come in sheet and cell order."""
-    book, findings = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
-    findings.extend(run_rules(book))
-    findings.extend(calendar_findings(book))
+    book = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
+    found = run_steps(book, RULES)
+    findings = [*reading_findings(book), *(finding for each in found for finding in each),
+                *calendar_findings(book)]
     sort_findings(findings, sheets)
     return book, findings
-
-
-def run_rules(book: Book) -> list[Finding]:
-    """The findings of every rule on a typed book."""
-    return [finding for rule in RULES for finding in rule(book)]
 
 
 def calendar_findings(book: Book) -> list[Finding]:
@@ -122,14 +123,11 @@ def column_choices(column: Column, policy: Policy) -> Sequence[str]:
     return column.choices or ()
 
 
-def _read_sheet(
-    spec: SheetSpec,
-    sheet: RawSheet,
-    policy: Policy,
-    as_of: date,
-    lang: Lang,
-    findings: list[Finding],
-) -> TypedSheet | None:
+def _read_sheet(book: Book, kind: str, sheet: RawSheet) -> TypedSheet | None:
+    """A standard sheet typed, its findings (cells, and channels it names that are not
+    known) added to the book's; ``None`` when its header cannot be found."""
+    spec, policy, as_of, lang = SHEETS_BY_KIND[kind], book.policy, book.as_of, book.lang
+    findings = book.read_findings
     layout = sheet_layout(sheet.rows, spec)
     if layout is None:
         labels = "、".join(c.label if lang == "zh" else c.label_en for c in spec.columns)
@@ -169,6 +167,7 @@ def _read_sheet(
             findings.extend(_repeats(typed, (key,)))
     if spec.unique_together and all(typed.has(key) for key in spec.unique_together):
         findings.extend(_repeats(typed, spec.unique_together))
+    findings.extend(_unknown_channels(book, typed))
     return typed
 
 
@@ -257,15 +256,15 @@ def _repeats(sheet: TypedSheet, keys: tuple[str, ...]) -> Iterator[Finding]:
                                 value=shown, label=label)
 
 
-def _reference_findings(book: Book) -> Iterator[Finding]:
-    """Channel ids named in other sheets must exist in the channel profiles."""
-    known = book.known_channels()
+def _unknown_channels(book: Book, sheet: TypedSheet) -> Iterator[Finding]:
+    """Channel ids named in a sheet must exist in the channel profiles."""
+    columns = [column.key for column in sheet.spec.columns
+               if column.refers_to == "channels" and sheet.has(column.key)
+               and sheet.spec.kind != "channels"]
+    known = book.known_channels() if columns else None
     if known is None:
         return
-    for sheet in book.sheets.values():
-        for column in sheet.spec.columns:
-            if column.refers_to != "channels" or not sheet.has(column.key):
-                continue
-            for index, value in enumerate(sheet.column(column.key)):
-                if value is not None and value not in known:
-                    yield sheet.finding("unknown_channel", column.key, index)
+    for key in columns:
+        for index, value in enumerate(sheet.column(key)):
+            if value is not None and value not in known:
+                yield sheet.finding("unknown_channel", key, index)

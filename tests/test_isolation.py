@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
 
 from chantool import batch
 from chantool.batch import Options, ReadError, channel_ids, plan_jobs, validate_files
 from chantool.cli import cli
-from chantool.io.reader import read_workbook
+from chantool.io.reader import read_sheet
 from chantool.settings import Limits
 from chantool.table import RawSheet
 from tests.conftest import MakeWorkbook, needs_fork
@@ -49,15 +50,15 @@ class Faults:
     def __init__(self, folder: Path, memory: int) -> None:
         self.folder = folder
         self.memory = memory
-        self.real = read_workbook
+        self.real = read_sheet
         self.faults: dict[str, Callable[[], None]] = {
             "abort.xlsx": self.abort, "hang.xlsx": self.hang, "hog.xlsx": self.hog}
 
-    def read_workbook(self, path: Path) -> list[RawSheet]:
-        fault = self.faults.get(path.name)
+    def read_sheet(self, workbook: CalamineWorkbook, name: str) -> RawSheet:
+        fault = self.faults.get(Path(workbook.path or "").name)
         if fault is not None:
             fault()
-        return self.real(path)
+        return self.real(workbook, name)
 
     @staticmethod
     def abort() -> None:
@@ -76,7 +77,7 @@ class Faults:
 @pytest.fixture
 def faults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Faults:
     injected = Faults(tmp_path, memory_limit())
-    monkeypatch.setattr(batch, "read_workbook", injected.read_workbook)
+    monkeypatch.setattr(batch, "read_sheet", injected.read_sheet)
     return injected
 
 

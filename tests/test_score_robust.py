@@ -12,10 +12,10 @@ from typing import Final
 import openpyxl
 import pytest
 
+from chantool.batch import Options, load
 from chantool.coerce import Cell
 from chantool.findings import Lang
 from chantool.io.output import verify_written
-from chantool.io.reader import read_workbook
 from chantool.io.writer import write_plan
 from chantool.results import score_plan
 from chantool.scoring import score_book
@@ -31,7 +31,7 @@ GARBAGE: Final[tuple[Cell, ...]] = (
 
 @pytest.fixture(scope="module")
 def sheets() -> list[RawSheet]:
-    return read_workbook(EXAMPLE)
+    return load(EXAMPLE, Options(as_of=date(2025, 6, 30)))
 
 
 @pytest.mark.parametrize("share", [0.05, 0.3])

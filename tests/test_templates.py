@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from chantool.batch import Options, load
 from chantool.cli import cli
-from chantool.io.reader import read_workbook
 from chantool.policy import POLICY_KEYS, RATE_KEYS, Policy, read_policy
 from chantool.samples import AS_OF, DEFECTS, WENZHOU_FINDINGS, Defect, examples
 from chantool.settings import LISTS_SHEET, SHEETS, SHEETS_BY_KIND, TEMPLATE_KINDS, Kind
@@ -131,7 +131,7 @@ def test_policy_sheet_lists_every_key_and_reads_back_as_the_defaults(
     tmp_path: Path, lang: str
 ) -> None:
     path = _new(tmp_path, "book", lang)
-    sheets = {sheet.name: sheet for sheet in read_workbook(path)}
+    sheets = {sheet.name: sheet for sheet in load(path, Options(as_of=AS_OF))}
     policy_sheet = sheets["参数" if lang == "zh" else "Policy"]
     keys = [row[0] for row in policy_sheet.rows[1:]]
     assert keys == list(POLICY_KEYS)

@@ -4,16 +4,16 @@ the same workbook gives the same cells through the ribbon as through the CLI's f
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
-from chantool.batch import Job, Options
+from chantool.batch import Job, Options, load
 from chantool.check import check_file, score_file
 from chantool.findings import Severity
-from chantool.io.reader import read_workbook
 from chantool.io.styles import ERROR_FILL, WARNING_FILL
 from chantool.table import address
 from chantool.xl import live, ribbon
@@ -52,9 +52,9 @@ def file_path(path: Path, tmp_path: Path, *, scoring: bool) -> Path:
     job = Job(path, target)
     options = Options(as_of=AS_OF, jobs=1)
     if scoring:
-        score_file(job, options, lambda: read_workbook(path))
+        score_file(job, options, partial(load, path, options))
     else:
-        check_file(job, options, lambda: read_workbook(path), mark=True)
+        check_file(job, options, partial(load, path, options), mark=True)
     assert target.exists()
     return target
 
@@ -166,7 +166,7 @@ def test_reading_turns_com_dates_and_times_into_the_file_reader_s_values(
     assert sheet.rows[1] == [date(2025, 6, 3), time(8, 30)]
     assert sheet.rows[2] == [datetime(2025, 6, 3, 9, 15), 3.0]
     assert [merged.ref for merged in sheet.merged] == ["A4:A5"]
-    files = read_workbook(path)
+    files = load(path, Options(as_of=AS_OF))
     assert files[0].rows[1] == sheet.rows[1]
 
 

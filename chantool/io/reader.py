@@ -3,14 +3,24 @@
 Cell values are passed through as calamine gives them (blank cells as ``""``, numbers
 as floats, date cells as dates); typing them is the engine's job, which reports rather
 than drops. Only the sheets the engine knows are read.
+
+The sheets are handed over at once and parsed one after the other in a thread of their
+own, smallest first: calamine parses without holding the GIL, so the engine types and
+scores the small sheets and the first large one while the largest is still being parsed
+(see ``book.run_steps``). A sheet's rows wait for its parse.
 """
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
+from threading import Thread
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
+from chantool.io import package
 from chantool.table import MergedRange, RawSheet, is_policy_sheet, sheet_spec
 
 
@@ -19,17 +29,51 @@ def wanted(name: str) -> bool:
     return sheet_spec(name) is not None or is_policy_sheet(name)
 
 
-def read_workbook(path: Path) -> list[RawSheet]:
-    """The known sheets of a workbook, with their cells from A1 and their merged ranges."""
-    sheets = []
-    with CalamineWorkbook.from_path(str(path)) as workbook:
-        for meta in workbook.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet or not wanted(meta.name):
-                continue
-            sheet = workbook.get_sheet_by_name(meta.name)
-            merged = tuple(
-                MergedRange(top + 1, left + 1, bottom + 1, right + 1)
-                for (top, left), (bottom, right) in sheet.merged_cell_ranges or ()
-            )
-            sheets.append(RawSheet(meta.name, sheet.to_python(skip_empty_area=False), merged))
-    return sheets
+def open_workbook(path: Path) -> tuple[CalamineWorkbook, list[str]]:
+    """The workbook, and the names of the worksheets the engine reads, in workbook order."""
+    workbook = CalamineWorkbook.from_path(str(path))
+    return workbook, [meta.name for meta in workbook.sheets_metadata
+                      if meta.typ == SheetTypeEnum.WorkSheet and wanted(meta.name)]
+
+
+def read_sheet(workbook: CalamineWorkbook, name: str) -> RawSheet:
+    """One sheet's cells from A1, with its merged ranges."""
+    sheet = workbook.get_sheet_by_name(name)
+    merged = tuple(
+        MergedRange(top + 1, left + 1, bottom + 1, right + 1)
+        for (top, left), (bottom, right) in sheet.merged_cell_ranges or ()
+    )
+    return RawSheet(name, sheet.to_python(skip_empty_area=False), merged)
+
+
+def smallest_first(path: Path, names: Sequence[str]) -> list[str]:
+    """``names`` in the order of the size of their sheets' XML in the file."""
+    with zipfile.ZipFile(path) as archive:
+        main = package.workbook_part(archive)
+        sizes = {sheet.name: archive.getinfo(sheet.part).file_size
+                 for sheet in (package.sheets(archive, main.target) if main else ())
+                 if sheet.part in archive.NameToInfo}
+    return sorted(names, key=lambda name: sizes.get(name, 0))
+
+
+def parse_in_background(names: Sequence[str], order: Sequence[str],
+                        parse: Callable[[str], RawSheet],
+                        done: Callable[[], None]) -> list[RawSheet]:
+    """The sheets ``names``, each parsed by ``parse`` in a thread, in ``order``; ``done``
+    is called in the thread after the last. What ``parse`` raises, a sheet's ``rows``
+    raise; the sheets after it are not parsed and raise it too."""
+    parses: dict[str, Future[RawSheet]] = {name: Future() for name in names}
+
+    def run() -> None:
+        try:
+            for name in order:
+                parses[name].set_result(parse(name))
+        except BaseException as error:  # a parser's panic too: the engine raises it
+            for pending in parses.values():
+                if not pending.done():
+                    pending.set_exception(error)
+        finally:
+            done()
+
+    Thread(target=run, name="chantool-reader", daemon=True).start()
+    return [RawSheet.parsing(name, parses[name]) for name in names]

@@ -1,18 +1,17 @@
 """The rules that run over a typed book, in order.
 
-Each rule is a plain function from a ``Book`` to the findings it makes; each module
-holds the rules of one domain area, and ``RULES`` is the complete list.
+Each rule is a function from a ``Book`` to the findings it makes, a ``Step`` that names
+the sheets it reads (``book.rule``); each module holds the rules of one domain area, and
+``RULES`` is the complete list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
-from chantool.book import Book
+from chantool.book import Step
 from chantool.findings import Finding
 from chantool.rules import channels, money, prices, profiles, visits
 
-Rule = Callable[[Book], Iterator[Finding]]
+Rule = Step[list[Finding]]
 
 RULES: tuple[Rule, ...] = (
     channels.key_contacts_within_staff,

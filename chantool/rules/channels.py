@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from chantool.book import Book
+from chantool.book import Book, rule
 from chantool.findings import Finding
 
 
+@rule("channels")
 def key_contacts_within_staff(book: Book) -> Iterator[Finding]:
     """Key contacts are part of the sales staff, so never more than them (R-04)."""
     sheet = book.sheets.get("channels")
@@ -21,6 +22,7 @@ def key_contacts_within_staff(book: Book) -> Iterator[Finding]:
                                 staff=staff[index])
 
 
+@rule("channels")
 def key_contacts_reach_ratio(book: Book) -> Iterator[Finding]:
     """Key contacts are at least the policy's share of the channel's sales staff (R-04)."""
     sheet = book.sheets.get("channels")

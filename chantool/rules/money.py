@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chantool.book import Book
+from chantool.book import Book, rule
 from chantool.findings import Finding, display
 
 
+@rule("commission")
 def commission_bands_increase(book: Book) -> Iterator[Finding]:
     """Commission bands start at strictly increasing quarterly sales (R-35)."""
     sheet = book.sheets.get("commission")

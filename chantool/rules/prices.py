@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from chantool.book import Book, TypedSheet
+from chantool.book import Book, TypedSheet, rule
 from chantool.findings import Finding, display
 
 
+@rule("prices")
 def price_ladder(book: Book) -> Iterator[Finding]:
     """For one model, channel type and date, the company price (A) is at most the
     wholesale price (B), which is at most the retail price (C) (R-30)."""
@@ -60,6 +61,7 @@ class InForce:
             return found
 
 
+@rule("sales", "prices", "channels")
 def below_floor_price(book: Book) -> Iterator[Finding]:
     """A sale below the floor price in force for its model and its channel's type on
     the sale date is dumping (R-32)."""
@@ -80,6 +82,7 @@ def below_floor_price(book: Book) -> Iterator[Finding]:
                                 floor=display(floors[row]), price_row=prices.row_numbers[row])
 
 
+@rule("sales", "channels")
 def outside_own_region(book: Book) -> Iterator[Finding]:
     """A sale in another region than the channel's own is cross-area selling (R-33)."""
     sales = book.sheets.get("sales")

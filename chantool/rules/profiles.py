@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Literal
 
-from chantool.book import Book
+from chantool.book import Book, rule
 from chantool.findings import Finding
 
 ProfileStatus = Literal["ok", "late", "missing"]
@@ -31,6 +31,7 @@ def profile_states(book: Book) -> Iterator[tuple[int, date, ProfileStatus]]:
             yield index, deadline, "late" if done[index] > deadline else "ok"
 
 
+@rule("channels")
 def profile_within_deadline(book: Book) -> Iterator[Finding]:
     """A new channel's base profile is complete within the policy's number of working
     days after the start of cooperation (R-10, Chinese calendar): completed later, or

@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from itertools import compress, repeat
 from operator import is_
 
-from chantool.book import Book
+from chantool.book import Book, rule
 from chantool.coerce import is_blank
 from chantool.findings import Finding, display
 
 
+@rule("visits")
 def check_out_after_check_in(book: Book) -> Iterator[Finding]:
     """A visit ends after it starts (R-07)."""
     sheet = book.sheets.get("visits")
@@ -23,6 +24,7 @@ def check_out_after_check_in(book: Book) -> Iterator[Finding]:
                                 check_in=display(check_in))
 
 
+@rule("visits")
 def no_agreement_needs_follow_up(book: Book) -> Iterator[Finding]:
     """A visit without agreement names its cause, a follow-up plan and its due date (R-06)."""
     sheet = book.sheets.get("visits")
@@ -49,6 +51,7 @@ def no_agreement_needs_follow_up(book: Book) -> Iterator[Finding]:
                                 label="、".join(sheet.label(key) for key in missing))
 
 
+@rule("visits")
 def follow_up_by_its_due_date(book: Book) -> Iterator[Finding]:
     """Follow-ups are done by their due date (R-06): one done later, or not done once its
     due date has passed (as of the check date), is a warning."""
@@ -66,6 +69,7 @@ def follow_up_by_its_due_date(book: Book) -> Iterator[Finding]:
                                 due=display(due))
 
 
+@rule("visits")
 def checklist_failure_needs_fix_by(book: Book) -> Iterator[Finding]:
     """A store checklist item that failed needs a fix-by date (R-08)."""
     sheet = book.sheets.get("visits")

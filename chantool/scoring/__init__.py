@@ -5,25 +5,26 @@ typed ``Book``, what the rules ask of the people in it: visit compliance, assess
 and rankings, rebates and commission, grades and risk. Each module of this package
 holds one domain area, and ``SCORERS`` is the complete, ordered list of its scorers.
 
-A scorer is a plain function from a ``Book`` to a ``Section``: listings (tables of
-plain values, each a key of the ``score`` JSON and a block of the 评分 / Scores sheet),
-fields to add to each channel's row, result columns for the user's sheets, and
-findings. Listings hold JSON-ready values only (text, numbers, booleans, ``None``;
-dates as ISO text), so the same rows become JSON, a sheet or, later, a report or an
-archive row.
+A scorer is a function from a ``Book`` to a ``Section``, a ``Step`` that names the
+sheets it reads (``book.reads``). A section holds listings (tables of plain values, each
+a key of the ``score`` JSON and a block of the 评分 / Scores sheet), fields to add to each
+channel's row, result columns for the user's sheets, and findings. Listings hold
+JSON-ready values only (text, numbers, booleans, ``None``; dates as ISO text), so the
+same rows become JSON, a sheet or, later, a report or an archive row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final
 
-from chantool.book import Book
+from chantool.book import Book, Step, run_steps
 from chantool.findings import Finding, Lang
+from chantool.rules import RULES, Rule
 from chantool.table import RawSheet
-from chantool.validate import calendar_findings, read_book, run_rules, sort_findings
+from chantool.validate import calendar_findings, read_book, reading_findings, sort_findings
 
 Row = dict[str, Any]
 
@@ -100,7 +101,7 @@ class Section:
     findings: list[Finding] = field(default_factory=list)
 
 
-Scorer = Callable[[Book], Section]
+Scorer = Step[Section]
 
 # The channel listing's fields: the contract's keys first, then what scorers add.
 CHANNEL_FIELDS: Final = (
@@ -181,13 +182,13 @@ def score_book(
     lang: Lang = "zh",
     outside_channels: frozenset[str] = frozenset(),
 ) -> tuple[Book, list[Finding], Scores]:
-    """Validate a workbook, then compute every score; findings of both, in sheet order."""
-    book, findings = read_book(sheets, as_of=as_of, lang=lang,
-                               outside_channels=outside_channels)
-    findings.extend(run_rules(book))
-    sections = [scorer(book) for scorer in _scorers()]
+    """Validate a workbook, then compute every score; findings of both, in sheet order.
+    Rules and scorers run as the sheets they read are parsed (``book.run_steps``)."""
+    book = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
+    sections = run_steps(book, (*map(_rule_section, RULES), *_scorers()))
     channels, indexes = _channel_listing(book, sections)
     listings = [channels]
+    findings = reading_findings(book)
     for section in sections:
         listings.extend(section.listings)
         findings.extend(section.findings)
@@ -196,6 +197,11 @@ def score_book(
     columns = [column for section in sections for column in section.columns]
     return book, findings, Scores(as_of, listings,
                                   columns + _channel_columns(channels, indexes))
+
+
+def _rule_section(rule: Rule) -> Scorer:
+    """A rule as a scorer whose section holds only its findings."""
+    return Step(lambda book: Section(findings=rule(book)), rule.reads)
 
 
 def _channel_listing(book: Book, sections: Sequence[Section]) -> tuple[Listing, list[int]]:

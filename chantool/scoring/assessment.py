@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Final
 
-from chantool.book import Book, TypedSheet
+from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import normalize_text
 from chantool.findings import CellFindings, Finding, display
 from chantool.policy import Policy
@@ -238,6 +238,7 @@ class ManagerWeek:
         return self.successful / self.purposes_known if self.purposes_known else None
 
 
+@reads("channels", "sales", "visits", "assessments")
 def manager_assessment(book: Book) -> Section:
     """The managers' weekly review (R-20..R-22) and monthly assessment (R-21, R-24, R-25)
     in one scorer, as both need who looks after which channel and each channel's first
@@ -659,6 +660,7 @@ _OFFICE_FIELDS: Final = (
 )
 
 
+@reads("planned")
 def office_scores(book: Book) -> Section:
     """Each office's monthly channel score (R-23): the sum of its planned customers'
     achievement scores over their number. Achievements are scores of 0-100, so the
@@ -700,6 +702,7 @@ _TIER_FIELDS: Final = (
 _TIER_TARGET: Final = re.compile(r"(.+?)\s*:\s*(\d+)")
 
 
+@reads("channels")
 def tier_targets(book: Book) -> Section:
     """Channels of the profiles per tier (or channel type) against the policy's planned
     targets (R-26); an entry that cannot be read is a finding and is skipped."""

@@ -21,7 +21,7 @@ from math import ceil
 from operator import itemgetter
 from typing import Final, Literal
 
-from chantool.book import Book, TypedSheet
+from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
 from chantool.findings import CellFindings, Finding
 from chantool.rules.prices import InForce
@@ -123,6 +123,7 @@ class _RebateTable:
                                                    "effective_from")))
 
 
+@reads("sales", "rebates", "channels")
 def rebates(book: Book) -> Section:
     """Pick-up and volume rebates per channel, model and rebate period (R-34).
 
@@ -397,6 +398,7 @@ def _sales_by_period(sales: TypedSheet | None, length: Period,
     return found
 
 
+@reads("commission", "sales", "channels", "commission_paid")
 def commission(book: Book) -> Section:
     """Commission per channel and commission period (R-35), and the watchlist of channels
     close to the next band in the period of the as-of date.
@@ -630,6 +632,7 @@ def _missing_level(sheet: TypedSheet, index: int, kind: str, kind_en: str, meani
                          meaning=meaning, meaning_en=meaning_en)
 
 
+@reads("contests", "sales", "channels")
 def contests(book: Book) -> Section:
     """Winners and rewards of each sales contest (R-36), counting units sold in the
     contest's dates (of its model, or of every model when blank).
@@ -823,6 +826,7 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
+@reads("sales")
 def payments(book: Book) -> Section:
     """Sales amounts by channel and statement month, what is paid, overdue, paid late,
     and the early-payment discount (R-37).

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from chantool.book import Book
+from chantool.book import Book, reads
 from chantool.rules.profiles import profile_states
 from chantool.scoring import Scorer, Section
 
 
+@reads("channels")
 def profile_status(book: Book) -> Section:
     """The deadline of each channel's base profile and whether it was kept (R-10); the
     findings are validation's."""

@@ -20,7 +20,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Final, NamedTuple, TypeVar
 
-from chantool.book import Book, TypedSheet
+from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, fold_key, normalize_text, parse_number
 from chantool.findings import Finding, display
 from chantool.policy import Policy
@@ -203,6 +203,7 @@ def _credit(book: Book) -> dict[str, _Credit]:
     return found
 
 
+@reads("channels")
 def credit_risk(book: Book) -> Section:
     """R-42: overdue amount / credit limit per channel and its risk band: high at
     ``credit_high_ratio`` or above, or any overdue amount without a credit limit; medium
@@ -354,6 +355,7 @@ def _grades(book: Book, found: _Revenue | None) -> Section:
     return section
 
 
+@reads("sales", "channels", "visits")
 def channel_value(book: Book) -> Section:
     """R-40 and R-41 over one pass through the sales: the 80/20 view of revenue, and each
     channel's score and grade, whose contribution part ranks the same revenue."""
@@ -367,6 +369,7 @@ def channel_value(book: Book) -> Section:
 
 # --- R-43: order drop --------------------------------------------------------------------
 
+@reads("channels", "sales")
 def order_drops(book: Book) -> Section:
     """R-43: a channel's orders in the last ``order_drop_window_days`` days against the
     average of the ``order_drop_periods`` windows before; a drop of ``order_drop_ratio``
@@ -537,6 +540,7 @@ class _Complaints:
 
 
 
+@reads("complaints")
 def complaints(book: Book) -> Section:
     """R-44: complaints on site within ``complaint_onsite_hours``; written complaints to
     the channel director within ``complaint_report_workdays`` working days; after-sales

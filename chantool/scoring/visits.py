@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import date, time, timedelta
 from typing import Any, Final
 
-from chantool.book import Book, TypedSheet
+from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import is_blank
 from chantool.findings import Finding, display
 from chantool.policy import Policy
@@ -66,6 +66,7 @@ def _on_site_rows(sheet: TypedSheet) -> list[bool]:
     return [form in ON_SITE_FORMS for form in sheet.column("visit_form")]
 
 
+@reads("visits", "channels")
 def channel_visits(book: Book) -> Section:
     """Per channel: on-site visits this week (Monday to Sunday of the as-of date) and this
     month against its target, key-contact visits this week, the share of successful
@@ -155,6 +156,7 @@ def _days(sheet: TypedSheet, as_of: date) -> dict[tuple[str, date], list[int]]:
     return days
 
 
+@reads("visits")
 def manager_days(book: Book) -> Section:
     """Each manager's days in the visit log: channels visited on site against the policy's
     daily minimum, except on days stationed in one store (R-03); the day's first check-in
@@ -257,6 +259,7 @@ class _Times:
                 latest = (end, index)
 
 
+@reads("visits")
 def effect_assessed(book: Book) -> Section:
     """Every visit is logged with an assessment of its effect (R-06): a visit with neither
     达成目的数 nor 是否达成一致 is a warning. (That it was logged the same day cannot be

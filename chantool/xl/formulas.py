@@ -124,9 +124,8 @@ def _text(value: Any) -> str:
 def _book(table: Any, sheet_name: str, on: date | None = None) -> Book:
     """A table range typed by the engine as the standard sheet ``sheet_name``."""
     rows = _grid(table) if _is_grid(table) else []
-    book, _ = read_book([RawSheet(sheet_name, rows)] if rows else [],
-                        as_of=on or date.today(), lang="zh")
-    return book
+    return read_book([RawSheet(sheet_name, rows)] if rows else [],
+                     as_of=on or date.today(), lang="zh")
 
 
 def _sheet(table: Any, kind: str) -> TypedSheet:

@@ -1,0 +1,150 @@
+"""Reading and working at once: sheets parsed in the background, smallest first; each
+typed when first asked for; rules and scorers run as their sheets are parsed."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from datetime import date
+from pathlib import Path
+from threading import Event
+from typing import Final
+
+import pytest
+
+from chantool import batch
+from chantool.batch import Options, ReadError, load
+from chantool.book import Book, Step, reads, run_steps
+from chantool.check import check_file, score_file
+from chantool.io.reader import parse_in_background, read_sheet
+from chantool.scoring import score_book
+from chantool.table import RawSheet
+from chantool.validate import read_book, reading_findings
+from tests.conftest import MakeWorkbook
+from tests.test_checks import CHANNEL, VISIT, Record
+
+AS_OF: Final = date(2025, 6, 30)
+EXAMPLE: Final = Path(__file__).parent.parent / "examples" / "浙江省_渠道台账_2025Q2.xlsx"
+
+
+def _pending(name: str) -> tuple[RawSheet, Future[RawSheet]]:
+    parse: Future[RawSheet] = Future()
+    return RawSheet.parsing(name, parse), parse
+
+
+def _sheet(name: str, record: Record) -> RawSheet:
+    return RawSheet(name, [list(record), list(record.values())])
+
+
+def test_a_pending_sheet_waits_for_its_parse_and_raises_what_it_raised() -> None:
+    sheet, parse = _pending("渠道档案")
+    assert not sheet.parsed
+    parse.set_result(RawSheet("渠道档案", [["a"]]))
+    assert sheet.parsed and sheet.rows == [["a"]] and sheet.merged == ()
+    broken, failed = _pending("拜访日志")
+    failed.set_exception(ReadError("坏了"))
+    assert broken.parsed
+    with pytest.raises(ReadError, match="坏了"):
+        _ = broken.rows
+
+
+def test_sheets_are_parsed_in_the_order_given_and_a_failure_reaches_every_later_one() -> None:
+    parsed: list[str] = []
+    finished = Event()
+
+    def parse(name: str) -> RawSheet:
+        if name == "bad":
+            raise ReadError("无法读取")
+        parsed.append(name)
+        return RawSheet(name, [[name]])
+
+    sheets = parse_in_background(["a", "bad", "b", "c"], ["c", "a", "bad", "b"], parse,
+                                 finished.set)
+    assert [sheet.name for sheet in sheets] == ["a", "bad", "b", "c"]  # workbook order
+    assert sheets[0].rows == [["a"]] and sheets[3].rows == [["c"]]
+    assert finished.wait(5)
+    assert parsed == ["c", "a"]
+    for sheet in sheets[1:3]:
+        with pytest.raises(ReadError, match="无法读取"):
+            _ = sheet.rows
+
+
+def test_load_parses_the_smallest_sheets_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+
+    def spy(workbook: object, name: str) -> RawSheet:
+        order.append(name)
+        return read_sheet(workbook, name)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "read_sheet", spy)
+    sheets = load(EXAMPLE, Options(as_of=AS_OF))
+    sizes = {sheet.name: sum(len(row) for row in sheet.rows) for sheet in sheets}
+    assert sorted(order) == sorted(sizes)
+    assert sizes[order[0]] < sizes[order[-1]]
+    assert order[-1] == max(sizes, key=sizes.__getitem__)
+
+
+def test_a_sheet_is_typed_once_when_first_asked_for() -> None:
+    visits, parse = _pending("拜访日志")
+    book = read_book([_sheet("渠道档案", CHANNEL), visits], as_of=AS_OF)
+    assert book.sheets.parsed(["channels", "contests"])  # a missing sheet waits for nothing
+    assert not book.sheets.parsed(["channels", "visits"])
+    assert book.sheets["channels"].column("channel_id") == ["CH001"]
+    parse.set_result(_sheet("拜访日志", {**VISIT, "渠道编码": "CH404"}))
+    first = book.sheets["visits"]
+    assert book.sheets["visits"] is first
+    found = reading_findings(book)
+    assert [(f.code, f.cell) for f in found] == [("unknown_channel", "C2")]
+    assert reading_findings(book) == found  # asking again finds nothing twice
+
+
+def test_steps_run_as_their_sheets_are_parsed_and_return_in_their_order() -> None:
+    visits, parse = _pending("拜访日志")
+    book = read_book([_sheet("渠道档案", CHANNEL), visits], as_of=AS_OF)
+    ran: list[str] = []
+
+    def step(name: str, *kinds: str) -> Step[str]:
+        def run(book: Book) -> str:
+            ran.append(name)
+            return name
+        return reads(*kinds)(run)
+
+    def undeclared(book: Book) -> str:
+        # Reads the visits without naming them: it waits for their parse, right but late.
+        ran.append("undeclared")
+        parse.set_result(_sheet("拜访日志", VISIT))
+        return f"undeclared {len(book.sheets['visits'])}"
+
+    steps = [step("on visits", "visits", "channels"), step("on channels", "channels"),
+             reads("channels")(undeclared), step("on nothing")]
+    assert run_steps(book, steps) == ["on visits", "on channels", "undeclared 1",
+                                      "on nothing"]
+    assert ran == ["on channels", "undeclared", "on nothing", "on visits"]
+
+
+def test_a_sheet_that_fails_to_parse_makes_the_file_unreadable(
+    make_workbook: MakeWorkbook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_workbook({"渠道档案": [list(CHANNEL), list(CHANNEL.values())],
+                          "拜访日志": [list(VISIT), list(VISIT.values())]})
+
+    def fail_on_visits(workbook: object, name: str) -> RawSheet:
+        if name == "拜访日志":
+            raise ValueError("damaged sheet")
+        return read_sheet(workbook, name)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "read_sheet", fail_on_visits)
+    options = Options(as_of=AS_OF, jobs=1)
+    for work in (check_file, score_file):
+        result = work(batch.Job(path), options, lambda: load(path, options))
+        assert result.status == "unreadable"
+        assert "damaged sheet" in (result.reason or "")
+
+
+def test_scores_do_not_depend_on_when_sheets_are_parsed() -> None:
+    eager = load(EXAMPLE, Options(as_of=AS_OF))
+    assert all(sheet.rows for sheet in eager)  # every sheet parsed before the engine starts
+    _, at_once, scores = score_book(eager, as_of=AS_OF)
+    _, as_parsed, parsed_scores = score_book(load(EXAMPLE, Options(as_of=AS_OF)), as_of=AS_OF)
+    assert at_once == as_parsed and at_once
+    assert scores.to_dict() == parsed_scores.to_dict()
+    assert len(scores.listings) > 5 and all(listing.rows for listing in scores.listings[:3])
