@@ -3,6 +3,7 @@ typed when first asked for; rules and scorers run as their sheets are parsed."""
 
 from __future__ import annotations
 
+import pickle
 from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,7 @@ from chantool.batch import Options, ReadError, load
 from chantool.book import Book, Step, reads, run_steps
 from chantool.check import check_file, score_file
 from chantool.io.reader import parse_in_background, read_sheet
-from chantool.scoring import score_book
+from chantool.scoring import Listing, Row, Rows, Scores, score_book
 from chantool.table import RawSheet
 from chantool.validate import read_book, reading_findings
 from tests.conftest import MakeWorkbook
@@ -47,25 +48,50 @@ def test_a_pending_sheet_waits_for_its_parse_and_raises_what_it_raised() -> None
         _ = broken.rows
 
 
-def test_sheets_are_parsed_in_the_order_given_and_a_failure_reaches_every_later_one() -> None:
-    parsed: list[str] = []
-    finished = Event()
+class _Handle:
+    """A stand-in for an open workbook: which thread parsed what, and whether closed."""
 
-    def parse(name: str) -> RawSheet:
+    def __init__(self) -> None:
+        self.parsed: list[str] = []
+        self.closed = Event()
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+def test_sheets_are_parsed_in_the_order_given_by_each_handle_and_a_failure_reaches_the_rest(
+) -> None:
+    handles = [_Handle(), _Handle()]
+
+    def parse(handle: _Handle, name: str) -> RawSheet:
         if name == "bad":
             raise ReadError("无法读取")
-        parsed.append(name)
+        handle.parsed.append(name)
         return RawSheet(name, [[name]])
 
-    sheets = parse_in_background(["a", "bad", "b", "c"], ["c", "a", "bad", "b"], parse,
-                                 finished.set)
+    sheets = parse_in_background(handles, ["a", "bad", "b", "c"],  # type: ignore[arg-type]
+                                 ["c", "a", "bad", "b"], parse)  # type: ignore[arg-type]
     assert [sheet.name for sheet in sheets] == ["a", "bad", "b", "c"]  # workbook order
     assert sheets[0].rows == [["a"]] and sheets[3].rows == [["c"]]
-    assert finished.wait(5)
-    assert parsed == ["c", "a"]
+    assert all(handle.closed.wait(5) for handle in handles)
+    assert sorted(name for handle in handles for name in handle.parsed) == ["a", "c"]
     for sheet in sheets[1:3]:
         with pytest.raises(ReadError, match="无法读取"):
             _ = sheet.rows
+
+
+def test_two_handles_parse_two_sheets_at_once() -> None:
+    started = {"a": Event(), "b": Event()}
+
+    def parse(handle: _Handle, name: str) -> RawSheet:
+        started[name].set()
+        # Each parse waits for the other to start: one thread alone would stall here.
+        assert started["b" if name == "a" else "a"].wait(5)
+        return RawSheet(name, [[name]])
+
+    sheets = parse_in_background([_Handle(), _Handle()], ["a", "b"],  # type: ignore[list-item]
+                                 ["a", "b"], parse)  # type: ignore[arg-type]
+    assert [sheet.rows for sheet in sheets] == [[["a"]], [["b"]]]
 
 
 def test_load_parses_the_smallest_sheets_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,3 +174,24 @@ def test_scores_do_not_depend_on_when_sheets_are_parsed() -> None:
     assert at_once == as_parsed and at_once
     assert scores.to_dict() == parsed_scores.to_dict()
     assert len(scores.listings) > 5 and all(listing.rows for listing in scores.listings[:3])
+
+
+def test_listing_rows_are_made_when_read_and_cross_processes_as_a_list() -> None:
+    made: list[int] = []
+
+    def make(key: int) -> Row:
+        made.append(key)
+        return {"key": key}
+
+    rows = Rows([10, 20, 30, 40], make)
+    listing = Listing("demo", ("演示", "Demo"), (), rows)
+    assert len(rows) == 4 and made == []
+    (head,) = Scores(AS_OF, [listing], []).head(2).listings
+    assert head.rows == [{"key": 10}, {"key": 20}] and head.count == 4
+    assert made == [10, 20]
+    assert rows[-1] == {"key": 40} and rows[1] is rows[1] and made == [10, 20, 40]
+    copied = pickle.loads(pickle.dumps(rows))
+    assert type(copied) is list and copied == rows == [{"key": k} for k in (10, 20, 30, 40)]
+    assert made == [10, 20, 40, 30]  # each row made once
+    with pytest.raises(IndexError):
+        rows[4]

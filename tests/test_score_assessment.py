@@ -86,7 +86,7 @@ def score(sheets: list[RawSheet], as_of: date = AS_OF) -> tuple[list[Finding], S
 def rows(scores: Scores, key: str) -> list[Row]:
     listing = scores.listing(key)
     assert listing is not None
-    return listing.rows
+    return list(listing.rows)
 
 
 def pick(found: list[Row], *keys: str) -> list[tuple[Any, ...]]:

@@ -4,6 +4,7 @@ cases, a policy override that changes the result, and its findings at their cell
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -59,10 +60,10 @@ def listing(key: str, *sheets: RawSheet, as_of: date = AS_OF) -> list[Row]:
     assert not [finding for finding in findings if finding.severity.value == "error"]
     found = scores.listing(key)
     assert found is not None
-    return found.rows
+    return list(found.rows)
 
 
-def pick(rows: list[Row], *keys: str) -> list[tuple[Any, ...]]:
+def pick(rows: Sequence[Row], *keys: str) -> list[tuple[Any, ...]]:
     return [tuple(row[key] for key in keys) for row in rows]
 
 

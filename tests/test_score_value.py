@@ -81,7 +81,7 @@ def channel_rows(scores: Scores) -> dict[str, Row]:
 def rows_of(scores: Scores, key: str) -> list[Row]:
     listing = scores.listing(key)
     assert listing is not None
-    return listing.rows
+    return list(listing.rows)
 
 
 class Spot(NamedTuple):

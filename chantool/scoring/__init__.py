@@ -15,10 +15,10 @@ same rows become JSON, a sheet or, later, a report or an archive row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar, overload
 
 from chantool.book import Book, Step, run_steps
 from chantool.findings import Finding, Lang
@@ -27,6 +27,7 @@ from chantool.table import RawSheet
 from chantool.validate import calendar_findings, read_book, reading_findings, sort_findings
 
 Row = dict[str, Any]
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,44 @@ class Field:
 STATUS_WORDS: Final = {"met": ("达标", "met"), "short": ("未达标", "short")}
 
 
+class Rows(Sequence[Row], Generic[K]):
+    """A listing's rows, each made from its key when first read: a listing of tens of
+    thousands of rows costs little when only its first rows are shown (``Scores.head``).
+    Pickled, it is a list of every row."""
+
+    def __init__(self, keys: Sequence[K], make: Callable[[K], Row]) -> None:
+        self._keys = keys
+        self._make = make
+        self._made: dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        row = self._made.get(index)
+        if row is None:
+            row = self._made[index] = self._make(self._keys[index])  # IndexError past the end
+        return row
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[list[Row]], tuple[list[Row]]]:
+        return list, (list(self),)
+
+
 @dataclass
 class Listing:
     """One table of results: a key of the JSON object and a block of the Scores sheet."""
@@ -70,7 +109,7 @@ class Listing:
     key: str
     title: tuple[str, str]  # Chinese, English
     fields: tuple[Field, ...]
-    rows: list[Row] = field(default_factory=list)
+    rows: Sequence[Row] = field(default_factory=list)
     # The keys of the fields shown in the terminal (all when empty).
     brief: tuple[str, ...] = ()
     # How many rows there are when ``rows`` holds only the first of them (see Scores.head).
@@ -162,7 +201,7 @@ class Scores:
         """The keys of one file's ``score`` JSON object besides its path and findings."""
         found: dict[str, Any] = {"as_of": self.as_of.isoformat()}
         found.update({key: [] for key in REQUIRED_LISTINGS})
-        found.update({listing.key: listing.rows for listing in self.listings})
+        found.update({listing.key: list(listing.rows) for listing in self.listings})
         return found
 
 
@@ -207,7 +246,8 @@ def _rule_section(rule: Rule) -> Scorer:
 def _channel_listing(book: Book, sections: Sequence[Section]) -> tuple[Listing, list[int]]:
     """One row per channel of the profiles, in sheet order, with every scorer's fields;
     and the data-row index of each row."""
-    listing = Listing("channels", ("渠道", "Channels"), CHANNEL_FIELDS, brief=(
+    rows: list[Row] = []
+    listing = Listing("channels", ("渠道", "Channels"), CHANNEL_FIELDS, rows, brief=(
         "channel_id", "manager", "visits_week", "visit_target", "visit_status",
         "profile_status", "score", "grade", "credit_risk"))
     indexes: list[int] = []
@@ -222,7 +262,7 @@ def _channel_listing(book: Book, sections: Sequence[Section]) -> tuple[Listing, 
         row.update(channel_id=channel, name=names[index], manager=managers[index])
         for section in sections:
             row.update(section.channel_fields.get(channel, {}))
-        listing.rows.append(row)
+        rows.append(row)
         indexes.append(index)
     return listing, indexes
 

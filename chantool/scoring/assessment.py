@@ -266,11 +266,13 @@ def weekly_review(book: Book, owners: Profiles, first_sold: dict[str, date]) -> 
                 "周六-周二,周三-周五; the default segments were used")))
         week = review_week(Policy.model_fields["review_segments"].default)
         assert week is not None  # the default segments make up a week
-    weeks = Listing("weeks", ("周经营（夕会）", "Weekly review"), _week_fields(week), brief=(
-        "manager", "week_start", "sales_week", "sales_status", "new_active_week",
-        "new_active_status"))
+    week_rows: list[Row] = []
+    diagnosed: list[Row] = []
+    weeks = Listing("weeks", ("周经营（夕会）", "Weekly review"), _week_fields(week), week_rows,
+                    brief=("manager", "week_start", "sales_week", "sales_status",
+                           "new_active_week", "new_active_status"))
     diagnosis = Listing("diagnosis", ("周经营诊断", "Shortfall diagnosis"),
-                        _diagnosis_fields(policy), brief=(
+                        _diagnosis_fields(policy), diagnosed, brief=(
         "manager", "week_start", "sales_gap", "new_active_gap", "relationship",
         "willingness", "skill", "cause"))
     section.listings += [weeks, diagnosis]
@@ -302,10 +304,9 @@ def weekly_review(book: Book, owners: Profiles, first_sold: dict[str, date]) -> 
                 "sales_status": "met" if sold >= target else unmet, "new_active_week": opened,
                 "new_active_target": new_active_target,
                 "new_active_status": "met" if opened >= low else unmet}
-            weeks.rows.append(row)
+            week_rows.append(row)
             if over and (sold < target or opened < low):
-                diagnosis.rows.append(_diagnosis(policy, row, owners,
-                                                 tally if logged else None))
+                diagnosed.append(_diagnosis(policy, row, owners, tally if logged else None))
     return section
 
 
@@ -665,7 +666,8 @@ def office_scores(book: Book) -> Section:
     """Each office's monthly channel score (R-23): the sum of its planned customers'
     achievement scores over their number. Achievements are scores of 0-100, so the
     seed's "x 100%" gives their mean on the same scale."""
-    listing = Listing("offices", ("办事处渠道考核", "Offices"), _OFFICE_FIELDS)
+    rows: list[Row] = []
+    listing = Listing("offices", ("办事处渠道考核", "Offices"), _OFFICE_FIELDS, rows)
     sheet = book.sheets.get("planned")
     if sheet is None:
         return Section(listings=[listing])
@@ -683,9 +685,8 @@ def office_scores(book: Book) -> Section:
     for (month, office), total in sorted(totals.items(), key=lambda item: item[0][0],
                                          reverse=True):
         count = planned[month, office]
-        listing.rows.append({"office": office, "month": month, "planned": count,
-                             "achievement_total": round(total, 2),
-                             "score": round(total / count, 2)})
+        rows.append({"office": office, "month": month, "planned": count,
+                     "achievement_total": round(total, 2), "score": round(total / count, 2)})
     return Section(listings=[listing])
 
 
@@ -706,7 +707,8 @@ _TIER_TARGET: Final = re.compile(r"(.+?)\s*:\s*(\d+)")
 def tier_targets(book: Book) -> Section:
     """Channels of the profiles per tier (or channel type) against the policy's planned
     targets (R-26); an entry that cannot be read is a finding and is skipped."""
-    listing = Listing("tiers", ("分级客户目标", "Tier targets"), _TIER_FIELDS)
+    rows: list[Row] = []
+    listing = Listing("tiers", ("分级客户目标", "Tier targets"), _TIER_FIELDS, rows)
     section = Section(listings=[listing])
     policy = book.policy
     sheet = book.sheets.get("channels")
@@ -730,9 +732,9 @@ def tier_targets(book: Book) -> Section:
         if not counts:  # without the profiles there is nothing to count
             continue
         target, actual = int(match[2]), counts[basis][name]
-        listing.rows.append({"tier": name, "basis": basis, "target": target,
-                             "actual": actual, "gap": max(target - actual, 0),
-                             "status": "met" if actual >= target else "short"})
+        rows.append({"tier": name, "basis": basis, "target": target, "actual": actual,
+                     "gap": max(target - actual, 0),
+                     "status": "met" if actual >= target else "short"})
     return section
 
 

@@ -25,7 +25,7 @@ from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
 from chantool.findings import CellFindings, Finding
 from chantool.rules.prices import InForce
-from chantool.scoring import Field, Listing, Row, Scorer, Section
+from chantool.scoring import Field, Listing, Row, Rows, Scorer, Section
 
 Period = Literal["month", "quarter", "year"]
 
@@ -162,14 +162,15 @@ def rebates(book: Book) -> Section:
             group.not_picked_up += qty
         else:
             group.units[row] = group.units.get(row, 0) + qty
-    rows = []
+    lines = []
     # Newest period first, then by channel and model.
     for key in sorted(sorted(groups), key=itemgetter(2), reverse=True):
         group = groups[key]
         last_row = table.in_force.row((key[1], group.kind), group.last)
         if last_row is not None:  # else no rebate row was in force for any of its sales
-            rows.append(_rebate_row(table, key, group, last_row))
-    listing = Listing("rebates", ("返利", "Rebates"), REBATE_FIELDS, rows,
+            lines.append((key, group, last_row))
+    listing = Listing("rebates", ("返利", "Rebates"), REBATE_FIELDS,
+                      Rows(lines, lambda line: _rebate_row(table, *line)),
                       brief=("channel_id", "model", "period", "qty", "pickup_rebate",
                              "volume_rebate", "total"))
     return Section(listings=[listing])
@@ -423,19 +424,19 @@ def commission(book: Book) -> Section:
     for (channel, model), (_, amount, period) in found.first_orders.items():
         orders.setdefault((channel, period), []).append((model, amount))
     targets = book.channel_field("monthly_target")
-    rows = []
-    # Newest period first, then by channel.
-    for key in sorted(sorted(found.totals.keys() | paid.keys()), key=itemgetter(1),
-                      reverse=True):
+
+    def row(key: tuple[str, str]) -> Row:
         channel, period = key
         monthly = targets.get(channel)
         # A blank or zero monthly target means no target, hence no bonus.
         target = monthly * _MONTHS[length] if monthly else None
         sales = found.totals.get(key)
-        rows.append(_commission_row(book, bands, channel, period, sales[0] if sales else 0.0,
-                                    target, sorted(orders.get(key, [])),
-                                    paid.get(key, 0.0)))
-    listing = Listing("commission", ("提成", "Commission"), COMMISSION_FIELDS, rows,
+        return _commission_row(book, bands, channel, period, sales[0] if sales else 0.0,
+                               target, sorted(orders.get(key, [])), paid.get(key, 0.0))
+
+    # Newest period first, then by channel.
+    keys = sorted(sorted(found.totals.keys() | paid.keys()), key=itemgetter(1), reverse=True)
+    listing = Listing("commission", ("提成", "Commission"), COMMISSION_FIELDS, Rows(keys, row),
                       brief=("channel_id", "period", "sales", "rate", "commission", "uplift",
                              "total", "paid_before", "due"))
     current = period_of(book.as_of, length)
@@ -871,9 +872,10 @@ def payments(book: Book) -> Section:
             account.overdue += amount
             findings.append(_payment_finding(book, sales, makers, "payment_overdue",
                                              statement, index))
-    rows = [_payment_row(channel, accounts[channel, month], policy.early_payment_discount)
-            # Newest statement first, then by channel.
-            for channel, month in sorted(sorted(accounts), key=itemgetter(1), reverse=True)]
+    # Newest statement first, then by channel.
+    keys = sorted(sorted(accounts), key=itemgetter(1), reverse=True)
+    rows = Rows(keys, lambda key: _payment_row(key[0], accounts[key],
+                                               policy.early_payment_discount))
     listing = Listing("payments", ("货款结算", "Payments"), PAYMENT_FIELDS, rows,
                       brief=("channel_id", "statement_month", "due_date", "amount", "paid",
                              "overdue", "discount"))

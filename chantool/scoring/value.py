@@ -124,7 +124,8 @@ def _pareto(book: Book, found: _Revenue | None) -> Section:
     """R-40: each channel's revenue and share of the total, whether it is among the top
     ``pareto_customer_share`` of channels, and whether that group brings
     ``pareto_revenue_share`` of the revenue."""
-    listing = Listing("pareto", ("二八分析", "80/20"), _PARETO_FIELDS,
+    rows: list[Row] = []
+    listing = Listing("pareto", ("二八分析", "80/20"), _PARETO_FIELDS, rows,
                       brief=("channels", "top_channels", "top_share", "expected_share",
                              "reached"))
     section = Section(listings=[listing])
@@ -135,7 +136,7 @@ def _pareto(book: Book, found: _Revenue | None) -> Section:
     top = _top_group(revenue, policy.pareto_customer_share)
     top_revenue = sum(revenue[channel] for channel in top)
     top_share = top_revenue / total if total > 0 else None
-    listing.rows.append({
+    rows.append({
         "period_from": found.first.isoformat() if found.first else None,
         "period_to": book.as_of.isoformat(),
         "channels": sum(amount > 0 for amount in revenue.values()),
@@ -546,8 +547,9 @@ def complaints(book: Book) -> Section:
     the channel director within ``complaint_report_workdays`` working days; after-sales
     cases answered within ``after_sales_escalate_days`` days. Missed limits are warnings;
     the ``complaints`` listing holds every limit missed or still open, newest first."""
+    rows: list[Row] = []
     listing = Listing("complaints", ("投诉与售后", "Complaints and after-sales"),
-                      _COMPLAINT_FIELDS, brief=("channel_id", "kind", "received", "step",
+                      _COMPLAINT_FIELDS, rows, brief=("channel_id", "kind", "received", "step",
                                                 "deadline", "status"))
     section = Section(listings=[listing])
     sheet = book.sheets.get("complaints")
@@ -557,14 +559,14 @@ def complaints(book: Book) -> Section:
     channels, kinds = sheet.column("channel_id"), sheet.column("complaint_kind")
     for index in range(len(sheet)):
         for step in checks.steps(index):
-            listing.rows.append({
+            rows.append({
                 "channel_id": channels[index], "kind": kinds[index],
                 "received": checks.received[index].isoformat(), "step": step.step,
                 "deadline": step.deadline, "done": step.done, "status": step.status,
                 "row": sheet.row_numbers[index]})
             if step.finding is not None:
                 section.findings.append(step.finding)
-    listing.rows.sort(key=lambda row: (row["received"], -row["row"]), reverse=True)
+    rows.sort(key=lambda row: (row["received"], -row["row"]), reverse=True)
     return section
 
 

@@ -17,7 +17,7 @@ from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import is_blank
 from chantool.findings import Finding, display
 from chantool.policy import Policy
-from chantool.scoring import STATUS_WORDS, Field, Listing, ResultValues, Scorer, Section
+from chantool.scoring import STATUS_WORDS, Field, Listing, ResultValues, Row, Scorer, Section
 from chantool.settings import ON_SITE_FORMS
 
 # The visitee role of a channel's sales staff, among whom its key contacts are.
@@ -177,9 +177,10 @@ def manager_days(book: Book) -> Section:
     monday, _ = week_of(book.as_of)
     week_days = [day for n in range((book.as_of - monday).days + 1)
                  if calendar.is_workday(day := monday + timedelta(days=n))]
+    listed: list[Row] = []
     listing = Listing("manager_days", ("客户经理每日拜访（R-03，本周）",
                                        "Channels visited per manager and day (R-03, this week)"),
-                      _DAY_FIELDS)
+                      _DAY_FIELDS, listed)
     managers: set[str] = set()
     summary: dict[tuple[str, date], tuple[int, bool]] = {}
     findings = section.findings
@@ -202,9 +203,9 @@ def manager_days(book: Book) -> Section:
         for manager in sorted(managers):
             visited, away = summary.get((manager, day), (0, False))
             status = "exempt" if away else "met" if visited >= needed else "short"
-            listing.rows.append({"manager": manager, "date": day.isoformat(), "workday": True,
-                                 "channels_visited": visited, "target": needed,
-                                 "stationed": away, "status": status})
+            listed.append({"manager": manager, "date": day.isoformat(), "workday": True,
+                           "channels_visited": visited, "target": needed, "stationed": away,
+                           "status": status})
     section.listings.append(listing)
     return section
 
