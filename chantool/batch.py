@@ -18,8 +18,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
-
 from chantool.findings import Lang, reason_text
 from chantool.io.isolation import Failure, default_jobs, run_isolated
 from chantool.io.output import backup_path, temporary_path
@@ -30,15 +28,12 @@ from chantool.io.reader import (
     read_sheet,
     smallest_first,
     wanted,
-    wanted_sheets,
 )
 from chantool.report import FileResult, Report
 from chantool.settings import Limits
 from chantool.table import RawSheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-# Threads that parse one workbook's sheets: two large sheets are parsed at once.
-READING_THREADS = 2
 Progress = Callable[[Path], None]
 
 
@@ -118,12 +113,10 @@ def load(path: Path, options: Options) -> list[RawSheet]:
         refusal = preflight(path, options.limits, wanted)
         if refusal is not None:
             raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
-        # The file opened once per reading thread: each handle parses one sheet at a time.
-        workbooks = [open_workbook(path) for _ in range(READING_THREADS)]
-        names = wanted_sheets(workbooks[0])
+        workbook, names = open_workbook(path)
         order = smallest_first(path, names)
 
-    def parse(workbook: CalamineWorkbook, name: str) -> RawSheet:
+    def parse(name: str) -> RawSheet:
         with _reading(lang):
             sheet = read_sheet(workbook, name)
             width = max(map(len, sheet.rows), default=0)
@@ -132,7 +125,7 @@ def load(path: Path, options: Options) -> list[RawSheet]:
                 raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
             return sheet
 
-    return parse_in_background(workbooks, names, order, parse)
+    return parse_in_background(names, order, parse, workbook.close)
 
 
 @contextmanager

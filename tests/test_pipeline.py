@@ -48,50 +48,25 @@ def test_a_pending_sheet_waits_for_its_parse_and_raises_what_it_raised() -> None
         _ = broken.rows
 
 
-class _Handle:
-    """A stand-in for an open workbook: which thread parsed what, and whether closed."""
+def test_sheets_are_parsed_in_the_order_given_and_a_failure_reaches_every_later_one() -> None:
+    parsed: list[str] = []
+    finished = Event()
 
-    def __init__(self) -> None:
-        self.parsed: list[str] = []
-        self.closed = Event()
-
-    def close(self) -> None:
-        self.closed.set()
-
-
-def test_sheets_are_parsed_in_the_order_given_by_each_handle_and_a_failure_reaches_the_rest(
-) -> None:
-    handles = [_Handle(), _Handle()]
-
-    def parse(handle: _Handle, name: str) -> RawSheet:
+    def parse(name: str) -> RawSheet:
         if name == "bad":
             raise ReadError("无法读取")
-        handle.parsed.append(name)
+        parsed.append(name)
         return RawSheet(name, [[name]])
 
-    sheets = parse_in_background(handles, ["a", "bad", "b", "c"],  # type: ignore[arg-type]
-                                 ["c", "a", "bad", "b"], parse)  # type: ignore[arg-type]
+    sheets = parse_in_background(["a", "bad", "b", "c"], ["c", "a", "bad", "b"], parse,
+                                 finished.set)
     assert [sheet.name for sheet in sheets] == ["a", "bad", "b", "c"]  # workbook order
     assert sheets[0].rows == [["a"]] and sheets[3].rows == [["c"]]
-    assert all(handle.closed.wait(5) for handle in handles)
-    assert sorted(name for handle in handles for name in handle.parsed) == ["a", "c"]
+    assert finished.wait(5)
+    assert parsed == ["c", "a"]
     for sheet in sheets[1:3]:
         with pytest.raises(ReadError, match="无法读取"):
             _ = sheet.rows
-
-
-def test_two_handles_parse_two_sheets_at_once() -> None:
-    started = {"a": Event(), "b": Event()}
-
-    def parse(handle: _Handle, name: str) -> RawSheet:
-        started[name].set()
-        # Each parse waits for the other to start: one thread alone would stall here.
-        assert started["b" if name == "a" else "a"].wait(5)
-        return RawSheet(name, [[name]])
-
-    sheets = parse_in_background([_Handle(), _Handle()], ["a", "b"],  # type: ignore[list-item]
-                                 ["a", "b"], parse)  # type: ignore[arg-type]
-    assert [sheet.rows for sheet in sheets] == [[["a"]], [["b"]]]
 
 
 def test_load_parses_the_smallest_sheets_first(monkeypatch: pytest.MonkeyPatch) -> None:

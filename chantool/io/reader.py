@@ -4,11 +4,10 @@ Cell values are passed through as calamine gives them (blank cells as ``""``, nu
 as floats, date cells as dates); typing them is the engine's job, which reports rather
 than drops. Only the sheets the engine knows are read.
 
-The sheets are handed over at once and parsed in threads of their own, smallest first:
-calamine parses without holding the GIL, so the engine types and scores the small
-sheets and the first large one while the largest are still being parsed (see
-``book.run_steps``), and two large sheets are parsed at once. A sheet's rows wait for
-its parse.
+The sheets are handed over at once and parsed one after the other in a thread of their
+own, smallest first: calamine parses without holding the GIL, so the engine types and
+scores the small sheets and the first large one while the largest is still being parsed
+(see ``book.run_steps``). A sheet's rows wait for its parse.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from threading import Lock, Thread
+from threading import Thread
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
@@ -30,14 +29,11 @@ def wanted(name: str) -> bool:
     return sheet_spec(name) is not None or is_policy_sheet(name)
 
 
-def open_workbook(path: Path) -> CalamineWorkbook:
-    return CalamineWorkbook.from_path(str(path))
-
-
-def wanted_sheets(workbook: CalamineWorkbook) -> list[str]:
-    """The names of the worksheets the engine reads, in workbook order."""
-    return [meta.name for meta in workbook.sheets_metadata
-            if meta.typ == SheetTypeEnum.WorkSheet and wanted(meta.name)]
+def open_workbook(path: Path) -> tuple[CalamineWorkbook, list[str]]:
+    """The workbook, and the names of the worksheets the engine reads, in workbook order."""
+    workbook = CalamineWorkbook.from_path(str(path))
+    return workbook, [meta.name for meta in workbook.sheets_metadata
+                      if meta.typ == SheetTypeEnum.WorkSheet and wanted(meta.name)]
 
 
 def read_sheet(workbook: CalamineWorkbook, name: str) -> RawSheet:
@@ -60,38 +56,24 @@ def smallest_first(path: Path, names: Sequence[str]) -> list[str]:
     return sorted(names, key=lambda name: sizes.get(name, 0))
 
 
-def parse_in_background(workbooks: Sequence[CalamineWorkbook], names: Sequence[str],
-                        order: Sequence[str],
-                        parse: Callable[[CalamineWorkbook, str], RawSheet]) -> list[RawSheet]:
-    """The sheets ``names``, parsed by ``parse`` in ``order``: each of ``workbooks`` (one
-    file opened as many times) is a thread that takes the next sheet, and is closed when
-    none is left. What ``parse`` raises, the sheet's ``rows`` raise, and so do those of
-    every sheet not parsed yet."""
+def parse_in_background(names: Sequence[str], order: Sequence[str],
+                        parse: Callable[[str], RawSheet],
+                        done: Callable[[], None]) -> list[RawSheet]:
+    """The sheets ``names``, each parsed by ``parse`` in a thread, in ``order``; ``done``
+    is called in the thread after the last. What ``parse`` raises, a sheet's ``rows``
+    raise; the sheets after it are not parsed and raise it too."""
     parses: dict[str, Future[RawSheet]] = {name: Future() for name in names}
-    left = iter(order)
-    lock = Lock()
 
-    def run(workbook: CalamineWorkbook) -> None:
+    def run() -> None:
         try:
-            while True:
-                with lock:
-                    name = next(left, None)
-                if name is None or parses[name].done():  # done: a parse failed
-                    return
-                try:
-                    sheet = parse(workbook, name)
-                except BaseException as error:  # a parser's panic too: the engine raises it
-                    with lock:
-                        for pending in parses.values():
-                            if not pending.done():
-                                pending.set_exception(error)
-                    return
-                with lock:
-                    if not parses[name].done():
-                        parses[name].set_result(sheet)
+            for name in order:
+                parses[name].set_result(parse(name))
+        except BaseException as error:  # a parser's panic too: the engine raises it
+            for pending in parses.values():
+                if not pending.done():
+                    pending.set_exception(error)
         finally:
-            workbook.close()
+            done()
 
-    for workbook in workbooks:
-        Thread(target=run, args=(workbook,), name="chantool-reader", daemon=True).start()
+    Thread(target=run, name="chantool-reader", daemon=True).start()
     return [RawSheet.parsing(name, parses[name]) for name in names]
