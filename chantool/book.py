@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, wraps
 from typing import Any, Generic, TypeVar
 
 from chantool.coerce import Cell
@@ -146,6 +146,8 @@ class Book:
     policy_cells: PolicyCells = field(default_factory=dict)
     # What reading the workbook found so far: its policy, its sheets, each typed sheet.
     read_findings: list[Finding] = field(default_factory=list)
+    # Values several steps derive from the book, by the function that works them out.
+    derived: dict[Callable[[Book], Any], Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def calendar(self) -> WorkCalendar:
@@ -208,6 +210,20 @@ def rule(*kinds: str) -> Callable[[Callable[[Book], Iterable[Finding]]], Step[li
     """``reads`` for a rule, a function of a book that yields findings: the step returns
     them as a list, so they are found when the step runs."""
     return lambda function: Step(lambda book: list(function(book)), frozenset(kinds))
+
+
+def once_per_book(function: Callable[[Book], T]) -> Callable[[Book], T]:
+    """A value several steps derive from a book (a sheet's totals, say): the first step
+    that asks works it out, the others share it and must not change it."""
+
+    @wraps(function)
+    def shared(book: Book) -> T:
+        if function not in book.derived:
+            book.derived[function] = function(book)
+        found: T = book.derived[function]
+        return found
+
+    return shared
 
 
 def run_steps(book: Book, steps: Sequence[Step[T]]) -> list[T]:

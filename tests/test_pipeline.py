@@ -14,7 +14,7 @@ import pytest
 
 from chantool import batch
 from chantool.batch import Options, ReadError, load
-from chantool.book import Book, Step, reads, run_steps
+from chantool.book import Book, Step, once_per_book, reads, run_steps
 from chantool.check import check_file, score_file
 from chantool.io.reader import parse_in_background, read_sheet
 from chantool.scoring import Listing, Row, Rows, Scores, score_book
@@ -170,3 +170,17 @@ def test_listing_rows_are_made_when_read_and_cross_processes_as_a_list() -> None
     assert made == [10, 20, 40, 30]  # each row made once
     with pytest.raises(IndexError):
         rows[4]
+
+
+def test_a_value_derived_once_per_book_is_shared_by_the_steps_that_ask() -> None:
+    worked: list[int] = []
+
+    @once_per_book
+    def channel_count(book: Book) -> int:
+        worked.append(1)
+        return len(book.sheets["channels"])
+
+    one, other = (read_book([_sheet("渠道档案", CHANNEL)], as_of=AS_OF) for _ in range(2))
+    steps = [reads("channels")(channel_count), reads("channels")(channel_count)]
+    assert run_steps(one, steps) == [1, 1] and worked == [1]
+    assert channel_count(other) == 1 and worked == [1, 1]  # another book works it out anew

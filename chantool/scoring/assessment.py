@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Final
 
-from chantool.book import Book, TypedSheet, reads
+from chantool.book import Book, TypedSheet, once_per_book, reads
 from chantool.coerce import normalize_text
 from chantool.findings import CellFindings, Finding, display
 from chantool.policy import Policy
@@ -180,6 +180,7 @@ class Profiles:
     visit_norm: dict[str, int] = field(default_factory=dict)
 
 
+@once_per_book
 def profiles(book: Book) -> Profiles:
     """Each channel's manager, and each manager's channels and weekly visit norm (R-01)."""
     found = Profiles()
@@ -198,6 +199,7 @@ def profiles(book: Book) -> Profiles:
     return found
 
 
+@once_per_book
 def first_sales(book: Book) -> dict[str, date]:
     """Each channel's first sale up to the as-of date: the day it became active."""
     sheet = book.sheets.get("sales")
@@ -238,23 +240,13 @@ class ManagerWeek:
         return self.successful / self.purposes_known if self.purposes_known else None
 
 
-@reads("channels", "sales", "visits", "assessments")
-def manager_assessment(book: Book) -> Section:
-    """The managers' weekly review (R-20..R-22) and monthly assessment (R-21, R-24, R-25)
-    in one scorer, as both need who looks after which channel and each channel's first
-    sale: the sales, the largest sheet, are read for them once."""
-    owners, first_sold = profiles(book), first_sales(book)
-    weekly = weekly_review(book, owners, first_sold)
-    monthly = manager_ranking(book, owners, first_sold)
-    return Section(listings=weekly.listings + monthly.listings, columns=monthly.columns,
-                   findings=weekly.findings + monthly.findings)
-
-
-def weekly_review(book: Book, owners: Profiles, first_sold: dict[str, date]) -> Section:
+@reads("channels", "sales", "visits")
+def weekly_review(book: Book) -> Section:
     """Per manager and review week overlapping the as-of month, up to the as-of date:
     sales in each review segment and in the week against the weekly target, and newly
     active channels against theirs (R-20, R-21); for each week short of a target, the
-    diagnosis of its cause (R-22). ``first_sold`` holds each channel's first sale."""
+    diagnosis of its cause (R-22). A channel is newly active in the week of its first
+    sale."""
     policy = book.policy
     section = Section()
     week = review_week(policy.review_segments)
@@ -276,12 +268,13 @@ def weekly_review(book: Book, owners: Profiles, first_sold: dict[str, date]) -> 
         "manager", "week_start", "sales_gap", "new_active_gap", "relationship",
         "willingness", "skill", "cause"))
     section.listings += [weeks, diagnosis]
+    owners = profiles(book)
     if not owners.channels or "sales" not in book.sheets:
         return section
     window = ReviewWindow.of(week, book.as_of)
     weeks_of = {manager: [ManagerWeek() for _ in range(window.weeks)]
                 for manager in owners.channels}
-    sales_of = _tally_sales(book, owners, window, weeks_of, first_sold)
+    sales_of = _tally_sales(book, owners, window, weeks_of, first_sales(book))
     logged = _tally_visits(book, window, weeks_of)
     target, low, high = (policy.weekly_sales_target, policy.weekly_new_active_min,
                          policy.weekly_new_active_max)
@@ -501,11 +494,11 @@ def rank_months(indices: Sequence[int], months: Sequence[str], scores: Sequence[
     return ranks, cards
 
 
-def manager_ranking(book: Book, owners: Profiles, first_sold: dict[str, date]
-                    ) -> Section:
+@reads("channels", "sales", "assessments")
+def manager_ranking(book: Book) -> Section:
     """Per manager and month of the 考核记录 sheet: rank, card and quarterly action (R-24),
-    channels newly active in the month (R-21; ``first_sold`` holds each channel's first
-    sale) and the training result (R-25)."""
+    channels newly active in the month (R-21: the month of their first sale) and the
+    training result (R-25)."""
     listing = Listing("managers", ("客户经理考核", "Managers"), _MANAGER_FIELDS, brief=(
         "manager", "month", "kpi_score", "rank", "card", "quarter_yellow_cards", "action",
         "training_status", "penalty"))
@@ -532,6 +525,7 @@ def manager_ranking(book: Book, owners: Profiles, first_sold: dict[str, date]
     yellow = {key: sorted(seen) for key, seen in carded.items()}
     training, section.findings = training_results(book, sheet, indices)
     section.findings.extend(training_dates(book, sheet, indices))
+    owners, first_sold = profiles(book), first_sales(book)
     month_of = {day: f"{day.year:04d}-{day.month:02d}" for day in set(first_sold.values())}
     opened = Counter((owners.manager_of[channel], month_of[day])
                      for channel, day in first_sold.items() if channel in owners.manager_of)
@@ -738,4 +732,5 @@ def tier_targets(book: Book) -> Section:
     return section
 
 
-SCORERS: Final[tuple[Scorer, ...]] = (manager_assessment, office_scores, tier_targets)
+SCORERS: Final[tuple[Scorer, ...]] = (weekly_review, manager_ranking, office_scores,
+                                       tier_targets)

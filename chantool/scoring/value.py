@@ -20,7 +20,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Final, NamedTuple, TypeVar
 
-from chantool.book import Book, TypedSheet, reads
+from chantool.book import Book, TypedSheet, once_per_book, reads
 from chantool.coerce import CellError, fold_key, normalize_text, parse_number
 from chantool.findings import Finding, display
 from chantool.policy import Policy
@@ -78,6 +78,7 @@ class _Revenue(NamedTuple):
     by_channel: dict[str, float]
 
 
+@once_per_book
 def _revenue(book: Book) -> _Revenue | None:
     """Each channel's revenue over the policy's months up to the as-of date, or ``None``
     without a 销售记录 sheet."""
@@ -120,7 +121,8 @@ def _top_group(revenue: Mapping[str, float], share: float) -> set[str]:
     return {channel for channel, amount in revenue.items() if amount >= line}
 
 
-def _pareto(book: Book, found: _Revenue | None) -> Section:
+@reads("sales", "channels")
+def pareto(book: Book) -> Section:
     """R-40: each channel's revenue and share of the total, whether it is among the top
     ``pareto_customer_share`` of channels, and whether that group brings
     ``pareto_revenue_share`` of the revenue."""
@@ -129,6 +131,7 @@ def _pareto(book: Book, found: _Revenue | None) -> Section:
                       brief=("channels", "top_channels", "top_share", "expected_share",
                              "reached"))
     section = Section(listings=[listing])
+    found = _revenue(book)
     if found is None:
         return section
     revenue, policy = found.by_channel, book.policy
@@ -323,7 +326,8 @@ def _grade(score: float, book: Book) -> str:
     return grade_of(score, book.policy)
 
 
-def _grades(book: Book, found: _Revenue | None) -> Section:
+@reads("sales", "channels", "visits")
+def grades(book: Book) -> Section:
     """R-41: each channel's parts (0-100; ``None`` without data), its score (the parts
     weighted by ``grade_weights``, those without data left out and the rest renormalised)
     and its grade from the rounded score: A from ``grade_a_min``, B from ``grade_b_min``."""
@@ -333,6 +337,7 @@ def _grades(book: Book, found: _Revenue | None) -> Section:
     if sheet is None:
         return section
     channels = set(_profile_channels(book))
+    found = _revenue(book)
     contribution = {} if found is None or sum(found.by_channel.values()) <= 0 else _ranks(
         {channel: found.by_channel.get(channel, 0.0) for channel in channels})
     parts = {"contribution": contribution, "willingness": _willingness(book, channels),
@@ -356,16 +361,6 @@ def _grades(book: Book, found: _Revenue | None) -> Section:
     return section
 
 
-@reads("sales", "channels", "visits")
-def channel_value(book: Book) -> Section:
-    """R-40 and R-41 over one pass through the sales: the 80/20 view of revenue, and each
-    channel's score and grade, whose contribution part ranks the same revenue."""
-    found = _revenue(book)
-    section, graded = _pareto(book, found), _grades(book, found)
-    section.findings.extend(graded.findings)
-    for channel, fields in graded.channel_fields.items():
-        section.channel_fields.setdefault(channel, {}).update(fields)
-    return section
 
 
 # --- R-43: order drop --------------------------------------------------------------------
@@ -570,4 +565,4 @@ def complaints(book: Book) -> Section:
     return section
 
 
-SCORERS: Final[tuple[Scorer, ...]] = (channel_value, credit_risk, order_drops, complaints)
+SCORERS: Final[tuple[Scorer, ...]] = (pareto, grades, credit_risk, order_drops, complaints)
