@@ -18,7 +18,7 @@ from chantool.findings import Lang, Severity
 from chantool.report import FileResult, Report
 
 if TYPE_CHECKING:
-    from chantool.scoring import Scores
+    from chantool.listings import Scores
 
 _WORDS = {
     "zh": {

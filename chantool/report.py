@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from chantool.findings import Finding, Severity
 
 if TYPE_CHECKING:  # the engine stays out of the parent process until it is needed
-    from chantool.scoring import Scores
+    from chantool.listings import Scores
 
 Status = Literal["ok", "findings", "unreadable"]
 

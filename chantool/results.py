@@ -15,7 +15,7 @@ from typing import Final
 
 from chantool.book import Book
 from chantool.findings import Finding, Lang, Severity, suggestion
-from chantool.scoring import Listing, Scores
+from chantool.listings import Listing, Scores
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
 
 Value = str | float | int | None

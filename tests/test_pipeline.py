@@ -17,7 +17,8 @@ from chantool.batch import Options, ReadError, load
 from chantool.book import Book, Step, once_per_book, reads, run_steps
 from chantool.check import check_file, score_file
 from chantool.io.reader import parse_in_background, read_sheet
-from chantool.scoring import Listing, Row, Rows, Scores, score_book
+from chantool.listings import Listing, Row, Rows, Scores
+from chantool.scoring import score_book
 from chantool.table import RawSheet
 from chantool.validate import read_book, reading_findings
 from tests.conftest import MakeWorkbook

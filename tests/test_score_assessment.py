@@ -16,7 +16,8 @@ import pytest
 
 from chantool.coerce import Cell
 from chantool.findings import CATALOGUE, Finding
-from chantool.scoring import Row, Scores, score_book
+from chantool.listings import Row, Scores
+from chantool.scoring import score_book
 from chantool.scoring.assessment import IMPROVEMENT_PLANS, SUB_CAUSES
 from chantool.settings import SHEETS_BY_KIND
 from chantool.table import RawSheet

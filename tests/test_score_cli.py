@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any, Final
 
@@ -106,6 +109,26 @@ def test_the_text_shows_the_first_rows_and_says_how_many_more_there_are() -> Non
     assert rebates > TEXT_ROWS
     output = run("score", CLEAN, *AS_OF).output
     assert f"另有 {rebates - TEXT_ROWS} 行" in output
+
+
+def test_the_batch_process_shows_the_scores_without_importing_the_engine() -> None:
+    # The scores come from the file's process; unpickling and showing them must not
+    # import the engine (and pydantic) into the batch's process, which costs time.
+    code = textwrap.dedent(f"""
+        import sys
+        from datetime import date
+        from pathlib import Path
+        from chantool.batch import Options, plan_jobs, score_files
+        from chantool.render import TEXT_ROWS, to_text
+        jobs = plan_jobs([Path({str(CLEAN)!r})])
+        report = score_files(jobs, Options(as_of=date(2025, 6, 30), listing_rows=TEXT_ROWS))
+        text = to_text(report, "zh")
+        print("另有" in text, sorted({{"chantool.scoring", "chantool.book", "pydantic"}}
+                                    & set(sys.modules)))
+        """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["True", "[]"]
 
 
 def scored_copy(tmp_path: Path) -> Path:

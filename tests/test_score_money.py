@@ -12,7 +12,8 @@ import pytest
 
 from chantool.coerce import Cell
 from chantool.findings import CATALOGUE, Finding
-from chantool.scoring import Row, Scores, score_book
+from chantool.listings import Row, Scores
+from chantool.scoring import score_book
 from chantool.scoring.money import read_period
 from chantool.table import RawSheet
 

@@ -10,7 +10,8 @@ import pytest
 
 from chantool.coerce import Cell
 from chantool.findings import CATALOGUE, Finding, Lang
-from chantool.scoring import Row, Scores, score_book
+from chantool.listings import Row, Scores
+from chantool.scoring import score_book
 from chantool.table import RawSheet
 
 AS_OF: Final = date(2025, 6, 30)  # a Monday

@@ -12,7 +12,8 @@ import pytest
 
 from chantool.coerce import Cell
 from chantool.findings import CATALOGUE, Finding
-from chantool.scoring import Scores, score_book
+from chantool.listings import Scores
+from chantool.scoring import score_book
 from chantool.table import RawSheet
 
 # A Friday: its week runs from Monday 2025-06-23 to Sunday 2025-06-29.

@@ -23,8 +23,9 @@ from typing import Final
 from chantool.book import Book, TypedSheet, once_per_book, reads
 from chantool.coerce import normalize_text
 from chantool.findings import CellFindings, Finding, display
+from chantool.listings import STATUS_WORDS, Field, Listing, ResultValues, Row
 from chantool.policy import Policy
-from chantool.scoring import STATUS_WORDS, Field, Listing, ResultValues, Row, Scorer, Section
+from chantool.scoring import Scorer, Section
 from chantool.settings import CARE_LEVELS, ON_SITE_FORMS
 
 # A target not reached yet while its week or month is still running is pending, not short.

@@ -24,8 +24,9 @@ from typing import Final, Literal
 from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
 from chantool.findings import CellFindings, Finding
+from chantool.listings import Field, Listing, Row, Rows
 from chantool.rules.prices import InForce
-from chantool.scoring import Field, Listing, Row, Rows, Scorer, Section
+from chantool.scoring import Scorer, Section
 
 Period = Literal["month", "quarter", "year"]
 

@@ -23,8 +23,9 @@ from typing import Final, NamedTuple, TypeVar
 from chantool.book import Book, TypedSheet, once_per_book, reads
 from chantool.coerce import CellError, fold_key, normalize_text, parse_number
 from chantool.findings import Finding, display
+from chantool.listings import Field, Listing, Row
 from chantool.policy import Policy
-from chantool.scoring import Field, Listing, Row, Scorer, Section
+from chantool.scoring import Scorer, Section
 
 # Tolerance for comparing shares computed in floating point with policy thresholds:
 # a drop of exactly 30% may come out as 0.29999999999999993.

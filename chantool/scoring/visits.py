@@ -16,8 +16,9 @@ from typing import Any, Final
 from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import is_blank
 from chantool.findings import Finding, display
+from chantool.listings import STATUS_WORDS, Field, Listing, ResultValues, Row
 from chantool.policy import Policy
-from chantool.scoring import STATUS_WORDS, Field, Listing, ResultValues, Row, Scorer, Section
+from chantool.scoring import Scorer, Section
 from chantool.settings import ON_SITE_FORMS
 
 # The visitee role of a channel's sales staff, among whom its key contacts are (R-04).
@@ -173,7 +174,7 @@ def manager_days(book: Book) -> Section:
     channels, stationed = sheet.column("channel_id"), sheet.column("stationed")
     on_site = _on_site_rows(sheet)
     timed = sheet.has("check_in") or sheet.has("check_out")
-    times = _Times(sheet) if timed else None
+    times = _Times(sheet, policy) if timed else None
     monday, _ = week_of(book.as_of)
     week_days = [day for n in range((book.as_of - monday).days + 1)
                  if calendar.is_workday(day := monday + timedelta(days=n))]
@@ -198,7 +199,7 @@ def manager_days(book: Book) -> Section:
                                           rows[policy.max_visits_per_day], count=len(rows),
                                           most=policy.max_visits_per_day))
         if times is not None:
-            findings.extend(times.findings(rows, policy))
+            findings.extend(times.findings(rows))
     for day in reversed(week_days):
         for manager in sorted(managers):
             visited, away = summary.get((manager, day), (0, False))
@@ -215,12 +216,20 @@ def _minutes(moment: time) -> float:
 
 
 class _Times:
-    """The check-in and check-out times of a visit log, in minutes of the day."""
+    """The check-in and check-out times of a visit log, in minutes of the day, checked one
+    manager's day at a time against the policy."""
 
-    def __init__(self, sheet: TypedSheet) -> None:
-        self.sheet = sheet
-        self.ins = self._in_minutes(sheet.column("check_in"))
-        self.outs = self._in_minutes(sheet.column("check_out"))
+    def __init__(self, sheet: TypedSheet, policy: Policy) -> None:
+        self.sheet, self.policy = sheet, policy
+        self.ins = ins = self._in_minutes(sheet.column("check_in"))
+        self.outs = outs = self._in_minutes(sheet.column("check_out"))
+        self.check_in_by, self.check_out_at = (_minutes(policy.check_in_by),
+                                               _minutes(policy.check_out_at))
+        # Each visit's (check-in, check-out, index) when it has both and ends after it
+        # starts (one ending before it starts is an error of its own), else None.
+        self.spans = [(start, end, index) if start is not None and end is not None
+                      and end > start else None
+                      for index, (start, end) in enumerate(zip(ins, outs, strict=True))]
 
     @staticmethod
     def _in_minutes(times: list[time | None]) -> list[float | None]:
@@ -229,23 +238,21 @@ class _Times:
             moment: None if moment is None else _minutes(moment) for moment in set(times)}
         return list(map(minutes.__getitem__, times))
 
-    def findings(self, rows: list[int], policy: Policy) -> Iterator[Finding]:
+    def findings(self, rows: list[int]) -> Iterator[Finding]:
         """Over one manager's day: the first check-in and last check-out against the
         policy (R-07), visits shorter than its minimum, and overlapping visits."""
-        sheet, ins, outs = self.sheet, self.ins, self.outs
+        sheet, policy, ins, outs = self.sheet, self.policy, self.ins, self.outs
         starts = [(start, i) for i in rows if (start := ins[i]) is not None]
-        ends = [(end, i) for i in rows if (end := outs[i]) is not None]
-        if starts and (first := min(starts))[0] > _minutes(policy.check_in_by):
+        if starts and (first := min(starts))[0] > self.check_in_by:
             yield sheet.finding("late_check_in", "check_in", first[1],
                                 limit=display(policy.check_in_by))
-        if ends and (last := max(ends))[0] < _minutes(policy.check_out_at):
+        ends = [(end, i) for i in rows if (end := outs[i]) is not None]
+        if ends and (last := max(ends))[0] < self.check_out_at:
             yield sheet.finding("early_check_out", "check_out", last[1],
                                 limit=display(policy.check_out_at))
-        # Visits with both times; one ending before it starts is an error of its own.
-        spans = sorted((start, end, i) for i in rows if (start := ins[i]) is not None
-                       and (end := outs[i]) is not None and end > start)
         # In order of check-in; a visit overlaps when it starts before the latest end so
         # far (which may be that of a long visit a few rows back).
+        spans = sorted(filter(None, map(self.spans.__getitem__, rows)))
         latest: tuple[float, int] | None = None
         for start, end, index in spans:
             if end - start < policy.min_visit_minutes:

@@ -1,0 +1,150 @@
+"""The tables ``score`` computes, as plain data: listings of rows, and result columns.
+
+Listings hold JSON-ready values only (text, numbers, booleans, ``None``; dates as ISO
+text), so the same rows become JSON, a sheet or, later, a report or an archive row. This
+module imports nothing of the engine: the batch's own process unpickles and renders
+what a file's process computed without importing the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Final, Generic, TypeVar, overload
+
+from chantool.findings import Lang
+
+Row = dict[str, Any]
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column of a listing: its JSON key and its heading in the sheet; ``words`` shows
+    coded values (``"met"``) in words (Chinese, English); a ``rate`` is shown as a
+    percentage."""
+
+    key: str
+    zh: str
+    en: str
+    words: Mapping[str, tuple[str, str]] | None = None
+    rate: bool = False
+
+    def heading(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def shown(self, value: Any, lang: Lang) -> str | float | int | None:
+        """A value as the sheet shows it."""
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        if self.words is not None and value in self.words:
+            zh, en = self.words[value]
+            return zh if lang == "zh" else en
+        if self.rate and isinstance(value, int | float):
+            return f"{value:.1%}"
+        if isinstance(value, str | int | float):
+            return value
+        return str(value)
+
+
+STATUS_WORDS: Final = {"met": ("达标", "met"), "short": ("未达标", "short")}
+
+
+class Rows(Sequence[Row], Generic[K]):
+    """A listing's rows, each made from its key when first read: a listing of tens of
+    thousands of rows costs little when only its first rows are shown (``Scores.head``).
+    Pickled, it is a list of every row."""
+
+    def __init__(self, keys: Sequence[K], make: Callable[[K], Row]) -> None:
+        self._keys = keys
+        self._make = make
+        self._made: dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        row = self._made.get(index)
+        if row is None:
+            row = self._made[index] = self._make(self._keys[index])  # IndexError past the end
+        return row
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[list[Row]], tuple[list[Row]]]:
+        return list, (list(self),)
+
+
+@dataclass
+class Listing:
+    """One table of results: a key of the JSON object and a block of the Scores sheet."""
+
+    key: str
+    title: tuple[str, str]  # Chinese, English
+    fields: tuple[Field, ...]
+    rows: Sequence[Row] = field(default_factory=list)
+    # The keys of the fields shown in the terminal (all when empty).
+    brief: tuple[str, ...] = ()
+    # How many rows there are when ``rows`` holds only the first of them (see Scores.head).
+    count: int | None = None
+
+    def shown_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.key in self.brief) if self.brief \
+            else self.fields
+
+
+@dataclass
+class ResultValues:
+    """A result column for one of the user's sheets: values by data-row index."""
+
+    sheet: str  # sheet kind
+    field: Field
+    values: dict[int, Any]
+
+
+# Listings the contract requires in every file's JSON, even when empty.
+REQUIRED_LISTINGS: Final = ("channels", "managers", "offices", "rebates")
+
+
+
+@dataclass
+class Scores:
+    """Everything ``score`` computed for one workbook."""
+
+    as_of: date
+    listings: list[Listing]
+    columns: list[ResultValues]
+
+    def listing(self, key: str) -> Listing | None:
+        return next((listing for listing in self.listings if listing.key == key), None)
+
+    def head(self, rows: int) -> Scores:
+        """The first ``rows`` of each listing, each knowing how many it had, and no result
+        columns: what the terminal shows, which crosses from a file's process much faster
+        than everything (the results are written back in that process already)."""
+        return Scores(self.as_of, [replace(listing, rows=listing.rows[:rows],
+                                           count=len(listing.rows))
+                                   for listing in self.listings], [])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The keys of one file's ``score`` JSON object besides its path and findings."""
+        found: dict[str, Any] = {"as_of": self.as_of.isoformat()}
+        found.update({key: [] for key in REQUIRED_LISTINGS})
+        found.update({listing.key: list(listing.rows) for listing in self.listings})
+        return found
