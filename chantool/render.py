@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from chantool.batch import Progress as Advance
 from chantool.findings import Lang, Severity
@@ -61,57 +60,70 @@ def _file_lines(result: FileResult, lang: Lang) -> Iterator[str]:
         yield f"  {severity} {place}{rule} {finding.message}".rstrip()
 
 
-def summary_table(report: Report, lang: Lang) -> Table:
-    table = Table(show_edge=False, header_style="bold")
-    table.add_column(word("file", lang), overflow="fold")
-    table.add_column(word("status", lang))
-    table.add_column(word("errors", lang), justify="right")
-    table.add_column(word("warnings", lang), justify="right")
-    for result in report.files:
-        table.add_row(result.path, word(result.status, lang),
-                      str(result.count(Severity.ERROR)), str(result.count(Severity.WARNING)))
-    table.add_section()
-    table.add_row(word("total", lang), f"{len(report.files)}", str(report.errors),
-                  str(report.warnings))
-    return table
+def _table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str = "",
+           right: Collection[int] = (), total: Sequence[str] = (), caption: str = "") -> str:
+    """A table in plain text, columns as wide as their widest cell (a Chinese character
+    takes two places): an optional title, the header, the rows, an optional total row
+    under a rule, and an optional caption under the table."""
+    widths = [max(cell_len(row[column]) for row in (headings, *rows, *filter(None, [total])))
+              for column in range(len(headings))]
+
+    def line(cells: Sequence[str], bar: str) -> str:
+        padded = (" " * (width - cell_len(cell)) + cell if column in right
+                  else cell + " " * (width - cell_len(cell))
+                  for column, (cell, width) in enumerate(zip(cells, widths, strict=True)))
+        return " " + f" {bar} ".join(padded) + " "
+
+    def rule(dash: str, cross: str) -> str:
+        return cross.join(dash * (width + 2) for width in widths)
+
+    lines = [title] if title else []
+    lines += [line(headings, "┃"), rule("━", "╇"), *(line(row, "│") for row in rows)]
+    if total:
+        lines += [rule("─", "┼"), line(total, "│")]
+    if caption:  # centred under the table
+        lines.append(" " * max(0, (cell_len(lines[-1]) - cell_len(caption)) // 2) + caption)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def summary_table(report: Report, lang: Lang) -> str:
+    headings = [word(key, lang) for key in ("file", "status", "errors", "warnings")]
+    rows = [[result.path, word(result.status, lang), str(result.count(Severity.ERROR)),
+             str(result.count(Severity.WARNING))] for result in report.files]
+    total = [word("total", lang), f"{len(report.files)}", str(report.errors),
+             str(report.warnings)]
+    return _table(headings, rows, right=(2, 3), total=total)
 
 
 def to_text(report: Report, lang: Lang) -> str:
     """Every finding, one a line, grouped by file; the scores of each scored file; then
     the summary table."""
     lines = [line for result in report.files for line in _file_lines(result, lang)]
-    buffer = StringIO()
-    console = Console(file=buffer, width=120, no_color=True)
+    tables = []
     for result in report.files:
         if result.scores is not None:
-            console.print(f"{result.path}:")
-            for table in _score_tables(result.scores, lang):
-                console.print(table)
-    console.print(summary_table(report, lang))
-    return "\n".join([*lines, "", buffer.getvalue().rstrip()] if lines else [buffer.getvalue()])
+            tables.append(f"{result.path}:")
+            tables.extend(_score_tables(result.scores, lang))
+    tables.append(summary_table(report, lang))
+    return "\n".join([*lines, "", *tables] if lines else tables)
 
 
 # Rows of one listing shown in the terminal; the JSON and the Scores sheet hold them all.
 TEXT_ROWS = 20
 
 
-def _score_tables(scores: Scores, lang: Lang) -> Iterator[Table]:
+def _score_tables(scores: Scores, lang: Lang) -> Iterator[str]:
     for listing in scores.listings:
         if not listing.rows:
             continue
         fields = listing.shown_fields()
-        title = listing.title[0] if lang == "zh" else listing.title[1]
-        table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
-        for f in fields:
-            table.add_column(f.heading(lang), overflow="fold")
-        for row in listing.rows[:TEXT_ROWS]:
-            table.add_row(*("" if (value := f.shown(row.get(f.key), lang)) is None
-                            else f"{value:g}" if isinstance(value, float) else str(value)
-                            for f in fields))
+        rows = [["" if (value := f.shown(row.get(f.key), lang)) is None
+                 else f"{value:g}" if isinstance(value, float) else str(value)
+                 for f in fields] for row in listing.rows[:TEXT_ROWS]]
         more = (listing.count or len(listing.rows)) - TEXT_ROWS
-        if more > 0:
-            table.caption = word("more_rows", lang).format(count=more)
-        yield table
+        yield _table([f.heading(lang) for f in fields], rows,
+                     title=listing.title[0] if lang == "zh" else listing.title[1],
+                     caption=word("more_rows", lang).format(count=more) if more > 0 else "")
 
 
 @contextmanager

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 
 from chantool import cli as cli_module
 from chantool.cli import cli
+from chantool.render import summary_table
+from chantool.report import FileResult, Report
 from tests.conftest import MakeWorkbook
 
 CHANNEL_HEADER = ["渠道编码", "渠道名称", "渠道类型", "渠道等级", "维护级别", "所属区域",
@@ -50,6 +52,18 @@ def test_clean_workbook_exits_zero_with_a_summary(clean_book: Path) -> None:
     assert code == 0
     assert "clean.xlsx" in output
     assert "通过" in output
+
+
+def test_the_summary_table_lines_up_chinese_text_and_numbers() -> None:
+    report = Report(files=(FileResult("甲.xlsx", "ok"), FileResult("a/long-name.xlsx", "ok")))
+    assert summary_table(report, "zh").split("\n") == [
+        " 文件             ┃ 状态 ┃ 错误 ┃ 警告",
+        "━━━━━━━━━━━━━━━━━━╇━━━━━━╇━━━━━━╇━━━━━━",
+        " 甲.xlsx          │ 通过 │    0 │    0",
+        " a/long-name.xlsx │ 通过 │    0 │    0",
+        "──────────────────┼──────┼──────┼──────",
+        " 合计             │ 2    │    0 │    0",
+    ]
 
 
 def test_errors_exit_one_and_name_sheet_and_cell(bad_book: Path) -> None:
