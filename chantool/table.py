@@ -83,8 +83,8 @@ class RawSheet:
 
 
 def wait_for_any(sheets: Iterable[RawSheet]) -> None:
-    """Wait until one more of ``sheets`` has been parsed (at once when one has been)."""
-    wait([sheet._parse for sheet in sheets if sheet._parse is not None],
+    """Wait until one more of ``sheets`` has been parsed (at once when all have been)."""
+    wait([sheet._parse for sheet in sheets if not sheet.parsed and sheet._parse is not None],
          return_when=FIRST_COMPLETED)
 
 

@@ -7,7 +7,7 @@ import pickle
 from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
-from threading import Event
+from threading import Event, Thread
 from typing import Final
 
 import pytest
@@ -19,7 +19,7 @@ from chantool.check import check_file, score_file
 from chantool.io.reader import parse_in_background, read_sheet
 from chantool.listings import Listing, Row, Rows, Scores
 from chantool.scoring import score_book
-from chantool.table import RawSheet
+from chantool.table import RawSheet, wait_for_any
 from chantool.validate import read_book, reading_findings
 from tests.conftest import MakeWorkbook
 from tests.test_checks import CHANNEL, VISIT, Record
@@ -47,6 +47,25 @@ def test_a_pending_sheet_waits_for_its_parse_and_raises_what_it_raised() -> None
     assert broken.parsed
     with pytest.raises(ReadError, match="坏了"):
         _ = broken.rows
+
+
+def test_waiting_for_a_sheet_waits_for_one_not_parsed_yet() -> None:
+    parsed, done = _pending("渠道档案")
+    done.set_result(RawSheet("渠道档案", [["a"]]))  # parsed, its rows not read yet
+    pending, parse = _pending("拜访日志")
+    returned = Event()
+
+    def wait() -> None:
+        wait_for_any([parsed, pending])
+        returned.set()
+
+    waiting = Thread(target=wait)
+    waiting.start()
+    assert not returned.wait(0.2)  # a parsed sheet is no reason to stop waiting
+    parse.set_result(RawSheet("拜访日志", [["b"]]))
+    assert returned.wait(5)
+    waiting.join()
+    wait_for_any([parsed, pending])  # all parsed: at once
 
 
 def test_sheets_are_parsed_in_the_order_given_and_a_failure_reaches_every_later_one() -> None:
