@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chantool.batch import Progress as Advance
 from chantool.findings import Lang, Severity
@@ -131,8 +129,21 @@ def progress_bar(total: int, lang: Lang, doing: str = "checking"
                  ) -> Iterator[Advance | None]:
     """A progress bar on stderr for batches, when stderr is a terminal; ``doing`` is the
     word it starts with (``checking`` or ``scoring``)."""
+    if total < 2:
+        yield None
+        return
+    # rich's console and progress take a while to import: for batches only.
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(stderr=True)
-    if total < 2 or not console.is_terminal:
+    if not console.is_terminal:
         yield None
         return
     columns = (TextColumn(word(doing, lang)), BarColumn(), MofNCompleteColumn(),
