@@ -48,17 +48,13 @@ class InForce:
         # same date, which are reported as repeats, the later one counts).
         self._dates = {key: [day for day, _ in sorted(found)] for key, found in rows.items()}
         self._rows = {key: [index for _, index in sorted(found)] for key, found in rows.items()}
-        # Answers already given: large sheets ask about the same key and day many times.
-        self._found: dict[tuple[tuple[Any, ...], date], int | None] = {}
 
     def row(self, key: tuple[Any, ...], day: date) -> int | None:
-        """The index of the row in force for ``key`` on ``day``, if any."""
-        try:
-            return self._found[key, day]
-        except KeyError:
-            position = bisect_right(self._dates.get(key, []), day)
-            found = self._found[key, day] = self._rows[key][position - 1] if position else None
-            return found
+        """The index of the row in force for ``key`` on ``day``, if any. (A bisection of a
+        key's few dates is quicker than looking the answer up again.)"""
+        dates = self._dates.get(key)
+        position = bisect_right(dates, day) if dates else 0
+        return self._rows[key][position - 1] if position else None
 
 
 @rule("sales", "prices", "channels")
