@@ -120,13 +120,15 @@ def _channel_listing(book: Book, sections: Sequence[Section]) -> tuple[Listing, 
     if sheet is None:
         return listing, indexes
     names, managers = sheet.column("name"), sheet.column("manager")
+    blank: Row = dict.fromkeys(f.key for f in CHANNEL_FIELDS)
+    adding = [section.channel_fields for section in sections if section.channel_fields]
     for index, channel in enumerate(sheet.column("channel_id")):
         if channel is None:
             continue
-        row: Row = dict.fromkeys(f.key for f in CHANNEL_FIELDS)
+        row = blank.copy()
         row.update(channel_id=channel, name=names[index], manager=managers[index])
-        for section in sections:
-            row.update(section.channel_fields.get(channel, {}))
+        for fields in adding:
+            row.update(fields.get(channel, ()))
         rows.append(row)
         indexes.append(index)
     return listing, indexes
