@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_validate import generate, measure
+from bench_validate import compile_package, generate, measure
 
 WRITE = """
 import sys
@@ -56,6 +56,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     source = args.out / f"visits_{args.rows}.xlsx"
     generate(source, args.rows)
+    compile_package()
     target = args.out / "written.xlsx"
     commands = {"chantool writer": [sys.executable, "-c", WRITE, str(source), str(target),
                                     str(args.rows)]}
