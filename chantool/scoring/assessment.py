@@ -224,10 +224,8 @@ def _status(met: bool, over: bool) -> str:
 
 @dataclass(slots=True)
 class ManagerWeek:
-    """One manager's review week: channels newly active, and the visits as the shortfall
-    diagnosis reads them."""
+    """One manager's visits in one review week, as the shortfall diagnosis reads them."""
 
-    new_active: int = 0
     on_site: int = 0
     agreed: int = 0
     agreed_known: int = 0  # visits whose agreement cell is filled in
@@ -241,42 +239,41 @@ class ManagerWeek:
         return self.successful / self.purposes_known if self.purposes_known else None
 
 
-@reads("channels", "sales", "visits")
-def weekly_review(book: Book) -> Section:
+@dataclass
+class Review:
+    """The review weeks of the as-of month and each manager's row for each of them; the
+    rows whose week is over and short of a target are what the diagnosis looks into."""
+
+    week: ReviewWeek
+    window: ReviewWindow | None = None  # None without profiles or sales
+    rows: list[Row] = field(default_factory=list)
+    # (manager, week number, row) of the rows short of a target in a week that is over.
+    short: list[tuple[str, int, Row]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+@once_per_book
+def weekly_rows(book: Book) -> Review:
     """Per manager and review week overlapping the as-of month, up to the as-of date:
     sales in each review segment and in the week against the weekly target, and newly
-    active channels against theirs (R-20, R-21); for each week short of a target, the
-    diagnosis of its cause (R-22). A channel is newly active in the week of its first
-    sale."""
+    active channels (in the week of their first sale) against theirs (R-20, R-21)."""
     policy = book.policy
-    section = Section()
+    findings = []
     week = review_week(policy.review_segments)
     if week is None:
-        section.findings.append(book.bad_policy_entry(
+        findings.append(book.bad_policy_entry(
             "review_segments", ",".join(policy.review_segments), (
                 "应为首尾相接、合起来正好一周的时段，如 周六-周二,周三-周五；已按默认时段计算",
                 "write segments that follow one another and make up one week, e.g. "
                 "周六-周二,周三-周五; the default segments were used")))
         week = review_week(Policy.model_fields["review_segments"].default)
         assert week is not None  # the default segments make up a week
-    week_rows: list[Row] = []
-    diagnosed: list[Row] = []
-    weeks = Listing("weeks", ("周经营（夕会）", "Weekly review"), _week_fields(week), week_rows,
-                    brief=("manager", "week_start", "sales_week", "sales_status",
-                           "new_active_week", "new_active_status"))
-    diagnosis = Listing("diagnosis", ("周经营诊断", "Shortfall diagnosis"),
-                        _diagnosis_fields(policy), diagnosed, brief=(
-        "manager", "week_start", "sales_gap", "new_active_gap", "relationship",
-        "willingness", "skill", "cause"))
-    section.listings += [weeks, diagnosis]
+    review = Review(week, findings=findings)
     owners = profiles(book)
     if not owners.channels or "sales" not in book.sheets:
-        return section
-    window = ReviewWindow.of(week, book.as_of)
-    weeks_of = {manager: [ManagerWeek() for _ in range(window.weeks)]
-                for manager in owners.channels}
-    sales_of = _tally_sales(book, owners, window, weeks_of, first_sales(book))
-    logged = _tally_visits(book, window, weeks_of)
+        return review
+    review.window = window = ReviewWindow.of(week, book.as_of)
+    sales_of, opened_of = _tally_sales(book, owners, window, first_sales(book))
     target, low, high = (policy.weekly_sales_target, policy.weekly_new_active_min,
                          policy.weekly_new_active_max)
     new_active_target = f"{low}-{high}"
@@ -288,9 +285,9 @@ def weekly_review(book: Book) -> Section:
         over = book.as_of >= last
         unmet = _status(False, over)
         slots = slice(number * window.segments, (number + 1) * window.segments)
-        for manager, found in weeks_of.items():
-            tally, segments = found[number], sales_of[manager][slots]
-            sold, opened = sum(segments), tally.new_active
+        for manager in owners.channels:
+            segments = sales_of[manager][slots]
+            sold, opened = sum(segments), opened_of[manager][number]
             row: Row = {
                 "manager": manager, "week_start": first_text, "week_end": last_text,
                 **dict(zip(segment_keys, segments, strict=True)),
@@ -298,10 +295,41 @@ def weekly_review(book: Book) -> Section:
                 "sales_status": "met" if sold >= target else unmet, "new_active_week": opened,
                 "new_active_target": new_active_target,
                 "new_active_status": "met" if opened >= low else unmet}
-            week_rows.append(row)
+            review.rows.append(row)
             if over and (sold < target or opened < low):
-                diagnosed.append(_diagnosis(policy, row, owners, tally if logged else None))
-    return section
+                review.short.append((manager, number, row))
+    return review
+
+
+@reads("channels", "sales")
+def weekly_review(book: Book) -> Section:
+    """The weekly review (R-20, R-21): each manager's weeks of the as-of month."""
+    review = weekly_rows(book)
+    weeks = Listing("weeks", ("周经营（夕会）", "Weekly review"), _week_fields(review.week),
+                    review.rows, brief=("manager", "week_start", "sales_week", "sales_status",
+                                        "new_active_week", "new_active_status"))
+    return Section(listings=[weeks], findings=review.findings)
+
+
+@reads("channels", "sales", "visits")
+def weekly_diagnosis(book: Book) -> Section:
+    """For each week over and short of a target, the diagnosis of its cause from the
+    manager's visits that week (R-22)."""
+    policy, review = book.policy, weekly_rows(book)
+    diagnosed: list[Row] = []
+    diagnosis = Listing("diagnosis", ("周经营诊断", "Shortfall diagnosis"),
+                        _diagnosis_fields(policy), diagnosed, brief=(
+        "manager", "week_start", "sales_gap", "new_active_gap", "relationship",
+        "willingness", "skill", "cause"))
+    if review.window is not None:
+        owners = profiles(book)
+        visits_of = {manager: [ManagerWeek() for _ in range(review.window.weeks)]
+                     for manager in owners.channels}
+        logged = _tally_visits(book, review.window, visits_of)
+        diagnosed.extend(_diagnosis(policy, row, owners,
+                                    visits_of[manager][number] if logged else None)
+                         for manager, number, row in review.short)
+    return Section(listings=[diagnosis])
 
 
 def _week_fields(week: ReviewWeek) -> tuple[Field, ...]:
@@ -350,12 +378,12 @@ def _diagnosis_fields(policy: Policy) -> tuple[Field, ...]:
 
 
 def _tally_sales(book: Book, owners: Profiles, window: ReviewWindow,
-                 weeks_of: dict[str, list[ManagerWeek]], first_sold: dict[str, date]
-                 ) -> dict[str, list[int]]:
+                 first_sold: dict[str, date]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """Each manager's sales in the window by week and segment (one list, segment after
-    segment); each channel first sold in the window is counted in its week."""
+    segment), and channels newly active by week: in the week of their first sale."""
     sheet = book.sheets["sales"]
-    sales_of = {manager: [0] * (window.weeks * window.segments) for manager in weeks_of}
+    sales_of = {manager: [0] * (window.weeks * window.segments) for manager in owners.channels}
+    opened_of = {manager: [0] * window.weeks for manager in owners.channels}
     # Each channel's manager's sales: with map() the look-ups of a row run at C speed.
     of_channel = {channel: sales_of[manager] for channel, manager in owners.manager_of.items()}
     for found, slot, qty in zip(map(of_channel.get, sheet.column("channel_id")),
@@ -366,8 +394,8 @@ def _tally_sales(book: Book, owners: Profiles, window: ReviewWindow,
     for channel, day in first_sold.items():
         manager, number = owners.manager_of.get(channel), window.week_of.get(day)
         if manager is not None and number is not None:
-            weeks_of[manager][number].new_active += 1
-    return sales_of
+            opened_of[manager][number] += 1
+    return sales_of, opened_of
 
 
 def _tally_visits(book: Book, window: ReviewWindow,
@@ -733,5 +761,5 @@ def tier_targets(book: Book) -> Section:
     return section
 
 
-SCORERS: Final[tuple[Scorer, ...]] = (weekly_review, manager_ranking, office_scores,
-                                       tier_targets)
+SCORERS: Final[tuple[Scorer, ...]] = (weekly_review, weekly_diagnosis, manager_ranking,
+                                       office_scores, tier_targets)
