@@ -123,6 +123,8 @@ def load(path: Path, options: Options) -> list[RawSheet]:
             refusal = extent_refusal(sheet.name, len(sheet.rows), width, options.limits)
             if refusal is not None:
                 raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
+            # Its columns too, here in the reading thread, while the engine works on others.
+            _ = sheet.columns
             return sheet
 
     return parse_in_background(names, order, parse, workbook.close)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Final
 
 from chantool.coerce import Cell, fold_key
@@ -45,12 +46,13 @@ class RawSheet:
     parse, and raise what it raised.
     """
 
-    __slots__ = ("_cells", "_parse", "name")
+    __slots__ = ("_cells", "_columns", "_parse", "name")
 
     def __init__(self, name: str, rows: Rows = (), merged: tuple[MergedRange, ...] = ()) -> None:
         self.name = name
         self._cells = rows, merged
         self._parse: Future[RawSheet] | None = None
+        self._columns: list[list[Cell]] | None = None
 
     @classmethod
     def parsing(cls, name: str, parse: Future[RawSheet]) -> RawSheet:
@@ -72,9 +74,25 @@ class RawSheet:
     def merged(self) -> tuple[MergedRange, ...]:
         return self._parsed()[1]
 
+    @property
+    def columns(self) -> list[list[Cell]]:
+        """The cells column by column from A, each as long as the sheet (a short row's
+        missing cells are ``None``). Worked out once: by the reader, which hands a sheet
+        over with its columns while the engine works on other sheets."""
+        if self._columns is None:
+            rows = self.rows
+            width = max(map(len, rows), default=0)
+            if all(len(row) == width for row in rows):  # as readers give them: at C speed
+                self._columns = [list(map(itemgetter(column), rows)) for column in range(width)]
+            else:
+                self._columns = [[row[column] if column < len(row) else None for row in rows]
+                                 for column in range(width)]
+        return self._columns
+
     def _parsed(self) -> tuple[Rows, tuple[MergedRange, ...]]:
         if self._parse is not None:
-            self._cells = self._parse.result()._cells
+            parsed = self._parse.result()
+            self._cells, self._columns = parsed._cells, parsed._columns
             self._parse = None
         return self._cells
 

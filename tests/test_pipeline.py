@@ -4,6 +4,7 @@ typed when first asked for; rules and scorers run as their sheets are parsed."""
 from __future__ import annotations
 
 import pickle
+import threading
 from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from chantool import batch
 from chantool.batch import Options, ReadError, load
 from chantool.book import Book, Step, once_per_book, reads, run_steps
 from chantool.check import check_file, score_file
+from chantool.coerce import Cell
 from chantool.io.reader import parse_in_background, read_sheet
 from chantool.listings import Listing, Row, Rows, Scores
 from chantool.scoring import score_book
@@ -102,6 +104,26 @@ def test_load_parses_the_smallest_sheets_first(monkeypatch: pytest.MonkeyPatch) 
     assert sorted(order) == sorted(sizes)
     assert sizes[order[0]] < sizes[order[-1]]
     assert order[-1] == max(sizes, key=sizes.__getitem__)
+
+
+def test_a_sheets_columns_pad_short_rows_and_come_ready_from_the_reader(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert RawSheet("a", [[1, 2], [3], []]).columns == [[1, 3, None], [2, None, None]]
+    assert RawSheet("a", [[1, 2], [3, 4]]).columns == [[1, 3], [2, 4]]
+    assert RawSheet("a", []).columns == []
+    worked_out: list[str] = []
+    columns: property = vars(RawSheet)["columns"]
+
+    def spy(sheet: RawSheet) -> list[list[Cell]]:
+        worked_out.append(threading.current_thread().name)
+        found: list[list[Cell]] = columns.__get__(sheet)
+        return found
+
+    monkeypatch.setattr(RawSheet, "columns", property(spy))
+    sheets = load(EXAMPLE, Options(as_of=AS_OF))
+    assert all(sheet.rows for sheet in sheets)
+    assert worked_out and set(worked_out) == {"chantool-reader"}
 
 
 def test_a_sheet_is_typed_once_when_first_asked_for() -> None:
