@@ -2,8 +2,8 @@
 
 Listings hold JSON-ready values only (text, numbers, booleans, ``None``; dates as ISO
 text), so the same rows become JSON, a sheet or, later, a report or an archive row. This
-module imports nothing of the engine: the batch's own process unpickles and renders
-what a file's process computed without importing the engine.
+module imports nothing of the engine (scoring, the book, pydantic): the batch's own
+process unpickles and shows what a file's process computed without importing it.
 """
 
 from __future__ import annotations
@@ -120,7 +120,6 @@ class ResultValues:
 
 # Listings the contract requires in every file's JSON, even when empty.
 REQUIRED_LISTINGS: Final = ("channels", "managers", "offices", "rebates")
-
 
 
 @dataclass

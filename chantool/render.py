@@ -66,7 +66,7 @@ def _table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str
     widths = [max(cell_len(row[column]) for row in (headings, *rows, *filter(None, [total])))
               for column in range(len(headings))]
 
-    def line(cells: Sequence[str], bar: str) -> str:
+    def row_line(cells: Sequence[str], bar: str) -> str:
         padded = (" " * (width - cell_len(cell)) + cell if column in right
                   else cell + " " * (width - cell_len(cell))
                   for column, (cell, width) in enumerate(zip(cells, widths, strict=True)))
@@ -76,9 +76,9 @@ def _table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str
         return cross.join(dash * (width + 2) for width in widths)
 
     lines = [title] if title else []
-    lines += [line(headings, "┃"), rule("━", "╇"), *(line(row, "│") for row in rows)]
+    lines += [row_line(headings, "┃"), rule("━", "╇"), *(row_line(row, "│") for row in rows)]
     if total:
-        lines += [rule("─", "┼"), line(total, "│")]
+        lines += [rule("─", "┼"), row_line(total, "│")]
     if caption:  # centred under the table
         lines.append(" " * max(0, (cell_len(lines[-1]) - cell_len(caption)) // 2) + caption)
     return "\n".join(line.rstrip() for line in lines)

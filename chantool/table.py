@@ -82,7 +82,7 @@ class RawSheet:
         if self._columns is None:
             rows = self.rows
             width = max(map(len, rows), default=0)
-            if all(len(row) == width for row in rows):  # as readers give them: at C speed
+            if min(map(len, rows), default=0) == width:  # as readers give them: at C speed
                 self._columns = [list(map(itemgetter(column), rows)) for column in range(width)]
             else:
                 self._columns = [[row[column] if column < len(row) else None for row in rows]
