@@ -22,7 +22,7 @@ from chantool.coerce import Cell
 from chantool.columns import Problem
 from chantool.findings import CellFindings, Finding, Lang, make_finding
 from chantool.policy import Policy, PolicyCells, policy_rule
-from chantool.settings import SheetSpec
+from chantool.settings import SHEETS_BY_KIND, SheetSpec
 from chantool.table import Layout, RawSheet, column_letter, wait_for_any
 from chantool.workdays import WorkCalendar
 
@@ -124,8 +124,12 @@ class Sheets(Mapping[str, TypedSheet]):
 
     def parsed(self, kinds: Iterable[str]) -> bool:
         """Whether the sheets of ``kinds`` can be typed without waiting (a kind the
-        workbook lacks has nothing to wait for)."""
-        return all(kind not in self._raw or self._raw[kind].parsed for kind in kinds)
+        workbook lacks has nothing to wait for): they are parsed, and so are the sheets
+        they refer to (typing a sheet checks its channel ids against the profiles)."""
+        needed = set(kinds)
+        needed |= {column.refers_to for kind in needed if kind in SHEETS_BY_KIND
+                   for column in SHEETS_BY_KIND[kind].columns if column.refers_to}
+        return all(kind not in self._raw or self._raw[kind].parsed for kind in needed)
 
     def wait(self) -> None:
         """Wait until one more of the sheets has been parsed."""

@@ -77,13 +77,15 @@ class Rows(Sequence[Row], Generic[K]):
             return [self[position] for position in range(*index.indices(len(self)))]
         if index < 0:
             index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("listing row out of range")
         row = self._made.get(index)
         if row is None:
-            row = self._made[index] = self._make(self._keys[index])  # IndexError past the end
+            row = self._made[index] = self._make(self._keys[index])
         return row
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
+        return isinstance(other, list | Rows) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from rich.cells import cell_len
 
@@ -58,11 +58,17 @@ def _file_lines(result: FileResult, lang: Lang) -> Iterator[str]:
         yield f"  {severity} {place}{rule} {finding.message}".rstrip()
 
 
+# Line breaks (Alt+Enter in a cell) and tabs, which would break a table's lines.
+_ONE_LINE: Final = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
+
+
 def _table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str = "",
            right: Collection[int] = (), total: Sequence[str] = (), caption: str = "") -> str:
     """A table in plain text, columns as wide as their widest cell (a Chinese character
     takes two places): an optional title, the header, the rows, an optional total row
-    under a rule, and an optional caption under the table."""
+    under a rule, and an optional caption under the table. A cell's line breaks and tabs
+    are shown as spaces, so that each row stays on one line."""
+    rows = [[cell.translate(_ONE_LINE) for cell in row] for row in rows]
     widths = [max(cell_len(row[column]) for row in (headings, *rows, *filter(None, [total])))
               for column in range(len(headings))]
 

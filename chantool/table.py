@@ -79,8 +79,8 @@ class RawSheet:
         """The cells column by column from A, each as long as the sheet (a short row's
         missing cells are ``None``). Worked out once: by the reader, which hands a sheet
         over with its columns while the engine works on other sheets."""
+        rows = self.rows  # waits for the parse, which may bring the columns along
         if self._columns is None:
-            rows = self.rows
             width = max(map(len, rows), default=0)
             if min(map(len, rows), default=0) == width:  # as readers give them: at C speed
                 self._columns = [list(map(itemgetter(column), rows)) for column in range(width)]

@@ -66,6 +66,12 @@ def test_the_summary_table_lines_up_chinese_text_and_numbers() -> None:
     ]
 
 
+def test_a_table_cell_with_a_line_break_stays_on_one_line() -> None:
+    report = Report(files=(FileResult("王强\n(兼)\t.xlsx", "ok"),))
+    lines = summary_table(report, "zh").split("\n")
+    assert len(lines) == 5 and lines[2] == " 王强 (兼) .xlsx │ 通过 │    0 │    0"
+
+
 def test_errors_exit_one_and_name_sheet_and_cell(bad_book: Path) -> None:
     code, output = run("validate", str(bad_book), "--as-of", "2025-06-30")
     assert code == 1

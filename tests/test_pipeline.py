@@ -18,7 +18,7 @@ from chantool.batch import Options, ReadError, load
 from chantool.book import Book, Step, once_per_book, reads, run_steps
 from chantool.check import check_file, score_file
 from chantool.coerce import Cell
-from chantool.io.reader import parse_in_background, read_sheet
+from chantool.io.reader import parse_in_background, read_sheet, smallest_first
 from chantool.listings import Listing, Row, Rows, Scores
 from chantool.scoring import score_book
 from chantool.table import RawSheet, wait_for_any
@@ -80,8 +80,7 @@ def test_sheets_are_parsed_in_the_order_given_and_a_failure_reaches_every_later_
         parsed.append(name)
         return RawSheet(name, [[name]])
 
-    sheets = parse_in_background(["a", "bad", "b", "c"], ["c", "a", "bad", "b"], parse,
-                                 finished.set)
+    sheets = parse_in_background(["a", "bad", "b", "c"], [3, 0, 1, 2], parse, finished.set)
     assert [sheet.name for sheet in sheets] == ["a", "bad", "b", "c"]  # workbook order
     assert sheets[0].rows == [["a"]] and sheets[3].rows == [["c"]]
     assert finished.wait(5)
@@ -89,6 +88,23 @@ def test_sheets_are_parsed_in_the_order_given_and_a_failure_reaches_every_later_
     for sheet in sheets[1:3]:
         with pytest.raises(ReadError, match="无法读取"):
             _ = sheet.rows
+
+
+def test_two_sheets_of_one_name_are_parsed_each() -> None:
+    finished = Event()
+    sheets = parse_in_background(["渠道档案", "渠道档案"], [1, 0],
+                                 lambda name: RawSheet(name, [[name]]), finished.set)
+    assert finished.wait(5) and [sheet.rows for sheet in sheets] == [[["渠道档案"]]] * 2
+
+
+def test_a_workbook_whose_sheet_list_cannot_be_parsed_here_is_read_in_workbook_order(
+    tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    assert smallest_first(broken, ["a", "b", "c"]) == [0, 1, 2]
+    # A name the file does not have counts as empty.
+    assert smallest_first(EXAMPLE, ["渠道档案", "价格表", "无此表"]) == [2, 1, 0]
 
 
 def test_load_parses_the_smallest_sheets_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,6 +128,11 @@ def test_a_sheets_columns_pad_short_rows_and_come_ready_from_the_reader(
     assert RawSheet("a", [[1, 2], [3], []]).columns == [[1, 3, None], [2, None, None]]
     assert RawSheet("a", [[1, 2], [3, 4]]).columns == [[1, 3], [2, 4]]
     assert RawSheet("a", []).columns == []
+    handed, parse = _pending("a")
+    parsed = RawSheet("a", [[1]])
+    columns = parsed.columns  # as the reading thread does before handing it over
+    parse.set_result(parsed)
+    assert handed.columns is columns
     worked_out: list[str] = []
     columns: property = vars(RawSheet)["columns"]
 
@@ -131,6 +152,11 @@ def test_a_sheet_is_typed_once_when_first_asked_for() -> None:
     book = read_book([_sheet("渠道档案", CHANNEL), visits], as_of=AS_OF)
     assert book.sheets.parsed(["channels", "contests"])  # a missing sheet waits for nothing
     assert not book.sheets.parsed(["channels", "visits"])
+    pending, typed = _pending("渠道档案")
+    # Typing the visits checks their channel ids against the profiles: it waits for those.
+    assert not read_book([pending, _sheet("拜访日志", VISIT)], as_of=AS_OF).sheets.parsed(
+        ["visits"])
+    typed.set_result(_sheet("渠道档案", CHANNEL))
     assert book.sheets["channels"].column("channel_id") == ["CH001"]
     parse.set_result(_sheet("拜访日志", {**VISIT, "渠道编码": "CH404"}))
     first = book.sheets["visits"]
@@ -164,14 +190,17 @@ def test_steps_run_as_their_sheets_are_parsed_and_return_in_their_order() -> Non
     assert ran == ["on channels", "undeclared", "on nothing", "on visits"]
 
 
+@pytest.mark.parametrize("damaged", ["拜访日志", "Channels"])
 def test_a_sheet_that_fails_to_parse_makes_the_file_unreadable(
-    make_workbook: MakeWorkbook, monkeypatch: pytest.MonkeyPatch
+    damaged: str, make_workbook: MakeWorkbook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # "Channels" is a second channel-profile sheet, which no rule reads.
     path = make_workbook({"渠道档案": [list(CHANNEL), list(CHANNEL.values())],
-                          "拜访日志": [list(VISIT), list(VISIT.values())]})
+                          "拜访日志": [list(VISIT), list(VISIT.values())],
+                          "Channels": [list(CHANNEL), list(CHANNEL.values())]})
 
     def fail_on_visits(workbook: object, name: str) -> RawSheet:
-        if name == "拜访日志":
+        if name == damaged:
             raise ValueError("damaged sheet")
         return read_sheet(workbook, name)  # type: ignore[arg-type]
 
@@ -210,8 +239,10 @@ def test_listing_rows_are_made_when_read_and_cross_processes_as_a_list() -> None
     copied = pickle.loads(pickle.dumps(rows))
     assert type(copied) is list and copied == rows == [{"key": k} for k in (10, 20, 30, 40)]
     assert made == [10, 20, 40, 30]  # each row made once
-    with pytest.raises(IndexError):
-        rows[4]
+    for outside in (4, -5):
+        with pytest.raises(IndexError):
+            rows[outside]
+    assert rows != tuple(copied)  # a list is not equal to a tuple either
 
 
 def test_a_value_derived_once_per_book_is_shared_by_the_steps_that_ask() -> None:

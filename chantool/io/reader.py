@@ -46,34 +46,39 @@ def read_sheet(workbook: CalamineWorkbook, name: str) -> RawSheet:
     return RawSheet(name, sheet.to_python(skip_empty_area=False), merged)
 
 
-def smallest_first(path: Path, names: Sequence[str]) -> list[str]:
-    """``names`` in the order of the size of their sheets' XML in the file."""
-    with zipfile.ZipFile(path) as archive:
-        main = package.workbook_part(archive)
-        sizes = {sheet.name: archive.getinfo(sheet.part).file_size
-                 for sheet in (package.sheets(archive, main.target) if main else ())
-                 if sheet.part in archive.NameToInfo}
-    return sorted(names, key=lambda name: sizes.get(name, 0))
+def smallest_first(path: Path, names: Sequence[str]) -> list[int]:
+    """The positions of ``names`` in the order of the size of their sheets' XML in the
+    file; in workbook order when the file's list of sheets cannot be read here (it only
+    orders the reading: calamine, which reads the sheets, may still read them)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            main = package.workbook_part(archive)
+            sizes = {sheet.name: archive.getinfo(sheet.part).file_size
+                     for sheet in (package.sheets(archive, main.target) if main else ())
+                     if sheet.part in archive.NameToInfo}
+    except Exception:  # any reason this stricter reading fails
+        sizes = {}
+    return sorted(range(len(names)), key=lambda position: sizes.get(names[position], 0))
 
 
-def parse_in_background(names: Sequence[str], order: Sequence[str],
+def parse_in_background(names: Sequence[str], order: Sequence[int],
                         parse: Callable[[str], RawSheet],
                         done: Callable[[], None]) -> list[RawSheet]:
-    """The sheets ``names``, each parsed by ``parse`` in a thread, in ``order``; ``done``
-    is called in the thread after the last. What ``parse`` raises, a sheet's ``rows``
-    raise; the sheets after it are not parsed and raise it too."""
-    parses: dict[str, Future[RawSheet]] = {name: Future() for name in names}
+    """The sheets ``names``, each parsed by ``parse`` in a thread, in ``order`` (their
+    positions); ``done`` is called in the thread after the last. What ``parse`` raises, a
+    sheet's ``rows`` raise; the sheets after it are not parsed and raise it too."""
+    parses: list[Future[RawSheet]] = [Future() for _ in names]
 
     def run() -> None:
         try:
-            for name in order:
-                parses[name].set_result(parse(name))
+            for position in order:
+                parses[position].set_result(parse(names[position]))
         except BaseException as error:  # a parser's panic too: the engine raises it
-            for pending in parses.values():
+            for pending in parses:
                 if not pending.done():
                     pending.set_exception(error)
         finally:
             done()
 
     Thread(target=run, name="chantool-reader", daemon=True).start()
-    return [RawSheet.parsing(name, parses[name]) for name in names]
+    return [RawSheet.parsing(name, parse) for name, parse in zip(names, parses, strict=True)]
