@@ -130,9 +130,9 @@ def test_a_sheets_columns_pad_short_rows_and_come_ready_from_the_reader(
     assert RawSheet("a", []).columns == []
     handed, parse = _pending("a")
     parsed = RawSheet("a", [[1]])
-    columns = parsed.columns  # as the reading thread does before handing it over
+    ready = parsed.columns  # as the reading thread does before handing it over
     parse.set_result(parsed)
-    assert handed.columns is columns
+    assert handed.columns is ready
     worked_out: list[str] = []
     columns: property = vars(RawSheet)["columns"]
 
