@@ -16,11 +16,13 @@ import pytest
 
 from chantool.coerce import Cell
 from chantool.findings import CATALOGUE, Finding
-from chantool.listings import Row, Scores
+from chantool.listings import Scores
 from chantool.scoring import score_book
 from chantool.scoring.assessment import IMPROVEMENT_PLANS, SUB_CAUSES
 from chantool.settings import SHEETS_BY_KIND
 from chantool.table import RawSheet
+from tests.scoring import Spot, pick, policy, rows
+from tests.scoring import spots as shared_spots
 
 AS_OF: Final = date(2025, 6, 30)
 ASSESSMENT_CODES: Final = frozenset({
@@ -75,36 +77,13 @@ def planned(*rows: tuple[str, str, str, float]) -> RawSheet:
     return sheet("planned", ("month", "office", "channel_id", "achievement"), *rows)
 
 
-def policy(*pairs: tuple[str, Cell]) -> RawSheet:
-    return RawSheet("参数", [["参数", "值"], *([key, value] for key, value in pairs)])
-
-
 def score(sheets: list[RawSheet], as_of: date = AS_OF) -> tuple[list[Finding], Scores]:
     _, findings, scores = score_book(sheets, as_of=as_of)
     return findings, scores
 
 
-def rows(scores: Scores, key: str) -> list[Row]:
-    listing = scores.listing(key)
-    assert listing is not None
-    return list(listing.rows)
-
-
-def pick(found: list[Row], *keys: str) -> list[tuple[Any, ...]]:
-    return [tuple(row[key] for key in keys) for row in found]
-
-
-class Spot(NamedTuple):
-    code: str
-    sheet: str | None
-    cell: str | None
-    severity: str
-    rule: str | None
-
-
 def spots(findings: list[Finding]) -> list[Spot]:
-    return [Spot(f.code, f.sheet, f.cell, f.severity.value, f.rule) for f in findings
-            if f.code in ASSESSMENT_CODES]
+    return shared_spots(findings, ASSESSMENT_CODES)
 
 
 # --- The weekly review (R-20, R-21) -----------------------------------------------------

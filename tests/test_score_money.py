@@ -4,7 +4,6 @@ cases, a policy override that changes the result, and its findings at their cell
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -16,6 +15,7 @@ from chantool.listings import Row, Scores
 from chantool.scoring import score_book
 from chantool.scoring.money import read_period
 from chantool.table import RawSheet
+from tests.scoring import Spot, pick, policy, rows, spots
 
 AS_OF: Final = date(2025, 6, 30)
 MONEY_CODES: Final = frozenset({"bad_commission_period", "contest_dates_reversed",
@@ -47,10 +47,6 @@ def sales(*rows: list[Cell]) -> RawSheet:
         ["销售日期", "渠道编码", "型号", "数量", "成交单价", "是否提货", "回款日期"], *rows])
 
 
-def policy(*pairs: tuple[str, Cell]) -> RawSheet:
-    return RawSheet("参数", [["参数", "值"], *([key, value] for key, value in pairs)])
-
-
 def score(*sheets: RawSheet, as_of: date = AS_OF) -> tuple[list[Finding], Scores]:
     _, findings, scores = score_book(list(sheets), as_of=as_of)
     return findings, scores
@@ -59,19 +55,11 @@ def score(*sheets: RawSheet, as_of: date = AS_OF) -> tuple[list[Finding], Scores
 def listing(key: str, *sheets: RawSheet, as_of: date = AS_OF) -> list[Row]:
     findings, scores = score(*sheets, as_of=as_of)
     assert not [finding for finding in findings if finding.severity.value == "error"]
-    found = scores.listing(key)
-    assert found is not None
-    return list(found.rows)
+    return rows(scores, key)
 
 
-def pick(rows: Sequence[Row], *keys: str) -> list[tuple[Any, ...]]:
-    return [tuple(row[key] for key in keys) for row in rows]
-
-
-def money_findings(*sheets: RawSheet, as_of: date = AS_OF
-                   ) -> list[tuple[str, str | None, str | None, str, str | None]]:
-    return [(f.code, f.sheet, f.cell, f.severity.value, f.rule)
-            for f in score(*sheets, as_of=as_of)[0] if f.code in MONEY_CODES]
+def money_findings(*sheets: RawSheet, as_of: date = AS_OF) -> list[Spot]:
+    return spots(score(*sheets, as_of=as_of)[0], MONEY_CODES)
 
 
 # --- R-34 rebates ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ and complaint time limits, each with a worked example computed by hand."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Final, NamedTuple
+from typing import Final
 
 import pytest
 
@@ -13,6 +13,8 @@ from chantool.findings import CATALOGUE, Finding, Lang
 from chantool.listings import Row, Scores
 from chantool.scoring import score_book
 from chantool.table import RawSheet
+from tests.scoring import Spot, policy, spots
+from tests.scoring import rows as listing_rows
 
 AS_OF: Final = date(2025, 6, 30)  # a Monday
 
@@ -64,10 +66,6 @@ def complaints(*rows: list[Cell]) -> RawSheet:
     return RawSheet("投诉记录", [COMPLAINTS_HEADER, *rows])
 
 
-def policy(*pairs: tuple[str, Cell]) -> RawSheet:
-    return RawSheet("参数", [["参数", "值"], *([key, value] for key, value in pairs)])
-
-
 def score(*sheets: RawSheet, as_of: date = AS_OF) -> tuple[list[Finding], Scores]:
     _, findings, scores = score_book(list(sheets), as_of=as_of)
     return findings, scores
@@ -79,24 +77,9 @@ def channel_rows(scores: Scores) -> dict[str, Row]:
     return {row["channel_id"]: row for row in listing.rows}
 
 
-def rows_of(scores: Scores, key: str) -> list[Row]:
-    listing = scores.listing(key)
-    assert listing is not None
-    return list(listing.rows)
-
-
-class Spot(NamedTuple):
-    code: str
-    sheet: str | None
-    cell: str | None
-    severity: str
-    rule: str | None
-
-
 def ours(findings: list[Finding]) -> list[Spot]:
     """Where this module's findings are, and how serious they are."""
-    return [Spot(f.code, f.sheet, f.cell, f.severity.value, f.rule)
-            for f in findings if f.code in VALUE_CODES]
+    return spots(findings, VALUE_CODES)
 
 
 # --- R-40: 80/20 -------------------------------------------------------------------------
@@ -114,7 +97,7 @@ PARETO_SALES: Final = sales(
 def test_revenue_shares_and_the_top_fifth_of_channels() -> None:
     # Top 20% of 5 channels = 1 channel (CH1): 6000 / 10000 = 60% < 80% expected.
     findings, scores = score(PARETO_CHANNELS, PARETO_SALES)
-    assert rows_of(scores, "pareto") == [{
+    assert listing_rows(scores, "pareto") == [{
         "period_from": "2024-07-01", "period_to": "2025-06-30", "channels": 5,
         "top_channels": 1, "revenue": 10000.0, "top_revenue": 6000.0, "top_share": 0.6,
         "expected_share": 0.8, "reached": False}]
@@ -139,7 +122,7 @@ def test_policy_changes_the_top_group_and_the_window(
     pairs: list[tuple[str, Cell]], expected: tuple[int, float, float, bool]
 ) -> None:
     _, scores = score(PARETO_CHANNELS, PARETO_SALES, policy(*pairs))
-    row = rows_of(scores, "pareto")[0]
+    row = listing_rows(scores, "pareto")[0]
     assert (row["top_channels"], row["top_revenue"], row["top_share"], row["reached"]) \
         == expected
 
@@ -165,13 +148,13 @@ def test_the_top_group_size(amounts: list[int], share: str, top: set[str]) -> No
 
 def test_without_sales_the_value_fields_are_empty() -> None:
     _, scores = score(PARETO_CHANNELS)
-    assert rows_of(scores, "pareto") == []
+    assert listing_rows(scores, "pareto") == []
     assert channel_rows(scores)["CH1"]["revenue"] is None
 
 
 def test_channels_without_sales_in_the_window_have_no_share_of_nothing() -> None:
     _, scores = score(PARETO_CHANNELS, sales(("2020-01-01", "CH1", 1, 10.0)))
-    row = rows_of(scores, "pareto")[0]
+    row = listing_rows(scores, "pareto")[0]
     assert (row["channels"], row["top_channels"], row["top_share"], row["reached"]) \
         == (0, 0, None, None)
     assert channel_rows(scores)["CH1"]["revenue_share"] is None
@@ -426,7 +409,7 @@ def test_complaint_time_limits_are_warnings_at_their_cells() -> None:
 def test_the_complaints_listing_holds_what_is_late_or_open_newest_first() -> None:
     _, scores = score(complaints(*COMPLAINT_ROWS), as_of=COMPLAINTS_AS_OF)
     assert [(row["row"], row["step"], row["deadline"], row["done"], row["status"])
-            for row in rows_of(scores, "complaints")] == [
+            for row in listing_rows(scores, "complaints")] == [
         (6, "onsite", "2025-10-10 10:00", None, "open"),
         (10, "report", "2025-10-11", None, "open"),  # a Saturday worked instead
         (3, "onsite", "2025-10-09 10:00", "2025-10-09 10:01", "late"),
@@ -437,7 +420,7 @@ def test_the_complaints_listing_holds_what_is_late_or_open_newest_first() -> Non
         (9, "report", "2025-09-30", None, "missing"),
         (13, "answer", "2025-09-27", "2025-09-29", "late"),
     ]
-    first = rows_of(scores, "complaints")[0]
+    first = listing_rows(scores, "complaints")[0]
     assert (first["channel_id"], first["kind"], first["received"]) == ("CH1", "投诉", "2025-10-10")
 
 
@@ -463,7 +446,7 @@ def test_a_year_without_holiday_data_is_named() -> None:
     findings, scores = score(complaints(["CH1", "投诉", "2027-01-04", None, None, None, "是",
                                          "2027-01-05", None]), as_of=date(2027, 1, 10))
     assert "calendar_year_unknown" in [f.code for f in findings]
-    assert rows_of(scores, "complaints") == []
+    assert listing_rows(scores, "complaints") == []
 
 
 # --- Together ----------------------------------------------------------------------------
@@ -477,7 +460,7 @@ def test_a_clean_workbook_has_none_of_these_findings() -> None:
                     None], ["CH1", "售后", "2025-06-10", None, None, None, None, None,
                             "2025-06-12"]))
     assert ours(findings) == []
-    assert rows_of(scores, "complaints") == []
+    assert listing_rows(scores, "complaints") == []
     row = channel_rows(scores)["CH1"]
     assert (row["score"], row["grade"], row["credit_risk"], row["top20"]) \
         == (100.0, "A", "low", True)
@@ -543,5 +526,5 @@ def test_complaints_are_checked_when_the_optional_columns_are_not_in_the_sheet()
     findings, scores = score(channels(channel("CH1")), sheet, as_of=date(2025, 6, 30))
     assert [(f.code, f.cell) for f in findings if f.code in VALUE_CODES] == [
         ("complaint_onsite_missing", "D2"), ("after_sales_escalate", "C3")]
-    assert [(row["step"], row["status"]) for row in rows_of(scores, "complaints")] == [
+    assert [(row["step"], row["status"]) for row in listing_rows(scores, "complaints")] == [
         ("onsite", "missing"), ("answer", "escalated")]

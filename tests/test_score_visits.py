@@ -15,6 +15,7 @@ from chantool.findings import CATALOGUE, Finding
 from chantool.listings import Scores
 from chantool.scoring import score_book
 from chantool.table import RawSheet
+from tests.scoring import policy as policy_sheet
 
 # A Friday: its week runs from Monday 2025-06-23 to Sunday 2025-06-29.
 AS_OF: Final = date(2025, 6, 27)
@@ -43,7 +44,7 @@ def book(channels: Sequence[list[Cell]], visits: Sequence[list[Cell]],
     sheets = [RawSheet("渠道档案", [CHANNEL_HEADER, *channels]),
               RawSheet("拜访日志", [VISIT_HEADER, *visits])]
     if policy:
-        sheets.append(RawSheet("参数", [["参数", "值"], *([key, value] for key, value in policy)]))
+        sheets.append(policy_sheet(*policy))
     return sheets
 
 
