@@ -20,6 +20,7 @@ from xml.parsers import expat
 from python_calamine import CalamineWorkbook
 
 from chantool.coerce import Cell
+from chantool.io import package
 from chantool.table import RawSheet
 
 if TYPE_CHECKING:  # the writer is only imported where files are written
@@ -75,13 +76,17 @@ def put_in_place(
 
 
 def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -> None:
-    """A written workbook is a sound zip, every part chantool wrote is well-formed XML, and
-    every cell of the user's sheets (all but chantool's result columns) reads back exactly
-    as before."""
+    """A written workbook is a sound zip whose structure has no problem the source had
+    not (``package.problems``: relationships, sheets, names, content types), every part
+    chantool wrote is well-formed XML, and every cell of the user's sheets (all but
+    chantool's result columns) reads back exactly as before."""
     with zipfile.ZipFile(path) as archive:
         broken = archive.testzip()
         if broken:
             raise OutputError(f"写出的文件损坏（{broken}）")
+        new = package.problems(archive) - written.problems_before
+        if new:
+            raise OutputError(f"写出的文件结构有误（{'；'.join(sorted(new))}），已放弃写入")
         for name in written.parts:
             if name.endswith((".xml", ".rels", ".vml")):
                 parser = expat.ParserCreate()

@@ -2,15 +2,18 @@
 
 An Office Open XML workbook is a zip of parts tied together by relationship parts
 (``_rels/*.rels``). This module finds the workbook part and its worksheets (name, part,
-relationship id) and resolves relationship targets; it never changes anything. XML is
-parsed with defusedxml, which refuses DTDs and entities.
+relationship id) and resolves relationship targets, and lists what in a package Excel
+would repair (``problems``); it never changes anything. XML is parsed with defusedxml,
+which refuses DTDs and entities.
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import unquote
 from zipfile import ZipFile
 
 from defusedxml import ElementTree
@@ -91,4 +94,82 @@ def sheets(archive: ZipFile, workbook: str) -> list[SheetRef]:
         if rel_id in targets:
             found.append(SheetRef(element.get("name", ""), targets[rel_id], rel_id,
                                   element.get("sheetId", ""), element.get("state", "visible")))
+    return found
+
+
+def problems(archive: ZipFile) -> set[str]:
+    """What is wrong in the package's structure, as Excel sees it (it repairs such a
+    file, or refuses it): a relationship id used twice in one part, a relationship to a
+    part that is not there, two sheets on one part, a sheet name used twice or too long,
+    a defined name given twice or scoped to no sheet, a part without a content type.
+    Each problem is a short text naming the part."""
+    found: set[str] = set()
+    names = archive.namelist()
+    parts = set(names)
+    found.update(f"zip 条目重复：{name}" for name, count in Counter(names).items() if count > 1)
+    for name in names:
+        if not name.endswith(".rels"):
+            continue
+        folder = posixpath.dirname(posixpath.dirname(name))
+        source = posixpath.join(folder, posixpath.basename(name)[:-len(".rels")])
+        root = ElementTree.fromstring(archive.read(name))
+        ids = Counter(element.get("Id", "")
+                      for element in root.iter(f"{{{NS_PKG_REL}}}Relationship"))
+        found.update(f"{name} 中关系 ID 重复：{rel_id}" for rel_id, n in ids.items() if n > 1)
+        for element in root.iter(f"{{{NS_PKG_REL}}}Relationship"):
+            target = element.get("Target", "")
+            if element.get("TargetMode") == "External" or not target:
+                continue
+            resolved = resolve(source, target)
+            if resolved not in parts and unquote(resolved) not in parts:
+                found.add(f"{name} 指向不存在的部件：{target}")
+    found.update(_workbook_problems(archive))
+    found.update(_content_type_problems(archive, parts))
+    return found
+
+
+def _workbook_problems(archive: ZipFile) -> set[str]:
+    main = workbook_part(archive)
+    if main is None or main.target not in archive.NameToInfo:
+        return set()
+    root = ElementTree.fromstring(archive.read(main.target))
+    targets = {rel.id: rel.target for rel in relationships(archive, main.target)}
+    elements = list(root.iter(f"{{{NS_MAIN}}}sheet"))
+    found: set[str] = set()
+    on_part = Counter(targets.get(element.get(f"{{{NS_REL}}}id", ""), "")
+                      for element in elements)
+    found.update(f"多个工作表指向同一部件：{part}" for part, n in on_part.items() if n > 1)
+    sheet_names = Counter(element.get("name", "").casefold() for element in elements)
+    found.update(f"工作表名称重复：{name}" for name, n in sheet_names.items() if n > 1)
+    found.update(f"工作表名称无效：{element.get('name', '')}" for element in elements
+                 if not 0 < len(element.get("name", "")) <= 31)
+    sheet_ids = Counter(element.get("sheetId", "") for element in elements)
+    found.update(f"工作表 sheetId 重复：{i}" for i, n in sheet_ids.items() if n > 1)
+    defined = Counter((element.get("name", "").casefold(), element.get("localSheetId"))
+                      for element in root.iter(f"{{{NS_MAIN}}}definedName"))
+    for (name, scope), n in defined.items():
+        if n > 1:
+            found.add(f"定义名称重复：{name}")
+        if scope is not None and not (scope.isdigit() and int(scope) < len(elements)):
+            found.add(f"定义名称 {name} 的 localSheetId 无效：{scope}")
+    return found
+
+
+def _content_type_problems(archive: ZipFile, parts: set[str]) -> set[str]:
+    if "[Content_Types].xml" not in parts:
+        return {"缺少 [Content_Types].xml"}
+    root = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+    defaults = Counter(element.get("Extension", "").lower()
+                       for element in root.iter(f"{{{NS_CT}}}Default"))
+    overrides = Counter(element.get("PartName", "").lstrip("/").lower()
+                        for element in root.iter(f"{{{NS_CT}}}Override"))
+    found = {f"内容类型重复：{name}" for counts in (defaults, overrides)
+             for name, n in counts.items() if n > 1}
+    for part in parts:
+        if part.endswith("/") or part == "[Content_Types].xml":
+            continue
+        name = posixpath.basename(part)
+        extension = name.rsplit(".", 1)[1].lower() if "." in name else ""  # ".rels" too
+        if part.lower() not in overrides and extension not in defaults:
+            found.add(f"部件没有内容类型：{part}")
     return found

@@ -9,7 +9,12 @@ part (charts, pictures, pivots, VBA, shared strings, ...) is copied byte for byt
 What a previous run wrote is found again and replaced: result columns through the hidden
 defined name ``_chantool_results`` of their sheet (Excel keeps it pointing at them when
 columns are inserted or deleted), marks through their conditional-format formula,
-notes and generated sheets through their own part names and relationship ids.
+notes through their own part names and relationship ids. A generated sheet is found by
+what it is, never by its name: the hidden sheet-scoped name ``_chantool_generated``
+holds its key (``"issues"``, ``"scores"``); Excel and LibreOffice keep a sheet's scoped
+names, and their scope, when the sheet is renamed or moved or the file re-saved, and
+drop them with the sheet. A file whose names were lost is still known by chantool's
+relationship id for the sheet.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from chantool.results import (
     WritePlan,
     quote_sheet,
 )
+from chantool.settings import ISSUES_SHEET, SCORES_SHEET
 from chantool.table import column_letter, split_address
 
 RESULTS_NAME: Final = "_chantool_results"
@@ -65,15 +71,23 @@ _WORKBOOK_AFTER_DEFINED_NAMES: Final = (
 _DEFINED_NAME: Final = re.compile(
     r"<(?P<p>[\w.-]+:)?definedName\b(?P<attrs>[^>]*)>(?P<value>.*?)</(?P=p)?definedName>", re.S)
 _COLUMNS_REF: Final = re.compile(r"!\$?([A-Z]+)(?:\$?\d+)?:\$?([A-Z]+)")
+_KEY_VALUE: Final = re.compile(r'^"(\w+)"$')
+_OWN_PART: Final = re.compile(r"/chantool_(\w+?)(?:_\d+)?\.xml$")
+# The names chantool gives each generated sheet, in either language: a sheet that still
+# has one of them is renamed to the run's language; one the user renamed keeps its name.
+DEFAULT_NAMES: Final = {"issues": ISSUES_SHEET, "scores": SCORES_SHEET}
+MAX_SHEET_NAME: Final = 31
 
 
 @dataclass(frozen=True)
 class Written:
-    """What a write changed: the parts it wrote, and per sheet the 1-based columns that
-    held or now hold chantool's results."""
+    """What a write changed: the parts it wrote, per sheet the 1-based columns that
+    held or now hold chantool's results, and the structural problems the source package
+    already had (``package.problems``: the user's, which a write need not cure)."""
 
     parts: tuple[str, ...]
     result_columns: dict[str, frozenset[int]]
+    problems_before: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -90,10 +104,11 @@ def write_plan(
     """Write ``plan`` into a copy of ``source`` at ``target`` (never ``source`` itself: the
     caller replaces files)."""
     with zipfile.ZipFile(source) as archive:
+        before = frozenset(package.problems(archive))
         writer = _Writer(archive, plan, max_notes)
         parts = writer.run()
         _write_zip(archive, target, parts)
-    return Written(tuple(sorted(parts.changed)), writer.result_columns)
+    return Written(tuple(sorted(parts.changed)), writer.result_columns, before)
 
 
 def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
@@ -137,6 +152,7 @@ class _Writer:
         self.sheets = package.sheets(archive, main.target)
         self.names = self._sheet_order()
         self.defined = self._our_defined_names()
+        self.generated = self._generated_sheets()
         self.result_columns: dict[str, frozenset[int]] = {}
 
     def _read_text(self, name: str) -> str:
@@ -162,6 +178,24 @@ class _Writer:
                 found[(name[1], int(local[1]))] = _unescape(match["value"])
         return found
 
+    def _generated_sheets(self) -> dict[str, int]:
+        """chantool's generated sheets: key -> position among the workbook's sheets."""
+        by_name = {sheet.name: sheet for sheet in self.sheets}
+        found: dict[str, int] = {}
+        for (kind, position), value in sorted(self.defined.items(), key=lambda i: i[0][1]):
+            if kind != GENERATED_NAME or position >= len(self.names):
+                continue
+            sheet = by_name.get(self.names[position])
+            key = _generated_key(value, sheet.part if sheet else "", self.names[position])
+            if key is not None and sheet is not None:
+                found.setdefault(key, position)
+        for sheet in self.sheets:  # names lost: chantool's own relationship id tells
+            if sheet.rel_id.startswith(OWN_REL_PREFIX) and sheet.name in self.names:
+                key = sheet.rel_id[len(OWN_REL_PREFIX):].lower()
+                if key in DEFAULT_NAMES and key not in found:
+                    found[key] = self.names.index(sheet.name)
+        return found
+
     def run(self) -> _Parts:
         styles_rel = next((rel for rel in package.relationships(self.archive, self.workbook_part)
                            if rel.type.endswith("/styles")), None)
@@ -169,8 +203,15 @@ class _Writer:
             raise ValueError("no styles part")
         styles = Styles(self.archive.read(styles_rel.target).decode("utf-8"))
         ids = styles.ensure_chantool_styles()
-        new_names: dict[tuple[str, int], str] = {}
         by_name = {sheet.name: sheet for sheet in self.sheets}
+        # What this run does not rewrite keeps its names: result columns of sheets not in
+        # the plan, generated sheets of another command (评分 after validate).
+        planned = {self.names.index(r.sheet) for r in self.plan.sheets if r.sheet in by_name}
+        new_names = {(kind, position): value for (kind, position), value in self.defined.items()
+                     if kind == RESULTS_NAME and position not in planned
+                     and position < len(self.names)}
+        new_names.update({(GENERATED_NAME, position): f'"{key}"'
+                          for key, position in self.generated.items()})
         for results in self.plan.sheets:
             sheet = by_name.get(results.sheet)
             if sheet is not None:
@@ -182,7 +223,7 @@ class _Writer:
                         f"${column_letter(columns[-1] - 1)}")
         for table in self.plan.tables:
             position = self._write_table(table, ids.header_xf)
-            new_names[(GENERATED_NAME, position)] = f"{quote_sheet(self.names[position])}!$A$1"
+            new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
         self._set_defined_names(new_names)
         self._put(styles_rel.target, styles.xml)
         self._put(self.workbook_part, self.workbook)
@@ -239,8 +280,13 @@ class _Writer:
         rels = re.sub(rf'<(?:[\w.-]+:)?Relationship\b[^>]*?Id="{OWN_REL_PREFIX}[^"]*"[^>]*?/>',
                       "", rels)
         if not notes:
-            self.types = _remove_override(self.types, comments_part)
-            self.parts.removed.update({comments_part, vml_part})
+            # Parts that another relationship now links are no longer chantool's alone
+            # (Excel's save renamed the ids, and the user may have added a note to them).
+            linked = {package.resolve(sheet.part, target)
+                      for target in re.findall(r'\sTarget="([^"]*)"', rels)}
+            if comments_part not in linked:
+                self.types = _remove_override(self.types, comments_part)
+            self.parts.removed.update({comments_part, vml_part} - linked)
             if rels_name in self.archive.NameToInfo:
                 self._put(rels_name, rels)
             return
@@ -270,20 +316,19 @@ class _Writer:
 
     def _write_table(self, table: Table, header_xf: int) -> int:
         """Write a generated sheet; returns its position among the workbook's sheets."""
-        ours = {self.names[position] for (kind, position) in self.defined
-                if kind == GENERATED_NAME and position < len(self.names)}
-        name = table.name
-        existing = next((sheet for sheet in self.sheets if sheet.name == name), None)
-        if existing is not None and name not in ours:  # a sheet of the user's by that name
-            name = f"{table.name} (chantool)"
-            existing = next((sheet for sheet in self.sheets if sheet.name == name), None)
         xml = table_xml(table, header_xf)
-        if existing is not None:
-            if self.archive.read(existing.part) != xml:
-                self.parts.changed[existing.part] = xml
-            return self.names.index(name)
-        part = f"xl/worksheets/chantool_{table.key}.xml"
-        rel_id = f"{OWN_REL_PREFIX}{table.key.capitalize()}"
+        position = self.generated.get(table.key)
+        if position is not None:
+            sheet = next(sheet for sheet in self.sheets if sheet.name == self.names[position])
+            if self.archive.read(sheet.part) != xml:
+                self.parts.changed[sheet.part] = xml
+            if _is_default_name(self.names[position], table.key):
+                self._rename(position, self._free_name(table.name, position))
+            return position
+        name = self._free_name(table.name, None)
+        part = _free(f"xl/worksheets/chantool_{table.key}", ".xml", set(self.archive.NameToInfo))
+        rel_ids = set(re.findall(r'\sId="([^"]*)"', self.workbook_rels))
+        rel_id = _free(f"{OWN_REL_PREFIX}{table.key.capitalize()}", "", rel_ids)
         self.parts.changed[part] = xml
         self.types = _add_override(self.types, part, WORKSHEET_TYPE)
         at = self.workbook_rels.rindex("</")
@@ -298,7 +343,50 @@ class _Writer:
         at = self.workbook.index(f"</{p}sheets>")
         self.workbook = self.workbook[:at] + element + self.workbook[at:]
         self.names.append(name)
+        self.generated[table.key] = len(self.names) - 1
         return len(self.names) - 1
+
+    def _free_name(self, wanted: str, position: int | None) -> str:
+        """``wanted``, or ``wanted (chantool)``, ``wanted (chantool 2)``...: the first that
+        no other sheet has (Excel compares sheet names without case)."""
+        taken = {name.casefold() for index, name in enumerate(self.names) if index != position}
+        for number in range(1, len(self.names) + 2):
+            suffix = "" if number == 1 else " (chantool)" if number == 2 else \
+                f" (chantool {number - 1})"
+            name = wanted[:MAX_SHEET_NAME - len(suffix)] + suffix
+            if name.casefold() not in taken:
+                return name
+        raise AssertionError("unreachable: more candidates than sheets")
+
+    def _rename(self, position: int, name: str) -> None:
+        """Rename the sheet at ``position``, and the references of defined names to it."""
+        old = self.names[position]
+        if name == old:
+            return
+        p = self.prefix
+        span = find_element(self.workbook, p, "sheets")
+        assert span is not None
+        elements = list(re.finditer(rf"<{re.escape(p)}sheet\b[^>]*>",
+                                    self.workbook[span[0]:span[1]]))
+        tag = elements[position]
+        start, end = span[0] + tag.start(), span[0] + tag.end()
+        renamed = re.sub(r'(\sname=")[^"]*(")', lambda m: m[1] + escape(name) + m[2],
+                         self.workbook[start:end], count=1)
+        self.workbook = self.workbook[:start] + renamed + self.workbook[end:]
+        references = [escape(quote_sheet(old)) + "!"]
+        if re.fullmatch(r"[^\W\d]\w*", old):
+            references.append(f"{old}!")
+
+        def rename_in(match: re.Match[str]) -> str:
+            value = match["value"]
+            for reference in references:
+                value = re.sub(rf"(?<![\w.']){re.escape(reference)}",
+                               lambda _: escape(quote_sheet(name)) + "!", value)
+            return match[0][:match.start("value") - match.start()] + value + \
+                match[0][match.end("value") - match.start():]
+
+        self.workbook = _DEFINED_NAME.sub(rename_in, self.workbook)
+        self.names[position] = name
 
     def _set_defined_names(self, names: dict[tuple[str, int], str]) -> None:
         p = self.prefix
@@ -314,6 +402,35 @@ class _Writer:
             element = f"<{p}definedNames>{''.join(kept + ours)}</{p}definedNames>"
             at = insertion_point(self.workbook, p, _WORKBOOK_AFTER_DEFINED_NAMES, "workbook")
             self.workbook = self.workbook[:at] + element + self.workbook[at:]
+
+
+def _generated_key(value: str, part: str, name: str) -> str | None:
+    """The key of a generated sheet from its ``_chantool_generated`` name; names written
+    before the key was kept there hold a reference, and the part or the name tells."""
+    match = _KEY_VALUE.match(value)
+    if match:
+        return match[1]
+    own = _OWN_PART.search(part)
+    if own and own[1] in DEFAULT_NAMES:
+        return own[1]
+    return next((key for key in DEFAULT_NAMES if _is_default_name(name, key)), None)
+
+
+def _is_default_name(name: str, key: str) -> bool:
+    """A name chantool gives the generated sheet ``key`` (with a ``(chantool)`` suffix
+    when a user's sheet had the name)."""
+    base = re.sub(r" \(chantool(?: \d+)?\)$", "", name)
+    return base in DEFAULT_NAMES[key]
+
+
+def _free(stem: str, suffix: str, taken: set[str]) -> str:
+    """``stem + suffix``, or with ``_2``, ``_3``... before the suffix: the first not taken."""
+    name = stem + suffix
+    number = 1
+    while name in taken:
+        number += 1
+        name = f"{stem}_{number}{suffix}"
+    return name
 
 
 def _columns_of(value: str) -> range:

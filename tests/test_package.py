@@ -1,0 +1,216 @@
+"""Generated sheets are found by what they are, never by their name, and every written
+package is one Excel opens without repair: runs in either language, after the user
+renamed, moved or deleted a generated sheet, added a note, or re-saved the file, replace
+chantool's own parts and never duplicate or orphan one; the verification before the
+atomic rename refuses a package with a structural problem the source did not have."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from chantool import check
+from chantool.cli import cli
+from chantool.io import package
+from chantool.io.writer import write_plan
+from tests import excel_edits
+from tests.conftest import MakeWorkbook, libreoffice_convert, needs_libreoffice
+from tests.ooxml import package_problems, schemas_available
+from tests.test_writer import CHANNEL_HEADER, CHANNEL_ROWS, VISIT_HEADER, VISIT_ROWS
+
+pytestmark = pytest.mark.skipif(not schemas_available(), reason="no OOXML schemas")
+
+ISSUE_HEADERS = {"严重程度", "Severity"}
+SCORES_FIRST_TITLES = {"渠道", "Channels"}  # the channels listing comes first
+
+
+@pytest.fixture
+def book(make_workbook: MakeWorkbook) -> Path:
+    return make_workbook({"渠道档案": [CHANNEL_HEADER, *CHANNEL_ROWS],
+                          "拜访日志": [VISIT_HEADER, *VISIT_ROWS]}, name="work/book.xlsx")
+
+
+def run(command: str, path: Path, lang: str = "zh", *extra: str) -> int:
+    result = CliRunner().invoke(cli, [command, str(path), "--in-place", "--lang", lang,
+                                      "--as-of", "2025-06-30", "--jobs", "1", *extra])
+    assert "not_written" not in result.output and "未写入" not in result.output, result.output
+    return result.exit_code
+
+
+def generated(path: Path) -> dict[str, str]:
+    """Sheet name -> kind ("issues", "scores") of chantool's sheets, told by their first
+    cell (what the sheet holds, whatever it is called)."""
+    book = openpyxl.load_workbook(path)
+    kinds = {}
+    for sheet in book.worksheets:
+        first = sheet.cell(1, 1).value
+        if first in ISSUE_HEADERS:
+            kinds[sheet.title] = "issues"
+        elif first in SCORES_FIRST_TITLES:
+            kinds[sheet.title] = "scores"
+    return kinds
+
+
+def sound(path: Path) -> None:
+    assert package_problems(path) == []
+
+
+def test_runs_in_either_language_keep_one_sheet_of_each_kind(book: Path) -> None:
+    for command, lang, expected in [
+        ("validate", "zh", {"校验结果": "issues"}),
+        ("validate", "en", {"Issues": "issues"}),
+        ("score", "zh", {"校验结果": "issues", "评分": "scores"}),
+        ("score", "en", {"Issues": "issues", "Scores": "scores"}),
+        ("validate", "zh", {"校验结果": "issues", "Scores": "scores"}),
+        ("score", "zh", {"校验结果": "issues", "评分": "scores"}),
+    ]:
+        run(command, book, lang, *(["--mark"] if command == "validate" else []))
+        sound(book)
+        assert generated(book) == expected, (command, lang)
+    with zipfile.ZipFile(book) as archive:
+        names = archive.namelist()
+    assert sum("chantool_issues" in name for name in names) == 1
+    assert sum("chantool_scores" in name for name in names) == 1
+
+
+def _renamed_moved_resaved(path: Path) -> None:
+    excel_edits.rename_sheet(path, "校验结果", "Issues old")
+    excel_edits.move_sheet(path, "Issues old", 1)
+    excel_edits.excel_resave(path)
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "renamed": lambda path: excel_edits.rename_sheet(path, "校验结果", "我的检查"),
+    "moved first": lambda path: excel_edits.move_sheet(path, "校验结果", 0),
+    "deleted": lambda path: excel_edits.delete_sheet(path, "校验结果"),
+    "re-saved by Excel": excel_edits.excel_resave,
+    "renamed, moved, re-saved": lambda path: _renamed_moved_resaved(path),
+    "a note added": lambda path: excel_edits.add_note(path, "渠道档案", "C2", "张伟：已核实"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_after_a_user_edit_the_next_run_replaces_the_generated_sheet(
+    book: Path, edit: str, lang: str
+) -> None:
+    run("validate", book, "zh", "--mark")
+    EDITS[edit](book)
+    sound(book)
+    run("validate", book, lang, "--mark")
+    sound(book)
+    kinds = generated(book)
+    assert list(kinds.values()) == ["issues"], kinds
+    (name,) = kinds
+    if "renamed" in edit:  # the user's name is kept
+        assert name == ("我的检查" if edit == "renamed" else "Issues old")
+    else:
+        assert name == ("校验结果" if lang == "zh" else "Issues")
+    if edit == "a note added":
+        comments = [c for c in openpyxl.load_workbook(book)["渠道档案"]._cells.values()
+                    if c.comment is not None]
+        assert [(c.coordinate, c.comment.text) for c in comments if c.coordinate == "C2"] == [
+            ("C2", "张伟：已核实")]
+    first = book.read_bytes()
+    run("validate", book, lang, "--mark")
+    assert book.read_bytes() == first  # found again: the same bytes
+
+
+def test_a_users_sheet_with_the_name_is_left_alone(make_workbook: MakeWorkbook) -> None:
+    path = make_workbook({"渠道档案": [CHANNEL_HEADER, *CHANNEL_ROWS],
+                          "校验结果": [["我的笔记"]], "issues": [["mine"]]}, name="own.xlsx")
+    before = {name: data for name, data in excel_edits.read_parts(path).items()
+              if name.startswith("xl/worksheets/")}
+    run("validate", path)
+    users = ["渠道档案", "校验结果", "issues"]
+    assert excel_edits.sheet_names(path) == [*users, "校验结果 (chantool)"]
+    run("validate", path, "en")  # sheet names are the same without case in Excel
+    assert excel_edits.sheet_names(path) == [*users, "Issues (chantool)"]
+    sound(path)
+    after = excel_edits.read_parts(path)
+    assert all(after[name] == data for name, data in before.items() if "sheet1" not in name)
+
+
+def test_an_old_chantool_name_holding_a_reference_is_still_found(book: Path) -> None:
+    run("validate", book)
+    parts = excel_edits.read_parts(book)
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b'"issues"', "'校验结果'!$A$1".encode()).replace(b"&quot;issues&quot;",
+                                                         "'校验结果'!$A$1".encode())
+    excel_edits.write_parts(book, parts)
+    excel_edits.excel_resave(book)
+    run("validate", book, "en")
+    assert list(generated(book)) == ["Issues"]
+    sound(book)
+
+
+@needs_libreoffice
+def test_after_a_libreoffice_save_the_next_run_replaces_the_generated_sheet(
+    book: Path, tmp_path: Path
+) -> None:
+    run("score", book)
+    excel_edits.rename_sheet(book, "评分", "本月评分")
+    libreoffice_convert(book, tmp_path / "saved", "xlsx")
+    saved = tmp_path / "saved" / book.name
+    run("score", saved, "en")
+    sound(saved)
+    assert generated(saved) == {"Issues": "issues", "本月评分": "scores"}
+
+
+def test_verification_refuses_a_package_with_a_new_structural_problem(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = book.read_bytes()
+
+    def duplicated_relationship(source: Path, target: Path, plan: Any) -> Any:
+        written = write_plan(source, target, plan)
+        parts = excel_edits.read_parts(target)
+        rels = parts["xl/_rels/workbook.xml.rels"]
+        at = rels.rindex(b"</")
+        parts["xl/_rels/workbook.xml.rels"] = (
+            rels[:at] + b'<Relationship Id="rId1" Type="x" Target="styles.xml"/>' + rels[at:])
+        excel_edits.write_parts(target, parts)
+        return written
+
+    monkeypatch.setattr(check, "write_plan", duplicated_relationship)
+    result = CliRunner().invoke(cli, ["validate", str(book), "--in-place", "--format", "json",
+                                      "--as-of", "2025-06-30", "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "关系 ID 重复" in result.output and "not_written" in result.output
+    assert book.read_bytes() == original
+
+
+def test_a_problem_the_source_had_does_not_stop_the_write(book: Path) -> None:
+    parts = excel_edits.read_parts(book)
+    rels = parts["xl/_rels/workbook.xml.rels"]
+    at = rels.rindex(b"</")
+    parts["xl/_rels/workbook.xml.rels"] = (
+        rels[:at] + b'<Relationship Id="rIdGone" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/customXml" Target="../customXml/item9.xml"/>'
+        + rels[at:])
+    excel_edits.write_parts(book, parts)
+    with zipfile.ZipFile(book) as archive:
+        assert package.problems(archive) == {
+            "xl/_rels/workbook.xml.rels 指向不存在的部件：../customXml/item9.xml"}
+    run("validate", book)
+    assert "校验结果" in generated(book)
+
+
+def test_schema_check_sees_what_excel_would_repair(book: Path, tmp_path: Path) -> None:
+    """The checker itself: a copy with a second <sheet> on chantool's part fails."""
+    run("validate", book)
+    broken = tmp_path / "broken.xlsx"
+    shutil.copy(book, broken)
+    parts = excel_edits.read_parts(broken)
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"</sheets>", b'<sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships" name="again" sheetId="99" r:id="rIdChantoolIssues"/></sheets>')
+    excel_edits.write_parts(broken, parts)
+    assert any("多个工作表指向同一部件" in problem for problem in package_problems(broken))
