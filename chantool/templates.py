@@ -266,7 +266,8 @@ def _drop_down(column: Column, lang: Lang, defined: str) -> DataValidation:
     label = column.label if lang == "zh" else column.label_en
     error = ("请从下拉列表中选择；如需新增选项，请修改参数表" if lang == "zh"
              else "Pick from the list; add choices on the Policy sheet")
-    return DataValidation(type="list", formula1=f"={defined}", allow_blank=True,
+    # Excel writes the formula without "=" (with one, it repairs the file).
+    return DataValidation(type="list", formula1=defined, allow_blank=True,
                           showErrorMessage=True, errorStyle="warning",
                           errorTitle=label[:32], error=error,
                           showInputMessage=True, promptTitle=label[:32],

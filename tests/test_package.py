@@ -6,6 +6,8 @@ atomic rename refuses a package with a structural problem the source did not hav
 
 from __future__ import annotations
 
+import math
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -14,12 +16,14 @@ from typing import Any
 
 import openpyxl
 import pytest
+import xlsxwriter
 from click.testing import CliRunner
 
 from chantool import check
 from chantool.cli import cli
 from chantool.io import package
 from chantool.io.writer import write_plan
+from chantool.results import Block, ResultColumn, SheetResults, Table, WritePlan
 from tests import excel_edits
 from tests.conftest import MakeWorkbook, libreoffice_convert, needs_libreoffice
 from tests.ooxml import package_problems, schemas_available
@@ -214,3 +218,39 @@ def test_schema_check_sees_what_excel_would_repair(book: Path, tmp_path: Path) -
         b'relationships" name="again" sheetId="99" r:id="rIdChantoolIssues"/></sheets>')
     excel_edits.write_parts(broken, parts)
     assert any("多个工作表指向同一部件" in problem for problem in package_problems(broken))
+
+
+# --- cells as Excel writes them -----------------------------------------------------------
+
+def test_rows_with_spans_get_cells_beyond_them_without_a_stale_hint(tmp_path: Path) -> None:
+    path = tmp_path / "spans.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))  # xlsxwriter writes spans, as Excel does
+    sheet = workbook.add_worksheet("渠道档案")
+    for number, row in enumerate([CHANNEL_HEADER, *CHANNEL_ROWS]):
+        sheet.write_row(number, 0, row)
+    workbook.close()
+    assert b'spans="1:11"' in excel_edits.read_parts(path)["xl/worksheets/sheet1.xml"]
+    run("validate", path, "zh", "--mark")
+    sound(path)
+    assert openpyxl.load_workbook(path)["渠道档案"]["L3"].value == "错误 3"
+
+
+def test_a_non_finite_number_is_never_written(book: Path, tmp_path: Path) -> None:
+    column = ResultColumn("值", {2: math.nan, 3: math.inf, 4: -math.inf, 5: 1.5})
+    plan = WritePlan((SheetResults("渠道档案", 1, (column,)),),
+                     (Table("issues", "校验结果", (Block(("a",), ((math.nan,), (2.0,))),)),))
+    target = tmp_path / "out.xlsx"
+    write_plan(book, target, plan)
+    sound(target)
+    parts = excel_edits.read_parts(target)
+    assert not re.search(rb"<v>[^<]*(nan|inf)", b"".join(parts.values()), re.I)
+    sheet = openpyxl.load_workbook(target)["渠道档案"]
+    assert [sheet.cell(row, 12).value for row in range(1, 6)] == ["值", None, None, None, 1.5]
+
+
+@pytest.mark.parametrize("path", sorted([*Path("templates").rglob("*.xlsx"),
+                                         *Path("examples").glob("*.xlsx")]), ids=str)
+def test_committed_templates_and_examples_are_what_excel_opens_without_repair(
+    path: Path
+) -> None:
+    assert package_problems(path) == []

@@ -8,6 +8,7 @@ appending keeps the cells in column order). Cells of the user are never touched.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ MARK_FORMULA: Final = {Severity.ERROR: 'N("chantool:error")=0',
                        Severity.WARNING: 'N("chantool:warning")=0'}
 _OUR_FORMULA: Final = re.compile(rb'N\((?:"|&quot;)chantool:')
 _ROW_NUMBER: Final = re.compile(rb'\sr="(\d+)"')
+_SPANS: Final = re.compile(rb'\sspans="[^"]*"')
 _CELL_REF: Final = re.compile(rb'<(?:[\w.-]+:)?c\b[^>]*?\sr="([A-Z]+)(\d+)"')
 _PRIORITY: Final = re.compile(rb'\spriority="(\d+)"')
 _DIMENSION_REF: Final = re.compile(r'(<(?:[\w.-]+:)?dimension\b[^>]*?\sref=")([^"]*)(")')
@@ -95,6 +97,8 @@ def cell_xml(ref: str, value: Value, style: int | None) -> str:
     if isinstance(value, bool):
         return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
+        if not math.isfinite(value):  # no cell value spells nan or inf: left blank
+            return f'<c r="{ref}"{styled}/>' if style is not None else ""
         return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
     text = escape(value)
     return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
@@ -175,12 +179,16 @@ def _edited_row(
     original = xml[row.start:row.end]
     if old_cell is None and not cells:
         return original
+    # A row's spans (the columns its cells take, a hint for readers) would no longer
+    # cover the cells added: the hint is dropped.
     if row.self_closing:
         if not cells:
             return original
-        return (original[:-2].rstrip() + b">" + "".join(cells).encode() + b"</" + prefix
-                + b"row>")
+        return (_SPANS.sub(b"", original[:-2]).rstrip() + b">" + "".join(cells).encode()
+                + b"</" + prefix + b"row>")
     start_tag = xml[row.start:row.tag_end]
+    if cells:
+        start_tag = _SPANS.sub(b"", start_tag)
     inner = xml[row.tag_end:row.end - len(b"</" + prefix + b"row>")]
     if old_cell is not None:
         inner = old_cell.sub(b"", inner)
