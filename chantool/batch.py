@@ -72,17 +72,26 @@ def find_workbooks(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
 
 
 def plan_jobs(paths: Iterable[Path], *, out: Path | None = None,
-              in_place: bool = False) -> list[Job]:
+              in_place: bool = False, lang: Lang = "zh") -> list[Job]:
     """The jobs of a batch: report only, marked copies under ``out`` (same names and
-    extensions, folders mirrored), or the files themselves changed in place."""
+    extensions, folders mirrored), or the files themselves changed in place. ``out``
+    never writes over an input: that is what --in-place is for."""
     jobs: list[Job] = []
     seen: set[Path] = set()
     writers: dict[Path, Path] = {}  # target: the file written there
-    for path, relative in find_workbooks(paths):
+    found = list(find_workbooks(paths))
+    inputs = {path.resolve(): path for path, _ in found}
+    for path, relative in found:
         if path.resolve() in seen:  # the same file given twice is checked once
             continue
         seen.add(path.resolve())
         target = path if in_place else (out / relative if out is not None else None)
+        if target is not None and not in_place and target.resolve() in inputs:
+            raise TargetClash(
+                f"--out 会把结果写到输入文件 {inputs[target.resolve()]} 上；要修改原文件请用 "
+                "--in-place（会保留 .bak 备份），或换一个输出文件夹" if lang == "zh" else
+                f"--out would write over the input file {inputs[target.resolve()]}; to change "
+                "the files themselves use --in-place (a .bak copy is kept), or another folder")
         if target is not None:
             clash = writers.setdefault(target, path)
             if clash != path:

@@ -119,7 +119,7 @@ def _jobs(paths: tuple[Path, ...], out: Path | None, in_place: bool, lang: Lang)
     if out is not None and in_place:
         raise click.UsageError("--out 与 --in-place 只能选一个 / use one of --out and --in-place")
     try:
-        jobs = plan_jobs(paths, out=out, in_place=in_place)
+        jobs = plan_jobs(paths, out=out, in_place=in_place, lang=lang)
     except TargetClash as clash:
         raise click.UsageError(str(clash)) from None
     if not jobs:

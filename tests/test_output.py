@@ -432,3 +432,24 @@ def test_failed_verification_keeps_the_original_and_reports_not_written(
     assert not (out / "book.xlsx").exists()
     assert leftovers(tmp_path) == []
     assert not temporary_path(out / "book.xlsx").exists()
+
+
+@pytest.mark.parametrize(("command", "lang", "says"), [
+    ("score", "zh", "要修改原文件请用 --in-place"),
+    ("validate", "en", "use --in-place"),
+])
+def test_out_over_an_input_file_is_refused_before_anything_runs(
+    book: Path, command: str, lang: str, says: str
+) -> None:
+    original = book.read_bytes()
+    for paths, out in [([book], book.parent),                      # b.xlsx --out its folder
+                       ([book.parent], book.parent),               # a folder into itself
+                       ([book, book.parent / "sub"], book.parent / "sub")]:
+        (book.parent / "sub").mkdir(exist_ok=True)
+        shutil.copy(book, book.parent / "sub" / book.name)  # in/sub/book.xlsx is an input
+        result = CliRunner().invoke(cli, [command, *map(str, paths), "--out", str(out),
+                                          "--lang", lang, "--as-of", AS_OF.isoformat()])
+        assert result.exit_code == 2, result.output
+        assert says in result.output and "Traceback" not in result.output
+        assert book.read_bytes() == original
+        assert not backup_path(book).exists() and leftovers(book.parent) == []
