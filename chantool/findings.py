@@ -511,8 +511,6 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
     "broken_ole": ("Office 二进制文件已损坏：{detail}", "a damaged Office binary file: {detail}"),
     "xlsb": ("这是 Excel 二进制工作簿 (.xlsb)，不受支持；请另存为 .xlsx",
              "an Excel binary workbook (.xlsb) is not supported; save it as .xlsx"),
-    "strict": ("这是“Strict Open XML”格式的工作簿，不受支持；请另存为“Excel 工作簿 (.xlsx)”",
-               "Strict Open XML workbooks are not supported; save as an ordinary .xlsx"),
     "broken_zip": ("文件已损坏（不是完整的 zip 包）：{detail}",
                    "the file is damaged (not a complete zip package): {detail}"),
     "not_a_workbook": ("这是 zip 包，但不是 Excel 工作簿（找不到工作簿部件）",

@@ -89,14 +89,6 @@ def xlsb(tmp: Path, good: Path) -> Path:
     return path
 
 
-def strict(tmp: Path, good: Path) -> Path:
-    with zipfile.ZipFile(good) as archive:
-        workbook = archive.read("xl/workbook.xml").replace(
-            b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-            b"http://purl.oclc.org/ooxml/spreadsheetml/main")
-    return _rewrite(good, tmp / "strict.xlsx", {"xl/workbook.xml": workbook})
-
-
 def truncated(tmp: Path, good: Path) -> Path:
     data = good.read_bytes()
     path = tmp / "truncated.xlsx"
@@ -165,7 +157,6 @@ HOSTILE: dict[str, tuple[Callable[[Path, Path], Path], str]] = {
     "legacy xls": (legacy_xls, "97-2003 (.xls)"),
     "encrypted": (encrypted, "打开密码"),
     "xlsb": (xlsb, ".xlsb"),
-    "strict": (strict, "Strict Open XML"),
     "truncated zip": (truncated, "不是完整的 zip"),
     "xxe": (xxe, "DTD/实体声明"),
     "entity bomb": (entity_bomb, "DTD/实体声明"),

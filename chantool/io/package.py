@@ -5,16 +5,24 @@ An Office Open XML workbook is a zip of parts tied together by relationship part
 relationship id) and resolves relationship targets, and lists what in a package Excel
 would repair (``problems``); it never changes anything. XML is parsed with defusedxml,
 which refuses DTDs and entities.
+
+Two kinds of packages that python-calamine reads are seen through a mapped copy
+(``open_package``): zips whose entry names use backslashes (``xl\\workbook.xml``, as
+some reporting systems write them), and Strict Open XML, whose namespaces are mapped to
+the transitional ones. A file written from such a package is an ordinary one.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
+import re
 from collections import Counter
 from dataclasses import dataclass
+from os import PathLike
 from typing import Final
 from urllib.parse import unquote
-from zipfile import ZipFile
+from zipfile import ZipFile, ZipInfo
 
 from defusedxml import ElementTree
 
@@ -24,6 +32,39 @@ NS_REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relations
 NS_PKG_REL: Final = "http://schemas.openxmlformats.org/package/2006/relationships"
 NS_CT: Final = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_OFFICE_DOCUMENT: Final = f"{NS_REL}/officeDocument"
+_STRICT: Final = b"http://purl.oclc.org/ooxml/"
+_OPENXML: Final = "http://schemas.openxmlformats.org/"
+# Strict namespaces and relationship types -> transitional ones (ECMA-376 Part 1 and
+# Part 4); the longer of two that share a start comes first.
+STRICT_TO_TRANSITIONAL: Final = tuple((strict.encode(), transitional.encode()) for strict,
+                                      transitional in (
+    ("http://purl.oclc.org/ooxml/officeDocument/relationships/extendedProperties",
+     f"{NS_REL}/extended-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/relationships/customProperties",
+     f"{NS_REL}/custom-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/relationships", NS_REL),
+    ("http://purl.oclc.org/ooxml/officeDocument/extendedProperties",
+     f"{_OPENXML}officeDocument/2006/extended-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/customProperties",
+     f"{_OPENXML}officeDocument/2006/custom-properties"),
+    ("http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes",
+     f"{_OPENXML}officeDocument/2006/docPropsVTypes"),
+    ("http://purl.oclc.org/ooxml/officeDocument/sharedTypes",
+     f"{_OPENXML}officeDocument/2006/sharedTypes"),
+    ("http://purl.oclc.org/ooxml/officeDocument/math", f"{_OPENXML}officeDocument/2006/math"),
+    ("http://purl.oclc.org/ooxml/spreadsheetml/main", NS_MAIN),
+    ("http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing",
+     f"{_OPENXML}drawingml/2006/spreadsheetDrawing"),
+    ("http://purl.oclc.org/ooxml/drawingml/chartDrawing", f"{_OPENXML}drawingml/2006/chartDrawing"),
+    ("http://purl.oclc.org/ooxml/drawingml/chart", f"{_OPENXML}drawingml/2006/chart"),
+    ("http://purl.oclc.org/ooxml/drawingml/picture", f"{_OPENXML}drawingml/2006/picture"),
+    ("http://purl.oclc.org/ooxml/drawingml/main", f"{_OPENXML}drawingml/2006/main"),
+))
+_XML_PARTS: Final = (".xml", ".rels", ".vml")
+_STRICT_ONLY: Final = re.compile(rb'\s(?:conformance|dateCompatibility)="[^"]*"')
+_OFFICE_DOCUMENT_TARGET: Final = re.compile(
+    rb'<Relationship\b[^>]*?(?:Type="[^"]*/officeDocument"[^>]*?Target="([^"]*)"'
+    rb'|Target="([^"]*)"[^>]*?Type="[^"]*/officeDocument")')
 REL_WORKSHEET: Final = f"{NS_REL}/worksheet"
 
 
@@ -44,6 +85,50 @@ class SheetRef:
     rel_id: str
     sheet_id: str
     state: str
+
+
+def open_package(path: str | PathLike[str]) -> ZipFile:
+    """The package at ``path``; one with backslashes in its entry names or in Strict Open
+    XML as a mapped copy in memory (forward slashes, transitional namespaces, every part
+    otherwise as it was). Zip bombs are judged on the file itself before (preflight)."""
+    archive = ZipFile(path)
+    names = {name.replace("\\", "/"): name for name in archive.namelist()}
+    backslashes = any("\\" in name for name in names.values())
+    # Told from the bytes, before any part is parsed: the preflight refuses DTDs first.
+    rels = archive.read(names["_rels/.rels"]) if "_rels/.rels" in names else b""
+    main = _OFFICE_DOCUMENT_TARGET.search(rels)
+    target = (main[1] or main[2]).decode() if main else None
+    workbook = names.get(resolve("", target)) if target else None
+    strict = _STRICT in rels or (workbook is not None and NS_STRICT_MAIN.encode() in (
+        archive.read(workbook)[:4096]))
+    if not backslashes and not strict:
+        return archive
+    mapped = io.BytesIO()
+    with archive, ZipFile(mapped, "w") as out:
+        for info in archive.infolist():
+            data = archive.read(info)
+            if strict and info.filename.lower().endswith(_XML_PARTS):
+                data = _transitional(data)
+            out.writestr(copy_info(info, info.filename.replace("\\", "/")), data)
+    return ZipFile(mapped)
+
+
+def copy_info(info: ZipInfo, name: str | None = None) -> ZipInfo:
+    """A zip entry's header to write its part again (under ``name``, when given)."""
+    copy = ZipInfo(info.filename if name is None else name, info.date_time)
+    copy.compress_type = info.compress_type
+    copy.external_attr = info.external_attr
+    copy.create_system = info.create_system
+    copy.comment = info.comment
+    return copy
+
+
+def _transitional(data: bytes) -> bytes:
+    for strict, transitional in STRICT_TO_TRANSITIONAL:
+        data = data.replace(strict, transitional)
+    # Attributes only Strict has: the conformance class, and the 1900 leap-year choice
+    # (transitional readers always count dates as Excel's 1900 system does).
+    return _STRICT_ONLY.sub(b"", data)
 
 
 def rels_part(part: str) -> str:

@@ -1,10 +1,12 @@
 """Looking at a file before any parser touches it, and refusing what is not safe to parse.
 
 Workbooks come from anyone. A file that is empty, text renamed .xlsx, a legacy .xls, an
-encrypted workbook, an .xlsb, Strict Open XML, a broken zip, a zip bomb, an XML part with
-a DTD or entity declaration, or a shared-string table whose declared size cannot be true
-is refused here, each with its own reason. Only the zip directory, the first bytes of
-each XML part and the few small parts that map the workbook are read.
+encrypted workbook, an .xlsb, a broken zip, a zip bomb, an XML part with a DTD or entity
+declaration, or a shared-string table whose declared size cannot be true is refused
+here, each with its own reason. Only the zip directory, the first bytes of each XML part
+and the few small parts that map the workbook are read. Strict Open XML and zips with
+backslashes in their entry names are looked at through ``package.open_package``, once
+the zip directory has shown no bomb.
 """
 
 from __future__ import annotations
@@ -63,7 +65,11 @@ def preflight(path: Path, limits: Limits, wanted: Callable[[str], bool]) -> Refu
         return Refusal("text_file" if _looks_like_text(path) else "not_xlsx_binary")
     try:
         with zipfile.ZipFile(path) as archive:
-            return _check_package(archive, limits, wanted)
+            refusal = _check_sizes(archive, limits)
+        if refusal:
+            return refusal
+        with package.open_package(path) as archive:
+            return _check_package(archive, wanted)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as error:
         return Refusal("broken_zip", {"detail": str(error) or type(error).__name__})
 
@@ -98,13 +104,8 @@ def _looks_like_text(path: Path) -> bool:
     return False
 
 
-def _check_package(
-    archive: zipfile.ZipFile, limits: Limits, wanted: Callable[[str], bool]
-) -> Refusal | None:
+def _check_package(archive: zipfile.ZipFile, wanted: Callable[[str], bool]) -> Refusal | None:
     names = set(archive.NameToInfo)
-    refusal = _check_sizes(archive, limits)
-    if refusal:
-        return refusal
     for info in archive.infolist():
         if info.filename.lower().endswith(_XML_SUFFIXES):
             refusal = _check_prolog(archive, info)
@@ -117,8 +118,6 @@ def _check_package(
         return Refusal("not_a_workbook")
     if main.target.endswith(".bin"):
         return Refusal("xlsb")
-    if "purl.oclc.org" in main.type or _is_strict(archive, main.target):
-        return Refusal("strict")
     # Readers also look for the shared strings at their usual place, linked or not.
     tables = {rel.target for rel in package.relationships(archive, main.target)
               if rel.type.endswith("/sharedStrings")} | {"xl/sharedStrings.xml"}
@@ -175,10 +174,6 @@ def _check_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Refusal | 
     if _DECLARATION.search(_prolog(archive, info)):
         return Refusal("dtd", {"part": info.filename})
     return None
-
-
-def _is_strict(archive: zipfile.ZipFile, workbook: str) -> bool:
-    return package.NS_STRICT_MAIN.encode() in _prolog(archive, archive.getinfo(workbook))
 
 
 def _check_shared_strings(archive: zipfile.ZipFile, part: str) -> Refusal | None:

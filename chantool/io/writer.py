@@ -103,7 +103,7 @@ def write_plan(
 ) -> Written:
     """Write ``plan`` into a copy of ``source`` at ``target`` (never ``source`` itself: the
     caller replaces files)."""
-    with zipfile.ZipFile(source) as archive:
+    with package.open_package(source) as archive:
         before = frozenset(package.problems(archive))
         writer = _Writer(archive, plan, max_notes)
         parts = writer.run()
@@ -118,21 +118,12 @@ def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
             if info.filename in parts.removed:
                 continue
             data = parts.changed.get(info.filename)
-            out.writestr(_copy_info(info), archive.read(info) if data is None else data,
+            out.writestr(package.copy_info(info), archive.read(info) if data is None else data,
                          compresslevel=_LEVEL)
         for name in sorted(set(parts.changed) - names):
             info = zipfile.ZipInfo(name, _FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(info, parts.changed[name], compresslevel=_LEVEL)
-
-
-def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    copy = zipfile.ZipInfo(info.filename, info.date_time)
-    copy.compress_type = info.compress_type
-    copy.external_attr = info.external_attr
-    copy.create_system = info.create_system
-    copy.comment = info.comment
-    return copy
 
 
 class _Writer:
