@@ -98,10 +98,23 @@ def _count(root: etree._Element | None, container: str) -> int:
     return 0 if found is None else len(found)
 
 
+def orphans(archive: zipfile.ZipFile) -> list[str]:
+    """Parts no relationship links (Excel ignores them; a writer never leaves one)."""
+    linked: set[str] = set()
+    for name in archive.namelist():
+        if name.endswith(".rels"):
+            source = name.replace("_rels/", "")[: -len(".rels")]
+            linked.update(rel.target for rel in package.relationships(archive, source))
+    return [f"{name}: linked by no relationship" for name in archive.namelist()
+            if name not in linked and not name.endswith(".rels")
+            and name != "[Content_Types].xml"]
+
+
 def excel_problems(path: Path) -> list[str]:
-    """What Excel repairs although the schemas allow it (and ``package.problems``)."""
+    """What Excel repairs although the schemas allow it (and ``package.problems``), and
+    parts no relationship links."""
     with zipfile.ZipFile(path) as archive:
-        found = sorted(package.problems(archive))
+        found = sorted(package.problems(archive)) + orphans(archive)
         main = package.workbook_part(archive)
         assert main is not None
         styles = next((rel.target for rel in package.relationships(archive, main.target)

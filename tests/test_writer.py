@@ -52,11 +52,14 @@ def png() -> bytes:
 
 @pytest.fixture
 def rich_workbook(tmp_path: Path) -> Path:
+    return write_rich_workbook(tmp_path / "rich.xlsx")
+
+
+def write_rich_workbook(path: Path) -> Path:
     """A workbook with what staff put in theirs: chart, picture, data validation, a data
     bar, a table, notes, sparklines, defined names, hyperlinks."""
-    image = tmp_path / "logo.png"
+    image = path.with_name("logo.png")
     image.write_bytes(png())
-    path = tmp_path / "rich.xlsx"
     book = xlsxwriter.Workbook(str(path))
     channels = book.add_worksheet("渠道档案")
     channels.write_row(0, 0, CHANNEL_HEADER)

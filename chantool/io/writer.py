@@ -19,6 +19,7 @@ relationship id for the sheet.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from collections.abc import Sequence
@@ -264,33 +265,42 @@ class _Writer:
 
     def _write_notes(self, sheet: package.SheetRef, rels_name: str,
                      notes: list[tuple[str, str]]) -> None:
-        stem = Path(sheet.part).stem
-        comments_part = f"xl/chantool/notes_{stem}.xml"
-        vml_part = f"xl/chantool/notes_{stem}.vml"
+        """Replace chantool's notes of the sheet: the parts its own relationships link
+        (wherever a re-save left them), or new ones."""
+        ours = {rel.id: rel.target for rel in package.relationships(self.archive, sheet.part)
+                if rel.id in (NOTES_REL_ID, NOTES_VML_REL_ID)}
         rels = self._read_text(rels_name) if rels_name in self.archive.NameToInfo else ""
         rels = re.sub(rf'<(?:[\w.-]+:)?Relationship\b[^>]*?Id="{OWN_REL_PREFIX}[^"]*"[^>]*?/>',
                       "", rels)
+        # Parts that another relationship now links are no longer chantool's alone
+        # (Excel's save renamed the ids, and the user may have added a note to them).
+        linked = {package.resolve(sheet.part, target)
+                  for target in re.findall(r'\sTarget="([^"]*)"', rels)}
+        old = set(ours.values()) - linked
         if not notes:
-            # Parts that another relationship now links are no longer chantool's alone
-            # (Excel's save renamed the ids, and the user may have added a note to them).
-            linked = {package.resolve(sheet.part, target)
-                      for target in re.findall(r'\sTarget="([^"]*)"', rels)}
-            if comments_part not in linked:
-                self.types = _remove_override(self.types, comments_part)
-            self.parts.removed.update({comments_part, vml_part} - linked)
+            for part in old:
+                self.types = _remove_override(self.types, part)
+            self.parts.removed.update(old)
             if rels_name in self.archive.NameToInfo:
                 self._put(rels_name, rels)
             return
+        taken = (set(self.archive.NameToInfo) | set(self.parts.changed)) - old
+        comments_part = ours.get(NOTES_REL_ID, "")
+        if comments_part not in old:
+            comments_part = _free(f"xl/chantool/notes_{Path(sheet.part).stem}", ".xml", taken)
+        vml_part = ours.get(NOTES_VML_REL_ID, "")
+        if vml_part not in old:
+            vml_part = _free(comments_part[:-len(".xml")], ".vml", taken)
         unique = {cell: text for cell, text in notes}  # a header note and a mark may share
         positions = [split_address(cell) for cell in unique]
         drawing_id = 900 + self.names.index(sheet.name)
         self.parts.changed[comments_part] = comments_xml(list(unique.items()))
         self.parts.changed[vml_part] = vml_xml(positions, drawing_id)
-        target = "../chantool/"
+        folder = posixpath.dirname(sheet.part)
         own = (f'<Relationship Id="{NOTES_REL_ID}" Type="{REL_COMMENTS}" '
-               f'Target="{target}notes_{stem}.xml"/>'
+               f'Target="{posixpath.relpath(comments_part, folder)}"/>'
                f'<Relationship Id="{NOTES_VML_REL_ID}" Type="{REL_VML}" '
-               f'Target="{target}notes_{stem}.vml"/>')
+               f'Target="{posixpath.relpath(vml_part, folder)}"/>')
         if not rels:
             rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                     f'<Relationships xmlns="{package.NS_PKG_REL}"></Relationships>')
