@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from chantool import check
 from chantool.cli import cli
-from chantool.io import package
+from chantool.io import package, sheetxml
 from chantool.io.writer import write_plan
 from chantool.results import Block, ResultColumn, SheetResults, Table, WritePlan
 from tests import excel_edits
@@ -187,7 +187,7 @@ def test_verification_refuses_a_package_with_a_new_structural_problem(
     result = CliRunner().invoke(cli, ["validate", str(book), "--in-place", "--format", "json",
                                       "--as-of", "2025-06-30", "--jobs", "1"])
     assert result.exit_code == 1
-    assert "关系 ID 重复" in result.output and "not_written" in result.output
+    assert "关系 ID 重复" in result.output and "not_written" in result.output, result.output[-1500:]
     assert book.read_bytes() == original
 
 
@@ -254,3 +254,39 @@ def test_committed_templates_and_examples_are_what_excel_opens_without_repair(
     path: Path
 ) -> None:
     assert package_problems(path) == []
+
+
+# --- the row-by-row way and the quick way of editing a sheet agree ----------------------
+
+def _marked(book: Path, target: Path) -> bytes:
+    result = CliRunner().invoke(cli, ["validate", str(book), "--mark", "--out", str(target),
+                                      "--as-of", "2025-06-30", "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    return (target / book.name).read_bytes()
+
+
+def test_the_quick_edit_writes_what_the_row_by_row_edit_writes(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("score", book, "en")  # old result columns to replace, on two sheets
+    excel_edits.add_note(book, "拜访日志", "B2", "用户备注")
+    quick = _marked(book, tmp_path / "quick")
+    monkeypatch.setattr(sheetxml, "_probe_last_user_column", lambda *args: None)
+    assert _marked(book, tmp_path / "row by row") == quick
+    sound(tmp_path / "quick" / book.name)
+
+
+def test_verification_parses_what_the_quick_edit_wrote_into_a_sheet(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = sheetxml._edited_row
+
+    def broken(*args: Any) -> bytes:
+        return real(*args).replace(b"</row>", b"<c r=\"ZZ1\"><v>1</c></row>")
+
+    monkeypatch.setattr(sheetxml, "_edited_row", broken)
+    result = CliRunner().invoke(cli, ["validate", str(book), "--out", str(tmp_path / "out"),
+                                      "--as-of", "2025-06-30", "--jobs", "1",
+                                      "--format", "json"])
+    assert "不是合法的 XML" in result.output and "not_written" in result.output
+    assert not (tmp_path / "out" / book.name).exists()

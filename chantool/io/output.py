@@ -11,13 +11,17 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
-from collections.abc import Callable, Sequence, Set
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from concurrent.futures import ThreadPoolExecutor
+from itertools import zip_longest
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.parsers import expat
+from xml.parsers.expat import XMLParserType
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineSheet, CalamineWorkbook
 
 from chantool.coerce import Cell
 from chantool.io import package
@@ -79,42 +83,93 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
     """A written workbook is a sound zip whose structure has no problem the source had
     not (``package.problems``: relationships, sheets, names, content types), every part
     chantool wrote is well-formed XML, and every cell of the user's sheets (all but
-    chantool's result columns) reads back exactly as before."""
-    with zipfile.ZipFile(path) as archive:
-        broken = archive.testzip()
-        if broken:
-            raise OutputError(f"写出的文件损坏（{broken}）")
-        new = package.problems(archive) - written.problems_before
-        if new:
-            raise OutputError(f"写出的文件结构有误（{'；'.join(sorted(new))}），已放弃写入")
-        for name in written.parts:
-            if name.endswith((".xml", ".rels", ".vml")):
-                parser = expat.ParserCreate()
-                try:
-                    parser.Parse(archive.read(name), True)
-                except expat.ExpatError as error:
-                    raise OutputError(f"写出的部件 {name} 不是合法的 XML：{error}") from None
-    with CalamineWorkbook.from_path(str(path)) as workbook:
-        for sheet in original:
-            rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+    chantool's result columns) reads back exactly as before.
+
+    python-calamine reads the sheets back in a thread (it parses without the GIL) while
+    the zip and the XML are checked here; the rows are compared one at a time, never
+    all held twice."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parsed = pool.submit(_read_back, path, [sheet.name for sheet in original])
+        try:
+            with zipfile.ZipFile(path) as archive:
+                new = package.problems(archive) - written.problems_before
+                if new:
+                    raise OutputError(
+                        f"写出的文件结构有误（{'；'.join(sorted(new))}），已放弃写入")
+                for info in archive.infolist():
+                    _check_part(archive, info, info.filename in written.parts,
+                                written.written_of.get(info.filename))
+        except BaseException:
+            if parsed.exception() is None:
+                parsed.result()[0].close()
+            raise
+    workbook, sheets = parsed.result()
+    with workbook:
+        for sheet, back in zip(original, sheets, strict=True):
             ours = {column - 1 for column in written.result_columns.get(sheet.name, ())}
-            if not _same_cells(sheet.rows, rows, ours):
+            if not _same_cells(sheet.rows, *_rows_from_a1(back), ours):
                 raise OutputError(f"写出后工作表“{sheet.name}”的数据与原文件不一致，已放弃写入")
 
 
+def _read_back(path: Path, names: list[str]) -> tuple[CalamineWorkbook, list[CalamineSheet]]:
+    workbook = CalamineWorkbook.from_path(str(path))
+    return workbook, [workbook.get_sheet_by_name(name) for name in names]
+
+
+def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, ours: bool,
+                written_of: bytes | None) -> None:
+    """Read a part to its end, which checks its CRC; a part chantool wrote is parsed as
+    XML on the way (streamed: a large sheet is never held whole). Of a user's sheet with
+    rows copied as they were, what chantool wrote into it is parsed instead."""
+    xml = ours and info.filename.endswith((".xml", ".rels", ".vml"))
+    try:
+        with archive.open(info) as stream:
+            if xml and written_of is None:
+                _parse(info.filename, lambda parser: parser.ParseFile(stream))
+            else:
+                while stream.read(1 << 20):
+                    pass
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise OutputError(f"写出的文件损坏（{info.filename}：{error}）") from None
+    if xml and written_of is not None:
+        _parse(info.filename, lambda parser: parser.Parse(written_of, True))
+
+
+def _parse(name: str, parse: Callable[[XMLParserType], object]) -> None:
+    parser = expat.ParserCreate()
+    try:
+        parse(parser)
+    except expat.ExpatError as error:
+        raise OutputError(f"写出的部件 {name} 不是合法的 XML：{error}") from None
+
+
+def _rows_from_a1(sheet: CalamineSheet) -> tuple[Iterator[list[Cell]], int]:
+    """A sheet's rows from A1 (as ``to_python(skip_empty_area=False)`` gives them), one at
+    a time, and their width."""
+    top, left = sheet.start or (0, 0)
+
+    def rows() -> Iterator[list[Cell]]:
+        for _ in range(top):
+            yield []
+        pad: list[Cell] = [""] * left
+        for row in sheet.iter_rows():
+            yield [*pad, *row] if left else list(row)
+
+    return rows(), left + sheet.width
+
+
 def _same_cells(
-    before: Sequence[Sequence[Cell]], after: Sequence[Sequence[Cell]], skip: Set[int]
+    before: Sequence[Sequence[Cell]], after: Iterable[Sequence[Cell]], after_width: int,
+    skip: Set[int],
 ) -> bool:
     """Every cell reads the same before and after, but in the ``skip`` columns (0-based)."""
-    width = max(max(map(len, before), default=0), max(map(len, after), default=0))
+    width = max(max(map(len, before), default=0), after_width)
     keep = [column for column in range(width) if column not in skip]
     if not keep:
         return True
     pick = itemgetter(*keep, keep[0])  # two items at least, so it always gives a tuple
     blank: list[Cell] = [""] * width
-    for index in range(max(len(before), len(after))):
-        old = before[index] if index < len(before) else blank
-        new = after[index] if index < len(after) else blank
+    for old, new in zip_longest(before, after, fillvalue=()):
         if len(old) < width:
             old = [*old, *blank[len(old):]]
         if len(new) < width:

@@ -106,8 +106,20 @@ def cell_xml(ref: str, value: Value, style: int | None) -> str:
 
 
 
-def edit_sheet(xml: bytes, edit: SheetEdit) -> tuple[bytes, list[int]]:
-    """The edited part and the 1-based columns now holding chantool's results."""
+@dataclass(frozen=True)
+class EditedSheet:
+    """An edited worksheet part, the 1-based columns now holding chantool's results, and
+    what of the part chantool wrote: everything but the sheet data, with the rows it
+    changed (``None``: the whole part). It is a document of its own, so its XML can be
+    checked without parsing the rows copied as they were."""
+
+    xml: bytes
+    columns: list[int]
+    written: bytes | None
+
+
+def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
+    """The part with chantool's result columns, marks and notes link replaced."""
     text_head = xml[:4096].decode("utf-8", errors="replace")
     prefix = root_prefix(text_head, "worksheet").encode()
     data_match = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
@@ -120,16 +132,16 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> tuple[bytes, list[int]]:
     else:
         data_start = data_match.end()
         data_end = xml.index(b"</" + prefix + b"sheetData>", data_start)
-    rows = _rows(xml, prefix, data_start, data_end)
-
     old_letters = [column_letter(col - 1).encode() for col in sorted(edit.old_columns)]
     old_cell = (re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + b"|".join(old_letters)
                            + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
                 if old_letters else None)
-    last_user_column = 0
-    for row in rows:
-        last_user_column = max(last_user_column, _last_user_column(xml, row, edit.old_columns))
-    first = last_user_column + 1
+    probed = _probe_last_user_column(xml, prefix, data_start, data_end, edit.old_columns)
+    rows: list[_Row] | None = None
+    if probed is None:
+        rows = _rows(xml, prefix, data_start, data_end)
+        probed = max((_last_user_column(xml, row, edit.old_columns) for row in rows), default=0)
+    first = probed + 1
     columns = list(range(first, first + len(edit.headers)))
 
     new_cells: dict[int, list[str]] = {}
@@ -142,25 +154,118 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> tuple[bytes, list[int]]:
             if cell:
                 new_cells.setdefault(number, []).append(cell)
 
-    pieces = [xml[:data_start]]
-    existing = {row.number for row in rows}
-    pending = sorted(number for number in new_cells if number not in existing)
-    for row in rows:
-        while pending and pending[0] < row.number:
-            pieces.append(_new_row(pending.pop(0), new_cells, prefix))
-        pieces.append(_edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
-    pieces.extend(_new_row(number, new_cells, prefix) for number in pending)
-    pieces.append(xml[data_end:])
-    body = b"".join(pieces)
+    edited = sorted(set(new_cells) | _rows_holding(xml, prefix, data_start, data_end, old_letters))
+    located = _locate_rows(xml, prefix, data_start, data_end, edited) if rows is None else None
+    # The sheet data in pieces, the copied stretches as views: a large part is copied
+    # once, into the result.
+    view = memoryview(xml)
+    pieces: list[bytes | memoryview] = []
+    changed: list[bytes] | None = None
+    if located is not None:  # only the edited rows change; the stretches between are copied
+        at = data_start
+        changed = []
+        for row in located:
+            changed.append(_edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
+            pieces += [view[at:row.start], changed[-1]]
+            at = row.end
+        pieces.append(view[at:data_end])
+        last_row = max(new_cells, default=1)
+    else:
+        rows = rows if rows is not None else _rows(xml, prefix, data_start, data_end)
+        existing = {row.number for row in rows}
+        pending = sorted(number for number in new_cells if number not in existing)
+        for row in rows:
+            while pending and pending[0] < row.number:
+                pieces.append(_new_row(pending.pop(0), new_cells, prefix))
+            pieces.append(_edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
+        pieces.extend(_new_row(number, new_cells, prefix) for number in pending)
+        last_row = max([row.number for row in rows] + list(new_cells), default=1)
 
-    split = body.index(b"</" + prefix + b"sheetData>") + len(b"</" + prefix + b"sheetData>")
-    head = body[:data_start].decode("utf-8")
-    tail = body[split:].decode("utf-8")
-    last_row = max([row.number for row in rows] + list(new_cells), default=1)
+    closing = b"</" + prefix + b"sheetData>"
+    head = xml[:data_start].decode("utf-8")
+    tail = xml[data_end + len(closing):].decode("utf-8")
     head = _widen_dimension(head, columns[-1] if columns else 0, last_row)
     tail = _edit_marks(tail, prefix.decode(), edit)
     tail = _edit_notes_link(tail, prefix.decode(), edit.with_notes)
-    return head.encode() + body[data_start:split] + tail.encode(), columns
+    start, end = head.encode(), tail.encode()
+    return EditedSheet(b"".join([start, *pieces, closing, end]), columns,
+                       None if changed is None else b"".join([start, *changed, closing, end]))
+
+
+# A large sheet is edited without a Python step per row when its cells and rows are
+# written as every common writer writes them (``<c r="..."``, ``<row r="..."``, in order):
+# the last column in use is probed from the used range the sheet declares, and only the
+# rows that change are looked up. Anything else takes the row-by-row way.
+_MAX_PROBES: Final = 8
+
+
+def _probe_last_user_column(xml: bytes, prefix: bytes, start: int, end: int,
+                            old_columns: frozenset[int]) -> int | None:
+    """The rightmost column of any cell but the previous run's results, found by a few
+    searches; ``None`` when the sheet does not allow it."""
+    cell = b"<" + prefix + b"c"
+    if (xml.count(cell + b' r="', start, end) != xml.count(cell + b" ", start, end)
+            or xml.count(cell + b">", start, end) or xml.count(cell + b"/>", start, end)):
+        return None
+    dimension = _DIMENSION_REF.search(xml[:start].decode("utf-8", errors="replace"))
+    refs = _REF.findall(dimension[2]) if dimension else []
+    if not refs:
+        return None
+    declared = max(column_index(letters) for letters, _ in refs)
+    beyond = _columns_after(column_letter(declared - 1))
+    if beyond and re.compile(re.escape(cell) + rb' r="(?:' + beyond + rb")\d").search(
+            xml, start, end):
+        return None  # a cell right of the declared range: the range is wrong
+    probes = 0
+    for column in range(declared, 0, -1):
+        if column in old_columns:
+            continue
+        probes += 1
+        if probes > _MAX_PROBES:
+            return None
+        letters = column_letter(column - 1).encode()
+        if re.compile(re.escape(cell) + rb' r="' + letters + rb"\d").search(xml, start, end):
+            return column
+    return 0
+
+
+def _columns_after(letters: str) -> bytes:
+    """A pattern for the column letters right of ``letters`` (up to three letters)."""
+    found = [f"[A-Z]{{{len(letters) + 1},3}}"] if len(letters) < 3 else []
+    for index, char in enumerate(letters):
+        if char != "Z":
+            found.append(letters[:index] + f"[{chr(ord(char) + 1)}-Z]"
+                         + "[A-Z]" * (len(letters) - index - 1))
+    return "|".join(found).encode()
+
+
+def _rows_holding(xml: bytes, prefix: bytes, start: int, end: int,
+                  letters: list[bytes]) -> set[int]:
+    """The rows with a cell in the columns ``letters``."""
+    if not letters:
+        return set()
+    pattern = re.compile(b"<" + re.escape(prefix) + rb'c\b[^>]*?\sr="(?:' + b"|".join(letters)
+                         + rb')(\d+)"')
+    return {int(number) for number in pattern.findall(xml, start, end)}
+
+
+def _locate_rows(xml: bytes, prefix: bytes, start: int, end: int,
+                 numbers: list[int]) -> list[_Row] | None:
+    """The rows ``numbers`` (ascending), each found by its ``r``; ``None`` when one is not
+    there as ``<row r="N"`` (a row to create, or rows written otherwise)."""
+    found = []
+    at = start
+    closing = b"</" + prefix + b"row>"
+    for number in numbers:
+        begin = xml.find(b"<" + prefix + b'row r="%d"' % number, at, end)
+        if begin < 0:
+            return None
+        tag_end = xml.index(b">", begin) + 1
+        self_closing = xml[tag_end - 2] == ord("/")
+        row_end = tag_end if self_closing else xml.index(closing, tag_end) + len(closing)
+        found.append(_Row(number, begin, tag_end, row_end, self_closing, 0))
+        at = row_end
+    return found
 
 
 def _last_user_column(xml: bytes, row: _Row, old_columns: frozenset[int]) -> int:

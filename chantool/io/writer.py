@@ -83,12 +83,15 @@ MAX_SHEET_NAME: Final = 31
 @dataclass(frozen=True)
 class Written:
     """What a write changed: the parts it wrote, per sheet the 1-based columns that
-    held or now hold chantool's results, and the structural problems the source package
-    already had (``package.problems``: the user's, which a write need not cure)."""
+    held or now hold chantool's results, the structural problems the source package
+    already had (``package.problems``: the user's, which a write need not cure), and for
+    a large user sheet what chantool wrote into it (``EditedSheet.written``), to be
+    checked instead of the whole part."""
 
     parts: tuple[str, ...]
     result_columns: dict[str, frozenset[int]]
     problems_before: frozenset[str] = frozenset()
+    written_of: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,7 +112,8 @@ def write_plan(
         writer = _Writer(archive, plan, max_notes)
         parts = writer.run()
         _write_zip(archive, target, parts)
-    return Written(tuple(sorted(parts.changed)), writer.result_columns, before)
+    return Written(tuple(sorted(parts.changed)), writer.result_columns, before,
+                   writer.written_of)
 
 
 def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
@@ -146,6 +150,7 @@ class _Writer:
         self.defined = self._our_defined_names()
         self.generated = self._generated_sheets()
         self.result_columns: dict[str, frozenset[int]] = {}
+        self.written_of: dict[str, bytes] = {}
 
     def _read_text(self, name: str) -> str:
         if name in self.parts.changed:
@@ -254,10 +259,13 @@ class _Writer:
             dxf={Severity.ERROR: ids.error_dxf, Severity.WARNING: ids.warning_dxf},
             with_notes=not foreign_notes and bool(notes or results.columns),
         )
-        new_xml, columns = edit_sheet(xml, edit)
+        edited = edit_sheet(xml, edit)
+        columns = edited.columns
         self.result_columns[sheet.name] = old_columns | frozenset(columns)
-        if new_xml != xml:
-            self.parts.changed[sheet.part] = new_xml
+        if edited.xml != xml:
+            self.parts.changed[sheet.part] = edited.xml
+            if edited.written is not None:
+                self.written_of[sheet.part] = edited.written
         header_notes = [(f"{column_letter(col - 1)}{results.header_row}",
                          GENERATED_NOTE[self.plan.lang]) for col in columns]
         self._write_notes(sheet, rels_name, header_notes + notes if edit.with_notes else [])
@@ -470,13 +478,16 @@ def table_xml(table: Table, header_xf: int) -> bytes:
     rows: list[str] = []
     links: list[str] = []
     number = 0
+    letters = [column_letter(i) for i in range(max(
+        (len(values) for block in table.blocks for values in (block.header, *block.rows)),
+        default=1))]
 
     def row(values: Sequence[Value], style: int | None) -> None:
         nonlocal number
         number += 1
         rows.append(f'<row r="{number}">' + "".join(
-            cell_xml(f"{column_letter(i)}{number}", value, style)
-            for i, value in enumerate(values)) + "</row>")
+            [cell_xml(f"{column}{number}", value, style)
+             for column, value in zip(letters, values, strict=False)]) + "</row>")
 
     for position, block in enumerate(table.blocks):
         if position:
