@@ -290,3 +290,20 @@ def test_verification_parses_what_the_quick_edit_wrote_into_a_sheet(
                                       "--format", "json"])
     assert "不是合法的 XML" in result.output and "not_written" in result.output
     assert not (tmp_path / "out" / book.name).exists()
+
+
+@pytest.mark.parametrize("cell", ['<c r="P3"><v>7</v></c>', '<c s="0" r="P3"><v>7</v></c>'])
+def test_a_cell_outside_the_declared_range_or_written_otherwise_is_seen(
+    book: Path, cell: str
+) -> None:
+    parts = excel_edits.read_parts(book)
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    assert b'<dimension ref="A1:K4"/>' in sheet
+    at = sheet.index(b"</row>", sheet.index(b'<row r="3"'))
+    parts["xl/worksheets/sheet1.xml"] = sheet[:at] + cell.encode() + sheet[at:]
+    excel_edits.write_parts(book, parts)
+    run("validate", book, "zh", "--mark")
+    sound(book)
+    channels = openpyxl.load_workbook(book)["渠道档案"]
+    assert (channels["P3"].value, channels["Q1"].value, channels["Q3"].value) == (
+        7, "校验结果", "错误 3")

@@ -204,9 +204,8 @@ def _probe_last_user_column(xml: bytes, prefix: bytes, start: int, end: int,
     """The rightmost column of any cell but the previous run's results, found by a few
     searches; ``None`` when the sheet does not allow it."""
     cell = b"<" + prefix + b"c"
-    if (xml.count(cell + b' r="', start, end) != xml.count(cell + b" ", start, end)
-            or xml.count(cell + b">", start, end) or xml.count(cell + b"/>", start, end)):
-        return None
+    if re.compile(re.escape(cell) + rb'(?:>|/>| (?!r="))').search(xml, start, end):
+        return None  # a cell without r, or with another attribute first
     dimension = _DIMENSION_REF.search(xml[:start].decode("utf-8", errors="replace"))
     refs = _REF.findall(dimension[2]) if dimension else []
     if not refs:
