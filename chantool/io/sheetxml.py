@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from chantool.findings import Severity
 from chantool.io.xmltext import escape, insertion_point, root_prefix
@@ -53,8 +53,7 @@ class SheetEdit:
     with_notes: bool  # link chantool's notes drawing (else unlink it)
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):  # a tuple: made for every row of a large sheet
     number: int
     start: int
     tag_end: int  # index just past the start tag's '>'
