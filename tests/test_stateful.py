@@ -104,8 +104,8 @@ def _unescape(text: str) -> str:
 
 
 def user_cells(path: Path, parts: set[str]) -> dict[str, list[list[Any]]]:
-    """The cells of the user sheets on ``parts``, up to the user's own last column (the
-    results are right of it: there chantool's cells may change)."""
+    """Every cell, from A1, of the sheets on ``parts`` (the caller compares the user's
+    columns: chantool's results are right of them)."""
     with package.open_package(path) as archive:
         main = package.workbook_part(archive)
         assert main is not None

@@ -92,15 +92,19 @@ def open_package(path: str | PathLike[str]) -> ZipFile:
     XML as a mapped copy in memory (forward slashes, transitional namespaces, every part
     otherwise as it was). Zip bombs are judged on the file itself before (preflight)."""
     archive = ZipFile(path)
-    names = {name.replace("\\", "/"): name for name in archive.namelist()}
-    backslashes = any("\\" in name for name in names.values())
-    # Told from the bytes, before any part is parsed: the preflight refuses DTDs first.
-    rels = archive.read(names["_rels/.rels"]) if "_rels/.rels" in names else b""
-    main = _OFFICE_DOCUMENT_TARGET.search(rels)
-    target = (main[1] or main[2]).decode() if main else None
-    workbook = names.get(resolve("", target)) if target else None
-    strict = _STRICT in rels or (workbook is not None and NS_STRICT_MAIN.encode() in (
-        archive.read(workbook)[:4096]))
+    try:
+        names = {name.replace("\\", "/"): name for name in archive.namelist()}
+        backslashes = any("\\" in name for name in names.values())
+        # Told from the bytes, before any part is parsed: the preflight refuses DTDs first.
+        rels = archive.read(names["_rels/.rels"]) if "_rels/.rels" in names else b""
+        main = _OFFICE_DOCUMENT_TARGET.search(rels)
+        target = (main[1] or main[2]).decode() if main else None
+        workbook = names.get(resolve("", target)) if target else None
+        strict = _STRICT in rels or (workbook is not None and NS_STRICT_MAIN.encode() in (
+            archive.read(workbook)[:4096]))
+    except BaseException:
+        archive.close()
+        raise
     if not backslashes and not strict:
         return archive
     mapped = io.BytesIO()
