@@ -1,19 +1,17 @@
 """A written package as Excel would judge it, without Excel: its XML parts against the
-ECMA-376 transitional schemas (``/work/shared/schemas/ooxml``, or ``CHANTOOL_OOXML_SCHEMAS``)
-and the stricter rules Excel applies that no schema can say (see the README beside the
-schemas). Tests call ``package_problems`` and expect an empty list.
+ECMA-376 transitional schemas (``tests/schemas/ooxml``, see the README there) and the
+stricter rules Excel applies that no schema can say (listed in that README). Tests call
+``package_problems`` and expect an empty list.
 
 Before validation, markup in namespaces a part declares ``mc:Ignorable`` is stripped and
 ``mc:AlternateContent`` is replaced by its ``mc:Fallback``, as the schemas' README says;
-``xml:space`` is dropped too: Excel writes it on every ``<t>`` and ECMA-376 Part 1
-(§22.9.2.19 and the string items) allows it, but ``sml.xsd`` declares ``<t>`` as a simple
-type that takes no attribute.
+``xml:space`` is dropped too: Excel writes it on every ``<t>``, but ``sml.xsd`` declares
+``<t>`` as a simple type that takes no attribute.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import zipfile
 from collections import Counter
 from functools import cache
@@ -25,7 +23,7 @@ from lxml import etree
 from chantool.io import package
 from chantool.table import column_index
 
-SCHEMAS: Final = Path(os.environ.get("CHANTOOL_OOXML_SCHEMAS", "/work/shared/schemas/ooxml"))
+SCHEMAS: Final = Path(__file__).parent / "schemas" / "ooxml"
 MAIN: Final = package.NS_MAIN
 MC: Final = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 XML_SPACE: Final = "{http://www.w3.org/XML/1998/namespace}space"
@@ -40,10 +38,6 @@ _SCHEMA_OF_ROOT: Final = {
 @cache
 def _schema(name: str) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMAS / name)))
-
-
-def schemas_available() -> bool:
-    return (SCHEMAS / "sml.xsd").exists()
 
 
 def _without_extensions(root: etree._Element) -> etree._Element:

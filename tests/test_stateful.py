@@ -30,7 +30,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
-import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -48,7 +47,7 @@ from chantool.io import package
 from chantool.io.writer import GENERATED_NAME, OWN_REL_PREFIX, RESULTS_NAME
 from tests import excel_edits
 from tests.conftest import libreoffice_convert
-from tests.ooxml import package_problems, schemas_available
+from tests.ooxml import package_problems
 from tests.test_writer import write_rich_workbook
 
 PROFILES: Final = {
@@ -240,4 +239,3 @@ class Workbook(RuleBasedStateMachine):
 
 TestWorkbook = Workbook.TestCase
 TestWorkbook.settings = PROFILES[PROFILE]
-pytestmark = pytest.mark.skipif(not schemas_available(), reason="no OOXML schemas")
