@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import zip_longest
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from xml.parsers import expat
 from xml.parsers.expat import XMLParserType
 
@@ -153,7 +153,7 @@ def _rows_from_a1(sheet: CalamineSheet) -> tuple[Iterator[list[Cell]], int]:
             yield []
         pad: list[Cell] = [""] * left
         for row in sheet.iter_rows():
-            yield [*pad, *row] if left else list(row)
+            yield [*pad, *row] if left else cast("list[Cell]", row)
 
     return rows(), left + sheet.width
 
