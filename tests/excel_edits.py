@@ -130,9 +130,11 @@ def delete_sheet(path: Path, name: str) -> None:
 
 
 def excel_resave(path: Path) -> None:
-    """Rename worksheet parts ``xl/worksheets/sheetN.xml`` and the workbook's relationship
-    ids ``rIdN``, as Excel does on every save (the parts' contents stay: what Excel
-    rewrites inside them is not what chantool looks at)."""
+    """Rename worksheet parts ``xl/worksheets/sheetN.xml``, notes parts
+    ``xl/commentsN.xml`` and ``xl/drawings/vmlDrawingN.vml``, and every relationship id of
+    the workbook and its sheets ``rIdN``, as Excel does on every save (the parts' contents
+    stay, but for the ids they name: what else Excel rewrites inside them is not what
+    chantool looks at)."""
     def change(parts: Parts) -> None:
         root, sheets = _workbook(parts)
         rels = etree.fromstring(parts["xl/_rels/workbook.xml.rels"])
@@ -156,6 +158,8 @@ def excel_resave(path: Path) -> None:
             parts[new] = contents[old]
             if old in sheet_rels:
                 parts[package.rels_part(new)] = sheet_rels[old]
+        for sheet_part in list(moved.values()):
+            _renumber_sheet_relationships(parts, sheet_part, moved)
         types = etree.fromstring(parts["[Content_Types].xml"])
         for override in types:
             part = override.get("PartName", "").lstrip("/")
@@ -166,11 +170,44 @@ def excel_resave(path: Path) -> None:
     _edit(path, change)
 
 
+def _renumber_sheet_relationships(parts: Parts, sheet: str, moved: dict[str, str]) -> None:
+    """A sheet's relationships renamed ``rIdN``, its notes parts renamed as Excel names
+    them (recorded in ``moved``)."""
+    rels_name = package.rels_part(sheet)
+    if rels_name not in parts:
+        return
+    rels = etree.fromstring(parts[rels_name])
+    renamed = {rel.get("Id"): f"rId{n}" for n, rel in enumerate(rels, start=1)}
+    for rel in rels:
+        rel.set("Id", renamed[rel.get("Id")])
+        kind = rel.get("Type", "").rsplit("/", 1)[-1]
+        target = package.resolve(sheet, rel.get("Target", ""))
+        pattern = {"comments": "xl/comments{}.xml",
+                   "vmlDrawing": "xl/drawings/vmlDrawing{}.vml"}.get(kind)
+        if pattern and target in parts and not re.fullmatch(pattern.format(r"\d+"), target):
+            new = next(pattern.format(n) for n in range(1, len(parts) + 2)
+                       if pattern.format(n) not in parts)
+            moved[target] = new
+            parts[new] = parts.pop(target)
+            rel.set("Target", posixpath.relpath(new, posixpath.dirname(sheet)))
+            types = etree.fromstring(parts["[Content_Types].xml"])
+            for override in types:
+                if override.get("PartName") == f"/{target}":
+                    override.set("PartName", f"/{new}")
+            _save(parts, "[Content_Types].xml", types)
+    _save(parts, rels_name, rels)
+    worksheet = etree.fromstring(parts[sheet])
+    for element in worksheet.iter():
+        if element.get(R_ID) in renamed:
+            element.set(R_ID, renamed[element.get(R_ID)])
+    _save(parts, sheet, worksheet)
+
+
 def add_note(path: Path, sheet: str, cell: str, text: str) -> None:
     """A note of the user's on ``cell`` of ``sheet``, as Excel links one: a comments part,
     a VML drawing and the sheet's ``<legacyDrawing>``. On a sheet that already has notes
     (its own or chantool's) the note goes into its comments part, and Excel's save gives
-    the sheet's relationships its own ids (``rIdN``)."""
+    the sheet's relationships and notes parts its own names."""
     def change(parts: Parts) -> None:
         _, sheets = _workbook(parts)
         rel_id = next(s.get(R_ID) for s in sheets if s.get("name") == sheet)
@@ -195,15 +232,7 @@ def add_note(path: Path, sheet: str, cell: str, text: str) -> None:
                     notes.remove(existing)
             _append_comment(notes, cell, text, len(authors) - 1)
             _save(parts, comments, tree)
-            renamed = {r.get("Id"): f"rId{n}" for n, r in enumerate(sheet_rels, start=1)}
-            for r in sheet_rels:
-                r.set("Id", renamed[r.get("Id")])
-            _save(parts, rels_name, sheet_rels)
-            worksheet = etree.fromstring(parts[part])
-            for element in worksheet.iter():
-                if element.get(R_ID) in renamed:
-                    element.set(R_ID, renamed[element.get(R_ID)])
-            _save(parts, part, worksheet)
+            _renumber_sheet_relationships(parts, part, {})
             return
         number = 1 + max((int(n) for name in parts
                           for n in re.findall(r"xl/comments(\d+)\.xml$", name)), default=0)

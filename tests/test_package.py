@@ -305,3 +305,36 @@ def test_a_cell_outside_the_declared_range_or_written_otherwise_is_seen(
     channels = openpyxl.load_workbook(book)["渠道档案"]
     assert (channels["P3"].value, channels["Q1"].value, channels["Q3"].value) == (
         7, "校验结果", "错误 3")
+
+
+def notes_of(path: Path, sheet: str) -> dict[str, tuple[str, str]]:
+    """Cell -> (author, text) of a sheet's notes."""
+    cells = openpyxl.load_workbook(path)[sheet]._cells.values()
+    return {cell.coordinate: (cell.comment.author, cell.comment.text)
+            for cell in cells if cell.comment is not None}
+
+
+def test_chantools_notes_are_found_by_their_author_after_an_excel_save(book: Path) -> None:
+    run("validate", book, "zh", "--mark")
+    marked = notes_of(book, "渠道档案")
+    assert marked and {author for author, _ in marked.values()} == {"chantool"}
+    excel_edits.excel_resave(book)  # xl/comments1.xml, linked by rId ids now
+    assert "xl/comments1.xml" in excel_edits.read_parts(book)
+    run("validate", book, "en", "--mark")
+    sound(book)
+    again = notes_of(book, "渠道档案")
+    assert again.keys() == marked.keys()  # replaced (in English), none left twice
+    assert {author for author, _ in again.values()} == {"chantool"}
+    assert again != marked  # the English messages
+    assert "xl/comments1.xml" not in excel_edits.read_parts(book)
+
+
+def test_after_an_excel_save_a_users_note_stays_and_chantools_go(book: Path) -> None:
+    run("validate", book, "zh", "--mark")
+    marked = notes_of(book, "渠道档案")
+    excel_edits.excel_resave(book)
+    excel_edits.add_note(book, "渠道档案", "A2", "张伟：老客户")  # into Excel's notes part
+    run("validate", book, "zh", "--mark")
+    sound(book)
+    assert notes_of(book, "渠道档案") == {"A2": ("张伟", "张伟：老客户")}
+    assert marked  # chantool's were there, and only they went

@@ -30,6 +30,7 @@ from typing import Final
 from chantool.findings import Severity
 from chantool.io import package
 from chantool.io.notes import (
+    AUTHOR,
     COMMENTS_TYPE,
     NOTES_REL_ID,
     REL_COMMENTS,
@@ -244,10 +245,12 @@ class _Writer:
         old = self.defined.get((RESULTS_NAME, position), "")
         old_columns = frozenset(_columns_of(old))
         rels_name = package.rels_part(sheet.part)
-        rels = package.relationships(self.archive, sheet.part)
+        xml = self._release_saved_notes(sheet, xml)
+        rels = _relationships(self._read_text(rels_name)
+                              if rels_name in self.archive.NameToInfo else "")
         foreign_notes = has_foreign_legacy_drawing(xml) or any(
-            "comment" in rel.type.lower() or rel.type == REL_VML
-            for rel in rels if not rel.id.startswith(OWN_REL_PREFIX))
+            "comment" in kind.lower() or kind == REL_VML
+            for rel_id, kind, _ in rels if not rel_id.startswith(OWN_REL_PREFIX))
         notes = [(mark.cell, mark.message) for mark in results.marks][: self.max_notes]
         edit = SheetEdit(
             old_columns=old_columns,
@@ -270,6 +273,56 @@ class _Writer:
                          GENERATED_NOTE[self.plan.lang]) for col in columns]
         self._write_notes(sheet, rels_name, header_notes + notes if edit.with_notes else [])
         return columns
+
+    def _release_saved_notes(self, sheet: package.SheetRef, xml: bytes) -> bytes:
+        """Remove chantool's notes from a notes part Excel's save made a plain one (its
+        ids and names renamed, its author ``chantool`` kept): they are found by their
+        author, one by one, with their shapes; the user's notes stay. A part left with
+        no note goes, with its drawing and their links. Returns the sheet part."""
+        rels_name = package.rels_part(sheet.part)
+        if rels_name not in self.archive.NameToInfo:
+            return xml
+        rels = _relationships(self._read_text(rels_name))
+        comments = next(((rel_id, target) for rel_id, kind, target in rels
+                         if kind == REL_COMMENTS and not rel_id.startswith(OWN_REL_PREFIX)),
+                        None)
+        drawing = next(((rel_id, target) for rel_id, kind, target in rels
+                        if kind == REL_VML and not rel_id.startswith(OWN_REL_PREFIX)), None)
+        if comments is None:
+            return xml
+        part = package.resolve(sheet.part, comments[1])
+        if part not in self.archive.NameToInfo:
+            return xml
+        text = self._read_text(part)
+        authors = re.findall(r"<(?:[\w.-]+:)?author\b[^>]*>(.*?)</(?:[\w.-]+:)?author>", text,
+                             re.S)
+        ours = {str(index) for index, name in enumerate(authors) if name == AUTHOR}
+        if not ours:
+            return xml
+        notes = list(re.finditer(r"<(?:[\w.-]+:)?comment\b[^>]*?/>|<(?:[\w.-]+:)?comment\b"
+                                 r"[^>]*>.*?</(?:[\w.-]+:)?comment>", text, re.S))
+        mine = [note for note in notes if _attribute(note[0], "authorId") in ours]
+        if not mine:
+            return xml
+        cells = {_attribute(note[0], "ref") for note in mine}
+        vml = package.resolve(sheet.part, drawing[1]) if drawing else None
+        if len(mine) == len(notes):  # all chantool's: the notes go whole
+            self.parts.removed.update({part} | ({vml} if vml else set()))
+            self.types = _remove_override(self.types, part)
+            gone = {comments[0]} | ({drawing[0]} if drawing else set())
+            kept = re.sub(r'<(?:[\w.-]+:)?Relationship\b[^>]*?\sId="(' + "|".join(
+                map(re.escape, gone)) + r')"[^>]*?/>', "", self._read_text(rels_name))
+            self._put(rels_name, kept)
+            if drawing:
+                xml = re.sub(rb'<(?:[\w.-]+:)?legacyDrawing\b[^>]*?"' + re.escape(
+                    drawing[0].encode()) + rb'"[^>]*?/>', b"", xml)
+            return xml
+        for note in reversed(mine):
+            text = text[:note.start()] + text[note.end():]
+        self._put(part, text)
+        if vml and vml in self.archive.NameToInfo:
+            self._put(vml, _without_shapes(self._read_text(vml), cells))
+        return xml
 
     def _write_notes(self, sheet: package.SheetRef, rels_name: str,
                      notes: list[tuple[str, str]]) -> None:
@@ -411,6 +464,33 @@ class _Writer:
             element = f"<{p}definedNames>{''.join(kept + ours)}</{p}definedNames>"
             at = insertion_point(self.workbook, p, _WORKBOOK_AFTER_DEFINED_NAMES, "workbook")
             self.workbook = self.workbook[:at] + element + self.workbook[at:]
+
+
+def _relationships(rels: str) -> list[tuple[str, str, str]]:
+    """Id, type and target of each relationship of a relationships part's text."""
+    found = []
+    for element in re.findall(r"<(?:[\w.-]+:)?Relationship\b[^>]*>", rels):
+        found.append((_attribute(element, "Id"), _attribute(element, "Type"),
+                      _attribute(element, "Target")))
+    return found
+
+
+def _attribute(element: str, name: str) -> str:
+    """An attribute of an element's start tag ("" when it has none)."""
+    match = re.search(rf'\s{name}="([^"]*)"', element[:element.find(">") + 1])
+    return match[1] if match else ""
+
+
+def _without_shapes(vml: str, cells: set[str]) -> str:
+    """The notes drawing without the shapes of the notes on ``cells``."""
+    def keep(match: re.Match[str]) -> str:
+        row = re.search(r"<x:Row>(\d+)</x:Row>", match[0])
+        column = re.search(r"<x:Column>(\d+)</x:Column>", match[0])
+        if row and column and f"{column_letter(int(column[1]))}{int(row[1]) + 1}" in cells:
+            return ""
+        return match[0]
+
+    return re.sub(r"<v:shape\b.*?</v:shape>", keep, vml, flags=re.S)
 
 
 def _generated_key(value: str, part: str, name: str) -> str | None:
