@@ -3,9 +3,12 @@
 The add-in is built from text: the VBA modules and the ribbon XML in ``macros/``, the
 VBA module of the installed xlwings (its custom-add-in flavour, so the DLL version it
 names always matches the installed package), and a module of UDF wrappers generated
-from ``chantool.xl.udfs``. pyOpenVBA writes the VBA project (source only: Excel compiles
-it on load, as the MS-OVBA specification asks of writers); the ribbon goes in as a
-``customUI14`` part. Every zip entry gets a fixed time, so two builds are the same bytes.
+from ``chantool.xl.udfs``. pyOpenVBA writes the VBA project; every module is then source
+only (no compiled code) and the ``_VBA_PROJECT`` stream is the 7 bytes MS-OVBA 2.3.4.1
+asks of a writer, version 0xFFFF and no performance cache, so that Excel compiles the
+project from source instead of trusting a cache built by another Office. The ribbon goes
+in as a ``customUI14`` part. Every zip entry gets a fixed time, so two builds are the
+same bytes.
 
 ``install`` puts the add-in into Excel's XLSTART folder (files there are trusted, so
 Excel does not block the macros of a downloaded file) and records the Python
@@ -29,6 +32,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from pyopenvba import ExcelFile
+from pyopenvba.cfb import CFB
+from pyopenvba.vba import compress, decompress
 
 PROJECT_NAME: Final = "chantool"
 ADDIN_NAME: Final = "chantool.xlam"
@@ -44,6 +49,14 @@ CUSTOM_UI_REL_ID: Final = "rIdChantoolRibbon"
 # sheet are named after it (%USERPROFILE%\.chantool\chantool.conf).
 _PROJECT_LINE: Final = 'Public Const PROJECT_NAME As String = "myaddin"'
 _FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
+VBA_PROJECT_PART: Final = "xl/vbaProject.bin"
+# MS-OVBA 2.3.4.1 as written: Reserved1 0x61CC, Version 0xFFFF ("MUST be 0xFFFF on
+# write"), Reserved2 0x00, Reserved3 (undefined; 0x0001 as in the spec's example 3.1.1)
+# and no PerformanceCache ("MUST NOT be present on write").
+VBA_PROJECT_STREAM: Final = bytes.fromhex("cc61ffff000100")
+# The dir stream ends with Terminator 0x0010 and Reserved 0x00000000 (MS-OVBA 2.3.4.2);
+# pyOpenVBA 6.5 writes 4 more zero bytes after it, which Excel never does.
+_DIR_END: Final = bytes.fromhex("100000000000")
 # Words VBA reserves: a UDF argument by one of these names would not compile.
 VBA_RESERVED: Final = frozenset({
     "and", "as", "boolean", "byref", "byte", "byval", "call", "case", "const", "currency",
@@ -163,6 +176,11 @@ def build(target: Path, macros: Path | None = None) -> Path:
         try:
             project = book.vba_project()
             project.delete_module("Module1")  # the template's empty module
+            for name in project.module_names():
+                # A rewritten module is saved source only (MODULEOFFSET 0): the template's
+                # document modules would otherwise keep the compiled code of its Office.
+                document = project.get_module(name)
+                document.body = document.body
             for module in modules(folder):
                 project.add_module(module.name, module.source)
             book.save()
@@ -182,6 +200,8 @@ def _finish(draft: Path, target: Path, ribbon: bytes) -> None:
                 data = source.read(info)
                 if info.filename == "_rels/.rels":
                     data = _with_ribbon_rel(data.decode("utf-8")).encode("utf-8")
+                elif info.filename == VBA_PROJECT_PART:
+                    data = _without_cache(data)
                 out.writestr(_entry(info.filename), data)
             out.writestr(_entry(CUSTOM_UI_PART), ribbon)
         # One rename: Excel never finds a half-written add-in (and a locked one, open in
@@ -189,6 +209,18 @@ def _finish(draft: Path, target: Path, ribbon: bytes) -> None:
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _without_cache(project: bytes) -> bytes:
+    """The VBA project with its ``_VBA_PROJECT`` stream as MS-OVBA asks a writer for
+    (pyOpenVBA only zeroes the template's cache, keeping its version and length) and its
+    dir stream ending at the terminator."""
+    storage = CFB.from_bytes(project)
+    storage.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
+    records = decompress(storage.get_stream_in_storage("VBA", "dir"))
+    if records.endswith(_DIR_END + bytes(4)):
+        storage.write_stream_in_storage("VBA", "dir", compress(records[:-4]))
+    return storage.to_bytes()
 
 
 def _entry(name: str) -> zipfile.ZipInfo:

@@ -5,8 +5,10 @@ Python dispatch, and building, installing and removing it."""
 from __future__ import annotations
 
 import ast
+import io
 import os
 import re
+import struct
 import subprocess
 import sys
 import zipfile
@@ -15,11 +17,12 @@ from importlib import metadata
 from pathlib import Path
 from xml.etree import ElementTree
 
+import olefile
 import pytest
 import xmlschema
 from click.testing import CliRunner
 from oletools.mraptor import MacroRaptor
-from oletools.olevba import VBA_Parser
+from oletools.olevba import VBA_Parser, decompress_stream
 
 from chantool import addin
 from chantool.cli import cli
@@ -119,6 +122,58 @@ def test_oletools_decodes_every_module_byte_for_byte(decoded: dict[str, str]) ->
         assert decoded[module.name].encode("ascii") == module.source.encode("ascii")
     assert set(decoded) == {"ThisWorkbook", "Sheet1", addin.XLWINGS_MODULE,
                             addin.RIBBON_MODULE, addin.UDF_MODULE}
+
+
+def dir_records(data: bytes) -> list[tuple[int, bytes]]:
+    """The records of a decompressed dir stream (MS-OVBA 2.3.4.2) up to its terminator,
+    which must end the stream: Id, Size, Data each, save PROJECTVERSION, whose Size says 4
+    but which carries 6 bytes."""
+    records: list[tuple[int, bytes]] = []
+    position = 0
+    while not records or records[-1][0] != 0x0010:
+        kind, size = struct.unpack_from("<HI", data, position)
+        size = 6 if kind == 0x0009 else size
+        records.append((kind, bytes(data[position + 6:position + 6 + size])))
+        position += 6 + size
+    assert position == len(data), "bytes after the dir stream's terminator"
+    return records
+
+
+@pytest.fixture(scope="module")
+def vba_storage(built: Path) -> Iterator[olefile.OleFileIO]:
+    with zipfile.ZipFile(built) as archive:
+        project = archive.read(addin.VBA_PROJECT_PART)
+    storage = olefile.OleFileIO(io.BytesIO(project))
+    yield storage
+    storage.close()
+
+
+def test_vba_project_stream_is_the_seven_bytes_a_writer_must_write(
+        vba_storage: olefile.OleFileIO) -> None:
+    stream = vba_storage.openstream("VBA/_VBA_PROJECT").read()
+    assert len(stream) == 7  # no PerformanceCache
+    reserved1, version, reserved2 = struct.unpack_from("<HHB", stream)
+    assert (reserved1, version, reserved2) == (0x61CC, 0xFFFF, 0x00)
+
+
+def test_every_module_is_source_only_and_the_dir_stream_agrees(
+        vba_storage: olefile.OleFileIO) -> None:
+    records = dir_records(decompress_stream(bytearray(vba_storage.openstream("VBA/dir").read())))
+    (count,) = [struct.unpack("<H", data)[0] for kind, data in records if kind == 0x000F]
+    streams = [data.decode("ascii") for kind, data in records if kind == 0x001A]
+    offsets = [struct.unpack("<I", data)[0] for kind, data in records if kind == 0x0031]
+    assert len(streams) == len(offsets) == count == 5
+    assert offsets == [0] * count  # MODULEOFFSET: the source starts the stream
+    stored = {name[1] for name in vba_storage.listdir() if name[0] == "VBA"}
+    assert stored == {*streams, "_VBA_PROJECT", "dir"}  # no SRP cache stream either
+    sources = {module.name: module.source for module in addin.modules()}
+    for name in streams:
+        stream = vba_storage.openstream(f"VBA/{name}").read()
+        assert stream[0] == 0x01  # a CompressedContainer's signature byte, not p-code
+        text = decompress_stream(bytearray(stream)).decode("ascii")
+        assert text.startswith(f'Attribute VB_Name = "{name}"')
+        if name in sources:
+            assert text == sources[name]
 
 
 def test_modules_are_ascii_with_crlf_line_ends() -> None:
