@@ -82,8 +82,11 @@ class AddinError(Exception):
 
 
 def macros_dir() -> Path:
-    """The ``macros/`` folder beside the package (a checkout or an editable install)."""
-    return Path(__file__).resolve().parent.parent / "macros"
+    """The ``macros/`` folder: in the package of an installed wheel (``setup.py`` copies
+    it there), else beside the package (a checkout or an editable install)."""
+    package = Path(__file__).resolve().parent
+    shipped = package / "macros"
+    return shipped if shipped.is_dir() else package.parent / "macros"
 
 
 def xlwings_version() -> str:

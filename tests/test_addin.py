@@ -9,9 +9,11 @@ import inspect
 import io
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from collections.abc import Iterator
 from importlib import metadata
@@ -460,3 +462,44 @@ def test_the_recorded_interpreter_is_pythonw_when_there_is_one(tmp_path: Path) -
     (tmp_path / "pythonw.exe").touch()
     assert addin.default_interpreter(str(python)) == str(tmp_path / "pythonw.exe")
     assert addin.default_interpreter("/usr/bin/python3") == "/usr/bin/python3"
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_in_a_fresh_venv_builds_the_same_addin(
+        tmp_path: Path, built: Path) -> None:
+    """``pip wheel`` of a copy of the source tree, installed (not editable) into a new
+    venv whose only link to the checkout's environment is a path to its dependencies
+    (so nothing is downloaded); run from elsewhere, its ``chantool addin build`` reads
+    the package's own ``macros``."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("chantool", "macros"):
+        shutil.copytree(ROOT / folder, source / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                    str(tmp_path / "dist"), str(source)], check=True)
+    (wheel,) = (tmp_path / "dist").glob("chantool-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert "chantool/macros/ChantoolRibbon.bas" in archive.namelist()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / ("Scripts" if sys.platform == "win32" else "bin") / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                    "--no-deps", "--no-index", str(wheel)], check=True)
+    packages = Path(subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip())
+    (packages / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    found = subprocess.run([str(python), "-c", "from chantool import addin; "
+                            "print(addin.macros_dir())"], cwd=tmp_path, env=environment,
+                           capture_output=True, text=True, check=True)
+    assert Path(found.stdout.strip()) == packages / "chantool" / "macros"
+    target = tmp_path / "chantool.xlam"
+    done = subprocess.run([str(python.with_name("chantool")), "addin", "build", "-o",
+                           str(target)], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert target.read_bytes() == built.read_bytes()
