@@ -3,6 +3,7 @@ the same workbook gives the same cells through the ribbon as through the CLI's f
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import partial
@@ -395,3 +396,12 @@ def test_a_note_the_user_adds_after_a_run_stays_through_the_next_run(
     # As the file writer: a sheet with a note of the user gets marks but no notes.
     assert visits.notes_at == {(1, 2): "mine"}
     assert visits.marked()[ERROR_FORMULA] >= {"A2"}
+
+
+def test_the_record_of_chantool_s_notes_fits_in_a_name_or_no_notes_are_written() -> None:
+    texts = [f"第 {number} 行有问题" for number in range(300)]
+    formula = live._texts_formula(texts * 2)
+    assert formula is not None and len(formula) <= 8192
+    assert all(len(piece) <= 255 for piece in re.findall(r'"([^"]*)"', formula))
+    assert live._recorded(formula) == {live._digest(text) for text in texts}
+    assert live._texts_formula(f"第 {number} 行" for number in range(2000)) is None

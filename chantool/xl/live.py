@@ -227,6 +227,11 @@ def _texts_formula(texts: Iterable[str]) -> str | None:
     return formula if len(formula) <= _FORMULA_LIMIT else None
 
 
+def _recorded(formula: str) -> set[str]:
+    """The digests a ``_texts_formula`` holds."""
+    return set("".join(re.findall(r'"([0-9a-f ]*)"', formula)).split())
+
+
 def _ours(note: Any, digests: set[str]) -> bool:
     """A note chantool wrote: its text is one chantool wrote on the sheet, and its cell
     is one chantool marks (where a mark's note goes; header notes go with the result
@@ -244,7 +249,7 @@ def _clear_notes(sheet: XlSheet) -> bool:
     marker = _local_name(sheet, NOTES_NAME)
     if marker is None:
         return False
-    digests = set("".join(re.findall(r'"([0-9a-f ]*)"', marker.refers_to or "")).split())
+    digests = _recorded(marker.refers_to or "")
     for note in list(sheet.notes):
         if _ours(note, digests):
             note.delete()
