@@ -9,8 +9,9 @@ user's columns, marks as conditional formats with chantool's own formula and aft
 user's own rules, notes only on sheets without notes of the user, generated sheets found
 again by a hidden name), so the ribbon and ``chantool validate --in-place`` give the
 same cells; ``clear`` takes all of it out again, and only that: a note is chantool's
-when it sits on a cell chantool marked and its text is one chantool wrote there. Not carried over:
-the frozen header row and filter of a one-table generated sheet (view settings only).
+when it sits on a cell chantool marked and its text is one chantool wrote there. Not
+carried over: the frozen header row and filter of a one-table generated sheet (view
+settings only).
 
 Only a small subset of xlwings' public API is used (listed in ``tests/xlfake.py``, the
 in-memory stand-in the tests run this module against). The two steps xlwings has no
