@@ -169,6 +169,14 @@ def test_every_module_is_source_only_and_the_dir_stream_agrees(
     assert offsets == [0] * count  # MODULEOFFSET: the source starts the stream
     stored = {name[1] for name in vba_storage.listdir() if name[0] == "VBA"}
     assert stored == {*streams, "_VBA_PROJECT", "dir"}  # no SRP cache stream either
+    # The PROJECT stream declares the same modules, documents (0x0022) and standard
+    # modules (0x0021) as the dir stream's MODULETYPE records say.
+    names = [data.decode("ascii") for kind, data in records if kind == 0x0019]
+    declared = re.findall(r"^(?:Document=(\w+)/|Module=(\w+)\r$)",
+                          vba_storage.openstream("PROJECT").read().decode("ascii"), re.M)
+    assert [document or module for document, module in declared] == names == streams
+    assert [kind for kind, _ in records if kind in (0x0021, 0x0022)] == [
+        0x0022 if document else 0x0021 for document, _ in declared]
     sources = {module.name: module.source for module in addin.modules()}
     for name in streams:
         stream = vba_storage.openstream(f"VBA/{name}").read()
