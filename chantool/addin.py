@@ -2,10 +2,15 @@
 
 The add-in is built from text: the VBA modules and the ribbon XML in ``macros/``, the
 VBA module of the installed xlwings (its custom-add-in flavour, so the DLL version it
-names always matches the installed package), and a module of UDF wrappers generated
-from ``chantool.xl.udfs``. pyOpenVBA writes the VBA project (source only: Excel compiles
-it on load, as the MS-OVBA specification asks of writers); the ribbon goes in as a
-``customUI14`` part. Every zip entry gets a fixed time, so two builds are the same bytes.
+names always matches the installed package), a module of UDF wrappers generated
+from ``chantool.xl.udfs``, and, in ``ThisWorkbook``, the registration xlwings'
+``import_udfs`` would send Excel for those functions (``MacroOptions``: description,
+category and argument help for the function wizard), run each time the add-in opens.
+pyOpenVBA writes the VBA project; every module is then source only (no compiled code)
+and the ``_VBA_PROJECT`` stream is the 7 bytes MS-OVBA 2.3.4.1 asks of a writer, version
+0xFFFF and no performance cache, so that Excel compiles the project from source instead
+of trusting a cache built by another Office. The ribbon goes in as a ``customUI14``
+part. Every zip entry gets a fixed time, so two builds are the same bytes.
 
 ``install`` puts the add-in into Excel's XLSTART folder (files there are trusted, so
 Excel does not block the macros of a downloaded file) and records the Python
@@ -29,12 +34,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from pyopenvba import ExcelFile
+from pyopenvba.cfb import CFB
+from pyopenvba.vba import compress, decompress
 
 PROJECT_NAME: Final = "chantool"
 ADDIN_NAME: Final = "chantool.xlam"
 XLWINGS_MODULE: Final = "xlwings"
 RIBBON_MODULE: Final = "ChantoolRibbon"
 UDF_MODULE: Final = "ChantoolUdfs"
+DOCUMENT_MODULE: Final = "ThisWorkbook"
 UDF_PYTHON_MODULE: Final = "chantool.xl.udfs"
 CUSTOM_UI_PART: Final = "customUI/customUI14.xml"
 # The relationship type of a customUI14 part (the 2007 type names the 2009 schema).
@@ -44,6 +52,17 @@ CUSTOM_UI_REL_ID: Final = "rIdChantoolRibbon"
 # sheet are named after it (%USERPROFILE%\.chantool\chantool.conf).
 _PROJECT_LINE: Final = 'Public Const PROJECT_NAME As String = "myaddin"'
 _FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
+# VBA's longest physical line; MacroOptions takes at most 255 characters a text.
+_VBA_LINE: Final = 1023
+_MACRO_OPTIONS_TEXT: Final = 255
+VBA_PROJECT_PART: Final = "xl/vbaProject.bin"
+# MS-OVBA 2.3.4.1 as written: Reserved1 0x61CC, Version 0xFFFF ("MUST be 0xFFFF on
+# write"), Reserved2 0x00, Reserved3 (undefined; 0x0001 as in the spec's example 3.1.1)
+# and no PerformanceCache ("MUST NOT be present on write").
+VBA_PROJECT_STREAM: Final = bytes.fromhex("cc61ffff000100")
+# The dir stream ends with Terminator 0x0010 and Reserved 0x00000000 (MS-OVBA 2.3.4.2);
+# pyOpenVBA 6.5 writes 4 more zero bytes after it, which Excel never does.
+_DIR_END: Final = bytes.fromhex("100000000000")
 # Words VBA reserves: a UDF argument by one of these names would not compile.
 VBA_RESERVED: Final = frozenset({
     "and", "as", "boolean", "byref", "byte", "byval", "call", "case", "const", "currency",
@@ -63,8 +82,11 @@ class AddinError(Exception):
 
 
 def macros_dir() -> Path:
-    """The ``macros/`` folder beside the package (a checkout or an editable install)."""
-    return Path(__file__).resolve().parent.parent / "macros"
+    """The ``macros/`` folder: in the package of an installed wheel (``setup.py`` copies
+    it there), else beside the package (a checkout or an editable install)."""
+    package = Path(__file__).resolve().parent
+    shipped = package / "macros"
+    return shipped if shipped.is_dir() else package.parent / "macros"
 
 
 def xlwings_version() -> str:
@@ -134,16 +156,71 @@ def udf_module(functions: Sequence[Callable[..., Any]] | None = None) -> str:
     return _crlf("\n".join(lines))
 
 
+def _code_points(text: str) -> str:
+    """``text`` as the argument of the VBA modules' ``Zh`` (UTF-16 code units in hex)."""
+    data = text.encode("utf-16-be")
+    return " ".join(data[index:index + 2].hex().upper() for index in range(0, len(data), 2))
+
+
+def zh_function(ribbon: str) -> str:
+    """The ribbon module's private ``Zh`` (Chinese text from code points), which the
+    registration code uses too: VBA modules share nothing private, and a public function
+    of a module would show up in Excel as a worksheet function."""
+    found = re.search(r"^Private Function Zh\(.*?^End Function\r?$", ribbon, re.M | re.S)
+    if found is None:
+        raise AddinError(f"{RIBBON_MODULE}.bas 中找不到 Zh 函数 / no Zh function in the "
+                         "ribbon module")
+    return found[0]
+
+
+def registration(ribbon: str, functions: Sequence[Callable[..., Any]] | None = None) -> str:
+    """The ``ThisWorkbook`` code of the add-in: when it opens, it gives Excel each
+    function's description, category and argument help, as xlwings' ``import_udfs`` does
+    through ``MacroOptions`` (with the macro named ``'book'!name`` and each text cut at 255
+    characters). A failure there loses only help text, so it never stops the add-in."""
+    from chantool.xl.udfs import HELP, UDFS
+
+    lines = ["Option Explicit",
+             f"' Generated by chantool addin build from {UDF_PYTHON_MODULE}; "
+             "changes are lost on the next build.",
+             "' Excel's function wizard shows this help; see xlwings' import_udfs.",
+             "Private Sub Workbook_Open()",
+             "    On Error Resume Next"]
+    for function in functions or UDFS:
+        name = function.__name__
+        if name not in HELP:
+            raise AddinError(f"UDF {name}: no help text (chantool.xl.udfs.cell_function)")
+        texts = [HELP[name].description, HELP[name].category, *HELP[name].arguments]
+        description, category, *arguments = (
+            f'Zh("{_code_points(text[:_MACRO_OPTIONS_TEXT])}")' for text in texts)
+        macro = '"\'" & ThisWorkbook.Name & "\'!' + name + '"'
+        lines += [f"    Application.MacroOptions Macro:={macro}, _",
+                  f"        Description:={description}, _",
+                  f"        Category:={category}, _",
+                  "        ArgumentDescriptions:=Array( _",
+                  *[f"            {argument}, _" for argument in arguments[:-1]],
+                  f"            {arguments[-1]})"]
+    lines += ["End Sub", "", zh_function(ribbon)]
+    too_long = [line for line in lines if len(line) > _VBA_LINE]
+    if too_long:
+        raise AddinError(f"UDF help too long for a VBA line: {too_long[0][:60]}...")
+    return _crlf("\n".join(lines) + "\n")
+
+
 @dataclass(frozen=True)
 class Module:
     name: str
     source: str  # ASCII, CRLF
 
 
+def _ribbon_source(folder: Path) -> str:
+    return (folder / f"{RIBBON_MODULE}.bas").read_bytes().decode("ascii", errors="replace")
+
+
 def modules(macros: Path | None = None) -> tuple[Module, ...]:
     """The add-in's VBA modules in project order: xlwings', the ribbon's, the UDFs'."""
     folder = macros or macros_dir()
-    ribbon = (folder / f"{RIBBON_MODULE}.bas").read_bytes().decode("ascii", errors="replace")
+    ribbon = _ribbon_source(folder)
     return (
         Module(XLWINGS_MODULE, _ascii(XLWINGS_MODULE, _crlf(xlwings_module()))),
         Module(RIBBON_MODULE, _ascii(RIBBON_MODULE, _crlf(ribbon))),
@@ -163,6 +240,13 @@ def build(target: Path, macros: Path | None = None) -> Path:
         try:
             project = book.vba_project()
             project.delete_module("Module1")  # the template's empty module
+            for name in project.module_names():
+                # A rewritten module is saved source only (MODULEOFFSET 0): the template's
+                # document modules would otherwise keep the compiled code of its Office.
+                document = project.get_module(name)
+                document.body = document.body
+            project.get_module(DOCUMENT_MODULE).body = _ascii(
+                DOCUMENT_MODULE, registration(_ribbon_source(folder)))
             for module in modules(folder):
                 project.add_module(module.name, module.source)
             book.save()
@@ -182,6 +266,8 @@ def _finish(draft: Path, target: Path, ribbon: bytes) -> None:
                 data = source.read(info)
                 if info.filename == "_rels/.rels":
                     data = _with_ribbon_rel(data.decode("utf-8")).encode("utf-8")
+                elif info.filename == VBA_PROJECT_PART:
+                    data = _without_cache(data)
                 out.writestr(_entry(info.filename), data)
             out.writestr(_entry(CUSTOM_UI_PART), ribbon)
         # One rename: Excel never finds a half-written add-in (and a locked one, open in
@@ -189,6 +275,19 @@ def _finish(draft: Path, target: Path, ribbon: bytes) -> None:
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _without_cache(project: bytes) -> bytes:
+    """The VBA project with its ``_VBA_PROJECT`` stream as MS-OVBA asks a writer for
+    (pyOpenVBA only zeroes the template's cache, keeping its version and length) and its
+    dir stream ending at the terminator."""
+    storage = CFB.from_bytes(project)
+    storage.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
+    records = decompress(storage.get_stream_in_storage("VBA", "dir"))
+    if records.endswith(_DIR_END + bytes(4)):
+        storage.write_stream_in_storage("VBA", "dir", compress(records[:-4]))
+    written: bytes = storage.to_bytes()
+    return written
 
 
 def _entry(name: str) -> zipfile.ZipInfo:

@@ -1,7 +1,8 @@
 """Turning raw cell values into typed values.
 
 Readers hand over cell values as they are (text, floats, dates, times, booleans, or
-``None``/``""`` for an empty cell). Each ``parse_*`` function here returns the typed
+``None``/``""`` for an empty cell; xlwings on Windows hands a currency or accounting
+cell over as a ``Decimal``). Each ``parse_*`` function here returns the typed
 value, or raises ``CellError`` with the catalogue code that explains why the value
 cannot be read. Nothing is guessed silently: a value that does not fit is reported.
 """
@@ -11,9 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Final
 
-Cell = str | float | int | bool | date | datetime | time | timedelta | None
+Cell = str | float | int | bool | Decimal | date | datetime | time | timedelta | None
 
 # Excel's 1900 date system counts from 1899-12-30 once its phantom 1900-02-29 is skipped.
 _EXCEL_EPOCH: Final = date(1899, 12, 30)
@@ -91,6 +93,8 @@ def parse_number(value: Cell) -> float:
     if isinstance(value, bool):
         raise CellError("not_a_number")
     if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, Decimal) and value.is_finite():
         return float(value)
     if isinstance(value, str):
         text = normalize_text(value)

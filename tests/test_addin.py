@@ -5,21 +5,27 @@ Python dispatch, and building, installing and removing it."""
 from __future__ import annotations
 
 import ast
+import inspect
+import io
 import os
 import re
+import shutil
+import struct
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from xml.etree import ElementTree
 
+import olefile
 import pytest
 import xmlschema
 from click.testing import CliRunner
 from oletools.mraptor import MacroRaptor
-from oletools.olevba import VBA_Parser
+from oletools.olevba import VBA_Parser, decompress_stream
 
 from chantool import addin
 from chantool.cli import cli
@@ -121,18 +127,211 @@ def test_oletools_decodes_every_module_byte_for_byte(decoded: dict[str, str]) ->
                             addin.RIBBON_MODULE, addin.UDF_MODULE}
 
 
+def dir_records(data: bytes) -> list[tuple[int, bytes]]:
+    """The records of a decompressed dir stream (MS-OVBA 2.3.4.2) up to its terminator,
+    which must end the stream: Id, Size, Data each, save PROJECTVERSION, whose Size says 4
+    but which carries 6 bytes."""
+    records: list[tuple[int, bytes]] = []
+    position = 0
+    while not records or records[-1][0] != 0x0010:
+        kind, size = struct.unpack_from("<HI", data, position)
+        size = 6 if kind == 0x0009 else size
+        records.append((kind, bytes(data[position + 6:position + 6 + size])))
+        position += 6 + size
+    assert position == len(data), "bytes after the dir stream's terminator"
+    return records
+
+
+@pytest.fixture(scope="module")
+def vba_storage(built: Path) -> Iterator[olefile.OleFileIO[str]]:
+    with zipfile.ZipFile(built) as archive:
+        project = archive.read(addin.VBA_PROJECT_PART)
+    storage = olefile.OleFileIO(io.BytesIO(project))
+    yield storage
+    storage.close()
+
+
+def test_vba_project_stream_is_the_seven_bytes_a_writer_must_write(
+        vba_storage: olefile.OleFileIO[str]) -> None:
+    stream = vba_storage.openstream("VBA/_VBA_PROJECT").read()
+    assert len(stream) == 7  # no PerformanceCache
+    reserved1, version, reserved2 = struct.unpack_from("<HHB", stream)
+    assert (reserved1, version, reserved2) == (0x61CC, 0xFFFF, 0x00)
+
+
+def test_every_module_is_source_only_and_the_dir_stream_agrees(
+        vba_storage: olefile.OleFileIO[str]) -> None:
+    records = dir_records(decompress_stream(bytearray(vba_storage.openstream("VBA/dir").read())))
+    (count,) = [struct.unpack("<H", data)[0] for kind, data in records if kind == 0x000F]
+    streams = [data.decode("ascii") for kind, data in records if kind == 0x001A]
+    offsets = [struct.unpack("<I", data)[0] for kind, data in records if kind == 0x0031]
+    assert len(streams) == len(offsets) == count == 5
+    assert offsets == [0] * count  # MODULEOFFSET: the source starts the stream
+    stored = {name[1] for name in vba_storage.listdir() if name[0] == "VBA"}
+    assert stored == {*streams, "_VBA_PROJECT", "dir"}  # no SRP cache stream either
+    # The PROJECT stream declares the same modules, documents (0x0022) and standard
+    # modules (0x0021) as the dir stream's MODULETYPE records say.
+    names = [data.decode("ascii") for kind, data in records if kind == 0x0019]
+    declared = re.findall(r"^(?:Document=(\w+)/|Module=(\w+)\r$)",
+                          vba_storage.openstream("PROJECT").read().decode("ascii"), re.M)
+    assert [document or module for document, module in declared] == names == streams
+    assert [kind for kind, _ in records if kind in (0x0021, 0x0022)] == [
+        0x0022 if document else 0x0021 for document, _ in declared]
+    sources = {module.name: module.source for module in addin.modules()}
+    for name in streams:
+        stream = vba_storage.openstream(f"VBA/{name}").read()
+        assert stream[0] == 0x01  # a CompressedContainer's signature byte, not p-code
+        text = decompress_stream(bytearray(stream)).decode("ascii")
+        assert text.startswith(f'Attribute VB_Name = "{name}"')
+        if name in sources:
+            assert text == sources[name]
+
+
 def test_modules_are_ascii_with_crlf_line_ends() -> None:
     for module in addin.modules():
         data = module.source.encode("ascii")
         assert data.count(b"\n") == data.count(b"\r\n")
 
 
-def test_no_macro_runs_by_itself(decoded: dict[str, str]) -> None:
+def test_only_the_function_help_runs_by_itself_and_it_writes_and_runs_nothing(
+        decoded: dict[str, str]) -> None:
     for name, source in decoded.items():
         raptor = MacroRaptor(source)
         raptor.scan()
-        assert not raptor.autoexec, name
-        assert not raptor.suspicious, name
+        assert raptor.autoexec == (name == addin.DOCUMENT_MODULE), name
+        assert not raptor.suspicious, name  # no file written, no program started
+    opened = re.search(r"^Private Sub Workbook_Open\(\)\r\n(.*?)^End Sub",
+                       decoded[addin.DOCUMENT_MODULE], re.M | re.S)
+    assert opened is not None
+    statements = re.findall(r"^    (\w+(?:\.\w+)?)", opened[1], re.M)
+    assert statements == ["On", *["Application.MacroOptions"] * len(udfs.UDFS)]
+
+
+# --- the function wizard's help, as xlwings registers it ----------------------------------
+
+class _Components:
+    """VBProject.VBComponents: the module xlwings imports is kept as text."""
+
+    def __init__(self) -> None:
+        self.imported = ""
+
+    def __call__(self, name: str) -> str:
+        return name
+
+    def Remove(self, component: object) -> None:
+        pass
+
+    def Import(self, path: str) -> None:
+        self.imported = Path(path).read_text()
+
+
+class _Recorder:
+    """The parts of Excel's COM objects that xlwings' import_udfs calls: the book's name,
+    Application.Version and MacroOptions, and VBProject.VBComponents."""
+
+    def __init__(self) -> None:
+        self.Name = "chantool.xlam"
+        self.Version = "16.0"
+        self.Application = self
+        self.VBProject = self
+        self.VBComponents = _Components()
+        self.options: dict[str, dict[str, object]] = {}
+
+    def MacroOptions(self, macro: str, **options: object) -> None:
+        self.options[macro] = options
+
+
+@pytest.fixture(scope="module")
+def xlwings_sent() -> _Recorder:
+    """What xlwings' own ``import_udfs`` (its Windows path, the one the xlwings add-in's
+    Import Functions button runs) writes and sends Excel for ``chantool.xl.udfs``, with
+    xlwings' Windows decorators in place of the no-op ones it gives elsewhere and
+    stand-ins for the three pywin32 modules it imports."""
+    import importlib.util
+    import types
+
+    import xlwings
+
+    win32com = types.ModuleType("win32com")
+    client = types.ModuleType("win32com.client")
+    client.Dispatch = None  # type: ignore[attr-defined]
+    win32com.client = client  # type: ignore[attr-defined]
+    pythoncom = types.ModuleType("pythoncom")
+    pythoncom.CoInitialize = lambda: None  # type: ignore[attr-defined]
+    pywintypes = types.ModuleType("pywintypes")
+    pywintypes.com_error = type("com_error", (Exception,), {})  # type: ignore[attr-defined]
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (win32com, client, pythoncom, pywintypes):
+            patch.setitem(sys.modules, module.__name__, module)
+        from xlwings import udfs as windows
+
+        try:
+            patch.setattr(xlwings, "func", windows.xlfunc)
+            patch.setattr(xlwings, "arg", windows.xlarg)
+            spec = importlib.util.spec_from_file_location(
+                addin.UDF_PYTHON_MODULE, ROOT / "chantool" / "xl" / "udfs.py")
+            assert spec is not None and spec.loader is not None
+            registered = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(registered)
+            patch.setitem(windows.udf_modules, addin.UDF_PYTHON_MODULE,
+                          {"module": registered, "filetime": None, "filename": ""})
+            book = _Recorder()
+            windows.import_udfs(addin.UDF_PYTHON_MODULE, book)  # type: ignore[no-untyped-call]
+        finally:
+            sys.modules.pop("xlwings.udfs", None)
+            delattr(xlwings, "udfs")
+    return book
+
+
+def test_xlwings_sends_each_function_s_chinese_help_and_category(
+        xlwings_sent: _Recorder) -> None:
+    assert list(xlwings_sent.options) == sorted(
+        f"'chantool.xlam'!{function.__name__}" for function in udfs.UDFS)
+    for function in udfs.UDFS:
+        options = xlwings_sent.options[f"'chantool.xlam'!{function.__name__}"]
+        assert options["Category"] == "渠道工具"
+        assert options["Description"] == function.__doc__
+        arguments = options["ArgumentDescriptions"]
+        assert isinstance(arguments, list)
+        assert len(arguments) == len(inspect.signature(function).parameters)
+        for text in [options["Description"], *arguments]:
+            assert isinstance(text, str) and re.search("[\u4e00-\u9fff]", text), text
+            assert not text.startswith("Positional argument")  # xlwings' default help
+    rebate = xlwings_sent.options["'chantool.xlam'!CT_REBATE"]["ArgumentDescriptions"]
+    assert rebate == ["数量", "返利政策表区域（含表头）", "型号，如 X100", "渠道类型，如 直供",
+                      "可选：按哪一天生效的政策，默认今天"]
+
+
+def _zh(codes: str) -> str:
+    return "".join(chr(int(code, 16)) for code in codes.split())
+
+
+def test_the_addin_registers_what_xlwings_would_send(
+        decoded: dict[str, str], xlwings_sent: _Recorder) -> None:
+    source = decoded[addin.DOCUMENT_MODULE]
+    registered = {}
+    for statement in re.split(r"^    Application\.MacroOptions ", source, flags=re.M)[1:]:
+        name = re.match(r"""Macro:="'" & ThisWorkbook\.Name & "'!(\w+)", _""", statement)
+        assert name is not None
+        description, category, *arguments = (
+            _zh(codes) for codes in re.findall(r'Zh\("([0-9A-F ]+)"\)', statement))
+        registered[f"'chantool.xlam'!{name[1]}"] = {
+            "Description": description, "Category": category,
+            "ArgumentDescriptions": arguments}
+    sent = {macro: {key: options[key] for key in ("Description", "Category",
+                                                   "ArgumentDescriptions")}
+            for macro, options in xlwings_sent.options.items()}
+    assert registered == sent
+    assert addin.zh_function(decoded[addin.RIBBON_MODULE]) in source
+
+
+def test_the_udf_wrappers_are_the_ones_xlwings_writes(
+        decoded: dict[str, str], xlwings_sent: _Recorder) -> None:
+    def functions(module: str) -> dict[str, str]:
+        return {match[1]: re.sub(r"\s+", " ", match[0]) for match in re.finditer(
+            r"^Function (\w+)\(.*?^End Function", module, re.M | re.S)}
+
+    assert functions(decoded[addin.UDF_MODULE]) == functions(xlwings_sent.VBComponents.imported)
 
 
 def test_the_xlwings_module_is_the_installed_version_s_own(decoded: dict[str, str]) -> None:
@@ -271,3 +470,44 @@ def test_the_recorded_interpreter_is_pythonw_when_there_is_one(tmp_path: Path) -
     (tmp_path / "pythonw.exe").touch()
     assert addin.default_interpreter(str(python)) == str(tmp_path / "pythonw.exe")
     assert addin.default_interpreter("/usr/bin/python3") == "/usr/bin/python3"
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_in_a_fresh_venv_builds_the_same_addin(
+        tmp_path: Path, built: Path) -> None:
+    """``pip wheel`` of a copy of the source tree, installed (not editable) into a new
+    venv whose only link to the checkout's environment is a path to its dependencies
+    (so nothing is downloaded); run from elsewhere, its ``chantool addin build`` reads
+    the package's own ``macros``."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in ("chantool", "macros"):
+        shutil.copytree(ROOT / folder, source / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                    str(tmp_path / "dist"), str(source)], check=True)
+    (wheel,) = (tmp_path / "dist").glob("chantool-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert "chantool/macros/ChantoolRibbon.bas" in archive.namelist()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / ("Scripts" if sys.platform == "win32" else "bin") / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                    "--no-deps", "--no-index", str(wheel)], check=True)
+    packages = Path(subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip())
+    (packages / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    found = subprocess.run([str(python), "-c", "from chantool import addin; "
+                            "print(addin.macros_dir())"], cwd=tmp_path, env=environment,
+                           capture_output=True, text=True, check=True)
+    assert Path(found.stdout.strip()) == packages / "chantool" / "macros"
+    target = tmp_path / "chantool.xlam"
+    done = subprocess.run([str(python.with_name("chantool")), "addin", "build", "-o",
+                           str(target)], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert target.read_bytes() == built.read_bytes()

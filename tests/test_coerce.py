@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -329,3 +330,12 @@ def test_lists_split_on_chinese_and_western_separators(value: Cell, expected: li
 )
 def test_only_empty_cells_and_spaces_are_blank(value: Cell, expected: bool) -> None:
     assert is_blank(value) is expected
+
+
+def test_a_currency_cell_from_xlwings_is_a_number() -> None:
+    # xlwings on Windows hands a cell formatted as currency or accounting over as a Decimal.
+    assert parse_number(Decimal("1234.5")) == 1234.5
+    assert parse_integer(Decimal("12.0000")) == 12
+    assert error_code(parse_integer, Decimal("12.5")) == "not_an_integer"
+    for value in (Decimal("NaN"), Decimal("Infinity")):
+        assert error_code(parse_number, value) == "not_a_number"

@@ -4,6 +4,7 @@ for ranges, None for empty cells, floats for whole numbers, datetimes for dates.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, get_type_hints
 
 import pytest
@@ -17,7 +18,7 @@ REBATES = [["型号", "渠道类型", "提货返利(元/台)", "达量门槛", "
            ["X100", "直供", 10.0, 100.0, 5.0, datetime(2025, 1, 1)],
            ["X100", "直供", 12.0, 100.0, 6.0, datetime(2025, 7, 1)],
            [100.0, "分销", 3.0, None, None, datetime(2025, 1, 1)]]
-PRICES = [["型号", "渠道类型", "出厂价", "零售价", "最低限价", "生效日期"],
+PRICES: list[list[Any]] = [["型号", "渠道类型", "出厂价", "零售价", "最低限价", "生效日期"],
           ["X100", "直供", 100.0, 200.0, 150.0, datetime(2025, 1, 1)],
           ["X100", "直供", 100.0, 200.0, 160.0, datetime(2025, 7, 1)]]
 BANDS = [["季度销售额下限", "提成比例"], [0.0, 0.01], [100000.0, "2%"], [300000.0, 0.03]]
@@ -157,3 +158,13 @@ def test_udf_annotations_leave_conversion_to_xlwings_default() -> None:
     # converter (ranges as lists), anything else would change what the formulas get.
     for function in udfs.UDFS:
         assert set(get_type_hints(function).values()) == {Any}, function.__name__
+
+
+def test_currency_cells_reach_the_functions_as_numbers() -> None:
+    # A currency or accounting cell comes from xlwings on Windows as a Decimal.
+    prices: list[list[Any]] = [PRICES[0]]
+    prices += [[*row[:2], *(Decimal(str(value)) for value in row[2:5]), *row[5:]]
+               for row in PRICES[1:]]
+    assert formulas.price_check([[Decimal("149.00")]], prices, "X100", "直供",
+                                datetime(2025, 6, 30)) == "低于最低限价 150"
+    assert udfs.CT_BAND_GAP(Decimal("150000"), BANDS) == 150000.0

@@ -3,19 +3,24 @@ the same workbook gives the same cells through the ribbon as through the CLI's f
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import PatternFill
 
 from chantool.batch import Job, Options, load
 from chantool.check import check_file, score_file
 from chantool.findings import Severity
 from chantool.io.styles import ERROR_FILL, WARNING_FILL
 from chantool.table import address
+from chantool.validate import validate_book
 from chantool.xl import live, ribbon
 from tests import xlfake
 from tests.conftest import MakeWorkbook
@@ -274,3 +279,129 @@ def test_dispatch_without_a_calling_workbook_says_so_in_chinese(
     ((prompt, title),) = app.alerts
     assert prompt.startswith("渠道工具无法连接到当前工作簿") and title == "渠道工具"
     assert "no caller" in (tmp_path / "chantool.log").read_text(encoding="utf-8")
+
+
+# --- xlwings' conversions, as on Windows ------------------------------------------------
+
+def test_the_stand_in_hands_values_over_as_xlwings_does(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append([1, 2.5, "x"])
+    sheet.append(["#N/A", "#SPILL!", datetime(2025, 6, 3, 9, 15)])
+    sheet["A2"].data_type = sheet["B2"].data_type = "e"
+    sheet["A1"].number_format = '"¥"#,##0.00'
+    workbook.save(tmp_path / "values.xlsx")
+    stand_in = xlfake.Book.from_file(tmp_path / "values.xlsx").sheets[sheet.title]
+    assert stand_in.range((1, 1), (1, 3)).value == [Decimal("1"), 2.5, "x"]  # one row: 1-D
+    assert stand_in.range((1, 1), (1, 3)).options(ndim=2).value == [[Decimal("1"), 2.5, "x"]]
+    assert stand_in.range((2, 1), (2, 3)).value == [
+        None, xlfake.COM_ERRORS["#SPILL!"], datetime(2025, 6, 3, 9, 15)]
+    assert stand_in.range((2, 1), (2, 2)).options(err_to_str=True).value == [
+        "#N/A", xlfake.COM_ERRORS["#SPILL!"]]  # xlwings knows the seven oldest errors only
+    stand_in.range((3, 1)).value = [[date(2025, 6, 4), None, 3]]
+    assert stand_in.values[3, 1] == datetime(2025, 6, 4) and (3, 2) not in stand_in.values
+
+
+def test_currency_cells_are_numbers_as_in_the_file(tmp_path: Path) -> None:
+    workbook = openpyxl.load_workbook(EXAMPLES[0])
+    for title, columns in {"价格表": "CDEF", "销售记录": "E", "已付提成": "C"}.items():
+        for column in columns:
+            for cell in workbook[title][column][1:]:
+                cell.number_format = '"¥"#,##0.00'
+    path = tmp_path / "currency.xlsx"
+    workbook.save(path)
+    book = xlfake.Book.from_file(path)
+    assert isinstance(book.sheets["价格表"].values[3, 3], Decimal)
+    # The same sheets as without the currency format, where COM hands floats over.
+    plain = live.read_sheets(xlfake.Book.from_file(EXAMPLES[0]))
+    assert [sheet.rows for sheet in live.read_sheets(book)] == [sheet.rows for sheet in plain]
+    assert "错误" in ribbon.run("score", book, AS_OF)
+    written = file_path(path, tmp_path, scoring=True)
+    assert cells(book) == cells(xlfake.Book.from_file(written))
+
+
+def test_error_cells_are_cell_errors_as_in_a_file(
+    make_workbook: MakeWorkbook, tmp_path: Path
+) -> None:
+    header = ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式"]
+    rows = [["#N/A", "张伟", "CH001", "销售人员", "现场面谈"],
+            [datetime(2025, 6, 3), "#REF!", "CH001", "销售人员", "现场面谈"],
+            [datetime(2025, 6, 3), "张伟", "CH001", "#SPILL!", "现场面谈"]]
+    path = make_workbook({"拜访日志": [header, *rows]})
+    workbook = openpyxl.load_workbook(path)
+    for ref in ("A2", "B3", "D4"):
+        workbook["拜访日志"][ref].data_type = "e"  # openpyxl makes the first two errors
+    workbook.save(path)
+    book = xlfake.Book.from_file(path)
+    for ref in ("A2", "B3", "D4"):  # the file path is given the errors' text
+        workbook["拜访日志"][ref].data_type = "s"
+    as_text = tmp_path / "text.xlsx"
+    workbook.save(as_text)
+
+    def cell_errors(sheets: list[Any]) -> set[tuple[str, str | None]]:
+        _, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
+        return {(finding.code, finding.cell) for finding in findings
+                if finding.code == "cell_error"}
+
+    assert cell_errors(live.read_sheets(book)) == {
+        ("cell_error", "A2"), ("cell_error", "B3"), ("cell_error", "D4")}
+    assert cell_errors(live.read_sheets(book)) == cell_errors(load(as_text, Options(as_of=AS_OF)))
+
+
+def test_marks_come_after_the_user_s_own_conditional_formats(
+    make_workbook: MakeWorkbook, tmp_path: Path
+) -> None:
+    path = make_workbook({"拜访日志": [
+        ["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式"],
+        ["not a date", "张伟", "CH001", "销售人员", "现场面谈"]]})
+    workbook = openpyxl.load_workbook(path)
+    workbook["拜访日志"].conditional_formatting.add(
+        "A1:E9", FormulaRule(formula=['$B1="张伟"'], fill=PatternFill(bgColor="FF00FF00")))
+    workbook.save(path)
+    book = xlfake.Book.from_file(path)
+    visits = book.sheets["拜访日志"]
+    for _ in range(2):
+        ribbon.run("validate", book, AS_OF)
+        formulas = [condition.formula for condition in visits.conditions]
+        assert formulas[0] == '=$B1="张伟"'
+        assert len(formulas) > 1 and all("chantool:" in formula for formula in formulas[1:])
+    written = openpyxl.load_workbook(file_path(path, tmp_path, scoring=False))["拜访日志"]
+    by_priority = sorted((rule.priority, rule.formula[0]) for formatting in
+                         written.conditional_formatting for rule in formatting.rules)
+    assert ["=" + formula for _, formula in by_priority] == formulas
+
+
+def test_clearing_deletes_chantool_s_notes_only_never_one_the_user_added_or_changed(
+    make_workbook: MakeWorkbook,
+) -> None:
+    book, visits = one_bad_visit(make_workbook)
+    ribbon.run("validate", book, AS_OF)
+    ours = dict(visits.notes_at)
+    assert (2, 1) in ours and len(ours) >= 2
+    visits.notes_at[1, 2] = "the user's note on a cell chantool did not mark"
+    visits.notes_at[2, 1] = "the user's text in chantool's note"
+    assert ribbon.run("clear", book, AS_OF).startswith("已清除")
+    assert visits.notes_at == {(1, 2): "the user's note on a cell chantool did not mark",
+                               (2, 1): "the user's text in chantool's note"}
+    assert not visits.conditions and not visits.defined
+
+
+def test_a_note_the_user_adds_after_a_run_stays_through_the_next_run(
+    make_workbook: MakeWorkbook,
+) -> None:
+    book, visits = one_bad_visit(make_workbook)
+    ribbon.run("validate", book, AS_OF)
+    visits.notes_at[1, 2] = "mine"
+    ribbon.run("validate", book, AS_OF)
+    # As the file writer: a sheet with a note of the user gets marks but no notes.
+    assert visits.notes_at == {(1, 2): "mine"}
+    assert visits.marked()[ERROR_FORMULA] >= {"A2"}
+
+
+def test_the_record_of_chantool_s_notes_fits_in_a_name_or_no_notes_are_written() -> None:
+    texts = [f"第 {number} 行有问题" for number in range(300)]
+    formula = live._texts_formula(texts * 2)
+    assert formula is not None and len(formula) <= 8192
+    assert all(len(piece) <= 255 for piece in re.findall(r'"([^"]*)"', formula))
+    assert live._recorded(formula) == {live._digest(text) for text in texts}
+    assert live._texts_formula(f"第 {number} 行" for number in range(2000)) is None

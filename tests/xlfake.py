@@ -11,31 +11,47 @@ It is exactly this subset, each behaving as Excel does for what the adapter reli
   ``names`` (sheet-scoped: iterate, ``add(name, refers_to)``; each ``name``,
   ``refers_to``, ``delete()``, ``api.Visible``), ``notes`` (iterate, ``len``; each
   ``delete()``), ``delete()``;
-- ``Range``: ``options(ndim=2)``, ``value`` (get and set; a 2-D list fills from the
-  top left; a string is read as Excel reads typed input, so ``2025-06`` becomes a date
-  and ``12.5%`` a number, unless it starts with an apostrophe, which is dropped),
+- ``Range``: ``options(**options)``, ``value`` (get and set, through xlwings' own
+  conversion pipeline, see below; a 2-D list fills from the top left; a string is read
+  as Excel reads typed input, so ``2025-06`` becomes a date and ``12.5%`` a number,
+  unless it starts with an apostrophe, which is dropped),
   ``clear()``, ``color``, ``font.bold``, ``font.color``, ``add_note``, ``note``,
   ``add_hyperlink``, ``column_width``, ``merge_cells``, ``merge_area``, ``address``,
   ``row``, ``column``, ``last_cell``, iteration over its cells, and
-  ``conditional_formats`` (``add_custom(formula, fill_color=)``; iterating
-  ``sheet.cells.conditional_formats`` gives every rule, each with ``formula`` and
-  ``delete()``).
+  ``conditional_formats`` (``add_custom(formula, fill_color=)``, which makes the new
+  rule the first, as xlwings does; ``api.Item(1).SetLastPriority()``; iterating
+  ``sheet.cells.conditional_formats`` gives every rule, in priority order, iterating a
+  cell's the rules that cover it, each with ``formula`` and ``delete()``);
+- ``Note``: ``text``, ``location``, ``delete()``.
 
-``Book.from_file`` loads a workbook file (values as COM hands them over: numbers as
-floats, dates and times as datetimes) so a test can compare the live path with the file
-path on the same workbook.
+Values go through xlwings itself: reading runs ``xlwings.conversion.read`` (the
+pipeline of ``Range.value``: 2-D shape, cleaning, ``ndim``, ``err_to_str``) and writing
+``xlwings.conversion.write``, with an engine whose value conversions are those of
+xlwings' Windows engine, compiled from its source (``_xlwindows.py`` cannot be imported
+without pywin32). The stand-in only stores what COM would hand over.
+
+``Book.from_file`` loads a workbook file, its values as COM hands them over (numbers as
+floats, a currency or accounting cell as a ``Decimal``, dates and times as datetimes,
+an error as its COM number) and its conditional formats in priority order, so a test
+can compare the live path with the file path on the same workbook.
 """
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import openpyxl
+import xlwings
+from xlwings import conversion
 
 from chantool.table import address, column_letter, split_address
 
@@ -43,19 +59,84 @@ Cell = tuple[int, int]
 DAY_ZERO = date(1899, 12, 30)
 
 
+def windows_conversions() -> dict[str, Any]:
+    """xlwings' Windows engine's own value conversions, compiled from its source: the
+    COM error numbers (``cell_errors``), the cleaning of what COM hands over
+    (``Engine.clean_value_data`` and the functions it calls) and the preparing of what
+    goes to COM (``Engine.prepare_xl_data_element``). pywin32's time type is a
+    datetime subclass, so datetime stands in for it; pandas and numpy are absent."""
+    path = Path(xlwings.__file__).with_name("_xlwindows.py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    functions = {"_clean_value_data_element", "_com_time_to_datetime", "_datetime_to_com_time"}
+    names = {"cell_errors", "time_types"}
+    methods = {"clean_value_data", "prepare_xl_data_element"}
+    taken: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == "Engine":
+            for method in node.body:
+                if isinstance(method, ast.FunctionDef) and method.name in methods:
+                    method.decorator_list = []  # static methods, used as functions
+                    taken.append(method)
+        elif (isinstance(node, ast.FunctionDef) and node.name in functions) or (
+                isinstance(node, ast.Assign)
+                and {ast.unparse(target) for target in node.targets} & names):
+            taken.append(node)
+    namespace: dict[str, Any] = {
+        "dt": dt, "pd": None, "np": None, "pywintypes": SimpleNamespace(TimeType=datetime),
+        "win32timezone": SimpleNamespace(TimeZoneInfo=SimpleNamespace(utc=lambda: dt.UTC))}
+    exec(compile(ast.Module(taken, type_ignores=[]), str(path), "exec"), namespace)
+    missing = {"cell_errors", "clean_value_data", "prepare_xl_data_element"} - set(namespace)
+    assert not missing, f"xlwings' Windows engine changed: {missing}"
+    return namespace
+
+
+WINDOWS = windows_conversions()
+COM_ERRORS = {text: code for code, text in WINDOWS["cell_errors"].items()}
+# The COM numbers of the errors newer than xlwings' list (CVErr(n) is 0x800A0000 + n).
+COM_ERRORS.update({text: 0x800A0000 + number - 2**32 for text, number in {
+    "#GETTING_DATA": 2043, "#SPILL!": 2045, "#CALC!": 2050}.items()})
+
+
+class _WindowsEngine:
+    """The engine behind ``xlwings.conversion``: xlwings' Windows conversions."""
+
+    name = "excel (chantool tests)"
+    type = "desktop"
+    clean_value_data = staticmethod(WINDOWS["clean_value_data"])
+    prepare_xl_data_element = staticmethod(WINDOWS["prepare_xl_data_element"])
+
+
+ENGINE = _WindowsEngine.name
+xlwings.engines.add(xlwings.main.Engine(impl=_WindowsEngine()))
+
+# Number formats Excel hands over through Range.Value as Currency (a Decimal): currency
+# and accounting formats, which name a currency.
+_CURRENCY_FORMAT = re.compile(r'[¥￥$€£]|\[\$')
+
+
 def com_value(value: Any) -> Any:
     """A cell value as Excel's COM hands it to xlwings."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, bool) or value is None or isinstance(value, str | Decimal):
         return value if value != "" else None
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, datetime):
-        return value
+        return value.replace(tzinfo=None)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     if isinstance(value, time):
         return datetime.combine(DAY_ZERO, value)
     return value
+
+
+def file_value(cell: Any) -> Any:
+    """What COM hands over for an openpyxl cell."""
+    if cell.data_type == "e":
+        return COM_ERRORS[cell.value]
+    if isinstance(cell.value, int | float) and not isinstance(cell.value, bool) \
+            and _CURRENCY_FORMAT.search(cell.number_format):
+        return Decimal(str(cell.value))
+    return com_value(cell.value)
 
 
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -110,7 +191,7 @@ class Book:
         for source in workbook.worksheets:
             sheet = book.sheets.add(source.title)
             for (row, column), cell in source._cells.items():
-                value = com_value(cell.value)
+                value = file_value(cell)
                 if value is not None:
                     sheet.values[row, column] = value
                 elif cell.has_style:
@@ -119,6 +200,12 @@ class Book:
                     sheet.notes_at[row, column] = cell.comment.text
             sheet.merged = [(m.min_row, m.min_col, m.max_row, m.max_col)
                             for m in source.merged_cells.ranges]
+            rules = sorted((rule.priority, str(formatting.sqref).replace(" ", ","),
+                            "=" + (rule.formula or [""])[0])
+                           for formatting in source.conditional_formatting
+                           for rule in formatting.rules)
+            sheet.conditions = [Condition(where, formula, None, sheet)
+                                for _, where, formula in rules]
         return book
 
 
@@ -158,21 +245,47 @@ class Condition:
         self.sheet.conditions.remove(self)
 
 
+    def cells(self) -> set[Cell]:
+        found: set[Cell] = set()
+        for part in self.address.split(","):
+            first, _, last = part.partition(":")
+            (top, left), (bottom, right) = split_address(first), split_address(last or first)
+            found.update((row, column) for row in range(top, bottom + 1)
+                         for column in range(left, right + 1))
+        return found
+
+    def SetLastPriority(self) -> None:  # Excel's FormatCondition method, through .api
+        self.sheet.conditions.remove(self)
+        self.sheet.conditions.append(self)
+
+
 class ConditionalFormats:
-    """The rules of a sheet (iterate) or of one range (``add_custom``)."""
+    """The rules of the whole sheet (``where`` None), of a cell (the rules that cover
+    it), or of the range of ``add_custom``; in priority order, the first rule first."""
 
     def __init__(self, sheet: Sheet, where: str | None) -> None:
         self.sheet, self.where = sheet, where
 
     def __iter__(self) -> Iterator[Condition]:
-        assert self.where is None, "only the whole sheet's rules are listed"
-        return iter(list(self.sheet.conditions))
+        if self.where is None:
+            return iter(list(self.sheet.conditions))
+        (cell,) = Condition(self.where, "", None, self.sheet).cells()
+        return iter([rule for rule in self.sheet.conditions if cell in rule.cells()])
+
+    @property
+    def api(self) -> ConditionalFormats:
+        return self  # Excel's FormatConditions, for Item only
+
+    def Item(self, index: int) -> Condition:
+        assert self.where is not None
+        return [rule for rule in self.sheet.conditions
+                if rule.cells() & Condition(self.where, "", None, self.sheet).cells()][index - 1]
 
     def add_custom(self, formula: str, *, fill_color: Any = None) -> Condition:
         assert self.where is not None and len(self.where) <= 255  # Excel's Range() limit
         assert formula.startswith("=")
         condition = Condition(self.where, formula, fill_color, self.sheet)
-        self.sheet.conditions.append(condition)
+        self.sheet.conditions.insert(0, condition)  # xlwings: SetFirstPriority
         return condition
 
 
@@ -238,12 +351,8 @@ class Sheet:
         """Cells under a conditional format, by its formula."""
         found: dict[str, set[str]] = {}
         for condition in self.conditions:
-            for part in condition.address.split(","):
-                first, _, last = part.partition(":")
-                (top, left), (bottom, right) = split_address(first), split_address(last or first)
-                found.setdefault(condition.formula, set()).update(
-                    address(row, column) for row in range(top, bottom + 1)
-                    for column in range(left, right + 1))
+            found.setdefault(condition.formula, set()).update(
+                address(row, column) for row, column in condition.cells())
         return found
 
 
@@ -305,6 +414,10 @@ class Note:
     def text(self) -> str:
         return self.sheet.notes_at[self.cell]
 
+    @property
+    def location(self) -> Range:
+        return Range(self.sheet, self.cell, self.cell)
+
     def delete(self) -> None:
         del self.sheet.notes_at[self.cell]
 
@@ -321,11 +434,13 @@ class Font:
 
 
 class Range:
-    def __init__(self, sheet: Sheet, first: Cell, last: Cell, ndim: int | None = None) -> None:
-        self.sheet, self.first, self.last, self.ndim = sheet, first, last, ndim
+    def __init__(self, sheet: Sheet, first: Cell, last: Cell,
+                 options: dict[str, Any] | None = None) -> None:
+        self.sheet, self.first, self.last = sheet, first, last
+        self.settings = options or {}
 
-    def options(self, ndim: int | None = None) -> Range:
-        return Range(self.sheet, self.first, self.last, ndim)
+    def options(self, **options: Any) -> Range:
+        return Range(self.sheet, self.first, self.last, options)
 
     def _cells(self) -> Iterator[Cell]:
         for row in range(self.first[0], self.last[0] + 1):
@@ -356,16 +471,18 @@ class Range:
 
     @property
     def value(self) -> Any:
+        """What xlwings' ``Range.value`` makes of what COM hands over."""
         rows = [[self.sheet.values.get((row, column))
                  for column in range(self.first[1], self.last[1] + 1)]
                 for row in range(self.first[0], self.last[0] + 1)]
-        if self.ndim == 2:
-            return rows
-        return rows[0][0] if self.first == self.last else rows
+        return conversion.read(  # type: ignore[no-untyped-call]
+            None, rows, self.settings, engine_name=ENGINE)
 
     @value.setter
     def value(self, value: Any) -> None:
-        rows = value if isinstance(value, list) else [[value]]
+        """What Excel keeps of what xlwings' ``Range.value`` hands COM."""
+        rows = conversion.write(  # type: ignore[no-untyped-call]
+            value, None, self.settings, engine_name=ENGINE)
         for offset, row in enumerate(rows):
             for shift, item in enumerate(row):
                 cell = (self.first[0] + offset, self.first[1] + shift)
@@ -391,7 +508,9 @@ class Range:
 
     @property
     def conditional_formats(self) -> ConditionalFormats:
-        assert (self.first, self.last) == ((1, 1), (1_048_576, 16_384)), "sheet.cells only"
+        if self.first == self.last:
+            return ConditionalFormats(self.sheet, address(*self.first))
+        assert (self.first, self.last) == ((1, 1), (1_048_576, 16_384)), "a cell or sheet.cells"
         return ConditionalFormats(self.sheet, None)
 
     @property

@@ -1,24 +1,32 @@
 """The workbook open in Excel, read into the engine's raw sheets and written back.
 
 ``read_sheets`` turns the open workbook into the same ``RawSheet`` list the file reader
-makes; ``apply_plan`` carries out the engine's ``WritePlan`` through xlwings with the
-file writer's layout (result columns right of the user's columns, marks as conditional
-formats with chantool's own formula, notes only on sheets without notes of the user,
-generated sheets found again by a hidden name), so the ribbon and ``chantool validate
---in-place`` give the same cells; ``clear`` takes all of it out again. Not carried over:
-the frozen header row and filter of a one-table generated sheet (view settings only).
+makes (xlwings hands some cells over differently from a file: currency and accounting
+cells as ``Decimal``, error cells as text only when asked and the newest errors as COM
+numbers, dates and times as datetimes); ``apply_plan`` carries out the engine's
+``WritePlan`` through xlwings with the file writer's layout (result columns right of the
+user's columns, marks as conditional formats with chantool's own formula and after the
+user's own rules, notes only on sheets without notes of the user, generated sheets found
+again by a hidden name), so the ribbon and ``chantool validate --in-place`` give the
+same cells; ``clear`` takes all of it out again, and only that: a note is chantool's
+when it sits on a cell chantool marked and its text is one chantool wrote there. Not
+carried over: the frozen header row and filter of a one-table generated sheet (view
+settings only).
 
 Only a small subset of xlwings' public API is used (listed in ``tests/xlfake.py``, the
-in-memory stand-in the tests run this module against). The one step xlwings has no
-property for, hiding chantool's defined names as the file writer does, goes through the
-name's ``.api`` (Excel's ``Name.Visible``).
+in-memory stand-in the tests run this module against). The two steps xlwings has no
+property for go through ``.api``: hiding chantool's defined names as the file writer
+does (Excel's ``Name.Visible``), and putting a new mark after the user's rules (Excel's
+``FormatCondition.SetLastPriority``: xlwings puts a new rule first).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any, Final
 
 from chantool.coerce import Cell
@@ -41,7 +49,9 @@ XlSheet = Any
 
 RESULTS_NAME: Final = "_chantool_results"  # the file writer's names, for the same role
 GENERATED_NAME: Final = "_chantool_generated"
-NOTES_NAME: Final = "_chantool_notes"  # this sheet's notes are chantool's
+# On a sheet chantool wrote notes to: a digest of each text it wrote, as a formula of
+# string constants (Excel keeps the name with the workbook).
+NOTES_NAME: Final = "_chantool_notes"
 # The file writer's mark formulas and fills: always true, and recognisable as ours.
 MARK_FORMULA: Final = {Severity.ERROR: '=N("chantool:error")=0',
                        Severity.WARNING: '=N("chantool:warning")=0'}
@@ -56,6 +66,17 @@ _ADDRESS_LIMIT: Final = 250
 _COLUMNS_REF: Final = re.compile(r"!\$?([A-Z]+)(?:\$?\d+)?:\$?([A-Z]+)")
 # Time-only cells come through COM as a datetime on Excel's day zero.
 _DAY_ZERO: Final = date(1899, 12, 30)
+# Excel's error values as COM hands them over: CVErr(n) is the HRESULT 0x800A0000 + n.
+# xlwings turns the seven oldest into text when asked (err_to_str) and hands the newer
+# ones over as these numbers (Excel hands a number cell over as a float, never an int).
+_COM_ERRORS: Final = {0x800A0000 + code - 2**32: text for code, text in {
+    2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?",
+    2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!",
+    2047: "#BLOCKED!", 2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!"}.items()}
+# A string constant in a formula holds at most 255 characters; a name's formula at most
+# 8192 (kept well below).
+_TEXT_LIMIT: Final = 255
+_FORMULA_LIMIT: Final = 8000
 
 
 # --- reading --------------------------------------------------------------------------
@@ -69,7 +90,8 @@ def read_sheets(book: XlBook) -> list[RawSheet]:
         last = sheet.used_range.last_cell
         rows: list[list[Cell]] = []
         if last.row and last.column:
-            values = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+            values = sheet.range((1, 1), (last.row, last.column)).options(
+                ndim=2, err_to_str=True).value
             rows = [[_plain(value) for value in row] for row in values or []]
         sheets.append(RawSheet(sheet.name, rows, tuple(_merged(sheet))))
     return sheets
@@ -77,7 +99,13 @@ def read_sheets(book: XlBook) -> list[RawSheet]:
 
 def _plain(value: Any) -> Cell:
     """A cell as the file reader gives it: COM hands every date and time over as a
-    datetime, where python-calamine gives a date for a date cell and a time for a time."""
+    datetime, where python-calamine gives a date for a date cell and a time for a time;
+    a currency or accounting cell as a ``Decimal``, where a file holds a float; an error
+    xlwings does not know as its COM number."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _COM_ERRORS.get(value, float(value))
     if isinstance(value, datetime):
         if value.date() == _DAY_ZERO:
             return value.time()
@@ -137,8 +165,8 @@ def clear(book: XlBook) -> int:
             continue
         removed = bool(_old_columns(sheet))
         _clear_results(sheet)
+        removed |= _clear_notes(sheet)  # before the marks, which tell where they are
         removed |= _clear_marks(sheet) > 0
-        removed |= _clear_notes(sheet)
         touched += removed
     return touched
 
@@ -186,13 +214,46 @@ def _clear_marks(sheet: XlSheet) -> int:
     return removed
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def _texts_formula(texts: Iterable[str]) -> str | None:
+    """The digests of ``texts`` as a name's formula (string constants joined by ``&``),
+    or None when they do not fit in one."""
+    digests = " ".join(sorted({_digest(text) for text in texts}))
+    pieces = [digests[start:start + _TEXT_LIMIT - 1]
+              for start in range(0, len(digests), _TEXT_LIMIT - 1)]
+    formula = "=" + "&".join(f'"{piece}"' for piece in pieces)
+    return formula if len(formula) <= _FORMULA_LIMIT else None
+
+
+def _recorded(formula: str) -> set[str]:
+    """The digests a ``_texts_formula`` holds."""
+    return set("".join(re.findall(r'"([0-9a-f ]*)"', formula)).split())
+
+
+def _ours(note: Any, digests: set[str]) -> bool:
+    """A note chantool wrote: its text is one chantool wrote on the sheet, and its cell
+    is one chantool marks (where a mark's note goes; header notes go with the result
+    columns)."""
+    if _digest(note.text) not in digests:
+        return False
+    cell = note.location
+    return any(OUR_FORMULA in (condition.formula or "")
+               for condition in cell.conditional_formats)
+
+
 def _clear_notes(sheet: XlSheet) -> bool:
-    """Delete the notes of a sheet whose notes are all chantool's."""
+    """Delete the notes chantool wrote on the sheet, cell by cell; a note the user added
+    or changed since stays."""
     marker = _local_name(sheet, NOTES_NAME)
     if marker is None:
         return False
+    digests = _recorded(marker.refers_to or "")
     for note in list(sheet.notes):
-        note.delete()
+        if _ours(note, digests):
+            note.delete()
     marker.delete()
     return True
 
@@ -210,9 +271,10 @@ def _write_results(sheet: XlSheet, results: SheetResults, lang: Lang) -> None:
     old = _old_columns(sheet)
     rightmost = sheet.used_range.last_cell.column
     _clear_results(sheet)
+    _clear_notes(sheet)
     _clear_marks(sheet)
-    ours = _clear_notes(sheet)
-    with_notes = ours or len(sheet.notes) == 0
+    # As the file writer: notes only on a sheet without notes of the user.
+    with_notes = len(sheet.notes) == 0
     # Results that were the rightmost columns are replaced where they are, which does not
     # rely on Excel shrinking its used range once they are cleared.
     first = old[0] if old and rightmost <= old[-1] else _first_free_column(sheet)
@@ -227,10 +289,12 @@ def _write_results(sheet: XlSheet, results: SheetResults, lang: Lang) -> None:
                  for col in range(first, last_column + 1)]
     _write_marks(sheet, results)
     notes += [(mark.cell, mark.message) for mark in results.marks][:MAX_NOTES]
-    if with_notes and notes:
-        for cell, text in dict(notes).items():  # a header note and a mark may share a cell
+    by_cell = dict(notes)  # a header note and a mark may share a cell
+    record = _texts_formula(by_cell.values())
+    if with_notes and by_cell and record is not None:
+        for cell, text in by_cell.items():
             sheet.range(split_address(cell)).add_note(text)
-        _set_local_name(sheet, NOTES_NAME, "=TRUE")
+        _set_local_name(sheet, NOTES_NAME, record)
 
 
 def _write_columns(sheet: XlSheet, results: SheetResults, first: int) -> None:
@@ -263,8 +327,11 @@ def _write_marks(sheet: XlSheet, results: SheetResults) -> None:
     for severity in (Severity.ERROR, Severity.WARNING):
         cells = [mark.cell for mark in results.marks if mark.severity is severity]
         for address in _addresses(cells):
-            sheet.range(address).conditional_formats.add_custom(
-                MARK_FORMULA[severity], fill_color=MARK_FILL[severity])
+            formats = sheet.range(address).conditional_formats
+            formats.add_custom(MARK_FORMULA[severity], fill_color=MARK_FILL[severity])
+            # xlwings made the new rule the first of the range's: the file writer's marks
+            # come after the user's own rules, so that the user's formats win.
+            formats.api.Item(1).SetLastPriority()
 
 
 def _addresses(cells: Iterable[str]) -> Iterator[str]:
