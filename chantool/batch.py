@@ -4,11 +4,14 @@ This is the adapter between paths on disk and the engine. Each file is looked at
 preflight, then read, checked and (when asked) written in a child process of its own
 (the work itself is in ``check.py``), so that no file can crash or hang the batch: a
 file that cannot be read becomes an ``unreadable`` result with its reason, and the batch
-goes on. This module stays light to import: the engine is imported in the children.
+goes on. This module stays light to import: the engine (``check``) is imported in the
+child of a single file, and once in the batch's process before it forks the children of a
+larger batch (``io.isolation``).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -34,6 +37,7 @@ from chantool.settings import Limits
 from chantool.table import RawSheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+ENGINE = "chantool.check"  # the module a child runs, and with it the whole engine
 Progress = Callable[[Path], None]
 
 
@@ -169,7 +173,7 @@ def run_jobs(
             progress(job.path)
 
     run_isolated(partial(_packed, task), jobs, limits=options.limits, workers=options.jobs,
-                 done=done)
+                 done=done, preload=(ENGINE,))
     return Report(files=tuple(results[job] for job in jobs))
 
 
@@ -191,13 +195,13 @@ def _failure_reason(job: Job, failure: Failure, options: Options) -> str:
 def _in_child(job: Job, options: Options, work: str, **arguments: Any) -> Any:
     """Run ``chantool.check``'s ``work`` on a job, in its child process. The workbook is
     opened in a thread, and its sheets parsed in the background (``io.reader``), while the
-    engine is imported here: calamine parses without holding the GIL, so on a large file
-    the import costs no time (see bench/)."""
+    engine is imported here, unless the batch's process did before forking: calamine parses
+    without holding the GIL, so on a large file the import costs no time (see bench/)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(load, job.path, options)
-        from chantool import check  # the engine: imported in the child, on purpose
-
-        return getattr(check, work)(job, options, reading.result, **arguments)
+        check = importlib.import_module(ENGINE)
+        work_on: Callable[..., Any] = getattr(check, work)
+        return work_on(job, options, reading.result, **arguments)
 
 
 def validate_files(jobs: Sequence[Job], options: Options, *, mark: bool = False,
