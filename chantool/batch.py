@@ -12,6 +12,7 @@ larger batch (``io.isolation``).
 from __future__ import annotations
 
 import importlib
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -147,8 +148,11 @@ def _reading(lang: Lang) -> Iterator[None]:
         raise ReadError(reason_text("read_failed", lang, detail=error)) from None
 
 
-def _packed(task: Callable[[Job], FileResult], job: Job) -> tuple[Any, ...]:
-    return task(job).pack()
+def _packed(task: Callable[[Job], FileResult], job: Job) -> bytes:
+    # Pickled here and unpickled when the batch ends: until then the batch's process holds
+    # each result as a few compact bytes rather than many objects, so it stays small, and
+    # forking the next child (which copies its page tables) stays fast.
+    return pickle.dumps(task(job).pack(), pickle.HIGHEST_PROTOCOL)
 
 
 def run_jobs(
@@ -158,23 +162,25 @@ def run_jobs(
     progress: Progress | None = None,
 ) -> Report:
     """Run ``task`` on every job, each isolated; results come in the jobs' order."""
-    results: dict[Job, FileResult] = {}
+    results: dict[Job, FileResult | bytes] = {}
 
     def done(job: Job, packed: Any) -> None:
         if isinstance(packed, Failure):
-            result = FileResult.unreadable(str(job.path), _failure_reason(job, packed, options))
+            results[job] = FileResult.unreadable(str(job.path),
+                                                 _failure_reason(job, packed, options))
             if job.target is not None:  # the child died: remove what it was writing
                 for leftover in (job.target, backup_path(job.target)):
                     temporary_path(leftover).unlink(missing_ok=True)
         else:
-            result = FileResult.unpack(packed)
-        results[job] = result
+            results[job] = packed
         if progress is not None:
             progress(job.path)
 
     run_isolated(partial(_packed, task), jobs, limits=options.limits, workers=options.jobs,
                  done=done, preload=(ENGINE,))
-    return Report(files=tuple(results[job] for job in jobs))
+    return Report(files=tuple(
+        result if isinstance(result, FileResult) else FileResult.unpack(pickle.loads(result))
+        for result in map(results.__getitem__, jobs)))
 
 
 def _failure_reason(job: Job, failure: Failure, options: Options) -> str:

@@ -103,6 +103,9 @@ def run_isolated(
             importlib.import_module(module)
     waiting = list(reversed(jobs))
     running: dict[Connection, _Running[Job]] = {}
+    # Children that sent their result and are exiting: the next child need not wait for
+    # that (starting one reaps those gone; the rest are joined at the end).
+    ending: list[multiprocessing.process.BaseProcess] = []
     while waiting or running:
         while waiting and len(running) < max(workers, 1):
             job = waiting.pop()
@@ -117,7 +120,7 @@ def run_isolated(
         for conn in wait(list(running), timeout=timeout):
             assert isinstance(conn, Connection)
             item = running.pop(conn)
-            done(item.job, _collect(item))
+            done(item.job, _collect(item, ending))
         now = time.monotonic()
         for conn, item in list(running.items()):
             if now >= item.deadline:
@@ -126,18 +129,21 @@ def run_isolated(
                 item.process.join()
                 conn.close()
                 done(item.job, Failure("timeout", {"seconds": f"{limits.seconds:g}"}))
+    for exiting in ending:
+        exiting.join()
 
 
-def _collect(item: _Running[Any]) -> Any:
+def _collect(item: _Running[Any], ending: list[multiprocessing.process.BaseProcess]) -> Any:
     try:
         result = item.conn.recv()
     except (EOFError, OSError):
         result = None
     finally:
         item.conn.close()
-    item.process.join()
     if result is not None:
+        ending.append(item.process)
         return result
+    item.process.join()
     code = item.process.exitcode or 0
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
