@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 from datetime import date
@@ -16,6 +17,7 @@ import pytest
 
 from chantool.batch import Options, plan_jobs, score_files, validate_files
 from chantool.io import isolation
+from chantool.settings import Limits
 from tests.conftest import MakeWorkbook, needs_fork
 from tests.test_cli import CHANNEL_HEADER, GOOD_CHANNEL, VISIT_HEADER
 
@@ -116,3 +118,19 @@ def test_children_started_by_spawn_as_on_windows_give_the_same_report(
     assert [report.to_dict() for report in spawned] == [report.to_dict() for report in forked]
     assert [result.status for result in spawned[1].files] == [
         "ok", "findings", "ok", "unreadable"]
+
+
+@needs_fork
+def test_a_batch_of_more_files_than_handles_a_process_may_open_runs_to_the_end() -> None:
+    # Each child's pipes are closed once it is gone, not when the batch ends: with 1024
+    # handles allowed (Linux's default; 256 on macOS), a folder of 1000 files must run.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    allowed = len(os.listdir("/proc/self/fd" if Path("/proc").exists() else "/dev/fd")) + 40
+    results: list[object] = []
+    resource.setrlimit(resource.RLIMIT_NOFILE, (allowed, hard))
+    try:
+        isolation.run_isolated(len, ["x" * size for size in range(100)], limits=Limits(),
+                               workers=2, done=lambda job, result: results.append(result))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert sorted(results) == list(range(100))  # type: ignore[type-var]

@@ -104,9 +104,10 @@ def run_isolated(
     waiting = list(reversed(jobs))
     running: dict[Connection, _Running[Job]] = {}
     # Children that sent their result and are exiting: the next child need not wait for
-    # that (starting one reaps those gone; the rest are joined at the end).
+    # that. Each is dropped (with its pipes) once gone; the rest are joined at the end.
     ending: list[multiprocessing.process.BaseProcess] = []
     while waiting or running:
+        ending = [process for process in ending if process.is_alive()]
         while waiting and len(running) < max(workers, 1):
             job = waiting.pop()
             receiver, sender = context.Pipe(duplex=False)
