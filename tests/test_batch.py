@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import resource
 import subprocess
 import sys
 from datetime import date
@@ -124,6 +123,8 @@ def test_children_started_by_spawn_as_on_windows_give_the_same_report(
 def test_a_batch_of_more_files_than_handles_a_process_may_open_runs_to_the_end() -> None:
     # Each child's pipes are closed once it is gone, not when the batch ends: with 1024
     # handles allowed (Linux's default; 256 on macOS), a folder of 1000 files must run.
+    import resource  # not on Windows, where this module's other tests run too
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     allowed = len(os.listdir("/proc/self/fd" if Path("/proc").exists() else "/dev/fd")) + 40
     results: list[object] = []
