@@ -4,11 +4,15 @@ This is the adapter between paths on disk and the engine. Each file is looked at
 preflight, then read, checked and (when asked) written in a child process of its own
 (the work itself is in ``check.py``), so that no file can crash or hang the batch: a
 file that cannot be read becomes an ``unreadable`` result with its reason, and the batch
-goes on. This module stays light to import: the engine is imported in the children.
+goes on. This module stays light to import: the engine (``check``) is imported in the
+child of a single file, and once in the batch's process before it forks the children of a
+larger batch (``io.isolation``).
 """
 
 from __future__ import annotations
 
+import importlib
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -34,6 +38,7 @@ from chantool.settings import Limits
 from chantool.table import RawSheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+ENGINE = "chantool.check"  # the module a child runs, and with it the whole engine
 Progress = Callable[[Path], None]
 
 
@@ -152,8 +157,11 @@ def _reading(lang: Lang) -> Iterator[None]:
         raise ReadError(reason_text("read_failed", lang, detail=error)) from None
 
 
-def _packed(task: Callable[[Job], FileResult], job: Job) -> tuple[Any, ...]:
-    return task(job).pack()
+def _packed(task: Callable[[Job], FileResult], job: Job) -> bytes:
+    # Pickled here and unpickled when the batch ends: until then the batch's process holds
+    # each result as a few compact bytes rather than many objects, so it stays small, and
+    # forking the next child (which copies its page tables) stays fast.
+    return pickle.dumps(task(job).pack(), pickle.HIGHEST_PROTOCOL)
 
 
 def run_jobs(
@@ -163,23 +171,25 @@ def run_jobs(
     progress: Progress | None = None,
 ) -> Report:
     """Run ``task`` on every job, each isolated; results come in the jobs' order."""
-    results: dict[Job, FileResult] = {}
+    results: dict[Job, FileResult | bytes] = {}
 
     def done(job: Job, packed: Any) -> None:
         if isinstance(packed, Failure):
-            result = FileResult.unreadable(str(job.path), _failure_reason(job, packed, options))
+            results[job] = FileResult.unreadable(str(job.path),
+                                                 _failure_reason(job, packed, options))
             if job.target is not None:  # the child died: remove what it was writing
                 for leftover in (job.target, backup_path(job.target)):
                     temporary_path(leftover).unlink(missing_ok=True)
         else:
-            result = FileResult.unpack(packed)
-        results[job] = result
+            results[job] = packed
         if progress is not None:
             progress(job.path)
 
     run_isolated(partial(_packed, task), jobs, limits=options.limits, workers=options.jobs,
-                 done=done)
-    return Report(files=tuple(results[job] for job in jobs))
+                 done=done, preload=(ENGINE,))
+    return Report(files=tuple(
+        result if isinstance(result, FileResult) else FileResult.unpack(pickle.loads(result))
+        for result in map(results.__getitem__, jobs)))
 
 
 def _failure_reason(job: Job, failure: Failure, options: Options) -> str:
@@ -200,13 +210,13 @@ def _failure_reason(job: Job, failure: Failure, options: Options) -> str:
 def _in_child(job: Job, options: Options, work: str, **arguments: Any) -> Any:
     """Run ``chantool.check``'s ``work`` on a job, in its child process. The workbook is
     opened in a thread, and its sheets parsed in the background (``io.reader``), while the
-    engine is imported here: calamine parses without holding the GIL, so on a large file
-    the import costs no time (see bench/)."""
+    engine is imported here, unless the batch's process did before forking: calamine parses
+    without holding the GIL, so on a large file the import costs no time (see bench/)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(load, job.path, options)
-        from chantool import check  # the engine: imported in the child, on purpose
-
-        return getattr(check, work)(job, options, reading.result, **arguments)
+        check = importlib.import_module(ENGINE)
+        work_on: Callable[..., Any] = getattr(check, work)
+        return work_on(job, options, reading.result, **arguments)
 
 
 def validate_files(jobs: Sequence[Job], options: Options, *, mark: bool = False,

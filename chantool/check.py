@@ -16,11 +16,15 @@ from chantool.io.output import OutputError, excel_lock, put_in_place, verify_wri
 from chantool.io.writer import Written, write_plan
 from chantool.report import FileResult
 from chantool.results import WritePlan, score_plan, validation_plan
-from chantool.scoring import score_book
+from chantool.scoring import score_book, scorers
 from chantool.table import RawSheet
 from chantool.validate import read_book, validate_book
 
 Sheets = Callable[[], list[RawSheet]]
+
+# The scorers' modules with the rest of the engine: a batch imports this module once
+# before forking its children (``io.isolation``), so that no child imports them again.
+scorers()
 
 
 def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = False) -> FileResult:

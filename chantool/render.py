@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -24,6 +25,7 @@ _WORDS = {
         "warnings": "警告", "total": "合计", "checking": "校验中", "scoring": "评分中", "no_files":
         "没有找到要校验的 .xlsx/.xlsm 文件", "more_rows":
         "另有 {count} 行，见 --format json 或用 --out 写回的“评分”表",
+        "pace": "{rate:.1f} 个文件/秒，剩余 {left}",
     },
     "en": {
         "error": "error", "warning": "warning", "ok": "ok", "findings": "findings",
@@ -32,6 +34,7 @@ _WORDS = {
         "no_files":
         "No .xlsx/.xlsm file to check was found", "more_rows":
         "{count} more rows: see --format json or the Scores sheet written with --out",
+        "pace": "{rate:.1f} files/s, {left} left",
     },
 }
 
@@ -134,7 +137,8 @@ def _score_tables(scores: Scores, lang: Lang) -> Iterator[str]:
 def progress_bar(total: int, lang: Lang, doing: str = "checking"
                  ) -> Iterator[Advance | None]:
     """A progress bar on stderr for batches, when stderr is a terminal; ``doing`` is the
-    word it starts with (``checking`` or ``scoring``)."""
+    word it starts with (``checking`` or ``scoring``). Beside the files done and the time
+    taken, it shows files a second and the time left, once two files are done."""
     if total < 2:
         yield None
         return
@@ -147,17 +151,27 @@ def progress_bar(total: int, lang: Lang, doing: str = "checking"
         TextColumn,
         TimeElapsedColumn,
     )
+    from rich.table import Column
 
     console = Console(stderr=True)
     if not console.is_terminal:
         yield None
         return
     columns = (TextColumn(word(doing, lang)), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TextColumn("{task.description}"))
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("", total=total)
+               TimeElapsedColumn(), TextColumn("{task.fields[pace]}"),
+               # The file's name gives way first in a narrow terminal.
+               TextColumn("{task.description}", table_column=Column(
+                   ratio=1, no_wrap=True, overflow="ellipsis", min_width=0)))
+    with Progress(*columns, console=console, transient=True, expand=True) as progress:
+        task = progress.add_task("", total=total, pace="")
 
         def advance(path: Path) -> None:
             progress.update(task, advance=1, description=path.name)
+            # rich's pace: files done over the last 30 s of the run.
+            (state,) = progress.tasks
+            if state.speed:
+                left = round((total - state.completed) / state.speed)
+                pace = word("pace", lang).format(rate=state.speed, left=timedelta(seconds=left))
+                progress.update(task, pace=pace)
 
         yield advance

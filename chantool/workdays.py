@@ -13,7 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-import chinese_calendar
+from chinese_calendar.constants import holidays as HOLIDAYS
+from chinese_calendar.constants import workdays as WORKED_WEEKEND_DAYS
+
+# The years the package knows. Its own ``is_workday`` finds them by scanning every holiday
+# on each call, which took a third of checking a small workbook (bench/bench_folder.py).
+KNOWN_YEARS = range(min(HOLIDAYS).year, max(HOLIDAYS).year + 1)
 
 
 class WorkCalendar:
@@ -40,11 +45,11 @@ class WorkCalendar:
             return True
         if day in self._holidays:
             return False
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
+        if day.year not in KNOWN_YEARS:
             self.unknown_years.add(day.year)
             return day.weekday() < 5
+        # The package's rule: a weekend day worked instead (调休), or a weekday no holiday.
+        return day in WORKED_WEEKEND_DAYS or (day.weekday() < 5 and day not in HOLIDAYS)
 
     def add_workdays(self, start: date, count: int) -> date:
         """The day on which ``count`` working days after ``start`` have passed."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import chinese_calendar
 import pytest
 
 from chantool.table import RawSheet
 from chantool.validate import validate_book
-from chantool.workdays import WorkCalendar
+from chantool.workdays import KNOWN_YEARS, WorkCalendar
 
 
 @pytest.mark.parametrize(("day", "expected"), [
@@ -24,6 +25,21 @@ def test_working_days_follow_holidays_and_the_days_worked_instead(
     day: date, expected: bool
 ) -> None:
     assert WorkCalendar().is_workday(day) is expected
+
+
+def test_every_day_the_calendar_package_knows_is_judged_as_the_package_does() -> None:
+    calendar = WorkCalendar()
+    first = date(KNOWN_YEARS[0], 1, 1)
+    days = [first + timedelta(days=n)
+            for n in range((date(KNOWN_YEARS[-1], 12, 31) - first).days + 1)]
+    assert [calendar.is_workday(day) for day in days] == [
+        chinese_calendar.is_workday(day) for day in days]
+    assert not calendar.unknown_years
+    with pytest.raises(NotImplementedError):  # the years either side are unknown to both
+        chinese_calendar.is_workday(date(KNOWN_YEARS[-1] + 1, 1, 2))
+    assert calendar.is_workday(date(KNOWN_YEARS[-1] + 1, 1, 2)) is (
+        date(KNOWN_YEARS[-1] + 1, 1, 2).weekday() < 5)
+    assert calendar.unknown_years == {KNOWN_YEARS[-1] + 1}
 
 
 def test_fifteen_working_days_across_the_national_day_break() -> None:

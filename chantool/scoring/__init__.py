@@ -70,9 +70,9 @@ CHANNEL_FIELDS: Final = (
           {"low": ("低", "low"), "medium": ("中", "medium"), "high": ("高", "high")}),
     Field("order_drop", "订单下降", "Order drop", rate=True),
 )
-def _scorers() -> tuple[Scorer, ...]:
+def scorers() -> tuple[Scorer, ...]:
     """Every scorer, in order. The modules import this one (Section, Field...), so they
-    are imported here, when scoring starts."""
+    are imported here, when scoring starts (or when ``chantool.check`` is imported)."""
     from chantool.scoring import assessment, money, profiles, value, visits
 
     return (*visits.SCORERS, *profiles.SCORERS, *assessment.SCORERS, *money.SCORERS,
@@ -89,7 +89,7 @@ def score_book(
     """Validate a workbook, then compute every score; findings of both, in sheet order.
     Rules and scorers run as the sheets they read are parsed (``book.run_steps``)."""
     book = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
-    sections = run_steps(book, (*map(_rule_section, RULES), *_scorers()))
+    sections = run_steps(book, (*map(_rule_section, RULES), *scorers()))
     channels, indexes = _channel_listing(book, sections)
     listings = [channels]
     findings = reading_findings(book)
