@@ -41,6 +41,15 @@ def libreoffice_convert(path: Path, out: Path, convert_to: str, *options: str) -
 
 
 @pytest.fixture(autouse=True)
+def _no_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chinese, the default, whatever locale the machine running the tests has set; a
+    UTF-8 locale that names no language, so LibreOffice still writes Chinese file names."""
+    for variable in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+@pytest.fixture(autouse=True)
 def _log_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Children send their stderr (an abort's backtrace) to the log: keep it here."""
     monkeypatch.setenv("CHANTOOL_LOG", str(tmp_path / "chantool.log"))

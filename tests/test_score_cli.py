@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from chantool.cli import cli
+from chantool.listings import LISTING_KEYS
 from chantool.render import TEXT_ROWS
 from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffice
 
@@ -175,3 +176,17 @@ def test_libreoffice_reads_the_scores_sheet(tmp_path: Path) -> None:
     rows = list(csv.reader((out / f"{written.stem}-评分.csv").open(encoding="utf-8")))
     assert rows[0][0] == "渠道" and rows[1][0] == "渠道编码"
     assert sum(1 for row in rows if row and row[0].startswith("CH0")) >= 30
+
+
+def test_every_file_object_has_every_result_key_whatever_it_holds(tmp_path: Path) -> None:
+    unreadable = tmp_path / "清单.txt"
+    unreadable.write_text("渠道编码\nCH001\n", encoding="utf-8")
+    visits_only = EXAMPLES / "温州办事处_拜访日志_2025年6月.xlsx"
+    result = run("score", CLEAN, visits_only, unreadable, "--format", "json", *AS_OF)
+    files = json.loads(result.output)["files"]
+    assert [entry["status"] for entry in files] == ["findings", "findings", "unreadable"]
+    assert set(files[0]) == set(files[1]) == set(files[2])
+    assert files[2]["as_of"] == "2025-06-30" and files[2]["findings"] == []
+    assert all(files[2][key] == [] for key in LISTING_KEYS)
+    assert LISTING_KEYS == tuple(key for key in files[0] if isinstance(files[0][key], list)
+                                 and key != "findings")
