@@ -197,8 +197,8 @@ CATALOGUE: Final[dict[str, Code]] = {
         "or whether agreement was reached", W, rule="R-06", scored=True),
     "policy_bad_entry": Code(
         "参数列表项无法识别",
-        "{sheet} {cell}：参数 {key} 中的“{value}”无法识别：{form}",
-        "{sheet} {cell}: '{value}' in policy key {key} cannot be read: {form}", scored=True),
+        "{place}参数 {key} 中的“{value}”无法识别：{form}",
+        "{place}'{value}' in policy key {key} cannot be read: {form}", scored=True),
     "visit_target_unknown": Code(
         "没有拜访频次目标",
         "{sheet} {cell}：拜访频次按等级方案计算，但参数 tier_visit_targets 中没有等级“{value}”"

@@ -42,8 +42,33 @@ def _number(value: Any) -> Any:
     return coerce.parse_number(value) if isinstance(value, str) else value
 
 
+# The coded values of the choice keys in words: (Chinese, code). The 参数 sheet shows
+# the Chinese and accepts either; ``_ALSO_ACCEPTED`` are other words people write.
+_PERIODS: Final = (("月", "month"), ("季度", "quarter"), ("年", "year"))
+CHOICE_WORDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "visit_scheme": (("维护级别", "care"), ("等级", "tier")),
+    "rebate_period": _PERIODS,
+    "commission_mode": (("全额累进", "retroactive"), ("超额累进", "incremental")),
+    "commission_period": _PERIODS,
+}
+_ALSO_ACCEPTED: Final = {"按维护级别": "care", "按等级": "tier", "月度": "month", "每月": "month",
+                         "季": "quarter", "每季度": "quarter", "年度": "year", "每年": "year",
+                         "全额": "retroactive", "分段累进": "incremental", "超额": "incremental"}
+_CODES: Final = {**_ALSO_ACCEPTED, **{word: code for words in CHOICE_WORDS.values()
+                                      for word, code in words}}
+
+
 def _choice(value: Any) -> Any:
-    return coerce.normalize_text(value).lower() if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    text = coerce.normalize_text(value)
+    return _CODES.get(text, text.lower())
+
+
+def choice_word(key: str, code: str, lang: Lang) -> str:
+    """A choice key's coded value as the 参数 sheet shows it in ``lang``."""
+    return next((word for word, known in CHOICE_WORDS[key] if known == code), code) \
+        if lang == "zh" else code
 
 
 TextList = Annotated[list[str], BeforeValidator(_list)]
@@ -75,7 +100,7 @@ class Policy(BaseModel):
     workdays: DateList = _key([], "R-03", "在调休之外另加的工作日（逗号分隔的日期）")
 
     visit_scheme: Annotated[Literal["care", "tier"], BeforeValidator(_choice)] = _key(
-        "care", "R-02", "拜访频次方案：care 按维护级别（R-01），tier 按等级/类型（R-02）")
+        "care", "R-02", "拜访频次方案：维护级别（care，R-01）或 等级（tier，按等级/类型，R-02）")
     visits_per_week_key: Count = _key(3, "R-01", "重点维护渠道每周最少现场拜访次数")
     visits_per_week_general: Count = _key(2, "R-01", "一般维护渠道每周最少现场拜访次数")
     tier_visit_targets: TextList = _key(
@@ -113,13 +138,16 @@ class Policy(BaseModel):
         "各等级计划客户目标数，格式 等级:数量")
 
     rebate_period: Annotated[Literal["month", "quarter", "year"], BeforeValidator(_choice)] = _key(
-        "quarter", "R-34", "返利累计周期：month / quarter / year")
+        "quarter", "R-34", "返利累计周期：月、季度 或 年（month / quarter / year）")
     commission_mode: Annotated[
         Literal["retroactive", "incremental"], BeforeValidator(_choice)] = _key(
-        "retroactive", "R-35", "提成方式：retroactive 全额按达到档位，incremental 分段累进")
+        "retroactive", "R-35",
+        "提成方式：全额累进（retroactive，全部销售额按达到的档位）或 超额累进（incremental，"
+        "各档按各自比例）")
     commission_period: Annotated[
         Literal["month", "quarter", "year"], BeforeValidator(_choice)] = _key(
-        "quarter", "R-35", "提成结算周期：month / quarter / year（已付提成的期间按此填写）")
+        "quarter", "R-35",
+        "提成结算周期：月、季度 或 年（month / quarter / year；已付提成的期间按此填写）")
     commission_target_bonus: Rate = _key(0.0, "R-35", "超额完成目标部分的额外奖金比例")
     first_order_multiplier: Amount = _key(2, "R-35", "新品首单奖励倍数")
     new_models: TextList = _key([], "R-35", "新品型号（首单按奖励倍数计提成，逗号分隔）")
@@ -191,8 +219,11 @@ def _reason(error: Any, lang: Lang) -> str:
         return CATALOGUE[cause.code].title if lang == "zh" else cause.code.replace("_", " ")
     zh, en = _REASONS.get(error["type"], ("格式不正确", "has the wrong form"))
     context = dict(error.get("ctx") or {})
-    if lang == "zh" and "expected" in context:  # pydantic writes "'care' or 'tier'"
-        context["expected"] = str(context["expected"]).replace(" or ", "、").replace("'", "")
+    key = str(error["loc"][0])
+    if "expected" in context and key in CHOICE_WORDS:  # pydantic writes "'care' or 'tier'"
+        words = CHOICE_WORDS[key]
+        context["expected"] = "、".join(word for word, _ in words) if lang == "zh" else \
+            " or ".join(code for _, code in words)
     return (zh if lang == "zh" else en).format(**context)
 
 

@@ -544,6 +544,23 @@ def test_an_unreadable_tier_target_is_an_error_and_is_skipped(entry: str) -> Non
     assert pick(rows(scores, "tiers"), "tier", "status") == [("V1", "met")]
 
 
+def test_changing_the_tiers_leaves_the_untouched_default_targets_out_without_errors() -> None:
+    stars = channels(("CH001", "张伟", "重点", "五星", "直供"),
+                     ("CH002", "张伟", "一般", "一星", "分销"))
+    findings, scores = score([stars, policy(
+        ("tiers", "一星,二星,三星,四星,五星"), ("visit_scheme", "等级"))])
+    assert [f for f in findings if f.code.startswith("policy_")] == []
+    # Only the default entry naming a channel type still applies.
+    assert pick(rows(scores, "tiers"), "tier", "target", "actual") == [("分销", 2, 1)]
+
+
+def test_a_tier_target_set_on_the_sheet_naming_an_unknown_tier_is_still_an_error() -> None:
+    findings, _ = score([TIERED, policy(("tiers", "一星,二星"), ("tier_targets", "VKA:9"))])
+    (bad,) = [f for f in findings if f.code == "policy_bad_entry"]
+    assert (bad.sheet, bad.cell, bad.rule) == ("参数", "B3", "R-26")
+    assert bad.message.startswith("参数 B3：参数 tier_targets 中的“VKA:9”")
+
+
 # --- Clean books and the catalogue ------------------------------------------------------
 
 def test_a_complete_book_in_order_has_none_of_the_assessment_findings() -> None:

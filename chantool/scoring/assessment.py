@@ -729,7 +729,8 @@ _TIER_TARGET: Final = re.compile(r"(.+?)\s*:\s*(\d+)")
 @reads("channels")
 def tier_targets(book: Book) -> Section:
     """Channels of the profiles per tier (or channel type) against the policy's planned
-    targets (R-26); an entry that cannot be read is a finding and is skipped."""
+    targets (R-26); an entry that cannot be read is a finding and is skipped, and so is
+    (without a finding) a default entry naming a tier the workbook's policy does not have."""
     rows: list[Row] = []
     listing = Listing("tiers", ("分级客户目标", "Tier targets"), _TIER_FIELDS, rows)
     section = Section(listings=[listing])
@@ -746,6 +747,10 @@ def tier_targets(book: Book) -> Section:
         name = match[1] if match else ""
         basis = "tier" if name in policy.tiers else \
             "channel_type" if name in policy.channel_types else None
+        if basis is None and match is not None and "tier_targets" not in book.policy_cells:
+            # An untouched default naming the seed's tiers (VKA...V4) is no mistake of a
+            # workbook whose tiers are others (一星...五星): it is left out, unreported.
+            continue
         if match is None or basis is None:
             section.findings.append(book.bad_policy_entry("tier_targets", entry, (
                 "应为参数 tiers 中的等级或 channel_types 中的渠道类型加数量，如 VKA:9、分销:2；"
