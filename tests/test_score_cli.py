@@ -153,7 +153,7 @@ def test_out_writes_the_scores_sheet_and_result_columns(tmp_path: Path) -> None:
     assert "客户经理每日拜访（R-03，本周）" in titles
     channels = book["渠道档案"]
     header = [cell.value for cell in channels[2]]
-    for generated in ("本周现场拜访", "拜访目标", "拜访达标", "档案状态", "综合得分", "等级",
+    for generated in ("本周现场拜访", "拜访目标", "拜访达标", "档案状态", "评估得分", "等级",
                       "信用风险"):
         assert generated in header
     column = header.index("拜访达标") + 1
@@ -188,5 +188,5 @@ def test_every_file_object_has_every_result_key_whatever_it_holds(tmp_path: Path
     assert set(files[0]) == set(files[1]) == set(files[2])
     assert files[2]["as_of"] == "2025-06-30" and files[2]["findings"] == []
     assert all(files[2][key] == [] for key in LISTING_KEYS)
-    assert LISTING_KEYS == tuple(key for key in files[0] if isinstance(files[0][key], list)
-                                 and key != "findings")
+    assert tuple(key for key in files[0] if isinstance(files[0][key], list)
+                                 and key != "findings") == LISTING_KEYS

@@ -119,6 +119,17 @@ def test_a_rebate_row_changing_mid_quarter_pays_each_unit_its_own_row_and_the_la
                 "volume_rebate", "total", "explanation") == [expected]
 
 
+@pytest.mark.parametrize("value", ["第一笔", "first"])
+def test_the_threshold_may_be_the_one_in_force_on_the_periods_first_sale(value: str) -> None:
+    # As above, 60 in April at 10 and 70 after the change at 12, 130 units: under the
+    # threshold of the first sale's row (100) they reach it, volume 60 × 5 + 70 × 6 = 720.
+    rows = listing("rebates", channels(), CHANGED_REBATE,
+                   policy(("volume_threshold_sale", value)),
+                   sales(sale("2025-04-10", 60), sale("2025-05-20", 70)))
+    assert pick(rows, "qty", "volume_threshold", "threshold_reached", "volume_rebate",
+                "total") == [(130, 100, True, 720.0, 2160.0)]
+
+
 def test_a_pick_up_only_rebate_pays_nothing_for_units_not_picked_up() -> None:
     # 80 units picked up (是), 20 with 是否提货 blank (counted as picked up), 40 not
     # picked up (否): 140 units reach the threshold 100, but only 100 earn the rebates:

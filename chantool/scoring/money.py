@@ -132,7 +132,8 @@ def rebates(book: Book) -> Section:
     row for the model and the channel's type effective on or before it); a pick-up-only
     row pays nothing for units of sales rows marked not picked up. The volume rebate is
     paid on every rebated unit of the period once the period's quantity (every unit)
-    reaches the threshold of the row in force on the period's last sale.
+    reaches the threshold of the row in force on the period's last sale — or, with the
+    policy's ``volume_threshold_sale`` = ``first``, on its first rebated unit's sale.
     """
     sales, sheet = book.sheets.get("sales"), book.sheets.get("rebates")
     if sales is None or sheet is None:
@@ -164,12 +165,16 @@ def rebates(book: Book) -> Section:
         else:
             group.units[row] = group.units.get(row, 0) + qty
     lines = []
+    first = book.policy.volume_threshold_sale == "first"
     # Newest period first, then by channel and model.
     for key in sorted(sorted(groups), key=itemgetter(2), reverse=True):
         group = groups[key]
         last_row = table.in_force.row((key[1], group.kind), group.last)
-        if last_row is not None:  # else no rebate row was in force for any of its sales
-            lines.append((key, group, last_row))
+        if last_row is None:  # no rebate row was in force for any of its sales
+            continue
+        if first and group.units:  # the row in force on the first rebated unit's sale
+            last_row = min(group.units, key=lambda row: table.effective[row] or date.min)
+        lines.append((key, group, last_row))
     listing = Listing("rebates", ("返利", "Rebates"), REBATE_FIELDS,
                       Rows(lines, lambda line: _rebate_row(table, *line)),
                       brief=("channel_id", "model", "period", "qty", "pickup_rebate",

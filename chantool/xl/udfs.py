@@ -60,7 +60,7 @@ def CT_WORKDAYS(start_date: Any, end_date: Any, policy: Any = None) -> Any:
 @xw.arg("score", ndim=2)
 @xw.arg("policy", ndim=2)
 def CT_GRADE(score: Any, policy: Any = None) -> Any:
-    """渠道等级 A/B/C：按综合得分与参数表中的等级分数线。"""
+    """渠道等级 A/B/C：按贡献得分与参数表中的等级分数线。"""
     return formulas.grade(score, policy)
 
 
