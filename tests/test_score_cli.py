@@ -24,7 +24,7 @@ from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffi
 
 EXAMPLES: Final = Path(__file__).parent.parent / "examples"
 CLEAN: Final = EXAMPLES / "浙江省_渠道台账_2025Q2.xlsx"
-AS_OF: Final = ["--as-of", "2025-06-30"]
+AS_OF: Final = ["--as-of", "2025-06-29"]
 
 # CONTRACT.md, `chantool score --format json`: keys every file's object must have.
 CONTRACT_KEYS: Final = {
@@ -53,14 +53,20 @@ def test_every_file_has_the_contracts_keys_with_rows() -> None:
     report = score_json(EXAMPLES)
     assert len(report["files"]) == 3
     for entry in report["files"]:
-        assert entry["as_of"] == "2025-06-30"
+        assert entry["as_of"] == "2025-06-29"
         for key, fields in CONTRACT_KEYS.items():
             assert isinstance(entry[key], list)
             for row in entry[key]:
                 assert fields <= set(row), (entry["path"], key)
     clean = next(entry for entry in report["files"] if entry["path"].endswith(CLEAN.name))
-    for key in CONTRACT_KEYS:
+    for key in LISTING_KEYS:
         assert clean[key], key  # the province book has rows of every kind
+    # As of Sunday 06-29 the week holds a full week of visits: every channel has some,
+    # and the review weeks and diagnosis show statuses of both kinds.
+    assert all(row["visits_week"] > 0 for row in clean["channels"])
+    assert {row["visit_status"] for row in clean["channels"]} == {"met"}
+    assert {row["sales_status"] for row in clean["weeks"]} == {"met", "short", "pending"}
+    assert {row["active_status"] for row in clean["weeks"]} == {"met", "short", "pending"}
 
 
 def test_contract_values_take_the_contracts_words() -> None:
@@ -80,7 +86,7 @@ def test_contract_values_take_the_contracts_words() -> None:
 
 def test_the_examples_score_exactly_as_the_golden_file(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every computed number of the examples. Regenerate after an intended change with:
-    chantool score examples --format json --as-of 2025-06-30 > tests/golden/score_examples.json
+    chantool score examples --format json --as-of 2025-06-29 > tests/golden/score_examples.json
     """
     monkeypatch.chdir(EXAMPLES.parent)
     result = run("score", "examples", "--format", "json", *AS_OF)
@@ -186,7 +192,7 @@ def test_every_file_object_has_every_result_key_whatever_it_holds(tmp_path: Path
     files = json.loads(result.output)["files"]
     assert [entry["status"] for entry in files] == ["findings", "findings", "unreadable"]
     assert set(files[0]) == set(files[1]) == set(files[2])
-    assert files[2]["as_of"] == "2025-06-30" and files[2]["findings"] == []
+    assert files[2]["as_of"] == "2025-06-29" and files[2]["findings"] == []
     assert all(files[2][key] == [] for key in LISTING_KEYS)
     assert tuple(key for key in files[0] if isinstance(files[0][key], list)
                                  and key != "findings") == LISTING_KEYS

@@ -222,7 +222,7 @@ def test_examples_json_matches_the_golden_file(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Regenerate after an intended change with:
-    chantool validate examples --format json --as-of 2025-06-30 > tests/golden/examples.json
+    chantool validate examples --format json --as-of 2025-06-29 > tests/golden/examples.json
     """
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(cli, ["validate", "examples", "--format", "json",
