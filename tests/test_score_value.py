@@ -3,7 +3,7 @@ and complaint time limits, each with a worked example computed by hand."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 import pytest
@@ -13,6 +13,7 @@ from chantool.findings import CATALOGUE, Finding, Lang
 from chantool.listings import Row, Scores
 from chantool.scoring import score_book
 from chantool.table import RawSheet
+from tests.conftest import unknown_year, weekday_in
 from tests.scoring import Spot, policy, spots
 from tests.scoring import rows as listing_rows
 
@@ -462,8 +463,11 @@ def test_policy_changes_the_complaint_limits(pairs: list[tuple[str, Cell]], cell
 
 
 def test_a_year_without_holiday_data_is_named() -> None:
-    findings, scores = score(complaints(["CH1", "投诉", "2027-01-04", None, None, None, "是",
-                                         "2027-01-05", None]), as_of=date(2027, 1, 10))
+    # A Monday of the first year the calendar package does not know, reported on Tuesday.
+    monday = weekday_in(unknown_year(), 3, 0)
+    findings, scores = score(complaints(
+        ["CH1", "投诉", monday.isoformat(), None, None, None, "是",
+         (monday + timedelta(days=1)).isoformat(), None]), as_of=monday + timedelta(days=6))
     assert "calendar_year_unknown" in [f.code for f in findings]
     assert listing_rows(scores, "complaints") == []
 
