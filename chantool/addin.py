@@ -30,6 +30,9 @@ from typing import Any, Final
 
 from pyopenvba import ExcelFile
 
+from chantool.findings import Lang
+from chantool.texts import word
+
 PROJECT_NAME: Final = "chantool"
 ADDIN_NAME: Final = "chantool.xlam"
 XLWINGS_MODULE: Final = "xlwings"
@@ -59,7 +62,18 @@ VBA_RESERVED: Final = frozenset({
 
 
 class AddinError(Exception):
-    """Why the add-in could not be built, installed or removed (a message for the user)."""
+    """Why the add-in could not be built, installed or removed: a text of
+    ``chantool.texts`` (``addin_`` + ``key``) and its fields, shown in the run's language."""
+
+    def __init__(self, key: str, **fields: Any) -> None:
+        super().__init__(key)
+        self.key, self.fields = key, fields
+
+    def text(self, lang: Lang) -> str:
+        return word(f"addin_{self.key}", lang).format(**self.fields)
+
+    def __str__(self) -> str:
+        return self.text("zh")
 
 
 def macros_dir() -> Path:
@@ -76,11 +90,10 @@ def xlwings_module() -> str:
     without importing xlwings), with the add-in's project name."""
     spec = importlib.util.find_spec("xlwings")
     if spec is None or spec.origin is None:
-        raise AddinError("未安装 xlwings，无法生成插件 / xlwings is not installed")
+        raise AddinError("no_xlwings")
     source = (Path(spec.origin).parent / "xlwings_custom_addin.bas").read_bytes().decode("ascii")
     if source.count(_PROJECT_LINE) != 1:
-        raise AddinError(f"xlwings {xlwings_version()} 的 VBA 模块格式有变，无法生成插件 / "
-                         "xlwings' VBA module changed: its project name line was not found")
+        raise AddinError("xlwings_changed", version=xlwings_version())
     return source.replace(_PROJECT_LINE, _PROJECT_LINE.replace("myaddin", PROJECT_NAME))
 
 
@@ -90,7 +103,7 @@ def _crlf(text: str) -> str:
 
 def _ascii(name: str, text: str) -> str:
     if not text.isascii():
-        raise AddinError(f"VBA 模块 {name} 含非 ASCII 字符 / VBA module {name} is not ASCII")
+        raise AddinError("not_ascii", name=name)
     return text
 
 
@@ -110,7 +123,7 @@ def udf_module(functions: Sequence[Callable[..., Any]] | None = None) -> str:
         parameters = list(inspect.signature(function).parameters.values())
         for parameter in parameters:
             if parameter.name.lower() in VBA_RESERVED:
-                raise AddinError(f"UDF {name}: argument {parameter.name} is a VBA keyword")
+                raise AddinError("vba_keyword", name=name, argument=parameter.name)
         signature = ", ".join(
             ("Optional " if parameter.default is not inspect.Parameter.empty else "")
             + parameter.name for parameter in parameters)
@@ -156,7 +169,7 @@ def build(target: Path, macros: Path | None = None) -> Path:
     folder = macros or macros_dir()
     ribbon = folder / "customUI14.xml"
     if not ribbon.is_file():
-        raise AddinError(f"找不到 {ribbon}（macros 文件夹）/ macros folder not found")
+        raise AddinError("no_macros", path=ribbon)
     with tempfile.TemporaryDirectory(prefix="chantool-addin-") as temporary:
         draft = Path(temporary) / ADDIN_NAME
         book = ExcelFile.create_new(draft)
@@ -217,11 +230,10 @@ class Places:
 def windows_places() -> Places:
     """Excel's per-user XLSTART folder and xlwings' user configuration of the add-in."""
     if sys.platform != "win32":
-        raise AddinError("插件只能安装在装有 Excel 的 Windows 电脑上 / "
-                         "the add-in installs on Windows with Excel only")
+        raise AddinError("not_windows")
     appdata, profile = os.environ.get("APPDATA"), os.environ.get("USERPROFILE")
     if not appdata or not profile:
-        raise AddinError("找不到 APPDATA 或 USERPROFILE 文件夹 / APPDATA or USERPROFILE unset")
+        raise AddinError("no_folders")
     return Places(Path(appdata) / "Microsoft" / "Excel" / "XLSTART",
                   Path(profile) / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf")
 
@@ -231,7 +243,7 @@ def config_text(interpreter: str, macros: Path | None = None) -> str:
     # Bytes, not text: the file keeps its CRLF line ends, as VBA's Input # expects.
     template = ((macros or macros_dir()) / f"{PROJECT_NAME}.conf").read_bytes().decode("ascii")
     if '"' in interpreter:
-        raise AddinError(f"解释器路径不能含引号 / bad interpreter path: {interpreter}")
+        raise AddinError("bad_interpreter", path=interpreter)
     return template.replace("{interpreter}", interpreter)
 
 
@@ -257,8 +269,7 @@ def install(places: Places | None = None, interpreter: str | None = None,
         encoding = "mbcs" if sys.platform == "win32" else "utf-8"
         where.config.write_bytes(config_text(python, macros).encode(encoding))
     except PermissionError:
-        raise AddinError(f"无法写入 {where.xlstart}：请先关闭 Excel 再安装 / "
-                         "cannot write the add-in: close Excel and retry") from None
+        raise AddinError("cannot_install", path=where.xlstart) from None
     return where
 
 
@@ -274,6 +285,5 @@ def uninstall(places: Places | None = None) -> list[Path]:
         if where.config.parent.is_dir() and not any(where.config.parent.iterdir()):
             shutil.rmtree(where.config.parent)
     except PermissionError as error:
-        raise AddinError(f"无法删除 {error.filename}：请先关闭 Excel 再卸载 / "
-                         "close Excel and retry") from None
+        raise AddinError("cannot_remove", path=error.filename) from None
     return removed

@@ -343,7 +343,10 @@ def _addin_step(step: Callable[[], str]) -> None:
 
     try:
         click.echo(step())
-    except (AddinError, OSError) as error:
+    except AddinError as error:
+        click.echo(error.text(_lang), err=True)
+        sys.exit(2)
+    except OSError as error:
         click.echo(str(error), err=True)
         sys.exit(2)
 

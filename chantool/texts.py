@@ -50,6 +50,24 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "nothing_installed": ("未找到已安装的插件", "nothing installed"),
     "internal_error": ("chantool 内部错误：{error}（详情已记录在 {log}）",
                        "chantool internal error: {error} (details logged in {log})"),
+    # Why the add-in could not be built, installed or removed (addin.AddinError)
+    "addin_no_xlwings": ("未安装 xlwings，无法生成插件", "xlwings is not installed"),
+    "addin_xlwings_changed": ("xlwings {version} 的 VBA 模块格式有变，无法生成插件",
+                              "the VBA module of xlwings {version} changed: its project "
+                              "name line was not found"),
+    "addin_not_ascii": ("VBA 模块 {name} 含非 ASCII 字符", "VBA module {name} is not ASCII"),
+    "addin_vba_keyword": ("单元格函数 {name} 的参数 {argument} 是 VBA 关键字",
+                          "UDF {name}: argument {argument} is a VBA keyword"),
+    "addin_no_macros": ("找不到 {path}（macros 文件夹）", "{path} not found (macros folder)"),
+    "addin_not_windows": ("插件只能安装在装有 Excel 的 Windows 电脑上",
+                          "the add-in installs on Windows with Excel only"),
+    "addin_no_folders": ("找不到 APPDATA 或 USERPROFILE 文件夹", "APPDATA or USERPROFILE is unset"),
+    "addin_bad_interpreter": ("解释器路径不能含引号：{path}",
+                              "the interpreter's path cannot hold quotes: {path}"),
+    "addin_cannot_install": ("无法写入 {path}：请先关闭 Excel 再安装",
+                             "cannot write into {path}: close Excel and retry"),
+    "addin_cannot_remove": ("无法删除 {path}：请先关闭 Excel 再卸载",
+                            "cannot remove {path}: close Excel and retry"),
     # Help of the commands
     "cmd": ("chantool：渠道管理工作簿的校验与计算工具。\n\n"
             "默认用中文；加 --lang en，或在英文区域设置（LC_ALL、LC_MESSAGES 或 LANG 为 en_*）下"
