@@ -110,6 +110,10 @@ def _localize(group: click.Group, lang: Lang) -> None:
                 # click names the type in its message ("'x' is not a valid integer")
                 param.type.name = word("type.integer" if isinstance(
                     param.type, click.types.IntParamType) else "type.float", lang)
+            if isinstance(param.type, click.Path):  # "Directory 'x' is a file."
+                param.type.name = word("type.directory" if not param.type.file_okay else
+                                       "type.file" if not param.type.dir_okay else
+                                       "type.path", lang)
             if name == "lang":
                 param.default = lang
 

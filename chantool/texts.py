@@ -134,9 +134,13 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "meta.jobs": ("个数", "N"),
     "meta.time_limit": ("秒", "SECONDS"),
     "meta.memory_limit": ("MB", "MB"),
-    # The names of number types in click's messages ("'x' is not a valid integer range")
+    # The names of types in click's messages ("'x' is not a valid integer", "Directory 'x'
+    # is a file.")
     "type.integer": ("整数", "integer"),
     "type.float": ("数字", "float"),
+    "type.file": ("文件", "file"),
+    "type.directory": ("文件夹", "directory"),
+    "type.path": ("路径", "path"),
 }
 
 
@@ -199,9 +203,6 @@ CLICK_ZH: Final[dict[str, str]] = {
     "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
     "{value!r} is not a valid boolean. Recognized values: {states}":
         "{value!r} 不是有效的是/否值，可用：{states}",
-    "file": "文件",
-    "directory": "文件夹",
-    "path": "路径",
     "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
     "{name} {filename!r} is a file.": "{name} {filename!r} 是文件。",
     "{name} {filename!r} is a directory.": "{name} {filename!r} 是文件夹。",

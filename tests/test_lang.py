@@ -82,6 +82,10 @@ def test_every_command_and_option_has_its_text_in_the_catalogue() -> None:
                  id="choice"),
     pytest.param(["validate", "x.xlsx", "--mark"], "错误：--mark 需要 --out 目录 或 --in-place",
                  id="own_usage_error"),
+    pytest.param(["validate", "x.xlsx", "--out", __file__], "'--out' 的值无效：文件夹 ",
+                 id="path_type"),
+    pytest.param(["validate", "x.xlsx", "--jobs", "0"], "0 不在范围 x>=1 内", id="range"),
+    pytest.param(["new"], "错误：缺少参数 '种类'. 可选：", id="missing_choice"),
 ])
 def test_usage_errors_are_chinese(args: list[str], expected: str) -> None:
     result = invoke(*args)
