@@ -91,19 +91,23 @@ def _commands(command: click.Command, path: str = "cmd"
 
 def _localize(group: click.Group, lang: Lang) -> None:
     """Set the help of every command and option, and the placeholders of values, in
-    ``lang`` from ``chantool.texts`` (a command's own ``opt.C.X`` first, then ``opt.X``)."""
+    ``lang`` from ``chantool.texts`` (a command's own ``opt.C.X`` first, then ``opt.X``).
+    One without a text keeps the help it was declared with (``tests/test_lang.py`` asks
+    for a text for each)."""
     for path, command in _commands(group):
-        command.help = word(path, lang)
-        command.short_help = None
+        if path in TEXTS:
+            command.help = word(path, lang)
+            command.short_help = None
         command.options_metavar = word("meta.options", lang)
         if isinstance(command, click.Group):
             command.subcommand_metavar = word("meta.command", lang)
         own = path.removeprefix("cmd").lstrip(".")
         for param in command.params:
             name = param.name or ""
-            if isinstance(param, click.Option):
-                param.help = word(next((key for key in (f"opt.{own}.{name}", f"opt.{name}")
-                                        if key in TEXTS), f"opt.{name}"), lang)
+            key = next((key for key in (f"opt.{own}.{name}", f"opt.{name}") if key in TEXTS),
+                       None)
+            if isinstance(param, click.Option) and key is not None:
+                param.help = word(key, lang)
             if f"meta.{name}" in TEXTS:
                 param.metavar = word(f"meta.{name}", lang)
             if isinstance(param.type, click.types.IntParamType | click.types.FloatParamType):
@@ -148,7 +152,8 @@ class Group(_HelpInLanguage, click.Group):
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]
-    """A date written as 2025-06-30, 2025/6/30 or 2025年6月30日."""
+    """A date written as dates in cells are: 2025-06-30, 2025/6/30, 2025.6.30, 20250630,
+    2025年6月30日 (``coerce.parse_date``)."""
 
     name = "DATE"
 
