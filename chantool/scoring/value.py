@@ -390,16 +390,14 @@ def order_drops(book: Book) -> Section:
     start, since = _shift(until, 1 - days), _shift(until, 1 - days * (periods + 1))
     current: defaultdict[str, float] = defaultdict(float)
     earlier: defaultdict[str, float] = defaultdict(float)
-    first_day: date | None = None
     for day, channel, amount in _amounts(sales):
-        if first_day is None or day < first_day:
-            first_day = day
         if since <= day <= until:
             (current if day >= start else earlier)[channel] += amount
     # The earlier windows averaged: all of them, or those ending on or after the first
     # sale in the sheet (a window before the data is not known to be a window of none).
     counted = periods
-    if policy.order_drop_before_data == "skip" and first_day is not None:
+    if policy.order_drop_before_data == "skip":
+        first_day = min(filter(None, sales.column("sale_date")), default=until)
         counted = sum(1 for number in range(1, periods + 1)
                       if _shift(until, -days * number) >= first_day)
     for index, channel in enumerate(sheet.column("channel_id")):
