@@ -30,8 +30,7 @@ from typing import Any, Final
 
 from pyopenvba import ExcelFile
 
-from chantool.findings import Lang
-from chantool.texts import word
+from chantool.texts import TextError
 
 PROJECT_NAME: Final = "chantool"
 ADDIN_NAME: Final = "chantool.xlam"
@@ -61,19 +60,10 @@ VBA_RESERVED: Final = frozenset({
 })
 
 
-class AddinError(Exception):
-    """Why the add-in could not be built, installed or removed: a text of
-    ``chantool.texts`` (``addin_`` + ``key``) and its fields, shown in the run's language."""
+class AddinError(TextError):
+    """Why the add-in could not be built, installed or removed (``addin_`` texts)."""
 
-    def __init__(self, key: str, **fields: Any) -> None:
-        super().__init__(key)
-        self.key, self.fields = key, fields
-
-    def text(self, lang: Lang) -> str:
-        return word(f"addin_{self.key}", lang).format(**self.fields)
-
-    def __str__(self) -> str:
-        return self.text("zh")
+    prefix = "addin_"
 
 
 def macros_dir() -> Path:

@@ -167,7 +167,7 @@ def write_template(kind: str, path: Path, lang: Lang = "zh", sample: bool = Fals
 def _verify_zip(path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         if archive.testzip() is not None:
-            raise OutputError(f"{path.name}: damaged after writing")
+            raise OutputError("broken_zip", part=path.name)
 
 
 # --- sheets -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ anything else.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 from chantool.findings import Lang
 
@@ -50,6 +50,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "nothing_installed": ("未找到已安装的插件", "nothing installed"),
     "internal_error": ("chantool 内部错误：{error}（详情已记录在 {log}）",
                        "chantool internal error: {error} (details logged in {log})"),
+    # Why a written file was not put in place (io.output.OutputError)
+    "output_broken_zip": ("写出的文件损坏（{part}）", "the written file is damaged ({part})"),
+    "output_bad_xml": ("写出的部件 {part} 不是合法的 XML：{error}",
+                       "the written part {part} is not well-formed XML: {error}"),
+    "output_cells_changed": ("写出后工作表“{sheet}”的数据与原文件不一致，已放弃写入",
+                             "sheet '{sheet}' did not read back as it was; nothing was written"),
     # Why the add-in could not be built, installed or removed (addin.AddinError)
     "addin_no_xlwings": ("未安装 xlwings，无法生成插件", "xlwings is not installed"),
     "addin_xlwings_changed": ("xlwings {version} 的 VBA 模块格式有变，无法生成插件",
@@ -148,6 +154,23 @@ def word(key: str, lang: Lang) -> str:
     """The text of ``key`` in ``lang``."""
     zh, en = TEXTS[key]
     return zh if lang == "zh" else en
+
+
+class TextError(Exception):
+    """An error whose message is a text of ``TEXTS`` (its ``prefix`` + ``key``) with
+    fields, shown in the language of the run that meets it (Chinese by default)."""
+
+    prefix = ""
+
+    def __init__(self, key: str, **fields: Any) -> None:
+        super().__init__(key)
+        self.key, self.fields = key, fields
+
+    def text(self, lang: Lang) -> str:
+        return word(self.prefix + self.key, lang).format(**self.fields)
+
+    def __str__(self) -> str:
+        return self.text("zh")
 
 
 def choose_lang(args: Sequence[str], environ: Mapping[str, str]) -> Lang:

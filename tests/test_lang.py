@@ -12,7 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 from rich.cells import cell_len
 
+from chantool.addin import AddinError
 from chantool.cli import cli
+from chantool.io.output import OutputError
 from chantool.texts import TEXTS, choose_lang
 
 COMMANDS = [[], ["new"], ["validate"], ["score"], ["addin"], ["addin", "build"],
@@ -130,3 +132,11 @@ def test_help_columns_line_up_with_chinese_placeholders() -> None:
     starts = {cell_len(line[:line.index(text)]) for line in lines
               for text in ("输出格式。", "检查的基准日期", "另一个工作簿") if text in line}
     assert len(starts) == 1
+
+
+def test_errors_for_the_user_speak_the_runs_language() -> None:
+    error = OutputError("cells_changed", sheet="渠道档案")
+    assert str(error) == "写出后工作表“渠道档案”的数据与原文件不一致，已放弃写入"
+    assert error.text("en") == "sheet '渠道档案' did not read back as it was; nothing was written"
+    refused = AddinError("cannot_remove", path="C:/x.xlam")
+    assert refused.text("en") == "cannot remove C:/x.xlam: close Excel and retry"

@@ -21,13 +21,16 @@ from python_calamine import CalamineWorkbook
 
 from chantool.coerce import Cell
 from chantool.table import RawSheet
+from chantool.texts import TextError
 
 if TYPE_CHECKING:  # the writer is only imported where files are written
     from chantool.io.writer import Written
 
 
-class OutputError(Exception):
-    """The result could not be put in place; the message says why, for the user."""
+class OutputError(TextError):
+    """The result could not be put in place (``output_`` texts)."""
+
+    prefix = "output_"
 
 
 def temporary_path(target: Path) -> Path:
@@ -81,20 +84,20 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
     with zipfile.ZipFile(path) as archive:
         broken = archive.testzip()
         if broken:
-            raise OutputError(f"写出的文件损坏（{broken}）")
+            raise OutputError("broken_zip", part=broken)
         for name in written.parts:
             if name.endswith((".xml", ".rels", ".vml")):
                 parser = expat.ParserCreate()
                 try:
                     parser.Parse(archive.read(name), True)
                 except expat.ExpatError as error:
-                    raise OutputError(f"写出的部件 {name} 不是合法的 XML：{error}") from None
+                    raise OutputError("bad_xml", part=name, error=error) from None
     with CalamineWorkbook.from_path(str(path)) as workbook:
         for sheet in original:
             rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
             ours = {column - 1 for column in written.result_columns.get(sheet.name, ())}
             if not _same_cells(sheet.rows, rows, ours):
-                raise OutputError(f"写出后工作表“{sheet.name}”的数据与原文件不一致，已放弃写入")
+                raise OutputError("cells_changed", sheet=sheet.name)
 
 
 def _same_cells(
