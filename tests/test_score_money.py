@@ -328,7 +328,7 @@ def test_a_paid_period_that_cannot_be_read_or_is_not_a_quarter_is_an_error_at_it
     findings, scores = score(channels(), BANDS, sales(*SALES_27000),
                              paid(("CH001", "2025-06", 40)))
     assert findings[-1].message == ("已付提成 B2：期间“2025-06”不是季度提成期间，应写作如 2025Q2"
-                                    "（参数 commission_period = quarter），本行未计入已付提成")
+                                    "（参数 commission_period = 季度），本行未计入已付提成")
     commission = scores.listing("commission")
     assert commission is not None and commission.rows[0]["paid_before"] == 0.0
 

@@ -25,6 +25,7 @@ from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
 from chantool.findings import CellFindings, Finding
 from chantool.listings import Field, Listing, Row, Rows
+from chantool.policy import choice_word
 from chantool.rules.prices import InForce
 from chantool.scoring import Scorer, Section
 
@@ -363,7 +364,9 @@ def _commission_paid(book: Book, length: Period) -> tuple[dict[tuple[str, str], 
         period = read_period(text)
         if period is None or period[0] != length:
             findings.append(sheet.finding("bad_commission_period", "period", index, kind=kind,
-                                          kind_en=kind_en, example=example, period=length))
+                                          kind_en=kind_en, example=example,
+                                          period=choice_word("commission_period", length,
+                                                             book.lang)))
         elif channel is not None and amount is not None:
             paid[channel, period[1]] = paid.get((channel, period[1]), 0.0) + amount
     return paid, findings
