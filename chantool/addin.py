@@ -37,6 +37,8 @@ from pyopenvba import ExcelFile
 from pyopenvba.cfb import CFB
 from pyopenvba.vba import compress, decompress
 
+from chantool.texts import TextError
+
 PROJECT_NAME: Final = "chantool"
 ADDIN_NAME: Final = "chantool.xlam"
 XLWINGS_MODULE: Final = "xlwings"
@@ -77,8 +79,10 @@ VBA_RESERVED: Final = frozenset({
 })
 
 
-class AddinError(Exception):
-    """Why the add-in could not be built, installed or removed (a message for the user)."""
+class AddinError(TextError):
+    """Why the add-in could not be built, installed or removed (``addin_`` texts)."""
+
+    prefix = "addin_"
 
 
 def macros_dir() -> Path:
@@ -98,11 +102,10 @@ def xlwings_module() -> str:
     without importing xlwings), with the add-in's project name."""
     spec = importlib.util.find_spec("xlwings")
     if spec is None or spec.origin is None:
-        raise AddinError("未安装 xlwings，无法生成插件 / xlwings is not installed")
+        raise AddinError("no_xlwings")
     source = (Path(spec.origin).parent / "xlwings_custom_addin.bas").read_bytes().decode("ascii")
     if source.count(_PROJECT_LINE) != 1:
-        raise AddinError(f"xlwings {xlwings_version()} 的 VBA 模块格式有变，无法生成插件 / "
-                         "xlwings' VBA module changed: its project name line was not found")
+        raise AddinError("xlwings_changed", version=xlwings_version())
     return source.replace(_PROJECT_LINE, _PROJECT_LINE.replace("myaddin", PROJECT_NAME))
 
 
@@ -112,7 +115,7 @@ def _crlf(text: str) -> str:
 
 def _ascii(name: str, text: str) -> str:
     if not text.isascii():
-        raise AddinError(f"VBA 模块 {name} 含非 ASCII 字符 / VBA module {name} is not ASCII")
+        raise AddinError("not_ascii", name=name)
     return text
 
 
@@ -132,7 +135,7 @@ def udf_module(functions: Sequence[Callable[..., Any]] | None = None) -> str:
         parameters = list(inspect.signature(function).parameters.values())
         for parameter in parameters:
             if parameter.name.lower() in VBA_RESERVED:
-                raise AddinError(f"UDF {name}: argument {parameter.name} is a VBA keyword")
+                raise AddinError("vba_keyword", name=name, argument=parameter.name)
         signature = ", ".join(
             ("Optional " if parameter.default is not inspect.Parameter.empty else "")
             + parameter.name for parameter in parameters)
@@ -168,8 +171,7 @@ def zh_function(ribbon: str) -> str:
     of a module would show up in Excel as a worksheet function."""
     found = re.search(r"^Private Function Zh\(.*?^End Function\r?$", ribbon, re.M | re.S)
     if found is None:
-        raise AddinError(f"{RIBBON_MODULE}.bas 中找不到 Zh 函数 / no Zh function in the "
-                         "ribbon module")
+        raise AddinError("no_zh", module=RIBBON_MODULE)
     return found[0]
 
 
@@ -189,7 +191,7 @@ def registration(ribbon: str, functions: Sequence[Callable[..., Any]] | None = N
     for function in functions or UDFS:
         name = function.__name__
         if name not in HELP:
-            raise AddinError(f"UDF {name}: no help text (chantool.xl.udfs.cell_function)")
+            raise AddinError("no_help", name=name)
         texts = [HELP[name].description, HELP[name].category, *HELP[name].arguments]
         description, category, *arguments = (
             f'Zh("{_code_points(text[:_MACRO_OPTIONS_TEXT])}")' for text in texts)
@@ -203,7 +205,7 @@ def registration(ribbon: str, functions: Sequence[Callable[..., Any]] | None = N
     lines += ["End Sub", "", zh_function(ribbon)]
     too_long = [line for line in lines if len(line) > _VBA_LINE]
     if too_long:
-        raise AddinError(f"UDF help too long for a VBA line: {too_long[0][:60]}...")
+        raise AddinError("help_too_long", line=too_long[0][:60])
     return _crlf("\n".join(lines) + "\n")
 
 
@@ -233,7 +235,7 @@ def build(target: Path, macros: Path | None = None) -> Path:
     folder = macros or macros_dir()
     ribbon = folder / "customUI14.xml"
     if not ribbon.is_file():
-        raise AddinError(f"找不到 {ribbon}（macros 文件夹）/ macros folder not found")
+        raise AddinError("no_macros", path=ribbon)
     with tempfile.TemporaryDirectory(prefix="chantool-addin-") as temporary:
         draft = Path(temporary) / ADDIN_NAME
         book = ExcelFile.create_new(draft)
@@ -316,11 +318,10 @@ class Places:
 def windows_places() -> Places:
     """Excel's per-user XLSTART folder and xlwings' user configuration of the add-in."""
     if sys.platform != "win32":
-        raise AddinError("插件只能安装在装有 Excel 的 Windows 电脑上 / "
-                         "the add-in installs on Windows with Excel only")
+        raise AddinError("not_windows")
     appdata, profile = os.environ.get("APPDATA"), os.environ.get("USERPROFILE")
     if not appdata or not profile:
-        raise AddinError("找不到 APPDATA 或 USERPROFILE 文件夹 / APPDATA or USERPROFILE unset")
+        raise AddinError("no_folders")
     return Places(Path(appdata) / "Microsoft" / "Excel" / "XLSTART",
                   Path(profile) / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf")
 
@@ -330,7 +331,7 @@ def config_text(interpreter: str, macros: Path | None = None) -> str:
     # Bytes, not text: the file keeps its CRLF line ends, as VBA's Input # expects.
     template = ((macros or macros_dir()) / f"{PROJECT_NAME}.conf").read_bytes().decode("ascii")
     if '"' in interpreter:
-        raise AddinError(f"解释器路径不能含引号 / bad interpreter path: {interpreter}")
+        raise AddinError("bad_interpreter", path=interpreter)
     return template.replace("{interpreter}", interpreter)
 
 
@@ -356,8 +357,7 @@ def install(places: Places | None = None, interpreter: str | None = None,
         encoding = "mbcs" if sys.platform == "win32" else "utf-8"
         where.config.write_bytes(config_text(python, macros).encode(encoding))
     except PermissionError:
-        raise AddinError(f"无法写入 {where.xlstart}：请先关闭 Excel 再安装 / "
-                         "cannot write the add-in: close Excel and retry") from None
+        raise AddinError("cannot_install", path=where.xlstart) from None
     return where
 
 
@@ -373,6 +373,5 @@ def uninstall(places: Places | None = None) -> list[Path]:
         if where.config.parent.is_dir() and not any(where.config.parent.iterdir()):
             shutil.rmtree(where.config.parent)
     except PermissionError as error:
-        raise AddinError(f"无法删除 {error.filename}：请先关闭 Excel 再卸载 / "
-                         "close Excel and retry") from None
+        raise AddinError("cannot_remove", path=error.filename) from None
     return removed

@@ -16,7 +16,7 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -100,14 +100,14 @@ def plan_jobs(paths: Iterable[Path], *, out: Path | None = None,
         if target is not None:
             clash = writers.setdefault(target, path)
             if clash != path:
-                raise TargetClash(f"{clash} 和 {path} 都会写到 {target} / "
-                                  f"{clash} and {path} would both be written to {target}")
+                raise TargetClash(clash, path, target)
         jobs.append(Job(path, target))
     return jobs
 
 
 class TargetClash(ValueError):
-    """Two input files would be written to the same output file."""
+    """Two input files would be written to the same output file: its arguments are the
+    two files and the target (the command line says it in words)."""
 
 
 class ReadError(Exception):
@@ -231,7 +231,7 @@ def score_files(jobs: Sequence[Job], options: Options, *,
                 progress: Progress | None = None) -> Report:
     """Validate and score each workbook; for jobs with a target, write the results back."""
     task = partial(_in_child, options=options, work="score_file")
-    return run_jobs(task, jobs, options, progress)
+    return replace(run_jobs(task, jobs, options, progress), scored_as_of=options.as_of)
 
 
 def channel_ids(path: Path, options: Options) -> frozenset[str]:

@@ -164,10 +164,13 @@ class Book:
         """An entry of the policy list ``key`` that cannot be read, at the key's value cell;
         ``form`` (Chinese, English) says how to write it and what was done instead."""
         place = self.policy_cells.get(key)
+        # A default value has no cell: the message then starts with the key it names.
+        where = (f"{place.sheet} {place.cell}" + ("：" if self.lang == "zh" else ": ")) \
+            if place else ""
         return make_finding(
             "policy_bad_entry", lang=self.lang, sheet=place.sheet if place else None,
             cell=place.cell if place else None, row=place.row if place else None,
-            column="value", value=entry, key=key, rule=policy_rule(key),
+            column="value", value=entry, key=key, rule=policy_rule(key), place=where,
             form=form[0] if self.lang == "zh" else form[1])
 
     def channel_field(self, key: str) -> dict[str, Any]:

@@ -95,7 +95,8 @@ def _write(job: Job, sheets: Sequence[RawSheet], plan: WritePlan,
     except MemoryError:
         raise  # the isolation reports it with the limit
     except Exception as error:  # whatever failed, the original is intact: say why
-        reason = str(error) if isinstance(error, OutputError | OSError) else repr(error)
+        reason = error.text(options.lang) if isinstance(error, OutputError) else \
+            str(error) if isinstance(error, OSError) else repr(error)
         return make_finding("not_written", lang=options.lang, reason=reason)
     return None
 

@@ -2,18 +2,31 @@
 
 Exit codes: 0 no errors (warnings allowed), 1 findings of severity error, 2 could not
 run (bad arguments, or a file that could not be read).
+
+Every text a user reads is in ``chantool.texts``: the language is chosen before click
+parses (``texts.choose_lang``), then the help of each command and option, the value
+placeholders and click's own messages are set in that language.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import click
+import click.core
+import click.decorators
+import click.exceptions
+import click.formatting
+import click.parser
+import click.termui
+import click.types
+from rich.cells import cell_len
 
 from chantool import __version__, coerce
 from chantool.batch import (
@@ -29,12 +42,118 @@ from chantool.batch import (
 from chantool.errors import log_exception
 from chantool.findings import Lang
 from chantool.io.isolation import default_jobs
-from chantool.render import TEXT_ROWS, progress_bar, to_json, to_text, word
+from chantool.render import TEXT_ROWS, progress_bar, to_json, to_text
 from chantool.settings import TEMPLATE_KINDS, Limits
+from chantool.texts import CLICK_ZH, TEXTS, choose_lang, word
+
+# The language of this run, chosen before click parses (``Group.main``).
+_lang: Lang = "zh"
+
+# click's modules that translate their messages with ``gettext``.
+_CLICK_MODULES: Final = (click.core, click.decorators, click.exceptions, click.formatting,
+                         click.parser, click.termui, click.types)
+
+
+def _translate(message: str) -> str:
+    return CLICK_ZH.get(message, message) if _lang == "zh" else message
+
+
+def _translate_plural(singular: str, plural: str, count: int) -> str:
+    return _translate(singular if count == 1 else plural)
+
+
+def _places(x: str) -> int:  # click's own name for the argument
+    return cell_len(click.unstyle(x))
+
+
+def _speak(lang: Lang) -> None:
+    """Make click's own messages speak ``lang``: click calls ``gettext``'s ``_`` and
+    ``ngettext`` by the names it imported into each module, so those are replaced."""
+    global _lang
+    _lang = lang
+    # Help columns line up by the places a text takes: a Chinese character takes two.
+    click.formatting.term_len = _places  # type: ignore[attr-defined]
+    for module in _CLICK_MODULES:
+        if hasattr(module, "_"):
+            module._ = _translate  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _translate_plural  # type: ignore[attr-defined]
+
+
+def _commands(command: click.Command, path: str = "cmd"
+              ) -> Iterator[tuple[str, click.Command]]:
+    """Every command under ``command`` with its text key (``cmd``, ``cmd.addin.build``)."""
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, f"{path}.{name}")
+
+
+def _localize(group: click.Group, lang: Lang) -> None:
+    """Set the help of every command and option, and the placeholders of values, in
+    ``lang`` from ``chantool.texts`` (a command's own ``opt.C.X`` first, then ``opt.X``).
+    One without a text keeps the help it was declared with (``tests/test_lang.py`` asks
+    for a text for each)."""
+    for path, command in _commands(group):
+        if path in TEXTS:
+            command.help = word(path, lang)
+            command.short_help = None
+        command.options_metavar = word("meta.options", lang)
+        if isinstance(command, click.Group):
+            command.subcommand_metavar = word("meta.command", lang)
+        own = path.removeprefix("cmd").lstrip(".")
+        for param in command.params:
+            name = param.name or ""
+            key = next((key for key in (f"opt.{own}.{name}", f"opt.{name}") if key in TEXTS),
+                       None)
+            if isinstance(param, click.Option) and key is not None:
+                param.help = word(key, lang)
+            if f"meta.{name}" in TEXTS:
+                param.metavar = word(f"meta.{name}", lang)
+            if isinstance(param.type, click.types.IntParamType | click.types.FloatParamType):
+                # click names the type in its message ("'x' is not a valid integer")
+                param.type.name = word("type.integer" if isinstance(
+                    param.type, click.types.IntParamType) else "type.float", lang)
+            if isinstance(param.type, click.Path):  # "Directory 'x' is a file."
+                param.type.name = word("type.directory" if not param.type.file_okay else
+                                       "type.file" if not param.type.dir_okay else
+                                       "type.path", lang)
+            if name == "lang":
+                param.default = lang
+
+
+class _HelpInLanguage(click.Command):
+    """A command whose help option (made by click, in the language of its first use)
+    speaks the run's language."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = word("opt.help", _lang)
+        return option
+
+
+class Command(_HelpInLanguage):
+    """chantool's commands."""
+
+
+class Group(_HelpInLanguage, click.Group):
+    """chantool's groups: the language is chosen when the command line is read."""
+
+    command_class = Command
+    group_class = type  # sub-groups are Groups too
+
+    def main(self, args: Sequence[str] | None = None, *extra: Any, **options: Any) -> Any:
+        arguments = list(sys.argv[1:] if args is None else args)
+        lang = choose_lang(arguments, os.environ)
+        _speak(lang)
+        _localize(self, lang)
+        return super().main(arguments, *extra, **options)
 
 
 class DateParam(click.ParamType):  # type: ignore[type-arg]
-    """A date written as 2025-06-30, 2025/6/30 or 2025年6月30日."""
+    """A date written as dates in cells are: 2025-06-30, 2025/6/30, 2025.6.30, 20250630,
+    2025年6月30日 (``coerce.parse_date``)."""
 
     name = "DATE"
 
@@ -44,43 +163,55 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
         try:
             return coerce.parse_date(str(value))
         except coerce.CellError:
-            self.fail(f"“{value}”不是日期（例如 2025-06-30） / not a date", param, ctx)
+            self.fail(word("not_a_date", _lang).format(value=value), param, ctx)
 
 
+# Help texts and placeholders are set per run from chantool.texts (``_localize``).
 lang_option = click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+# Commands that show nothing in a language of their own take --lang too; the language
+# is read from the command line before click parses it (``Group.main``).
+language_only_option = click.option(
     "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-    help="Language of messages and labels.")
+    expose_value=False)
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-    help="Output format.")
-as_of_option = click.option(
-    "--as-of", type=DateParam(), default=None, help="Date the checks count from [default: today].")
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+as_of_option = click.option("--as-of", type=DateParam(), default=None)
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="chantool")
+def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(word("version", _lang).format(version=__version__))
+        ctx.exit()
+
+
+@click.group("chantool", cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version)
+@language_only_option
 def cli() -> None:
-    """chantool：渠道管理工作簿的校验与计算工具。 Channel-management workbook toolkit."""
+    """chantool (help: chantool.texts)."""
 
 
 @cli.command()
 @click.argument("kind", type=click.Choice(TEMPLATE_KINDS))
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @lang_option
-@click.option("--sample", is_flag=True, help="Fill the template with sample rows.")
-@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.option("--sample", is_flag=True)
+@click.option("--force", is_flag=True)
 def new(kind: str, path: Path, lang: Lang, sample: bool, force: bool) -> None:
-    """Create a standard template workbook (book holds every sheet)."""
+    """Create a standard template workbook (help: chantool.texts)."""
     if path.exists() and not force:
-        raise click.UsageError(f"{path} 已存在，加 --force 覆盖 / exists, add --force")
+        raise click.UsageError(word("exists", _lang).format(path=path))
     from chantool.templates import write_template  # openpyxl is only needed here
 
     try:
         write_template(kind, path, lang=lang, sample=sample)
     except OSError as error:
-        click.echo(f"无法写入 {path}：{error.strerror or error} / cannot write {path}", err=True)
+        click.echo(word("cannot_write", _lang).format(path=path, reason=error.strerror or error),
+                   err=True)
         sys.exit(2)  # could not run (CONTRACT.md)
     click.echo(str(path))
 
@@ -88,13 +219,11 @@ def new(kind: str, path: Path, lang: Lang, sample: bool, force: bool) -> None:
 def isolation_options(command: Callable[..., None]) -> Callable[..., None]:
     """--jobs, --time-limit and --memory-limit: how each file's child process runs."""
     for option in reversed((
-        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-                     help="Files checked in parallel [default: all cores]."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None),
         click.option("--time-limit", type=click.FloatRange(min=1), default=Limits.seconds,
-                     show_default=True, help="Seconds allowed per file."),
+                     show_default=True),
         click.option("--memory-limit", type=click.IntRange(min=64),
-                     default=Limits.memory_bytes >> 20, show_default=True,
-                     help="Memory allowed per file, in MB."),
+                     default=Limits.memory_bytes >> 20, show_default=True),
     )):
         command = option(command)
     return command
@@ -102,10 +231,9 @@ def isolation_options(command: Callable[..., None]) -> Callable[..., None]:
 
 def output_options(command: Callable[..., None]) -> Callable[..., None]:
     """--out DIR | --in-place: where written workbooks go."""
-    command = click.option("--in-place", is_flag=True,
-                           help="Change the files themselves (a .bak copy is kept).")(command)
+    command = click.option("--in-place", is_flag=True)(command)
     return click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-                        default=None, help="Write changed copies into this folder.")(command)
+                        default=None)(command)
 
 
 def _options(as_of: date | None, lang: Lang, jobs: int | None, time_limit: float,
@@ -117,11 +245,13 @@ def _options(as_of: date | None, lang: Lang, jobs: int | None, time_limit: float
 
 def _jobs(paths: tuple[Path, ...], out: Path | None, in_place: bool, lang: Lang) -> list[Job]:
     if out is not None and in_place:
-        raise click.UsageError("--out 与 --in-place 只能选一个 / use one of --out and --in-place")
+        raise click.UsageError(word("out_or_in_place", _lang))
     try:
         jobs = plan_jobs(paths, out=out, in_place=in_place, lang=lang)
     except TargetClash as clash:
-        raise click.UsageError(str(clash)) from None
+        first, second, target = clash.args
+        raise click.UsageError(word("target_clash", _lang).format(
+            first=first, second=second, target=target)) from None
     if not jobs:
         click.echo(word("no_files", lang), err=True)
         sys.exit(2)
@@ -133,10 +263,8 @@ def _jobs(paths: tuple[Path, ...], out: Path | None, in_place: bool, lang: Lang)
 @format_option
 @lang_option
 @as_of_option
-@click.option("--channels", type=click.Path(path_type=Path), default=None,
-              help="Workbook whose 渠道档案 sheet lists the known channel ids.")
-@click.option("--mark", is_flag=True,
-              help="Mark problem cells (red/yellow fill, note); needs --out or --in-place.")
+@click.option("--channels", type=click.Path(path_type=Path), default=None)
+@click.option("--mark", is_flag=True)
 @output_options
 @isolation_options
 def validate(
@@ -144,12 +272,9 @@ def validate(
     mark: bool, out: Path | None, in_place: bool, jobs: int | None, time_limit: float,
     memory_limit: int,
 ) -> None:
-    """Check workbooks (files or folders) and report every problem by sheet and cell.
-
-    With --out or --in-place the check column and the 校验结果 sheet are written too."""
+    """Check workbooks and report every problem by sheet and cell (help: chantool.texts)."""
     if mark and out is None and not in_place:
-        raise click.UsageError(
-            "--mark 需要 --out DIR 或 --in-place / --mark needs --out or --in-place")
+        raise click.UsageError(word("mark_needs_out", _lang))
     options = _options(as_of, lang, jobs, time_limit, memory_limit)
     if channels is not None:
         try:
@@ -174,11 +299,7 @@ def score(
     paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, out: Path | None,
     in_place: bool, jobs: int | None, time_limit: float, memory_limit: int,
 ) -> None:
-    """Compute what the channel rules demand: visit compliance, assessment and rankings,
-    rebates and commission, grades and risk (files or folders).
-
-    With --out or --in-place the result columns, marks, 校验结果 and 评分 sheets are
-    written too."""
+    """Compute what the channel rules demand (help: chantool.texts)."""
     options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
                       listing_rows=None if fmt == "json" else TEXT_ROWS)
     todo = _jobs(paths, out, in_place, lang)
@@ -189,36 +310,40 @@ def score(
 
 
 @cli.group()
+@language_only_option
 def addin() -> None:
-    """The Excel add-in: build it, install it into Excel (Windows), remove it."""
+    """The Excel add-in (help: chantool.texts)."""
 
 
 @addin.command("build")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("chantool.xlam"), show_default=True, help="Where to write the add-in.")
+              default=Path("chantool.xlam"), show_default=True)
+@language_only_option
 def addin_build(output: Path) -> None:
-    """Build chantool.xlam from macros/ and the installed xlwings (any OS)."""
+    """Build chantool.xlam (help: chantool.texts)."""
     from chantool import addin as builder
 
     _addin_step(lambda: str(builder.build(output)))
 
 
 @addin.command("install")
+@language_only_option
 def addin_install() -> None:
-    """Put the add-in into Excel's XLSTART folder and record this Python (Windows)."""
+    """Install the add-in (help: chantool.texts)."""
     from chantool import addin as builder
 
-    _addin_step(lambda: "已安装，请重新打开 Excel / installed, restart Excel: "
-                        f"{builder.install().xlstart / builder.ADDIN_NAME}")
+    _addin_step(lambda: word("installed", _lang).format(
+        path=builder.install().xlstart / builder.ADDIN_NAME))
 
 
 @addin.command("uninstall")
+@language_only_option
 def addin_uninstall() -> None:
-    """Remove the add-in and its configuration (Windows)."""
+    """Remove the add-in (help: chantool.texts)."""
     from chantool import addin as builder
 
     _addin_step(lambda: "\n".join(str(path) for path in builder.uninstall())
-                or "未找到已安装的插件 / nothing installed")
+                or word("nothing_installed", _lang))
 
 
 def _addin_step(step: Callable[[], str]) -> None:
@@ -227,7 +352,10 @@ def _addin_step(step: Callable[[], str]) -> None:
 
     try:
         click.echo(step())
-    except (AddinError, OSError) as error:
+    except AddinError as error:
+        click.echo(error.text(_lang), err=True)
+        sys.exit(2)
+    except OSError as error:
         click.echo(str(error), err=True)
         sys.exit(2)
 
@@ -238,5 +366,5 @@ def main() -> None:
         cli.main(prog_name="chantool")
     except Exception as error:  # the last line of defence: the user sees a short message
         log = log_exception(error)
-        click.echo(f"chantool 内部错误：{error}（详情已记录在 {log}）", err=True)
+        click.echo(word("internal_error", _lang).format(error=error, log=log), err=True)
         sys.exit(2)

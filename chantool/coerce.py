@@ -30,10 +30,12 @@ EXCEL_ERRORS: Final = frozenset(
 _YES: Final = frozenset({"是", "y", "yes", "true", "1", "对", "√"})
 _NO: Final = frozenset({"否", "n", "no", "false", "0", "不", "×"})
 
+# 2025-6-4, 2025/6/4, 2025.6.4 (with or without leading zeros), 2025年6月4日, and the
+# eight digits 20250604 that many Chinese systems export as text.
 _DATE_PATTERNS: Final = (
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
-    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日"),
+    re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})"),
+    re.compile(r"(\d{4})()年(\d{1,2})月(\d{1,2})日"),
+    re.compile(r"(\d{4})()(\d{2})(\d{2})"),
 )
 _DATETIME_SUFFIX: Final = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 _TIME_PATTERN: Final = re.compile(r"(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?")
@@ -135,8 +137,9 @@ def date_from_serial(serial: float) -> date:
 
 
 def parse_date(value: Cell) -> date:
-    """A date from a date cell, an Excel serial number or ``2023-02-05``, ``2023/2/5``,
-    ``2023年2月5日`` (a time of day after the date is allowed and dropped)."""
+    """A date from a date cell, an Excel serial number or ``2023-02-05``, ``2023-2-5``,
+    ``2023/2/5``, ``2023.2.5``, ``2023.02.05``, ``2023年2月5日`` or the eight digits
+    ``20230205`` typed as text (a time of day after the date is allowed and dropped)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -153,7 +156,7 @@ def parse_date(value: Cell) -> date:
             match = pattern.fullmatch(text)
             if match:
                 try:
-                    return date(int(match[1]), int(match[2]), int(match[3]))
+                    return date(int(match[1]), int(match[3]), int(match[4]))
                 except ValueError:
                     raise CellError("not_a_date") from None
     raise CellError("not_a_date")

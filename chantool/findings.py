@@ -197,8 +197,8 @@ CATALOGUE: Final[dict[str, Code]] = {
         "or whether agreement was reached", W, rule="R-06", scored=True),
     "policy_bad_entry": Code(
         "参数列表项无法识别",
-        "{sheet} {cell}：参数 {key} 中的“{value}”无法识别：{form}",
-        "{sheet} {cell}: '{value}' in policy key {key} cannot be read: {form}", scored=True),
+        "{place}参数 {key} 中的“{value}”无法识别：{form}",
+        "{place}'{value}' in policy key {key} cannot be read: {form}", scored=True),
     "visit_target_unknown": Code(
         "没有拜访频次目标",
         "{sheet} {cell}：拜访频次按等级方案计算，但参数 tier_visit_targets 中没有等级“{value}”"
@@ -501,6 +501,11 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
     "empty": ("文件是空的（0 字节）", "the file is empty (0 bytes)"),
     "text_file": ("这是文本/CSV 文件，只是扩展名为 Excel；请在 Excel 中打开后另存为 .xlsx",
                   "this is a text/CSV file with an Excel name; open it in Excel and save as .xlsx"),
+    "plain_text": ("这是文本文件（.txt），不是 Excel 工作簿；请把数据粘贴到 Excel 中另存为 .xlsx",
+                   "this is a text file (.txt), not an Excel workbook; paste its data into "
+                   "Excel and save as .xlsx"),
+    "csv_file": ("这是 CSV 文件，不是 Excel 工作簿；请在 Excel 中打开后另存为 .xlsx",
+                 "this is a CSV file, not an Excel workbook; open it in Excel and save as .xlsx"),
     "not_xlsx_binary": ("不是 Excel 工作簿（.xlsx/.xlsm）", "not an Excel workbook (.xlsx/.xlsm)"),
     "legacy_xls": ("这是旧版 Excel 97-2003 (.xls) 文件；请在 Excel 中另存为 .xlsx",
                    "this is a legacy Excel 97-2003 (.xls) file; save it as .xlsx in Excel"),

@@ -120,8 +120,17 @@ class ResultValues:
     values: dict[int, Any]
 
 
-# Listings the contract requires in every file's JSON, even when empty.
-REQUIRED_LISTINGS: Final = ("channels", "managers", "offices", "rebates")
+# Every listing ``score`` makes, in the order of the scorers: each is a key of every
+# file's JSON object, an empty list where the workbook has nothing for it (the contract
+# requires channels, managers, offices and rebates; the others are kept alike).
+LISTING_KEYS: Final = ("channels", "manager_days", "weeks", "diagnosis", "managers",
+                       "offices", "tiers", "rebates", "commission", "watchlist", "contests",
+                       "payments", "pareto", "complaints")
+
+
+def empty_results(as_of: date) -> dict[str, Any]:
+    """The keys of a file's ``score`` JSON object when nothing could be computed."""
+    return {"as_of": as_of.isoformat(), **{key: [] for key in LISTING_KEYS}}
 
 
 @dataclass
@@ -145,7 +154,6 @@ class Scores:
 
     def to_dict(self) -> dict[str, Any]:
         """The keys of one file's ``score`` JSON object besides its path and findings."""
-        found: dict[str, Any] = {"as_of": self.as_of.isoformat()}
-        found.update({key: [] for key in REQUIRED_LISTINGS})
+        found = empty_results(self.as_of)
         found.update({listing.key: list(listing.rows) for listing in self.listings})
         return found

@@ -42,8 +42,35 @@ def _number(value: Any) -> Any:
     return coerce.parse_number(value) if isinstance(value, str) else value
 
 
+# The coded values of the choice keys in words: (Chinese, code). The 参数 sheet shows
+# the Chinese and accepts either; ``_ALSO_ACCEPTED`` are other words people write.
+_PERIODS: Final = (("月", "month"), ("季度", "quarter"), ("年", "year"))
+CHOICE_WORDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "visit_scheme": (("维护级别", "care"), ("等级", "tier")),
+    "rebate_period": _PERIODS,
+    "commission_mode": (("全额累进", "retroactive"), ("超额累进", "incremental")),
+    "commission_period": _PERIODS,
+    "volume_threshold_sale": (("最后一笔", "last"), ("第一笔", "first")),
+    "order_drop_before_data": (("计为零", "zero"), ("不计", "skip")),
+}
+_ALSO_ACCEPTED: Final = {"按维护级别": "care", "按等级": "tier", "月度": "month", "每月": "month",
+                         "季": "quarter", "每季度": "quarter", "年度": "year", "每年": "year",
+                         "全额": "retroactive", "分段累进": "incremental", "超额": "incremental"}
+_CODES: Final = {**_ALSO_ACCEPTED, **{word: code for words in CHOICE_WORDS.values()
+                                      for word, code in words}}
+
+
 def _choice(value: Any) -> Any:
-    return coerce.normalize_text(value).lower() if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    text = coerce.normalize_text(value)
+    return _CODES.get(text, text.lower())
+
+
+def choice_word(key: str, code: str, lang: Lang) -> str:
+    """A choice key's coded value as the 参数 sheet shows it in ``lang``."""
+    return next((word for word, known in CHOICE_WORDS[key] if known == code), code) \
+        if lang == "zh" else code
 
 
 TextList = Annotated[list[str], BeforeValidator(_list)]
@@ -75,7 +102,7 @@ class Policy(BaseModel):
     workdays: DateList = _key([], "R-03", "在调休之外另加的工作日（逗号分隔的日期）")
 
     visit_scheme: Annotated[Literal["care", "tier"], BeforeValidator(_choice)] = _key(
-        "care", "R-02", "拜访频次方案：care 按维护级别（R-01），tier 按等级/类型（R-02）")
+        "care", "R-02", "拜访频次方案：维护级别（care，R-01）或 等级（tier，按等级/类型，R-02）")
     visits_per_week_key: Count = _key(3, "R-01", "重点维护渠道每周最少现场拜访次数")
     visits_per_week_general: Count = _key(2, "R-01", "一般维护渠道每周最少现场拜访次数")
     tier_visit_targets: TextList = _key(
@@ -94,9 +121,10 @@ class Policy(BaseModel):
     profile_workdays: Days = _key(15, "R-10", "新渠道基础档案须在合作开始后几个工作日内完成")
 
     weekly_sales_target: Amount = _key(30, "R-21", "客户经理每周销售目标（如黄金克数）")
-    weekly_new_active_min: Count = _key(1, "R-21", "每周新增活跃渠道最少数")
-    weekly_new_active_max: Count = _key(2, "R-21", "每周新增活跃渠道目标上限")
-    monthly_new_active_min: Count = _key(3, "R-21", "月底前新增活跃渠道最少数")
+    weekly_active_min: Count = _key(
+        1, "R-21", "客户经理每周活动渠道（本周有销售的渠道）最少数")
+    weekly_active_max: Count = _key(2, "R-21", "客户经理每周活动渠道目标上限")
+    monthly_active_min: Count = _key(3, "R-21", "客户经理月底前活动渠道（本月有销售的渠道）最少数")
     review_segments: TextList = _key(
         ["周六-周二", "周三-周五"], "R-20", "每周两个夕会回顾时段（逗号分隔）")
     shortfall_causes: TextList = _key(["关系", "意愿", "技能"], "R-22", "未达标诊断的三类原因")
@@ -113,13 +141,19 @@ class Policy(BaseModel):
         "各等级计划客户目标数，格式 等级:数量")
 
     rebate_period: Annotated[Literal["month", "quarter", "year"], BeforeValidator(_choice)] = _key(
-        "quarter", "R-34", "返利累计周期：month / quarter / year")
+        "quarter", "R-34", "返利累计周期：月、季度 或 年（month / quarter / year）")
+    volume_threshold_sale: Annotated[Literal["last", "first"], BeforeValidator(_choice)] = _key(
+        "last", "R-34", "本期达量门槛取哪笔销售时有效的返利政策：最后一笔（last）或 "
+        "第一笔（first）；规则原文未规定，这是一种解读")
     commission_mode: Annotated[
         Literal["retroactive", "incremental"], BeforeValidator(_choice)] = _key(
-        "retroactive", "R-35", "提成方式：retroactive 全额按达到档位，incremental 分段累进")
+        "retroactive", "R-35",
+        "提成方式：全额累进（retroactive，全部销售额按达到的档位）或 超额累进（incremental，"
+        "各档按各自比例）")
     commission_period: Annotated[
         Literal["month", "quarter", "year"], BeforeValidator(_choice)] = _key(
-        "quarter", "R-35", "提成结算周期：month / quarter / year（已付提成的期间按此填写）")
+        "quarter", "R-35",
+        "提成结算周期：月、季度 或 年（month / quarter / year；已付提成的期间按此填写）")
     commission_target_bonus: Rate = _key(0.0, "R-35", "超额完成目标部分的额外奖金比例")
     first_order_multiplier: Amount = _key(2, "R-35", "新品首单奖励倍数")
     new_models: TextList = _key([], "R-35", "新品型号（首单按奖励倍数计提成，逗号分隔）")
@@ -132,11 +166,12 @@ class Policy(BaseModel):
     pareto_revenue_share: Rate = _key(0.8, "R-40", "头部客户应占的收入比例")
     value_months: Days = _key(
         12, "R-40", "二八分析和贡献得分统计截至评分日期的几个月销售额（0 为全部销售记录）")
-    grade_a_min: Amount = _key(80, "R-41", "A级渠道最低综合得分")
-    grade_b_min: Amount = _key(60, "R-41", "B级渠道最低综合得分")
-    grade_weights: TextList = _key(
-        ["贡献:40", "积极性:20", "能力:20", "信用:20"], "R-41",
-        "渠道综合得分各部分的权重，格式 部分:权重")
+    grade_a_min: Amount = _key(80, "R-41", "A级渠道最低贡献得分（分级只看贡献）")
+    grade_b_min: Amount = _key(60, "R-41", "B级渠道最低贡献得分（分级只看贡献）")
+    assessment_weights: TextList = _key(
+        ["积极性:20", "能力:20", "信用:20"], "R-41",
+        "渠道评估得分各部分的权重，格式 部分:权重（积极性、能力、信用；加上 贡献 则计入评估得分，"
+        "不影响分级）")
     willingness_days: Days = _key(
         90, "R-41", "积极性得分统计截至评分日期的最近几天拜访（达成一致的比例）")
     credit_medium_ratio: Rate = _key(0.1, "R-42", "逾期金额/信用额度达到此比例为中风险")
@@ -144,6 +179,9 @@ class Policy(BaseModel):
     order_drop_ratio: Rate = _key(0.3, "R-43", "订单较近期平均下降达到此比例时预警")
     order_drop_periods: Days = _key(3, "R-43", "比较的近期周期数")
     order_drop_window_days: Days = _key(30, "R-43", "订单比较周期的天数")
+    order_drop_before_data: Annotated[Literal["zero", "skip"], BeforeValidator(_choice)] = _key(
+        "zero", "R-43", "销售记录最早日期之前的比较周期：计为零（zero）或 不计（skip，"
+        "只平均其后的周期）；规则原文未规定，这是一种解读")
     complaint_onsite_hours: Amount = _key(1, "R-44", "投诉到达现场的时限（小时）")
     complaint_report_workdays: Days = _key(1, "R-44", "书面投诉报渠道总监的时限（工作日）")
     after_sales_escalate_days: Days = _key(7, "R-44", "售后问题无答复升级的天数")
@@ -168,7 +206,14 @@ def policy_note(key: str) -> str:
     return str(extra["note"])
 
 
-_KEYS: Final = {coerce.fold_key(key): key for key in POLICY_KEYS}
+# Names keys had before, still read: R-21 counted only newly won channels then, and
+# R-41 graded by the weighted score of every part.
+_OLD_NAMES: Final = {"grade_weights": "assessment_weights",
+                     "weekly_new_active_min": "weekly_active_min",
+                     "weekly_new_active_max": "weekly_active_max",
+                     "monthly_new_active_min": "monthly_active_min"}
+_KEYS: Final = {coerce.fold_key(key): key for key in POLICY_KEYS} | {
+    coerce.fold_key(old): key for old, key in _OLD_NAMES.items()}
 
 # Pydantic error types in words: (Chinese, English); {ctx fields} are filled in.
 _REASONS: Final[dict[str, tuple[str, str]]] = {
@@ -191,8 +236,11 @@ def _reason(error: Any, lang: Lang) -> str:
         return CATALOGUE[cause.code].title if lang == "zh" else cause.code.replace("_", " ")
     zh, en = _REASONS.get(error["type"], ("格式不正确", "has the wrong form"))
     context = dict(error.get("ctx") or {})
-    if lang == "zh" and "expected" in context:  # pydantic writes "'care' or 'tier'"
-        context["expected"] = str(context["expected"]).replace(" or ", "、").replace("'", "")
+    key = str(error["loc"][0])
+    if "expected" in context and key in CHOICE_WORDS:  # pydantic writes "'care' or 'tier'"
+        words = CHOICE_WORDS[key]
+        context["expected"] = "、".join(word for word, _ in words) if lang == "zh" else \
+            " or ".join(code for _, code in words)
     return (zh if lang == "zh" else en).format(**context)
 
 

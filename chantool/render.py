@@ -14,34 +14,10 @@ from rich.cells import cell_len
 from chantool.batch import Progress as Advance
 from chantool.findings import Lang, Severity
 from chantool.report import FileResult, Report
+from chantool.texts import word
 
 if TYPE_CHECKING:
     from chantool.listings import Scores
-
-_WORDS = {
-    "zh": {
-        "error": "错误", "warning": "警告", "ok": "通过", "findings": "有问题",
-        "unreadable": "无法读取", "file": "文件", "status": "状态", "errors": "错误",
-        "warnings": "警告", "total": "合计", "checking": "校验中", "scoring": "评分中", "no_files":
-        "没有找到要校验的 .xlsx/.xlsm 文件", "more_rows":
-        "另有 {count} 行，见 --format json 或用 --out 写回的“评分”表",
-        "pace": "{rate:.1f} 个文件/秒，剩余 {left}",
-    },
-    "en": {
-        "error": "error", "warning": "warning", "ok": "ok", "findings": "findings",
-        "unreadable": "unreadable", "file": "File", "status": "Status", "errors": "Errors",
-        "warnings": "Warnings", "total": "Total", "checking": "Checking", "scoring": "Scoring",
-        "no_files":
-        "No .xlsx/.xlsm file to check was found", "more_rows":
-        "{count} more rows: see --format json or the Scores sheet written with --out",
-        "pace": "{rate:.1f} files/s, {left} left",
-    },
-}
-
-
-def word(key: str, lang: Lang) -> str:
-    return _WORDS[lang][key]
-
 
 def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
@@ -93,11 +69,18 @@ def _table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str
     return "\n".join(line.rstrip() for line in lines)
 
 
+def _status_word(result: FileResult, lang: Lang) -> str:
+    """A file's status in words: 有问题 for errors, 有警告 for warnings only."""
+    warned = result.status == "findings" and not result.count(Severity.ERROR)
+    return word("warned" if warned else result.status, lang)
+
+
 def summary_table(report: Report, lang: Lang) -> str:
     headings = [word(key, lang) for key in ("file", "status", "errors", "warnings")]
-    rows = [[result.path, word(result.status, lang), str(result.count(Severity.ERROR)),
+    rows = [[result.path, _status_word(result, lang), str(result.count(Severity.ERROR)),
              str(result.count(Severity.WARNING))] for result in report.files]
-    total = [word("total", lang), f"{len(report.files)}", str(report.errors),
+    # The file count goes with the word, so each number stands under its own heading.
+    total = [word("total", lang).format(count=len(report.files)), "", str(report.errors),
              str(report.warnings)]
     return _table(headings, rows, right=(2, 3), total=total)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from itertools import repeat, starmap
 from operator import attrgetter, is_
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from chantool.findings import Finding, Severity
+from chantool.listings import empty_results
 
 if TYPE_CHECKING:  # the engine stays out of the parent process until it is needed
     from chantool.listings import Scores
@@ -54,13 +56,17 @@ class FileResult:
     def count(self, severity: Severity) -> int:
         return sum(map(is_, map(_SEVERITY, self.findings), repeat(severity)))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, scored_as_of: date | None = None) -> dict[str, Any]:
+        """The file's JSON object; a file of a ``score`` run (``scored_as_of``) has every
+        result key even when it could not be read."""
+        results = self.scores.to_dict() if self.scores is not None else \
+            empty_results(scored_as_of) if scored_as_of is not None else {}
         return {
             "path": self.path,
             "status": self.status,
             "reason": self.reason,
             "findings": [finding.to_dict() for finding in self.findings],
-            **(self.scores.to_dict() if self.scores is not None else {}),
+            **results,
         }
 
 
@@ -69,6 +75,8 @@ class Report:
     """Every file of a run; ``to_dict()`` is exactly the JSON the CLI prints."""
 
     files: tuple[FileResult, ...]
+    # The as-of date of a ``score`` run; None for ``validate``.
+    scored_as_of: date | None = None
 
     @property
     def errors(self) -> int:
@@ -102,4 +110,5 @@ class Report:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"files": [result.to_dict() for result in self.files], "summary": self.summary()}
+        return {"files": [result.to_dict(self.scored_as_of) for result in self.files],
+                "summary": self.summary()}

@@ -3,7 +3,8 @@
 One province's channel business in the second quarter of 2025: six managers in three
 offices, two channels each, a month of visits, prices and rebates (one changing in
 mid-quarter), commission bands, sales, monthly assessments and planned customers. The
-clean data validates without a single finding (as of 2025-06-30). The examples take
+clean data validates without a single finding (as of 2025-06-29, a Sunday: the week of
+the as-of date holds a full week of visits, so every weekly figure shows). The examples take
 parts of it and plant deliberate problems, each listed in ``DEFECTS`` with the finding
 it must produce, so a test proves every one is reported.
 """
@@ -19,7 +20,7 @@ from typing import Any, Final
 Row = dict[str, Any]
 Rows = dict[str, list[Row]]
 
-AS_OF: Final = date(2025, 6, 30)
+AS_OF: Final = date(2025, 6, 29)
 
 # manager: (office, region)
 MANAGERS: Final = {
@@ -183,7 +184,7 @@ def _sales(rng: random.Random) -> list[Row]:
                     "unit_price": float(price["price_c"] - rng.randrange(3) * 20),
                     "sale_region": MANAGERS[manager][1], "picked_up": "是",
                     # Paid within the statement cycle (R-37); the last sales still open.
-                    "paid_date": day + timedelta(days=8 + rng.randrange(8))
+                    "paid_date": min(day + timedelta(days=8 + rng.randrange(8)), AS_OF)
                     if day <= date(2025, 6, 15) else None,
                 })
     rows.sort(key=lambda row: (row["sale_date"], row["channel_id"]))
@@ -228,7 +229,8 @@ def _contests() -> list[Row]:
 
 
 def _complaints() -> list[Row]:
-    """Complaints and after-sales cases, each handled in time (R-44)."""
+    """Complaints and after-sales cases, each handled in time (R-44); the last two are
+    still open on the as-of date, within their limits."""
     return [
         {"channel_id": "CH001", "complaint_kind": "投诉", "received_date": date(2025, 6, 10),
          "received_time": time(9, 30), "onsite_date": None, "onsite_time": time(10, 15),
@@ -239,6 +241,12 @@ def _complaints() -> list[Row]:
         {"channel_id": "CH008", "complaint_kind": "投诉", "received_date": date(2025, 6, 20),
          "received_time": time(16, 20), "onsite_date": None, "onsite_time": time(17, 5),
          "written": "否", "reported_date": None, "answered_date": date(2025, 6, 21)},
+        {"channel_id": "CH015", "complaint_kind": "售后", "received_date": date(2025, 6, 25),
+         "received_time": time(10, 0), "onsite_date": None, "onsite_time": time(10, 40),
+         "written": "否", "reported_date": None, "answered_date": None},
+        {"channel_id": "CH020", "complaint_kind": "投诉", "received_date": date(2025, 6, 27),
+         "received_time": time(15, 10), "onsite_date": None, "onsite_time": time(15, 55),
+         "written": "是", "reported_date": None, "answered_date": None},
     ]
 
 
@@ -317,9 +325,11 @@ DEFECTS: Final = (
     Defect(_NINGBO, "assessments", 1, {"month": "2025-04"}, "not_unique", "manager"),
 )
 # The province's own numbers: one reward and one yellow card a month among its six
-# managers (R-24), and planned customers per tier for a province of thirty channels (R-26).
+# managers (R-24), planned customers per tier for a province of thirty channels (R-26),
+# and a watchlist of the channels within 30 % of their next commission band (R-35).
 _CLEAN_POLICY: Final = {"rank_card_count": 1,
-                        "tier_targets": "VKA:3,V1:6,V2:6,V3:6,V4:8,分销:4"}
+                        "tier_targets": "VKA:3,V1:6,V2:6,V3:6,V4:8,分销:4",
+                        "band_watch_pct": 0.3}
 # The 温州 example: a merged date cell, policy values, and text forms that are accepted.
 _WENZHOU_MERGED: Final = {"visits": ("A5:A6",)}
 _WENZHOU_POLICY: Final = {"channel_types": "直供,分销,大客户,终端,业务,村级,电商",

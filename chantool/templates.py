@@ -32,7 +32,15 @@ from openpyxl.writer.excel import ExcelWriter
 from chantool import samples
 from chantool.findings import Lang
 from chantool.io.output import OutputError, put_in_place
-from chantool.policy import POLICY_KEYS, RATE_KEYS, Policy, policy_note, policy_rule
+from chantool.policy import (
+    CHOICE_WORDS,
+    POLICY_KEYS,
+    RATE_KEYS,
+    Policy,
+    choice_word,
+    policy_note,
+    policy_rule,
+)
 from chantool.settings import (
     LISTS_SHEET,
     POLICY_COLUMNS,
@@ -159,7 +167,7 @@ def write_template(kind: str, path: Path, lang: Lang = "zh", sample: bool = Fals
 def _verify_zip(path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         if archive.testzip() is not None:
-            raise OutputError(f"{path.name}: damaged after writing")
+            raise OutputError("broken_zip", part=path.name)
 
 
 # --- sheets -----------------------------------------------------------------------------
@@ -304,7 +312,8 @@ def _policy_sheet(book: Workbook, lang: Lang, overrides: Mapping[str, Any]) -> N
         header.fill = _HEADER_FILL
         header.border = _HEADER_BORDER
     defaults = Policy()
-    values = {key: _policy_value(getattr(defaults, key)) for key in POLICY_KEYS}
+    values = {key: choice_word(key, getattr(defaults, key), lang) if key in CHOICE_WORDS
+              else _policy_value(getattr(defaults, key)) for key in POLICY_KEYS}
     # Overrides may name keys chantool does not know (an example of a misspelt key).
     for row, (key, value) in enumerate({**values, **overrides}.items(), start=2):
         sheet.cell(row, 1, key)

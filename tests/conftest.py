@@ -1,5 +1,6 @@
 """Shared fixtures: a factory that writes small workbooks for a test, the log file of
-child processes kept in the test's folder, and the mark of tests that need fork."""
+child processes kept in the test's folder, the mark of tests that need fork, and the
+first year the installed holiday calendar does not know."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import chinese_calendar
 import openpyxl
 import pytest
 
@@ -38,6 +41,34 @@ def libreoffice_convert(path: Path, out: Path, convert_to: str, *options: str) -
          "--convert-to", convert_to, "--outdir", str(out), str(path)],
         capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def unknown_year() -> int:
+    """The first year the installed chinesecalendar has no holiday data for: tests of
+    chantool's fallback use it, so a release that adds a year breaks none of them."""
+    def known(year: int) -> bool:
+        try:
+            chinese_calendar.is_workday(date(year, 6, 2))
+        except NotImplementedError:
+            return False
+        return True
+
+    return next(year for year in range(2004, 2300) if not known(year))
+
+
+def weekday_in(year: int, month: int, weekday: int) -> date:
+    """The first day of ``month`` in ``year`` that falls on ``weekday`` (0 is Monday)."""
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7)
+
+
+@pytest.fixture(autouse=True)
+def _no_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chinese, the default, whatever locale the machine running the tests has set; a
+    UTF-8 locale that names no language, so LibreOffice still writes Chinese file names."""
+    for variable in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 @pytest.fixture(autouse=True)

@@ -359,7 +359,7 @@ def test_a_udf_argument_named_like_a_vba_keyword_is_refused() -> None:
     def CT_BAD(end: float) -> float:
         return end
 
-    with pytest.raises(addin.AddinError, match="VBA keyword"):
+    with pytest.raises(addin.AddinError, match="VBA 关键字"):
         addin.udf_module([CT_BAD])
 
 
@@ -414,7 +414,9 @@ def test_install_refuses_an_interpreter_path_with_quotes(tmp_path: Path) -> None
 def test_install_outside_windows_says_why_and_exits_2() -> None:
     result = CliRunner().invoke(cli, ["addin", "install"])
     assert result.exit_code == 2
-    assert "Windows" in result.output
+    assert "插件只能安装在装有 Excel 的 Windows 电脑上" in result.output
+    english = CliRunner().invoke(cli, ["addin", "install", "--lang", "en"])
+    assert english.output.strip() == "the add-in installs on Windows with Excel only"
     assert CliRunner().invoke(cli, ["addin", "uninstall"]).exit_code == 2
 
 

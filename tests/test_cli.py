@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from chantool import cli as cli_module
 from chantool.cli import cli
+from chantool.findings import Finding, Severity
 from chantool.render import summary_table
 from chantool.report import FileResult, Report
 from tests.conftest import MakeWorkbook
@@ -62,14 +63,29 @@ def test_the_summary_table_lines_up_chinese_text_and_numbers() -> None:
         " 甲.xlsx          │ 通过 │    0 │    0",
         " a/long-name.xlsx │ 通过 │    0 │    0",
         "──────────────────┼──────┼──────┼──────",
-        " 合计             │ 2    │    0 │    0",
+        " 合计（2 个文件） │      │    0 │    0",
     ]
+
+
+def test_a_file_with_warnings_only_is_not_a_file_with_errors() -> None:
+    def finding(severity: Severity) -> Finding:
+        return Finding(severity, None, "code", "渠道档案", "A2", 2, "channel_id", "x", "...")
+
+    report = Report(files=(
+        FileResult.checked("警告.xlsx", [finding(Severity.WARNING)]),
+        FileResult.checked("错误.xlsx", [finding(Severity.WARNING), finding(Severity.ERROR)])))
+    lines = summary_table(report, "zh").split("\n")
+    assert "│ 有警告 │" in lines[2] and "│ 有问题 │" in lines[3]
+    english = summary_table(report, "en").split("\n")
+    assert "│ warnings │" in english[2] and "│ errors   │" in english[3]
+    # The total's numbers stand under their headings, the status column left blank.
+    assert lines[-1].split("│")[1:] == ["        ", "    1 ", "    2"]
 
 
 def test_a_table_cell_with_a_line_break_stays_on_one_line() -> None:
     report = Report(files=(FileResult("王强\n(兼)\t.xlsx", "ok"),))
     lines = summary_table(report, "zh").split("\n")
-    assert len(lines) == 5 and lines[2] == " 王强 (兼) .xlsx │ 通过 │    0 │    0"
+    assert len(lines) == 5 and lines[2] == " 王强 (兼) .xlsx  │ 通过 │    0 │    0"
 
 
 def test_errors_exit_one_and_name_sheet_and_cell(bad_book: Path) -> None:

@@ -16,6 +16,7 @@ import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from chantool.batch import Options, plan_jobs, validate_files
+from chantool.findings import reason_text
 from chantool.io.preflight import preflight
 from chantool.io.reader import wanted
 from chantool.settings import Limits
@@ -222,3 +223,18 @@ def test_zip_without_a_workbook_part_is_not_a_workbook(tmp_path: Path) -> None:
     path.write_bytes(buffer.getvalue())
     refusal = preflight(path, Limits(), wanted)
     assert refusal is not None and refusal.code == "not_a_workbook"
+
+
+@pytest.mark.parametrize(("name", "code", "words"), [
+    pytest.param("清单.txt", "plain_text", "文本文件（.txt）", id="txt"),
+    pytest.param("清单.csv", "csv_file", "CSV 文件", id="csv"),
+    pytest.param("清单.xlsx", "text_file", "扩展名为 Excel", id="excel_name"),
+])
+def test_a_text_file_is_named_for_what_it_is(tmp_path: Path, name: str, code: str,
+                                             words: str) -> None:
+    path = tmp_path / name
+    path.write_text("渠道编码,渠道名称\nCH001,一店\n", encoding="utf-8")
+    refusal = preflight(path, Limits(), wanted)
+    assert refusal is not None and refusal.code == code
+    assert words in reason_text(refusal.code, "zh", **refusal.fields)
+    assert ("CSV" in reason_text(refusal.code, "zh")) == (code != "plain_text")

@@ -413,7 +413,7 @@ def test_failed_verification_keeps_the_original_and_reports_not_written(
     book: Path, tmp_path: Path, mode: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def verify(*args: object) -> None:
-        raise OutputError("写出后工作表“渠道档案”的数据与原文件不一致，已放弃写入")
+        raise OutputError("cells_changed", sheet="渠道档案")
 
     monkeypatch.setattr(check, "verify_written", verify)  # inherited by the forked child
     original = book.read_bytes()

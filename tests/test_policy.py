@@ -136,7 +136,7 @@ def test_a_key_set_twice_is_a_warning_and_the_first_value_wins() -> None:
         pytest.param("key_contact_ratio", "150%", "不能大于 1", id="rate_above_one"),
         pytest.param("check_in_by", "25:00", "不是时间", id="impossible_time"),
         pytest.param("holidays", "2025-10-01, 2025-13-01", "不是日期", id="impossible_date"),
-        pytest.param("visit_scheme", "weekly", "care", id="choice_not_offered"),
+        pytest.param("visit_scheme", "weekly", "维护级别、等级", id="choice_not_offered"),
     ],
 )
 def test_a_bad_value_is_an_error_naming_key_and_cell_and_keeps_the_default(
@@ -173,3 +173,30 @@ def test_a_policy_sheet_without_its_header_is_reported_and_defaults_apply() -> N
 def test_every_key_names_its_rule_and_explains_itself(key: str) -> None:
     assert re.fullmatch(r"R-\d{2}", policy_rule(key))
     assert policy_note(key).strip()
+
+
+@pytest.mark.parametrize(("key", "values", "code"), [
+    pytest.param("commission_mode", ["全额累进", "retroactive", "全额"], "retroactive",
+                 id="retroactive"),
+    pytest.param("commission_mode", ["超额累进", "分段累进", "Incremental"], "incremental",
+                 id="incremental"),
+    pytest.param("rebate_period", ["季度", "quarter", "季"], "quarter", id="quarter"),
+    pytest.param("commission_period", ["月", "月度", "month"], "month", id="month"),
+    pytest.param("rebate_period", ["年", "年度", "YEAR"], "year", id="year"),
+    pytest.param("visit_scheme", ["等级", "tier"], "tier", id="tier_scheme"),
+    pytest.param("visit_scheme", ["维护级别", "care"], "care", id="care_scheme"),
+])
+def test_choices_are_accepted_in_chinese_and_english(key: str, values: list[str],
+                                                      code: str) -> None:
+    for value in values:
+        policy, findings, _ = read_policy(sheet((key, value)))
+        assert findings == [] and getattr(policy, key) == code, value
+
+
+def test_a_choice_not_in_the_list_names_the_chinese_choices() -> None:
+    _, findings, _ = read_policy(sheet(("commission_mode", "按季")))
+    (bad,) = findings
+    assert (bad.code, bad.cell) == ("policy_bad_value", "B2")
+    assert "应为 全额累进、超额累进 之一" in bad.message
+    _, (english,), _ = read_policy(sheet(("rebate_period", "weekly")), "en")
+    assert "must be one of month or quarter or year" in english.message

@@ -91,7 +91,7 @@ def spots(findings: list[Finding]) -> list[Spot]:
 TEAM: Final = channels(("CH001", "张伟", "重点", "V1", "直供"),
                        ("CH002", "张伟", "一般", "V2", "直供"),
                        ("CH003", "李娜", "一般", "V1", "分销"))
-# CH003 first sold in May, so it is not newly active in June.
+# CH003 first sold in May: still active (活动渠道, R-21) in each week and month it sells in.
 JUNE_SALES: Final = sales(("2025-05-20", "CH003", 3), ("2025-06-10", "CH003", 12),
                           ("2025-06-14", "CH001", 10), ("2025-06-17", "CH002", 5),
                           ("2025-06-18", "CH001", 20), ("2025-06-23", "CH001", 10))
@@ -108,19 +108,23 @@ def test_weekly_sales_add_up_per_review_segment_and_week() -> None:
     by_week = {(row["manager"], row["week_start"]): row for row in weeks}
     # 张伟, week Sat 06-14 .. Fri 06-20: Sat 14th 10 + Tue 17th 5 = 15 in segment 1
     # (Sat-Tue), Wed 18th 20 in segment 2 (Wed-Fri); 35 >= 30 is met. CH001 and CH002
-    # first sold that week: 2 newly active, at least 1 asked: met.
+    # sold that week: 2 active channels, at least 1 asked: met.
     assert by_week["张伟", "2025-06-14"] == {
         "manager": "张伟", "week_start": "2025-06-14", "week_end": "2025-06-20",
         "segment_1_sales": 15, "segment_2_sales": 20, "sales_week": 35, "sales_target": 30.0,
-        "sales_status": "met", "new_active_week": 2, "new_active_target": "1-2",
-        "new_active_status": "met"}
-    # 李娜, week 06-07: Tue 10th is still segment 1; 12 < 30 and no new channel: short.
+        "sales_status": "met", "active_week": 2, "active_target": "1-2",
+        "active_status": "met"}
+    # 李娜, week 06-07: Tue 10th is still segment 1; 12 < 30 is short. CH003 sold that
+    # week: 1 active channel, met, although it first sold in May (not newly won).
     assert pick([by_week["李娜", "2025-06-07"]], "segment_1_sales", "segment_2_sales",
-                "sales_status", "new_active_week", "new_active_status") == [
-        (12, 0, "short", 0, "short")]
+                "sales_status", "active_week", "active_status") == [
+        (12, 0, "short", 1, "met")]
+    # 李娜, week 06-14: no sale, no active channel: short.
+    assert pick([by_week["李娜", "2025-06-14"]], "active_week", "active_status") == [
+        (0, "short")]
     # The week of the as-of date (Mon 06-30) runs to Fri 07-04: not short yet, pending.
     assert pick([by_week["张伟", "2025-06-28"]], "sales_week", "sales_status",
-                "new_active_status") == [(0, "pending", "pending")]
+                "active_status") == [(0, "pending", "pending")]
     assert spots(findings) == []
 
 
@@ -167,13 +171,20 @@ def test_the_segment_headings_come_from_the_policy() -> None:
 
 
 @pytest.mark.parametrize(("low", "status"), [(2, "met"), (3, "short")])
-def test_the_policy_sets_the_weekly_newly_active_minimum(low: int, status: str) -> None:
-    # 张伟 had 2 channels newly active in the week 06-14.
-    _, scores = score([TEAM, JUNE_SALES, policy(("weekly_new_active_min", low),
-                                                ("weekly_new_active_max", 4))])
+def test_the_policy_sets_the_weekly_active_minimum(low: int, status: str) -> None:
+    # 张伟 had 2 active channels in the week 06-14.
+    _, scores = score([TEAM, JUNE_SALES, policy(("weekly_active_min", low),
+                                                ("weekly_active_max", 4))])
     week = next(row for row in rows(scores, "weeks")
                 if (row["manager"], row["week_start"]) == ("张伟", "2025-06-14"))
-    assert (week["new_active_target"], week["new_active_status"]) == (f"{low}-4", status)
+    assert (week["active_target"], week["active_status"]) == (f"{low}-4", status)
+
+
+def test_the_former_names_of_the_active_channel_keys_are_still_read() -> None:
+    findings, scores = score([TEAM, JUNE_SALES, policy(("weekly_new_active_min", 3),
+                                                       ("monthly_new_active_min", 1))])
+    assert [f for f in findings if f.code.startswith("policy_")] == []
+    assert {row["active_target"] for row in rows(scores, "weeks")} == {"3-2"}
 
 
 @pytest.mark.parametrize("value", ["周六-周二,周四-周五", "周六-周三,周三-周五", "六到二,三到五"],
@@ -211,15 +222,15 @@ def test_a_short_week_is_diagnosed_from_three_indicators() -> None:
     _, scores = score([TEAM, JUNE_SALES, DIAGNOSIS_VISITS])
     row = next(row for row in rows(scores, "diagnosis")
                if (row["manager"], row["week_start"]) == ("张伟", "2025-06-21"))
-    # Sales: 10 on Mon 06-23, short of 30 by 20. No channel first sold that week: short
-    # of 1 by 1.
+    # Sales: 10 on Mon 06-23, short of 30 by 20. CH001 sold that week: 1 active channel,
+    # the minimum.
     # Relationship: 3 on-site visits (现场面谈, 培训, 现场面谈; the phone call is not) for
     # 2 channels: 1.5 a channel; R-01 asks 3 (CH001 重点) + 2 (CH002 一般) = 5: 3/5 = 60%.
     # Willingness: 1 of 4 visits agreed: 25%. Skill: 3 of 4 met >= 3 purposes: 75%.
     # The weakest is willingness.
     assert row == {
         "manager": "张伟", "week_start": "2025-06-21", "week_end": "2025-06-27",
-        "sales_week": 10, "sales_gap": 20.0, "new_active_week": 0, "new_active_gap": 1,
+        "sales_week": 10, "sales_gap": 20.0, "active_week": 1, "active_gap": 0,
         "visits_on_site": 3, "channels": 2, "visits_per_channel": 1.5,
         "relationship": 0.6, "willingness": 0.25, "skill": 0.75, "cause": "willingness",
         "sub_causes": "；".join(SUB_CAUSES["willingness"]), "actions": row["actions"]}
@@ -407,21 +418,33 @@ def test_a_row_without_a_kpi_score_is_not_ranked() -> None:
         ("甲", 1, "reward"), ("乙", None, None)]
 
 
-# --- Newly active channels of the month (R-21) ------------------------------------------
+# --- Active channels of the month (R-21) ------------------------------------------------
 
 @pytest.mark.parametrize(("as_of", "pairs", "status"), [
-    # CH001 and CH002 first sold in June: 2 newly active, below 3 once June is over.
+    # CH001 and CH002 sold in June: 2 active channels, below 3 once June is over.
     (date(2025, 6, 30), (), "short"),
     (date(2025, 6, 20), (), "pending"),
-    (date(2025, 6, 30), (("monthly_new_active_min", 2),), "met"),
+    (date(2025, 6, 30), (("monthly_active_min", 2),), "met"),
 ], ids=["month_over", "month_running", "minimum_two"])
-def test_newly_active_channels_of_the_month_against_the_minimum(
+def test_active_channels_of_the_month_against_the_minimum(
     as_of: date, pairs: tuple[tuple[str, Cell], ...], status: str
 ) -> None:
     _, scores = score([TEAM, JUNE_SALES, assessments(("2025-06", "张伟", "东区", 80.0)),
                        policy(*pairs)], as_of=as_of)
-    assert pick(rows(scores, "managers"), "new_active_month", "new_active_status") == [
+    assert pick(rows(scores, "managers"), "active_month", "active_status") == [
         (2, status)]
+
+
+def test_a_channel_won_before_the_month_is_active_in_each_month_it_sells_in() -> None:
+    # CH003 first sold in May and sold again in June: active in both months for 李娜;
+    # a sale after the as-of date does not count.
+    later = sales(("2025-05-20", "CH003", 3), ("2025-06-10", "CH003", 12),
+                  ("2025-06-11", "CH003", 1), ("2025-07-02", "CH003", 4))
+    _, scores = score([TEAM, later, assessments(("2025-05", "李娜", "东区", 80.0),
+                                                ("2025-06", "李娜", "东区", 80.0),
+                                                ("2025-07", "李娜", "东区", 80.0))])
+    assert pick(rows(scores, "managers"), "month", "active_month") == [
+        ("2025-07", 0), ("2025-06", 1), ("2025-05", 1)]
 
 
 # --- Training (R-25) --------------------------------------------------------------------
@@ -542,6 +565,23 @@ def test_an_unreadable_tier_target_is_an_error_and_is_skipped(entry: str) -> Non
     assert spots(findings) == [Spot("policy_bad_entry", "参数", "B2", "error", "R-26")]
     assert entry in findings[0].message
     assert pick(rows(scores, "tiers"), "tier", "status") == [("V1", "met")]
+
+
+def test_changing_the_tiers_leaves_the_untouched_default_targets_out_without_errors() -> None:
+    stars = channels(("CH001", "张伟", "重点", "五星", "直供"),
+                     ("CH002", "张伟", "一般", "一星", "分销"))
+    findings, scores = score([stars, policy(
+        ("tiers", "一星,二星,三星,四星,五星"), ("visit_scheme", "等级"))])
+    assert [f for f in findings if f.code.startswith("policy_")] == []
+    # Only the default entry naming a channel type still applies.
+    assert pick(rows(scores, "tiers"), "tier", "target", "actual") == [("分销", 2, 1)]
+
+
+def test_a_tier_target_set_on_the_sheet_naming_an_unknown_tier_is_still_an_error() -> None:
+    findings, _ = score([TIERED, policy(("tiers", "一星,二星"), ("tier_targets", "VKA:9"))])
+    (bad,) = [f for f in findings if f.code == "policy_bad_entry"]
+    assert (bad.sheet, bad.cell, bad.rule) == ("参数", "B3", "R-26")
+    assert bad.message.startswith("参数 B3：参数 tier_targets 中的“VKA:9”")
 
 
 # --- Clean books and the catalogue ------------------------------------------------------

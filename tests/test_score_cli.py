@@ -18,12 +18,13 @@ import pytest
 from click.testing import CliRunner
 
 from chantool.cli import cli
+from chantool.listings import LISTING_KEYS
 from chantool.render import TEXT_ROWS
 from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffice
 
 EXAMPLES: Final = Path(__file__).parent.parent / "examples"
 CLEAN: Final = EXAMPLES / "浙江省_渠道台账_2025Q2.xlsx"
-AS_OF: Final = ["--as-of", "2025-06-30"]
+AS_OF: Final = ["--as-of", "2025-06-29"]
 
 # CONTRACT.md, `chantool score --format json`: keys every file's object must have.
 CONTRACT_KEYS: Final = {
@@ -52,14 +53,20 @@ def test_every_file_has_the_contracts_keys_with_rows() -> None:
     report = score_json(EXAMPLES)
     assert len(report["files"]) == 3
     for entry in report["files"]:
-        assert entry["as_of"] == "2025-06-30"
+        assert entry["as_of"] == "2025-06-29"
         for key, fields in CONTRACT_KEYS.items():
             assert isinstance(entry[key], list)
             for row in entry[key]:
                 assert fields <= set(row), (entry["path"], key)
     clean = next(entry for entry in report["files"] if entry["path"].endswith(CLEAN.name))
-    for key in CONTRACT_KEYS:
+    for key in LISTING_KEYS:
         assert clean[key], key  # the province book has rows of every kind
+    # As of Sunday 06-29 the week holds a full week of visits: every channel has some,
+    # and the review weeks and diagnosis show statuses of both kinds.
+    assert all(row["visits_week"] > 0 for row in clean["channels"])
+    assert {row["visit_status"] for row in clean["channels"]} == {"met"}
+    assert {row["sales_status"] for row in clean["weeks"]} == {"met", "short", "pending"}
+    assert {row["active_status"] for row in clean["weeks"]} == {"met", "short", "pending"}
 
 
 def test_contract_values_take_the_contracts_words() -> None:
@@ -79,7 +86,7 @@ def test_contract_values_take_the_contracts_words() -> None:
 
 def test_the_examples_score_exactly_as_the_golden_file(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every computed number of the examples. Regenerate after an intended change with:
-    chantool score examples --format json --as-of 2025-06-30 > tests/golden/score_examples.json
+    chantool score examples --format json --as-of 2025-06-29 > tests/golden/score_examples.json
     """
     monkeypatch.chdir(EXAMPLES.parent)
     result = run("score", "examples", "--format", "json", *AS_OF)
@@ -152,7 +159,7 @@ def test_out_writes_the_scores_sheet_and_result_columns(tmp_path: Path) -> None:
     assert "客户经理每日拜访（R-03，本周）" in titles
     channels = book["渠道档案"]
     header = [cell.value for cell in channels[2]]
-    for generated in ("本周现场拜访", "拜访目标", "拜访达标", "档案状态", "综合得分", "等级",
+    for generated in ("本周现场拜访", "拜访目标", "拜访达标", "档案状态", "评估得分", "等级",
                       "信用风险"):
         assert generated in header
     column = header.index("拜访达标") + 1
@@ -175,3 +182,17 @@ def test_libreoffice_reads_the_scores_sheet(tmp_path: Path) -> None:
     rows = list(csv.reader((out / f"{written.stem}-评分.csv").open(encoding="utf-8")))
     assert rows[0][0] == "渠道" and rows[1][0] == "渠道编码"
     assert sum(1 for row in rows if row and row[0].startswith("CH0")) >= 30
+
+
+def test_every_file_object_has_every_result_key_whatever_it_holds(tmp_path: Path) -> None:
+    unreadable = tmp_path / "清单.txt"
+    unreadable.write_text("渠道编码\nCH001\n", encoding="utf-8")
+    visits_only = EXAMPLES / "温州办事处_拜访日志_2025年6月.xlsx"
+    result = run("score", CLEAN, visits_only, unreadable, "--format", "json", *AS_OF)
+    files = json.loads(result.output)["files"]
+    assert [entry["status"] for entry in files] == ["findings", "findings", "unreadable"]
+    assert set(files[0]) == set(files[1]) == set(files[2])
+    assert files[2]["as_of"] == "2025-06-29" and files[2]["findings"] == []
+    assert all(files[2][key] == [] for key in LISTING_KEYS)
+    assert tuple(key for key in files[0] if isinstance(files[0][key], list)
+                                 and key != "findings") == LISTING_KEYS

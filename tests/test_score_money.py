@@ -119,6 +119,17 @@ def test_a_rebate_row_changing_mid_quarter_pays_each_unit_its_own_row_and_the_la
                 "volume_rebate", "total", "explanation") == [expected]
 
 
+@pytest.mark.parametrize("value", ["第一笔", "first"])
+def test_the_threshold_may_be_the_one_in_force_on_the_periods_first_sale(value: str) -> None:
+    # As above, 60 in April at 10 and 70 after the change at 12, 130 units: under the
+    # threshold of the first sale's row (100) they reach it, volume 60 × 5 + 70 × 6 = 720.
+    rows = listing("rebates", channels(), CHANGED_REBATE,
+                   policy(("volume_threshold_sale", value)),
+                   sales(sale("2025-04-10", 60), sale("2025-05-20", 70)))
+    assert pick(rows, "qty", "volume_threshold", "threshold_reached", "volume_rebate",
+                "total") == [(130, 100, True, 720.0, 2160.0)]
+
+
 def test_a_pick_up_only_rebate_pays_nothing_for_units_not_picked_up() -> None:
     # 80 units picked up (是), 20 with 是否提货 blank (counted as picked up), 40 not
     # picked up (否): 140 units reach the threshold 100, but only 100 earn the rebates:
@@ -317,7 +328,7 @@ def test_a_paid_period_that_cannot_be_read_or_is_not_a_quarter_is_an_error_at_it
     findings, scores = score(channels(), BANDS, sales(*SALES_27000),
                              paid(("CH001", "2025-06", 40)))
     assert findings[-1].message == ("已付提成 B2：期间“2025-06”不是季度提成期间，应写作如 2025Q2"
-                                    "（参数 commission_period = quarter），本行未计入已付提成")
+                                    "（参数 commission_period = 季度），本行未计入已付提成")
     commission = scores.listing("commission")
     assert commission is not None and commission.rows[0]["paid_before"] == 0.0
 

@@ -3,7 +3,7 @@ and complaint time limits, each with a worked example computed by hand."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 import pytest
@@ -13,6 +13,7 @@ from chantool.findings import CATALOGUE, Finding, Lang
 from chantool.listings import Row, Scores
 from chantool.scoring import score_book
 from chantool.table import RawSheet
+from tests.conftest import unknown_year, weekday_in
 from tests.scoring import Spot, policy, spots
 from tests.scoring import rows as listing_rows
 
@@ -30,7 +31,7 @@ COMPLAINTS_HEADER: Final = ["渠道编码", "类型", "受理日期", "受理时
                             "书面投诉", "上报总监日期", "答复日期"]
 
 # Our codes: none of them may appear in a clean workbook.
-# The codes of R-40..R-44, and the one about policy lists (here: grade_weights).
+# The codes of R-40..R-44, and the one about policy lists (here: assessment_weights).
 VALUE_CODES: Final = frozenset(code for code, entry in CATALOGUE.items()
                                if entry.scored and entry.rule in {"R-40", "R-41", "R-42",
                                                                   "R-43", "R-44"}
@@ -179,35 +180,37 @@ GRADE_VISITS: Final = visits(
     ("2025-06-30", "CH2", "否"), ("2025-04-01", "CH2", "否"), ("2025-06-20", "CH2", None))
 
 
-def test_a_channels_score_parts_and_grade() -> None:
-    # CH2: contribution 75 (3 of 4 others below); willingness 75;
-    # ability: outlets 30 has 2 of the 3 others below = 66.67; staff 10 has CH3 below and
-    # CH1 level = (1 + 0.5) / 2 = 75; mean 70.83; credit: 15000 / 100000 = 0.15 of the
-    # 0.3 high line = 100 x (1 - 0.5) = 50.
-    # Score (40 x 75 + 20 x 75 + 20 x 70.83 + 20 x 50) / 100 = 69.17 -> 69.2, B.
-    # CH1: contribution 100, no visits, ability (100 + 75) / 2 = 87.5, credit 100:
-    # (40 x 100 + 20 x 87.5 + 20 x 100) / 80 = 96.875 -> 96.9, A.
-    # CH5: only a contribution of 0: score 0, C.
+def test_a_channels_grade_is_by_contribution_and_its_assessment_score_beside_it() -> None:
+    # CH2: contribution 75 (3 of 4 others below): grade B (60 <= 75 < 80), whatever the
+    # rest. Willingness 75; ability: outlets 30 has 2 of the 3 others below = 66.67;
+    # staff 10 has CH3 below and CH1 level = (1 + 0.5) / 2 = 75; mean 70.83; credit:
+    # 15000 / 100000 = 0.15 of the 0.3 high line = 100 x (1 - 0.5) = 50.
+    # Assessment score (20 x 75 + 20 x 70.83 + 20 x 50) / 60 = 65.28 -> 65.3.
+    # CH1: contribution 100: A; no visits, ability (100 + 75) / 2 = 87.5, credit 100:
+    # (20 x 87.5 + 20 x 100) / 40 = 93.75 -> 93.8.
+    # CH5: contribution 0: C; no willingness, ability or credit: no assessment score.
     findings, scores = score(GRADE_CHANNELS, GRADE_SALES, GRADE_VISITS)
     rows = channel_rows(scores)
     parts = ("score_contribution", "score_willingness", "score_ability", "score_credit",
              "score", "grade")
-    assert [rows["CH2"][key] for key in parts] == [75.0, 75.0, 70.8, 50.0, 69.2, "B"]
-    assert [rows["CH1"][key] for key in parts] == [100.0, None, 87.5, 100.0, 96.9, "A"]
-    assert [rows["CH5"][key] for key in parts] == [0.0, None, None, None, 0.0, "C"]
+    assert [rows["CH2"][key] for key in parts] == [75.0, 75.0, 70.8, 50.0, 65.3, "B"]
+    assert [rows["CH1"][key] for key in parts] == [100.0, None, 87.5, 100.0, 93.8, "A"]
+    assert [rows["CH5"][key] for key in parts] == [0.0, None, None, None, None, "C"]
     assert ours(findings) == []
 
 
 @pytest.mark.parametrize(("pairs", "score_", "grade"), [
-    pytest.param([("grade_a_min", 65)], 69.2, "A", id="a_lower_a_line"),
-    pytest.param([("grade_b_min", 70)], 69.2, "C", id="a_higher_b_line"),
-    pytest.param([("grade_weights", "贡献:100")], 75.0, "B", id="contribution_only"),
-    # (20 x 75 + 20 x 70.83 + 20 x 50) / 60 = 65.28
-    pytest.param([("grade_weights", "贡献:0,积极性:20,能力:20,信用:20")], 65.3, "B",
+    pytest.param([("grade_a_min", 75)], 65.3, "A", id="a_lower_a_line"),
+    pytest.param([("grade_b_min", 76)], 65.3, "C", id="a_higher_b_line"),
+    # Contribution may be weighted into the assessment; the grade stays by contribution.
+    pytest.param([("assessment_weights", "贡献:100")], 75.0, "B", id="contribution_only"),
+    pytest.param([("assessment_weights", "贡献:0,积极性:20,能力:20,信用:20")], 65.3, "B",
                  id="a_zero_weight_leaves_the_part_out"),
     # Weights are relative and a percent sign is ignored: the same as the default.
-    pytest.param([("grade_weights", "contribution:40%，积极性：20%,能力:20,credit:20")],
-                 69.2, "B", id="english_names_full_width_colons_and_percent_signs"),
+    pytest.param([("assessment_weights", "willingness:40%，能力：40%,credit:40")],
+                 65.3, "B", id="english_names_full_width_colons_and_percent_signs"),
+    # The key's former name is still read.
+    pytest.param([("grade_weights", "信用:100")], 50.0, "B", id="former_name"),
 ])
 def test_policy_changes_the_score_and_grade(
     pairs: list[tuple[str, Cell]], score_: float, grade: str
@@ -218,19 +221,20 @@ def test_policy_changes_the_score_and_grade(
     assert ours(findings) == []
 
 
-@pytest.mark.parametrize(("overdue", "credit", "grade"), [
-    # Credit only: 100 x (1 - ratio / 0.3). 6000 / 100000 = 0.06 -> 80, exactly the A line.
-    pytest.param(6000.0, 80.0, "A", id="at_the_a_line"),
-    pytest.param(6030.0, 79.9, "B", id="just_below_the_a_line"),
-    pytest.param(12000.0, 60.0, "B", id="at_the_b_line"),
-    pytest.param(12030.0, 59.9, "C", id="just_below_the_b_line"),
-])
-def test_grade_lines_apply_to_the_rounded_score(overdue: float, credit: float, grade: str
-                                                ) -> None:
-    _, scores = score(channels(channel("CH1", limit=100000.0, overdue=overdue)),
-                      policy(("grade_weights", "信用:100")))
-    row = channel_rows(scores)["CH1"]
-    assert (row["score_credit"], row["score"], row["grade"]) == (credit, credit, grade)
+def test_grade_lines_apply_to_the_contribution_score_at_their_values() -> None:
+    # Six channels by revenue: contribution 100 x (channels below) / 5 = 100, 80, 60, 40,
+    # 20, 0: 80 is exactly the A line, 60 exactly the B line. CH2 and CH4 carry overdue
+    # amounts at their whole credit limit: a credit score of 0 changes no grade.
+    ladder = channels(*(channel(f"CH{number}", limit=1000.0,
+                                overdue=1000.0 if number in (2, 4) else 0.0)
+                        for number in range(1, 7)))
+    _, scores = score(ladder, sales(*(("2025-06-02", f"CH{number}", 1, 700.0 - 100 * number)
+                                      for number in range(1, 7))))
+    rows = channel_rows(scores)
+    assert [(rows[f"CH{n}"]["score_contribution"], rows[f"CH{n}"]["grade"])
+            for n in range(1, 7)] == [(100.0, "A"), (80.0, "A"), (60.0, "B"), (40.0, "C"),
+                                      (20.0, "C"), (0.0, "C")]
+    assert (rows["CH2"]["score_credit"], rows["CH2"]["score"]) == (0.0, 0.0)
 
 
 def test_a_channel_without_any_data_has_no_score_and_no_grade() -> None:
@@ -244,7 +248,7 @@ def test_unreadable_weights_are_reported_and_ignored() -> None:
     # and ability have no weight, so (20 x 75 + 20 x 50) / 40 = 62.5.
     weights = "贡献:x,魅力:10,积极性:20,积极性:30,能力,信用:20,能力:-5"
     findings, scores = score(GRADE_CHANNELS, GRADE_SALES, GRADE_VISITS,
-                             policy(("grade_weights", weights)))
+                             policy(("assessment_weights", weights)))
     assert channel_rows(scores)["CH2"]["score"] == 62.5
     unreadable = [f for f in findings if f.code == "policy_bad_entry"]
     assert [f.value for f in unreadable] == ["贡献:x", "魅力:10", "积极性:30", "能力", "能力:-5"]
@@ -254,7 +258,7 @@ def test_unreadable_weights_are_reported_and_ignored() -> None:
 
 
 def test_no_weight_at_all_gives_no_score() -> None:
-    findings, scores = score(GRADE_CHANNELS, GRADE_SALES, policy(("grade_weights", "魅力:10")))
+    findings, scores = score(GRADE_CHANNELS, GRADE_SALES, policy(("assessment_weights", "魅力:10")))
     assert channel_rows(scores)["CH2"]["score"] is None
     assert [f.code for f in findings if f.code in VALUE_CODES] == ["policy_bad_entry"]
 
@@ -368,6 +372,22 @@ def test_policy_changes_which_drops_are_alerted(pairs: list[tuple[str, Cell]],
     assert [spot.cell for spot in ours(findings)] == alerted
 
 
+@pytest.mark.parametrize(("value", "drops"), [
+    # The sheet's first sale is 2025-05-20: the windows 04-02..05-01 and 03-03..04-01 end
+    # before it. Counted as zero, CH1's 1500 over three windows averages 500 and its 400
+    # now is a 20% drop; left out, 1500 over one window is a 73.3% drop.
+    pytest.param("计为零", 0.2, id="zero"),
+    pytest.param("skip", 0.7333, id="skip"),
+])
+def test_windows_before_the_first_sale_in_the_sheet_count_as_the_policy_says(
+        value: str, drops: float) -> None:
+    found, scores = score(channels(channel("CH1")),
+                          sales(("2025-05-20", "CH1", 3, 500.0), ("2025-06-10", "CH1", 4, 100.0)),
+                          policy(("order_drop_before_data", value)))
+    assert channel_rows(scores)["CH1"]["order_drop"] == drops
+    assert bool(ours(found)) == (value == "skip")
+
+
 # --- R-44: complaints --------------------------------------------------------------------
 
 COMPLAINTS_AS_OF: Final = date(2025, 10, 10)
@@ -443,8 +463,11 @@ def test_policy_changes_the_complaint_limits(pairs: list[tuple[str, Cell]], cell
 
 
 def test_a_year_without_holiday_data_is_named() -> None:
-    findings, scores = score(complaints(["CH1", "投诉", "2027-01-04", None, None, None, "是",
-                                         "2027-01-05", None]), as_of=date(2027, 1, 10))
+    # A Monday of the first year the calendar package does not know, reported on Tuesday.
+    monday = weekday_in(unknown_year(), 3, 0)
+    findings, scores = score(complaints(
+        ["CH1", "投诉", monday.isoformat(), None, None, None, "是",
+         (monday + timedelta(days=1)).isoformat(), None]), as_of=monday + timedelta(days=6))
     assert "calendar_year_unknown" in [f.code for f in findings]
     assert listing_rows(scores, "complaints") == []
 

@@ -305,3 +305,16 @@ def test_more_purposes_to_meet_than_there_are_is_a_policy_error() -> None:
                              [("visit_purposes_total", 4), ("visit_success_purposes", 5)]))
     (bad,) = [f for f in findings if f.code == "policy_bad_value"]
     assert (bad.sheet, bad.cell) == ("参数", "B3") and "不能多于目的总数 4" in bad.message
+
+
+def test_without_a_visit_log_the_visit_results_are_unknown_not_zero_and_short() -> None:
+    _, scores = score([RawSheet("渠道档案", [CHANNEL_HEADER, channel("CH001", contacts=2)])])
+    row = channel_row(scores, "CH001")
+    assert row["visit_target"] == 3  # the target is the policy's, with or without a log
+    assert [row[key] for key in ("visits_week", "visits_month", "visit_status",
+                                 "key_contact_visits_week", "key_contact_status")] == \
+        [None] * 5
+    # An empty log is a log: nothing happened, which is 0 and short.
+    _, scores = score(book([channel("CH001")], []))
+    assert [channel_row(scores, "CH001")[key] for key in ("visits_week", "visit_status")] == \
+        [0, "short"]

@@ -139,6 +139,12 @@ def test_policy_sheet_lists_every_key_and_reads_back_as_the_defaults(
     policy, findings, _ = read_policy(policy_sheet, "zh")
     assert findings == []
     assert policy == Policy()
+    # Choices in the template's language: Chinese words in a Chinese template.
+    values = {row[0]: row[1] for row in policy_sheet.rows[1:]}
+    assert [values[key] for key in ("visit_scheme", "rebate_period", "commission_mode",
+                                    "commission_period")] == (
+        ["维护级别", "季度", "全额累进", "季度"] if lang == "zh" else
+        ["care", "quarter", "retroactive", "quarter"])
 
 
 def test_readme_sheet_explains_every_column_in_chinese(tmp_path: Path) -> None:
@@ -216,7 +222,7 @@ def test_examples_json_matches_the_golden_file(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Regenerate after an intended change with:
-    chantool validate examples --format json --as-of 2025-06-30 > tests/golden/examples.json
+    chantool validate examples --format json --as-of 2025-06-29 > tests/golden/examples.json
     """
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(cli, ["validate", "examples", "--format", "json",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Final
 
 import chinese_calendar
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from chantool.table import RawSheet
 from chantool.validate import validate_book
 from chantool.workdays import KNOWN_YEARS, WorkCalendar
+from tests.conftest import unknown_year, weekday_in
 
 
 @pytest.mark.parametrize(("day", "expected"), [
@@ -58,10 +60,26 @@ def test_policy_days_off_and_extra_working_days_win_over_the_calendar() -> None:
     assert extra_working_day.add_workdays(date(2025, 9, 26), 15) == date(2025, 10, 22)
 
 
+UNKNOWN: Final = unknown_year()
+
+
 def test_a_year_without_holiday_data_counts_monday_to_friday_and_is_remembered() -> None:
+    # A Friday in March of the first year the calendar package does not know: 3 working
+    # days later is the Wednesday after, the weekend between being days off.
+    friday = weekday_in(UNKNOWN, 3, 4)
     calendar = WorkCalendar()
-    assert calendar.add_workdays(date(2026, 12, 31), 3) == date(2027, 1, 5)
-    assert calendar.unknown_years == {2027}
+    assert calendar.add_workdays(friday, 3) == friday + timedelta(days=5)
+    assert calendar.unknown_years == {UNKNOWN}
+    assert not calendar.is_workday(friday + timedelta(days=1))  # its Saturday
+
+
+def test_the_unknown_year_of_these_tests_follows_the_installed_calendar() -> None:
+    # Whatever release is installed: the year before is known, the year itself is not.
+    calendar = WorkCalendar()
+    calendar.is_workday(date(UNKNOWN - 1, 6, 2))
+    assert calendar.unknown_years == set()
+    calendar.is_workday(date(UNKNOWN, 6, 2))
+    assert calendar.unknown_years == {UNKNOWN}
 
 
 def channels(start: str, done: str | None, *policy: tuple[str, str]) -> list[RawSheet]:
@@ -100,7 +118,9 @@ def test_a_missing_profile_is_reported_only_once_its_deadline_has_passed() -> No
 
 
 def test_a_deadline_beyond_the_holiday_data_says_which_year_is_assumed() -> None:
-    findings = validate_book(channels("2026-12-28", "2027-01-05"), as_of=date(2027, 3, 1))[1]
+    start = weekday_in(UNKNOWN, 3, 0)  # a Monday: done 7 days later, 5 working days
+    sheets = channels(start.isoformat(), (start + timedelta(days=7)).isoformat())
+    findings = validate_book(sheets, as_of=start + timedelta(days=60))[1]
     assert [(f.code, f.severity.value) for f in findings] == [
         ("calendar_year_unknown", "warning")]
-    assert "2027" in findings[0].message
+    assert str(UNKNOWN) in findings[0].message

@@ -26,13 +26,16 @@ from python_calamine import CalamineSheet, CalamineWorkbook
 from chantool.coerce import Cell
 from chantool.io import package
 from chantool.table import RawSheet
+from chantool.texts import TextError
 
 if TYPE_CHECKING:  # the writer is only imported where files are written
     from chantool.io.writer import Written
 
 
-class OutputError(Exception):
-    """The result could not be put in place; the message says why, for the user."""
+class OutputError(TextError):
+    """The result could not be put in place (``output_`` texts)."""
+
+    prefix = "output_"
 
 
 def temporary_path(target: Path) -> Path:
@@ -94,8 +97,7 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
             with zipfile.ZipFile(path) as archive:
                 new = package.problems(archive) - written.problems_before
                 if new:
-                    raise OutputError(
-                        f"写出的文件结构有误（{'；'.join(sorted(new))}），已放弃写入")
+                    raise OutputError("package_problems", problems="；".join(sorted(new)))
                 for info in archive.infolist():
                     _check_part(archive, info, info.filename in written.parts,
                                 written.written_of.get(info.filename))
@@ -108,7 +110,7 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
         for sheet, back in zip(original, sheets, strict=True):
             ours = {column - 1 for column in written.result_columns.get(sheet.name, ())}
             if not _same_cells(sheet.rows, *_rows_from_a1(back), ours):
-                raise OutputError(f"写出后工作表“{sheet.name}”的数据与原文件不一致，已放弃写入")
+                raise OutputError("cells_changed", sheet=sheet.name)
 
 
 def _read_back(path: Path, names: list[str]) -> tuple[CalamineWorkbook, list[CalamineSheet]]:
@@ -130,7 +132,7 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, ours: bool,
                 while stream.read(1 << 20):
                     pass
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise OutputError(f"写出的文件损坏（{info.filename}：{error}）") from None
+        raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
     if xml and written_of is not None:
         _parse(info.filename, lambda parser: parser.Parse(written_of, True))
 
@@ -140,7 +142,7 @@ def _parse(name: str, parse: Callable[[XMLParserType], object]) -> None:
     try:
         parse(parser)
     except expat.ExpatError as error:
-        raise OutputError(f"写出的部件 {name} 不是合法的 XML：{error}") from None
+        raise OutputError("bad_xml", part=name, error=error) from None
 
 
 def _rows_from_a1(sheet: CalamineSheet) -> tuple[Iterator[list[Cell]], int]:

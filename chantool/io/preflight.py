@@ -62,7 +62,11 @@ def preflight(path: Path, limits: Limits, wanted: Callable[[str], bool]) -> Refu
     if head == OLE_MAGIC:
         return _ole_kind(path)
     if not head.startswith(ZIP_MAGIC):
-        return Refusal("text_file" if _looks_like_text(path) else "not_xlsx_binary")
+        if not _looks_like_text(path):
+            return Refusal("not_xlsx_binary")
+        # Say what the file is by its name: a .txt is plain text, a .csv a CSV export,
+        # anything else text under an Excel name.
+        return Refusal(_TEXT_REASONS.get(path.suffix.lower(), "text_file"))
     try:
         with zipfile.ZipFile(path) as archive:
             refusal = _check_sizes(archive, limits)
@@ -87,6 +91,9 @@ def _ole_kind(path: Path) -> Refusal:
     except OSError as error:
         return Refusal("broken_ole", {"detail": str(error)})
     return Refusal("other_office_binary")
+
+
+_TEXT_REASONS: Final = {".txt": "plain_text", ".csv": "csv_file"}
 
 
 def _looks_like_text(path: Path) -> bool:

@@ -59,7 +59,7 @@ CHANNEL_FIELDS: Final = (
     Field("revenue", "销售额", "Revenue"),
     Field("revenue_share", "收入占比", "Revenue share", rate=True),
     Field("top20", "头部客户", "Top 20%"),
-    Field("score", "综合得分", "Score"),
+    Field("score", "评估得分", "Assessment score"),
     Field("score_contribution", "贡献得分", "Contribution"),
     Field("score_willingness", "积极性得分", "Willingness"),
     Field("score_ability", "能力得分", "Ability"),

@@ -25,6 +25,7 @@ from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
 from chantool.findings import CellFindings, Finding
 from chantool.listings import Field, Listing, Row, Rows
+from chantool.policy import choice_word
 from chantool.rules.prices import InForce
 from chantool.scoring import Scorer, Section
 
@@ -132,7 +133,8 @@ def rebates(book: Book) -> Section:
     row for the model and the channel's type effective on or before it); a pick-up-only
     row pays nothing for units of sales rows marked not picked up. The volume rebate is
     paid on every rebated unit of the period once the period's quantity (every unit)
-    reaches the threshold of the row in force on the period's last sale.
+    reaches the threshold of the row in force on the period's last sale — or, with the
+    policy's ``volume_threshold_sale`` = ``first``, on its first rebated unit's sale.
     """
     sales, sheet = book.sheets.get("sales"), book.sheets.get("rebates")
     if sales is None or sheet is None:
@@ -164,12 +166,16 @@ def rebates(book: Book) -> Section:
         else:
             group.units[row] = group.units.get(row, 0) + qty
     lines = []
+    first = book.policy.volume_threshold_sale == "first"
     # Newest period first, then by channel and model.
     for key in sorted(sorted(groups), key=itemgetter(2), reverse=True):
         group = groups[key]
         last_row = table.in_force.row((key[1], group.kind), group.last)
-        if last_row is not None:  # else no rebate row was in force for any of its sales
-            lines.append((key, group, last_row))
+        if last_row is None:  # no rebate row was in force for any of its sales
+            continue
+        if first and group.units:  # the row in force on the first rebated unit's sale
+            last_row = min(group.units, key=lambda row: table.effective[row] or date.min)
+        lines.append((key, group, last_row))
     listing = Listing("rebates", ("返利", "Rebates"), REBATE_FIELDS,
                       Rows(lines, lambda line: _rebate_row(table, *line)),
                       brief=("channel_id", "model", "period", "qty", "pickup_rebate",
@@ -358,7 +364,9 @@ def _commission_paid(book: Book, length: Period) -> tuple[dict[tuple[str, str], 
         period = read_period(text)
         if period is None or period[0] != length:
             findings.append(sheet.finding("bad_commission_period", "period", index, kind=kind,
-                                          kind_en=kind_en, example=example, period=length))
+                                          kind_en=kind_en, example=example,
+                                          period=choice_word("commission_period", length,
+                                                             book.lang)))
         elif channel is not None and amount is not None:
             paid[channel, period[1]] = paid.get((channel, period[1]), 0.0) + amount
     return paid, findings

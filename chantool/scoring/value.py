@@ -236,7 +236,7 @@ def credit_risk(book: Book) -> Section:
 
 # --- R-41: score and grade ---------------------------------------------------------------
 
-# The parts of the score as grade_weights names them (Chinese or English), by field key.
+# The parts of the score as assessment_weights names them (Chinese or English), by field key.
 _PARTS: Final = {"contribution": "贡献", "willingness": "积极性", "ability": "能力",
                  "credit": "信用"}
 _PART_NAMES: Final = {fold_key(name): part for part, zh in _PARTS.items()
@@ -244,11 +244,11 @@ _PART_NAMES: Final = {fold_key(name): part for part, zh in _PARTS.items()
 
 
 def _weights(book: Book) -> tuple[dict[str, float], list[Finding]]:
-    """The weight of each part from ``grade_weights``; an entry that cannot be read, or
+    """The weight of each part from ``assessment_weights``; an entry that cannot be read, or
     repeats a part, is a warning and left out."""
     weights: dict[str, float] = {}
     findings = []
-    for entry in book.policy.grade_weights:
+    for entry in book.policy.assessment_weights:
         name, colon, number = normalize_text(entry).partition(":")
         part = _PART_NAMES.get(fold_key(name))
         try:  # the weights are relative, so "40%" is read as 40
@@ -256,7 +256,7 @@ def _weights(book: Book) -> tuple[dict[str, float], list[Finding]]:
         except CellError:
             weight = None
         if part is None or part in weights or weight is None or weight < 0:
-            findings.append(book.bad_policy_entry("grade_weights", entry, (
+            findings.append(book.bad_policy_entry("assessment_weights", entry, (
                 f"应为 部分:权重，部分为 {'、'.join(_PARTS.values())} 之一且各写一次，"
                 "权重为不小于 0 的数字；已忽略",
                 f"write part:weight, the part one of {', '.join(_PARTS)}, each once, the "
@@ -318,8 +318,8 @@ def _ability(sheet: TypedSheet) -> dict[str, float]:
 
 
 def grade_of(score: float, policy: Policy) -> str:
-    """A channel's grade for its (rounded) score: A from ``grade_a_min``, B from
-    ``grade_b_min``, else C (R-41)."""
+    """A channel's grade for its (rounded) contribution score: A from ``grade_a_min``, B
+    from ``grade_b_min``, else C (R-41)."""
     return "A" if score >= policy.grade_a_min else "B" if score >= policy.grade_b_min else "C"
 
 
@@ -329,9 +329,11 @@ def _grade(score: float, book: Book) -> str:
 
 @reads("sales", "channels", "visits")
 def grades(book: Book) -> Section:
-    """R-41: each channel's parts (0-100; ``None`` without data), its score (the parts
-    weighted by ``grade_weights``, those without data left out and the rest renormalised)
-    and its grade from the rounded score: A from ``grade_a_min``, B from ``grade_b_min``."""
+    """R-41: each channel's parts (0-100; ``None`` without data); its grade by
+    contribution alone (seed 004 第五条), from the rounded contribution score: A from
+    ``grade_a_min``, B from ``grade_b_min``; and beside it its assessment score, the
+    parts weighted by ``assessment_weights`` (willingness, ability, credit by default),
+    those without data left out and the rest renormalised."""
     weights, findings = _weights(book)
     section = Section(findings=findings)
     sheet = book.sheets.get("channels")
@@ -356,8 +358,9 @@ def grades(book: Book) -> Section:
                 sum_of += weight * value
         row: Row = {key: None if (value := scores.get(channel)) is None else round(value, 1)
                     for key, scores in shown}
-        score = round(sum_of / total, 1) if total > 0 else None
-        row.update(score=score, grade=None if score is None else _grade(score, book))
+        contributed = row["score_contribution"]
+        row.update(score=round(sum_of / total, 1) if total > 0 else None,
+                   grade=None if contributed is None else _grade(contributed, book))
         section.channel_fields[channel] = row
     return section
 
@@ -371,7 +374,9 @@ def order_drops(book: Book) -> Section:
     """R-43: a channel's orders in the last ``order_drop_window_days`` days against the
     average of the ``order_drop_periods`` windows before; a drop of ``order_drop_ratio``
     or more is a warning at the channel's id in 渠道档案. ``order_drop`` is 1 - current /
-    average (negative when orders grew), ``None`` without orders in the earlier windows."""
+    average (negative when orders grew), ``None`` without orders in the earlier windows.
+    Earlier windows that end before the sales sheet's first sale count as zero, or with
+    ``order_drop_before_data`` = ``skip`` are left out of the average."""
     section = Section()
     sheet, sales = book.sheets.get("channels"), book.sheets.get("sales")
     if sheet is None or sales is None:
@@ -388,8 +393,15 @@ def order_drops(book: Book) -> Section:
     for day, channel, amount in _amounts(sales):
         if since <= day <= until:
             (current if day >= start else earlier)[channel] += amount
+    # The earlier windows averaged: all of them, or those ending on or after the first
+    # sale in the sheet (a window before the data is not known to be a window of none).
+    counted = periods
+    if policy.order_drop_before_data == "skip":
+        first_day = min(filter(None, sales.column("sale_date")), default=until)
+        counted = sum(1 for number in range(1, periods + 1)
+                      if _shift(until, -days * number) >= first_day)
     for index, channel in enumerate(sheet.column("channel_id")):
-        average = earlier.get(channel, 0.0) / periods
+        average = earlier.get(channel, 0.0) / counted if counted else 0.0
         if average <= 0:
             continue
         drop = 1 - current.get(channel, 0.0) / average

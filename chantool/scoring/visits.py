@@ -109,25 +109,29 @@ def channel_visits(book: Book) -> Section:
         return section
     targets = VisitTargets(book)
     section.findings.extend(targets.problems)
+    logged = visits is not None
     contacts = channels.column("key_contacts")
     care, tiers, types = (channels.column(key) for key in ("care_level", "tier", "channel_type"))
     for index, channel in enumerate(channels.column("channel_id")):
         if channel is None:
             continue
         found = targets.target(care[index], tiers[index], types[index])
+        # Without a visit log nothing is known of the visits: null, never 0 and short.
         fields: dict[str, Any] = {
-            "visits_week": week[channel], "visits_month": month[channel],
+            "visits_week": week[channel] if logged else None,
+            "visits_month": month[channel] if logged else None,
             "visit_success_rate": round(succeeded[channel] / tried[channel], 4)
             if tried[channel] else None}
         if found is not None:
             needed, period = found
             done = week[channel] if period == "week" else month[channel]
             fields.update(visit_target=needed, visit_period=period,
-                          visit_status="met" if done >= needed else "short")
+                          visit_status=None if not logged else
+                          "met" if done >= needed else "short")
         elif policy.visit_scheme == "tier" and tiers[index] is not None:
             section.findings.append(channels.finding(
                 "visit_target_unknown", "tier", index, channel_type=types[index] or ""))
-        if contacts[index]:
+        if contacts[index] and logged:
             needed_key = policy.key_contact_visits_per_week
             fields.update(key_contact_visits_week=key_week[channel],
                           key_contact_status="met" if key_week[channel] >= needed_key

@@ -96,7 +96,7 @@ def CT_WORKDAYS(start_date: Any, end_date: Any, policy: Any = None) -> Any:
 
 @cell_function(score="综合得分（可为一列）", policy=_POLICY)
 def CT_GRADE(score: Any, policy: Any = None) -> Any:
-    """渠道等级 A/B/C：按综合得分与参数表中的等级分数线。"""
+    """渠道等级 A/B/C：按贡献得分与参数表中的等级分数线。"""
     return formulas.grade(score, policy)
 
 

@@ -1,0 +1,254 @@
+"""The words of chantool's face: the terminal's words, the command line's help and
+messages, and click's own messages, each text once with its Chinese and English side by
+side (findings and reasons have their own catalogue in ``findings.py``).
+
+The language of a run is chosen before click parses anything (``choose_lang``), because
+click formats ``--help`` and usage errors while it parses: ``--lang en`` or ``--lang zh``
+anywhere on the command line wins, then the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``,
+the first that is set, as POSIX orders them): English for an ``en`` locale, Chinese for
+anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from chantool.findings import Lang
+
+# key: (Chinese, English). Keys "cmd.X" are the help of command X (a sub-command's path
+# joined by "."), "opt.X" the help of option X (by its parameter name; "opt.C.X" for one
+# command's own), "meta.X" the placeholder shown for a value.
+TEXTS: Final[dict[str, tuple[str, str]]] = {
+    # The terminal's words (render.py)
+    "error": ("错误", "error"),
+    "warning": ("警告", "warning"),
+    "ok": ("通过", "ok"),
+    "findings": ("有问题", "errors"),
+    "warned": ("有警告", "warnings"),
+    "unreadable": ("无法读取", "unreadable"),
+    "file": ("文件", "File"),
+    "status": ("状态", "Status"),
+    "errors": ("错误", "Errors"),
+    "warnings": ("警告", "Warnings"),
+    "total": ("合计（{count} 个文件）", "Total ({count} files)"),
+    "checking": ("校验中", "Checking"),
+    "scoring": ("评分中", "Scoring"),
+    "pace": ("{rate:.1f} 个文件/秒，剩余 {left}", "{rate:.1f} files/s, {left} left"),
+    "no_files": ("没有找到要校验的 .xlsx/.xlsm 文件", "No .xlsx/.xlsm file to check was found"),
+    "more_rows": ("另有 {count} 行，见 --format json 或用 --out 写回的“评分”表",
+                  "{count} more rows: see --format json or the Scores sheet written with --out"),
+    # Messages of the command line (cli.py)
+    "not_a_date": ("“{value}”不是日期（例如 2025-06-30、2025/6/30、2025.6.30、20250630）",
+                   "'{value}' is not a date (e.g. 2025-06-30, 2025/6/30, 2025.6.30, 20250630)"),
+    "exists": ("{path} 已存在，加 --force 覆盖", "{path} exists; add --force to overwrite it"),
+    "cannot_write": ("无法写入 {path}：{reason}", "cannot write {path}: {reason}"),
+    "out_or_in_place": ("--out 与 --in-place 只能选一个", "use one of --out and --in-place"),
+    "mark_needs_out": ("--mark 需要 --out 目录 或 --in-place", "--mark needs --out or --in-place"),
+    "target_clash": ("{first} 和 {second} 都会写到 {target}",
+                     "{first} and {second} would both be written to {target}"),
+    "installed": ("已安装，请重新打开 Excel：{path}", "installed, restart Excel: {path}"),
+    "nothing_installed": ("未找到已安装的插件", "nothing installed"),
+    "internal_error": ("chantool 内部错误：{error}（详情已记录在 {log}）",
+                       "chantool internal error: {error} (details logged in {log})"),
+    # Why a written file was not put in place (io.output.OutputError)
+    "output_broken_zip": ("写出的文件损坏（{part}）", "the written file is damaged ({part})"),
+    "output_bad_xml": ("写出的部件 {part} 不是合法的 XML：{error}",
+                       "the written part {part} is not well-formed XML: {error}"),
+    "output_package_problems": ("写出的文件结构有误（{problems}），已放弃写入",
+                                "the written file's structure is wrong ({problems}); "
+                                "nothing was written"),
+    "output_cells_changed": ("写出后工作表“{sheet}”的数据与原文件不一致，已放弃写入",
+                             "sheet '{sheet}' did not read back as it was; nothing was written"),
+    # Why the add-in could not be built, installed or removed (addin.AddinError)
+    "addin_no_zh": ("{module}.bas 中找不到 Zh 函数", "no Zh function in {module}.bas"),
+    "addin_no_help": ("单元格函数 {name} 没有说明文字（chantool.xl.udfs.cell_function）",
+                      "cell function {name} has no help text (chantool.xl.udfs.cell_function)"),
+    "addin_help_too_long": ("函数说明超出 VBA 一行的长度：{line}...",
+                            "function help too long for a VBA line: {line}..."),
+    "addin_no_xlwings": ("未安装 xlwings，无法生成插件", "xlwings is not installed"),
+    "addin_xlwings_changed": ("xlwings {version} 的 VBA 模块格式有变，无法生成插件",
+                              "the VBA module of xlwings {version} changed: its project "
+                              "name line was not found"),
+    "addin_not_ascii": ("VBA 模块 {name} 含非 ASCII 字符", "VBA module {name} is not ASCII"),
+    "addin_vba_keyword": ("单元格函数 {name} 的参数 {argument} 是 VBA 关键字",
+                          "UDF {name}: argument {argument} is a VBA keyword"),
+    "addin_no_macros": ("找不到 {path}（macros 文件夹）", "{path} not found (macros folder)"),
+    "addin_not_windows": ("插件只能安装在装有 Excel 的 Windows 电脑上",
+                          "the add-in installs on Windows with Excel only"),
+    "addin_no_folders": ("找不到 APPDATA 或 USERPROFILE 文件夹", "APPDATA or USERPROFILE is unset"),
+    "addin_bad_interpreter": ("解释器路径不能含引号：{path}",
+                              "the interpreter's path cannot hold quotes: {path}"),
+    "addin_cannot_install": ("无法写入 {path}：请先关闭 Excel 再安装",
+                             "cannot write into {path}: close Excel and retry"),
+    "addin_cannot_remove": ("无法删除 {path}：请先关闭 Excel 再卸载",
+                            "cannot remove {path}: close Excel and retry"),
+    # Help of the commands
+    "cmd": ("chantool：渠道管理工作簿的校验与计算工具。\n\n"
+            "默认用中文；加 --lang en，或在英文区域设置（LC_ALL、LC_MESSAGES 或 LANG 为 en_*）下"
+            "用英文。",
+            "chantool: checks channel-management workbooks and computes what the channel "
+            "rules demand.\n\nChinese by default; English with --lang en or an English "
+            "locale (LC_ALL, LC_MESSAGES or LANG set to en_*)."),
+    "cmd.new": ("生成标准模板工作簿（book 含全部工作表）。",
+                "Create a standard template workbook (book holds every sheet)."),
+    "cmd.validate": ("校验工作簿（文件或文件夹），按工作表和单元格列出每个问题。\n\n"
+                     "加 --out 或 --in-place 时同时写入校验结果列和“校验结果”工作表。",
+                     "Check workbooks (files or folders) and report every problem by sheet "
+                     "and cell.\n\nWith --out or --in-place the check column and the Issues "
+                     "sheet are written too."),
+    "cmd.score": ("计算渠道制度要求的结果：拜访达标、考核与排名、返利与提成、渠道分级与风险"
+                  "（文件或文件夹）。\n\n加 --out 或 --in-place 时同时写入结果列、标记、"
+                  "“校验结果”和“评分”工作表。",
+                  "Compute what the channel rules demand: visit compliance, assessment and "
+                  "rankings, rebates and commission, grades and risk (files or folders).\n\n"
+                  "With --out or --in-place the result columns, marks, Issues and Scores "
+                  "sheets are written too."),
+    "cmd.addin": ("Excel 插件：生成、安装到 Excel（Windows）、卸载。",
+                  "The Excel add-in: build it, install it into Excel (Windows), remove it."),
+    "cmd.addin.build": ("用 macros/ 和已安装的 xlwings 生成 chantool.xlam（任何系统）。",
+                        "Build chantool.xlam from macros/ and the installed xlwings (any OS)."),
+    "cmd.addin.install": ("把插件放进 Excel 的 XLSTART 文件夹并记下本 Python（Windows）。",
+                          "Put the add-in into Excel's XLSTART folder and record this Python "
+                          "(Windows)."),
+    "cmd.addin.uninstall": ("删除插件及其配置（Windows）。",
+                            "Remove the add-in and its configuration (Windows)."),
+    # Help of the options
+    "opt.lang": ("消息和标签的语言。", "Language of messages and labels."),
+    "opt.new.lang": ("模板的语言（工作表名、列名、说明）。",
+                     "Language of the template (sheet names, labels, hints)."),
+    "opt.fmt": ("输出格式。", "Output format."),
+    "opt.as_of": ("检查的基准日期 [默认：今天]。", "Date the checks count from [default: today]."),
+    "opt.channels": ("另一个工作簿，其“渠道档案”表列出已有的渠道编码。",
+                     "Workbook whose 渠道档案 sheet lists the known channel ids."),
+    "opt.mark": ("标出有问题的单元格（红/黄底色、批注）；需要 --out 或 --in-place。",
+                 "Mark problem cells (red/yellow fill, note); needs --out or --in-place."),
+    "opt.in_place": ("直接修改文件本身（保留 .bak 备份）。",
+                     "Change the files themselves (a .bak copy is kept)."),
+    "opt.out": ("把写入结果的副本放进此文件夹。", "Write changed copies into this folder."),
+    "opt.jobs": ("同时处理的文件数 [默认：全部 CPU 核]。",
+                 "Files checked in parallel [default: all cores]."),
+    "opt.time_limit": ("每个文件允许的秒数。", "Seconds allowed per file."),
+    "opt.memory_limit": ("每个文件允许的内存（MB）。", "Memory allowed per file, in MB."),
+    "opt.sample": ("在模板中填入示例数据。", "Fill the template with sample rows."),
+    "opt.force": ("路径已存在时覆盖。", "Overwrite PATH if it exists."),
+    "opt.output": ("插件的保存位置。", "Where to write the add-in."),
+    "opt.version": ("显示版本并退出。", "Show the version and exit."),
+    "opt.help": ("显示本帮助并退出。", "Show this message and exit."),
+    "version": ("chantool，版本 {version}", "chantool, version {version}"),
+    # Placeholders of values in the usage lines
+    "meta.options": ("[选项]", "[OPTIONS]"),
+    "meta.command": ("命令 [参数]...", "COMMAND [ARGS]..."),
+    "meta.paths": ("路径...", "PATHS..."),
+    "meta.kind": ("种类", "KIND"),
+    "meta.path": ("路径", "PATH"),
+    "meta.as_of": ("日期", "DATE"),
+    "meta.channels": ("文件", "FILE"),
+    "meta.out": ("文件夹", "DIR"),
+    "meta.output": ("文件", "FILE"),
+    "meta.jobs": ("个数", "N"),
+    "meta.time_limit": ("秒", "SECONDS"),
+    "meta.memory_limit": ("MB", "MB"),
+    # The names of types in click's messages ("'x' is not a valid integer", "Directory 'x'
+    # is a file.")
+    "type.integer": ("整数", "integer"),
+    "type.float": ("数字", "float"),
+    "type.file": ("文件", "file"),
+    "type.directory": ("文件夹", "directory"),
+    "type.path": ("路径", "path"),
+}
+
+
+def word(key: str, lang: Lang) -> str:
+    """The text of ``key`` in ``lang``."""
+    zh, en = TEXTS[key]
+    return zh if lang == "zh" else en
+
+
+class TextError(Exception):
+    """An error whose message is a text of ``TEXTS`` (its ``prefix`` + ``key``) with
+    fields, shown in the language of the run that meets it (Chinese by default)."""
+
+    prefix = ""
+
+    def __init__(self, key: str, **fields: Any) -> None:
+        super().__init__(key)
+        self.key, self.fields = key, fields
+
+    def text(self, lang: Lang) -> str:
+        return word(self.prefix + self.key, lang).format(**self.fields)
+
+    def __str__(self) -> str:
+        return self.text("zh")
+
+
+def choose_lang(args: Sequence[str], environ: Mapping[str, str]) -> Lang:
+    """The language of a run: ``--lang`` on the command line (``--lang en``,
+    ``--lang=en``), else English for an English locale, else Chinese."""
+    for index, arg in enumerate(args):
+        value = arg.partition("=")[2] if arg.startswith("--lang=") else \
+            args[index + 1] if arg == "--lang" and index + 1 < len(args) else None
+        if value == "zh":
+            return "zh"
+        if value == "en":
+            return "en"
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if environ.get(variable):
+            return "en" if environ[variable].lower().startswith("en") else "zh"
+    return "zh"
+
+
+# click's own messages (usage, errors, the help it writes) in Chinese, by click's
+# English text; a message not listed stays English (click's messages to programmers).
+CLICK_ZH: Final[dict[str, str]] = {
+    "Usage:": "用法：",
+    "Options": "选项",
+    "Commands": "命令",
+    "Positional arguments": "位置参数",
+    "Error: {message}": "错误：{message}",
+    "Try '{command} {option}' for help.": "输入“{command} {option}”查看帮助。",
+    "Aborted!": "已中止！",
+    "Missing command.": "缺少命令。",
+    "Missing argument": "缺少参数",
+    "Missing option": "缺少选项",
+    "Missing parameter": "缺少参数",
+    "Missing parameter: {param_name}": "缺少参数：{param_name}",
+    "Missing {param_type}": "缺少{param_type}",
+    "No such option {name!r}.": "没有选项 {name!r}。",
+    "No such command {name!r}.": "没有命令 {name!r}。",
+    "Did you mean {possibility}?": "是不是 {possibility}？",
+    "(Did you mean one of: {possibilities}?)": "（是不是以下之一：{possibilities}？）",
+    "Invalid value for {param_hint}: {message}": "{param_hint} 的值无效：{message}",
+    "Invalid value: {message}": "值无效：{message}",
+    "Got unexpected extra argument ({args})": "多出了参数（{args}）",
+    "Got unexpected extra arguments ({args})": "多出了参数（{args}）",
+    "Option {name!r} does not take a value.": "选项 {name!r} 不带值。",
+    "Option {name!r} requires an argument.": "选项 {name!r} 需要一个值。",
+    "Option {name!r} requires {nargs} arguments.": "选项 {name!r} 需要 {nargs} 个值。",
+    "Argument {name!r} takes {nargs} values.": "参数 {name!r} 需要 {nargs} 个值。",
+    "Could not open file {filename!r}: {message}": "无法打开文件 {filename!r}：{message}",
+    "unknown error": "未知错误",
+    "{value!r} is not {choice}.": "{value!r} 不是 {choice}。",
+    "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。",
+    "Choose from:\n\t{choices}": "可选：\n\t{choices}",
+    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
+    "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
+    "{value!r} is not a valid boolean. Recognized values: {states}":
+        "{value!r} 不是有效的是/否值，可用：{states}",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
+    "{name} {filename!r} is a file.": "{name} {filename!r} 是文件。",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} 是文件夹。",
+    "{name} {filename!r} is not readable.": "{name} {filename!r} 不可读。",
+    "{name} {filename!r} is not writable.": "{name} {filename!r} 不可写。",
+    "{name} {filename!r} is not executable.": "{name} {filename!r} 不可执行。",
+    "default: {default}": "默认：{default}",
+    "required": "必填",
+    "env var: {var}": "环境变量：{var}",
+    "(dynamic)": "（动态）",
+    "deprecated": "已弃用",
+    "Do you want to continue?": "要继续吗？",
+    "Repeat for confirmation": "再输入一次确认",
+    "Error: The two entered values do not match.": "错误：两次输入不一致。",
+    "Error: invalid input": "错误：输入无效",
+    "Press any key to continue...": "按任意键继续……",
+}
