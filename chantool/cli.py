@@ -221,6 +221,24 @@ def addin_uninstall() -> None:
                 or "未找到已安装的插件 / nothing installed")
 
 
+@cli.group()
+def lite() -> None:
+    """The xlwings Lite edition: Excel without installing Python."""
+
+
+@lite.command("build")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("chantool-lite"), show_default=True,
+              help="The folder to write main.py, requirements.txt and the wheel into.")
+@click.option("--url", required=True,
+              help="The web folder the wheel will be served from (it must allow CORS).")
+def lite_build(output: Path, url: str) -> None:
+    """Write the files to paste into xlwings Lite, and chantool's wheel for it."""
+    from chantool import lite as builder
+
+    _addin_step(lambda: "\n".join(str(path) for path in builder.build(output, url)))
+
+
 def _addin_step(step: Callable[[], str]) -> None:
     """Run an add-in step: its message, or its reason on stderr with exit code 2."""
     from chantool.addin import AddinError
