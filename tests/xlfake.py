@@ -35,8 +35,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from chantool.table import address, column_letter, split_address
 
 Cell = tuple[int, int]
@@ -105,6 +103,8 @@ class Book:
     @classmethod
     def from_file(cls, path: Path) -> Book:
         """Every sheet of a workbook file: values, styled cells, merges and notes."""
+        import openpyxl  # here, so the stand-in also runs under Pyodide, without openpyxl
+
         workbook = openpyxl.load_workbook(path)
         book = cls()
         for source in workbook.worksheets:

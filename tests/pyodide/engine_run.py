@@ -1,0 +1,147 @@
+"""The work the Pyodide test and benchmark hand over: the engine and the Lite edition on
+workbooks given as plain tables (JSON), run the same way in CPython and in Pyodide so
+the two answers can be compared.
+
+A job is ``{"name", "as_of", "sheets": [[sheet name, rows]], "lite": bool}``; cells are
+JSON values, dates and times tagged (``{"date": "2025-06-30"}``). ``run`` answers each
+job with the ``validate`` and ``score`` JSON of one file (``FileResult.to_dict()``) and,
+with ``lite``, the cells, notes and marks after each Lite script, and the answers of
+the cell functions. ``main`` reads the jobs from ``argv[1]`` and writes
+the answers to ``argv[2]`` (tests/pyodide/run.mjs runs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import sys
+import time as clock
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from chantool.report import FileResult
+from chantool.scoring import score_book
+from chantool.table import RawSheet, address
+from chantool.validate import validate_book
+
+_TAGS: dict[str, type[date] | type[time]] = {"date": date, "datetime": datetime, "time": time}
+
+
+def encode(value: Any) -> Any:
+    """A cell as JSON: dates and times tagged with their type."""
+    for tag, kind in reversed(_TAGS.items()):  # a datetime is a date too: test it first
+        if isinstance(value, kind):
+            return {tag: value.isoformat()}
+    return value
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        ((tag, text),) = value.items()
+        return _TAGS[tag].fromisoformat(text)
+    return value
+
+
+def job(name: str, as_of: date, sheets: list[RawSheet], *, lite: bool = False) -> dict[str, Any]:
+    return {"name": name, "as_of": as_of.isoformat(), "lite": lite,
+            "sheets": [[sheet.name, [[encode(cell) for cell in row] for row in sheet.rows]]
+                       for sheet in sheets]}
+
+
+def raw_sheets(job: dict[str, Any]) -> list[RawSheet]:
+    return [RawSheet(name, [[decode(cell) for cell in row] for row in rows])
+            for name, rows in job["sheets"]]
+
+
+def engine(job: dict[str, Any]) -> dict[str, Any]:
+    """``validate`` and ``score`` of one job, as ``--format json`` shows one file."""
+    as_of = date.fromisoformat(job["as_of"])
+    _, findings = validate_book(raw_sheets(job), as_of=as_of, lang="zh")
+    _, scored, scores = score_book(raw_sheets(job), as_of=as_of, lang="zh")
+    return {"validate": FileResult.checked(job["name"], findings).to_dict(),
+            "score": FileResult.checked(job["name"], scored, scores).to_dict()}
+
+
+async def lite_states(job: dict[str, Any], module: Any) -> dict[str, Any]:
+    """The stand-in workbook after each Lite script of ``module`` (the built main.py)."""
+    from tests.xllite import Book
+
+    book = Book.from_tables([(name, [[decode(cell) for cell in row] for row in rows])
+                             for name, rows in job["sheets"]])
+    states = {}
+    for script in ("validate", "score", "clear_marks"):
+        await getattr(module, script)(book)
+        states[script] = state(book)
+    return states
+
+
+def state(book: Any) -> dict[str, Any]:
+    """What a user sees of a stand-in workbook: cells, notes, marks, messages."""
+    return {"sheets": [{"name": sheet.name,
+                        "values": {address(*cell): encode(value)
+                                   for cell, value in sorted(sheet.values.items())},
+                        "notes": {address(*cell): text
+                                  for cell, text in sorted(sheet.notes_at.items())},
+                        "marks": {formula: sorted(cells)
+                                  for formula, cells in sorted(sheet.marked().items())}}
+                       for sheet in book.sheets],
+            "alerts": [list(alert) for alert in book.app.alerts]}
+
+
+def cell_functions(module: Any) -> list[Any]:
+    """The six cell functions on arguments as xlwings Lite passes them (whole numbers as
+    ints, ranges as 2-D lists, dates as datetimes)."""
+    rebates = [["型号", "渠道类型", "提货返利", "达量门槛", "达量返利", "生效日期"],
+               ["X100", "直供", 10, 100, 5, datetime(2025, 1, 1)]]
+    prices = [["型号", "渠道类型", "出厂价", "零售价", "最低限价", "生效日期"],
+              ["X100", "直供", 800, 1200, 1000, datetime(2025, 1, 1)]]
+    bands = [["季度销售额下限", "提成比例"], [0, 0.01], [100000, 0.02], [300000, "3%"]]
+    calls = [
+        module.CT_REBATE(120, rebates, "X100", "直供", datetime(2025, 6, 30)),
+        module.CT_REBATE([[50], [150]], rebates, "X100", "直供", datetime(2025, 6, 30)),
+        module.CT_VISIT_TARGET("重点"),
+        module.CT_BAND_GAP(120000, bands),
+        module.CT_BAND_GAP(400000, bands),
+        module.CT_WORKDAYS(datetime(2025, 9, 26), datetime(2025, 10, 9)),
+        module.CT_GRADE(85),
+        module.CT_GRADE("abc"),
+        module.CT_PRICE_CHECK(950, prices, "X100", "直供", datetime(2025, 6, 30)),
+    ]
+    return [encode(answer) if not isinstance(answer, list) else
+            [[encode(cell) for cell in row] for row in answer] for answer in calls]
+
+
+def load_main(path: Path) -> Any:
+    """The main.py that ``chantool lite build`` wrote, as a module."""
+    spec = importlib.util.spec_from_file_location("chantool_lite_main", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def run(jobs: list[dict[str, Any]], main_py: Path | None) -> list[dict[str, Any]]:
+    module = load_main(main_py) if main_py is not None else None
+    answers = []
+    for one in jobs:
+        started = clock.perf_counter()
+        answer = engine(one)
+        answer["seconds"] = clock.perf_counter() - started
+        if one["lite"] and module is not None:
+            answer["lite"] = await lite_states(one, module)
+            answer["functions"] = cell_functions(module)
+        answers.append(answer)
+    return answers
+
+
+async def main(argv: list[str]) -> None:
+    request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    main_py = Path(request["main_py"]) if request.get("main_py") else None
+    answers = await run(request["jobs"], main_py)
+    Path(argv[2]).write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv))

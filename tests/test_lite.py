@@ -1,0 +1,116 @@
+"""The xlwings Lite edition in CPython: its scripts on the Lite stand-in
+(tests/xllite.py) leave the same cells, notes and marks as the desktop ribbon on the
+desktop stand-in, 清除标记 gives the user's workbook back, and ``chantool lite build``
+writes pinned files. Under Pyodide: tests/test_pyodide.py."""
+
+from __future__ import annotations
+
+import asyncio
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from chantool import lite as builder
+from chantool.cli import cli
+from chantool.xl import lite, ribbon
+from tests import xlfake, xllite
+from tests.pyodide.engine_run import decode, state
+from tests.test_pyodide import EXAMPLES, example_jobs
+
+AS_OF = date(2025, 6, 30)
+
+
+def tables(job: dict[str, Any]) -> list[tuple[str, list[list[Any]]]]:
+    return [(name, [[decode(cell) for cell in row] for row in rows])
+            for name, rows in job["sheets"]]
+
+
+def desktop_book(sheets: list[tuple[str, list[list[Any]]]]) -> xlfake.Book:
+    book = xlfake.Book()
+    for name, rows in sheets:
+        sheet = book.sheets.add(name)
+        for row_number, row in enumerate(rows, start=1):
+            for column, value in enumerate(row, start=1):
+                if value is not None and value != "":
+                    sheet.values[row_number, column] = xlfake.com_value(value)
+    return book
+
+
+def seen(book: Any) -> dict[str, Any]:
+    """A stand-in's state with every number a float (Lite reads whole numbers as ints)."""
+    found = state(book)
+    for sheet in found["sheets"]:
+        sheet["values"] = {cell: float(value) if isinstance(value, int | float)
+                           and not isinstance(value, bool) else value
+                           for cell, value in sheet["values"].items()}
+    return found
+
+
+@pytest.mark.parametrize("button", ["validate", "score"])
+@pytest.mark.parametrize("job", example_jobs(), ids=[path.name for path in EXAMPLES])
+def test_lite_script_writes_what_the_desktop_ribbon_writes(job: dict[str, Any],
+                                                           button: str) -> None:
+    desktop, on_lite = desktop_book(tables(job)), xllite.Book.from_tables(tables(job))
+    ribbon_message = ribbon.run(button, desktop, AS_OF)
+    lite_message = asyncio.run(lite.run(button, on_lite, AS_OF))
+    assert lite_message == ribbon_message
+    assert "未能完成" not in lite_message
+    assert on_lite.app.alerts == [(lite_message, ribbon.TITLE)]
+    assert seen(on_lite)["sheets"] == seen(desktop)["sheets"]
+    # The one difference: Lite cannot hide chantool's defined names.
+    assert any(sheet.hidden for sheet in desktop.sheets.items)
+    assert not any(sheet.hidden for sheet in on_lite.sheets.items)
+
+
+@pytest.mark.parametrize("job", example_jobs(), ids=[path.name for path in EXAMPLES])
+def test_clear_gives_back_the_users_workbook(job: dict[str, Any]) -> None:
+    book = xllite.Book.from_tables(tables(job))
+    before = state(book)["sheets"]
+    asyncio.run(lite.run("score", book, AS_OF))
+    assert state(book)["sheets"] != before
+    asyncio.run(lite.run("clear", book, AS_OF))
+    assert state(book)["sheets"] == before
+    assert all(not sheet.defined for sheet in book.sheets.items)
+
+
+def test_a_failing_reading_is_a_message_not_a_traceback() -> None:
+    class Broken(xllite.Book):
+        @property
+        def sheets(self) -> Any:
+            raise RuntimeError("payload lost")
+
+        @sheets.setter
+        def sheets(self, value: Any) -> None:
+            pass
+
+    book = Broken()
+    message = asyncio.run(lite.run("validate", book, AS_OF))
+    assert message == "渠道工具无法读取当前工作簿：payload lost"
+    assert book.app.alerts == [(message, ribbon.TITLE)]
+
+
+def test_lite_build_writes_pinned_requirements_main_and_wheel(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["lite", "build", "-o", str(tmp_path),
+                                      "--url", "https://intranet.example/chantool/"])
+    assert result.exit_code == 0, result.output
+    requirements = (tmp_path / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert requirements[1:] == ["pydantic", "chinesecalendar==1.11.0", "xlwings==0.37.8",
+                                "https://intranet.example/chantool/"
+                                "chantool_lite-0.1.0-py3-none-any.whl"]
+    main = (tmp_path / "main.py").read_text(encoding="utf-8")
+    assert '@script(name="校验")' in main and "from chantool.xl.udfs import" in main
+    with zipfile.ZipFile(tmp_path / builder.wheel_name()) as wheel:
+        names = set(wheel.namelist())
+    assert {"chantool/xl/lite.py", "chantool/xl/live.py", "chantool/scoring/assessment.py",
+            "chantool_lite-0.1.0.dist-info/METADATA"} <= names
+    assert not any(name.startswith(("chantool/io/", "chantool/cli")) for name in names)
+
+
+def test_lite_build_needs_the_url() -> None:
+    result = CliRunner().invoke(cli, ["lite", "build"])
+    assert result.exit_code == 2
+    assert "--url" in result.output

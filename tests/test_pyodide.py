@@ -1,0 +1,100 @@
+"""The engine and the Lite edition under Pyodide (WebAssembly, as xlwings Lite runs
+them), against CPython on the same tables: every example workbook is read here, handed
+over as JSON, and the ``validate`` and ``score`` JSON, the Lite scripts' effect on a
+stand-in workbook (tests/xllite.py) and the cell functions' answers must be identical.
+
+One Node process runs every job (tests/pyodide/run.mjs). .ci/run installs the pinned
+``pyodide`` npm package into .pyodide/ and downloads the pinned wheels into
+.pyodide/wheels, and sets CHANTOOL_NEEDS_PYODIDE, so there it never skips.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chantool import lite
+from chantool.io.reader import open_workbook, read_sheet
+from tests.pyodide import engine_run
+
+ROOT = Path(__file__).resolve().parent.parent
+PYODIDE = ROOT / ".pyodide"
+EXAMPLES = sorted((ROOT / "examples").glob("*.xlsx"))
+AS_OF = date(2025, 6, 30)
+
+needs_pyodide = pytest.mark.skipif(
+    not ((PYODIDE / "node_modules" / "pyodide").is_dir() and shutil.which("node"))
+    and not os.environ.get("CHANTOOL_NEEDS_PYODIDE"),
+    reason="Node and the pyodide npm package are not installed (see .ci/run)")
+
+
+def example_jobs() -> list[dict[str, Any]]:
+    jobs = []
+    for path in EXAMPLES:
+        workbook, names = open_workbook(path)
+        sheets = [read_sheet(workbook, name) for name in names]
+        jobs.append(engine_run.job(path.name, AS_OF, sheets, lite=True))
+    return jobs
+
+
+def run_in_pyodide(io: Path, jobs: list[dict[str, Any]], main_py: str | None,
+                   wheel_dirs: list[Path]) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """The answers of ``jobs`` computed inside Pyodide, and its start and run times."""
+    request, answers = io / "request.json", io / "answers.json"
+    request.write_text(json.dumps({"jobs": jobs, "main_py": main_py}, ensure_ascii=False),
+                       encoding="utf-8")
+    done = subprocess.run(
+        ["node", str(ROOT / "tests" / "pyodide" / "run.mjs"),
+         str(PYODIDE / "node_modules" / "pyodide"),
+         os.pathsep.join(str(folder) for folder in wheel_dirs), str(ROOT), str(request),
+         str(answers)], capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-4000:]
+    times: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: list[dict[str, Any]] = json.loads(answers.read_text(encoding="utf-8"))
+    return result, times
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Any], list[Any]]:
+    """CPython's and Pyodide's answers on every example."""
+    io = tmp_path_factory.mktemp("pyodide")
+    lite.build(io / "lite", "https://example.test/wheels")
+    jobs = example_jobs()
+    here = json.loads(json.dumps(asyncio.run(engine_run.run(jobs, io / "lite" / "main.py")),
+                                 ensure_ascii=False))
+    there, _ = run_in_pyodide(io, jobs, "/io/lite/main.py", [PYODIDE / "wheels", io / "lite"])
+    return here, there
+
+
+@needs_pyodide
+def test_engine_under_pyodide_gives_cpythons_validate_and_score_json(
+        both: tuple[list[Any], list[Any]]) -> None:
+    here, there = both
+    assert len(there) == len(EXAMPLES) == len(here)
+    for mine, theirs in zip(here, there, strict=True):
+        assert theirs["validate"] == mine["validate"]
+        assert theirs["score"] == mine["score"]
+    # Not an empty comparison: the examples have findings and scored channels.
+    assert any(answer["validate"]["findings"] for answer in here)
+    assert all(answer["score"]["channels"] for answer in here)
+
+
+@needs_pyodide
+def test_lite_scripts_and_cell_functions_under_pyodide_match_cpython(
+        both: tuple[list[Any], list[Any]]) -> None:
+    here, there = both
+    for mine, theirs in zip(here, there, strict=True):
+        assert theirs["lite"] == mine["lite"]
+        assert theirs["functions"] == mine["functions"]
+    # The scripts did write: a check column or marks after 校验, the 评分 sheet after 重算评分.
+    first = here[0]["lite"]
+    assert any(sheet["name"] == "评分" for sheet in first["score"]["sheets"])
+    assert all(sheet["name"] != "评分" for sheet in first["clear_marks"]["sheets"])

@@ -1,0 +1,120 @@
+"""A stand-in for the workbook xlwings Lite hands a script, built on ``tests/xlfake.py``
+(the desktop stand-in) with the differences of xlwings Lite's engine (xlwings 0.37,
+``xlwings/pro/_xlremote.py``, which Lite runs in Pyodide), as its documentation and
+errors state them:
+
+- cell values come from Office.js: whole numbers as ``int`` (Pyodide turns a JS
+  number without a fraction into an int), dates as datetimes;
+- ``sheet.cells.conditional_formats`` cannot be listed synchronously
+  (``NotImplementedError``); ``await rng.get_conditional_formats()`` lists them;
+- ``rng.merge_cells`` and ``rng.merge_area`` cannot be read synchronously;
+- ``sheet.range(address)`` takes one area, no comma-joined list;
+- a defined name's ``api`` is its entry of the payload (a dict): there is no
+  ``Visible`` to set.
+
+It runs in CPython and under Pyodide (tests/pyodide/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from tests import xlfake
+
+
+class Book(xlfake.Book):
+    def __init__(self, app: xlfake.App | None = None) -> None:
+        super().__init__(app)
+        self.sheets = Sheets(self)
+
+    @classmethod
+    def from_tables(cls, sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> Book:
+        """A workbook of these sheets (rows of cells from A1, as the file reader gives them)."""
+        book = cls()
+        for name, rows in sheets:
+            sheet = book.sheets.add(name)
+            for row_number, row in enumerate(rows, start=1):
+                for column, value in enumerate(row, start=1):
+                    if value is not None and value != "":
+                        sheet.values[row_number, column] = lite_value(value)
+        return book
+
+
+def lite_value(value: Any) -> Any:
+    """A cell value as xlwings Lite hands it over."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, time):
+        return datetime.combine(xlfake.DAY_ZERO, value)
+    return value
+
+
+class Sheets(xlfake.Sheets):
+    def add(self, name: str, after: xlfake.Sheet | None = None) -> Sheet:
+        if any(sheet.name == name for sheet in self.items):
+            raise ValueError(f"sheet {name} exists")
+        sheet = Sheet(self.book, name)
+        at = self.items.index(after) + 1 if after is not None else len(self.items)
+        self.items.insert(at, sheet)
+        return sheet
+
+
+class Sheet(xlfake.Sheet):
+    def range(self, first: xlfake.Cell | str, last: xlfake.Cell | None = None) -> Any:
+        if isinstance(first, str):
+            if "," in first:
+                raise NotImplementedError("xlwings Lite: one area per range")
+            return xlfake.Areas(self, first)
+        return Range(self, first, last or first)
+
+    @property
+    def cells(self) -> Range:
+        return Range(self, (1, 1), (1_048_576, 16_384))
+
+    @property
+    def names(self) -> Names:
+        return Names(self)
+
+
+class Range(xlfake.Range):
+    @property
+    def conditional_formats(self) -> Any:
+        return _Unlisted(self.sheet)
+
+    async def get_conditional_formats(self) -> list[xlfake.Condition]:
+        assert (self.first, self.last) == ((1, 1), (1_048_576, 16_384)), "sheet.cells only"
+        return list(self.sheet.conditions)
+
+    @property
+    def merge_cells(self) -> bool | None:
+        raise NotImplementedError("xlwings Lite: use 'await rng.get_merge_cells()'")
+
+    @property
+    def merge_area(self) -> xlfake.Range:
+        raise NotImplementedError("xlwings Lite: use 'await rng.get_merge_area()'")
+
+
+class _Unlisted:
+    def __init__(self, sheet: xlfake.Sheet) -> None:
+        self.sheet = sheet
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError("xlwings Lite: use 'await rng.get_conditional_formats()'")
+
+
+class Names(xlfake.Names):
+    def add(self, name: str, refers_to: str) -> xlfake.Name:
+        super().add(name, refers_to)
+        return Name(self.sheet, name)
+
+
+class Name(xlfake.Name):
+    @property
+    def api(self) -> Any:
+        return {"name": self.local, "refers_to": self.refers_to}
