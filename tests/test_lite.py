@@ -18,7 +18,7 @@ from chantool import lite as builder
 from chantool.cli import cli
 from chantool.xl import lite, ribbon
 from tests import xlfake, xllite
-from tests.pyodide.engine_run import decode, state
+from tests.pyodide.engine_run import cell_functions, decode, load_main, state
 from tests.test_pyodide import EXAMPLES, example_jobs
 
 AS_OF = date(2025, 6, 30)
@@ -91,6 +91,15 @@ def test_a_failing_reading_is_a_message_not_a_traceback() -> None:
     message = asyncio.run(lite.run("validate", book, AS_OF))
     assert message == "渠道工具无法读取当前工作簿：payload lost"
     assert book.app.alerts == [(message, ribbon.TITLE)]
+
+
+def test_cell_functions_answer_lite_arguments_as_desktop_ones(tmp_path: Path) -> None:
+    builder.build(tmp_path, "https://intranet.example/chantool")
+    main = load_main(tmp_path / "main.py")
+    answers = cell_functions(main)
+    assert answers == cell_functions(main, lite=False)
+    assert answers == [1800.0, [[500.0], [2250.0]], 3, 180000.0, "已达最高档", 4, "A",
+                       "#不是数字", "低于最低限价 1000"]
 
 
 def test_lite_build_writes_pinned_requirements_main_and_wheel(tmp_path: Path) -> None:

@@ -106,11 +106,29 @@ class _Sheet:
 
     @property
     def cells(self) -> Any:
-        return SimpleNamespace(conditional_formats=self._marks, clear=self._sheet.cells.clear)
+        return SimpleNamespace(conditional_formats=[_Mark(mark, self._marks)
+                                                    for mark in self._marks],
+                               clear=self._sheet.cells.clear)
 
     @property
     def names(self) -> _Names:
         return _Names(self._sheet.names)
+
+
+class _Mark:
+    """One of chantool's conditional formats, leaving the list once deleted (Lite refuses
+    to delete a rule twice)."""
+
+    def __init__(self, condition: Any, marks: list[Any]) -> None:
+        self._condition, self._marks = condition, marks
+
+    @property
+    def formula(self) -> Any:
+        return self._condition.formula
+
+    def delete(self) -> None:
+        self._condition.delete()
+        self._marks.remove(self._condition)
 
 
 class _Range:

@@ -90,24 +90,36 @@ def state(book: Any) -> dict[str, Any]:
             "alerts": [list(alert) for alert in book.app.alerts]}
 
 
-def cell_functions(module: Any) -> list[Any]:
-    """The six cell functions on arguments as xlwings Lite passes them (whole numbers as
-    ints, ranges as 2-D lists, dates as datetimes)."""
+def cell_functions(module: Any, lite: bool = True) -> list[Any]:
+    """The six cell functions on arguments as xlwings Lite passes them: whole numbers as
+    ints, ranges as 2-D lists, dates as Excel serial numbers (Excel's custom-function
+    runtime sends a date cell as its number); with ``lite=False`` as the desktop add-in
+    gets them (floats, datetimes)."""
+
+    def day(when: date) -> Any:
+        return (when - date(1899, 12, 30)).days if lite else datetime(when.year, when.month,
+                                                                        when.day)
+
+    def number(value: float) -> Any:
+        return value if lite else float(value)
+
     rebates = [["型号", "渠道类型", "提货返利", "达量门槛", "达量返利", "生效日期"],
-               ["X100", "直供", 10, 100, 5, datetime(2025, 1, 1)]]
+               ["X100", "直供", number(10), number(100), number(5), day(date(2025, 1, 1))]]
     prices = [["型号", "渠道类型", "出厂价", "零售价", "最低限价", "生效日期"],
-              ["X100", "直供", 800, 1200, 1000, datetime(2025, 1, 1)]]
-    bands = [["季度销售额下限", "提成比例"], [0, 0.01], [100000, 0.02], [300000, "3%"]]
+              ["X100", "直供", number(800), number(1200), number(1000), day(date(2025, 1, 1))]]
+    bands = [["季度销售额下限", "提成比例"], [number(0), 0.01], [number(100000), 0.02],
+             [number(300000), "3%"]]
+    june_30 = day(date(2025, 6, 30))
     calls = [
-        module.CT_REBATE(120, rebates, "X100", "直供", datetime(2025, 6, 30)),
-        module.CT_REBATE([[50], [150]], rebates, "X100", "直供", datetime(2025, 6, 30)),
+        module.CT_REBATE(number(120), rebates, "X100", "直供", june_30),
+        module.CT_REBATE([[number(50)], [number(150)]], rebates, "X100", "直供", june_30),
         module.CT_VISIT_TARGET("重点"),
-        module.CT_BAND_GAP(120000, bands),
-        module.CT_BAND_GAP(400000, bands),
-        module.CT_WORKDAYS(datetime(2025, 9, 26), datetime(2025, 10, 9)),
-        module.CT_GRADE(85),
+        module.CT_BAND_GAP(number(120000), bands),
+        module.CT_BAND_GAP(number(400000), bands),
+        module.CT_WORKDAYS(day(date(2025, 9, 26)), day(date(2025, 10, 9))),
+        module.CT_GRADE(number(85)),
         module.CT_GRADE("abc"),
-        module.CT_PRICE_CHECK(950, prices, "X100", "直供", datetime(2025, 6, 30)),
+        module.CT_PRICE_CHECK(number(950), prices, "X100", "直供", june_30),
     ]
     return [encode(answer) if not isinstance(answer, list) else
             [[encode(cell) for cell in row] for row in answer] for answer in calls]
