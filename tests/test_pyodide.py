@@ -23,6 +23,7 @@ import pytest
 
 from chantool import lite
 from chantool.io.reader import open_workbook, read_sheet
+from chantool.table import RawSheet
 from tests.pyodide import engine_run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,13 +37,14 @@ needs_pyodide = pytest.mark.skipif(
     reason="Node and the pyodide npm package are not installed (see .ci/run)")
 
 
+def read_file(path: Path) -> list[RawSheet]:
+    """The sheets of a workbook file as the command line reads them."""
+    workbook, names = open_workbook(path)
+    return [read_sheet(workbook, name) for name in names]
+
+
 def example_jobs() -> list[dict[str, Any]]:
-    jobs = []
-    for path in EXAMPLES:
-        workbook, names = open_workbook(path)
-        sheets = [read_sheet(workbook, name) for name in names]
-        jobs.append(engine_run.job(path.name, AS_OF, sheets, lite=True))
-    return jobs
+    return [engine_run.job(path.name, AS_OF, read_file(path), lite=True) for path in EXAMPLES]
 
 
 def run_in_pyodide(io: Path, jobs: list[dict[str, Any]], main_py: str | None,

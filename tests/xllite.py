@@ -8,6 +8,7 @@ errors state them:
 - ``sheet.cells.conditional_formats`` cannot be listed synchronously
   (``NotImplementedError``); ``await rng.get_conditional_formats()`` lists them;
 - ``rng.merge_cells`` and ``rng.merge_area`` cannot be read synchronously;
+  ``await rng.get_merge_cells()`` and ``await rng.get_merge_area()`` read them;
 - ``sheet.range(address)`` takes one area, no comma-joined list;
 - a defined name's ``api`` is its entry of the payload (a dict): there is no
   ``Visible`` to set.
@@ -21,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
+from chantool.table import RawSheet
 from tests import xlfake
 
 
@@ -30,11 +32,14 @@ class Book(xlfake.Book):
         self.sheets = Sheets(self)
 
     @classmethod
-    def from_tables(cls, sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> Book:
-        """A workbook of these sheets (rows of cells from A1, as the file reader gives them)."""
+    def from_tables(cls, sheets: Sequence[RawSheet]) -> Book:
+        """A workbook of these sheets (as the file reader gives them) and their merges."""
         book = cls()
-        for name, rows in sheets:
+        for raw in sheets:
+            name, rows = raw.name, raw.rows
             sheet = book.sheets.add(name)
+            sheet.merged = [(m.first_row, m.first_col, m.last_row, m.last_col)
+                            for m in raw.merged]
             for row_number, row in enumerate(rows, start=1):
                 for column, value in enumerate(row, start=1):
                     if value is not None and value != "":
@@ -98,6 +103,12 @@ class Range(xlfake.Range):
     @property
     def merge_area(self) -> xlfake.Range:
         raise NotImplementedError("xlwings Lite: use 'await rng.get_merge_area()'")
+
+    async def get_merge_cells(self) -> bool | None:
+        return xlfake.Range(self.sheet, self.first, self.last).merge_cells
+
+    async def get_merge_area(self) -> xlfake.Range:
+        return xlfake.Range(self.sheet, self.first, self.last).merge_area
 
 
 class _Unlisted:

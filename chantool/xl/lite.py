@@ -13,8 +13,9 @@ _xlremote.py``, the engine Lite runs):
 - a range is one area: marks that ``live`` joins with commas go on area by area;
 - a defined name cannot be hidden (Office.js names have no such setting here): the
   names show in Name Manager;
-- whether cells are merged is not known synchronously: the sheets are read without
-  merged ranges, so a merged cell in a table is not reported in Lite.
+- whether cells are merged takes ``await rng.get_merge_cells()``: each script finds
+  the merged ranges up front (one call for a sheet without any), and ``live`` reads
+  them from that list.
 
 The scripts are the ribbon's handlers (``chantool.xl.ribbon``) run on the bridged book;
 their message goes to Lite's output pane and a message box, and nothing raises to the
@@ -27,8 +28,9 @@ from __future__ import annotations
 import traceback
 from datetime import date
 from types import SimpleNamespace
-from typing import Any, Final
+from typing import Any
 
+from chantool.table import wanted
 from chantool.xl import live, ribbon
 
 
@@ -52,43 +54,81 @@ async def run(button_id: str, book: Any, as_of: date) -> str:
 
 # --- the bridge -------------------------------------------------------------------------
 
+Box = tuple[int, int, int, int]  # top, left, bottom, right: 1-based, inclusive
+
+
 async def _bridged(book: Any) -> _Book:
-    """The Lite book as ``live`` expects it, with chantool's marks listed up front."""
-    marks = {}
+    """The Lite book as ``live`` expects it, with chantool's marks and the merged ranges
+    of the sheets it reads found up front."""
+    found: dict[str, _Found] = {}
     for sheet in book.sheets:
         formats = await sheet.cells.get_conditional_formats()
-        marks[sheet.name] = [condition for condition in formats
-                             if live.OUR_FORMULA in (condition.formula or "")]
-    return _Book(book, marks)
+        marks = [condition for condition in formats
+                 if live.OUR_FORMULA in (condition.formula or "")]
+        merged = await _merged(sheet) if wanted(sheet.name) else []
+        found[sheet.name] = _Found(marks, merged)
+    return _Book(book, found)
+
+
+async def _merged(sheet: Any) -> list[Box]:
+    """The merged ranges of the used range: a part is looked into, halved, only when
+    Excel says it holds merged cells, so a sheet without any takes one call."""
+    used = sheet.used_range
+    last = used.last_cell
+    found: dict[Box, None] = {}
+    pending = [(used.row, used.column, last.row, last.column)]
+    while pending:
+        top, left, bottom, right = pending.pop()
+        if await sheet.range((top, left), (bottom, right)).get_merge_cells() is False:
+            continue
+        if (top, left) == (bottom, right):
+            area = await sheet.range((top, left)).get_merge_area()
+            found[area.row, area.column, area.last_cell.row, area.last_cell.column] = None
+        elif bottom - top >= right - left:
+            middle = (top + bottom) // 2
+            pending += [(middle + 1, left, bottom, right), (top, left, middle, right)]
+        else:
+            middle = (left + right) // 2
+            pending += [(top, middle + 1, bottom, right), (top, left, bottom, middle)]
+    return list(found)
+
+
+class _Found:
+    """What a script found on a sheet before ``live`` runs: chantool's marks (a deleted
+    one leaves the list) and the merged ranges."""
+
+    def __init__(self, marks: list[Any], merged: list[Box]) -> None:
+        self.marks, self.merged = marks, merged
 
 
 class _Book:
-    def __init__(self, book: Any, marks: dict[str, list[Any]]) -> None:
-        self._book, self._marks = book, marks
+    def __init__(self, book: Any, found: dict[str, _Found]) -> None:
+        self._book, self._found = book, found
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._book, name)
 
     @property
     def sheets(self) -> _Sheets:
-        return _Sheets(self._book.sheets, self._marks)
+        return _Sheets(self._book.sheets, self._found)
 
 
 class _Sheets:
-    def __init__(self, sheets: Any, marks: dict[str, list[Any]]) -> None:
-        self._sheets, self._marks = sheets, marks
+    def __init__(self, sheets: Any, found: dict[str, _Found]) -> None:
+        self._sheets, self._found = sheets, found
 
     def __iter__(self) -> Any:
-        return iter([_Sheet(sheet, self._marks.setdefault(sheet.name, []))
+        return iter([_Sheet(sheet, self._found.setdefault(sheet.name, _Found([], [])))
                      for sheet in self._sheets])
 
     def add(self, name: str, after: _Sheet) -> _Sheet:
-        return _Sheet(self._sheets.add(name, after=after._sheet), [])
+        return _Sheet(self._sheets.add(name, after=after._sheet), _Found([], []))
 
 
 class _Sheet:
-    def __init__(self, sheet: Any, marks: list[Any]) -> None:
-        self._sheet, self._marks = sheet, marks
+    def __init__(self, sheet: Any, found: _Found) -> None:
+        self._sheet, self._found = sheet, found
+        self._marks = found.marks
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sheet, name)
@@ -102,7 +142,7 @@ class _Sheet:
     def range(self, first: Any, last: Any = None) -> Any:
         if isinstance(first, str):  # only marks ask for areas joined with commas
             return _Areas(self._sheet, first.split(","))
-        return _Range(self._sheet.range(first, last))
+        return _Range(self._sheet.range(first, last), self._found.merged)
 
     @property
     def cells(self) -> Any:
@@ -132,21 +172,41 @@ class _Mark:
 
 
 class _Range:
-    """A Lite range, saying no merged cells are known (Lite cannot tell synchronously)."""
+    """A Lite range that answers ``merge_cells`` and ``merge_area`` from the merged ranges
+    found up front, as Excel would."""
 
-    def __init__(self, rng: Any) -> None:
-        self._range = rng
+    def __init__(self, rng: Any, merged: list[Box]) -> None:
+        object.__setattr__(self, "_range", rng)
+        object.__setattr__(self, "_merged", merged)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._range, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name == "_range":
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self._range, name, value)
+        setattr(self._range, name, value)
 
-    merge_cells: Final = False
+    def _box(self) -> Box:
+        last = self._range.last_cell
+        return self._range.row, self._range.column, last.row, last.column
+
+    @property
+    def merge_cells(self) -> bool | None:
+        """True when every cell is in a merged range, False when none is, else None."""
+        top, left, bottom, right = self._box()
+        covered = sum(max(0, min(bottom, low) - max(top, high) + 1)
+                      * max(0, min(right, east) - max(left, west) + 1)
+                      for high, west, low, east in self._merged)  # merges never overlap
+        if covered == 0:
+            return False
+        return True if covered == (bottom - top + 1) * (right - left + 1) else None
+
+    @property
+    def merge_area(self) -> Any:
+        top, left, _, _ = self._box()
+        for high, west, low, east in self._merged:
+            if high <= top <= low and west <= left <= east:
+                return self._range.sheet.range((high, west), (low, east))
+        return self._range
 
 
 class _Areas:

@@ -2,8 +2,9 @@
 workbooks given as plain tables (JSON), run the same way in CPython and in Pyodide so
 the two answers can be compared.
 
-A job is ``{"name", "as_of", "sheets": [[sheet name, rows]], "lite": bool}``; cells are
-JSON values, dates and times tagged (``{"date": "2025-06-30"}``). ``run`` answers each
+A job is ``{"name", "as_of", "sheets": [[sheet name, rows, merged]], "lite": bool}``;
+cells are JSON values, dates and times tagged (``{"date": "2025-06-30"}``), merged
+ranges ``[first row, first column, last row, last column]``. ``run`` answers each
 job with the ``validate`` and ``score`` JSON of one file (``FileResult.to_dict()``) and,
 with ``lite``, the cells, notes and marks after each Lite script, and the answers of
 the cell functions. ``main`` reads the jobs from ``argv[1]`` and writes
@@ -23,7 +24,7 @@ from typing import Any
 
 from chantool.report import FileResult
 from chantool.scoring import score_book
-from chantool.table import RawSheet, address
+from chantool.table import MergedRange, RawSheet, address
 from chantool.validate import validate_book
 
 _TAGS: dict[str, type[date] | type[time]] = {"date": date, "datetime": datetime, "time": time}
@@ -46,13 +47,16 @@ def decode(value: Any) -> Any:
 
 def job(name: str, as_of: date, sheets: list[RawSheet], *, lite: bool = False) -> dict[str, Any]:
     return {"name": name, "as_of": as_of.isoformat(), "lite": lite,
-            "sheets": [[sheet.name, [[encode(cell) for cell in row] for row in sheet.rows]]
+            "sheets": [[sheet.name, [[encode(cell) for cell in row] for row in sheet.rows],
+                        [[m.first_row, m.first_col, m.last_row, m.last_col]
+                         for m in sheet.merged]]
                        for sheet in sheets]}
 
 
 def raw_sheets(job: dict[str, Any]) -> list[RawSheet]:
-    return [RawSheet(name, [[decode(cell) for cell in row] for row in rows])
-            for name, rows in job["sheets"]]
+    return [RawSheet(name, [[decode(cell) for cell in row] for row in rows],
+                     tuple(MergedRange(*box) for box in merged))
+            for name, rows, merged in job["sheets"]]
 
 
 def engine(job: dict[str, Any]) -> dict[str, Any]:
@@ -68,8 +72,7 @@ async def lite_states(job: dict[str, Any], module: Any) -> dict[str, Any]:
     """The stand-in workbook after each Lite script of ``module`` (the built main.py)."""
     from tests.xllite import Book
 
-    book = Book.from_tables([(name, [[decode(cell) for cell in row] for row in rows])
-                             for name, rows in job["sheets"]])
+    book = Book.from_tables(raw_sheets(job))
     states = {}
     for script in ("validate", "score", "clear_marks"):
         await getattr(module, script)(book)
