@@ -34,12 +34,12 @@ def seen(book: Any) -> dict[str, Any]:
     return found
 
 
-@pytest.mark.parametrize("button", ["validate", "score"])
 def test_an_example_has_merged_cells_in_a_table() -> None:
-    """So the comparison above covers finding merged ranges through Lite's async API."""
+    """So the comparison below covers finding merged ranges through Lite's async API."""
     assert any(sheet.merged for path in EXAMPLES for sheet in read_file(path))
 
 
+@pytest.mark.parametrize("button", ["validate", "score"])
 @pytest.mark.parametrize("path", EXAMPLES, ids=[path.name for path in EXAMPLES])
 def test_lite_script_writes_what_the_desktop_ribbon_writes(path: Path, button: str) -> None:
     """The same workbook file, as the desktop and Lite each hand it over."""
