@@ -48,11 +48,13 @@ def example_jobs() -> list[dict[str, Any]]:
 
 
 def run_in_pyodide(io: Path, jobs: list[dict[str, Any]], main_py: str | None,
-                   wheel_dirs: list[Path]) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """The answers of ``jobs`` computed inside Pyodide, and its start and run times."""
+                   wheel_dirs: list[Path], *, profile: bool = False,
+                   ) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """The answers of ``jobs`` computed inside Pyodide (``main_py`` a path there, under
+    /io: ``io``), and its start and run times."""
     request, answers = io / "request.json", io / "answers.json"
-    request.write_text(json.dumps({"jobs": jobs, "main_py": main_py}, ensure_ascii=False),
-                       encoding="utf-8")
+    request.write_text(json.dumps({"jobs": jobs, "main_py": main_py, "profile": profile},
+                                  ensure_ascii=False), encoding="utf-8")
     done = subprocess.run(
         ["node", str(ROOT / "tests" / "pyodide" / "run.mjs"),
          str(PYODIDE / "node_modules" / "pyodide"),

@@ -5,7 +5,8 @@ the two answers can be compared.
 A job is ``{"name", "as_of", "sheets": [[sheet name, rows, merged]], "lite": bool}``;
 cells are JSON values, dates and times tagged (``{"date": "2025-06-30"}``), merged
 ranges ``[first row, first column, last row, last column]``. ``run`` answers each
-job with the ``validate`` and ``score`` JSON of one file (``FileResult.to_dict()``) and,
+job with the ``validate`` and ``score`` JSON of one file (``FileResult.to_dict()``), the
+seconds of each phase (and with ``"profile": true`` in the request, cProfile's top), and,
 with ``lite``, the cells, notes and marks after each Lite script, and the answers of
 the cell functions. ``main`` reads the jobs from ``argv[1]`` and writes
 the answers to ``argv[2]`` (tests/pyodide/run.mjs runs it).
@@ -60,12 +61,28 @@ def raw_sheets(job: dict[str, Any]) -> list[RawSheet]:
 
 
 def engine(job: dict[str, Any]) -> dict[str, Any]:
-    """``validate`` and ``score`` of one job, as ``--format json`` shows one file."""
+    """``validate`` and ``score`` of one job, as ``--format json`` shows one file, and
+    the seconds each phase took."""
     as_of = date.fromisoformat(job["as_of"])
-    _, findings = validate_book(raw_sheets(job), as_of=as_of, lang="zh")
-    _, scored, scores = score_book(raw_sheets(job), as_of=as_of, lang="zh")
-    return {"validate": FileResult.checked(job["name"], findings).to_dict(),
-            "score": FileResult.checked(job["name"], scored, scores).to_dict()}
+    seconds: dict[str, float] = {}
+    started = clock.perf_counter()
+
+    def lap(phase: str) -> None:
+        nonlocal started
+        now = clock.perf_counter()
+        seconds[phase] = now - started
+        started = now
+
+    sheets = raw_sheets(job)
+    lap("tables")
+    _, findings = validate_book(sheets, as_of=as_of, lang="zh")
+    lap("validate")
+    _, scored, scores = score_book(sheets, as_of=as_of, lang="zh")
+    lap("score")
+    answer = {"validate": FileResult.checked(job["name"], findings).to_dict(),
+              "score": FileResult.checked(job["name"], scored, scores).to_dict()}
+    lap("json")
+    return {**answer, "seconds": seconds}
 
 
 async def lite_states(job: dict[str, Any], module: Any) -> dict[str, Any]:
@@ -137,13 +154,25 @@ def load_main(path: Path) -> Any:
     return module
 
 
-async def run(jobs: list[dict[str, Any]], main_py: Path | None) -> list[dict[str, Any]]:
+def profiled(job: dict[str, Any]) -> dict[str, Any]:
+    """``engine`` under cProfile, with the functions that took the most time."""
+    import cProfile
+    import io
+    import pstats
+
+    profile = cProfile.Profile()
+    answer = profile.runcall(engine, job)
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(12)
+    return {**answer, "profile": text.getvalue()}
+
+
+async def run(jobs: list[dict[str, Any]], main_py: Path | None,
+              profile: bool = False) -> list[dict[str, Any]]:
     module = load_main(main_py) if main_py is not None else None
     answers = []
     for one in jobs:
-        started = clock.perf_counter()
-        answer = engine(one)
-        answer["seconds"] = clock.perf_counter() - started
+        answer = profiled(one) if profile else engine(one)
         if one["lite"] and module is not None:
             answer["lite"] = await lite_states(one, module)
             answer["functions"] = cell_functions(module)
@@ -154,7 +183,7 @@ async def run(jobs: list[dict[str, Any]], main_py: Path | None) -> list[dict[str
 async def main(argv: list[str]) -> None:
     request = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     main_py = Path(request["main_py"]) if request.get("main_py") else None
-    answers = await run(request["jobs"], main_py)
+    answers = await run(request["jobs"], main_py, request.get("profile", False))
     Path(argv[2]).write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
 
 
