@@ -19,7 +19,6 @@ It runs in CPython and under Pyodide (tests/pyodide/).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, time
 from typing import Any
 
 from chantool.table import RawSheet
@@ -48,43 +47,38 @@ class Book(xlfake.Book):
 
 
 def lite_value(value: Any) -> Any:
-    """A cell value as xlwings Lite hands it over."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    if isinstance(value, time):
-        return datetime.combine(xlfake.DAY_ZERO, value)
-    return value
+    """A cell value as xlwings Lite hands it over: as COM does, but a whole number as an
+    int."""
+    value = xlfake.com_value(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 class Sheets(xlfake.Sheets):
     def add(self, name: str, after: xlfake.Sheet | None = None) -> Sheet:
-        if any(sheet.name == name for sheet in self.items):
-            raise ValueError(f"sheet {name} exists")
+        added = super().add(name, after)
         sheet = Sheet(self.book, name)
-        at = self.items.index(after) + 1 if after is not None else len(self.items)
-        self.items.insert(at, sheet)
+        self.items[self.items.index(added)] = sheet
         return sheet
 
 
 class Sheet(xlfake.Sheet):
     def range(self, first: xlfake.Cell | str, last: xlfake.Cell | None = None) -> Any:
-        if isinstance(first, str):
-            if "," in first:
-                raise NotImplementedError("xlwings Lite: one area per range")
-            return xlfake.Areas(self, first)
-        return Range(self, first, last or first)
+        if isinstance(first, str) and "," in first:
+            raise NotImplementedError("xlwings Lite: one area per range")
+        found = super().range(first, last)
+        return found if isinstance(found, xlfake.Areas) else _lite(found)
 
     @property
     def cells(self) -> Range:
-        return Range(self, (1, 1), (1_048_576, 16_384))
+        return _lite(super().cells)
 
     @property
     def names(self) -> Names:
         return Names(self)
+
+
+def _lite(found: xlfake.Range) -> Range:
+    return Range(found.sheet, found.first, found.last)
 
 
 class Range(xlfake.Range):
