@@ -236,6 +236,10 @@ def lite_build(output: Path, url: str) -> None:
     """Write the files to paste into xlwings Lite, and chantool's wheel for it."""
     from chantool import lite as builder
 
+    if not url.lower().startswith("https://"):
+        raise click.BadParameter("须以 https:// 开头（Excel 只从 HTTPS 网址取得文件）/ "
+                                 "must start with https://", param_hint="--url")
+
     _addin_step(lambda: "\n".join(str(path) for path in builder.build(output, url)))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import subprocess
 import sys
 import zipfile
@@ -51,8 +52,8 @@ def lite_modules() -> list[str]:
     return done.stdout.split()
 
 
-def build_wheel(folder: Path) -> Path:
-    """Write chantool-lite's wheel into ``folder`` and return its path."""
+def wheel() -> bytes:
+    """chantool-lite's wheel."""
     root = Path(chantool.__file__).parent
     files: dict[str, bytes] = {}
     for module in lite_modules():
@@ -73,12 +74,12 @@ def build_wheel(folder: Path) -> Path:
                               b"Root-Is-Purelib: true\nTag: py3-none-any\n")
     record = [f"{name},sha256={_digest(data)},{len(data)}" for name, data in files.items()]
     files[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,", ""]).encode()
-    path = folder / wheel_name()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
             # A fixed time, so the same sources give the same wheel.
             archive.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), data)
-    return path
+    return buffer.getvalue()
 
 
 def _digest(data: bytes) -> str:
@@ -93,11 +94,18 @@ def requirements(url: str) -> str:
 
 
 def build(folder: Path, url: str) -> list[Path]:
-    """Write main.py, requirements.txt and the wheel into ``folder``; their paths."""
+    """Write main.py, requirements.txt and the wheel into ``folder``; their paths. Each
+    file is written beside its place and then moved there, so none is left half-written."""
     folder.mkdir(parents=True, exist_ok=True)
-    main = folder / "main.py"
-    main.write_bytes((Path(chantool.__file__).parent / "xl" / "lite_main.py").read_bytes())
-    needs = folder / "requirements.txt"
-    needs.write_text(requirements(url), encoding="utf-8")
-    return [main, needs, build_wheel(folder)]
+    main = (Path(chantool.__file__).parent / "xl" / "lite_main.py").read_bytes()
+    return [_put(folder / "main.py", main),
+            _put(folder / "requirements.txt", requirements(url).encode()),
+            _put(folder / wheel_name(), wheel())]
+
+
+def _put(path: Path, data: bytes) -> Path:
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(data)
+    part.replace(path)
+    return path
 

@@ -111,7 +111,38 @@ def test_lite_build_writes_pinned_requirements_main_and_wheel(tmp_path: Path) ->
     assert not any(name.startswith(("chantool/io/", "chantool/cli")) for name in names)
 
 
-def test_lite_build_needs_the_url() -> None:
+def test_lite_build_needs_an_https_url(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["lite", "build"])
     assert result.exit_code == 2
     assert "--url" in result.output
+    result = CliRunner().invoke(cli, ["lite", "build", "-o", str(tmp_path / "lite"),
+                                      "--url", "http://intranet.example/chantool"])
+    assert result.exit_code == 2
+    assert "须以 https:// 开头" in result.output
+    assert not (tmp_path / "lite").exists()
+
+
+def test_lite_build_into_a_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("a file", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["lite", "build", "-o", str(taken / "lite"),
+                                      "--url", "https://intranet.example/chantool"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and str(taken) in result.output
+    assert taken.read_text(encoding="utf-8") == "a file"
+
+
+def test_two_builds_give_the_same_wheel(tmp_path: Path) -> None:
+    first = builder.build(tmp_path / "a", "https://intranet.example/chantool")[2]
+    second = builder.build(tmp_path / "b", "https://intranet.example/chantool")[2]
+    assert first.read_bytes() == second.read_bytes()
+    assert not list(tmp_path.glob("*/*.part"))
+
+
+@pytest.mark.parametrize("button", ["validate", "score"])
+def test_running_a_script_again_replaces_what_it_wrote(button: str) -> None:
+    book = xllite.Book.from_tables(read_file(EXAMPLES[0]))
+    asyncio.run(lite.run(button, book, AS_OF))
+    once = state(book)["sheets"]
+    asyncio.run(lite.run(button, book, AS_OF))
+    assert state(book)["sheets"] == once
