@@ -69,6 +69,19 @@ def test_clear_gives_back_the_users_workbook(job: dict[str, Any]) -> None:
     assert all(not sheet.defined for sheet in book.sheets.items)
 
 
+def test_an_excel_without_notes_gets_marks_and_no_notes() -> None:
+    with_notes = xllite.Book.from_tables(read_file(EXAMPLES[0]))
+    without = xllite.Book.from_tables(read_file(EXAMPLES[0]), notes=False)
+    message = asyncio.run(lite.run("validate", with_notes, AS_OF))
+    assert asyncio.run(lite.run("validate", without, AS_OF)) == (
+        message + "\n此 Excel 版本不支持批注，未写批注；问题说明见“校验结果”工作表")
+    noted, bare = state(with_notes)["sheets"], state(without)["sheets"]
+    assert any(sheet["notes"] for sheet in noted)
+    assert not any(sheet["notes"] for sheet in bare)
+    assert [{**sheet, "notes": {}} for sheet in noted] == bare
+    assert asyncio.run(lite.run("clear", without, AS_OF)).startswith("已清除")
+
+
 def test_a_failing_reading_is_a_message_not_a_traceback() -> None:
     class Broken(xllite.Book):
         @property

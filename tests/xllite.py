@@ -11,7 +11,10 @@ errors state them:
   ``await rng.get_merge_cells()`` and ``await rng.get_merge_area()`` read them;
 - ``sheet.range(address)`` takes one area, no comma-joined list;
 - a defined name's ``api`` is its entry of the payload (a dict): there is no
-  ``Visible`` to set.
+  ``Visible`` to set;
+- a sheet's ``api`` is its payload, whose ``notes`` (present with ExcelApi 1.18) say
+  whether notes can be added (``Book(notes=False)``: an Excel without them, where
+  ``add_note`` raises).
 
 It runs in CPython and under Pyodide (tests/pyodide/).
 """
@@ -21,19 +24,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from chantool.table import RawSheet
+from chantool.table import RawSheet, address
 from tests import xlfake
 
 
 class Book(xlfake.Book):
-    def __init__(self, app: xlfake.App | None = None) -> None:
+    def __init__(self, app: xlfake.App | None = None, notes: bool = True) -> None:
         super().__init__(app)
         self.sheets = Sheets(self)
+        self.notes = notes
 
     @classmethod
-    def from_tables(cls, sheets: Sequence[RawSheet]) -> Book:
+    def from_tables(cls, sheets: Sequence[RawSheet], notes: bool = True) -> Book:
         """A workbook of these sheets (as the file reader gives them) and their merges."""
-        book = cls()
+        book = cls(notes=notes)
         for raw in sheets:
             name, rows = raw.name, raw.rows
             sheet = book.sheets.add(name)
@@ -76,6 +80,12 @@ class Sheet(xlfake.Sheet):
     def names(self) -> Names:
         return Names(self)
 
+    @property
+    def api(self) -> dict[str, Any]:
+        notes = [{"address": address(*cell)} for cell in sorted(self.notes_at)]
+        assert isinstance(self.book, Book)
+        return {"name": self.name, "notes": notes if self.book.notes else None}
+
 
 def _lite(found: xlfake.Range) -> Range:
     return Range(found.sheet, found.first, found.last)
@@ -97,6 +107,12 @@ class Range(xlfake.Range):
     @property
     def merge_area(self) -> xlfake.Range:
         raise NotImplementedError("xlwings Lite: use 'await rng.get_merge_area()'")
+
+    def add_note(self, text: str) -> xlfake.Note:
+        assert isinstance(self.sheet.book, Book)
+        if not self.sheet.book.notes:
+            raise NotImplementedError("Notes require ExcelApi 1.18")
+        return super().add_note(text)
 
     async def get_merge_cells(self) -> bool | None:
         return xlfake.Range(self.sheet, self.first, self.last).merge_cells

@@ -11,6 +11,8 @@ _xlremote.py``, the engine Lite runs):
   ``await range.get_conditional_formats()``: each script lists chantool's marks up
   front, and ``live`` deletes them from that list;
 - a range is one area: marks that ``live`` joins with commas go on area by area;
+- notes need ExcelApi 1.18: where the payload says there are none, no notes are written
+  (the marks and the 校验结果 sheet still carry every finding) and the message says so;
 - a defined name cannot be hidden (Office.js names have no such setting here): the
   names show in Name Manager;
 - whether cells are merged takes ``await rng.get_merge_cells()``: each script finds
@@ -44,6 +46,8 @@ async def run(button_id: str, book: Any, as_of: date) -> str:
         message = f"渠道工具无法读取当前工作簿：{str(error)[:120]}"
     else:
         message = ribbon.run(button_id, bridged, as_of)
+        if button_id != "clear" and not bridged.notes:
+            message += "\n此 Excel 版本不支持批注，未写批注；问题说明见“校验结果”工作表"
     print(message)
     try:
         book.app.alert(message, title=ribbon.TITLE)
@@ -66,8 +70,15 @@ async def _bridged(book: Any) -> _Book:
         marks = [condition for condition in formats
                  if live.OUR_FORMULA in (condition.formula or "")]
         merged = await _merged(sheet) if wanted(sheet.name) else []
-        found[sheet.name] = _Found(marks, merged)
+        found[sheet.name] = _Found(marks, merged, _with_notes(sheet))
     return _Book(book, found)
+
+
+def _with_notes(sheet: Any) -> bool:
+    """Whether notes can be added: Lite says so in the sheet's payload (an Excel without
+    ExcelApi 1.18 has none; ``add_note`` would raise)."""
+    payload = sheet.api
+    return payload.get("notes") is not None and payload.get("notes_supported") is not False
 
 
 async def _merged(sheet: Any) -> list[Box]:
@@ -95,10 +106,10 @@ async def _merged(sheet: Any) -> list[Box]:
 
 class _Found:
     """What a script found on a sheet before ``live`` runs: chantool's marks (a deleted
-    one leaves the list) and the merged ranges."""
+    one leaves the list), the merged ranges, and whether notes can be added."""
 
-    def __init__(self, marks: list[Any], merged: list[Box]) -> None:
-        self.marks, self.merged = marks, merged
+    def __init__(self, marks: list[Any], merged: list[Box], notes: bool = True) -> None:
+        self.marks, self.merged, self.notes = marks, merged, notes
 
 
 class _Book:
@@ -111,6 +122,11 @@ class _Book:
     @property
     def sheets(self) -> _Sheets:
         return _Sheets(self._book.sheets, self._found)
+
+    @property
+    def notes(self) -> bool:
+        """Whether every sheet can take notes."""
+        return all(found.notes for found in self._found.values())
 
 
 class _Sheets:
@@ -153,6 +169,12 @@ class _Sheet:
     @property
     def names(self) -> _Names:
         return _Names(self._sheet.names)
+
+    @property
+    def notes(self) -> list[Any]:
+        # Where notes cannot be added, ``live`` is shown a note that is not chantool's:
+        # it then writes none, as on a sheet with notes of the user's own.
+        return self._sheet.notes if self._found.notes else [None]
 
 
 class _Mark:
