@@ -82,6 +82,21 @@ def test_an_excel_without_notes_gets_marks_and_no_notes() -> None:
     assert asyncio.run(lite.run("clear", without, AS_OF)).startswith("已清除")
 
 
+def test_an_error_is_a_short_message_with_details_in_the_output_pane(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def protected(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the workbook is protected")
+
+    book = xllite.Book.from_tables(read_file(EXAMPLES[0]))
+    monkeypatch.setattr(xllite.Sheets, "add", protected)
+    message = asyncio.run(lite.run("validate", book, AS_OF))
+    assert message == ("校验未能完成：the workbook is protected。"
+                       "详细信息已记录在 xlwings Lite 的输出窗格")
+    printed = capsys.readouterr().out
+    assert "Traceback" in printed and "RuntimeError: the workbook is protected" in printed
+    assert book.app.alerts == [(message, ribbon.TITLE)]
+
+
 def test_a_failing_reading_is_a_message_not_a_traceback() -> None:
     class Broken(xllite.Book):
         @property

@@ -21,17 +21,18 @@ _xlremote.py``, the engine Lite runs):
 
 The scripts are the ribbon's handlers (``chantool.xl.ribbon``) run on the bridged book;
 their message goes to Lite's output pane and a message box, and nothing raises to the
-user (details of an unexpected error go to the log ``ribbon`` names, inside Pyodide's
-file system, and the traceback of a failed reading to the output pane).
+user: the details of an unexpected error go to the output pane.
 """
 
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
+from chantool.errors import log_path
 from chantool.table import wanted
 from chantool.xl import live, ribbon
 
@@ -45,7 +46,7 @@ async def run(button_id: str, book: Any, as_of: date) -> str:
         traceback.print_exception(error)
         message = f"渠道工具无法读取当前工作簿：{str(error)[:120]}"
     else:
-        message = ribbon.run(button_id, bridged, as_of)
+        message = _with_details(lambda: ribbon.run(button_id, bridged, as_of))
         if button_id != "clear" and not bridged.notes:
             message += "\n此 Excel 版本不支持批注，未写批注；问题说明见“校验结果”工作表"
     print(message)
@@ -53,6 +54,20 @@ async def run(button_id: str, book: Any, as_of: date) -> str:
         book.app.alert(message, title=ribbon.TITLE)
     except Exception:  # the work is done and the output pane has the message
         traceback.print_exc()
+    return message
+
+
+def _with_details(step: Callable[[], str]) -> str:
+    """``step``'s message; the details ``ribbon`` logs of an error (a file inside Pyodide,
+    out of the user's reach) go to the output pane, and the message says so."""
+    log = log_path()
+    before = log.stat().st_size if log.exists() else 0
+    message = step()
+    if log.exists() and log.stat().st_size > before:
+        with log.open(encoding="utf-8") as text:
+            text.seek(before)
+            print(text.read())
+        message = message.replace(str(log), "xlwings Lite 的输出窗格")
     return message
 
 
