@@ -64,9 +64,9 @@ def _with_details(step: Callable[[], str]) -> str:
     before = log.stat().st_size if log.exists() else 0
     message = step()
     if log.exists() and log.stat().st_size > before:
-        with log.open(encoding="utf-8") as text:
-            text.seek(before)
-            print(text.read())
+        with log.open("rb") as details:
+            details.seek(before)
+            print(details.read().decode("utf-8", errors="replace"))
         message = message.replace(str(log), "xlwings Lite 的输出窗格")
     return message
 
