@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from chantool import lite
+from chantool.cli import cli
 from chantool.io.reader import open_workbook, read_sheet
 from chantool.table import RawSheet
 from tests.pyodide import engine_run
@@ -102,3 +104,14 @@ def test_lite_scripts_and_cell_functions_under_pyodide_match_cpython(
     first = here[0]["lite"]
     assert any(sheet["name"] == "评分" for sheet in first["score"]["sheets"])
     assert all(sheet["name"] != "评分" for sheet in first["clear_marks"]["sheets"])
+
+
+@pytest.mark.parametrize("command", ["validate", "score"])
+def test_tables_handed_over_give_the_command_lines_json(command: str) -> None:
+    """So what Pyodide is compared with is what ``--format json`` prints for the file."""
+    for path, job in zip(EXAMPLES, example_jobs(), strict=True):
+        result = CliRunner().invoke(cli, [command, str(path), "--format", "json",
+                                          "--as-of", AS_OF.isoformat()])
+        (printed,) = json.loads(result.output)["files"]
+        handed = json.loads(json.dumps(engine_run.engine(job)[command], ensure_ascii=False))
+        assert printed == {**handed, "path": str(path)}
