@@ -24,11 +24,11 @@ from typing import Final
 import chantool
 
 DIST: Final = "chantool_lite"
-# Pure wheels are pinned; pydantic (its core is compiled) comes from Pyodide's own
-# repository in the version that Lite's Pyodide ships, which xlwings Lite's documentation
-# says not to pin. The CI test pins the one it runs (.ci/run).
-PINNED: Final = ("chinesecalendar==1.11.0", "xlwings==0.37.8")
-UNPINNED: Final = ("pydantic",)
+# What the CI test installs under Pyodide 314 (Python 3.14) and runs (.ci/run downloads
+# exactly these). pydantic is pinned although Pyodide's own repository has it (2.12.5 in
+# Pyodide 314.0.8, older than chantool needs): 2.14.4 pins pydantic-core 2.50.5, whose
+# WebAssembly build for this Pyodide is on PyPI.
+PINNED: Final = ("pydantic==2.14.4", "chinesecalendar==1.11.0", "xlwings==0.37.8")
 ENTRY_MODULES: Final = ("chantool.xl.lite", "chantool.xl.udfs", "chantool.report")
 # Imported only when used (scorers, rules): every module of these packages goes in.
 ENTRY_PACKAGES: Final = ("chantool.rules", "chantool.scoring")
@@ -65,7 +65,7 @@ def wheel() -> bytes:
     files["chantool/py.typed"] = b""
     info = f"{DIST}-{chantool.__version__}.dist-info"
     requires = "".join(f"Requires-Dist: {requirement}\n" for requirement in
-                       ("pydantic>=2.13,<3", "chinesecalendar==1.11.0"))
+                       ("pydantic>=2.13,<3", "chinesecalendar>=1.11,<2"))
     files[f"{info}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: {DIST}\nVersion: {chantool.__version__}\n"
         "Summary: chantool's engine and Excel layout for xlwings Lite\n"
@@ -88,7 +88,7 @@ def _digest(data: bytes) -> str:
 
 def requirements(url: str) -> str:
     """requirements.txt for xlwings Lite, installing the wheel from ``url`` (a folder)."""
-    lines = ["# 渠道工具 chantool (xlwings Lite)", *UNPINNED, *PINNED,
+    lines = ["# 渠道工具 chantool (xlwings Lite)", *PINNED,
              f"{url.rstrip('/')}/{wheel_name()}", ""]
     return "\n".join(lines)
 

@@ -127,7 +127,7 @@ def test_lite_build_writes_pinned_requirements_main_and_wheel(tmp_path: Path) ->
                                       "--url", "https://intranet.example/chantool/"])
     assert result.exit_code == 0, result.output
     requirements = (tmp_path / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    assert requirements[1:] == ["pydantic", "chinesecalendar==1.11.0", "xlwings==0.37.8",
+    assert requirements[1:] == ["pydantic==2.14.4", "chinesecalendar==1.11.0", "xlwings==0.37.8",
                                 "https://intranet.example/chantool/"
                                 "chantool_lite-0.1.0-py3-none-any.whl"]
     main = (tmp_path / "main.py").read_text(encoding="utf-8")

@@ -3,9 +3,11 @@ them), against CPython on the same tables: every example workbook is read here, 
 over as JSON, and the ``validate`` and ``score`` JSON, the Lite scripts' effect on a
 stand-in workbook (tests/xllite.py) and the cell functions' answers must be identical.
 
-One Node process runs every job (tests/pyodide/run.mjs). .ci/run installs the pinned
-``pyodide`` npm package into .pyodide/ and downloads the pinned wheels into
-.pyodide/wheels, and sets CHANTOOL_NEEDS_PYODIDE, so there it never skips.
+One Node process runs every job (tests/pyodide/run.mjs), after installing the Lite
+edition from the requirements.txt ``chantool lite build`` writes, with micropip as xlwings
+Lite does. .ci/run installs the pinned ``pyodide`` npm package into .pyodide/ and
+downloads the pinned wheels (those requirements and micropip) into .pyodide/wheels, and
+sets CHANTOOL_NEEDS_PYODIDE, so there it never skips.
 """
 
 from __future__ import annotations
@@ -49,19 +51,29 @@ def example_jobs() -> list[dict[str, Any]]:
     return [engine_run.job(path.name, AS_OF, read_file(path), lite=True) for path in EXAMPLES]
 
 
-def run_in_pyodide(io: Path, jobs: list[dict[str, Any]], main_py: str | None,
-                   wheel_dirs: list[Path], *, profile: bool = False,
-                   ) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """The answers of ``jobs`` computed inside Pyodide (``main_py`` a path there, under
-    /io: ``io``), and its start and run times."""
+def build_lite(io: Path) -> list[str]:
+    """``chantool lite build`` into ``io``/lite; the requirements.txt it wrote, its wheel's
+    URL pointing at the wheel there as Pyodide sees it (``io`` is /io)."""
+    lite.build(io / "lite", "https://example.test/wheels")
+    lines = (io / "lite" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    return [f"emfs:/io/lite/{lite.wheel_name()}" if line.startswith("https://") else line
+            for line in lines if line and not line.startswith("#")]
+
+
+def run_in_pyodide(io: Path, jobs: list[dict[str, Any]], main_py: str | None, *,
+                   profile: bool = False) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """The answers of ``jobs`` computed inside Pyodide with the Lite edition built into
+    ``io`` and installed from its requirements.txt (``main_py`` a path in Pyodide, where
+    ``io`` is /io), and its start (with the install) and run times."""
     request, answers = io / "request.json", io / "answers.json"
-    request.write_text(json.dumps({"jobs": jobs, "main_py": main_py, "profile": profile},
+    request.write_text(json.dumps({"jobs": jobs, "main_py": main_py, "profile": profile,
+                                   "requirements": build_lite(io)},
                                   ensure_ascii=False), encoding="utf-8")
     done = subprocess.run(
         ["node", str(ROOT / "tests" / "pyodide" / "run.mjs"),
-         str(PYODIDE / "node_modules" / "pyodide"),
-         os.pathsep.join(str(folder) for folder in wheel_dirs), str(ROOT), str(request),
-         str(answers)], capture_output=True, text=True, timeout=600, check=False)
+         str(PYODIDE / "node_modules" / "pyodide"), str(PYODIDE / "wheels"), str(ROOT),
+         str(request), str(answers)], capture_output=True, text=True, timeout=600,
+        check=False)
     assert done.returncode == 0, done.stderr[-4000:]
     times: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     result: list[dict[str, Any]] = json.loads(answers.read_text(encoding="utf-8"))
@@ -72,11 +84,10 @@ def run_in_pyodide(io: Path, jobs: list[dict[str, Any]], main_py: str | None,
 def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Any], list[Any]]:
     """CPython's and Pyodide's answers on every example."""
     io = tmp_path_factory.mktemp("pyodide")
-    lite.build(io / "lite", "https://example.test/wheels")
     jobs = example_jobs()
+    there, _ = run_in_pyodide(io, jobs, "/io/lite/main.py")
     here = json.loads(json.dumps(asyncio.run(engine_run.run(jobs, io / "lite" / "main.py")),
                                  ensure_ascii=False))
-    there, _ = run_in_pyodide(io, jobs, "/io/lite/main.py", [PYODIDE / "wheels", io / "lite"])
     return here, there
 
 
