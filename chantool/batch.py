@@ -31,11 +31,10 @@ from chantool.io.reader import (
     parse_in_background,
     read_sheet,
     smallest_first,
-    wanted,
 )
 from chantool.report import FileResult, Report
 from chantool.settings import Limits
-from chantool.table import RawSheet
+from chantool.table import RawSheet, wanted
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 ENGINE = "chantool.check"  # the module a child runs, and with it the whole engine

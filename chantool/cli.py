@@ -346,6 +346,27 @@ def addin_uninstall() -> None:
                 or word("nothing_installed", _lang))
 
 
+@cli.group()
+@language_only_option
+def lite() -> None:
+    """The xlwings Lite edition (help: chantool.texts)."""
+
+
+@lite.command("build")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("chantool-lite"), show_default=True)
+@click.option("--url", required=True)
+@language_only_option
+def lite_build(output: Path, url: str) -> None:
+    """Write the xlwings Lite files (help: chantool.texts)."""
+    from chantool import lite as builder
+
+    if not url.lower().startswith("https://"):
+        raise click.BadParameter(word("lite_https", _lang), param_hint="--url")
+
+    _addin_step(lambda: "\n".join(str(path) for path in builder.build(output, url)))
+
+
 def _addin_step(step: Callable[[], str]) -> None:
     """Run an add-in step: its message, or its reason on stderr with exit code 2."""
     from chantool.addin import AddinError

@@ -168,6 +168,11 @@ def is_policy_sheet(name: str) -> bool:
     return fold_key(name) in _POLICY_NAMES
 
 
+def wanted(name: str) -> bool:
+    """A sheet the engine reads: a standard sheet or the policy sheet."""
+    return sheet_spec(name) is not None or is_policy_sheet(name)
+
+
 def label_index(labels: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """Folded label -> key, for every accepted spelling of each key."""
     return {fold_label(text): key for key, names in labels.items() for text in (key, *names)}

@@ -48,6 +48,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "target_clash": ("{first} 和 {second} 都会写到 {target}",
                      "{first} and {second} would both be written to {target}"),
     "installed": ("已安装，请重新打开 Excel：{path}", "installed, restart Excel: {path}"),
+    "lite_https": ("须以 https:// 开头（Excel 只从 HTTPS 网址取得文件）",
+                   "must start with https:// (Excel fetches files from HTTPS only)"),
     "nothing_installed": ("未找到已安装的插件", "nothing installed"),
     "internal_error": ("chantool 内部错误：{error}（详情已记录在 {log}）",
                        "chantool internal error: {error} (details logged in {log})"),
@@ -113,6 +115,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                           "(Windows)."),
     "cmd.addin.uninstall": ("删除插件及其配置（Windows）。",
                             "Remove the add-in and its configuration (Windows)."),
+    "cmd.lite": ("xlwings Lite 版：无需安装 Python，在 Excel 中使用 chantool。",
+                 "The xlwings Lite edition: Excel without installing Python."),
+    "cmd.lite.build": ("生成要粘贴到 xlwings Lite 的文件（main.py、requirements.txt）及所需的"
+                       " chantool 安装包。",
+                       "Write the files to paste into xlwings Lite, and chantool's wheel "
+                       "for it."),
     # Help of the options
     "opt.lang": ("消息和标签的语言。", "Language of messages and labels."),
     "opt.new.lang": ("模板的语言（工作表名、列名、说明）。",
@@ -132,6 +140,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "opt.memory_limit": ("每个文件允许的内存（MB）。", "Memory allowed per file, in MB."),
     "opt.sample": ("在模板中填入示例数据。", "Fill the template with sample rows."),
     "opt.force": ("路径已存在时覆盖。", "Overwrite PATH if it exists."),
+    "opt.lite.build.output": ("存放 main.py、requirements.txt 和安装包的文件夹。",
+                              "The folder to write main.py, requirements.txt and the wheel "
+                              "into."),
+    "opt.url": ("安装包将放在的网址文件夹（须允许 CORS）。",
+                "The web folder the wheel will be served from (it must allow CORS)."),
     "opt.output": ("插件的保存位置。", "Where to write the add-in."),
     "opt.version": ("显示版本并退出。", "Show the version and exit."),
     "opt.help": ("显示本帮助并退出。", "Show this message and exit."),

@@ -18,8 +18,8 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from chantool.batch import Options, plan_jobs, validate_files
 from chantool.findings import reason_text
 from chantool.io.preflight import preflight
-from chantool.io.reader import wanted
 from chantool.settings import Limits
+from chantool.table import wanted
 from tests.conftest import MakeWorkbook
 
 CHANNELS = [["渠道编码", "渠道名称", "渠道类型", "渠道等级", "维护级别", "所属区域", "客户经理",

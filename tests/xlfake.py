@@ -49,7 +49,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import openpyxl
 import xlwings
 from xlwings import conversion
 
@@ -186,6 +185,8 @@ class Book:
     @classmethod
     def from_file(cls, path: Path) -> Book:
         """Every sheet of a workbook file: values, styled cells, merges and notes."""
+        import openpyxl  # here, so the stand-in also runs under Pyodide, without openpyxl
+
         workbook = openpyxl.load_workbook(path)
         book = cls()
         for source in workbook.worksheets:

@@ -21,12 +21,7 @@ from threading import Thread
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from chantool.io import package
-from chantool.table import MergedRange, RawSheet, is_policy_sheet, sheet_spec
-
-
-def wanted(name: str) -> bool:
-    """A sheet the engine reads: a standard sheet or the policy sheet."""
-    return sheet_spec(name) is not None or is_policy_sheet(name)
+from chantool.table import MergedRange, RawSheet, wanted
 
 
 def open_workbook(path: Path) -> tuple[CalamineWorkbook, list[str]]:

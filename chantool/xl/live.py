@@ -31,7 +31,6 @@ from typing import Any, Final
 
 from chantool.coerce import Cell
 from chantool.findings import Lang, Severity
-from chantool.io.reader import wanted
 from chantool.results import GENERATED_NOTE, SheetResults, Table, Value, WritePlan, quote_sheet
 from chantool.table import (
     MergedRange,
@@ -40,6 +39,7 @@ from chantool.table import (
     column_index,
     column_letter,
     split_address,
+    wanted,
 )
 
 # xlwings objects (or the tests' stand-in). They are typed ``Any`` because the adapter

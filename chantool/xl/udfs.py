@@ -9,7 +9,8 @@ function's description. On Windows xlwings records all this in the function's
 its decorators leave the function as it is, so ``HELP`` keeps the same text for
 ``chantool addin build``, which writes one VBA wrapper per function of ``UDFS``
 (``chantool.addin.udf_module``) and the same ``MacroOptions`` registration
-(``chantool.addin.registration``).
+(``chantool.addin.registration``). The Lite edition's main.py imports the same
+functions, so xlwings Lite registers them with the same help.
 """
 
 from __future__ import annotations
