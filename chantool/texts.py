@@ -159,6 +159,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "meta.channels": ("文件", "FILE"),
     "meta.out": ("文件夹", "DIR"),
     "meta.output": ("文件", "FILE"),
+    "meta.url": ("网址", "URL"),
     "meta.jobs": ("个数", "N"),
     "meta.time_limit": ("秒", "SECONDS"),
     "meta.memory_limit": ("MB", "MB"),

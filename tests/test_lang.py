@@ -18,7 +18,7 @@ from chantool.io.output import OutputError
 from chantool.texts import TEXTS, choose_lang
 
 COMMANDS = [[], ["new"], ["validate"], ["score"], ["addin"], ["addin", "build"],
-            ["addin", "install"], ["addin", "uninstall"]]
+            ["addin", "install"], ["addin", "uninstall"], ["lite"], ["lite", "build"]]
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -39,7 +39,8 @@ def english_words(text: str) -> set[str]:
     typed = {"chantool", "book", "channels", "visits", "prices", "rebates", "sales",
              "text", "json", "addin", "new", "validate", "score", "build", "install",
              "uninstall", "xlam", "macros", "xlwings", "Excel", "Windows", "XLSTART",
-             "Python", "LANG", "LC_ALL", "LC_MESSAGES", "en_", "bak", "CPU"}
+             "Python", "LANG", "LC_ALL", "LC_MESSAGES", "en_", "bak", "CPU", "lite", "Lite",
+             "main", "requirements", "CORS", "URL", "HTTPS"}
     return {word for word in re.findall(r"[A-Za-z_]{3,}", text) if word not in typed}
 
 

@@ -11,6 +11,9 @@ _xlremote.py``, the engine Lite runs):
   ``await range.get_conditional_formats()``: each script lists chantool's marks up
   front, and ``live`` deletes them from that list;
 - a range is one area: marks that ``live`` joins with commas go on area by area;
+- a rule's priority cannot be set (no COM object behind the range): chantool's marks
+  come first among a cell's conditional formats, so where a user's own rule also
+  formats a marked cell, the mark's fill shows;
 - notes need ExcelApi 1.18: where the payload says there are none, no notes are written
   (the marks and the 校验结果 sheet still carry every finding) and the message says so;
 - a defined name cannot be hidden (Office.js names have no such setting here): the

@@ -330,8 +330,11 @@ def _write_marks(sheet: XlSheet, results: SheetResults) -> None:
             formats = sheet.range(address).conditional_formats
             formats.add_custom(MARK_FORMULA[severity], fill_color=MARK_FILL[severity])
             # xlwings made the new rule the first of the range's: the file writer's marks
-            # come after the user's own rules, so that the user's formats win.
-            formats.api.Item(1).SetLastPriority()
+            # come after the user's own rules, so that the user's formats win. xlwings
+            # Lite has no COM object to reorder with (chantool.xl.lite).
+            com = getattr(formats, "api", None)
+            if com is not None:
+                com.Item(1).SetLastPriority()
 
 
 def _addresses(cells: Iterable[str]) -> Iterator[str]:
