@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Final
 from rich.cells import cell_len
 
 from chantool.batch import Progress as Advance
-from chantool.findings import Lang, Severity
+from chantool.findings import Finding, Lang, Severity
 from chantool.report import FileResult, Report
 
 if TYPE_CHECKING:
@@ -22,13 +22,14 @@ _WORDS = {
         "error": "错误", "warning": "警告", "ok": "通过", "findings": "有问题",
         "unreadable": "无法读取", "file": "文件", "status": "状态", "errors": "错误",
         "warnings": "警告", "total": "合计", "checking": "校验中", "scoring": "评分中", "no_files":
-        "没有找到要校验的 .xlsx/.xlsm 文件", "more_rows":
+        "没有找到要校验的 .xlsx/.xlsm 文件", "archiving": "归档中", "more_rows":
         "另有 {count} 行，见 --format json 或用 --out 写回的“评分”表",
     },
     "en": {
         "error": "error", "warning": "warning", "ok": "ok", "findings": "findings",
         "unreadable": "unreadable", "file": "File", "status": "Status", "errors": "Errors",
         "warnings": "Warnings", "total": "Total", "checking": "Checking", "scoring": "Scoring",
+        "archiving": "Archiving",
         "no_files":
         "No .xlsx/.xlsm file to check was found", "more_rows":
         "{count} more rows: see --format json or the Scores sheet written with --out",
@@ -52,18 +53,23 @@ def _file_lines(result: FileResult, lang: Lang) -> Iterator[str]:
         return
     yield f"{result.path}:"
     for finding in result.findings:
-        place = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet or ""
-        rule = f" [{finding.rule}]" if finding.rule else ""
-        severity = word("error" if finding.severity is Severity.ERROR else "warning", lang)
-        yield f"  {severity} {place}{rule} {finding.message}".rstrip()
+        yield f"  {finding_line(finding, lang)}"
+
+
+def finding_line(finding: Finding, lang: Lang) -> str:
+    """One finding on one line: severity, place, rule, message."""
+    place = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet or ""
+    rule = f" [{finding.rule}]" if finding.rule else ""
+    severity = word("error" if finding.severity is Severity.ERROR else "warning", lang)
+    return f"{severity} {place}{rule} {finding.message}".rstrip()
 
 
 # Line breaks (Alt+Enter in a cell) and tabs, which would break a table's lines.
 _ONE_LINE: Final = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
 
 
-def _table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str = "",
-           right: Collection[int] = (), total: Sequence[str] = (), caption: str = "") -> str:
+def table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str = "",
+          right: Collection[int] = (), total: Sequence[str] = (), caption: str = "") -> str:
     """A table in plain text, columns as wide as their widest cell (a Chinese character
     takes two places): an optional title, the header, the rows, an optional total row
     under a rule, and an optional caption under the table. A cell's line breaks and tabs
@@ -96,7 +102,7 @@ def summary_table(report: Report, lang: Lang) -> str:
              str(result.count(Severity.WARNING))] for result in report.files]
     total = [word("total", lang), f"{len(report.files)}", str(report.errors),
              str(report.warnings)]
-    return _table(headings, rows, right=(2, 3), total=total)
+    return table(headings, rows, right=(2, 3), total=total)
 
 
 def to_text(report: Report, lang: Lang) -> str:
@@ -125,7 +131,7 @@ def _score_tables(scores: Scores, lang: Lang) -> Iterator[str]:
                  else f"{value:g}" if isinstance(value, float) else str(value)
                  for f in fields] for row in listing.rows[:TEXT_ROWS]]
         more = (listing.count or len(listing.rows)) - TEXT_ROWS
-        yield _table([f.heading(lang) for f in fields], rows,
+        yield table([f.heading(lang) for f in fields], rows,
                      title=listing.title[0] if lang == "zh" else listing.title[1],
                      caption=word("more_rows", lang).format(count=more) if more > 0 else "")
 
