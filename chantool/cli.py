@@ -232,6 +232,77 @@ def _addin_step(step: Callable[[], str]) -> None:
         sys.exit(2)
 
 
+db_option = click.option(
+    "--db", metavar="URL", default=None,
+    help="The history store: a SQLite file or postgresql://... "
+         "[default: $CHANTOOL_DB, else chantool.db here].")
+
+
+@cli.command()
+@paths_argument
+@db_option
+@click.option("--accept-errors", is_flag=True, help="Archive files with error findings too.")
+@lang_option
+@isolation_options
+def archive(paths: tuple[Path, ...], db: str | None, accept_errors: bool, lang: Lang,
+            jobs: int | None, time_limit: float, memory_limit: int) -> None:
+    """Validate workbooks (files or folders) and keep them in the history store; a file
+    archived again under its name supersedes the version before."""
+    from chantool.history import archive, show  # sqlalchemy: only for the store's commands
+
+    options = _options(None, lang, jobs, time_limit, memory_limit)
+    todo = _jobs(paths, None, False, lang)
+
+    def step() -> int:
+        url, _ = _open_store(db, lang, create=True)
+        with progress_bar(len(todo), lang, "archiving") as advance:
+            outcomes = archive.archive_files(todo, url, options, accept_errors=accept_errors,
+                                             progress=advance)
+        click.echo("\n".join(line for each in outcomes for line in show.outcome_lines(each, lang)))
+        return show.exit_code(outcomes)
+
+    _store_step(step, lang)
+
+
+@cli.group()
+def history() -> None:
+    """The history store: the files archived and their versions."""
+
+
+@history.command("files")
+@db_option
+@lang_option
+def history_files(db: str | None, lang: Lang) -> None:
+    """List every archived file and version, and which version is current."""
+    from chantool.history import show
+
+    def step() -> int:
+        url, engine = _open_store(db, lang, create=False)
+        click.echo(show.files_table(engine, url, lang))
+        return 0
+
+    _store_step(step, lang)
+
+
+def _open_store(db: str | None, lang: Lang, *, create: bool) -> tuple[Any, Any]:
+    from chantool.history.store import open_store
+
+    return open_store(db, lang, create=create)
+
+
+def _store_step(step: Callable[[], int], lang: Lang) -> None:
+    """Run a step on the store and exit with its code; a store that cannot be opened or
+    used is its reason on stderr, exit code 2."""
+    from chantool.history.store import StoreError
+
+    try:
+        code = step()
+    except StoreError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    sys.exit(code)
+
+
 def main() -> None:
     """The console script: click's own handling, plus no traceback for anything else."""
     try:
