@@ -58,7 +58,7 @@ def message(key: str, lang: Lang, **fields: Any) -> str:
     return (zh if lang == "zh" else en).format(**fields)
 
 
-def store_url(given: str | None, lang: Lang = "zh") -> URL:
+def parse_url(given: str | None, lang: Lang = "zh") -> URL:
     """The URL of the store ``--db`` names (or the default), with its driver."""
     given = given or os.environ.get("CHANTOOL_DB") or DEFAULT_FILE
     if "://" not in given:
@@ -162,7 +162,7 @@ def open_store(given: str | None, lang: Lang = "zh", *, create: bool = True
     empty database gets every table). Migrations run in one transaction under the
     archive lock: two processes opening a new store do not both create it. Without
     ``create``, a SQLite file that does not exist is an error, not a new store."""
-    url = store_url(given, lang)
+    url = parse_url(given, lang)
     if not create and url.get_backend_name() == "sqlite" and not Path(str(url.database)).is_file():
         raise StoreError(message("missing", lang, store=shown(url)))
     engine = connect(url)
