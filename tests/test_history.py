@@ -13,11 +13,12 @@ from typing import Any
 
 import openpyxl
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
 from psycopg import sql
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.engine import make_url
 
 from chantool.batch import Options, load
@@ -31,7 +32,7 @@ from chantool.history.schema import (
     policy_entries,
     version_sheets,
 )
-from chantool.history.store import StoreError, head, open_store, parse_url
+from chantool.history.store import StoreError, alembic_config, head, open_store, parse_url
 from chantool.validate import validate_book
 from tests.stores import admin
 
@@ -86,6 +87,21 @@ def test_migrations_make_exactly_the_tables_of_the_schema(store_url: str) -> Non
     # Opening it again finds it up to date and changes nothing.
     with open_store(store_url)[1].connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == head()
+    # Every migration also goes back down, to an empty database.
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    with engine.connect() as connection:
+        assert inspect(connection).get_table_names() == ["alembic_version"]
+        assert MigrationContext.configure(connection).get_current_revision() is None
+
+
+def test_every_table_and_column_of_the_store_is_documented() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for table in metadata.sorted_tables:
+        assert f"`{table.name}`" in readme
+        if not table.name.startswith("sheet_"):  # their columns are the sheets' keys
+            for column in table.columns:
+                assert f"`{column.name}`" in readme, (table.name, column.name)
 
 
 def test_archive_keeps_every_typed_row_with_its_sheet_and_excel_row(store_url: str) -> None:
@@ -228,9 +244,10 @@ def test_an_unreadable_file_is_not_archived_and_the_others_are(store_url: str,
                                                                tmp_path: Path) -> None:
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
-    result = archive(broken, CLEAN, "--db", store_url)
+    result = archive(broken, tmp_path / "missing.xlsx", CLEAN, "--db", store_url)
     assert result.exit_code == 2
     assert "broken.xlsx：未归档：" in result.output
+    assert "missing.xlsx：未归档：" in result.output
     assert "Traceback" not in result.output
     assert count(engine_of(store_url), file_versions) == 1
 

@@ -93,24 +93,23 @@ def archive_files(jobs: Sequence[Job], url: URL, options: Options, *, accept_err
 def archive_file(job: Job, *, url: str, options: Options, accept_errors: bool) -> Outcome:
     """Archive one file (in its child): never raises; a store that fails is ``unreadable``
     with the store's reason."""
-    path, lang = job.path, options.lang
+    path, lang, store = job.path, options.lang, make_url(url)
+    engine = connect(store)
     try:
-        digest = sha256(path)
-    except OSError:
-        digest = None  # load() below says why, as for any file
-    engine = connect(make_url(url))
-    try:
-        if digest is not None:
-            known = _holding(engine, make_url(url), digest, lang)
-            if known is not None:
-                return Outcome(str(path), "unchanged", *known)
+        try:
+            digest = sha256(path)
+        except OSError:
+            load(path, options)  # raises ReadError with the reason, as for any file
+            raise
+        known = _holding(engine, store, digest, lang)
+        if known is not None:
+            return Outcome(str(path), "unchanged", *known)
         from chantool.check import every_sheet_read  # the engine: in the child, on purpose
         from chantool.validate import validate_book
 
         sheets = load(path, options)
         book, findings = validate_book(sheets, as_of=options.as_of, lang=lang)
         every_sheet_read(sheets)
-        assert digest is not None  # the file was read
         errors = [finding for finding in findings if finding.severity is Severity.ERROR]
         if errors and not accept_errors:
             return Outcome(str(path), "refused", path.name, errors=len(errors),
@@ -120,11 +119,9 @@ def archive_file(job: Job, *, url: str, options: Options, accept_errors: bool) -
         rows = {kind: _records(sheet) for kind, sheet in book.sheets.items()}
         sheets_kept = [(kind, sheet.name, sheet.layout.header_row, ",".join(sheet.values))
                        for kind, sheet in book.sheets.items()]
-        return _write(engine, make_url(url), lang, path, digest, content, sheets_kept,
+        return _write(engine, store, lang, path, digest, content, sheets_kept,
                       _policy_entries(sheets), rows)
-    except ReadError as error:
-        return Outcome(str(path), "unreadable", reason=str(error))
-    except StoreError as error:
+    except (ReadError, StoreError) as error:
         return Outcome(str(path), "unreadable", reason=str(error))
     finally:
         engine.dispose()
