@@ -85,6 +85,10 @@ def archive_files(jobs: Sequence[Job], url: URL, options: Options, *, accept_err
         if progress is not None:
             progress(job.path)
 
+    # The engine is imported here, once, and every forked child has it: archiving many
+    # office-month files, importing it in each child took longer than its file.
+    import chantool.check  # noqa: F401
+
     task = partial(archive_file, url=url.render_as_string(hide_password=False),
                    options=options, accept_errors=accept_errors)
     run_isolated(task, jobs, limits=options.limits, workers=options.jobs, done=done)
@@ -105,7 +109,7 @@ def archive_file(job: Job, *, url: str, options: Options, accept_errors: bool) -
         known = _holding(engine, store, digest, lang)
         if known is not None:
             return Outcome(str(path), "unchanged", *known)
-        from chantool.check import every_sheet_read  # the engine: in the child, on purpose
+        from chantool.check import every_sheet_read  # the engine (imported by the parent)
         from chantool.validate import validate_book
 
         sheets = load(path, options)
