@@ -252,25 +252,35 @@ def _write(engine: Engine, url: URL, lang: Lang, path: Path, digest: str, conten
 
 def insert_rows(connection: Connection, kind: str, version_id: int, numbers: list[int],
                 columns: dict[str, list[Any]]) -> None:
-    """The typed rows of one sheet of a version, in one statement with many rows. This is
-    the archive's hot loop: the values go to the driver's ``executemany`` as tuples, each
-    column converted by SQLAlchemy's own bind processor for the database (SQLite keeps
-    dates and times as text), which is several times faster than a dict per row through
-    SQLAlchemy's statement (bench/bench_archive.py). Still bound parameters."""
+    """The typed rows of one sheet of a version. This is the archive's hot loop, so the
+    rows skip SQLAlchemy's statement, which made a dict per row and cost several times
+    the database's own work (bench/bench_archive.py): SQLite gets them as tuples through
+    the driver's ``executemany`` (bound parameters), each column converted once by
+    SQLAlchemy's own bind processor for it (SQLite keeps dates and times as text);
+    PostgreSQL gets them through ``COPY ... FROM STDIN``, which sends the values apart
+    from the statement, as bound parameters are, in one round trip instead of one a row."""
     if not numbers:
         return
     table = SHEET_TABLES[kind]
     dialect = connection.dialect
-    names = ["file_version_id", "excel_row", *columns]
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(map(quote, ["file_version_id", "excel_row", *columns]))
+    if dialect.name == "postgresql":
+        rows = zip(repeat(version_id), numbers, *columns.values())
+        driver = connection.connection.driver_connection  # psycopg's, in this transaction
+        assert driver is not None
+        with (driver.cursor() as cursor,
+              cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy):
+            for row in rows:
+                copy.write_row(row)
+        return
     converted = []
     for key, values in columns.items():
         convert = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
         converted.append(values if convert is None else list(map(convert, values)))
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    quote = dialect.identifier_preparer.quote
-    statement = (f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
-                 f"VALUES ({', '.join([marker] * len(names))})")
-    connection.exec_driver_sql(statement, list(zip(repeat(version_id), numbers, *converted)))
+    markers = ", ".join(["?"] * (len(columns) + 2))
+    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({markers})",
+                               list(zip(repeat(version_id), numbers, *converted)))
 
 
 def _period_text(months: tuple[str, str] | None) -> str | None:
