@@ -248,20 +248,23 @@ def archive(paths: tuple[Path, ...], db: str | None, accept_errors: bool, lang: 
             jobs: int | None, time_limit: float, memory_limit: int) -> None:
     """Validate workbooks (files or folders) and keep them in the history store; a file
     archived again under its name supersedes the version before."""
-    from chantool.history import archive, show  # sqlalchemy: only for the store's commands
-
     options = _options(None, lang, jobs, time_limit, memory_limit)
     todo = _jobs(paths, None, False, lang)
 
     def step() -> int:
-        url, _ = _open_store(db, lang, create=True)
-        with progress_bar(len(todo), lang, "archiving") as advance:
-            outcomes = archive.archive_files(todo, url, options, accept_errors=accept_errors,
-                                             progress=advance)
-        click.echo("\n".join(line for each in outcomes for line in show.outcome_lines(each, lang)))
-        return show.exit_code(outcomes)
+        # sqlalchemy and the store: imported by the store's commands only.
+        from chantool.history.archive import archive_files
+        from chantool.history.show import exit_code, report
+        from chantool.history.store import open_store
 
-    _store_step(step, lang)
+        url, _ = open_store(db, lang)
+        with progress_bar(len(todo), lang, "archiving") as advance:
+            outcomes = archive_files(todo, url, options, accept_errors=accept_errors,
+                                     progress=advance)
+        click.echo(report(outcomes, lang))
+        return exit_code(outcomes)
+
+    _store_step(step)
 
 
 @cli.group()
@@ -274,23 +277,19 @@ def history() -> None:
 @lang_option
 def history_files(db: str | None, lang: Lang) -> None:
     """List every archived file and version, and which version is current."""
-    from chantool.history import show
 
     def step() -> int:
-        url, engine = _open_store(db, lang, create=False)
-        click.echo(show.files_table(engine, url, lang))
+        from chantool.history.show import files_table
+        from chantool.history.store import open_store
+
+        url, engine = open_store(db, lang, create=False)
+        click.echo(files_table(engine, url, lang))
         return 0
 
-    _store_step(step, lang)
+    _store_step(step)
 
 
-def _open_store(db: str | None, lang: Lang, *, create: bool) -> tuple[Any, Any]:
-    from chantool.history.store import open_store
-
-    return open_store(db, lang, create=create)
-
-
-def _store_step(step: Callable[[], int], lang: Lang) -> None:
+def _store_step(step: Callable[[], int]) -> None:
     """Run a step on the store and exit with its code; a store that cannot be opened or
     used is its reason on stderr, exit code 2."""
     from chantool.history.store import StoreError
@@ -301,7 +300,6 @@ def _store_step(step: Callable[[], int], lang: Lang) -> None:
         click.echo(str(error), err=True)
         sys.exit(2)
     sys.exit(code)
-
 
 def main() -> None:
     """The console script: click's own handling, plus no traceback for anything else."""

@@ -141,6 +141,7 @@ def test_the_same_file_again_changes_nothing(store_url: str, tmp_path: Path) -> 
     result = archive(CLEAN, copy, "--db", store_url)
     assert result.exit_code == 0, result.output
     assert result.output.count("内容未变，已是 浙江省_渠道台账_2025Q2.xlsx 第 1 版") == 2
+    assert result.output.endswith("已归档 0 个，未变 2 个，被拒 0 个，无法归档 0 个\n")
     assert (count(engine, file_versions), count(engine, SHEET_TABLES["visits"])) == (1, before)
 
 
@@ -248,6 +249,7 @@ def test_an_unreadable_file_is_not_archived_and_the_others_are(store_url: str,
     assert result.exit_code == 2
     assert "broken.xlsx：未归档：" in result.output
     assert "missing.xlsx：未归档：" in result.output
+    assert "已归档 1 个，未变 0 个，被拒 0 个，无法归档 2 个" in result.output
     assert "Traceback" not in result.output
     assert count(engine_of(store_url), file_versions) == 1
 

@@ -3,9 +3,9 @@ versions the store holds (``history files``), in Chinese or English."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
@@ -15,30 +15,8 @@ from chantool.findings import Lang
 from chantool.history.archive import Outcome
 from chantool.history.schema import file_versions, files
 from chantool.history.store import shown, transaction
+from chantool.history.texts import message
 from chantool.render import finding_line, table
-
-_TEXTS: Final = {
-    "archived": ("{path}：已归档为 {name} 第 {version} 版",
-                 "{path}: archived as {name} version {version}"),
-    "replaced": ("（取代第 {replaced} 版）", " (supersedes version {replaced})"),
-    "accepted": ("，含 {errors} 个错误（--accept-errors）",
-                 ", with {errors} errors (--accept-errors)"),
-    "unchanged": ("{path}：内容未变，已是 {name} 第 {version} 版，未改动",
-                  "{path}: unchanged, already {name} version {version}; nothing changed"),
-    "refused": ("{path}：有 {errors} 个错误，未归档（修正后再归档，或加 --accept-errors）：",
-                "{path}: {errors} errors, not archived (fix them, or add --accept-errors):"),
-    "unreadable": ("{path}：未归档：{reason}", "{path}: not archived: {reason}"),
-    "empty": ("{store} 中还没有归档的文件", "{store} holds no archived file yet"),
-    "current": ("当前", "current"),
-    "superseded": ("已被第 {version} 版取代", "superseded by version {version}"),
-    "header": ("文件|版本|办事处|期间|归档时间|状态|SHA-256|来源",
-               "File|Version|Office|Period|Archived|Status|SHA-256|From"),
-}
-
-
-def text(key: str, lang: Lang, **fields: Any) -> str:
-    zh, en = _TEXTS[key]
-    return (zh if lang == "zh" else en).format(**fields)
 
 
 def outcome_lines(outcome: Outcome, lang: Lang) -> Iterator[str]:
@@ -46,12 +24,21 @@ def outcome_lines(outcome: Outcome, lang: Lang) -> Iterator[str]:
     fields = {"path": outcome.path, "name": outcome.name, "version": outcome.version,
               "replaced": outcome.replaced, "errors": outcome.errors, "reason": outcome.reason}
     if outcome.status != "archived":
-        yield text(outcome.status, lang, **fields)
+        yield message(outcome.status, lang, **fields)
         yield from (f"  {finding_line(finding, lang)}" for finding in outcome.findings)
         return
-    yield "".join([text("archived", lang, **fields),
-                   text("replaced", lang, **fields) if outcome.replaced else "",
-                   text("accepted", lang, **fields) if outcome.errors else ""])
+    yield "".join([message("archived", lang, **fields),
+                   message("replaced", lang, **fields) if outcome.replaced else "",
+                   message("accepted", lang, **fields) if outcome.errors else ""])
+
+
+def report(outcomes: Sequence[Outcome], lang: Lang) -> str:
+    """What became of each file, then how many files became what."""
+    counts = Counter(outcome.status for outcome in outcomes)
+    lines = [line for outcome in outcomes for line in outcome_lines(outcome, lang)]
+    lines.append(message("summary", lang, **{status: counts[status] for status in
+                                             ("archived", "unchanged", "refused", "unreadable")}))
+    return "\n".join(lines)
 
 
 def exit_code(outcomes: Sequence[Outcome]) -> int:
@@ -71,11 +58,12 @@ def files_table(engine: Engine, url: URL, lang: Lang) -> str:
         found = connection.execute(query).all()
     rows = [[row.name, str(row.version), row.office or "", row.period or "",
              _local(row.archived_at),
-             text("superseded", lang, version=row.newer) if row.newer else text("current", lang),
+             message("superseded", lang, version=row.newer) if row.newer
+             else message("current", lang),
              row.sha256[:12], row.path] for row in found]
     if not rows:
-        return text("empty", lang, store=shown(url))
-    return table(text("header", lang).split("|"), rows, right=(1,))
+        return message("empty", lang, store=shown(url))
+    return table(message("header", lang).split("|"), rows, right=(1,))
 
 
 def _local(moment: datetime) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from chantool.findings import Lang
+from chantool.history.texts import message
 
 DEFAULT_FILE: Final = "chantool.db"
 # How long a writer waits for another to finish (SQLite's lock, PostgreSQL's advisory
@@ -37,25 +38,8 @@ CONNECT_SECONDS: Final = 10
 # archives then follow one another, as they do on SQLite.
 _ARCHIVE_LOCK: Final = 0x63686E74
 
-_MESSAGES: Final = {
-    "bad_url": ("“{url}”不是 SQLite 文件或 postgresql:// 地址",
-                "“{url}” is neither a SQLite file nor a postgresql:// URL"),
-    "failed": ("数据库 {store} 出错：{detail}", "the store {store} failed: {detail}"),
-    "missing": ("没有找到数据库文件 {store}（先用 chantool archive 归档）",
-                "no store file {store} (archive files with chantool archive first)"),
-    "newer": ("数据库 {store} 的结构版本 {found} 比本程序新，请升级 chantool",
-              "the store {store} has schema version {found}, newer than this chantool: "
-              "upgrade chantool"),
-}
-
-
 class StoreError(Exception):
     """The store cannot be opened or used; the message says why, without credentials."""
-
-
-def message(key: str, lang: Lang, **fields: Any) -> str:
-    zh, en = _MESSAGES[key]
-    return (zh if lang == "zh" else en).format(**fields)
 
 
 def parse_url(given: str | None, lang: Lang = "zh") -> URL:
