@@ -40,8 +40,8 @@ from chantool.io.isolation import Failure, run_isolated
 from chantool.settings import POLICY_COLUMNS
 from chantool.table import RawSheet, find_layout, is_policy_sheet
 
-if TYPE_CHECKING:  # the engine is imported in the children only
-    from chantool.book import Sheets, TypedSheet
+if TYPE_CHECKING:  # the engine is imported when files are archived, not before
+    from chantool.book import Sheets
 
 Status = Literal["archived", "unchanged", "refused", "unreadable"]
 
@@ -61,14 +61,22 @@ class Outcome:
     reason: str | None = None  # unreadable: why
 
 
+# A sheet's rows as its columns: the Excel row numbers, then each key's typed values.
+Records = tuple[list[int], dict[str, list[Any]]]
+
+
 @dataclass(frozen=True)
 class Content:
-    """What a workbook puts in the store, besides its rows."""
+    """What a workbook puts in the store."""
 
+    size: int
     office: str | None
     months: tuple[str, str] | None  # first and last month of its dated rows
     warnings: int
     errors: int
+    sheets: list[dict[str, Any]]  # rows of version_sheets, without the version
+    policy: list[dict[str, Any]]  # rows of policy_entries, without the version
+    rows: dict[str, Records]  # each standard sheet's rows, by kind
 
 
 def archive_files(jobs: Sequence[Job], url: URL, options: Options, *, accept_errors: bool,
@@ -119,13 +127,16 @@ def archive_file(job: Job, *, url: str, options: Options, accept_errors: bool) -
         if errors and not accept_errors:
             return Outcome(str(path), "refused", path.name, errors=len(errors),
                            findings=tuple(errors))
-        content = Content(_office(book.sheets), _months(book.sheets, options.as_of),
-                          warnings=len(findings) - len(errors), errors=len(errors))
-        rows = {kind: _records(sheet) for kind, sheet in book.sheets.items()}
-        sheets_kept = [(kind, sheet.name, sheet.layout.header_row, ",".join(sheet.values))
-                       for kind, sheet in book.sheets.items()]
-        return _write(engine, store, lang, path, digest, content, sheets_kept,
-                      _policy_entries(sheets), rows)
+        content = Content(
+            size=path.stat().st_size, office=_office(book.sheets),
+            months=_months(book.sheets, options.as_of), warnings=len(findings) - len(errors),
+            errors=len(errors),
+            sheets=[{"kind": kind, "name": sheet.name, "header_row": sheet.layout.header_row,
+                     "columns": ",".join(sheet.values)} for kind, sheet in book.sheets.items()],
+            policy=_policy_entries(sheets),
+            rows={kind: (sheet.row_numbers, sheet.values)
+                  for kind, sheet in book.sheets.items()})
+        return _write(engine, store, lang, path, digest, content)
     except (ReadError, StoreError) as error:
         return Outcome(str(path), "unreadable", reason=str(error))
     finally:
@@ -152,14 +163,6 @@ def _holding_in(connection: Connection, digest: str) -> tuple[str, int] | None:
         .join(files, files.c.id == file_versions.c.file_id)
         .where(file_versions.c.sha256 == digest)).first()
     return None if found is None else (found.name, found.version)
-
-
-# A sheet's rows as its columns: the Excel row numbers, then each key's typed values.
-_Records = tuple[list[int], dict[str, list[Any]]]
-
-
-def _records(sheet: TypedSheet) -> _Records:
-    return sheet.row_numbers, sheet.values
 
 
 def _office(sheets: Sheets) -> str | None:
@@ -204,9 +207,8 @@ def _policy_entries(sheets: Sequence[RawSheet]) -> list[dict[str, Any]]:
     return entries
 
 
-def _write(engine: Engine, url: URL, lang: Lang, path: Path, digest: str, content: Content,
-           sheets: list[tuple[str, str, int, str]], policy: list[dict[str, Any]],
-           rows: dict[str, _Records]) -> Outcome:
+def _write(engine: Engine, url: URL, lang: Lang, path: Path, digest: str,
+           content: Content) -> Outcome:
     """Write one file's version and rows in one transaction (under the archive lock)."""
     name = path.name
     with transaction(engine, url, lang) as connection:
@@ -228,22 +230,19 @@ def _write(engine: Engine, url: URL, lang: Lang, path: Path, digest: str, conten
             if content.months else (None, None)
         version_id = connection.execute(insert(file_versions).values(
             file_id=file_id, version=version, path=str(path.absolute()), sha256=digest,
-            size=path.stat().st_size, office=content.office,
+            size=content.size, office=content.office,
             period=_period_text(content.months), period_from=first, period_to=final,
             archived_at=datetime.now(UTC), errors=content.errors, warnings=content.warnings,
         ).returning(file_versions.c.id)).scalar_one()
         if current is not None:
             connection.execute(update(file_versions).where(file_versions.c.id == current.id)
                                .values(superseded_by=version_id))
-        if sheets:
-            connection.execute(insert(version_sheets), [
-                {"file_version_id": version_id, "kind": kind, "name": sheet_name,
-                 "header_row": header, "columns": columns}
-                for kind, sheet_name, header, columns in sheets])
-        if policy:
-            connection.execute(insert(policy_entries),
-                               [{"file_version_id": version_id, **entry} for entry in policy])
-        for kind, (numbers, columns) in rows.items():
+        for table, entries in ((version_sheets, content.sheets),
+                               (policy_entries, content.policy)):
+            if entries:
+                connection.execute(insert(table), [{"file_version_id": version_id, **entry}
+                                                   for entry in entries])
+        for kind, (numbers, columns) in content.rows.items():
             insert_rows(connection, kind, version_id, numbers, columns)
         refresh_managers(connection, [version_id, *([current.id] if current else [])])
     return Outcome(str(path), "archived", name, version,
