@@ -324,7 +324,7 @@ def refresh_managers(connection: Connection, version_ids: Iterable[int]) -> None
                file_versions.c.superseded_by.is_(None))).all()
     by_channel: dict[str, list[tuple[date, int, str]]] = {}
     for channel, manager, version_id, period_from, archived_at in said:
-        start = period_from or _utc(archived_at).date()
+        start = period_from or as_utc(archived_at).date()
         by_channel.setdefault(channel, []).append((start, version_id, manager))
     spans = [{"channel_id": channel, "manager": span.manager, "valid_from": span.valid_from,
               "valid_to": valid_to, "file_version_id": span.file_version_id}
@@ -347,6 +347,6 @@ def _spans(stated: list[tuple[date, int, str]]) -> Iterator[tuple[_Span, date | 
         yield span, following.valid_from - timedelta(days=1) if following else None
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """A stored moment as UTC (SQLite gives it back without its zone)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

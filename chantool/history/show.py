@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import aliased
 
 from chantool.findings import Lang
-from chantool.history.archive import Outcome
+from chantool.history.archive import Outcome, as_utc
 from chantool.history.schema import file_versions, files
 from chantool.history.store import shown, transaction
 from chantool.history.texts import message
@@ -67,6 +67,5 @@ def files_table(engine: Engine, url: URL, lang: Lang) -> str:
 
 
 def _local(moment: datetime) -> str:
-    """A stored moment in local time (SQLite gives it back without its zone: UTC)."""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    """A stored moment in local time."""
+    return as_utc(moment).astimezone().strftime("%Y-%m-%d %H:%M")
