@@ -184,6 +184,7 @@ def test_a_file_with_errors_is_refused_with_its_findings_unless_accepted(
     refused = archive(WITH_ERRORS, "--db", store_url)
     assert refused.exit_code == 1
     assert "有 12 个错误，未归档" in refused.output
+    assert refused.output.endswith("已归档 0 个，未变 0 个，被拒 1 个，无法归档 0 个\n")
     assert "销售记录!E7" in refused.output and "约2200" in refused.output
     engine = engine_of(store_url)
     assert count(engine, file_versions) == count(engine, SHEET_TABLES["sales"]) == 0
@@ -200,6 +201,10 @@ def test_a_file_with_errors_is_refused_with_its_findings_unless_accepted(
     # A date in the future (2052) is an error; the period holds the real months.
     assert version.period == "2025-04..2025-06"
     assert unit_prices.unit_price is None  # "约2200" is no number
+    listed = CliRunner().invoke(cli, ["history", "files", "--db", store_url])
+    (line,) = [line for line in listed.output.splitlines() if "宁波办事处" in line]
+    assert [cell.strip() for cell in line.split("│")][1:8] == [
+        "1", "宁波办事处", "2025-04..2025-06", line.split("│")[4].strip(), "当前", "12", "2"]
 
 
 def test_a_channel_that_changes_manager_keeps_its_rows_and_the_store_knows_who_when(

@@ -60,10 +60,10 @@ def files_table(engine: Engine, url: URL, lang: Lang) -> str:
              _local(row.archived_at),
              message("superseded", lang, version=row.newer) if row.newer
              else message("current", lang),
-             row.sha256[:12], row.path] for row in found]
+             str(row.errors), str(row.warnings), row.sha256[:12], row.path] for row in found]
     if not rows:
         return message("empty", lang, store=shown(url))
-    return table(message("header", lang).split("|"), rows, right=(1,))
+    return table(message("header", lang).split("|"), rows, right=(1, 6, 7))
 
 
 def _local(moment: datetime) -> str:

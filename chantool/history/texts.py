@@ -32,8 +32,8 @@ _TEXTS: Final = {
     "empty": ("{store} 中还没有归档的文件", "{store} holds no archived file yet"),
     "current": ("当前", "current"),
     "superseded": ("已被第 {version} 版取代", "superseded by version {version}"),
-    "header": ("文件|版本|办事处|期间|归档时间|状态|SHA-256|来源",
-               "File|Version|Office|Period|Archived|Status|SHA-256|From"),
+    "header": ("文件|版本|办事处|期间|归档时间|状态|错误|警告|SHA-256|来源",
+               "File|Version|Office|Period|Archived|Status|Errors|Warnings|SHA-256|From"),
 }
 
 
