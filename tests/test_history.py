@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
 from psycopg import sql
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from chantool.batch import Options, load
@@ -93,6 +93,18 @@ def test_migrations_make_exactly_the_tables_of_the_schema(store_url: str) -> Non
     with engine.connect() as connection:
         assert inspect(connection).get_table_names() == ["alembic_version"]
         assert MigrationContext.configure(connection).get_current_revision() is None
+
+
+def test_a_store_made_by_a_newer_chantool_is_refused_unchanged(store_url: str) -> None:
+    engine = engine_of(store_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+    result = CliRunner().invoke(cli, ["history", "files", "--db", store_url, "--lang", "en"])
+    assert result.exit_code == 2
+    assert "has schema version f00d, newer than this chantool" in result.output
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
+            ("f00d",)]
 
 
 def test_every_table_and_column_of_the_store_is_documented() -> None:

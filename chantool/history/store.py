@@ -38,6 +38,7 @@ CONNECT_SECONDS: Final = 10
 # archives then follow one another, as they do on SQLite.
 _ARCHIVE_LOCK: Final = 0x63686E74
 
+
 class StoreError(Exception):
     """The store cannot be opened or used; the message says why, without credentials."""
 
@@ -65,11 +66,11 @@ def shown(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=True)
 
 
-def _without_password(text: str) -> str:
+def _without_password(given: str) -> str:
     """A URL that could not be parsed, with whatever sits between ``:`` and ``@`` hidden."""
-    head, at, tail = text.rpartition("@")
+    head, at, tail = given.rpartition("@")
     if not at:
-        return text
+        return given
     scheme, _, user = head.partition("://")
     return f"{scheme}://{user.split(':', 1)[0]}:***@{tail}"
 
@@ -150,12 +151,12 @@ def open_store(given: str | None, lang: Lang = "zh", *, create: bool = True
     if not create and url.get_backend_name() == "sqlite" and not Path(str(url.database)).is_file():
         raise StoreError(message("missing", lang, store=shown(url)))
     engine = connect(url)
-    known = {revision.revision for revision in
-             ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    scripts = ScriptDirectory.from_config(alembic_config())
+    known = {revision.revision for revision in scripts.walk_revisions()}
     with transaction(engine, url, lang) as connection:
         found = MigrationContext.configure(connection).get_current_revision()
         if found is not None and found not in known:
             raise StoreError(message("newer", lang, store=shown(url), found=found))
-        if found != head():
+        if found != scripts.get_current_head():
             command.upgrade(alembic_config(connection), "head")
     return url, engine
