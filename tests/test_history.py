@@ -32,7 +32,14 @@ from chantool.history.schema import (
     policy_entries,
     version_sheets,
 )
-from chantool.history.store import StoreError, alembic_config, head, open_store, parse_url
+from chantool.history.store import (
+    StoreError,
+    alembic_config,
+    head,
+    open_store,
+    parse_url,
+    transaction,
+)
 from chantool.validate import validate_book
 from tests.stores import admin
 
@@ -360,6 +367,15 @@ def test_a_process_killed_mid_archive_leaves_the_store_as_it_was(
     assert again.exit_code == 0, again.output
     assert "第 2 版（取代第 1 版）" in again.output
     assert count(engine, SHEET_TABLES["visits"]) == 4 + 6
+
+
+def test_listing_waits_for_no_file_being_archived(store_url: str) -> None:
+    assert archive(CLEAN, "--db", store_url).exit_code == 0
+    url, engine = open_store(store_url)
+    with transaction(engine, url, "zh"):  # a writer holds the archive lock meanwhile
+        listed = CliRunner().invoke(cli, ["history", "files", "--db", store_url])
+    assert listed.exit_code == 0, listed.output
+    assert "浙江省_渠道台账_2025Q2.xlsx" in listed.output
 
 
 def test_store_urls() -> None:

@@ -153,7 +153,7 @@ def sha256(path: Path) -> str:
 
 def _holding(engine: Engine, url: URL, digest: str, lang: Lang) -> tuple[str, int] | None:
     """The file name and version that hold this content already, if any."""
-    with transaction(engine, url, lang) as connection:
+    with transaction(engine, url, lang, write=False) as connection:
         return _holding_in(connection, digest)
 
 

@@ -54,7 +54,7 @@ def files_table(engine: Engine, url: URL, lang: Lang) -> str:
              .join(files, files.c.id == file_versions.c.file_id)
              .outerjoin(newer, newer.c.id == file_versions.c.superseded_by)
              .order_by(files.c.name, file_versions.c.version))
-    with transaction(engine, url, lang) as connection:
+    with transaction(engine, url, lang, write=False) as connection:
         found = connection.execute(query).all()
     rows = [[row.name, str(row.version), row.office or "", row.period or "",
              _local(row.archived_at),

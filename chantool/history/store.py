@@ -37,6 +37,8 @@ CONNECT_SECONDS: Final = 10
 # The advisory lock every archive transaction takes on PostgreSQL (any fixed number):
 # archives then follow one another, as they do on SQLite.
 _ARCHIVE_LOCK: Final = 0x63686E74
+# The execution option that marks a transaction that only reads.
+_READING: Final = "chantool_reading"
 
 
 class StoreError(Exception):
@@ -76,10 +78,10 @@ def _without_password(given: str) -> str:
 
 
 def connect(url: URL) -> Engine:
-    """An engine for the store; no connection is made yet. Each transaction on SQLite
-    begins with ``BEGIN IMMEDIATE``: it takes the write lock at once, so two writers queue
-    instead of failing half-way, and DDL is part of the transaction (pysqlite left alone
-    commits before DDL)."""
+    """An engine for the store; no connection is made yet. Each writing transaction on
+    SQLite begins with ``BEGIN IMMEDIATE``: it takes the write lock at once, so two
+    writers queue instead of failing half-way, and DDL is part of the transaction
+    (pysqlite left alone commits before DDL)."""
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, poolclass=NullPool,
                                connect_args={"timeout": LOCK_SECONDS})
@@ -91,7 +93,8 @@ def connect(url: URL) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            reading = connection.get_execution_options().get(_READING, False)
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     arguments = {"connect_timeout": CONNECT_SECONDS,
@@ -102,15 +105,19 @@ def connect(url: URL) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine, url: URL, lang: Lang) -> Iterator[Connection]:
+def transaction(engine: Engine, url: URL, lang: Lang, *,
+                write: bool = True) -> Iterator[Connection]:
     """One transaction, committed when the block ends, rolled back if it raises; database
-    errors come out as ``StoreError``. On PostgreSQL it first takes the archive lock."""
+    errors come out as ``StoreError``. A writing one first takes the archive lock (SQLite's
+    write lock, PostgreSQL's advisory lock); a reading one waits for no writer."""
     try:
-        with engine.begin() as connection:
-            if engine.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                   {"key": _ARCHIVE_LOCK})
-            yield connection
+        with engine.connect() as connection:
+            connection.execution_options(**{_READING: not write})
+            with connection.begin():
+                if write and engine.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": _ARCHIVE_LOCK})
+                yield connection
     except SQLAlchemyError as error:
         raise StoreError(message("failed", lang, store=shown(url),
                                  detail=_detail(error))) from None
@@ -153,10 +160,19 @@ def open_store(given: str | None, lang: Lang = "zh", *, create: bool = True
     engine = connect(url)
     scripts = ScriptDirectory.from_config(alembic_config())
     known = {revision.revision for revision in scripts.walk_revisions()}
-    with transaction(engine, url, lang) as connection:
+
+    def revision(connection: Connection) -> str | None:
         found = MigrationContext.configure(connection).get_current_revision()
         if found is not None and found not in known:
             raise StoreError(message("newer", lang, store=shown(url), found=found))
-        if found != scripts.get_current_head():
-            command.upgrade(alembic_config(connection), "head")
+        return found
+
+    # Looked at without the lock first, so that opening an up-to-date store waits for
+    # no writer.
+    with transaction(engine, url, lang, write=False) as connection:
+        up_to_date = revision(connection) == scripts.get_current_head()
+    if not up_to_date:
+        with transaction(engine, url, lang) as connection:
+            if revision(connection) != scripts.get_current_head():
+                command.upgrade(alembic_config(connection), "head")
     return url, engine
