@@ -175,7 +175,7 @@ def run_jobs(
     def done(job: Job, packed: Any) -> None:
         if isinstance(packed, Failure):
             results[job] = FileResult.unreadable(str(job.path),
-                                                 _failure_reason(job, packed, options))
+                                                 failure_reason(job, packed, options))
             if job.target is not None:  # the child died: remove what it was writing
                 for leftover in (job.target, backup_path(job.target)):
                     temporary_path(leftover).unlink(missing_ok=True)
@@ -191,7 +191,7 @@ def run_jobs(
         for result in map(results.__getitem__, jobs)))
 
 
-def _failure_reason(job: Job, failure: Failure, options: Options) -> str:
+def failure_reason(job: Job, failure: Failure, options: Options) -> str:
     """Why a child gave no result; after a crash, the sheets' extents may tell why."""
     if failure.code == "crashed":
         try:
@@ -241,7 +241,7 @@ def channel_ids(path: Path, options: Options) -> frozenset[str]:
                  limits=options.limits, workers=1, done=lambda _, result: found.append(result))
     (result,) = found
     if isinstance(result, Failure):
-        raise ReadError(_failure_reason(Job(path), result, options))
+        raise ReadError(failure_reason(Job(path), result, options))
     if isinstance(result, str):
         raise ReadError(result)
     assert isinstance(result, frozenset)

@@ -34,7 +34,7 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
         sheets = sheets_of()
         book, findings = validate_book(sheets, as_of=options.as_of, lang=options.lang,
                                        outside_channels=options.outside_channels)
-        _every_sheet_read(sheets)
+        every_sheet_read(sheets)
     except ReadError as error:
         return FileResult.unreadable(str(job.path), str(error))
     if job.target is not None:
@@ -52,7 +52,7 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
         sheets = sheets_of()
         book, findings, scores = score_book(sheets, as_of=options.as_of, lang=options.lang,
                                             outside_channels=options.outside_channels)
-        _every_sheet_read(sheets)
+        every_sheet_read(sheets)
     except ReadError as error:
         return FileResult.unreadable(str(job.path), str(error))
     if job.target is not None:
@@ -64,7 +64,7 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
     return FileResult.checked(str(job.path), findings, scores)
 
 
-def _every_sheet_read(sheets: Sequence[RawSheet]) -> None:
+def every_sheet_read(sheets: Sequence[RawSheet]) -> None:
     """Raise ``ReadError`` when a sheet could not be read, also one the engine did not
     need (a second sheet of one kind, say): the file is then unreadable, whatever read."""
     for sheet in sheets:

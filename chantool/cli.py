@@ -381,6 +381,75 @@ def _addin_step(step: Callable[[], str]) -> None:
         sys.exit(2)
 
 
+db_option = click.option(
+    "--db", metavar="URL", default=None,
+    help="The history store: a SQLite file or postgresql://... "
+         "[default: $CHANTOOL_DB, else chantool.db here].")
+
+
+@cli.command()
+@paths_argument
+@db_option
+@click.option("--accept-errors", is_flag=True, help="Archive files with error findings too.")
+@lang_option
+@isolation_options
+def archive(paths: tuple[Path, ...], db: str | None, accept_errors: bool, lang: Lang,
+            jobs: int | None, time_limit: float, memory_limit: int) -> None:
+    """Validate workbooks (files or folders) and keep them in the history store; a file
+    archived again under its name supersedes the version before."""
+    options = _options(None, lang, jobs, time_limit, memory_limit)
+    todo = _jobs(paths, None, False, lang)
+
+    def step() -> int:
+        # sqlalchemy and the store: imported by the store's commands only.
+        from chantool.history.archive import archive_files
+        from chantool.history.show import exit_code, report
+        from chantool.history.store import open_store
+
+        url, _ = open_store(db, lang)
+        with progress_bar(len(todo), lang, "archiving") as advance:
+            outcomes = archive_files(todo, url, options, accept_errors=accept_errors,
+                                     progress=advance)
+        click.echo(report(outcomes, lang))
+        return exit_code(outcomes)
+
+    _store_step(step)
+
+
+@cli.group()
+def history() -> None:
+    """The history store: the files archived and their versions."""
+
+
+@history.command("files")
+@db_option
+@lang_option
+def history_files(db: str | None, lang: Lang) -> None:
+    """List every archived file and version, and which version is current."""
+
+    def step() -> int:
+        from chantool.history.show import files_table
+        from chantool.history.store import open_store
+
+        url, engine = open_store(db, lang, create=False)
+        click.echo(files_table(engine, url, lang))
+        return 0
+
+    _store_step(step)
+
+
+def _store_step(step: Callable[[], int]) -> None:
+    """Run a step on the store and exit with its code; a store that cannot be opened or
+    used is its reason on stderr, exit code 2."""
+    from chantool.history.store import StoreError
+
+    try:
+        code = step()
+    except StoreError as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    sys.exit(code)
+
 def main() -> None:
     """The console script: click's own handling, plus no traceback for anything else."""
     try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Final
 from rich.cells import cell_len
 
 from chantool.batch import Progress as Advance
-from chantool.findings import Lang, Severity
+from chantool.findings import Finding, Lang, Severity
 from chantool.report import FileResult, Report
 from chantool.texts import word
 
@@ -31,18 +31,23 @@ def _file_lines(result: FileResult, lang: Lang) -> Iterator[str]:
         return
     yield f"{result.path}:"
     for finding in result.findings:
-        place = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet or ""
-        rule = f" [{finding.rule}]" if finding.rule else ""
-        severity = word("error" if finding.severity is Severity.ERROR else "warning", lang)
-        yield f"  {severity} {place}{rule} {finding.message}".rstrip()
+        yield f"  {finding_line(finding, lang)}"
+
+
+def finding_line(finding: Finding, lang: Lang) -> str:
+    """One finding on one line: severity, place, rule, message."""
+    place = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet or ""
+    rule = f" [{finding.rule}]" if finding.rule else ""
+    severity = word("error" if finding.severity is Severity.ERROR else "warning", lang)
+    return f"{severity} {place}{rule} {finding.message}".rstrip()
 
 
 # Line breaks (Alt+Enter in a cell) and tabs, which would break a table's lines.
 _ONE_LINE: Final = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
 
 
-def _table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str = "",
-           right: Collection[int] = (), total: Sequence[str] = (), caption: str = "") -> str:
+def table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str = "",
+          right: Collection[int] = (), total: Sequence[str] = (), caption: str = "") -> str:
     """A table in plain text, columns as wide as their widest cell (a Chinese character
     takes two places): an optional title, the header, the rows, an optional total row
     under a rule, and an optional caption under the table. A cell's line breaks and tabs
@@ -82,7 +87,7 @@ def summary_table(report: Report, lang: Lang) -> str:
     # The file count goes with the word, so each number stands under its own heading.
     total = [word("total", lang).format(count=len(report.files)), "", str(report.errors),
              str(report.warnings)]
-    return _table(headings, rows, right=(2, 3), total=total)
+    return table(headings, rows, right=(2, 3), total=total)
 
 
 def to_text(report: Report, lang: Lang) -> str:
@@ -111,7 +116,7 @@ def _score_tables(scores: Scores, lang: Lang) -> Iterator[str]:
                  else f"{value:g}" if isinstance(value, float) else str(value)
                  for f in fields] for row in listing.rows[:TEXT_ROWS]]
         more = (listing.count or len(listing.rows)) - TEXT_ROWS
-        yield _table([f.heading(lang) for f in fields], rows,
+        yield table([f.heading(lang) for f in fields], rows,
                      title=listing.title[0] if lang == "zh" else listing.title[1],
                      caption=word("more_rows", lang).format(count=more) if more > 0 else "")
 

@@ -34,6 +34,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "total": ("合计（{count} 个文件）", "Total ({count} files)"),
     "checking": ("校验中", "Checking"),
     "scoring": ("评分中", "Scoring"),
+    "archiving": ("归档中", "Archiving"),
     "pace": ("{rate:.1f} 个文件/秒，剩余 {left}", "{rate:.1f} files/s, {left} left"),
     "no_files": ("没有找到要校验的 .xlsx/.xlsm 文件", "No .xlsx/.xlsm file to check was found"),
     "more_rows": ("另有 {count} 行，见 --format json 或用 --out 写回的“评分”表",
@@ -121,6 +122,35 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                        " chantool 安装包。",
                        "Write the files to paste into xlwings Lite, and chantool's wheel "
                        "for it."),
+    # The history store (chantool.history)
+    "history_bad_url": ("“{url}”不是 SQLite 文件或 postgresql:// 地址",
+                        "“{url}” is neither a SQLite file nor a postgresql:// URL"),
+    "history_failed": ("数据库 {store} 出错：{detail}", "the store {store} failed: {detail}"),
+    "history_missing": ("没有找到数据库文件 {store}（先用 chantool archive 归档）",
+                        "no store file {store} (archive files with chantool archive first)"),
+    "history_newer": ("数据库 {store} 的结构版本 {found} 比本程序新，请升级 chantool",
+                      "the store {store} has schema version {found}, newer than this "
+                      "chantool: upgrade chantool"),
+    "history_archived": ("{path}：已归档为 {name} 第 {version} 版",
+                         "{path}: archived as {name} version {version}"),
+    "history_replaced": ("（取代第 {replaced} 版）", " (supersedes version {replaced})"),
+    "history_accepted": ("，含 {errors} 个错误（--accept-errors）",
+                         ", with {errors} errors (--accept-errors)"),
+    "history_unchanged": ("{path}：内容未变，已是 {name} 第 {version} 版，未改动",
+                          "{path}: unchanged, already {name} version {version}; nothing changed"),
+    "history_refused": (
+        "{path}：有 {errors} 个错误，未归档（修正后再归档，或加 --accept-errors）：",
+        "{path}: {errors} errors, not archived (fix them, or add --accept-errors):"),
+    "history_unreadable": ("{path}：未归档：{reason}", "{path}: not archived: {reason}"),
+    "history_summary": ("已归档 {archived} 个，未变 {unchanged} 个，被拒 {refused} 个，"
+                        "无法归档 {unreadable} 个",
+                        "{archived} archived, {unchanged} unchanged, {refused} refused, "
+                        "{unreadable} not archived"),
+    "history_empty": ("{store} 中还没有归档的文件", "{store} holds no archived file yet"),
+    "history_current": ("当前", "current"),
+    "history_superseded": ("已被第 {version} 版取代", "superseded by version {version}"),
+    "history_header": ("文件|版本|办事处|期间|归档时间|状态|错误|警告|SHA-256|来源",
+                       "File|Version|Office|Period|Archived|Status|Errors|Warnings|SHA-256|From"),
     # Help of the options
     "opt.lang": ("消息和标签的语言。", "Language of messages and labels."),
     "opt.new.lang": ("模板的语言（工作表名、列名、说明）。",

@@ -101,3 +101,7 @@ def make_workbook(tmp_path: Path) -> MakeWorkbook:
         return path
 
     return make
+
+
+# Every store test runs on SQLite and PostgreSQL (tests/stores.py).
+from tests.stores import postgres_server, postgres_url, store_url  # noqa: E402, F401

@@ -1,0 +1,179 @@
+"""Opening the store named by a URL, and bringing its schema to the newest version.
+
+``--db`` takes a SQLite file (a plain path or ``sqlite:///PATH``) or a PostgreSQL URL
+(``postgresql://user@host/db``); without it, ``$CHANTOOL_DB``, else ``chantool.db`` in
+the current folder. A password comes from the URL, ``PGPASSWORD`` or ``~/.pgpass``
+(libpq reads the last two itself) and is never shown: every message names the store by
+``shown``, which leaves it out, and a database error becomes a ``StoreError`` whose text
+is the server's own first line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files as package_files
+from pathlib import Path
+from typing import Any, Final
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from chantool.findings import Lang
+from chantool.texts import word
+
+DEFAULT_FILE: Final = "chantool.db"
+# How long a writer waits for another to finish (SQLite's lock, PostgreSQL's advisory
+# lock) before giving up, and how long connecting to a server may take.
+LOCK_SECONDS: Final = 120
+CONNECT_SECONDS: Final = 10
+# The advisory lock every archive transaction takes on PostgreSQL (any fixed number):
+# archives then follow one another, as they do on SQLite.
+_ARCHIVE_LOCK: Final = 0x63686E74
+# The execution option that marks a transaction that only reads.
+_READING: Final = "chantool_reading"
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message says why, without credentials."""
+
+
+def parse_url(given: str | None, lang: Lang = "zh") -> URL:
+    """The URL of the store ``--db`` names (or the default), with its driver."""
+    given = given or os.environ.get("CHANTOOL_DB") or DEFAULT_FILE
+    if "://" not in given:
+        return URL.create("sqlite", database=str(Path(given).expanduser().absolute()))
+    try:
+        url = make_url(given)
+    except ArgumentError:
+        raise StoreError(
+            word("history_bad_url", lang).format(url=_without_password(given))) from None
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        return url.set(drivername="postgresql+psycopg")
+    if url.drivername == "sqlite" and url.database:
+        return url
+    raise StoreError(word("history_bad_url", lang).format(url=shown(url)))
+
+
+def shown(url: URL) -> str:
+    """The store as messages name it: never its password."""
+    if url.get_backend_name() == "sqlite":
+        return str(url.database)
+    return url.set(drivername="postgresql").render_as_string(hide_password=True)
+
+
+def _without_password(given: str) -> str:
+    """A URL that could not be parsed, with whatever sits between ``:`` and ``@`` hidden."""
+    head, at, tail = given.rpartition("@")
+    if not at:
+        return given
+    scheme, _, user = head.partition("://")
+    return f"{scheme}://{user.split(':', 1)[0]}:***@{tail}"
+
+
+def connect(url: URL) -> Engine:
+    """An engine for the store; no connection is made yet. Each writing transaction on
+    SQLite begins with ``BEGIN IMMEDIATE``: it takes the write lock at once, so two
+    writers queue instead of failing half-way, and DDL is part of the transaction
+    (pysqlite left alone commits before DDL)."""
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, poolclass=NullPool,
+                               connect_args={"timeout": LOCK_SECONDS})
+
+        @event.listens_for(engine, "connect")
+        def _connected(dbapi_connection: Any, _: Any) -> None:
+            dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below decides
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            reading = connection.get_execution_options().get(_READING, False)
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+        return engine
+    arguments = {"connect_timeout": CONNECT_SECONDS,
+                 "options": f"-c lock_timeout={LOCK_SECONDS * 1000}"}
+    return create_engine(url, poolclass=NullPool,
+                         connect_args={key: value for key, value in arguments.items()
+                                       if key not in url.query})
+
+
+@contextmanager
+def transaction(engine: Engine, url: URL, lang: Lang, *,
+                write: bool = True) -> Iterator[Connection]:
+    """One transaction, committed when the block ends, rolled back if it raises; database
+    errors come out as ``StoreError``. A writing one first takes the archive lock (SQLite's
+    write lock, PostgreSQL's advisory lock); a reading one waits for no writer."""
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(**{_READING: not write})
+            with connection.begin():
+                if write and engine.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                       {"key": _ARCHIVE_LOCK})
+                yield connection
+    except SQLAlchemyError as error:
+        raise StoreError(word("history_failed", lang).format(store=shown(url),
+                                 detail=_detail(error))) from None
+
+
+def _detail(error: SQLAlchemyError) -> str:
+    """What the database said, first line only (SQLAlchemy's own text adds the statement
+    and its parameters: rows of a workbook)."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for the store's migrations (``connection``: the one the
+    migrations run on)."""
+    config = Config()
+    config.set_main_option("script_location",
+                           str(package_files("chantool.history") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head() -> str:
+    """The schema version this chantool writes."""
+    found = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert found is not None
+    return found
+
+
+def open_store(given: str | None, lang: Lang = "zh", *, create: bool = True
+               ) -> tuple[URL, Engine]:
+    """The store's URL and engine, its schema brought to the newest version first (an
+    empty database gets every table). Migrations run in one transaction under the
+    archive lock: two processes opening a new store do not both create it. Without
+    ``create``, a SQLite file that does not exist is an error, not a new store."""
+    url = parse_url(given, lang)
+    if not create and url.get_backend_name() == "sqlite" and not Path(str(url.database)).is_file():
+        raise StoreError(word("history_missing", lang).format(store=shown(url)))
+    engine = connect(url)
+    scripts = ScriptDirectory.from_config(alembic_config())
+    known = {revision.revision for revision in scripts.walk_revisions()}
+
+    def revision(connection: Connection) -> str | None:
+        found = MigrationContext.configure(connection).get_current_revision()
+        if found is not None and found not in known:
+            raise StoreError(word("history_newer", lang).format(store=shown(url), found=found))
+        return found
+
+    # Looked at without the lock first, so that opening an up-to-date store waits for
+    # no writer.
+    with transaction(engine, url, lang, write=False) as connection:
+        up_to_date = revision(connection) == scripts.get_current_head()
+    if not up_to_date:
+        with transaction(engine, url, lang) as connection:
+            if revision(connection) != scripts.get_current_head():
+                command.upgrade(alembic_config(connection), "head")
+    return url, engine
