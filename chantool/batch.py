@@ -35,6 +35,7 @@ from chantool.io.reader import (
 from chantool.report import FileResult, Report
 from chantool.settings import Limits
 from chantool.table import RawSheet, wanted
+from chantool.texts import TextError
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 ENGINE = "chantool.check"  # the module a child runs, and with it the whole engine
@@ -76,7 +77,7 @@ def find_workbooks(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
 
 
 def plan_jobs(paths: Iterable[Path], *, out: Path | None = None,
-              in_place: bool = False, lang: Lang = "zh") -> list[Job]:
+              in_place: bool = False) -> list[Job]:
     """The jobs of a batch: report only, marked copies under ``out`` (same names and
     extensions, folders mirrored), or the files themselves changed in place. ``out``
     never writes over an input: that is what --in-place is for."""
@@ -91,22 +92,20 @@ def plan_jobs(paths: Iterable[Path], *, out: Path | None = None,
         seen.add(path.resolve())
         target = path if in_place else (out / relative if out is not None else None)
         if target is not None and not in_place and target.resolve() in inputs:
-            raise TargetClash(
-                f"--out 会把结果写到输入文件 {inputs[target.resolve()]} 上；要修改原文件请用 "
-                "--in-place（会保留 .bak 备份），或换一个输出文件夹" if lang == "zh" else
-                f"--out would write over the input file {inputs[target.resolve()]}; to change "
-                "the files themselves use --in-place (a .bak copy is kept), or another folder")
+            raise TargetClash("over_input", path=inputs[target.resolve()])
         if target is not None:
             clash = writers.setdefault(target, path)
             if clash != path:
-                raise TargetClash(clash, path, target)
+                raise TargetClash("clash", first=clash, second=path, target=target)
         jobs.append(Job(path, target))
     return jobs
 
 
-class TargetClash(ValueError):
-    """Two input files would be written to the same output file: its arguments are the
-    two files and the target (the command line says it in words)."""
+class TargetClash(TextError):
+    """``--out`` would write over an input file, or two input files would be written to
+    the same output file (``target_`` texts)."""
+
+    prefix = "target_"
 
 
 class ReadError(Exception):

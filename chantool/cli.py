@@ -247,11 +247,9 @@ def _jobs(paths: tuple[Path, ...], out: Path | None, in_place: bool, lang: Lang)
     if out is not None and in_place:
         raise click.UsageError(word("out_or_in_place", _lang))
     try:
-        jobs = plan_jobs(paths, out=out, in_place=in_place, lang=lang)
+        jobs = plan_jobs(paths, out=out, in_place=in_place)
     except TargetClash as clash:
-        first, second, target = clash.args
-        raise click.UsageError(word("target_clash", _lang).format(
-            first=first, second=second, target=target)) from None
+        raise click.UsageError(clash.text(_lang)) from None
     if not jobs:
         click.echo(word("no_files", lang), err=True)
         sys.exit(2)
@@ -381,22 +379,18 @@ def _addin_step(step: Callable[[], str]) -> None:
         sys.exit(2)
 
 
-db_option = click.option(
-    "--db", metavar="URL", default=None,
-    help="The history store: a SQLite file or postgresql://... "
-         "[default: $CHANTOOL_DB, else chantool.db here].")
+db_option = click.option("--db", default=None)
 
 
 @cli.command()
 @paths_argument
 @db_option
-@click.option("--accept-errors", is_flag=True, help="Archive files with error findings too.")
+@click.option("--accept-errors", is_flag=True)
 @lang_option
 @isolation_options
 def archive(paths: tuple[Path, ...], db: str | None, accept_errors: bool, lang: Lang,
             jobs: int | None, time_limit: float, memory_limit: int) -> None:
-    """Validate workbooks (files or folders) and keep them in the history store; a file
-    archived again under its name supersedes the version before."""
+    """Validate workbooks and keep them in the history store (help: chantool.texts)."""
     options = _options(None, lang, jobs, time_limit, memory_limit)
     todo = _jobs(paths, None, False, lang)
 
@@ -417,15 +411,16 @@ def archive(paths: tuple[Path, ...], db: str | None, accept_errors: bool, lang: 
 
 
 @cli.group()
+@language_only_option
 def history() -> None:
-    """The history store: the files archived and their versions."""
+    """The history store (help: chantool.texts)."""
 
 
 @history.command("files")
 @db_option
 @lang_option
 def history_files(db: str | None, lang: Lang) -> None:
-    """List every archived file and version, and which version is current."""
+    """List the archived files and versions (help: chantool.texts)."""
 
     def step() -> int:
         from chantool.history.show import files_table

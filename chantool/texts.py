@@ -46,6 +46,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "cannot_write": ("无法写入 {path}：{reason}", "cannot write {path}: {reason}"),
     "out_or_in_place": ("--out 与 --in-place 只能选一个", "use one of --out and --in-place"),
     "mark_needs_out": ("--mark 需要 --out 目录 或 --in-place", "--mark needs --out or --in-place"),
+    "target_over_input": ("--out 会把结果写到输入文件 {path} 上；要修改原文件请用 --in-place"
+                          "（会保留 .bak 备份），或换一个输出文件夹",
+                          "--out would write over the input file {path}; to change the files "
+                          "themselves use --in-place (a .bak copy is kept), or another folder"),
     "target_clash": ("{first} 和 {second} 都会写到 {target}",
                      "{first} and {second} would both be written to {target}"),
     "installed": ("已安装，请重新打开 Excel：{path}", "installed, restart Excel: {path}"),
@@ -151,6 +155,15 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "history_superseded": ("已被第 {version} 版取代", "superseded by version {version}"),
     "history_header": ("文件|版本|办事处|期间|归档时间|状态|错误|警告|SHA-256|来源",
                        "File|Version|Office|Period|Archived|Status|Errors|Warnings|SHA-256|From"),
+    "cmd.archive": ("校验工作簿（文件或文件夹）并存入历史库；同名文件再次归档即取代上一版。",
+                    "Validate workbooks (files or folders) and keep them in the history "
+                    "store; a file archived again under its name supersedes the version "
+                    "before."),
+    "cmd.history": ("历史库：已归档的文件及其各版本。",
+                    "The history store: the files archived and their versions."),
+    "cmd.history.files": ("列出每个已归档的文件和版本，以及哪一版是当前版。",
+                          "List every archived file and version, and which version is "
+                          "current."),
     # Help of the options
     "opt.lang": ("消息和标签的语言。", "Language of messages and labels."),
     "opt.new.lang": ("模板的语言（工作表名、列名、说明）。",
@@ -173,6 +186,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "opt.lite.build.output": ("存放 main.py、requirements.txt 和安装包的文件夹。",
                               "The folder to write main.py, requirements.txt and the wheel "
                               "into."),
+    "opt.db": ("历史库：SQLite 文件或 postgresql://... 地址"
+               " [默认：$CHANTOOL_DB，否则为当前文件夹的 chantool.db]。",
+               "The history store: a SQLite file or postgresql://... "
+               "[default: $CHANTOOL_DB, else chantool.db here]."),
+    "opt.accept_errors": ("有错误的文件也归档。", "Archive files with error findings too."),
     "opt.url": ("安装包将放在的网址文件夹（须允许 CORS）。",
                 "The web folder the wheel will be served from (it must allow CORS)."),
     "opt.output": ("插件的保存位置。", "Where to write the add-in."),
@@ -190,6 +208,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "meta.out": ("文件夹", "DIR"),
     "meta.output": ("文件", "FILE"),
     "meta.url": ("网址", "URL"),
+    "meta.db": ("地址", "URL"),
     "meta.jobs": ("个数", "N"),
     "meta.time_limit": ("秒", "SECONDS"),
     "meta.memory_limit": ("MB", "MB"),

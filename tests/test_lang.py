@@ -18,7 +18,8 @@ from chantool.io.output import OutputError
 from chantool.texts import TEXTS, choose_lang
 
 COMMANDS = [[], ["new"], ["validate"], ["score"], ["addin"], ["addin", "build"],
-            ["addin", "install"], ["addin", "uninstall"], ["lite"], ["lite", "build"]]
+            ["addin", "install"], ["addin", "uninstall"], ["lite"], ["lite", "build"],
+            ["archive"], ["history"], ["history", "files"]]
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -40,7 +41,8 @@ def english_words(text: str) -> set[str]:
              "text", "json", "addin", "new", "validate", "score", "build", "install",
              "uninstall", "xlam", "macros", "xlwings", "Excel", "Windows", "XLSTART",
              "Python", "LANG", "LC_ALL", "LC_MESSAGES", "en_", "bak", "CPU", "lite", "Lite",
-             "main", "requirements", "CORS", "URL", "HTTPS"}
+             "main", "requirements", "CORS", "URL", "HTTPS", "archive", "history", "files",
+             "SQLite", "postgresql", "CHANTOOL_DB", "chantool.db"}
     return {word for word in re.findall(r"[A-Za-z_]{3,}", text) if word not in typed}
 
 
