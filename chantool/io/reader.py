@@ -70,11 +70,8 @@ def _error_cells(path: Path, name: str, found: Future[dict[tuple[int, int], str]
     ``found``; none when the part cannot be found here (calamine's reading stands)."""
     try:
         with package.open_package(path) as archive:
-            main = package.workbook_part(archive)
-            part = next((sheet.part for sheet in (package.sheets(archive, main.target)
-                                                   if main else ()) if sheet.name == name), None)
-            found.set_result(_errors_in(archive, part)
-                             if part is not None and part in archive.NameToInfo else {})
+            part = _sheet_parts(archive).get(name)
+            found.set_result(_errors_in(archive, part) if part is not None else {})
     except Exception:  # any reason this stricter reading fails
         found.set_result({})
 
@@ -105,13 +102,19 @@ def smallest_first(path: Path, names: Sequence[str]) -> list[int]:
     orders the reading: calamine, which reads the sheets, may still read them)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            main = package.workbook_part(archive)
-            sizes = {sheet.name: archive.getinfo(sheet.part).file_size
-                     for sheet in (package.sheets(archive, main.target) if main else ())
-                     if sheet.part in archive.NameToInfo}
+            sizes = {name: archive.getinfo(part).file_size
+                     for name, part in _sheet_parts(archive).items()}
     except Exception:  # any reason this stricter reading fails
         sizes = {}
     return sorted(range(len(names)), key=lambda position: sizes.get(names[position], 0))
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """The parts of the package's worksheets that are in it, by sheet name."""
+    main = package.workbook_part(archive)
+    return {sheet.name: sheet.part
+            for sheet in (package.sheets(archive, main.target) if main else ())
+            if sheet.part in archive.NameToInfo}
 
 
 def parse_in_background(names: Sequence[str], order: Sequence[int],
