@@ -8,20 +8,34 @@ The sheets are handed over at once and parsed one after the other in a thread of
 own, smallest first: calamine parses without holding the GIL, so the engine types and
 scores the small sheets and the first large one while the largest is still being parsed
 (see ``book.run_steps``). A sheet's rows wait for its parse.
+
+python-calamine hands error cells (``<c t="e"><v>#N/A</v></c>``) over as blank. So that
+they give the same ``cell_error`` findings as in Excel (``xl.live``), their text is put
+back: while calamine parses a sheet, another thread scans its part's bytes for
+``t="e"`` at C speed, and only where it is found are those cells read.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from threading import Thread
+from typing import Final
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from chantool.io import package
-from chantool.table import MergedRange, RawSheet, wanted
+from chantool.table import MergedRange, RawSheet, split_address, wanted
+
+_ERROR_TYPE: Final = b't="e"'
+_CHUNK: Final = 1 << 20
+# An error cell's start tag (not an empty one), its address, and its value.
+_ERROR_CELL: Final = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*(?<!/)>')
+_REF: Final = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_VALUE: Final = re.compile(rb"<v>([^<]*)</v>")
 
 
 def open_workbook(path: Path) -> tuple[CalamineWorkbook, list[str]]:
@@ -32,13 +46,54 @@ def open_workbook(path: Path) -> tuple[CalamineWorkbook, list[str]]:
 
 
 def read_sheet(workbook: CalamineWorkbook, name: str) -> RawSheet:
-    """One sheet's cells from A1, with its merged ranges."""
+    """One sheet's cells from A1, with its merged ranges; error cells as their text."""
+    errors: Future[dict[tuple[int, int], str]] = Future()
+    if workbook.path is not None:
+        Thread(target=_error_cells, args=(Path(workbook.path), name, errors),
+               name="chantool-errors", daemon=True).start()
+    else:
+        errors.set_result({})
     sheet = workbook.get_sheet_by_name(name)
     merged = tuple(
         MergedRange(top + 1, left + 1, bottom + 1, right + 1)
         for (top, left), (bottom, right) in sheet.merged_cell_ranges or ()
     )
-    return RawSheet(name, sheet.to_python(skip_empty_area=False), merged)
+    rows = sheet.to_python(skip_empty_area=False)
+    for (row, column), text in errors.result().items():
+        if row <= len(rows) and column <= len(rows[row - 1]) and rows[row - 1][column - 1] == "":
+            rows[row - 1][column - 1] = text
+    return RawSheet(name, rows, merged)
+
+
+def _error_cells(path: Path, name: str, found: Future[dict[tuple[int, int], str]]) -> None:
+    """The error cells of sheet ``name`` in the file, by (row, column), 1-based, into
+    ``found``; none when the part cannot be found here (calamine's reading stands)."""
+    try:
+        with package.open_package(path) as archive:
+            part = _sheet_parts(archive).get(name)
+            found.set_result(_errors_in(archive, part) if part is not None else {})
+    except Exception:  # any reason this stricter reading fails
+        found.set_result({})
+
+
+def _errors_in(archive: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+    """The error cells of a worksheet part; read whole only if ``t="e"`` is in it."""
+    with archive.open(part) as stream:
+        tail = b""
+        while chunk := stream.read(_CHUNK):
+            if _ERROR_TYPE in tail + chunk[:len(_ERROR_TYPE)] or _ERROR_TYPE in chunk:
+                break
+            tail = chunk[-len(_ERROR_TYPE):]
+        else:
+            return {}
+    data = archive.read(part)
+    errors: dict[tuple[int, int], str] = {}
+    for cell in _ERROR_CELL.finditer(data):
+        ref = _REF.search(cell[0])
+        value = _VALUE.search(data, cell.end(), data.find(b"</c>", cell.end()))  # after <f>
+        if ref is not None and value is not None:
+            errors[split_address(ref[1].decode())] = value[1].decode()
+    return errors
 
 
 def smallest_first(path: Path, names: Sequence[str]) -> list[int]:
@@ -47,13 +102,19 @@ def smallest_first(path: Path, names: Sequence[str]) -> list[int]:
     orders the reading: calamine, which reads the sheets, may still read them)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            main = package.workbook_part(archive)
-            sizes = {sheet.name: archive.getinfo(sheet.part).file_size
-                     for sheet in (package.sheets(archive, main.target) if main else ())
-                     if sheet.part in archive.NameToInfo}
+            sizes = {name: archive.getinfo(part).file_size
+                     for name, part in _sheet_parts(archive).items()}
     except Exception:  # any reason this stricter reading fails
         sizes = {}
     return sorted(range(len(names)), key=lambda position: sizes.get(names[position], 0))
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """The parts of the package's worksheets that are in it, by sheet name."""
+    main = package.workbook_part(archive)
+    return {sheet.name: sheet.part
+            for sheet in (package.sheets(archive, main.target) if main else ())
+            if sheet.part in archive.NameToInfo}
 
 
 def parse_in_background(names: Sequence[str], order: Sequence[int],
