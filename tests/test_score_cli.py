@@ -115,7 +115,10 @@ def test_the_text_shows_the_first_rows_and_says_how_many_more_there_are() -> Non
     rebates = len(entry["rebates"])
     assert rebates > TEXT_ROWS
     output = run("score", CLEAN, *AS_OF).output
-    assert f"另有 {rebates - TEXT_ROWS} 行" in output
+    hidden = 4  # units rebated, volume threshold, threshold reached, explanation
+    assert f"另有 {rebates - TEXT_ROWS} 行、{hidden} 列未显示" in output
+    english = run("score", CLEAN, *AS_OF, "--lang", "en").output
+    assert f"{rebates - TEXT_ROWS} more rows and {hidden} more columns" in english
 
 
 def test_the_batch_process_shows_the_scores_without_importing_the_engine() -> None:
