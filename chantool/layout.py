@@ -44,6 +44,7 @@ _YES_NO: Final = {"zh": ("是", "否"), "en": ("yes", "no")}
 _MARGIN: Final = 2
 MIN_WIDTH: Final = 6
 MAX_WIDTH: Final = 60
+HEADING_WIDTH: Final = 24
 
 Value = str | float | int | None
 
@@ -57,11 +58,32 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def column_width(texts: Iterable[str]) -> float:
+def column_width(texts: Iterable[str], heading: str = "") -> float:
     """An Excel column width (in characters) that shows the widest of ``texts`` whole,
-    within ``MIN_WIDTH`` and ``MAX_WIDTH``."""
-    widest = max((display_width(text) for text in texts), default=0)
+    within ``MIN_WIDTH`` and ``MAX_WIDTH``; a ``heading`` wider than ``HEADING_WIDTH``
+    wraps (the header style wraps) rather than widen the column further."""
+    widest = min(display_width(heading), HEADING_WIDTH)
+    # Longest first: a text of n characters takes at most 2n columns, so the search
+    # stops early on a column of many texts.
+    for candidate in sorted(set(texts), key=len, reverse=True):
+        if 2 * len(candidate) <= widest or widest + _MARGIN >= MAX_WIDTH:
+            break
+        widest = max(widest, display_width(candidate))
     return float(min(max(widest + _MARGIN, MIN_WIDTH), MAX_WIDTH))
+
+
+def field_width(field: Field, values: Iterable[Value], lang: Lang) -> float:
+    """The width of a column of a field's sheet values (``sheet_value``), shown in its
+    unit's number format, under the field's heading."""
+    distinct = set(values)
+    texts = [value for value in distinct if isinstance(value, str)]
+    numbers = [value for value in distinct if isinstance(value, int | float)]
+    if numbers:
+        if field.unit in ("date", "month", "time"):  # as wide as the format's pattern
+            texts.append(NUMBER_FORMATS[field.unit])
+        else:  # the widest number is the smallest or the largest
+            texts += [text(field, min(numbers), lang), text(field, max(numbers), lang)]
+    return column_width(texts, field.heading(lang))
 
 
 def excel_serial(day: date) -> int:

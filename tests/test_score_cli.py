@@ -155,8 +155,8 @@ def test_out_writes_the_scores_sheet_and_result_columns(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(written)
     assert "评分" in book.sheetnames and "校验结果" in book.sheetnames
     scores = book["评分"]
-    assert scores["A1"].value == "渠道"
-    assert scores["A2"].value == "渠道编码"
+    assert scores["A1"].value == "目录" and scores["A3"].value == "渠道"
+    assert "渠道编码" in [row[0] for row in scores.iter_rows(values_only=True)]
     titles = [row[0] for row in scores.iter_rows(values_only=True) if row and len(
         [cell for cell in row if cell is not None]) == 1]
     assert "客户经理每日拜访（R-03，本周）" in titles
@@ -183,7 +183,8 @@ def test_libreoffice_reads_the_scores_sheet(tmp_path: Path) -> None:
     out = tmp_path / "csv"
     libreoffice_convert(written, out, CSV_EVERY_SHEET)
     rows = list(csv.reader((out / f"{written.stem}-评分.csv").open(encoding="utf-8")))
-    assert rows[0][0] == "渠道" and rows[1][0] == "渠道编码"
+    assert rows[0][0] == "目录" and rows[2][0] == "渠道" and ["渠道", "渠道编码"] in [
+        [row[0], rows[number + 1][0]] for number, row in enumerate(rows[:-1]) if row]
     assert sum(1 for row in rows if row and row[0].startswith("CH0")) >= 30
 
 

@@ -25,6 +25,12 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+def unescape(text: str) -> str:
+    """The text an escaped attribute value or element content stands for."""
+    return (text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<")
+            .replace("&gt;", ">").replace("&amp;", "&"))
+
+
 def root_prefix(xml: str, local_name: str) -> str:
     """The namespace prefix of the root element (``"x:"`` or ``""``)."""
     match = re.search(rf"<([\w.-]+:)?{local_name}[\s>/]", xml)
