@@ -120,13 +120,15 @@ def test_column_widths_come_from_the_content(written: Path) -> None:
     assert max(widths.values()) <= layout.MAX_WIDTH
 
 
-def test_titles_are_styled_and_money_keeps_its_fen(written: Path) -> None:
+def test_titles_are_styled_and_the_first_column_frozen(written: Path) -> None:
     sheet = openpyxl.load_workbook(written)["评分"]
     titles = _blocks(sheet)
     for row in titles.values():
         assert sheet.cell(row, 1).font.b and sheet.cell(row, 1).font.color.rgb == "FF1F3864"
     header = sheet.cell(titles["返利"] + 1, 1)
     assert header.font.b and header.fill.fgColor.rgb == "FF1F3864"
+    # Tables one below the other: what each row is about (column A) stays in view.
+    assert sheet.freeze_panes == "B1"
 
 
 def test_the_written_workbook_is_sound(written: Path) -> None:

@@ -550,7 +550,7 @@ def _remove_override(types: str, part: str) -> str:
 def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
     """A generated sheet named ``sheet``: its blocks with styled titles and headers, each
     column's number format, column widths, links; a single untitled block gets a frozen
-    header and a filter."""
+    header and a filter, several blocks a frozen first column."""
     widths = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                      for i, w in enumerate(table.widths, start=1))
     rows: list[str] = []
@@ -584,8 +584,11 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
     columns = max((len(block.header) for block in table.blocks), default=1)
     last_row = placed[-1].first_row - 1 + len(placed[-1].block.rows) if placed else 1
     last = f"{column_letter(columns - 1)}{last_row}"
+    # One table: its header row stays in view. Tables one below the other: their first
+    # column (what each row is about: channel, manager, office...) stays in view.
     view = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            if table.plain else "")
+            if table.plain else
+            '<pane xSplit="1" topLeftCell="B1" activePane="topRight" state="frozen"/>')
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
