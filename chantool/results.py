@@ -16,7 +16,7 @@ from typing import Final
 from chantool.book import Book
 from chantool.findings import Finding, Lang, Severity, suggestion
 from chantool.layout import Value as Value  # what a cell holds; results names it too
-from chantool.layout import column_width, field_width, sheet_value
+from chantool.layout import column_width, field_width, sheet_column, sheet_value
 from chantool.listings import Listing, Scores, Unit
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
 
@@ -208,28 +208,29 @@ def scores_table(listings: Sequence[Listing], lang: Lang) -> Table:
     each listing as a titled block; values typed, in their units' number formats, codes
     in words; each column as wide as its widest value."""
     titles = [listing.title[0] if lang == "zh" else listing.title[1] for listing in listings]
-    blocks = [Block(tuple(f.heading(lang) for f in listing.fields),
-                    tuple(tuple(sheet_value(f, row.get(f.key), lang) for f in listing.fields)
-                          for row in listing.rows),
-                    title=title, units=tuple(f.unit for f in listing.fields))
-              for listing, title in zip(listings, titles, strict=True)]
+    blocks = []
+    widest: dict[int, float] = {}  # column position: width
+    for listing, title in zip(listings, titles, strict=True):
+        rows = list(listing.rows)
+        columns = [sheet_column(f, [row.get(f.key) for row in rows], lang)
+                   for f in listing.fields]
+        blocks.append(Block(tuple(f.heading(lang) for f in listing.fields),
+                            tuple(zip(*columns, strict=True)), title=title,
+                            units=tuple(f.unit for f in listing.fields)))
+        for position, (f, values) in enumerate(zip(listing.fields, columns, strict=True)):
+            widest[position] = max(widest.get(position, 0), field_width(f, values, lang))
     heading, header = _CONTENTS[lang]
     contents = Block(header, tuple((title, len(listing.rows))
                                    for title, listing in zip(titles, listings, strict=True)),
                      title=heading, units=("text", "count"),
                      links={(index, 0): index + 1 for index in range(len(listings))})
-    widths = [column_width(titles, header[0]),
-              column_width([str(len(listing.rows)) for listing in listings], header[1])]
-    for listing, block in zip(listings, blocks, strict=True):
-        columns = zip(*block.rows, strict=True) if block.rows else ((),) * len(block.header)
-        for position, (f, values) in enumerate(zip(listing.fields, columns, strict=True)):
-            width = field_width(f, values, lang)
-            if position < len(widths):
-                widths[position] = max(widths[position], width)
-            else:
-                widths.append(width)
+    for position, width in enumerate((
+            column_width(titles, header[0]),
+            column_width([str(len(listing.rows)) for listing in listings], header[1]))):
+        widest[position] = max(widest.get(position, 0), width)
     name = SCORES_SHEET[0] if lang == "zh" else SCORES_SHEET[1]
-    return Table("scores", name, (contents, *blocks), tuple(widths))
+    return Table("scores", name, (contents, *blocks),
+                 tuple(widest[position] for position in range(len(widest))))
 
 
 def score_plan(book: Book, findings: Sequence[Finding], scores: Scores, lang: Lang) -> WritePlan:

@@ -19,6 +19,7 @@ relationship id for the sheet.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -553,16 +554,20 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
     header and a filter, several blocks a frozen first column."""
     widths = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                      for i, w in enumerate(table.widths, start=1))
-    rows: list[str] = []
+    # The rows go out encoded one by one: a sheet of a hundred thousand rows is never
+    # held as text too (with Chinese in it, twice its UTF-8 size).
+    rows = io.BytesIO()
     links: list[str] = []
     letters = [column_letter(i) for i in range(max(
-        (len(values) for block in table.blocks for values in (block.header, *block.rows)),
+        (max(len(block.header), max(map(len, block.rows), default=0))
+         for block in table.blocks),
         default=1))]
 
     def row(number: int, values: Sequence[Value], style: Sequence[int | None]) -> None:
-        rows.append(f'<row r="{number}">' + "".join(
+        rows.write((f'<row r="{number}">' + "".join(
             [cell_xml(f"{column}{number}", value, xf)
-             for column, value, xf in zip(letters, values, style, strict=False)]) + "</row>")
+             for column, value, xf in zip(letters, values, style, strict=False)])
+                    + "</row>").encode("utf-8"))
 
     placed = place_blocks(table)
     for spot in placed:
@@ -589,15 +594,17 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
     view = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             if table.plain else
             '<pane xSplit="1" topLeftCell="B1" activePane="topRight" state="frozen"/>')
-    return (
+    head = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         f'xmlns:r="{package.NS_REL}"><dimension ref="A1:{last}"/><sheetViews><sheetView '
         f'workbookViewId="0">{view}</sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{widths}</cols>" if widths else "")
-        + f"<sheetData>{''.join(rows)}</sheetData>"
+        + "<sheetData>")
+    tail = (
+        "</sheetData>"
         + (f"<autoFilter ref=\"A1:{last}\"/>" if table.plain and table.blocks[0].rows else "")
         + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
-        + "</worksheet>"
-    ).encode("utf-8")
+        + "</worksheet>")
+    return b"".join((head.encode("utf-8"), rows.getbuffer(), tail.encode("utf-8")))
