@@ -16,6 +16,7 @@ Widths count display columns: a Chinese (wide) character takes two (``display_wi
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, time
 from types import NoneType
@@ -36,7 +37,10 @@ NUMBER_FORMATS: Final[Mapping[Unit, str]] = {
     "time": "hh:mm",
 }
 # Units whose values are numbers in a sheet, and so stand right-aligned in the terminal.
-NUMERIC: Final = frozenset({"count", "number", "money", "rate"})
+NUMERIC: Final[frozenset[Unit]] = frozenset({"count", "number", "money", "rate"})
+# The values a sheet takes as they are, by unit (a column of only these needs no work).
+_AS_THEY_ARE: Final[Mapping[Unit, tuple[type, ...]]] = {
+    **{unit: (int, float, NoneType) for unit in NUMERIC}, "text": (str, NoneType)}
 # Excel's day zero: serial 1 is 1900-01-01, counting the 1900-02-29 Excel believes in.
 _DAY_ZERO: Final = date(1899, 12, 30)
 _YES_NO: Final = {"zh": ("是", "否"), "en": ("yes", "no")}
@@ -54,8 +58,6 @@ def display_width(text: str) -> int:
     """Columns a text takes on screen: wide (CJK) characters count two."""
     if text.isascii():
         return len(text)
-    import unicodedata  # only for text beyond ASCII
-
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
@@ -131,11 +133,9 @@ def sheet_column(field: Field, values: Iterable[Any], lang: Lang) -> list[Value]
     """``sheet_value`` of each of a column's values; a column of tens of thousands of
     rows goes fast (numbers and plain text as they are, each other value shown once)."""
     values = list(values)
-    if field.words is None:
-        plain = (int, float, NoneType) if field.unit in NUMERIC else (str, NoneType) \
-            if field.unit == "text" else ()
-        if all(type(value) in plain for value in values):
-            return values
+    plain = _AS_THEY_ARE.get(field.unit)
+    if field.words is None and plain and all(type(value) in plain for value in values):
+        return values
     shown: dict[tuple[type, Any], Value] = {}
     column = []
     for value in values:

@@ -107,12 +107,17 @@ class Styles:
         name = re.search(r'<(?:\w+:)?name val="([^"]+)"', text)
         return (size[1] if size else "11"), (name[1] if name else "Calibri")
 
+    def _font(self, mark: str, size: str, color: str) -> int:
+        """The index of a font of the workbook's default face, bold (``mark`` ``b``) or
+        underlined (``u``), of ``size`` and ``color``."""
+        p = self.prefix
+        name = self._default_font()[1]
+        return self._ensure("fonts", f'<{p}font><{p}{mark}/><{p}sz val="{size}"/><{p}color '
+                                     f'rgb="{color}"/><{p}name val="{name}"/></{p}font>')
+
     def ensure_chantool_styles(self) -> StyleIds:
         p = self.prefix
-        size, name = self._default_font()
-        font = self._ensure(
-            "fonts", f'<{p}font><{p}b/><{p}sz val="{size}"/><{p}color rgb="FFFFFFFF"/>'
-                     f'<{p}name val="{name}"/></{p}font>')
+        font = self._font("b", self._default_font()[0], "FFFFFFFF")
         fill = self._ensure(
             "fills", f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor '
                      f'rgb="{HEADER_FILL}"/><{p}bgColor indexed="64"/></{p}patternFill></{p}fill>')
@@ -129,14 +134,8 @@ class Styles:
 
     def table_styles(self, header_xf: int, units: Iterable[Unit]) -> TableStyles:
         """The styles of a generated sheet whose columns have ``units``."""
-        p = self.prefix
-        size, name = self._default_font()
-        title = self._ensure(
-            "fonts", f'<{p}font><{p}b/><{p}sz val="{TITLE_SIZE}"/><{p}color '
-                     f'rgb="{TITLE_COLOR}"/><{p}name val="{name}"/></{p}font>')
-        link = self._ensure(
-            "fonts", f'<{p}font><{p}u/><{p}sz val="{size}"/><{p}color rgb="{LINK_COLOR}"/>'
-                     f'<{p}name val="{name}"/></{p}font>')
+        title = self._font("b", str(TITLE_SIZE), TITLE_COLOR)
+        link = self._font("u", self._default_font()[0], LINK_COLOR)
         return TableStyles(header_xf, self._font_xf(title), self._font_xf(link),
                            {unit: self._number_xf(NUMBER_FORMATS[unit])
                             for unit in sorted(set(units)) if unit != "text"})

@@ -552,11 +552,28 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
     """A generated sheet named ``sheet``: its blocks with styled titles and headers, each
     column's number format, column widths, links; a single untitled block gets a frozen
     header and a filter, several blocks a frozen first column."""
+    placed = place_blocks(table)
     widths = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                      for i, w in enumerate(table.widths, start=1))
-    # The rows go out encoded one by one: a sheet of a hundred thousand rows is never
-    # held as text too (with Chinese in it, twice its UTF-8 size).
-    rows = io.BytesIO()
+    columns = max((len(block.header) for block in table.blocks), default=1)
+    last_row = placed[-1].first_row - 1 + len(placed[-1].block.rows) if placed else 1
+    last = f"{column_letter(columns - 1)}{last_row}"
+    # One table: its header row stays in view. Tables one below the other: their first
+    # column (what each row is about: channel, manager, office...) stays in view.
+    view = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            if table.plain else
+            '<pane xSplit="1" topLeftCell="B1" activePane="topRight" state="frozen"/>')
+    # The part goes out encoded a row at a time: a sheet of a hundred thousand rows is
+    # never held as text too (with Chinese in it, twice its UTF-8 size), nor copied.
+    part = io.BytesIO()
+    part.write((
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'xmlns:r="{package.NS_REL}"><dimension ref="A1:{last}"/><sheetViews><sheetView '
+        f'workbookViewId="0">{view}</sheetView></sheetViews>'
+        '<sheetFormatPr defaultRowHeight="15"/>'
+        + (f"<cols>{widths}</cols>" if widths else "")
+        + "<sheetData>").encode("utf-8"))
     links: list[str] = []
     letters = [column_letter(i) for i in range(max(
         (max(len(block.header), max(map(len, block.rows), default=0))
@@ -564,12 +581,11 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
         default=1))]
 
     def row(number: int, values: Sequence[Value], style: Sequence[int | None]) -> None:
-        rows.write((f'<row r="{number}">' + "".join(
+        part.write((f'<row r="{number}">' + "".join(
             [cell_xml(f"{column}{number}", value, xf)
              for column, value, xf in zip(letters, values, style, strict=False)])
                     + "</row>").encode("utf-8"))
 
-    placed = place_blocks(table)
     for spot in placed:
         block = spot.block
         if spot.title_row is not None:
@@ -586,25 +602,9 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
             f'<hyperlink ref="{column_letter(column - 1)}{number}" location="{escape(place)}" '
             f'display="{escape(text)}"/>'
             for number, column, place, text in spot.links(table, placed, sheet))
-    columns = max((len(block.header) for block in table.blocks), default=1)
-    last_row = placed[-1].first_row - 1 + len(placed[-1].block.rows) if placed else 1
-    last = f"{column_letter(columns - 1)}{last_row}"
-    # One table: its header row stays in view. Tables one below the other: their first
-    # column (what each row is about: channel, manager, office...) stays in view.
-    view = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            if table.plain else
-            '<pane xSplit="1" topLeftCell="B1" activePane="topRight" state="frozen"/>')
-    head = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        f'xmlns:r="{package.NS_REL}"><dimension ref="A1:{last}"/><sheetViews><sheetView '
-        f'workbookViewId="0">{view}</sheetView></sheetViews>'
-        '<sheetFormatPr defaultRowHeight="15"/>'
-        + (f"<cols>{widths}</cols>" if widths else "")
-        + "<sheetData>")
-    tail = (
+    part.write((
         "</sheetData>"
         + (f"<autoFilter ref=\"A1:{last}\"/>" if table.plain and table.blocks[0].rows else "")
         + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
-        + "</worksheet>")
-    return b"".join((head.encode("utf-8"), rows.getbuffer(), tail.encode("utf-8")))
+        + "</worksheet>").encode("utf-8"))
+    return part.getvalue()
