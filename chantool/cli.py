@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -43,6 +44,7 @@ from chantool.errors import log_exception
 from chantool.findings import Lang
 from chantool.io.isolation import default_jobs
 from chantool.render import TEXT_ROWS, progress_bar, to_json, to_text
+from chantool.report import Report
 from chantool.settings import TEMPLATE_KINDS, Limits
 from chantool.texts import CLICK_ZH, TEXTS, choose_lang, word
 
@@ -177,6 +179,7 @@ language_only_option = click.option(
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 as_of_option = click.option("--as-of", type=DateParam(), default=None)
+db_option = click.option("--db", default=None)
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -292,19 +295,47 @@ def validate(
 @lang_option
 @as_of_option
 @output_options
+@db_option
 @isolation_options
 def score(
     paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, out: Path | None,
-    in_place: bool, jobs: int | None, time_limit: float, memory_limit: int,
+    in_place: bool, db: str | None, jobs: int | None, time_limit: float, memory_limit: int,
 ) -> None:
     """Compute what the channel rules demand (help: chantool.texts)."""
+    # A run recorded in a store (--db) keeps every row, as the JSON does.
     options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
-                      listing_rows=None if fmt == "json" else TEXT_ROWS)
+                      listing_rows=None if fmt == "json" or db is not None else TEXT_ROWS)
     todo = _jobs(paths, out, in_place, lang)
+    run_store = None if db is None else _run_store(db, todo, lang)
     with progress_bar(len(todo), lang, "scoring") as advance:
         report = score_files(todo, options, progress=advance)
     click.echo(to_json(report) if fmt == "json" else to_text(report, lang))
+    if run_store is not None:
+        _record_run(run_store, report, options)
     sys.exit(report.exit_code)
+
+
+def _run_store(db: str, todo: Sequence[Job], lang: Lang) -> tuple[Any, list[Any]]:
+    """The store of ``score --db``, opened before scoring (a store that cannot be used
+    stops the run at once), and the run's inputs, hashed before scoring writes into them."""
+    from chantool.history.runs import file_inputs
+    from chantool.history.store import open_store
+
+    with _store_errors():
+        store = open_store(db, lang)
+    return store, file_inputs(job.path for job in todo)
+
+
+def _record_run(run_store: tuple[Any, list[Any]], report: Report, options: Options) -> None:
+    """Record a ``score`` run in its store, saying so on stderr (stdout holds the report)."""
+    from chantool.history.runs import policies, record_run
+    from chantool.history.store import shown
+
+    store, inputs = run_store
+    with _store_errors():
+        run = record_run(store, report, inputs, policies(report), options.as_of, options.lang)
+    click.echo(word("history_recorded", options.lang).format(run=run, store=shown(store[0])),
+               err=True)
 
 
 @cli.group()
@@ -379,8 +410,6 @@ def _addin_step(step: Callable[[], str]) -> None:
         sys.exit(2)
 
 
-db_option = click.option("--db", default=None)
-
 
 @cli.command()
 @paths_argument
@@ -433,17 +462,61 @@ def history_files(db: str | None, lang: Lang) -> None:
     _store_step(step)
 
 
+@history.command("runs")
+@db_option
+@lang_option
+def history_runs(db: str | None, lang: Lang) -> None:
+    """List the recorded score runs (help: chantool.texts)."""
+
+    def step() -> int:
+        from chantool.history.show import runs_table
+        from chantool.history.store import open_store
+
+        url, engine = open_store(db, lang, create=False)
+        click.echo(runs_table(engine, url, lang))
+        return 0
+
+    _store_step(step)
+
+
+@history.command("show")
+@click.argument("run", type=click.IntRange(min=1))
+@db_option
+@format_option
+@lang_option
+def history_show(run: int, db: str | None, fmt: str, lang: Lang) -> None:
+    """Show a recorded run again (help: chantool.texts)."""
+
+    def step() -> int:
+        from chantool.history.runs import read_run
+        from chantool.history.show import run_report
+        from chantool.history.store import open_store
+
+        url, engine = open_store(db, lang, create=False)
+        click.echo(run_report(read_run(engine, url, run, lang), fmt, lang))
+        return 0
+
+    _store_step(step)
+
+
 def _store_step(step: Callable[[], int]) -> None:
     """Run a step on the store and exit with its code; a store that cannot be opened or
     used is its reason on stderr, exit code 2."""
+    with _store_errors():
+        code = step()
+    sys.exit(code)
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """A store that cannot be opened or used: its reason on stderr, exit code 2."""
     from chantool.history.store import StoreError
 
     try:
-        code = step()
+        yield
     except StoreError as error:
         click.echo(str(error), err=True)
         sys.exit(2)
-    sys.exit(code)
 
 def main() -> None:
     """The console script: click's own handling, plus no traceback for anything else."""
