@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 import click.core
@@ -47,6 +47,15 @@ from chantool.render import TEXT_ROWS, progress_bar, to_json, to_text
 from chantool.report import Report
 from chantool.settings import TEMPLATE_KINDS, Limits
 from chantool.texts import CLICK_ZH, TEXTS, choose_lang, word
+
+if TYPE_CHECKING:  # the store's modules are imported by its commands only
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
+
+    from chantool.history.runs import RunInput
+
+    # A store opened for ``score --db``, and the run's inputs.
+    _RunStore = tuple[tuple[URL, Engine], list[RunInput]]
 
 # The language of this run, chosen before click parses (``Group.main``).
 _lang: Lang = "zh"
@@ -315,7 +324,7 @@ def score(
     sys.exit(report.exit_code)
 
 
-def _run_store(db: str, todo: Sequence[Job], lang: Lang) -> tuple[Any, list[Any]]:
+def _run_store(db: str, todo: Sequence[Job], lang: Lang) -> _RunStore:
     """The store of ``score --db``, opened before scoring (a store that cannot be used
     stops the run at once), and the run's inputs, hashed before scoring writes into them."""
     from chantool.history.runs import file_inputs
@@ -326,7 +335,7 @@ def _run_store(db: str, todo: Sequence[Job], lang: Lang) -> tuple[Any, list[Any]
     return store, file_inputs(job.path for job in todo)
 
 
-def _record_run(run_store: tuple[Any, list[Any]], report: Report, options: Options) -> None:
+def _record_run(run_store: _RunStore, report: Report, options: Options) -> None:
     """Record a ``score`` run in its store, saying so on stderr (stdout holds the report)."""
     from chantool.history.runs import policies, record_run
     from chantool.history.store import shown
