@@ -365,13 +365,14 @@ def addin_build(output: Path) -> None:
 
 
 @addin.command("install")
+@db_option
 @language_only_option
-def addin_install() -> None:
+def addin_install(db: str | None) -> None:
     """Install the add-in (help: chantool.texts)."""
     from chantool import addin as builder
 
     _addin_step(lambda: word("installed", _lang).format(
-        path=builder.install().xlstart / builder.ADDIN_NAME))
+        path=builder.install(store=db).xlstart / builder.ADDIN_NAME))
 
 
 @addin.command("uninstall")

@@ -86,6 +86,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "addin_no_folders": ("找不到 APPDATA 或 USERPROFILE 文件夹", "APPDATA or USERPROFILE is unset"),
     "addin_bad_interpreter": ("解释器路径不能含引号：{path}",
                               "the interpreter's path cannot hold quotes: {path}"),
+    "addin_bad_store": ("数据库地址不能含引号：{store}",
+                        "the store's URL may not hold quotes: {store}"),
+    "addin_store_password": (
+        "数据库地址中不要写密码：密码放在 %APPDATA%\\postgresql\\pgpass.conf 中",
+        "keep the password out of the store's URL: put it in "
+        "%APPDATA%\\postgresql\\pgpass.conf"),
     "addin_cannot_install": ("无法写入 {path}：请先关闭 Excel 再安装",
                              "cannot write into {path}: close Excel and retry"),
     "addin_cannot_remove": ("无法删除 {path}：请先关闭 Excel 再卸载",
@@ -169,6 +175,19 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "history_policy_title": ("参数（用于 {paths}）", "Policy (of {paths})"),
     "history_policy_header": ("参数|值", "Key|Value"),
     "history_recorded": ("已记录为第 {run} 次运行（{store}）", "recorded as run {run} in {store}"),
+    # The 归档 button of the Excel add-in (chantool.xl.ribbon.archive)
+    "ribbon_archive_unsaved": ("请先保存工作簿，再点“归档”：归档的是磁盘上保存的文件",
+                               "save the workbook first: 归档 keeps the file saved on disk"),
+    "ribbon_archive_no_store": (
+        "没有设置归档用的历史库：请关闭 Excel，运行 chantool addin install --db 数据库地址"
+        "（设置保存在 {config}）",
+        "no history store is set for 归档: close Excel and run chantool addin install --db "
+        "URL (the setting is kept in {config})"),
+    "ribbon_archive_failed": ("归档未能完成：{reason}", "not archived: {reason}"),
+    "ribbon_archive_more": ("……共 {count} 个错误：请先点“校验”查看并修正，再归档",
+                            "... {count} errors in all: press 校验 to see them, fix them, "
+                            "then archive"),
+    "ribbon_archive_store": ("历史库：{store}", "history store: {store}"),
     "cmd.archive": ("校验工作簿（文件或文件夹）并存入历史库；同名文件再次归档即取代上一版。",
                     "Validate workbooks (files or folders) and keep them in the history "
                     "store; a file archived again under its name supersedes the version "
@@ -213,6 +232,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                      "postgresql://... 地址。",
                      "Record this run (inputs, policy, results) in this history store: a "
                      "SQLite file or postgresql://... URL."),
+    "opt.addin.install.db": ("“归档”按钮存入的历史库：SQLite 文件或 postgresql://... 地址"
+                             "（不含密码）[默认：上次安装时设的]。",
+                             "The history store the 归档 button archives into: a SQLite "
+                             "file or postgresql://... URL (no password) [default: the one "
+                             "set before]."),
     "opt.accept_errors": ("有错误的文件也归档。", "Archive files with error findings too."),
     "opt.url": ("安装包将放在的网址文件夹（须允许 CORS）。",
                 "The web folder the wheel will be served from (it must allow CORS)."),

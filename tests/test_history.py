@@ -439,7 +439,7 @@ def test_credentials_come_from_the_url_environment_or_pgpass_and_are_never_shown
     try:
         as_clerk = url.set(username="clerk", password=password)
         with_password = as_clerk.render_as_string(hide_password=False)
-        without = as_clerk.set(password=None).render_as_string(hide_password=False)
+        without = as_clerk._replace(password=None).render_as_string(hide_password=False)
         log = Path(os.environ["CHANTOOL_LOG"])
         book = office_month(tmp_path, "东区_2025年6月.xlsx", 6, "张伟")
 

@@ -265,7 +265,7 @@ def test_credentials_never_appear_in_runs_workbooks_logs_or_messages(
     try:
         as_clerk = url.set(username="clerk", password=password)
         with_password = as_clerk.render_as_string(hide_password=False)
-        without = as_clerk.set(password=None).render_as_string(hide_password=False)
+        without = as_clerk._replace(password=None).render_as_string(hide_password=False)
         wrong = url.set(username="clerk", password="Wrong-Guess-42").render_as_string(
             hide_password=False)
         out = tmp_path / "out"
