@@ -234,9 +234,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                      "SQLite file or postgresql://... URL."),
     "opt.addin.install.db": ("“归档”按钮存入的历史库：SQLite 文件或 postgresql://... 地址"
                              "（不含密码）[默认：上次安装时设的]。",
-                             "The history store the 归档 button archives into: a SQLite "
-                             "file or postgresql://... URL (no password) [default: the one "
-                             "set before]."),
+                             "The history store the add-in's archive button keeps "
+                             "workbooks in: a SQLite file or postgresql://... URL (no "
+                             "password) [default: the one set before]."),
     "opt.accept_errors": ("有错误的文件也归档。", "Archive files with error findings too."),
     "opt.url": ("安装包将放在的网址文件夹（须允许 CORS）。",
                 "The web folder the wheel will be served from (it must allow CORS)."),
