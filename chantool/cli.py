@@ -460,16 +460,9 @@ def history() -> None:
 @lang_option
 def history_files(db: str | None, lang: Lang) -> None:
     """List the archived files and versions (help: chantool.texts)."""
+    from chantool.history.show import files_table
 
-    def step() -> int:
-        from chantool.history.show import files_table
-        from chantool.history.store import open_store
-
-        url, engine = open_store(db, lang, create=False)
-        click.echo(files_table(engine, url, lang))
-        return 0
-
-    _store_step(step)
+    _print_from_store(db, lang, lambda engine, url: files_table(engine, url, lang))
 
 
 @history.command("runs")
@@ -477,16 +470,9 @@ def history_files(db: str | None, lang: Lang) -> None:
 @lang_option
 def history_runs(db: str | None, lang: Lang) -> None:
     """List the recorded score runs (help: chantool.texts)."""
+    from chantool.history.show import runs_table
 
-    def step() -> int:
-        from chantool.history.show import runs_table
-        from chantool.history.store import open_store
-
-        url, engine = open_store(db, lang, create=False)
-        click.echo(runs_table(engine, url, lang))
-        return 0
-
-    _store_step(step)
+    _print_from_store(db, lang, lambda engine, url: runs_table(engine, url, lang))
 
 
 @history.command("show")
@@ -496,14 +482,22 @@ def history_runs(db: str | None, lang: Lang) -> None:
 @lang_option
 def history_show(run: int, db: str | None, fmt: str, lang: Lang) -> None:
     """Show a recorded run again (help: chantool.texts)."""
+    from chantool.history.runs import read_run
+    from chantool.history.show import run_report
+
+    _print_from_store(db, lang, lambda engine, url: run_report(
+        read_run(engine, url, run, lang), fmt, lang))
+
+
+def _print_from_store(db: str | None, lang: Lang,
+                      text: Callable[[Engine, URL], str]) -> None:
+    """Print what ``text`` makes of a store that exists (never creating one), exit 0."""
 
     def step() -> int:
-        from chantool.history.runs import read_run
-        from chantool.history.show import run_report
         from chantool.history.store import open_store
 
         url, engine = open_store(db, lang, create=False)
-        click.echo(run_report(read_run(engine, url, run, lang), fmt, lang))
+        click.echo(text(engine, url))
         return 0
 
     _store_step(step)

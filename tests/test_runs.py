@@ -16,9 +16,8 @@ from typing import Any
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
-from psycopg import sql
 from sqlalchemy import Engine, inspect, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL
 
 from chantool.batch import Job, Options
 from chantool.cli import cli
@@ -32,7 +31,7 @@ from chantool.history.schema import (
     runs,
 )
 from chantool.history.store import alembic_config, connect, head, open_store, parse_url
-from tests.stores import admin
+from tests.stores import CLERK_PASSWORD
 from tests.test_history import CLEAN, EXAMPLES, WITH_ERRORS, office_month
 
 AS_OF = "2025-06-29"
@@ -254,53 +253,40 @@ def test_a_store_of_the_first_schema_with_files_in_it_is_upgraded_when_opened(
 
 
 def test_credentials_never_appear_in_runs_workbooks_logs_or_messages(
-        postgres_url: str, tmp_path: Path, monkeypatch: Any) -> None:
-    password = "Run-Secret-5c2e"
-    url = make_url(postgres_url)
-    with admin(postgres_url) as server:
-        server.execute(sql.SQL("CREATE ROLE clerk LOGIN PASSWORD {}").format(
-            sql.Literal(password)))
-        server.execute(sql.SQL("ALTER DATABASE {} OWNER TO clerk").format(
-            sql.Identifier(str(url.database))))
-    try:
-        as_clerk = url.set(username="clerk", password=password)
-        with_password = as_clerk.render_as_string(hide_password=False)
-        without = as_clerk._replace(password=None).render_as_string(hide_password=False)
-        wrong = url.set(username="clerk", password="Wrong-Guess-42").render_as_string(
-            hide_password=False)
-        out = tmp_path / "out"
-        said = [score(EXAMPLES, "--db", with_password, "--out", out),
-                score(EXAMPLES, "--db", with_password, "--format", "json")]
-        assert [result.exit_code for result in said] == [1, 1], said[0].output
-        assert "已记录为第 1 次运行（postgresql://clerk:***@" in said[0].stderr
-        said += [chantool("history", "runs", "--db", with_password),
-                 chantool("history", "show", "1", "--db", with_password),
-                 chantool("history", "show", "2", "--db", with_password, "--format", "json")]
-        assert all(result.exit_code == 0 for result in said[2:])
-        for failing in (score(CLEAN, "--db", wrong),
-                        chantool("history", "runs", "--db", wrong, "--lang", "en"),
-                        chantool("history", "show", "1", "--db", wrong)):
-            assert failing.exit_code == 2
-            assert "password authentication failed" in failing.output
-            said.append(failing)
-        monkeypatch.setenv("PGPASSWORD", password)
-        said.append(score(CLEAN, "--db", without))
-        said.append(chantool("history", "show", "3", "--db", without))
-        assert said[-2].exit_code == 0 and said[-1].exit_code == 0, said[-2].output
+        clerk_url: URL, tmp_path: Path, monkeypatch: Any) -> None:
+    password, url = CLERK_PASSWORD, clerk_url
+    with_password = url.render_as_string(hide_password=False)
+    without = url._replace(password=None).render_as_string(hide_password=False)
+    wrong = url.set(username="clerk", password="Wrong-Guess-42").render_as_string(
+        hide_password=False)
+    out = tmp_path / "out"
+    said = [score(EXAMPLES, "--db", with_password, "--out", out),
+            score(EXAMPLES, "--db", with_password, "--format", "json")]
+    assert [result.exit_code for result in said] == [1, 1], said[0].output
+    assert "已记录为第 1 次运行（postgresql://clerk:***@" in said[0].stderr
+    said += [chantool("history", "runs", "--db", with_password),
+             chantool("history", "show", "1", "--db", with_password),
+             chantool("history", "show", "2", "--db", with_password, "--format", "json")]
+    assert all(result.exit_code == 0 for result in said[2:])
+    for failing in (score(CLEAN, "--db", wrong),
+                    chantool("history", "runs", "--db", wrong, "--lang", "en"),
+                    chantool("history", "show", "1", "--db", wrong)):
+        assert failing.exit_code == 2
+        assert "password authentication failed" in failing.output
+        said.append(failing)
+    monkeypatch.setenv("PGPASSWORD", password)
+    said.append(score(CLEAN, "--db", without))
+    said.append(chantool("history", "show", "3", "--db", without))
+    assert said[-2].exit_code == 0 and said[-1].exit_code == 0, said[-2].output
 
-        shown = "".join(result.output for result in said)
-        log = tmp_path / "chantool.log"
-        shown += log.read_text(encoding="utf-8") if log.exists() else ""
-        records = repr(stored(engine_of(with_password)))
-        workbooks = "".join(zipfile.ZipFile(book).read(name).decode("utf-8", "replace")
-                            for book in out.glob("*.xlsx")
-                            for name in zipfile.ZipFile(book).namelist())
-        assert len(list(out.glob("*.xlsx"))) == 3
-        for secret in (password, "Wrong-Guess-42"):
-            for place in (shown, records, workbooks):
-                assert secret not in place
-    finally:
-        with admin(postgres_url) as server:
-            server.execute("REASSIGN OWNED BY clerk TO CURRENT_USER")
-            server.execute("DROP OWNED BY clerk")
-            server.execute("DROP ROLE clerk")
+    shown = "".join(result.output for result in said)
+    log = tmp_path / "chantool.log"
+    shown += log.read_text(encoding="utf-8") if log.exists() else ""
+    records = repr(stored(engine_of(with_password)))
+    workbooks = "".join(zipfile.ZipFile(book).read(name).decode("utf-8", "replace")
+                        for book in out.glob("*.xlsx")
+                        for name in zipfile.ZipFile(book).namelist())
+    assert len(list(out.glob("*.xlsx"))) == 3
+    for secret in (password, "Wrong-Guess-42"):
+        for place in (shown, records, workbooks):
+            assert secret not in place

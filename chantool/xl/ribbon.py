@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from chantool.batch import Job, Options
 from chantool.errors import log_exception, log_path
 from chantool.findings import Severity
 from chantool.results import WritePlan, issues_table, score_plan, scores_table, validation_plan
@@ -80,8 +79,10 @@ def archive(book: Any, as_of: date) -> str:
     """归档: keep the workbook, as saved on disk, in the history store the add-in's
     configuration names (``addin.STORE_KEY``); a store that cannot be reached within
     ``store.CONNECT_SECONDS`` is a message, as is an unsaved workbook."""
-    # The store's modules are imported by this button only.
+    # Files and the store are this button's only: the others (and xlwings Lite) need
+    # neither.
     from chantool.addin import STORE_KEY, config_path, config_values
+    from chantool.batch import Job, Options
     from chantool.history.archive import archive_files
     from chantool.history.show import outcome_lines
     from chantool.history.store import StoreError, open_store, shown
