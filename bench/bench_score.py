@@ -10,6 +10,10 @@ sheets and ``chantool score``, and reports the median wall times and the peak me
 on this machine.
 
     python bench/bench_score.py [--rows 100000] [--repeat 7] [--out bench/out] [--format json]
+                                [--db URL]
+
+With ``--db``, ``score --db URL`` (scoring and recording the run in that store, which
+keeps every row of every listing) is timed too.
 """
 
 from __future__ import annotations
@@ -169,6 +173,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--db", default=None)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"score_{args.rows}.xlsx"
@@ -180,6 +185,8 @@ def main() -> None:
         "chantool score": [sys.executable, "-m", "chantool", "score", str(path), "--as-of",
                            AS_OF.isoformat(), "--format", args.format],
     }
+    if args.db is not None:
+        commands["score, run recorded"] = [*commands["chantool score"], "--db", args.db]
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(args.repeat):
         for name, command in commands.items():
