@@ -78,6 +78,8 @@ def test_score_with_a_store_records_the_run_and_show_prints_it_again_exactly(
     reprinted = json.loads(again.stdout)
     run = reprinted.pop("run")
     assert reprinted == json.loads(as_json.stdout)
+    # Kept compact, it reads back to the very text score printed (numbers and all).
+    assert json.dumps(reprinted, ensure_ascii=False, indent=2) + "\n" == as_json.stdout
     assert (run["id"], run["as_of"], run["lang"]) == (2, AS_OF, "zh")
     assert [given["path"] for given in run["inputs"]] == [
         str(path) for path in sorted(EXAMPLES.glob("*.xlsx"))]

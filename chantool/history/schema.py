@@ -150,7 +150,8 @@ runs: Final = Table(
     Column("errors", Integer, nullable=False),
     Column("warnings", Integer, nullable=False),
     Column("unreadable", Integer, nullable=False),
-    Column("results", Text, nullable=False),  # exactly what ``score --format json`` printed
+    # The JSON report of ``score --format json``, compact (no indent, no spaces).
+    Column("results", Text, nullable=False),
     # What ``score`` printed as text, in each language (the findings stay in ``lang``).
     Column("text_zh", Text, nullable=False),
     Column("text_en", Text, nullable=False),
