@@ -90,18 +90,17 @@ def record_run(store: str | tuple[URL, Engine], report: Report, inputs: Sequence
     for ``--format json``), ``policy`` is the policy of each result by its path
     (``policies``), ``lang`` the language the run's findings were made in."""
     url, engine = open_store(store, lang) if isinstance(store, str) else store
-    summary = report.summary()
+    # Made before the transaction, which holds the store's write lock. The JSON is
+    # compact: json's C encoder writes it several times faster than the indented form,
+    # and ``history show`` indents it again as ``score`` prints it.
+    record = {**report.summary(), "chantool_version": __version__, "as_of": as_of,
+              "lang": lang, "text_zh": to_text(report, "zh"), "text_en": to_text(report, "en"),
+              "results": json.dumps(report.to_dict(), ensure_ascii=False,
+                                    separators=(",", ":"))}
     with transaction(engine, url, lang) as connection:
-        run_id: int = connection.execute(insert(runs).values(
-            recorded_at=datetime.now(UTC), chantool_version=__version__, as_of=as_of,
-            lang=lang, files=summary["files"], errors=summary["errors"],
-            warnings=summary["warnings"], unreadable=summary["unreadable"],
-            # Compact: json's C encoder writes it, several times faster than the
-            # indented form; ``history show`` indents it as ``score`` prints it.
-            results=json.dumps(report.to_dict(), ensure_ascii=False, separators=(",", ":")),
-            text_zh=to_text(report, "zh"),
-            text_en=to_text(report, "en"),
-        ).returning(runs.c.id)).scalar_one()
+        run_id: int = connection.execute(
+            insert(runs).values(recorded_at=datetime.now(UTC), **record)
+            .returning(runs.c.id)).scalar_one()
         if inputs:
             connection.execute(insert(run_inputs), [
                 {"run_id": run_id, "position": position, "path": given.path,
@@ -131,5 +130,5 @@ def read_run(engine: Engine, url: URL, run_id: int, lang: Lang) -> Run:
     policies_of: dict[str, dict[str, Any]] = {}
     for path, key, value in entries:
         policies_of.setdefault(path, {})[key] = json.loads(value)
-    return Run(**{key: value for key, value in found._mapping.items()},
+    return Run(**found._mapping,
                inputs=tuple(RunInput(*row) for row in inputs), policies=policies_of)
