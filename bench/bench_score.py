@@ -13,6 +13,10 @@ read and a peak of at most 500 MB.
 
     python bench/bench_score.py [--rows 100000] [--repeat 7] [--out bench/out] [--format json]
                                 [--write]
+                                [--db URL]
+
+With ``--db``, ``score --db URL`` (scoring and recording the run in that store, which
+keeps every row of every listing) is timed too.
 """
 
 from __future__ import annotations
@@ -174,6 +178,7 @@ def main() -> None:
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument("--write", action="store_true",
                         help="also time score --out, which writes the results into a copy")
+    parser.add_argument("--db", default=None)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"score_{args.rows}.xlsx"
@@ -189,6 +194,8 @@ def main() -> None:
         commands["chantool score --out"] = [
             sys.executable, "-m", "chantool", "score", str(path), "--as-of", AS_OF.isoformat(),
             "--out", str(args.out / "written")]
+    if args.db is not None:
+        commands["score, run recorded"] = [*commands["chantool score"], "--db", args.db]
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(args.repeat):
         for name, command in commands.items():

@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 import click.core
@@ -43,8 +44,18 @@ from chantool.errors import log_exception
 from chantool.findings import Lang
 from chantool.io.isolation import default_jobs
 from chantool.render import TEXT_ROWS, progress_bar, to_json, to_text
+from chantool.report import Report
 from chantool.settings import TEMPLATE_KINDS, Limits
 from chantool.texts import CLICK_ZH, TEXTS, choose_lang, word
+
+if TYPE_CHECKING:  # the store's modules are imported by its commands only
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
+
+    from chantool.history.runs import RunInput
+
+    # A store opened for ``score --db``, and the run's inputs.
+    _RunStore = tuple[tuple[URL, Engine], list[RunInput]]
 
 # The language of this run, chosen before click parses (``Group.main``).
 _lang: Lang = "zh"
@@ -177,6 +188,7 @@ language_only_option = click.option(
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 as_of_option = click.option("--as-of", type=DateParam(), default=None)
+db_option = click.option("--db", default=None)
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -292,19 +304,47 @@ def validate(
 @lang_option
 @as_of_option
 @output_options
+@db_option
 @isolation_options
 def score(
     paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, out: Path | None,
-    in_place: bool, jobs: int | None, time_limit: float, memory_limit: int,
+    in_place: bool, db: str | None, jobs: int | None, time_limit: float, memory_limit: int,
 ) -> None:
     """Compute what the channel rules demand (help: chantool.texts)."""
+    # A run recorded in a store (--db) keeps every row, as the JSON does.
     options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
-                      listing_rows=None if fmt == "json" else TEXT_ROWS)
+                      listing_rows=None if fmt == "json" or db is not None else TEXT_ROWS)
     todo = _jobs(paths, out, in_place, lang)
+    run_store = None if db is None else _run_store(db, todo, lang)
     with progress_bar(len(todo), lang, "scoring") as advance:
         report = score_files(todo, options, progress=advance)
     click.echo(to_json(report) if fmt == "json" else to_text(report, lang))
+    if run_store is not None:
+        _record_run(run_store, report, options)
     sys.exit(report.exit_code)
+
+
+def _run_store(db: str, todo: Sequence[Job], lang: Lang) -> _RunStore:
+    """The store of ``score --db``, opened before scoring (a store that cannot be used
+    stops the run at once), and the run's inputs, hashed before scoring writes into them."""
+    from chantool.history.runs import file_inputs
+    from chantool.history.store import open_store
+
+    with _store_errors():
+        store = open_store(db, lang)
+    return store, file_inputs(job.path for job in todo)
+
+
+def _record_run(run_store: _RunStore, report: Report, options: Options) -> None:
+    """Record a ``score`` run in its store, saying so on stderr (stdout holds the report)."""
+    from chantool.history.runs import policies, record_run
+    from chantool.history.store import shown
+
+    store, inputs = run_store
+    with _store_errors():
+        run = record_run(store, report, inputs, policies(report), options.as_of, options.lang)
+    click.echo(word("history_recorded", options.lang).format(run=run, store=shown(store[0])),
+               err=True)
 
 
 @cli.group()
@@ -325,13 +365,14 @@ def addin_build(output: Path) -> None:
 
 
 @addin.command("install")
+@db_option
 @language_only_option
-def addin_install() -> None:
+def addin_install(db: str | None) -> None:
     """Install the add-in (help: chantool.texts)."""
     from chantool import addin as builder
 
     _addin_step(lambda: word("installed", _lang).format(
-        path=builder.install().xlstart / builder.ADDIN_NAME))
+        path=builder.install(store=db).xlstart / builder.ADDIN_NAME))
 
 
 @addin.command("uninstall")
@@ -379,8 +420,6 @@ def _addin_step(step: Callable[[], str]) -> None:
         sys.exit(2)
 
 
-db_option = click.option("--db", default=None)
-
 
 @cli.command()
 @paths_argument
@@ -421,13 +460,44 @@ def history() -> None:
 @lang_option
 def history_files(db: str | None, lang: Lang) -> None:
     """List the archived files and versions (help: chantool.texts)."""
+    from chantool.history.show import files_table
+
+    _print_from_store(db, lang, lambda engine, url: files_table(engine, url, lang))
+
+
+@history.command("runs")
+@db_option
+@lang_option
+def history_runs(db: str | None, lang: Lang) -> None:
+    """List the recorded score runs (help: chantool.texts)."""
+    from chantool.history.show import runs_table
+
+    _print_from_store(db, lang, lambda engine, url: runs_table(engine, url, lang))
+
+
+@history.command("show")
+@click.argument("run", type=click.IntRange(min=1))
+@db_option
+@format_option
+@lang_option
+def history_show(run: int, db: str | None, fmt: str, lang: Lang) -> None:
+    """Show a recorded run again (help: chantool.texts)."""
+    from chantool.history.runs import read_run
+    from chantool.history.show import run_report
+
+    _print_from_store(db, lang, lambda engine, url: run_report(
+        read_run(engine, url, run, lang), fmt, lang))
+
+
+def _print_from_store(db: str | None, lang: Lang,
+                      text: Callable[[Engine, URL], str]) -> None:
+    """Print what ``text`` makes of a store that exists (never creating one), exit 0."""
 
     def step() -> int:
-        from chantool.history.show import files_table
         from chantool.history.store import open_store
 
         url, engine = open_store(db, lang, create=False)
-        click.echo(files_table(engine, url, lang))
+        click.echo(text(engine, url))
         return 0
 
     _store_step(step)
@@ -436,14 +506,21 @@ def history_files(db: str | None, lang: Lang) -> None:
 def _store_step(step: Callable[[], int]) -> None:
     """Run a step on the store and exit with its code; a store that cannot be opened or
     used is its reason on stderr, exit code 2."""
+    with _store_errors():
+        code = step()
+    sys.exit(code)
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """A store that cannot be opened or used: its reason on stderr, exit code 2."""
     from chantool.history.store import StoreError
 
     try:
-        code = step()
+        yield
     except StoreError as error:
         click.echo(str(error), err=True)
         sys.exit(2)
-    sys.exit(code)
 
 def main() -> None:
     """The console script: click's own handling, plus no traceback for anything else."""

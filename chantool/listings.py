@@ -141,6 +141,8 @@ class Scores:
     as_of: date
     listings: list[Listing]
     columns: list[ResultValues]
+    # The policy in force, every key with its value as JSON (a run record keeps it).
+    policy: dict[str, Any] = field(default_factory=dict)
 
     def listing(self, key: str) -> Listing | None:
         return next((listing for listing in self.listings if listing.key == key), None)
@@ -154,7 +156,7 @@ class Scores:
         always get every row."""
         return Scores(self.as_of, [replace(listing, rows=listing.rows[:rows],
                                            count=len(listing.rows))
-                                   for listing in self.listings], [])
+                                   for listing in self.listings], [], self.policy)
 
     def to_dict(self) -> dict[str, Any]:
         """The keys of one file's ``score`` JSON object besides its path and findings."""

@@ -93,6 +93,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "addin_no_folders": ("找不到 APPDATA 或 USERPROFILE 文件夹", "APPDATA or USERPROFILE is unset"),
     "addin_bad_interpreter": ("解释器路径不能含引号：{path}",
                               "the interpreter's path cannot hold quotes: {path}"),
+    "addin_bad_store": ("数据库地址不能含引号：{store}",
+                        "the store's URL may not hold quotes: {store}"),
+    "addin_store_password": (
+        "数据库地址中不要写密码：密码放在 %APPDATA%\\postgresql\\pgpass.conf 中",
+        "keep the password out of the store's URL: put it in "
+        "%APPDATA%\\postgresql\\pgpass.conf"),
     "addin_cannot_install": ("无法写入 {path}：请先关闭 Excel 再安装",
                              "cannot write into {path}: close Excel and retry"),
     "addin_cannot_remove": ("无法删除 {path}：请先关闭 Excel 再卸载",
@@ -162,6 +168,33 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "history_superseded": ("已被第 {version} 版取代", "superseded by version {version}"),
     "history_header": ("文件|版本|办事处|期间|归档时间|状态|错误|警告|SHA-256|来源",
                        "File|Version|Office|Period|Archived|Status|Errors|Warnings|SHA-256|From"),
+    "history_no_run": ("历史库中没有第 {run} 次运行", "the store has no run {run}"),
+    "history_runs_empty": ("{store} 中还没有记录的运行（score 加 --db 时记录）",
+                           "{store} holds no recorded run yet (score records with --db)"),
+    "history_runs_header": ("编号|记录时间|版本|截至|输入|文件|错误|警告|无法读取",
+                            "Run|Recorded|Version|As of|Inputs|Files|Errors|Warnings|"
+                            "Unreadable"),
+    "history_run_title": ("第 {run} 次运行：记录于 {recorded}，chantool {version}，截至 {as_of}",
+                          "Run {run}: recorded {recorded}, chantool {version}, as of {as_of}"),
+    "history_inputs_header": ("序号|输入|SHA-256|库中版本编号",
+                              "No.|Input|SHA-256|Stored version id"),
+    "history_unread": ("（无法读取）", "(could not be read)"),
+    "history_policy_title": ("参数（用于 {paths}）", "Policy (of {paths})"),
+    "history_policy_header": ("参数|值", "Key|Value"),
+    "history_recorded": ("已记录为第 {run} 次运行（{store}）", "recorded as run {run} in {store}"),
+    # The 归档 button of the Excel add-in (chantool.xl.ribbon.archive)
+    "ribbon_archive_unsaved": ("请先保存工作簿，再点“归档”：归档的是磁盘上保存的文件",
+                               "save the workbook first: 归档 keeps the file saved on disk"),
+    "ribbon_archive_no_store": (
+        "没有设置归档用的历史库：请关闭 Excel，运行 chantool addin install --db 数据库地址"
+        "（设置保存在 {config}）",
+        "no history store is set for 归档: close Excel and run chantool addin install --db "
+        "URL (the setting is kept in {config})"),
+    "ribbon_archive_failed": ("归档未能完成：{reason}", "not archived: {reason}"),
+    "ribbon_archive_more": ("……共 {count} 个错误：请先点“校验”查看并修正，再归档",
+                            "... {count} errors in all: press 校验 to see them, fix them, "
+                            "then archive"),
+    "ribbon_archive_store": ("历史库：{store}", "history store: {store}"),
     "cmd.archive": ("校验工作簿（文件或文件夹）并存入历史库；同名文件再次归档即取代上一版。",
                     "Validate workbooks (files or folders) and keep them in the history "
                     "store; a file archived again under its name supersedes the version "
@@ -171,6 +204,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "cmd.history.files": ("列出每个已归档的文件和版本，以及哪一版是当前版。",
                           "List every archived file and version, and which version is "
                           "current."),
+    "cmd.history.runs": ("列出记录的评分运行（score 加 --db 时记录）。",
+                         "List the recorded score runs (score records them with --db)."),
+    "cmd.history.show": ("按 score 当时的输出重新显示一次运行的结果，以及它的输入和参数。",
+                         "Show a run's results again as score printed them, with its "
+                         "inputs and policy."),
     # Help of the options
     "opt.lang": ("消息和标签的语言。", "Language of messages and labels."),
     "opt.new.lang": ("模板的语言（工作表名、列名、说明）。",
@@ -197,6 +235,15 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                " [默认：$CHANTOOL_DB，否则为当前文件夹的 chantool.db]。",
                "The history store: a SQLite file or postgresql://... "
                "[default: $CHANTOOL_DB, else chantool.db here]."),
+    "opt.score.db": ("把这次运行（输入、参数、结果）记录到此历史库：SQLite 文件或 "
+                     "postgresql://... 地址。",
+                     "Record this run (inputs, policy, results) in this history store: a "
+                     "SQLite file or postgresql://... URL."),
+    "opt.addin.install.db": ("“归档”按钮存入的历史库：SQLite 文件或 postgresql://... 地址"
+                             "（不含密码）[默认：上次安装时设的]。",
+                             "The history store the add-in's archive button keeps "
+                             "workbooks in: a SQLite file or postgresql://... URL (no "
+                             "password) [default: the one set before]."),
     "opt.accept_errors": ("有错误的文件也归档。", "Archive files with error findings too."),
     "opt.url": ("安装包将放在的网址文件夹（须允许 CORS）。",
                 "The web folder the wheel will be served from (it must allow CORS)."),
@@ -216,6 +263,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "meta.output": ("文件", "FILE"),
     "meta.url": ("网址", "URL"),
     "meta.db": ("地址", "URL"),
+    "meta.run": ("编号", "RUN"),
     "meta.jobs": ("个数", "N"),
     "meta.time_limit": ("秒", "SECONDS"),
     "meta.memory_limit": ("MB", "MB"),

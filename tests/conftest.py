@@ -104,4 +104,4 @@ def make_workbook(tmp_path: Path) -> MakeWorkbook:
 
 
 # Every store test runs on SQLite and PostgreSQL (tests/stores.py).
-from tests.stores import postgres_server, postgres_url, store_url  # noqa: E402, F401
+from tests.stores import clerk_url, postgres_server, postgres_url, store_url  # noqa: E402, F401

@@ -4,7 +4,8 @@
 It is exactly this subset, each behaving as Excel does for what the adapter relies on:
 
 - ``Book``: ``sheets`` (iterate, ``add(name, after=)``), ``app`` (``books.add()``,
-  ``alert(prompt, title)``);
+  ``alert(prompt, title)``), ``fullname`` (the file's path; a name without a folder
+  before it is first saved), ``api.Saved`` (Excel's Workbook.Saved);
 - ``Sheet``: ``name``, ``used_range`` (the box of cells with a value, a format or a
   note; ``A1`` for an empty sheet), ``range((row, col)[, (row, col)])``, ``cells``,
   ``range(address)`` (cells and ranges joined by commas, for conditional formats),
@@ -184,6 +185,10 @@ class Book:
     def __init__(self, app: App | None = None) -> None:
         self.app = app or App()
         self.sheets = Sheets(self)
+        # Excel's names: a workbook never saved has a name but no folder; ``Saved`` is
+        # False while it has changes not saved yet.
+        self.fullname = "工作簿1"
+        self.api = SimpleNamespace(Saved=True)
 
     @classmethod
     def from_file(cls, path: Path) -> Book:
@@ -192,6 +197,7 @@ class Book:
 
         workbook = openpyxl.load_workbook(path)
         book = cls()
+        book.fullname = str(path)
         for source in workbook.worksheets:
             sheet = book.sheets.add(source.title)
             for (row, column), cell in source._cells.items():

@@ -101,7 +101,8 @@ def score_book(
     sort_findings(findings, sheets)
     columns = [column for section in sections for column in section.columns]
     return book, findings, Scores(as_of, listings,
-                                  columns + _channel_columns(channels, indexes))
+                                  columns + _channel_columns(channels, indexes),
+                                  book.policy.model_dump(mode="json"))
 
 
 def _rule_section(rule: Rule) -> Scorer:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Final
 
 from chantool.errors import log_exception, log_path
 from chantool.findings import Severity
 from chantool.results import WritePlan, issues_table, score_plan, scores_table, validation_plan
 from chantool.scoring import score_book
+from chantool.texts import word
 from chantool.validate import validate_book
 from chantool.xl import live
 
@@ -73,6 +75,41 @@ def report(book: Any, as_of: date) -> str:
     return f"已在新工作簿中生成截至 {as_of:%Y-%m-%d} 的周报/月报（评分与校验结果）"
 
 
+def archive(book: Any, as_of: date) -> str:
+    """归档: keep the workbook, as saved on disk, in the history store the add-in's
+    configuration names (``addin.STORE_KEY``); a store that cannot be reached within
+    ``store.CONNECT_SECONDS`` is a message, as is an unsaved workbook."""
+    # Files and the store are this button's only: the others (and xlwings Lite) need
+    # neither.
+    from chantool.addin import STORE_KEY, config_path, config_values
+    from chantool.batch import Job, Options
+    from chantool.history.archive import archive_files
+    from chantool.history.show import outcome_lines
+    from chantool.history.store import StoreError, open_store, shown
+
+    path = Path(book.fullname)  # a workbook never saved has a name but no folder
+    if not path.is_absolute() or not path.is_file() or not book.api.Saved:
+        return word("ribbon_archive_unsaved", "zh")
+    store = config_values(config_path()).get(STORE_KEY)
+    if not store:
+        return word("ribbon_archive_no_store", "zh").format(config=config_path())
+    try:
+        url, _ = open_store(store, "zh", create=False)
+    except StoreError as error:
+        return word("ribbon_archive_failed", "zh").format(reason=error)
+    (outcome,) = archive_files([Job(path)], url, Options(as_of=as_of, lang="zh", jobs=1),
+                               accept_errors=False)
+    lines = list(outcome_lines(outcome, "zh"))
+    if len(lines) > _FINDINGS_SHOWN + 1:  # a message box shows a few; 校验 marks them all
+        lines = [*lines[:_FINDINGS_SHOWN + 1],
+                 word("ribbon_archive_more", "zh").format(count=outcome.errors)]
+    return "\n".join([*lines, word("ribbon_archive_store", "zh").format(store=shown(url))])
+
+
+# The error findings a refused 归档 lists in its message box.
+_FINDINGS_SHOWN: Final = 5
+
+
 def clear_marks(book: Any, as_of: date) -> str:
     """清除标记: remove chantool's marks, notes, result columns and generated sheets."""
     touched = live.clear(book)
@@ -93,6 +130,9 @@ BUTTONS: Final[dict[str, Button]] = {
                     "校验并重算拜访达标、考核排名、返利提成与渠道等级，生成“评分”工作表"),
     "report": Button(report, "周报/月报",
                      "在新工作簿中生成截至今天的评分与校验结果，不改动当前工作簿"),
+    "archive": Button(archive, "归档",
+                      "把已保存的当前工作簿校验后存入历史库（插件配置中设置的数据库）；"
+                      "同名文件再次归档即取代上一版"),
     "clear": Button(clear_marks, "清除标记",
                     "去掉 chantool 写入的标记、批注、结果列和生成的工作表"),
     "help": Button(help_text, "帮助", "说明各按钮的作用和日志位置"),
