@@ -67,6 +67,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                                 "nothing was written"),
     "output_cells_changed": ("写出后工作表“{sheet}”的数据与原文件不一致，已放弃写入",
                              "sheet '{sheet}' did not read back as it was; nothing was written"),
+    "output_part_changed": ("写出后部件 {part} 与原文件不一致，已放弃写入",
+                            "the written part {part} differs from the original; nothing was "
+                            "written"),
     # Why the add-in could not be built, installed or removed (addin.AddinError)
     "addin_no_zh": ("{module}.bas 中找不到 Zh 函数", "no Zh function in {module}.bas"),
     "addin_no_help": ("单元格函数 {name} 没有说明文字（chantool.xl.udfs.cell_function）",
