@@ -13,9 +13,10 @@ import re
 import shutil
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Final
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 from xml.parsers.expat import XMLParserType
@@ -107,36 +108,28 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
             raise OutputError("package_problems", problems="；".join(sorted(new)))
         for info in archive.infolist():
             name = info.filename
-            if name in written.rewritten:
-                before, after = written.result_columns.get(names.get(name, ""),
-                                                           (frozenset(), frozenset()))
-                _check_sheet(names.get(name, name), written.originals[name],
-                             _read(archive, info), written.rewritten[name], before, after)
-            else:
-                _check_part(archive, info, name in written.parts)
-                if name not in written.parts and written.source_crcs.get(name) != info.CRC:
-                    raise OutputError("part_changed", part=name)
+            with _reading(archive, info) as stream:
+                if name in written.rewritten:
+                    before, after = written.result_columns.get(names.get(name, ""),
+                                                               (frozenset(), frozenset()))
+                    _check_sheet(names.get(name, name), written.originals[name], stream,
+                                 written.rewritten[name], before, after)
+                elif name in written.parts and name.endswith((".xml", ".rels", ".vml")):
+                    _parse(name, lambda parser: parser.ParseFile(stream))
+            if name not in written.parts and written.source_crcs.get(name) != info.CRC:
+                raise OutputError("part_changed", part=name)
         _check_kept(archive, written, [sheet.name for sheet in original])
 
 
-def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    try:
-        return archive.read(info)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
-
-
-def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, ours: bool) -> None:
-    """Read a part to its end, which checks its CRC; a part chantool wrote is parsed as
-    XML on the way (streamed: a large sheet is never held whole)."""
-    xml = ours and info.filename.endswith((".xml", ".rels", ".vml"))
+@contextmanager
+def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[IO[bytes]]:
+    """A part as a stream, read to its end after use, which checks its CRC; a damaged
+    part is an ``OutputError``."""
     try:
         with archive.open(info) as stream:
-            if xml:
-                _parse(info.filename, lambda parser: parser.ParseFile(stream))
-            else:
-                while stream.read(1 << 20):
-                    pass
+            yield stream
+            while stream.read(_CHUNK):
+                pass
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
 
@@ -174,6 +167,7 @@ def _workbook_properties(xml: bytes) -> dict[str, str]:
     return dict(element.attrib) if element is not None else {}
 
 
+_CHUNK: Final = 1 << 20
 # The styles part's lists that cells and formats refer to by position.
 _STYLE_LISTS: Final = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
                        "cellStyles", "dxfs")
@@ -203,27 +197,27 @@ _DIMENSION: Final = re.compile(rb'(<(?:[\w.-]+:)?dimension\b[^>]*?\sref=")[^"]*"
 _SHEET_DATA: Final = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
 
 
-def _check_sheet(sheet: str, original: bytes, written: bytes, regions: Sequence[Region],
+def _check_sheet(sheet: str, original: bytes, written: IO[bytes], regions: Sequence[Region],
                  before: frozenset[int], after: frozenset[int]) -> None:
-    """``written`` is ``original`` but in ``regions``, each of which keeps what it must
-    (see ``verify_written``); what chantool wrote into it is well-formed XML. The cells
-    of chantool's results are those in the columns ``before`` in the original and
-    ``after`` in what was written (1-based)."""
+    """The part read from ``written`` is ``original`` but in ``regions``, each of which
+    keeps what it must (see ``verify_written``); what chantool wrote into it is
+    well-formed XML. The cells of chantool's results are those in the columns ``before``
+    in the original and ``after`` in what was written (1-based). The part is read once,
+    a piece at a time: only what chantool wrote is held."""
     data = _SHEET_DATA.search(original)
     if data is None:
         raise OutputError("cells_changed", sheet=sheet)
     rows_start = data.end()
     rows_end = rows_start if data[2] else original.rindex(b"</" + data[1] + b"sheetData>")
-    view = memoryview(original)
-    at = at_new = 0
+    at = 0
+    part = _Pieces(written)
     replaced: list[tuple[Region, bytes]] = []
     for region in regions:
-        if region.start < at or not written.startswith(view[at:region.start], at_new):
+        if region.start < at or not part.same(original, at, region.start):
             raise OutputError("cells_changed", sheet=sheet)
-        at_new += region.start - at
-        replaced.append((region, written[at_new:at_new + region.length]))
-        at, at_new = region.end, at_new + region.length
-    if len(written) - at_new != len(original) - at or not written.startswith(view[at:], at_new):
+        replaced.append((region, part.take(region.length)))
+        at = region.end
+    if not part.same(original, at, len(original)) or part.take(1):
         raise OutputError("cells_changed", sheet=sheet)
     _parse(sheet, lambda parser: parser.Parse(b"".join(new for _, new in replaced), True))
     rows: list[tuple[bytes, bytes]] = []
@@ -242,6 +236,41 @@ def _check_sheet(sheet: str, original: bytes, written: bytes, regions: Sequence[
     if not all(check.only_appended(old, new) or check.same_user_cells(old, new)
                for old, new in rows):
         raise OutputError("cells_changed", sheet=sheet)
+
+
+class _Pieces:
+    """A part read a chunk at a time and taken in pieces, in order."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.chunk = b""
+        self.at = 0  # in the chunk
+
+    def _next(self) -> bool:
+        """Whether more is left, in the chunk or after it."""
+        if self.at == len(self.chunk):
+            self.chunk, self.at = self.stream.read(_CHUNK), 0
+        return bool(self.chunk)
+
+    def same(self, original: bytes, start: int, end: int) -> bool:
+        """The next ``end - start`` bytes are ``original[start:end]``."""
+        while start < end:
+            if not self._next():
+                return False
+            length = min(end - start, len(self.chunk) - self.at)
+            if not original.startswith(memoryview(self.chunk)[self.at:self.at + length], start):
+                return False
+            start, self.at = start + length, self.at + length
+        return True
+
+    def take(self, length: int) -> bytes:
+        """The next ``length`` bytes (fewer at the end)."""
+        pieces = []
+        while length and self._next():
+            piece = self.chunk[self.at:self.at + length]
+            pieces.append(piece)
+            length, self.at = length - len(piece), self.at + len(piece)
+        return b"".join(pieces)
 
 
 def _without_used_range(head: bytes) -> bytes:
