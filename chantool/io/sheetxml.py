@@ -238,17 +238,17 @@ def _probe_last_user_column(xml: bytes, prefix: bytes, start: int, end: int,
     """The rightmost column of any cell but the previous run's results, found by a few
     searches; ``None`` when the sheet does not allow it."""
     cell = b"<" + prefix + b"c"
-    if re.compile(re.escape(cell) + rb'(?:>|/>| (?!r="))').search(xml, start, end):
-        return None  # a cell without r, or with another attribute first
     dimension = _DIMENSION_REF.search(xml[:start].decode("utf-8", errors="replace"))
     refs = _REF.findall(dimension[2]) if dimension else []
     if not refs:
         return None
     declared = max(column_index(letters) for letters, _ in refs)
     beyond = _columns_after(column_letter(declared - 1))
-    if beyond and re.compile(re.escape(cell) + rb' r="(?:' + beyond + rb")\d").search(
-            xml, start, end):
-        return None  # a cell right of the declared range: the range is wrong
+    # One pass over the rows: a cell without r, or with another attribute first, or a
+    # cell right of the declared range (the range is wrong).
+    if re.compile(re.escape(cell) + rb'(?:>|/>| (?!r=")' + (
+            rb'| r="(?:' + beyond + rb")\d" if beyond else b"") + rb")").search(xml, start, end):
+        return None
     probes = 0
     for column in range(declared, 0, -1):
         if column in old_columns:

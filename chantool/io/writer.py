@@ -23,6 +23,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -229,17 +230,22 @@ class _Writer:
                      and position < len(self.names)}
         new_names.update({(GENERATED_NAME, position): f'"{key}"'
                           for key, position in self.generated.items()})
-        for results in self.plan.sheets:
-            sheet = by_name.get(results.sheet)
-            if sheet is not None:
-                columns = self._write_sheet(sheet, results, ids)
+        sheets = [(results, by_name[results.sheet]) for results in self.plan.sheets
+                  if results.sheet in by_name]
+        # The user's sheets are read (inflated without holding the GIL) while the generated
+        # sheets are made.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            sources = [pool.submit(self.archive.read, sheet.part) for _, sheet in sheets]
+            tables = [(table, table_xml(table, ids.header_xf)) for table in self.plan.tables]
+            for (results, sheet), source in zip(sheets, sources, strict=True):
+                columns = self._write_sheet(sheet, results, ids, source.result())
                 if columns:
                     position = self.names.index(sheet.name)
                     new_names[(RESULTS_NAME, position)] = (
                         f"{quote_sheet(sheet.name)}!${column_letter(columns[0] - 1)}:"
                         f"${column_letter(columns[-1] - 1)}")
-        for table in self.plan.tables:
-            position = self._write_table(table, ids.header_xf)
+        for table, xml in tables:
+            position = self._write_table(table, xml)
             new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
         self._set_defined_names(new_names)
         self._put(self.styles_part, styles.xml)
@@ -257,9 +263,10 @@ class _Writer:
     # --- the user's sheets ----------------------------------------------------------------
 
     def _write_sheet(
-        self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds
+        self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds, xml: bytes
     ) -> list[int]:
-        xml = self.archive.read(sheet.part)
+        """Write into the user's sheet ``sheet`` (its part is ``xml``); returns the result
+        columns."""
         position = self.names.index(sheet.name)
         old = self.defined.get((RESULTS_NAME, position), "")
         old_columns = frozenset(_columns_of(old))
@@ -394,9 +401,9 @@ class _Writer:
 
     # --- generated sheets -----------------------------------------------------------------
 
-    def _write_table(self, table: Table, header_xf: int) -> int:
-        """Write a generated sheet; returns its position among the workbook's sheets."""
-        xml = table_xml(table, header_xf)
+    def _write_table(self, table: Table, xml: bytes) -> int:
+        """Write a generated sheet (its part is ``xml``); returns its position among the
+        workbook's sheets."""
         position = self.generated.get(table.key)
         if position is not None:
             sheet = next(sheet for sheet in self.sheets if sheet.name == self.names[position])
