@@ -74,6 +74,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                                 "nothing was written"),
     "output_cells_changed": ("写出后工作表“{sheet}”的数据与原文件不一致，已放弃写入",
                              "sheet '{sheet}' did not read back as it was; nothing was written"),
+    "output_part_changed": ("写出后部件 {part} 与原文件不一致，已放弃写入",
+                            "the written part {part} differs from the original; nothing was "
+                            "written"),
     # Why the add-in could not be built, installed or removed (addin.AddinError)
     "addin_no_zh": ("{module}.bas 中找不到 Zh 函数", "no Zh function in {module}.bas"),
     "addin_no_help": ("单元格函数 {name} 没有说明文字（chantool.xl.udfs.cell_function）",
@@ -267,6 +270,73 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "meta.jobs": ("个数", "N"),
     "meta.time_limit": ("秒", "SECONDS"),
     "meta.memory_limit": ("MB", "MB"),
+    # 计算说明: the parts of an explanation of an amount (scoring/money.py), each said from
+    # its code and values; the parts are joined by "separator"
+    "explain.separator": ("；", "; "),
+    "explain.plus": ("＋", " + "),
+    "explain.yuan": ("{amount}元", "{amount} yuan"),
+    "explain.units_at": ("{count}台×{each}", "{count} units × {each}"),
+    "explain.rebate_pickup": ("{units}提货返利", "pick-up rebate {units}"),
+    "explain.rebate_no_threshold": ("无达量门槛", "no volume threshold"),
+    "explain.rebate_short": ("未达量{qty}<{threshold}",
+                             "volume not reached: {qty} < {threshold}"),
+    "explain.rebate_reached_each": ("达量{qty}≥{threshold}，每台{each}",
+                                    "volume reached: {qty} ≥ {threshold}, {each} a unit"),
+    "explain.rebate_reached": ("达量{qty}≥{threshold}，{units}",
+                               "volume reached: {qty} ≥ {threshold}, {units}"),
+    "explain.rebate_not_picked_up": ("{count}台未提货，仅限提货渠道的返利不计",
+                                     "{count} units not picked up earn no pick-up-only rebate"),
+    "explain.rebate_unrated": ("{count}台销售时尚无返利政策",
+                               "{count} units sold before any rebate policy"),
+    "explain.commission_sales": ("销售额{sales}元", "sales {sales} yuan"),
+    "explain.commission_no_sales": ("本期无销售", "no sales this period"),
+    "explain.commission_below": ("未达到最低档位（{start}元起）",
+                                 "below the lowest band (from {start} yuan)"),
+    "explain.commission_retroactive": ("达到{start}元档，全额累进{sales}×{rate}={base}元",
+                                       "band from {start} yuan reached, retroactive "
+                                       "{sales} × {rate} = {base} yuan"),
+    "explain.commission_step": ("{part}×{rate}", "{part} × {rate}"),
+    "explain.commission_incremental": ("达到{start}元档，分段累进{steps}={base}元",
+                                       "band from {start} yuan reached, incremental "
+                                       "{steps} = {base} yuan"),
+    "explain.commission_target_bonus": ("超出目标{target}元的{excess}元×{rate}={bonus}元",
+                                        "{excess} yuan above the target of {target} yuan "
+                                        "× {rate} = {bonus} yuan"),
+    "explain.commission_first_order": ("新品{model}首单{amount}元的提成{earned}元"
+                                       "×({multiplier}−1)={bonus}元",
+                                       "first order of new model {model} ({amount} yuan): "
+                                       "its commission {earned} yuan × ({multiplier} − 1) = "
+                                       "{bonus} yuan"),
+    "explain.commission_paid": ("合计{total}元，已付{paid}元",
+                                "total {total} yuan, {paid} yuan paid"),
+    "explain.commission_due": ("应付{due}元", "{due} yuan due"),
+    "explain.commission_clawback": ("多付{over}元，应追回",
+                                    "{over} yuan overpaid, to be clawed back"),
+    "explain.contest_threshold": ("{qty}台达到{level}台档，奖励{reward}元",
+                                  "{qty} units reach the {level}-unit level: "
+                                  "reward {reward} yuan"),
+    "explain.contest_place_vacant": ("第{place}名空缺（并列或参赛渠道不足）",
+                                     "place {place} vacant (a tie, or too few channels)"),
+    "explain.contest_tie": ("（并列）", " (tied)"),
+    "explain.contest_rank": ("{qty}台排第{rank}名{tie}，奖励{reward}元",
+                             "{qty} units, place {rank}{tie}: reward {reward} yuan"),
+    "explain.contest_universal": ("{qty}台×{reward}元", "{qty} units × {reward} yuan"),
+    "explain.team_place_vacant": ("第{place}名空缺（并列或参赛团队不足）",
+                                  "place {place} vacant (a tie, or too few teams)"),
+    "explain.team_tie": ("（并列，各得全额奖励）", " (tied, each team gets the full reward)"),
+    "explain.contest_team": ("{team}{members}个渠道合计{qty}台，排第{rank}名{tie}，"
+                             "奖励{reward}元",
+                             "team {team}, {members} channels, {qty} units together, "
+                             "place {rank}{tie}: reward {reward} yuan"),
+    "explain.payment_statement": ("{month} 账单于 {close} 结账，应于 {due} 前付清{amount}元",
+                                  "statement {month} closes on {close}, {amount} yuan due "
+                                  "by {due}"),
+    "explain.payment_early": ("结账日前付清{paid}元，折扣{rate}={discount}元",
+                              "{paid} yuan paid by the close, discount {rate} = "
+                              "{discount} yuan"),
+    "explain.payment_late": ("逾期支付{amount}元", "{amount} yuan paid late"),
+    "explain.payment_overdue": ("逾期未付{amount}元", "{amount} yuan overdue"),
+    "explain.payment_unpaid": ("未付{amount}元，尚未到期", "{amount} yuan unpaid, not yet due"),
     # The names of types in click's messages ("'x' is not a valid integer", "Directory 'x'
     # is a file.")
     "type.integer": ("整数", "integer"),

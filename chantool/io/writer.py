@@ -24,6 +24,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -42,6 +43,7 @@ from chantool.io.notes import (
 )
 from chantool.io.sheetxml import (
     NOTES_VML_REL_ID,
+    Region,
     SheetEdit,
     cell_xml,
     edit_sheet,
@@ -85,16 +87,24 @@ MAX_SHEET_NAME: Final = 31
 
 @dataclass(frozen=True)
 class Written:
-    """What a write changed: the parts it wrote, per sheet the 1-based columns that
-    held or now hold chantool's results, the structural problems the source package
-    already had (``package.problems``: the user's, which a write need not cure), and for
-    a large user sheet what chantool wrote into it (``EditedSheet.written``), to be
-    checked instead of the whole part."""
+    """What a write changed, for the check of the written file (``io.output``): the parts
+    it wrote, per sheet the 1-based columns that held chantool's results before and
+    those that hold them now, the structural problems the source package already had
+    (``package.problems``: the user's, which a write need not cure), and what the source
+    held: the CRC-32 of every part, each worksheet's part by sheet name, and the bytes
+    of the parts the check compares with what was written: the user's worksheets
+    chantool wrote into (with the regions it replaced, ``rewritten``), the styles part
+    and the workbook part."""
 
     parts: tuple[str, ...]
-    result_columns: dict[str, frozenset[int]]
+    result_columns: dict[str, tuple[frozenset[int], frozenset[int]]]
     problems_before: frozenset[str] = frozenset()
-    written_of: dict[str, bytes] = field(default_factory=dict)
+    source_crcs: dict[str, int] = field(default_factory=dict)
+    sheet_parts: dict[str, str] = field(default_factory=dict)
+    originals: dict[str, bytes] = field(default_factory=dict)
+    rewritten: dict[str, tuple[Region, ...]] = field(default_factory=dict)
+    styles_part: str = ""
+    workbook_part: str = ""
 
 
 @dataclass
@@ -115,8 +125,14 @@ def write_plan(
         writer = _Writer(archive, plan, max_notes)
         parts = writer.run()
         _write_zip(archive, target, parts)
-    return Written(tuple(sorted(parts.changed)), writer.result_columns, before,
-                   writer.written_of)
+        crcs = {info.filename: info.CRC for info in archive.infolist()}
+    originals = {part: data for part, (data, _) in writer.rewritten.items()}
+    originals[writer.styles_part] = writer.styles_source
+    originals[writer.workbook_part] = writer.workbook_source
+    return Written(tuple(sorted(parts.changed)), writer.result_columns, before, crcs,
+                   {sheet.name: sheet.part for sheet in writer.sheets}, originals,
+                   {part: regions for part, (_, regions) in writer.rewritten.items()},
+                   writer.styles_part, writer.workbook_part)
 
 
 def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
@@ -144,7 +160,8 @@ class _Writer:
         if main is None:
             raise ValueError("no workbook part")
         self.workbook_part = main.target
-        self.workbook = archive.read(main.target).decode("utf-8")
+        self.workbook_source = archive.read(main.target)
+        self.workbook = self.workbook_source.decode("utf-8")
         self.prefix = root_prefix(self.workbook, "workbook")
         self.types = archive.read("[Content_Types].xml").decode("utf-8")
         self.workbook_rels = self._read_text(package.rels_part(main.target))
@@ -152,8 +169,15 @@ class _Writer:
         self.names = self._sheet_order()
         self.defined = self._our_defined_names()
         self.generated = self._generated_sheets()
-        self.result_columns: dict[str, frozenset[int]] = {}
-        self.written_of: dict[str, bytes] = {}
+        self.result_columns: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+        # A worksheet part chantool wrote into: what it was, and the regions replaced.
+        self.rewritten: dict[str, tuple[bytes, tuple[Region, ...]]] = {}
+        styles = next((rel for rel in package.relationships(archive, self.workbook_part)
+                       if rel.type.endswith("/styles")), None)
+        if styles is None:
+            raise ValueError("no styles part")
+        self.styles_part = styles.target
+        self.styles_source = archive.read(styles.target)
 
     def _read_text(self, name: str) -> str:
         if name in self.parts.changed:
@@ -197,11 +221,7 @@ class _Writer:
         return found
 
     def run(self) -> _Parts:
-        styles_rel = next((rel for rel in package.relationships(self.archive, self.workbook_part)
-                           if rel.type.endswith("/styles")), None)
-        if styles_rel is None:
-            raise ValueError("no styles part")
-        styles = Styles(self.archive.read(styles_rel.target).decode("utf-8"))
+        styles = Styles(self.styles_source.decode("utf-8"))
         ids = styles.ensure_chantool_styles()
         by_name = {sheet.name: sheet for sheet in self.sheets}
         # What this run does not rewrite keeps its names: result columns of sheets not in
@@ -212,21 +232,25 @@ class _Writer:
                      and position < len(self.names)}
         new_names.update({(GENERATED_NAME, position): f'"{key}"'
                           for key, position in self.generated.items()})
-        for results in self.plan.sheets:
-            sheet = by_name.get(results.sheet)
-            if sheet is not None:
-                columns = self._write_sheet(sheet, results, ids)
+        sheets = [(results, by_name[results.sheet]) for results in self.plan.sheets
+                  if results.sheet in by_name]
+        # The user's sheets are read (inflated without holding the GIL) while the generated
+        # sheets are made.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            sources = [pool.submit(self.archive.read, sheet.part) for _, sheet in sheets]
+            for table in self.plan.tables:
+                units = {unit for block in table.blocks for unit in block.units}
+                position = self._write_table(table, styles.table_styles(ids.header_xf, units))
+                new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
+            for (results, sheet), source in zip(sheets, sources, strict=True):
+                columns = self._write_sheet(sheet, results, ids, source.result())
                 if columns:
                     position = self.names.index(sheet.name)
                     new_names[(RESULTS_NAME, position)] = (
                         f"{quote_sheet(sheet.name)}!${column_letter(columns[0] - 1)}:"
                         f"${column_letter(columns[-1] - 1)}")
-        for table in self.plan.tables:
-            units = {unit for block in table.blocks for unit in block.units}
-            position = self._write_table(table, styles.table_styles(ids.header_xf, units))
-            new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
         self._set_defined_names(new_names)
-        self._put(styles_rel.target, styles.xml)
+        self._put(self.styles_part, styles.xml)
         self._put(self.workbook_part, self.workbook)
         self._put("[Content_Types].xml", self.types)
         self._put(package.rels_part(self.workbook_part), self.workbook_rels)
@@ -241,9 +265,10 @@ class _Writer:
     # --- the user's sheets ----------------------------------------------------------------
 
     def _write_sheet(
-        self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds
+        self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds, xml: bytes
     ) -> list[int]:
-        xml = self.archive.read(sheet.part)
+        """Write into the user's sheet ``sheet`` (its part is ``xml``); returns the result
+        columns."""
         position = self.names.index(sheet.name)
         old = self.defined.get((RESULTS_NAME, position), "")
         old_columns = frozenset(_columns_of(old))
@@ -267,11 +292,10 @@ class _Writer:
         )
         edited = edit_sheet(xml, edit)
         columns = edited.columns
-        self.result_columns[sheet.name] = old_columns | frozenset(columns)
+        self.result_columns[sheet.name] = (old_columns, frozenset(columns))
         if edited.xml != xml:
             self.parts.changed[sheet.part] = edited.xml
-            if edited.written is not None:
-                self.written_of[sheet.part] = edited.written
+            self.rewritten[sheet.part] = (xml, edited.regions)
         header_notes = [(f"{column_letter(col - 1)}{results.header_row}",
                          GENERATED_NOTE[self.plan.lang]) for col in columns]
         self._write_notes(sheet, rels_name, header_notes + notes if edit.with_notes else [])

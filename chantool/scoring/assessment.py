@@ -22,7 +22,7 @@ from typing import Final
 
 from chantool.book import Book, TypedSheet, once_per_book, reads
 from chantool.coerce import normalize_text
-from chantool.findings import CellFindings, Finding, display
+from chantool.findings import CellFindings, Finding, Lang, display
 from chantool.listings import STATUS_WORDS, Field, Listing, ResultValues, Row
 from chantool.policy import Policy
 from chantool.scoring import Scorer, Section
@@ -98,11 +98,95 @@ IMPROVEMENT_PLANS: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
             "针对渠道情况制定简单的方案，鼓励其多开口，养成良好的销售习惯")),
     ),
 }
-# As a diagnosis row shows them.
-_SUB_CAUSES_TEXT: Final = {cause: "；".join(items) for cause, items in SUB_CAUSES.items()}
-_ACTIONS_TEXT: Final = {
-    cause: "".join(f"{plan}：{'；'.join(actions)}。" for plan, actions in plans)
-    for cause, plans in IMPROVEMENT_PLANS.items()}
+# The same in English, item for item.
+SUB_CAUSES_EN: Final[dict[str, tuple[str, ...]]] = {
+    "relationship": (
+        "the company's relationship with the channel's senior management",
+        "the manager's relationship with the channel's staff in charge",
+        "the manager's relationship with the channel's marketing director",
+        "the manager's relationship with the channel's sales staff"),
+    "willingness": (
+        "the manager's commitment to the company", "the manager's commitment to the job",
+        "the manager's belief in the products", "the manager's own will to sell",
+        "the channel's will to grow the cross-industry alliance business",
+        "the channel sales staff's will to sell alliance products"),
+    "skill": (
+        "the manager's product knowledge", "the manager's product training skills",
+        "the manager's interpersonal skills", "the channel sales staff's selling skills",
+        "the channel sales staff's product knowledge",
+        "the channel sales staff's selling habits"),
+}
+IMPROVEMENT_PLANS_EN: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
+    "relationship": (
+        ("Relations with the channel's senior management", (
+            "gather what the channel's junior and middle staff say of its senior "
+            "management's attitude to the company and the alliance, and report it to the "
+            "regional manager",
+            "within a week, have the regional manager visit the channel's senior management "
+            "to learn the situation and their attitude",
+            "at once have the manager and the regional manager work out a solution for it, "
+            "and see that the regional manager carries it out",
+            "within a week, learn from the channel's junior and middle staff how the solution "
+            "worked, and report it to the regional manager")),
+        ("Relations with the staff in charge", (
+            "collect details of the staff in charge and keep a file on each, minding their "
+            "recent difficulties in life and work",
+            "report to the regional manager in time and see that the team works out a "
+            "solution, such as inviting them to give a class at the company",
+            "within a week, the manager carries out the solution, keeping the regional "
+            "manager informed, who makes a first assessment",
+            "within a week, visit the staff in charge to see the improvement, for instance "
+            "at home")),
+    ),
+    "willingness": (
+        ("The manager's willingness", (
+            "follow the company's and the job's news: company information, brand promotion, "
+            "honours, development plans, incentive schemes",
+            "talk to the channel director or the regional manager about your doubts, and "
+            "seek understanding and help",
+            "talk to top performers about how they got there, to help adjust your attitude",
+            "set yourself an incentive plan, e.g. a reward of your own for 200 g of gold "
+            "jewellery sold")),
+        ("The willingness of the staff in charge", (
+            "explain how Tianyi's growth and the alliance's growth go together, with "
+            "resources shared",
+            "promote the company's brand, technical platform and the service the company and "
+            "you can give, to take away the worries of the staff in charge",
+            "explain that alliance sales can raise the income and the quality of life of the "
+            "staff in charge",
+            "explain that alliance sales improve the selling skills of the staff in charge, "
+            "as the job market asks",
+            "explain that alliance sales widen the channel's range, give customers a fuller "
+            "service and make them more loyal")),
+    ),
+    "skill": (
+        ("The manager's skills", (
+            "ask the department's trainers and the regional manager to train you and take "
+            "the products apart",
+            "seek the help of top performers to dig out the products' selling points",
+            "ask to rehearse the products and pass the training at the morning and evening "
+            "meetings")),
+        ("The skills of the staff in charge", (
+            "use lunch breaks or other time off for one-to-one product training of the staff "
+            "in charge",
+            "collect top performers' sales talk into a booklet, to help the staff in charge "
+            "know the products",
+            "watch the staff in charge sell, find where their sales fail, give guidance and "
+            "advice, and praise what they do well",
+            "stay on site and show how to sell",
+            "make a simple plan for the channel, encourage them to speak up, and build good "
+            "selling habits")),
+    ),
+}
+# As a diagnosis row shows them, in either language.
+_SUB_CAUSES_TEXT: Final[dict[Lang, dict[str, str]]] = {
+    "zh": {cause: "；".join(items) for cause, items in SUB_CAUSES.items()},
+    "en": {cause: "; ".join(items) for cause, items in SUB_CAUSES_EN.items()}}
+_ACTIONS_TEXT: Final[dict[Lang, dict[str, str]]] = {
+    "zh": {cause: "".join(f"{plan}：{'；'.join(actions)}。" for plan, actions in plans)
+           for cause, plans in IMPROVEMENT_PLANS.items()},
+    "en": {cause: " ".join(f"{plan}: {'; '.join(actions)}." for plan, actions in plans)
+           for cause, plans in IMPROVEMENT_PLANS_EN.items()}}
 
 
 # --- The review week (R-20) -------------------------------------------------------------
@@ -330,7 +414,7 @@ def weekly_diagnosis(book: Book) -> Section:
         visits_of = {manager: [ManagerWeek() for _ in range(review.window.weeks)]
                      for manager in owners.channels}
         logged = _tally_visits(book, review.window, visits_of)
-        diagnosed.extend(_diagnosis(policy, row, owners,
+        diagnosed.extend(_diagnosis(policy, book.lang, row, owners,
                                     visits_of[manager][number] if logged else None)
                          for manager, number, row in review.short)
     return Section(listings=[diagnosis])
@@ -430,7 +514,8 @@ def _tally_visits(book: Book, window: ReviewWindow,
     return True
 
 
-def _diagnosis(policy: Policy, week: Row, owners: Profiles, tally: ManagerWeek | None) -> Row:
+def _diagnosis(policy: Policy, lang: Lang, week: Row, owners: Profiles,
+               tally: ManagerWeek | None) -> Row:
     """What a short week lacks, the three indicators and the suspected cause (R-22);
     without a visit log (``tally`` is ``None``) there is nothing to find the cause from."""
     manager, sold, active = week["manager"], week["sales_week"], week["active_week"]
@@ -460,7 +545,7 @@ def _diagnosis(policy: Policy, week: Row, owners: Profiles, tally: ManagerWeek |
                relationship=round(relationship, 4),
                willingness=None if willingness is None else round(willingness, 4),
                skill=None if skill is None else round(skill, 4), cause=cause,
-               sub_causes=_SUB_CAUSES_TEXT[cause], actions=_ACTIONS_TEXT[cause])
+               sub_causes=_SUB_CAUSES_TEXT[lang][cause], actions=_ACTIONS_TEXT[lang][cause])
     return row
 
 
