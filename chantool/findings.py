@@ -587,9 +587,12 @@ class Finding:
     column: str | None
     value: Any
     message: str
+    # The file (or archived file) of ``sheet`` when a book gathers several (``score
+    # --combine``, ``score --db``); None for a book of one workbook.
+    source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "severity": self.severity.value,
             "rule": self.rule,
             "code": self.code,
@@ -600,6 +603,9 @@ class Finding:
             "value": json_value(self.value),
             "message": self.message,
         }
+        if self.source is not None:  # a key of its own: one workbook's JSON stays as it was
+            found["file"] = self.source
+        return found
 
 
 def make_finding(
@@ -612,6 +618,7 @@ def make_finding(
     column: str | None = None,
     value: Any = None,
     rule: str | None = None,
+    source: str | None = None,
     **fields: Any,
 ) -> Finding:
     """Build a finding; its message is the code's template filled with these fields. A
@@ -620,7 +627,11 @@ def make_finding(
     template = entry.zh if lang == "zh" else entry.en
     message = template.format(sheet=sheet or "", cell=cell or "", value=display(value), **fields)
     return Finding(entry.severity, rule or entry.rule, code, sheet, cell, row, column, value,
-                   message)
+                   message, source)
+
+
+# Where a message places a row whose column letters are not known (a row from the store).
+ROW_PLACE: Final = {"zh": "第{row}行", "en": "row {row}"}
 
 
 class CellFindings:
@@ -629,14 +640,18 @@ class CellFindings:
     they share looked up once (sheets make findings by the ten thousand)."""
 
     def __init__(
-        self, code: str, lang: Lang, sheet: str, column: str, fields: Mapping[str, Any]
+        self, code: str, lang: Lang, sheet: str, column: str, fields: Mapping[str, Any],
+        source: str | None = None,
     ) -> None:
         entry = CATALOGUE[code]
         self._head = (entry.severity, entry.rule, code, sheet)
         self._column = column
         self._format = (entry.zh if lang == "zh" else entry.en).format
         self._fields = {"sheet": sheet, **fields}
+        self._source = source
+        self._row = ROW_PLACE[lang]
 
-    def __call__(self, cell: str, row: int, value: Any) -> Finding:
-        message = self._format(cell=cell, value=display(value), **self._fields)
-        return Finding(*self._head, cell, row, self._column, value, message)
+    def __call__(self, cell: str | None, row: int, value: Any) -> Finding:
+        message = self._format(cell=cell or self._row.format(row=row), value=display(value),
+                               **self._fields)
+        return Finding(*self._head, cell, row, self._column, value, message, self._source)
