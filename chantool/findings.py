@@ -367,6 +367,32 @@ CATALOGUE: Final[dict[str, Code]] = {
         "参数值无效",
         "{sheet} {cell}：参数“{key}”的值“{value}”无效：{reason}",
         "{sheet} {cell}: the value '{value}' of policy key '{key}' is not valid: {reason}"),
+    # Workbooks scored as one book (score --combine, score --db): what two of them say
+    # differently. {other} names the other file, {other_place} its sheet and row.
+    "combine_policy_differs": Code(
+        "参数表不一致",
+        "“{file}”的参数表与“{other}”不同（{keys}），按“{other}”的参数计算；"
+        "请统一参数表，或用 --policy 指定以哪个文件的参数为准",
+        "The policy sheet of '{file}' differs from that of '{other}' ({keys}); '{other}''s "
+        "policy was used: make them agree, or name the one to use with --policy",
+        scored=True),
+    "combine_channel_differs": Code(
+        "渠道档案不一致",
+        "{sheet} {cell}：渠道“{value}”的档案与“{other}”{other_place}不同（{labels}），"
+        "按“{other}”的档案计算",
+        "{sheet} {cell}: the profile of channel '{value}' differs from '{other}' "
+        "{other_place} ({labels}); the profile in '{other}' was used", scored=True),
+    "combine_same_row": Code(
+        "重复的行",
+        "{sheet} {cell}：这一行与“{other}”{other_place}完全相同，只计算一次",
+        "{sheet} {cell}: this row is the same as '{other}' {other_place}; it counts once",
+        W, scored=True),
+    "combine_assessed_twice": Code(
+        "重复考核",
+        "{sheet} {cell}：客户经理“{value}”{month} 的考核在“{other}”{other_place}已有，"
+        "按“{other}”的一行计算",
+        "{sheet} {cell}: manager '{value}' was assessed for {month} in '{other}' "
+        "{other_place} already; that row was used", scored=True),
 }
 
 # What to do about each finding, as the Issues sheet suggests it: (Chinese, English).
@@ -484,6 +510,13 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
                            "Check the key's spelling or delete the row"),
     "policy_duplicate_key": ("删除重复的参数行", "Delete the repeated key"),
     "policy_bad_value": ("按说明列的要求填写参数值", "Type a value as the note column says"),
+    "combine_policy_differs": ("统一各文件的参数表，或用 --policy 指定参数文件",
+                               "Make the policy sheets agree, or name one with --policy"),
+    "combine_channel_differs": ("核对两个文件中该渠道的档案，改成一致",
+                                "Check the channel's profile in both files and make them agree"),
+    "combine_same_row": ("删除重复提交的一行", "Delete the row submitted twice"),
+    "combine_assessed_twice": ("每位客户经理每月只在一个文件中考核",
+                               "Assess each manager-month in one file only"),
 }
 
 
