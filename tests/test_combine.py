@@ -17,6 +17,7 @@ from chantool.book import Book, RowRef, Sheets, TypedSheet
 from chantool.cli import cli
 from chantool.io.output import backup_path
 from chantool.policy import Policy
+from chantool.samples import MANAGERS
 from chantool.scoring import score_read_book
 from chantool.texts import word
 
@@ -339,3 +340,19 @@ def test_score_from_the_store_writes_a_new_scores_workbook(store_url: str,
     # The issues name each finding's file, as Excel names another workbook's sheet.
     issues = _sheet(written, "校验结果")[1:]
     assert issues and all(row[2].startswith("[西区_2025年") for row in issues)
+
+
+def test_the_examples_combined_rank_the_managers_of_every_office_over_two_months() -> None:
+    examples = Path(__file__).parent.parent / "examples"
+    _, found = score(examples, "--combine", "--policy", examples / "浙江省_渠道台账_2025Q2.xlsx")
+    (result,) = found["files"]
+    assert len(result["sources"]) == 5
+    june = [(row["manager"], row["rank"], row["card"]) for row in result["managers"]
+            if row["month"] == "2025-06"]
+    assert june == [("李娜", 1, "reward"), ("刘洋", 2, None), ("王强", 3, None),
+                    ("赵磊", 4, None), ("陈静", 5, None), ("张伟", 6, "yellow")]
+    assert {MANAGERS[manager][0] for manager, _, _ in june} == {
+        "杭州办事处", "宁波办事处", "温州办事处"}
+    # The second month adds its visits and repeats nothing: no finding names a May file.
+    assert not [finding for finding in result["findings"]
+                if finding.get("file", "").endswith("2025年5月.xlsx")]
