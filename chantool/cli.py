@@ -373,7 +373,7 @@ def _score_store(db: str, options: Options, fmt: str, out: Path | None, policy: 
             from chantool.io.scores_book import write_scores_book
 
             target = scores_path(out, Scope(*scope), options.lang)
-            write_scores_book(target, found.findings, found.scores, options.lang)
+            write_scores_book(target, found.result.findings, found.scores, options.lang)
             click.echo(word("score_written", options.lang).format(path=target), err=True)
         printed = report if options.listing_rows is None else Report(
             files=(replace(found.result, scores=found.scores.head(options.listing_rows)),),

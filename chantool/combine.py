@@ -116,7 +116,7 @@ def _join(kind: str, pieces: Sequence[TypedSheet], lang: Lang,
     for position, piece in enumerate(pieces):
         parts.append(replace(piece.parts[0], start=len(rows)))
         columns = [piece.column(key) for key in keys]
-        cells = [piece.raw.get(key) for key in keys]
+        keep: list[int] = []  # the piece's rows that are nobody's repeat
         for index, whole in enumerate(zip(*columns, strict=True)):
             identity = _identity(kind, keys, whole)
             first = kept.get(identity) if identity is not None else None
@@ -130,11 +130,14 @@ def _join(kind: str, pieces: Sequence[TypedSheet], lang: Lang,
                     twins.setdefault(joined, []).append(piece.ref(index))
                 continue
             if identity is not None:
-                kept.setdefault(identity, (len(rows), position, index))
-            rows.append(piece.row_numbers[index])
-            for key, column, cell in zip(keys, columns, cells, strict=True):
-                values[key].append(column[index])
-                raw[key].append(cell[index] if cell is not None else column[index])
+                kept.setdefault(identity, (len(rows) + len(keep), position, index))
+            keep.append(index)
+        every = len(keep) == len(piece)
+        rows.extend(piece.row_numbers if every else map(piece.row_numbers.__getitem__, keep))
+        for key, column in zip(keys, columns, strict=True):
+            cells = piece.raw.get(key, column)
+            values[key].extend(column if every else map(column.__getitem__, keep))
+            raw[key].extend(cells if every else map(cells.__getitem__, keep))
     # A piece whose every row was another's leaves no part.
     ends = [part.start for part in parts[1:]] + [len(rows)]
     parts = [part for part, end in zip(parts, ends, strict=True) if part.start < end]

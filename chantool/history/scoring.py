@@ -14,7 +14,6 @@ Scope: ``--office`` keeps the versions whose rows name that office; ``--from``/`
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,8 +24,8 @@ from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.engine import URL
 
 from chantool.book import Book, Sheets, TypedSheet
-from chantool.combine import ChosenPolicy, Combined, Source, combine
-from chantool.findings import Finding, Lang
+from chantool.combine import ChosenPolicy, Source, combine
+from chantool.findings import Lang
 from chantool.history.archive import _first_day, _last_day
 from chantool.history.schema import (
     SHEET_TABLES,
@@ -73,12 +72,10 @@ class Version:
 
 @dataclass(frozen=True)
 class StoreRun:
-    """What scoring from the store gave: the result, the book it was computed on, and the
-    versions scored."""
+    """What scoring from the store gave: the result (with every row of every listing),
+    and the versions scored (the run's inputs)."""
 
     result: FileResult
-    combined: Combined
-    findings: list[Finding]
     scores: Scores
     versions: list[Version]
 
@@ -97,7 +94,7 @@ def score_store(url: URL, engine: Engine, scope: Scope, *, as_of: date, lang: La
                                           for source in sources}})
     names = tuple(source.name for source in sources)
     result = FileResult.checked(f"db:{scope.label(lang)}", findings, scores, names)
-    return StoreRun(result, combined, findings, scores, versions)
+    return StoreRun(result, scores, versions)
 
 
 def _versions(connection: Connection, scope: Scope) -> list[Version]:
@@ -136,14 +133,11 @@ def _source(connection: Connection, version: Version, as_of: date, lang: Lang) -
         rows = connection.execute(
             select(table.c.excel_row, *(table.c[key] for key in keys))
             .where(table.c.file_version_id == version.id).order_by(table.c.id)).all()
-        values: dict[str, list[Any]] = defaultdict(list)
-        numbers = []
-        for row in rows:
-            numbers.append(row[0])
-            for key, value in zip(keys, row[1:], strict=True):
-                values[key].append(value)
+        # Rows to columns, at C speed.
+        numbers, *columns = map(list, zip(*rows, strict=True)) if rows else \
+            [[] for _ in range(len(keys) + 1)]
         typed[kind] = TypedSheet.of_rows(kind, version.name, name, header_row, numbers,
-                                         {key: values[key] for key in keys}, lang)
+                                         dict(zip(keys, columns, strict=True)), lang)
     book = Book(policy, as_of, Sheets.of(typed), lang=lang, policy_cells=cells,
                 source=version.name)
     return Source(version.name, book, bool(entries))
