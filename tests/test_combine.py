@@ -20,6 +20,7 @@ from chantool.policy import Policy
 from chantool.samples import MANAGERS
 from chantool.scoring import score_read_book
 from chantool.texts import word
+from tests.ooxml import package_problems
 
 AS_OF = date(2025, 6, 29)
 
@@ -136,6 +137,10 @@ def test_one_channel_with_two_profiles_is_an_error_naming_both_files(tmp_path: P
     assert (differs["file"], differs["sheet"], differs["cell"], differs["value"]) == (
         str(moved), "渠道档案", "A2", "CH001")
     assert str(east) in differs["message"] and "客户经理" in differs["message"]
+    # The text names the place as Excel names another workbook's cell.
+    text = CliRunner().invoke(cli, ["score", str(tmp_path), "--combine",
+                                    "--as-of", "2025-06-29"]).output
+    assert f"[{moved}]渠道档案!A2" in text
     # The first profile counts: the channel stays 张伟's.
     (channel,) = [row for row in result["channels"] if row["channel_id"] == "CH001"]
     assert channel["manager"] == "张伟"
@@ -335,6 +340,7 @@ def test_score_from_the_store_writes_a_new_scores_workbook(store_url: str,
     assert str(written) in result.stderr
     workbook = CalamineWorkbook.from_path(str(written))
     assert workbook.sheet_names == ["评分", "校验结果"]
+    assert package_problems(written) == []  # OOXML schemas and Excel's own rules
     rows = _sheet(written, "评分")
     assert ["王强"] in [row[:1] for row in rows]
     # The issues name each finding's file, as Excel names another workbook's sheet.
