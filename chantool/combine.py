@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any, Final
 
 from chantool.book import Book, Part, RowRef, Sheets, TypedSheet
@@ -28,6 +29,7 @@ from chantool.policy import Policy, PolicyCells
 from chantool.settings import SHEETS, SHEETS_BY_KIND
 from chantool.table import Layout
 
+_SEPARATOR: Final = {"zh": "、", "en": ", "}
 # Sheets whose repeated rows are findings: a visit or a sale entered in two workbooks.
 _COUNTED_ONCE: Final = frozenset({"visits", "sales"})
 
@@ -44,7 +46,9 @@ class Source:
 
 @dataclass(frozen=True)
 class ChosenPolicy:
-    """The policy ``--policy FILE`` names: used whatever the sources' 参数 sheets say."""
+    """The policy a combined book uses, the workbook whose 参数 sheet it is, and the cell
+    of each key there: the one ``--policy FILE`` names (then no source's 参数 sheet is
+    compared), or the first source's with a 参数 sheet."""
 
     source: str
     policy: Policy
@@ -60,7 +64,7 @@ class Combined:
     twins: dict[str, dict[int, list[RowRef]]]
 
 
-def combine(sources: Sequence[Source], *, as_of: Any, lang: Lang,
+def combine(sources: Sequence[Source], *, as_of: date, lang: Lang,
             chosen: ChosenPolicy | None = None) -> Combined:
     """One book of every source's typed sheets, in the sources' order; what they say
     differently is in the book's ``read_findings``."""
@@ -96,7 +100,7 @@ def _first_policy(sources: Sequence[Source], lang: Lang, found: list[Finding]) -
         if differ:
             found.append(make_finding("combine_policy_differs", lang=lang, source=source.name,
                                       file=source.name, other=used.name,
-                                      keys="、".join(differ)))
+                                      keys=_SEPARATOR[lang].join(differ)))
     return ChosenPolicy(used.name, used.book.policy, used.book.policy_cells)
 
 
@@ -170,7 +174,7 @@ def _repeat(kind: str, piece: TypedSheet, index: int, whole: tuple[Any, ...],
         if not differ:
             return None
         return piece.finding("combine_channel_differs", "channel_id", index,
-                             labels="、".join(differ), **fields)
+                             labels=_SEPARATOR[lang].join(differ), **fields)
     if kind == "assessments":
         return piece.finding("combine_assessed_twice", "manager", index,
                              month=whole[keys.index("month")], **fields)
