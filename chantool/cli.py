@@ -308,7 +308,8 @@ class MonthParam(click.ParamType):  # type: ignore[type-arg]
 @as_of_option
 @output_options
 @click.option("--combine", is_flag=True)
-@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None)
 @click.option("--db", default=None)
 @click.option("--office", default=None)
 @click.option("--from", "month_from", type=MonthParam(), default=None)
