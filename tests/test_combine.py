@@ -229,10 +229,12 @@ def _sheet(path: Path, name: str) -> list[list[Any]]:
     return rows
 
 
-def test_combine_usage_errors() -> None:
+def test_combine_usage_errors(tmp_path: Path) -> None:
     runner = CliRunner()
+    policy = office_book(tmp_path / "p.xlsx", "东区", {"张伟": ("CH001",)}, rank_cards=1)
     for arguments, key in ((["score"], "score_needs_input"),
-                           (["score", "x.xlsx", "--policy", "p.xlsx"], "policy_needs_combine"),
+                           (["score", "x.xlsx", "--policy", str(policy)],
+                            "policy_needs_combine"),
                            (["score", "x.xlsx", "--office", "东区"], "scope_needs_db"),
                            (["score", "--db", "x.db", "--in-place"], "db_no_in_place")):
         result = runner.invoke(cli, arguments)
