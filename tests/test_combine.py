@@ -54,9 +54,11 @@ def test_a_book_of_typed_rows_is_scored_and_its_findings_name_source_sheet_and_r
 
 def office_book(path: Path, office: str, managers: dict[str, tuple[str, ...]], *,
                 month: int = 6, kpi: dict[str, float] | None = None,
-                rank_cards: int | None = None, extra_visits: int = 0) -> Path:
+                rank_cards: int | None = None, extra_visits: int = 0,
+                sales: tuple[tuple[date, str, int], ...] = ()) -> Path:
     """An office's workbook for one month of 2025: each manager's channels, two on-site
-    visits to each, each manager's assessment, and a 参数 sheet when ``rank_cards``."""
+    visits to each, each manager's assessment, ``sales`` (day, channel, quantity) when
+    given, and a 参数 sheet when ``rank_cards``."""
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     profiles = workbook.create_sheet("渠道档案")
@@ -75,6 +77,11 @@ def office_book(path: Path, office: str, managers: dict[str, tuple[str, ...]], *
     assessments.append(["月份", "客户经理", "办事处", "考核得分"])
     for manager in managers:
         assessments.append([f"2025-{month:02d}", manager, office, (kpi or {}).get(manager, 80)])
+    if sales:
+        sold = workbook.create_sheet("销售记录")
+        sold.append(["销售日期", "渠道编码", "型号", "数量", "成交单价", "销售区域", "是否提货"])
+        for day, channel, qty in sales:
+            sold.append([day, channel, "X100", qty, 1000.0, office, "是"])
     if rank_cards is not None:
         workbook.create_sheet("参数").append(["参数", "值"])
         workbook["参数"].append(["rank_card_count", rank_cards])
@@ -124,6 +131,21 @@ def test_managers_are_ranked_across_every_file_combined(tmp_path: Path) -> None:
                 if finding["code"].startswith("combine_")]
     # Each finding names its file: a visit count of 西区 is 西区's.
     assert {finding["file"] for finding in result["findings"]} == {str(east), str(west)}
+
+
+def test_order_drops_compare_a_channel_with_the_months_of_other_files(tmp_path: Path) -> None:
+    managers = {"张伟": ("CH001",)}
+    office_book(tmp_path / "东区_2025年5月.xlsx", "东区", managers, month=5,
+                sales=((date(2025, 5, 20), "CH001", 100),))
+    june = office_book(tmp_path / "东区_2025年6月.xlsx", "东区", managers,
+                       sales=((date(2025, 6, 20), "CH001", 10),))
+    _, alone = score(june)
+    assert alone["files"][0]["channels"][0]["order_drop"] is None  # no earlier orders
+    _, found = score(tmp_path, "--combine")
+    (channel,) = found["files"][0]["channels"]
+    assert channel["order_drop"] is not None and channel["order_drop"] > 0.5
+    (drop,) = by_code(found["files"][0], "order_drop")
+    assert drop["rule"] == "R-43" and drop["sheet"] == "渠道档案"
 
 
 def test_one_channel_with_two_profiles_is_an_error_naming_both_files(tmp_path: Path) -> None:
