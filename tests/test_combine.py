@@ -80,8 +80,8 @@ def office_book(path: Path, office: str, managers: dict[str, tuple[str, ...]], *
     if sales:
         sold = workbook.create_sheet("销售记录")
         sold.append(["销售日期", "渠道编码", "型号", "数量", "成交单价", "销售区域", "是否提货"])
-        for day, channel, qty in sales:
-            sold.append([day, channel, "X100", qty, 1000.0, office, "是"])
+        for sold_on, channel, qty in sales:
+            sold.append([sold_on, channel, "X100", qty, 1000.0, office, "是"])
     if rank_cards is not None:
         workbook.create_sheet("参数").append(["参数", "值"])
         workbook["参数"].append(["rank_card_count", rank_cards])
@@ -134,7 +134,7 @@ def test_managers_are_ranked_across_every_file_combined(tmp_path: Path) -> None:
 
 
 def test_order_drops_compare_a_channel_with_the_months_of_other_files(tmp_path: Path) -> None:
-    managers = {"张伟": ("CH001",)}
+    managers: dict[str, tuple[str, ...]] = {"张伟": ("CH001",)}
     office_book(tmp_path / "东区_2025年5月.xlsx", "东区", managers, month=5,
                 sales=((date(2025, 5, 20), "CH001", 100),))
     june = office_book(tmp_path / "东区_2025年6月.xlsx", "东区", managers,
