@@ -112,13 +112,14 @@ def score_together(jobs: Sequence[Job], options: Options, *, label: str,
     findings.extend(scored)
     sort_by_place(findings, {None: [], **{str(job.path): [sheet.name for sheet in sheets]
                                           for job, sheets in kept}})
-    plans = score_plans({source.name: source.book for source in sources}, combined.book,
-                        findings, scores, options.lang, combined.twins)
-    for job, sheets in kept:
-        if job.target is not None:
-            problem = _write(job, sheets, plans[str(job.path)], options)
-            if problem is not None:
-                findings.append(replace(problem, source=str(job.path)))
+    if any(job.target is not None for job, _ in kept):
+        plans = score_plans({source.name: source.book for source in sources}, combined.book,
+                            findings, scores, options.lang, combined.twins)
+        for job, sheets in kept:
+            if job.target is not None:
+                problem = _write(job, sheets, plans[str(job.path)], options)
+                if problem is not None:
+                    findings.append(replace(problem, source=str(job.path)))
     if options.listing_rows is not None:
         scores = scores.head(options.listing_rows)
     names = tuple(source.name for source in sources)
