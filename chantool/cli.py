@@ -11,6 +11,7 @@ placeholders and click's own messages are set in that language.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ from chantool.batch import (
     channel_ids,
     plan_jobs,
     score_files,
+    score_together,
     validate_files,
 )
 from chantool.errors import log_exception
@@ -298,26 +300,62 @@ def validate(
     sys.exit(report.exit_code)
 
 
+class MonthParam(click.ParamType):  # type: ignore[type-arg]
+    """A month written YYYY-MM (2025-06)."""
+
+    name = "MONTH"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text) is None:
+            self.fail(word("bad_month", _lang).format(value=value), param, ctx)
+        return text
+
+
 @cli.command()
-@paths_argument
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @format_option
 @lang_option
 @as_of_option
 @output_options
+@click.option("--combine", is_flag=True)
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None)
 @db_option
+@click.option("--office", default=None)
+@click.option("--from", "month_from", type=MonthParam(), default=None)
+@click.option("--to", "month_to", type=MonthParam(), default=None)
 @isolation_options
 def score(
     paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, out: Path | None,
-    in_place: bool, db: str | None, jobs: int | None, time_limit: float, memory_limit: int,
+    in_place: bool, combine: bool, policy: Path | None, db: str | None, office: str | None,
+    month_from: str | None, month_to: str | None, jobs: int | None, time_limit: float,
+    memory_limit: int,
 ) -> None:
     """Compute what the channel rules demand (help: chantool.texts)."""
     # A run recorded in a store (--db) keeps every row, as the JSON does.
     options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
                       listing_rows=None if fmt == "json" or db is not None else TEXT_ROWS)
+    from_store = db is not None and not paths
+    if not paths and not from_store:
+        raise click.UsageError(word("score_needs_input", _lang))
+    if policy is not None and not (combine or from_store):
+        raise click.UsageError(word("policy_needs_combine", _lang))
+    if not from_store and (office, month_from, month_to) != (None, None, None):
+        raise click.UsageError(word("scope_needs_db", _lang))
+    if from_store:
+        assert db is not None
+        if in_place:
+            raise click.UsageError(word("db_no_in_place", _lang))
+        _score_store(db, options, fmt, out, policy, (office, month_from, month_to))
     todo = _jobs(paths, out, in_place, lang)
     run_store = None if db is None else _run_store(db, todo, lang)
-    with progress_bar(len(todo), lang, "scoring") as advance:
-        report = score_files(todo, options, progress=advance)
+    if combine:
+        label = " ".join(str(path) for path in paths)
+        report = score_together(todo, options, label=label, policy=policy)
+    else:
+        with progress_bar(len(todo), lang, "scoring") as advance:
+            report = score_files(todo, options, progress=advance)
     click.echo(to_json(report) if fmt == "json" else to_text(report, lang))
     if run_store is not None:
         _record_run(run_store, report, options)
@@ -345,6 +383,51 @@ def _record_run(run_store: _RunStore, report: Report, options: Options) -> None:
         run = record_run(store, report, inputs, policies(report), options.as_of, options.lang)
     click.echo(word("history_recorded", options.lang).format(run=run, store=shown(store[0])),
                err=True)
+
+
+def _score_store(db: str, options: Options, fmt: str, out: Path | None, policy: Path | None,
+                 scope: tuple[str | None, str | None, str | None]) -> None:
+    """``score --db`` without paths: score the store's current versions in scope as one
+    book; with ``--out DIR``, write a new 评分 workbook there."""
+
+    def step() -> int:
+        # sqlalchemy and the store: imported by the store's commands only.
+        from chantool.history.runs import RunInput
+        from chantool.history.scoring import Scope, score_store, scores_path
+        from chantool.history.store import open_store, shown
+
+        url, engine = open_store(db, options.lang, create=False)
+        chosen = None if policy is None else _chosen_policy(policy, options)
+        found = score_store(url, engine, Scope(*scope), as_of=options.as_of,
+                            lang=options.lang, chosen=chosen)
+        if not found.versions:
+            click.echo(word("history_none_in_scope", options.lang).format(
+                store=shown(url)), err=True)
+            return 2
+        report = Report(files=(found.result,), scored_as_of=options.as_of)
+        inputs = [RunInput(version.name, version.sha256, version.id)
+                  for version in found.versions]
+        if out is not None:
+            from chantool.io.scores_book import write_scores_book
+
+            target = scores_path(out, Scope(*scope), options.lang)
+            write_scores_book(target, found.result.findings, found.scores, options.lang)
+            click.echo(word("score_written", options.lang).format(path=target), err=True)
+        click.echo(to_json(report) if fmt == "json" else to_text(report, options.lang))
+        _record_run(((url, engine), inputs), report, options)
+        return report.exit_code
+
+    _store_step(step)
+
+
+def _chosen_policy(path: Path, options: Options) -> Any:
+    """The policy ``--policy FILE`` names, read in a child like every workbook."""
+    from chantool.batch import chosen_policy
+
+    try:
+        return chosen_policy(path, options)
+    except ReadError as error:
+        raise click.UsageError(f"--policy {path}: {error}") from None
 
 
 @cli.group()

@@ -38,6 +38,8 @@ def _file_lines(result: FileResult, lang: Lang) -> Iterator[str]:
 def finding_line(finding: Finding, lang: Lang) -> str:
     """One finding on one line: severity, place, rule, message."""
     place = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet or ""
+    if finding.source:  # one of several workbooks: named as Excel names another's cells
+        place = f"[{finding.source}]{place}"
     rule = f" [{finding.rule}]" if finding.rule else ""
     severity = word("error" if finding.severity is Severity.ERROR else "warning", lang)
     return f"{severity} {place}{rule} {finding.message}".rstrip()

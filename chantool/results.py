@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-from chantool.book import Book
+from chantool.book import Book, RowRef
 from chantool.findings import Finding, Lang, Severity, suggestion
 from chantool.layout import Value as Value  # what a cell holds; results names it too
 from chantool.layout import column_width, field_width, sheet_column, sheet_value
@@ -150,16 +150,21 @@ def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-def issues_table(findings: Sequence[Finding], lang: Lang) -> Table:
-    """The 校验结果 / Issues sheet: every finding, with a link to its cell."""
+def issues_table(findings: Sequence[Finding], lang: Lang, *, elsewhere: bool = False) -> Table:
+    """The 校验结果 / Issues sheet: every finding, with a link to its cell; ``elsewhere``:
+    the findings are about other workbooks (a new book of results), so each names its
+    file as Excel does ([file]sheet), without a link."""
     rows = []
     links = {}
     for index, finding in enumerate(findings):
+        sheet = finding.sheet or ""
+        if elsewhere and finding.source and sheet:
+            sheet = f"[{finding.source}]{sheet}"
         rows.append((
-            _SEVERITY_WORD[lang][finding.severity], finding.rule or "", finding.sheet or "",
+            _SEVERITY_WORD[lang][finding.severity], finding.rule or "", sheet,
             finding.cell or "", finding.message, suggestion(finding.code, lang),
         ))
-        if finding.sheet and finding.cell:
+        if finding.sheet and finding.cell and not elsewhere:
             links[(index, 3)] = f"{quote_sheet(finding.sheet)}!{finding.cell}"
     name = ISSUES_SHEET[0] if lang == "zh" else ISSUES_SHEET[1]
     return Table("issues", name, (Block(_ISSUE_HEADER[lang], tuple(rows), links=links),),
@@ -236,19 +241,47 @@ def scores_table(listings: Sequence[Listing], lang: Lang) -> Table:
 def score_plan(book: Book, findings: Sequence[Finding], scores: Scores, lang: Lang) -> WritePlan:
     """The validation plan with marks, plus the scores' result columns on the user's
     sheets and the Scores sheet."""
-    plan = validation_plan(book, findings, lang)
-    added: dict[str, list[ResultColumn]] = defaultdict(list)
+    return score_plans({"": book}, book, findings, scores, lang)[""]
+
+
+def score_plans(books: Mapping[str, Book], scored: Book, findings: Sequence[Finding],
+                scores: Scores, lang: Lang,
+                twins: Mapping[str, Mapping[int, Sequence[RowRef]]] | None = None,
+                ) -> dict[str, WritePlan]:
+    """``score_plan`` for each workbook of ``books`` (by source; "" for a book of one
+    workbook) when the scores were computed on ``scored``, which gathers their rows: each
+    gets its own findings and its own rows' result columns (and those of its rows that
+    were the same as a row kept from another workbook, ``twins``), and every Scores
+    sheet the whole of ``scores``."""
+    added: dict[tuple[str, str], list[ResultColumn]] = defaultdict(list)
     for column in scores.columns:
-        typed = book.sheets.get(column.sheet)
+        typed = scored.sheets.get(column.sheet)
         if typed is None:
             continue
-        values: dict[int, Value] = {
-            typed.row_numbers[index]: sheet_value(column.field, value, lang)
-            for index, value in sorted(column.values.items()) if value is not None}
-        added[typed.name].append(ResultColumn(column.field.heading(lang), values))
-    sheets = tuple(replace(sheet, columns=sheet.columns + tuple(added.get(sheet.sheet, ())))
-                   for sheet in plan.sheets)
-    return WritePlan(sheets, (*plan.tables, scores_table(scores.listings, lang)), lang)
+        same = (twins or {}).get(column.sheet, {})
+        by_place: dict[tuple[str, str], dict[int, Value]] = {
+            (part.source or "", part.sheet): {} for part in typed.parts}
+        for index, value in sorted(column.values.items()):
+            if value is None:
+                continue
+            shown = sheet_value(column.field, value, lang)
+            for ref in (typed.ref(index), *same.get(index, ())):
+                if ref.row is not None:
+                    by_place.setdefault((ref.source, ref.sheet), {})[ref.row] = shown
+        for place, values in by_place.items():
+            added[place].append(ResultColumn(column.field.heading(lang), dict(sorted(
+                values.items()))))
+    table = scores_table(scores.listings, lang)
+    own: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        own[finding.source or ""].append(finding)
+    plans = {}
+    for source, book in books.items():
+        plan = validation_plan(book, own[source], lang)
+        sheets = tuple(replace(sheet, columns=sheet.columns + tuple(added.get(
+            (source, sheet.sheet), ()))) for sheet in plan.sheets)
+        plans[source] = WritePlan(sheets, (*plan.tables, table), lang)
+    return plans
 
 
 def _merge_marks(marks: Sequence[Mark]) -> tuple[Mark, ...]:

@@ -300,6 +300,10 @@ class Example:
 _CLEAN: Final = "浙江省_渠道台账_2025Q2.xlsx"
 _NINGBO: Final = "宁波办事处_渠道台账_2025年6月.xlsx"
 _WENZHOU: Final = "温州办事处_拜访日志_2025年6月.xlsx"
+# A second month for two offices, so that ``score examples/ --combine`` shows their
+# managers' visits over May and June, ranked across offices.
+_NINGBO_MAY: Final = "宁波办事处_拜访日志_2025年5月.xlsx"
+_WENZHOU_MAY: Final = "温州办事处_拜访日志_2025年5月.xlsx"
 _ALL_KINDS: Final = ("channels", "visits", "prices", "rebates", "commission", "sales",
                      "assessments", "planned", "commission_paid", "contests", "complaints")
 
@@ -360,10 +364,23 @@ def _wenzhou() -> Rows:
     return rows
 
 
+def _may(managers: set[str]) -> Rows:
+    """An office's May: its channels, and its managers' visits four weeks before June's
+    (6-30 May: working days all, after the Labour Day holiday), without a finding."""
+    full = _for_managers(clean_rows(), managers)
+    earlier = timedelta(days=28)
+    visits = [{**row, **{key: row[key] - earlier for key in
+                         ("visit_date", "follow_up_due", "follow_up_done") if row[key]}}
+              for row in full["visits"]]
+    return {"channels": full["channels"], "visits": visits}
+
+
 def examples() -> tuple[Example, ...]:
     """The workbooks of ``examples/``, built when asked for (not on import)."""
     return (
         Example(_CLEAN, _ALL_KINDS, clean_rows(), policy=_CLEAN_POLICY),
         Example(_NINGBO, _ALL_KINDS, _ningbo()),
         Example(_WENZHOU, ("channels", "visits"), _wenzhou(), _WENZHOU_MERGED, _WENZHOU_POLICY),
+        Example(_NINGBO_MAY, ("channels", "visits"), _may({"王强", "赵磊"})),
+        Example(_WENZHOU_MAY, ("channels", "visits"), _may({"刘洋"})),
     )

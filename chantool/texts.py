@@ -52,6 +52,22 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "exists": ("{path} 已存在，加 --force 覆盖", "{path} exists; add --force to overwrite it"),
     "cannot_write": ("无法写入 {path}：{reason}", "cannot write {path}: {reason}"),
     "out_or_in_place": ("--out 与 --in-place 只能选一个", "use one of --out and --in-place"),
+    "bad_month": ("“{value}”不是月份（例如 2025-06）", "'{value}' is not a month (e.g. 2025-06)"),
+    "score_needs_input": ("请给出要评分的文件或文件夹，或用 --db 从历史库评分",
+                          "give the files or folders to score, or --db to score from the "
+                          "history store"),
+    "policy_needs_combine": ("--policy 需要 --combine 或 --db",
+                             "--policy needs --combine or --db"),
+    "scope_needs_db": ("--office、--from、--to 只用于从历史库评分（--db，不给路径）",
+                       "--office, --from and --to are for scoring from the store (--db "
+                       "without paths)"),
+    "db_no_in_place": ("从历史库评分时没有可改的文件：用 --out 文件夹写出评分工作簿",
+                       "scoring from the store changes no file: use --out DIR for a Scores "
+                       "workbook"),
+    "combine_no_policy": ("--policy 指定的工作簿没有“参数”工作表",
+                          "the workbook named by --policy has no policy sheet"),
+    "score_scope_all": ("全部", "all"),
+    "score_written": ("评分工作簿已写入 {path}", "Scores workbook written to {path}"),
     "mark_needs_out": ("--mark 需要 --out 目录 或 --in-place", "--mark needs --out or --in-place"),
     "target_over_input": ("--out 会把结果写到输入文件 {path} 上；要修改原文件请用 --in-place"
                           "（会保留 .bak 备份），或换一个输出文件夹",
@@ -122,11 +138,15 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                      "sheet are written too."),
     "cmd.score": ("计算渠道制度要求的结果：拜访达标、考核与排名、返利与提成、渠道分级与风险"
                   "（文件或文件夹）。\n\n加 --out 或 --in-place 时同时写入结果列、标记、"
-                  "“校验结果”和“评分”工作表。",
+                  "“校验结果”和“评分”工作表。\n\n"
+                  "--combine 把给出的所有工作簿当作一本评分（跨办事处、跨月排名）；"
+                  "只给 --db 不给路径时从历史库评分。",
                   "Compute what the channel rules demand: visit compliance, assessment and "
                   "rankings, rebates and commission, grades and risk (files or folders).\n\n"
                   "With --out or --in-place the result columns, marks, Issues and Scores "
-                  "sheets are written too."),
+                  "sheets are written too.\n\n"
+                  "--combine scores every workbook given as one book (rankings across "
+                  "offices and months); --db without paths scores from the history store."),
     "cmd.addin": ("Excel 插件：生成、安装到 Excel（Windows）、卸载。",
                   "The Excel add-in: build it, install it into Excel (Windows), remove it."),
     "cmd.addin.build": ("用 macros/ 和已安装的 xlwings 生成 chantool.xlam（任何系统）。",
@@ -167,6 +187,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                         "{archived} archived, {unchanged} unchanged, {refused} refused, "
                         "{unreadable} not archived"),
     "history_empty": ("{store} 中还没有归档的文件", "{store} holds no archived file yet"),
+    "history_none_in_scope": ("{store} 中没有符合 --office、--from、--to 的当前文件",
+                              "{store} holds no current file for --office, --from and --to"),
     "history_current": ("当前", "current"),
     "history_superseded": ("已被第 {version} 版取代", "superseded by version {version}"),
     "history_header": ("文件|版本|办事处|期间|归档时间|状态|错误|警告|SHA-256|来源",
@@ -238,15 +260,30 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                " [默认：$CHANTOOL_DB，否则为当前文件夹的 chantool.db]。",
                "The history store: a SQLite file or postgresql://... "
                "[default: $CHANTOOL_DB, else chantool.db here]."),
-    "opt.score.db": ("把这次运行（输入、参数、结果）记录到此历史库：SQLite 文件或 "
-                     "postgresql://... 地址。",
-                     "Record this run (inputs, policy, results) in this history store: a "
-                     "SQLite file or postgresql://... URL."),
+    "opt.score.db": ("历史库：SQLite 文件或 postgresql://... 地址。给了路径时评这些文件并把这次运行"
+                     "（输入、参数、结果）记录到库里；不给路径时从库里评分，只用各文件的当前版本，"
+                     "也记录这次运行。",
+                     "A history store: a SQLite file or postgresql://... URL. With paths: score "
+                     "them and record the run (inputs, policy, results) in the store; without "
+                     "paths: score from the store, the current version of each file, and "
+                     "record the run."),
     "opt.addin.install.db": ("“归档”按钮存入的历史库：SQLite 文件或 postgresql://... 地址"
                              "（不含密码）[默认：上次安装时设的]。",
                              "The history store the add-in's archive button keeps "
                              "workbooks in: a SQLite file or postgresql://... URL (no "
                              "password) [default: the one set before]."),
+    "opt.combine": ("把所有给出的工作簿当作一本评分：排名、办事处得分和季度黄牌跨文件计算，"
+                    "文件之间的冲突作为问题列出。",
+                    "Score every workbook given as one book: rankings, office scores and "
+                    "quarter cards across files; what files say differently is a finding."),
+    "opt.policy": ("以此工作簿的“参数”表为准（与 --combine 或 --db 一起用）。",
+                   "Use the policy sheet of this workbook (with --combine or --db)."),
+    "opt.office": ("只评此办事处的文件（与 --db 一起用）。",
+                   "Score this office's files only (with --db)."),
+    "opt.month_from": ("只评此月及以后的文件（如 2025-05，与 --db 一起用）。",
+                       "Score the files of this month on (YYYY-MM, with --db)."),
+    "opt.month_to": ("只评此月及以前的文件（如 2025-06，与 --db 一起用）。",
+                     "Score the files up to this month (YYYY-MM, with --db)."),
     "opt.accept_errors": ("有错误的文件也归档。", "Archive files with error findings too."),
     "opt.url": ("安装包将放在的网址文件夹（须允许 CORS）。",
                 "The web folder the wheel will be served from (it must allow CORS)."),
@@ -267,6 +304,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "meta.url": ("网址", "URL"),
     "meta.db": ("地址", "URL"),
     "meta.run": ("编号", "RUN"),
+    "meta.policy": ("文件", "FILE"),
+    "meta.office": ("办事处", "OFFICE"),
+    "meta.month_from": ("月份", "MONTH"),
+    "meta.month_to": ("月份", "MONTH"),
     "meta.jobs": ("个数", "N"),
     "meta.time_limit": ("秒", "SECONDS"),
     "meta.memory_limit": ("MB", "MB"),

@@ -51,7 +51,7 @@ def score_json(*arguments: str | Path) -> dict[str, Any]:
 
 def test_every_file_has_the_contracts_keys_with_rows() -> None:
     report = score_json(EXAMPLES)
-    assert len(report["files"]) == 3
+    assert len(report["files"]) == 5
     for entry in report["files"]:
         assert entry["as_of"] == "2025-06-29"
         for key, fields in CONTRACT_KEYS.items():

@@ -90,6 +90,15 @@ def score_book(
     """Validate a workbook, then compute every score; findings of both, in sheet order.
     Rules and scorers run as the sheets they read are parsed (``book.run_steps``)."""
     book = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
+    findings, scores = score_read_book(book)
+    sort_findings(findings, sheets)
+    return book, findings, scores
+
+
+def score_read_book(book: Book) -> tuple[list[Finding], Scores]:
+    """Run every rule and scorer over a book (read from a workbook, or gathered from
+    several: ``chantool.combine``); findings of reading it, of the rules and of the
+    scorers, unsorted."""
     sections = run_steps(book, (*map(_rule_section, RULES), *scorers()))
     channels, indexes = _channel_listing(book, sections)
     listings = [channels]
@@ -98,11 +107,10 @@ def score_book(
         listings.extend(section.listings)
         findings.extend(section.findings)
     findings.extend(calendar_findings(book))
-    sort_findings(findings, sheets)
     columns = [column for section in sections for column in section.columns]
-    return book, findings, Scores(as_of, listings,
-                                  columns + _channel_columns(channels, indexes),
-                                  book.policy.model_dump(mode="json"))
+    return findings, Scores(book.as_of, listings,
+                            columns + _channel_columns(channels, indexes),
+                            book.policy.model_dump(mode="json"))
 
 
 def _rule_section(rule: Rule) -> Scorer:

@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from calendar import monthrange
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
@@ -22,7 +22,7 @@ from typing import Final
 
 from chantool.book import Book, TypedSheet, once_per_book, reads
 from chantool.coerce import normalize_text
-from chantool.findings import CellFindings, Finding, Lang, display
+from chantool.findings import Finding, Lang, display
 from chantool.listings import STATUS_WORDS, Field, Listing, ResultValues, Row
 from chantool.policy import Policy
 from chantool.scoring import Scorer, Section
@@ -703,9 +703,8 @@ def training_results(book: Book, sheet: TypedSheet, indices: Sequence[int]
     results: dict[int, str] = {}
     findings: list[Finding] = []
     # One maker per code and run length: a large sheet may have thousands of these.
-    makers: dict[int, CellFindings] = {}
-    fields = {"label": sheet.label("training_score"), "pass_score": display(passing)}
-    raw = sheet.raw.get("training_score", ())
+    makers: dict[int, Callable[[int], Finding]] = {}
+    fields = {"pass_score": display(passing)}
     for index in indices:
         score = scores[index]
         if score is None:
@@ -720,14 +719,13 @@ def training_results(book: Book, sheet: TypedSheet, indices: Sequence[int]
         key = months_below if penalised else 0
         make = makers.get(key)
         if make is None and penalised:
-            make = makers[key] = CellFindings(
-                "training_penalty", book.lang, sheet.name, "training_score",
+            make = makers[key] = sheet.cell_findings(
+                "training_penalty", "training_score",
                 {**fields, "months": months_below, "penalty": display(policy.training_penalty)})
         elif make is None:
-            make = makers[key] = CellFindings("training_below_pass", book.lang, sheet.name,
-                                              "training_score", fields)
-        findings.append(make(sheet.cell("training_score", index), sheet.row_numbers[index],
-                             raw[index]))
+            make = makers[key] = sheet.cell_findings("training_below_pass", "training_score",
+                                                     fields)
+        findings.append(make(index))
     return results, findings
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from calendar import monthrange
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -23,7 +23,7 @@ from typing import Final, Literal
 
 from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
-from chantool.findings import CellFindings, Finding, Lang
+from chantool.findings import Finding, Lang
 from chantool.listings import Field, Listing, Row, Rows
 from chantool.policy import choice_word
 from chantool.rules.prices import InForce
@@ -881,7 +881,7 @@ def payments(book: Book) -> Section:
     policy, as_of = book.policy, book.as_of
     statements = _Statements(policy.statement_close_day, policy.payment_due_day)
     accounts: dict[tuple[str, str], _Account] = {}
-    makers: dict[tuple[str, str], CellFindings] = {}
+    makers: dict[tuple[str, str], Callable[[int], Finding]] = {}
     findings = []
     raw = sales.raw["paid_date"]
     for index, (day, channel, qty, price, paid) in enumerate(zip(
@@ -919,18 +919,17 @@ def payments(book: Book) -> Section:
 
 
 def _payment_finding(book: Book, sales: TypedSheet,
-                     makers: dict[tuple[str, str], CellFindings], code: str,
+                     makers: dict[tuple[str, str], Callable[[int], Finding]], code: str,
                      statement: _Statement, index: int) -> Finding:
     """A finding at a sale's paid-date cell, made by one maker per code and statement:
     unpaid sales can come by the ten thousand."""
     make = makers.get((code, statement.month))
     if make is None:
-        make = makers[code, statement.month] = CellFindings(
-            code, book.lang, sales.name, "paid_date",
+        make = makers[code, statement.month] = sales.cell_findings(
+            code, "paid_date",
             {"month": statement.month, "due": statement.due.isoformat(),
              "as_of": book.as_of.isoformat()})
-    return make(sales.cell("paid_date", index), sales.row_numbers[index],
-                sales.raw["paid_date"][index])
+    return make(index)
 
 
 def _payment_row(channel: str, account: _Account, discount_rate: float, lang: Lang) -> Row:
