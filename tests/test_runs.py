@@ -89,7 +89,8 @@ def test_score_with_a_store_records_the_run_and_show_prints_it_again_exactly(
     assert set(run["policies"]) == {given["path"] for given in run["inputs"]}
     assert {Path(path).name: policy["rank_card_count"]
             for path, policy in run["policies"].items()} == {
-        "宁波办事处_渠道台账_2025年6月.xlsx": 3, "浙江省_渠道台账_2025Q2.xlsx": 1,
+        "宁波办事处_拜访日志_2025年5月.xlsx": 3, "宁波办事处_渠道台账_2025年6月.xlsx": 3,
+        "浙江省_渠道台账_2025Q2.xlsx": 1, "温州办事处_拜访日志_2025年5月.xlsx": 3,
         "温州办事处_拜访日志_2025年6月.xlsx": 3}  # the province's 参数 sheet sets 1
     assert all(len(policy) > 50 for policy in run["policies"].values())
 
@@ -115,7 +116,7 @@ def test_the_same_inputs_scored_twice_give_the_same_record(store_url: str,
     first, second = ({key: value for key, value in run.items() if key not in {"id", "recorded_at"}}
                      for run in records)
     assert first == second
-    assert len(records) == 2 and len(inputs) == 2 * 4
+    assert len(records) == 2 and len(inputs) == 2 * 6  # the five examples and the book
     for table in (inputs, policies):
         by_run = [[{key: value for key, value in row.items() if key != "run_id"}
                    for row in table if row["run_id"] == run] for run in (1, 2)]
