@@ -123,9 +123,10 @@ class ResultValues:
 # Every listing ``score`` makes, in the order of the scorers: each is a key of every
 # file's JSON object, an empty list where the workbook has nothing for it (the contract
 # requires channels, managers, offices and rebates; the others are kept alike).
-LISTING_KEYS: Final = ("channels", "manager_days", "weeks", "diagnosis", "managers",
-                       "offices", "tiers", "rebates", "commission", "watchlist", "contests",
-                       "payments", "pareto", "complaints")
+LISTING_KEYS: Final = ("channels", "region_visits", "manager_days", "open_items", "weeks",
+                       "diagnosis", "managers", "offices", "tiers", "rebates", "commission",
+                       "watchlist", "contests", "payments", "pareto", "revenue_months",
+                       "revenue_ranking", "grade_mix", "complaints")
 
 
 def empty_results(as_of: date) -> dict[str, Any]:
