@@ -1,7 +1,8 @@
 """The tables ``score`` computes, as plain data: listings of rows, and result columns.
 
 Listings hold JSON-ready values only (text, numbers, booleans, ``None``; dates as ISO
-text), so the same rows become JSON, a sheet or, later, a report or an archive row. This
+text), so the same rows become JSON, a sheet or, later, a report or an archive row; each
+field's unit says what its values are, and ``chantool.layout`` formats them at the edge. This
 module imports nothing of the engine (scoring, the book, pydantic): the batch's own
 process unpickles and shows what a file's process computed without importing it.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Final, Generic, TypeVar, overload
+from typing import Any, Final, Generic, Literal, TypeVar, overload
 
 from chantool.findings import Lang
 
@@ -19,35 +20,29 @@ Row = dict[str, Any]
 K = TypeVar("K")
 
 
+# What a field's values are, which decides how each edge shows them (chantool.layout):
+# ``count`` whole numbers, ``number`` measures such as scores, ``money`` amounts in yuan,
+# ``rate`` shares (0.45 is 45%), ``date`` ISO dates (``"2025-06-29"``), ``month`` ISO
+# months (``"2025-06"``), ``time`` ISO times of day (``"08:30"``); ``text`` everything
+# else (codes, names, yes/no).
+Unit = Literal["text", "count", "number", "money", "rate", "date", "month", "time"]
+
+
 @dataclass(frozen=True)
 class Field:
-    """A column of a listing: its JSON key and its heading in the sheet; ``words`` shows
-    coded values (``"met"``) in words (Chinese, English); a ``rate`` is shown as a
-    percentage."""
+    """A column of a listing: its JSON key, its heading in the sheet, the unit of its
+    values; ``words`` shows coded values (``"met"``) in words (Chinese, English). The rows
+    keep the values as they are (a rate 0.45, a date ``"2025-06-29"``): the edge that
+    shows them formats them (``chantool.layout``)."""
 
     key: str
     zh: str
     en: str
     words: Mapping[str, tuple[str, str]] | None = None
-    rate: bool = False
+    unit: Unit = "text"
 
     def heading(self, lang: Lang) -> str:
         return self.zh if lang == "zh" else self.en
-
-    def shown(self, value: Any, lang: Lang) -> str | float | int | None:
-        """A value as the sheet shows it."""
-        if value is None:
-            return None
-        if isinstance(value, bool):
-            return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
-        if self.words is not None and value in self.words:
-            zh, en = self.words[value]
-            return zh if lang == "zh" else en
-        if self.rate and isinstance(value, int | float):
-            return f"{value:.1%}"
-        if isinstance(value, str | int | float):
-            return value
-        return str(value)
 
 
 STATUS_WORDS: Final = {"met": ("达标", "met"), "short": ("未达标", "short")}

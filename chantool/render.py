@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 from rich.cells import cell_len
 
+from chantool import layout
 from chantool.batch import Progress as Advance
 from chantool.findings import Finding, Lang, Severity
 from chantool.report import FileResult, Report
@@ -112,12 +113,12 @@ def _score_tables(scores: Scores, lang: Lang) -> Iterator[str]:
         if not listing.rows:
             continue
         fields = listing.shown_fields()
-        rows = [["" if (value := f.shown(row.get(f.key), lang)) is None
-                 else f"{value:g}" if isinstance(value, float) else str(value)
-                 for f in fields] for row in listing.rows[:TEXT_ROWS]]
+        rows = [[layout.text(f, row.get(f.key), lang) for f in fields]
+                for row in listing.rows[:TEXT_ROWS]]
         more = (listing.count or len(listing.rows)) - TEXT_ROWS
         yield table([f.heading(lang) for f in fields], rows,
                      title=listing.title[0] if lang == "zh" else listing.title[1],
+                     right=[i for i, f in enumerate(fields) if f.unit in layout.NUMERIC],
                      caption=word("more_rows", lang).format(count=more) if more > 0 else "")
 
 

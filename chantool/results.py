@@ -15,10 +15,10 @@ from typing import Final
 
 from chantool.book import Book
 from chantool.findings import Finding, Lang, Severity, suggestion
+from chantool.layout import Value as Value  # what a cell holds; results names it too
+from chantool.layout import sheet_value
 from chantool.listings import Listing, Scores
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
-
-Value = str | float | int | None
 
 GENERATED_NOTE: Final = {
     "zh": "由 chantool 生成，重新运行时会被替换，请勿在此列填写",
@@ -152,7 +152,7 @@ def scores_table(listings: Sequence[Listing], lang: Lang) -> Table:
     """The 评分 / Scores sheet: each listing as a titled block, values shown in words."""
     blocks = tuple(
         Block(tuple(f.heading(lang) for f in listing.fields),
-              tuple(tuple(f.shown(row.get(f.key), lang) for f in listing.fields)
+              tuple(tuple(sheet_value(f, row.get(f.key), lang) for f in listing.fields)
                     for row in listing.rows),
               title=listing.title[0] if lang == "zh" else listing.title[1])
         for listing in listings)
@@ -171,7 +171,7 @@ def score_plan(book: Book, findings: Sequence[Finding], scores: Scores, lang: La
         if typed is None:
             continue
         values: dict[int, Value] = {
-            typed.row_numbers[index]: column.field.shown(value, lang)
+            typed.row_numbers[index]: sheet_value(column.field, value, lang)
             for index, value in sorted(column.values.items()) if value is not None}
         added[typed.name].append(ResultColumn(column.field.heading(lang), values))
     sheets = tuple(replace(sheet, columns=sheet.columns + tuple(added.get(sheet.sheet, ())))

@@ -20,6 +20,7 @@ from chantool.batch import Job, Options, load
 from chantool.check import check_file, score_file
 from chantool.findings import Severity
 from chantool.io.styles import ERROR_FILL, WARNING_FILL
+from chantool.results import Block, Table, WritePlan
 from chantool.table import address
 from chantool.validate import validate_book
 from chantool.xl import live, ribbon
@@ -247,10 +248,20 @@ def test_a_column_the_user_adds_right_of_the_results_pushes_them_further_right(
 
 
 def test_text_that_looks_like_a_date_or_number_is_written_as_text() -> None:
+    book = xlfake.Book()
+    book.sheets.add("拜访日志")
+    table = Table("scores", "评分", (Block(("期间", "说明"), (("2025-06", "12.5%"),)),))
+    live.apply_plan(book, WritePlan((), (table,)))
+    assert {"2025-06", "12.5%"} <= set(book.sheets["评分"].values.values())
+
+
+def test_months_and_rates_are_written_as_numbers() -> None:
     book = xlfake.Book.from_file(EXAMPLES[1])
     ribbon.run("score", book, AS_OF)
     shown = set(book.sheets["评分"].values.values())
-    assert "2025-06" in shown and any(isinstance(v, str) and v.endswith("%") for v in shown)
+    june = (date(2025, 6, 1) - date(1899, 12, 30)).days
+    assert june in shown and 0.9375 in shown
+    assert not any(isinstance(v, str) and v.endswith("%") for v in shown)
 
 
 def test_merged_ranges_are_found_with_a_few_questions_on_a_large_sheet() -> None:

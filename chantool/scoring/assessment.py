@@ -338,17 +338,17 @@ def weekly_diagnosis(book: Book) -> Section:
 
 def _week_fields(week: ReviewWeek) -> tuple[Field, ...]:
     segments = tuple(Field(f"segment_{position}_sales", f"段{position}（{name}）销售",
-                           f"Segment {position} ({name}) sales")
+                           f"Segment {position} ({name}) sales", unit="count")
                      for position, name in enumerate(week.names, 1))
     return (
         Field("manager", "客户经理", "Manager"),
-        Field("week_start", "周开始", "Week start"),
-        Field("week_end", "周结束", "Week end"),
+        Field("week_start", "周开始", "Week start", unit="date"),
+        Field("week_end", "周结束", "Week end", unit="date"),
         *segments,
-        Field("sales_week", "本周销售", "Sales this week"),
-        Field("sales_target", "周销售目标", "Weekly sales target"),
+        Field("sales_week", "本周销售", "Sales this week", unit="count"),
+        Field("sales_target", "周销售目标", "Weekly sales target", unit="number"),
         Field("sales_status", "销售达标", "Sales status", PROGRESS_WORDS),
-        Field("active_week", "本周活动渠道", "Active channels"),
+        Field("active_week", "本周活动渠道", "Active channels", unit="count"),
         Field("active_target", "活动渠道目标", "Active channels target"),
         Field("active_status", "活动渠道达标", "Active channels status", PROGRESS_WORDS),
     )
@@ -361,20 +361,20 @@ def _diagnosis_fields(policy: Policy) -> tuple[Field, ...]:
     words = {cause: (name, cause) for cause, name in zip(CAUSES, names, strict=True)}
     return (
         Field("manager", "客户经理", "Manager"),
-        Field("week_start", "周开始", "Week start"),
-        Field("week_end", "周结束", "Week end"),
-        Field("sales_week", "本周销售", "Sales this week"),
-        Field("sales_gap", "销售缺口", "Sales short by"),
-        Field("active_week", "本周活动渠道", "Active channels"),
-        Field("active_gap", "活动渠道缺口", "Active channels short by"),
-        Field("visits_on_site", "本周现场拜访", "On-site visits"),
-        Field("channels", "负责渠道数", "Channels looked after"),
-        Field("visits_per_channel", "每渠道现场拜访", "On-site visits per channel"),
+        Field("week_start", "周开始", "Week start", unit="date"),
+        Field("week_end", "周结束", "Week end", unit="date"),
+        Field("sales_week", "本周销售", "Sales this week", unit="count"),
+        Field("sales_gap", "销售缺口", "Sales short by", unit="number"),
+        Field("active_week", "本周活动渠道", "Active channels", unit="count"),
+        Field("active_gap", "活动渠道缺口", "Active channels short by", unit="count"),
+        Field("visits_on_site", "本周现场拜访", "On-site visits", unit="count"),
+        Field("channels", "负责渠道数", "Channels looked after", unit="count"),
+        Field("visits_per_channel", "每渠道现场拜访", "On-site visits per channel", unit="number"),
         Field("relationship", f"{names[0]}（拜访达标率）", "relationship (visits against the norm)",
-              rate=True),
+              unit="rate"),
         Field("willingness", f"{names[1]}（达成一致率）", "willingness (agreement rate)",
-              rate=True),
-        Field("skill", f"{names[2]}（成功拜访率）", "skill (successful visit rate)", rate=True),
+              unit="rate"),
+        Field("skill", f"{names[2]}（成功拜访率）", "skill (successful visit rate)", unit="rate"),
         Field("cause", "疑似原因", "Suspected cause", words),
         Field("sub_causes", "排查要点", "Sub-causes to check"),
         Field("actions", "改善方案", "Improvement actions"),
@@ -468,19 +468,19 @@ def _diagnosis(policy: Policy, week: Row, owners: Profiles, tally: ManagerWeek |
 
 _MANAGER_FIELDS: Final = (
     Field("manager", "客户经理", "Manager"),
-    Field("month", "月份", "Month"),
+    Field("month", "月份", "Month", unit="month"),
     Field("office", "办事处", "Office"),
-    Field("kpi_score", "考核得分", "KPI score"),
-    Field("rank", "排名", "Rank"),
+    Field("kpi_score", "考核得分", "KPI score", unit="number"),
+    Field("rank", "排名", "Rank", unit="count"),
     Field("card", "奖惩", "Card", CARD_WORDS),
-    Field("quarter_yellow_cards", "本季度黄牌数", "Yellow cards this quarter"),
+    Field("quarter_yellow_cards", "本季度黄牌数", "Yellow cards this quarter", unit="count"),
     Field("action", "季度评定", "Action", ACTION_WORDS),
-    Field("active_month", "本月活动渠道", "Active channels this month"),
-    Field("active_min", "月度活动渠道目标", "Monthly active channels target"),
+    Field("active_month", "本月活动渠道", "Active channels this month", unit="count"),
+    Field("active_min", "月度活动渠道目标", "Monthly active channels target", unit="count"),
     Field("active_status", "活动渠道达标", "Active channels status", PROGRESS_WORDS),
-    Field("training_score", "培训考试成绩", "Training score"),
+    Field("training_score", "培训考试成绩", "Training score", unit="number"),
     Field("training_status", "培训考试结果", "Training result", TRAINING_WORDS),
-    Field("penalty", "处罚金额", "Penalty"),
+    Field("penalty", "处罚金额", "Penalty", unit="money"),
 )
 
 
@@ -682,10 +682,10 @@ def training_dates(book: Book, sheet: TypedSheet, indices: Sequence[int]) -> Ite
 
 _OFFICE_FIELDS: Final = (
     Field("office", "办事处", "Office"),
-    Field("month", "月份", "Month"),
-    Field("planned", "规划客户数", "Planned customers"),
-    Field("achievement_total", "达成得分之和", "Sum of achievements"),
-    Field("score", "渠道考核得分", "Channel score"),
+    Field("month", "月份", "Month", unit="month"),
+    Field("planned", "规划客户数", "Planned customers", unit="count"),
+    Field("achievement_total", "达成得分之和", "Sum of achievements", unit="number"),
+    Field("score", "渠道考核得分", "Channel score", unit="number"),
 )
 
 
@@ -723,9 +723,9 @@ def office_scores(book: Book) -> Section:
 _TIER_FIELDS: Final = (
     Field("tier", "等级/类型", "Tier or type"),
     Field("basis", "计数依据", "Counted by", BASIS_WORDS),
-    Field("target", "目标客户数", "Target"),
-    Field("actual", "实际客户数", "Actual"),
-    Field("gap", "缺口", "Short by"),
+    Field("target", "目标客户数", "Target", unit="count"),
+    Field("actual", "实际客户数", "Actual", unit="count"),
+    Field("gap", "缺口", "Short by", unit="count"),
     Field("status", "达标", "Status", STATUS_WORDS),
 )
 _TIER_TARGET: Final = re.compile(r"(.+?)\s*:\s*(\d+)")

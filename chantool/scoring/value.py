@@ -98,14 +98,14 @@ def _revenue(book: Book) -> _Revenue | None:
 
 
 _PARETO_FIELDS: Final = (
-    Field("period_from", "统计起始日", "From"),
-    Field("period_to", "统计截止日", "To"),
-    Field("channels", "有销售的渠道数", "Channels with sales"),
-    Field("top_channels", "头部渠道数", "Top channels"),
-    Field("revenue", "销售额合计", "Revenue"),
-    Field("top_revenue", "头部渠道销售额", "Top channels' revenue"),
-    Field("top_share", "头部收入占比", "Top channels' share", rate=True),
-    Field("expected_share", "应占比例", "Expected share", rate=True),
+    Field("period_from", "统计起始日", "From", unit="date"),
+    Field("period_to", "统计截止日", "To", unit="date"),
+    Field("channels", "有销售的渠道数", "Channels with sales", unit="count"),
+    Field("top_channels", "头部渠道数", "Top channels", unit="count"),
+    Field("revenue", "销售额合计", "Revenue", unit="money"),
+    Field("top_revenue", "头部渠道销售额", "Top channels' revenue", unit="money"),
+    Field("top_share", "头部收入占比", "Top channels' share", unit="rate"),
+    Field("expected_share", "应占比例", "Expected share", unit="rate"),
     Field("reached", "达到二八", "Reached"),
 )
 
@@ -492,12 +492,12 @@ _KINDS: Final = {"投诉": ("投诉", "complaint"), "售后": ("售后", "after-
 _COMPLAINT_FIELDS: Final = (
     Field("channel_id", "渠道编码", "Channel ID"),
     Field("kind", "类型", "Kind", _KINDS),
-    Field("received", "受理日期", "Received"),
+    Field("received", "受理日期", "Received", unit="date"),
     Field("step", "环节", "Step", _STEPS),
-    Field("deadline", "期限", "Deadline"),
-    Field("done", "完成", "Done"),
+    Field("deadline", "期限", "Deadline", unit="date"),
+    Field("done", "完成", "Done", unit="date"),
     Field("status", "状态", "Status", _STATUSES),
-    Field("row", "行号", "Row"),
+    Field("row", "行号", "Row", unit="count"),
 )
 
 

@@ -169,10 +169,10 @@ def _region_visits(channels: TypedSheet, fields: dict[str, dict[str, Any]]) -> L
 
 _DAY_FIELDS: Final = (
     Field("manager", "客户经理", "Manager"),
-    Field("date", "日期", "Date"),
+    Field("date", "日期", "Date", unit="date"),
     Field("workday", "工作日", "Working day"),
-    Field("channels_visited", "现场拜访渠道数", "Channels visited on site"),
-    Field("target", "目标", "Target"),
+    Field("channels_visited", "现场拜访渠道数", "Channels visited on site", unit="count"),
+    Field("target", "目标", "Target", unit="count"),
     Field("stationed", "驻点销售", "Stationed"),
     Field("status", "达标", "Status", {**STATUS_WORDS, "exempt": ("免考核", "exempt")}),
 )

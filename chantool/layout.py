@@ -1,0 +1,123 @@
+"""How values look wherever chantool shows them: one place for each.
+
+A listing's rows keep their values as the engine computed them (a rate 0.45, an amount
+54025.84, a date ``"2025-06-29"``); each field's ``unit`` says what they are. The edges
+format them here:
+
+- a sheet (the 评分 sheet, reports, templates) gets typed cells, numbers as numbers and
+  dates as Excel dates (``sheet_value``), with the number format of their unit
+  (``NUMBER_FORMATS``), in columns as wide as their text (``column_width``);
+- the terminal gets text (``text``): money with its fen and thousands separators
+  (``54,025.84``), rates as percentages (``45.0%``);
+- JSON gets the rows as they are.
+
+Widths count display columns: a Chinese (wide) character takes two (``display_width``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, time
+from typing import Any, Final
+
+from chantool.findings import Lang
+from chantool.listings import Field, Unit
+
+# Excel's number format for each unit (``text`` keeps what is typed as text).
+NUMBER_FORMATS: Final[Mapping[Unit, str]] = {
+    "text": "@",
+    "count": "0",
+    "number": "General",  # scores and the like, rounded by the engine as they matter
+    "money": "#,##0.00",
+    "rate": "0.0%",
+    "date": "yyyy-mm-dd",
+    "month": "yyyy-mm",
+    "time": "hh:mm",
+}
+# Units whose values are numbers in a sheet, and so stand right-aligned in the terminal.
+NUMERIC: Final = frozenset({"count", "number", "money", "rate"})
+# Excel's day zero: serial 1 is 1900-01-01, counting the 1900-02-29 Excel believes in.
+_DAY_ZERO: Final = date(1899, 12, 30)
+_YES_NO: Final = {"zh": ("是", "否"), "en": ("yes", "no")}
+# Column widths in a sheet: room for a margin, and limits so that one long explanation
+# does not make a column wider than a screen.
+_MARGIN: Final = 2
+MIN_WIDTH: Final = 6
+MAX_WIDTH: Final = 60
+
+Value = str | float | int | None
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes on screen: wide (CJK) characters count two."""
+    if text.isascii():
+        return len(text)
+    import unicodedata  # only for text beyond ASCII
+
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def column_width(texts: Iterable[str]) -> float:
+    """An Excel column width (in characters) that shows the widest of ``texts`` whole,
+    within ``MIN_WIDTH`` and ``MAX_WIDTH``."""
+    widest = max((display_width(text) for text in texts), default=0)
+    return float(min(max(widest + _MARGIN, MIN_WIDTH), MAX_WIDTH))
+
+
+def excel_serial(day: date) -> int:
+    """A date as Excel stores it: days since its day zero."""
+    return (day - _DAY_ZERO).days
+
+
+def _coded(field: Field, value: Any, lang: Lang) -> str | None:
+    """A yes/no or a coded value in words; None for any other value."""
+    if isinstance(value, bool):
+        return _YES_NO[lang][0 if value else 1]
+    if field.words is not None and isinstance(value, str) and value in field.words:
+        zh, en = field.words[value]
+        return zh if lang == "zh" else en
+    return None
+
+
+def sheet_value(field: Field, value: Any, lang: Lang) -> Value:
+    """A value as a sheet holds it: words for codes and yes/no, numbers as they are (the
+    column's number format shows them), dates, months and times as Excel's serial
+    numbers (text that is not one stays text)."""
+    if value is None:
+        return None
+    words = _coded(field, value, lang)
+    if words is not None:
+        return words
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    try:
+        if field.unit == "date":
+            return excel_serial(date.fromisoformat(text))
+        if field.unit == "month":
+            return excel_serial(date.fromisoformat(f"{text}-01"))
+        if field.unit == "time":
+            moment = time.fromisoformat(text)
+            return (moment.hour * 3600 + moment.minute * 60 + moment.second) / 86400
+    except ValueError:
+        pass
+    return text
+
+
+def text(field: Field, value: Any, lang: Lang) -> str:
+    """A value as text, as the terminal shows it and as its number format shows it in a
+    sheet: money with its fen and thousands separators, rates as percentages."""
+    if value is None:
+        return ""
+    words = _coded(field, value, lang)
+    if words is not None:
+        return words
+    if isinstance(value, int | float):
+        if field.unit == "money":
+            return f"{value:,.2f}"
+        if field.unit == "rate":
+            return f"{value:.1%}"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return f"{value:.10g}" if isinstance(value, float) else str(value)
+    return str(value)
