@@ -3,8 +3,9 @@
 
 It is exactly this subset, each behaving as Excel does for what the adapter relies on:
 
-- ``Book``: ``sheets`` (iterate, ``add(name, after=)``), ``app`` (``books.add()``,
-  ``alert(prompt, title)``);
+- ``Book``: ``sheets`` (iterate, ``add(name, after=)``), ``name`` and ``fullname``
+  (the file's name and path; only the name for a book never saved), ``app``
+  (``books.add()``, ``books.open(fullname)``, ``alert(prompt, title)``);
 - ``Sheet``: ``name``, ``used_range`` (the box of cells with a value, a format or a
   note; ``A1`` for an empty sheet), ``range((row, col)[, (row, col)])``, ``cells``,
   ``range(address)`` (cells and ranges joined by commas, for conditional formats),
@@ -169,6 +170,7 @@ class Books:
     def __init__(self, app: App) -> None:
         self.app = app
         self.added: list[Book] = []
+        self.opened: list[Path] = []
 
     def add(self) -> Book:
         book = Book(self.app)
@@ -176,11 +178,19 @@ class Books:
         self.added.append(book)
         return book
 
+    def open(self, fullname: str) -> Book:
+        """The file's workbook, opened as Excel opens one: it must exist."""
+        book = Book.from_file(Path(fullname))
+        self.opened.append(Path(fullname))
+        return book
+
 
 class Book:
-    def __init__(self, app: App | None = None) -> None:
+    def __init__(self, app: App | None = None, fullname: str = "工作簿1") -> None:
         self.app = app or App()
         self.sheets = Sheets(self)
+        self.fullname = fullname
+        self.name = Path(fullname).name
 
     @classmethod
     def from_file(cls, path: Path) -> Book:
@@ -188,7 +198,7 @@ class Book:
         import openpyxl  # here, so the stand-in also runs under Pyodide, without openpyxl
 
         workbook = openpyxl.load_workbook(path)
-        book = cls()
+        book = cls(fullname=str(path))
         for source in workbook.worksheets:
             sheet = book.sheets.add(source.title)
             for (row, column), cell in source._cells.items():

@@ -2,7 +2,7 @@
 weekly review, the monthly assessment, dealer statements and the management dashboard.
 
 One module per kind turns a file's ``Scores`` (and findings) into a ``ReportBook``;
-``layout`` writes it. The reports never compute a result: they choose, order and lay
+``xlsx`` writes it. The reports never compute a result: they choose, order and lay
 out the listings' rows, so a report and ``score --format json`` cannot disagree.
 """
 
@@ -18,12 +18,12 @@ from chantool.batch import Job, Options, Progress, score_files
 from chantool.findings import Finding, Lang
 from chantool.listings import Scores
 from chantool.report import Report
-from chantool.reports import layout
+from chantool.reports import xlsx
 from chantool.reports.dashboard import dashboard
-from chantool.reports.layout import ReportBook
 from chantool.reports.monthly import monthly
 from chantool.reports.statements import statements
 from chantool.reports.weekly import weekly
+from chantool.reports.xlsx import ReportBook
 from chantool.settings import REPORT_KINDS
 from chantool.texts import word
 
@@ -41,7 +41,7 @@ def report_name(source: Path, kind: str, as_of: date, lang: Lang) -> str:
 def write_report(kind: str, scores: Scores, findings: Sequence[Finding], path: Path, *,
                  source: str, lang: Lang) -> None:
     """Write the ``kind`` report of one file's scores to ``path`` (a new workbook)."""
-    layout.write(BUILDERS[kind](scores, findings), path, as_of=scores.as_of, source=source,
+    xlsx.write(BUILDERS[kind](scores, findings), path, as_of=scores.as_of, source=source,
                  lang=lang)
 
 

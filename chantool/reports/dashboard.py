@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from chantool.findings import Finding
 from chantool.listings import Scores
-from chantool.reports.layout import Chart, ReportBook, Sheet, listing, table, text
+from chantool.reports.xlsx import Chart, ReportBook, Sheet, listing, table, text
 
 _RISKIEST = 15  # channels the credit chart shows
 _CREDIT = ("channel_id", "name", "manager", "overdue_ratio", "credit_risk", "score_credit")

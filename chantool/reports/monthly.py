@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from chantool.findings import Finding
 from chantool.listings import Scores
-from chantool.reports.layout import Chart, ReportBook, Sheet, listing, table, text
+from chantool.reports.xlsx import Chart, ReportBook, Sheet, listing, table, text
 
 _RANKING = ("rank", "manager", "office", "kpi_score", "card", "quarter_yellow_cards", "action",
             "active_month", "active_min", "active_status")

@@ -9,10 +9,21 @@ from collections.abc import Sequence
 
 from chantool.findings import Finding
 from chantool.listings import Row, Scores
-from chantool.reports.layout import ReportBook, Sheet, listing, table, text
+from chantool.reports.xlsx import ReportBook, Sheet, listing, table, text
 from chantool.texts import TEXTS
 
-_PARTS = ("rebates", "commission", "contests", "payments")
+# What a dealer reads of each part. The explanation is the second column of each, so
+# that the four tables share one wide column and the statement prints one page wide.
+_PARTS = {
+    "rebates": ("model", "explanation", "period", "qty", "pickup_qty", "volume_threshold",
+                "threshold_reached", "pickup_rebate", "volume_rebate", "total"),
+    "commission": ("period", "explanation", "sales", "band_from", "rate", "mode",
+                   "commission", "target_bonus", "first_order_bonus", "total", "paid_before",
+                   "due"),
+    "contests": ("contest", "explanation", "model", "level", "qty", "rank", "reward"),
+    "payments": ("statement_month", "explanation", "close_date", "due_date", "amount", "paid",
+                 "unpaid", "overdue", "discount"),
+}
 
 
 def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
@@ -36,7 +47,6 @@ def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
         zh, en = TEXTS["report.statements.to"]
         line = (zh.format(**addressee), en.format(**addressee))
         sheets.append(Sheet((f"{channel} {name}".strip(), f"{channel} {name}".strip()), tuple(
-            table(part, tuple(f.key for f in part.fields if f.key != "channel_id"),
-                  rows=rows.get(key, []), name=f"{key}:{channel}")
+            table(part, _PARTS[key], rows=rows.get(key, []), name=f"{key}:{channel}")
             for key, part in parts.items()), lines=(line,)))
     return ReportBook(text("report.statements"), tuple(sheets))

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 from chantool.findings import Finding
 from chantool.listings import Field, Row, Scores
-from chantool.reports.layout import Chart, ReportBook, Sheet, listing, table, text
+from chantool.reports.xlsx import Chart, ReportBook, Sheet, listing, table, text
 
 _VISIT_KEYS = ("channel_id", "name", "manager", "visits_week", "visit_target", "visit_period",
                "visit_status", "key_contact_visits_week", "key_contact_status",
                "visit_success_rate")
-_DUE = frozenset({"overdue", "this_week"})
+_DUE = frozenset({"overdue", "soon"})
 
 
 def offices(scores: Scores) -> dict[str, str]:

@@ -1,8 +1,8 @@
-"""How every report looks: a report is described as sheets of tables and charts
-(``ReportBook``), and ``write`` lays it out once, the same way for every kind, with
-XlsxWriter: number formats by unit, widths from the display width of the text, Excel
-tables with filters, frozen headers, native charts, print set-up and fixed document
-properties, so that the same inputs give the same bytes.
+"""A report as sheets of tables and charts (``ReportBook``), and ``write``, which lays
+every kind out the same way with XlsxWriter: cells, number formats and widths as
+``chantool.layout`` gives them for each field's unit, Excel tables with filters, frozen
+headers, native charts, print set-up, and fixed document properties, so that the same
+inputs give the same bytes.
 
 Nothing here computes a result: values are written as the listings hold them (a rate
 stays 0.1599 and is shown 16.0% by its format; an ISO date becomes a date cell).
@@ -11,7 +11,7 @@ stays 0.1599 and is shown 16.0% by its format; an ISO date becomes a date cell).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,28 +24,15 @@ from xlsxwriter.worksheet import Worksheet
 
 from chantool.findings import Lang
 from chantool.io.output import temporary_path
-from chantool.listings import Field, Listing, Row, Scores
-from chantool.templates import display_width
+from chantool.layout import NUMBER_FORMATS, column_width, display_width, sheet_value
+from chantool.layout import text as shown
+from chantool.listings import Field, Listing, Row, Scores, Unit
 from chantool.texts import TEXTS, word
 
 Text = tuple[str, str]  # Chinese, English
-Unit = Literal["text", "count", "money", "rate", "date"]
 ChartKind = Literal["column", "bar", "line", "pie", "doughnut", "pareto"]
 
-NUMBER_FORMATS: Final[Mapping[Unit, str]] = {
-    "count": "#,##0.##", "money": "#,##0.00", "rate": "0.0%", "date": "yyyy-mm-dd"}
-# Fields holding money, by key (the listings' fields do not say their unit yet).
-_MONEY: Final = frozenset({
-    "revenue", "top_revenue", "pickup_rebate", "volume_rebate", "total", "sales",
-    "band_from", "retroactive", "incremental", "commission", "target_bonus",
-    "first_order_bonus", "uplift", "paid_before", "due", "amount", "paid", "unpaid",
-    "overdue", "paid_late", "paid_early", "discount", "reward", "penalty",
-    "next_band_from", "extra_commission"})
-_DATES: Final = frozenset({
-    "date", "week_start", "week_end", "period_from", "period_to", "profile_deadline",
-    "close_date", "due_date", "date_from", "date_to", "received", "deadline", "done",
-    "visit_date"})
-_TEXT_WIDTH: Final = 60  # wider texts wrap
+_TEXT_WIDTH: Final = 40  # wider texts wrap
 _CHART_ROWS: Final = 18  # rows a chart takes on a sheet, and the gap below it
 _CHART_COLUMNS: Final = 9
 _PORTRAIT_WIDTH: Final = 95  # wider sheets print landscape
@@ -113,45 +100,6 @@ def table(listing: Listing, keys: Sequence[str] = (), rows: Sequence[Row] | None
                  listing.rows if rows is None else rows)
 
 
-def unit_of(field: Field) -> Unit:
-    if field.rate:
-        return "rate"
-    if field.key in _MONEY:
-        return "money"
-    if field.key in _DATES:
-        return "date"
-    return "count"
-
-
-def cell_value(field: Field, value: Any, lang: Lang) -> Any:
-    """A listing value as the cell holds it: numbers stay numbers (their format shows
-    them), ISO dates become dates, coded values and yes/no become words."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or (field.words is not None and value in field.words):
-        return field.shown(value, lang)
-    if isinstance(value, str) and unit_of(field) == "date" and len(value) == 10:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _shown_width(field: Field, value: Any) -> int:
-    """Columns a value takes as its format shows it."""
-    if value is None:
-        return 0
-    if isinstance(value, date):
-        return 10
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        unit = unit_of(field)
-        shown = f"{value:,.2f}" if unit == "money" else f"{value:.1%}" if unit == "rate" \
-            else f"{value:,}"
-        return len(shown)
-    return display_width(str(value))
-
-
 @dataclass
 class _Placed:
     sheet: str
@@ -166,7 +114,10 @@ class _Writer:
     def __init__(self, book: ReportBook, path: Path, as_of: date, source: str,
                  lang: Lang) -> None:
         self.book, self.as_of, self.source, self.lang = book, as_of, source, lang
-        self.workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False,
+        # In memory: XlsxWriter otherwise writes every part to a temporary file first, which
+        # costs more than the writing itself for a statement of thousands of sheets.
+        self.workbook = xlsxwriter.Workbook(str(path), {"in_memory": True,
+                                                        "strings_to_numbers": False,
                                                         "strings_to_formulas": False,
                                                         "strings_to_urls": False})
         created = datetime(as_of.year, as_of.month, as_of.day)
@@ -184,7 +135,7 @@ class _Writer:
         key = (kind, wrap)
         if key not in self.formats:
             properties: dict[str, Any] = {"valign": "top"}
-            if kind in NUMBER_FORMATS:
+            if kind in NUMBER_FORMATS and kind != "text":
                 properties["num_format"] = NUMBER_FORMATS[kind]  # type: ignore[index]
             if kind == "title":
                 properties.update(bold=True, font_size=14)
@@ -219,7 +170,7 @@ class _Writer:
 
     def tables(self, worksheet: Worksheet, sheet: Sheet) -> None:
         row = self.header(worksheet, sheet)
-        widths: dict[int, int] = {}
+        widths: dict[int, float] = {}
         frozen = None
         for block in sheet.tables:
             worksheet.write_string(row, 0, self.text(block.title), self.format("heading"))
@@ -230,42 +181,33 @@ class _Writer:
                 continue
             frozen = row + 1 if frozen is None else frozen
             row = self.table(worksheet, block, row, widths)
-        wide = 0
         for column, width in sorted(widths.items()):
-            shown = min(width + 2, _TEXT_WIDTH)
-            wide += shown
-            worksheet.set_column(column, column, shown,
-                                 self.format("text", wrap=width > _TEXT_WIDTH))
+            worksheet.set_column(column, column, width)
+        wide = sum(widths.values())
         if frozen is not None:
             worksheet.freeze_panes(frozen, 0)
             worksheet.repeat_rows(frozen - 1)
         self.print_setup(worksheet, landscape=wide > _PORTRAIT_WIDTH or bool(sheet.charts))
 
     def table(self, worksheet: Worksheet, block: Table, row: int,
-              widths: dict[int, int]) -> int:
+              widths: dict[int, float]) -> int:
         """Write ``block`` from ``row`` (its header); the row after the gap below it."""
         headings = _unique([field.heading(self.lang) for field in block.fields])
+        wrap = self.format("text", wrap=True)
         for column, (field, heading) in enumerate(zip(block.fields, headings, strict=True)):
-            unit = unit_of(field)
-            number_format = self.format(unit) if unit in NUMBER_FORMATS else None
-            wrap = self.format("text", wrap=True)
-            widest = display_width(heading)
+            cells = self.format(field.unit) if field.unit != "text" else None
+            texts = [heading]
             for offset, source in enumerate(block.rows, 1):
-                value = cell_value(field, source.get(field.key), self.lang)
-                widest = max(widest, _shown_width(field, value))
+                value = sheet_value(field, source.get(field.key), self.lang)
                 if value is None:
                     continue
-                if isinstance(value, date):
-                    worksheet.write_datetime(row + offset, column,
-                                             datetime(value.year, value.month, value.day),
-                                             number_format)
-                elif isinstance(value, int | float):
-                    worksheet.write_number(row + offset, column, value, number_format)
-                else:
-                    text = str(value)
-                    worksheet.write_string(row + offset, column, text,
-                                           wrap if display_width(text) > _TEXT_WIDTH else None)
-            widths[column] = max(widths.get(column, 0), widest)
+                texts.append(shown(field, source.get(field.key), self.lang))
+                if isinstance(value, int | float):
+                    worksheet.write_number(row + offset, column, value, cells)
+                else:  # long texts (explanations) wrap: rows grow taller, not pages wider
+                    worksheet.write_string(row + offset, column, value,
+                                           wrap if display_width(value) > _TEXT_WIDTH else None)
+            widths[column] = max(widths.get(column, 0), min(column_width(texts), _TEXT_WIDTH))
         last = row + len(block.rows)
         worksheet.add_table(row, 0, last, len(block.fields) - 1, {
             "columns": [{"header": heading} for heading in headings],
@@ -306,8 +248,9 @@ class _Writer:
                 worksheet.write_string(row_at, 0, word("report.no_chart", self.lang).format(
                     title=self.text(missing.title)))
                 row += 1
-        if not sheet.tables:
+        if not sheet.tables:  # a page of charts: on one page
             self.print_setup(worksheet, landscape=True)
+            worksheet.fit_to_pages(1, 1)
 
     def chart(self, spec: Chart) -> XlsxChart:
         placed = self.placed[spec.table]
@@ -324,7 +267,7 @@ class _Writer:
         labels = last - first < 12
         for position, key in enumerate(spec.values):
             column = placed.columns[key]
-            unit = unit_of(fields[key])
+            unit = fields[key].unit
             series: dict[str, Any] = {
                 "name": [sheet, placed.first_row, column],
                 "categories": categories, "values": [sheet, first, column, last, column]}
@@ -345,13 +288,14 @@ class _Writer:
                 chart.add_series(series)
         chart.set_title({"name": self.text(spec.title), "name_font": {"size": 12}})
         if spec.kind not in ("pie", "doughnut"):
-            value_field = fields[spec.values[0]]
+            value_field, category = fields[spec.values[0]], fields[spec.category]
             axis = {"name": self.text(spec.axis) if spec.axis else
                     value_field.heading(self.lang),
-                    "num_format": NUMBER_FORMATS.get(unit_of(value_field), "General"),
-                    "min": 0,
+                    "num_format": _label_format(value_field.unit), "min": 0,
                     "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
-            category_axis = {"name": fields[spec.category].heading(self.lang)}
+            category_axis: dict[str, Any] = {"name": category.heading(self.lang)}
+            if category.unit in ("date", "month"):  # the cells hold Excel's day numbers
+                category_axis["num_format"] = NUMBER_FORMATS[category.unit]
             if spec.kind == "bar":
                 chart.set_x_axis(axis)
                 chart.set_y_axis({**category_axis, "reverse": True})
@@ -364,7 +308,8 @@ class _Writer:
 
 
 def _label_format(unit: Unit) -> str:
-    return {"money": "#,##0", "rate": "0%", "count": "#,##0.##"}.get(unit, "General")
+    """Data labels short enough to sit on a bar: yuan without fen, whole percentages."""
+    return {"money": "#,##0", "rate": "0%"}.get(unit, NUMBER_FORMATS[unit])
 
 
 def _unique(headings: list[str]) -> list[str]:
@@ -380,14 +325,16 @@ def _unique(headings: list[str]) -> list[str]:
 def _sheet_names(names: Sequence[str]) -> list[str]:
     """Names Excel accepts: at most 31 characters, no []:*?/\\, distinct."""
     found: list[str] = []
+    taken: set[str] = set()
     for name in names:
         clean = "".join("_" if char in "[]:*?/\\" else char for char in name)[:31] or "_"
         candidate, number = clean, 1
-        while candidate.lower() in (taken.lower() for taken in found):
+        while candidate.lower() in taken:
             number += 1
             suffix = f" ({number})"
             candidate = clean[:31 - len(suffix)] + suffix
         found.append(candidate)
+        taken.add(candidate.lower())
     return found
 
 

@@ -111,16 +111,16 @@ _PARETO_FIELDS: Final = (
 
 
 _MONTH_FIELDS: Final = (
-    Field("month", "月份", "Month"),
-    Field("revenue", "销售额", "Revenue"),
-    Field("channels", "有销售的渠道数", "Channels with sales"),
+    Field("month", "月份", "Month", unit="month"),
+    Field("revenue", "销售额", "Revenue", unit="money"),
+    Field("channels", "有销售的渠道数", "Channels with sales", unit="count"),
 )
 _RANKING_FIELDS: Final = (
-    Field("rank", "排名", "Rank"),
+    Field("rank", "排名", "Rank", unit="count"),
     Field("channel_id", "渠道编码", "Channel ID"),
-    Field("revenue", "销售额", "Revenue"),
-    Field("share", "收入占比", "Share", rate=True),
-    Field("cumulative_share", "累计占比", "Cumulative share", rate=True),
+    Field("revenue", "销售额", "Revenue", unit="money"),
+    Field("share", "收入占比", "Share", unit="rate"),
+    Field("cumulative_share", "累计占比", "Cumulative share", unit="rate"),
     Field("top20", "头部客户", "Top 20%"),
 )
 
@@ -415,8 +415,8 @@ def grades(book: Book) -> Section:
 
 _MIX_FIELDS: Final = (
     Field("grade", "等级", "Grade"),
-    Field("channels", "渠道数", "Channels"),
-    Field("revenue", "销售额", "Revenue"),
+    Field("channels", "渠道数", "Channels", unit="count"),
+    Field("revenue", "销售额", "Revenue", unit="money"),
 )
 
 

@@ -144,10 +144,10 @@ def channel_visits(book: Book) -> Section:
 
 _REGION_FIELDS: Final = (
     Field("region", "所属区域", "Region"),
-    Field("channels", "有拜访目标的渠道", "Channels with a target"),
-    Field("met", "达标", "Met"),
-    Field("short", "未达标", "Short"),
-    Field("compliance", "达标率", "Compliance", rate=True),
+    Field("channels", "有拜访目标的渠道", "Channels with a target", unit="count"),
+    Field("met", "达标", "Met", unit="count"),
+    Field("short", "未达标", "Short", unit="count"),
+    Field("compliance", "达标率", "Compliance", unit="rate"),
 )
 
 
@@ -321,31 +321,31 @@ def effect_assessed(book: Book) -> Section:
 _TODO_FIELDS: Final = (
     Field("kind", "事项", "Item", {"follow_up": ("跟进计划", "follow-up"),
                                    "fix_by": ("整改", "fix")}),
-    Field("due_date", "截止日期", "Due"),
+    Field("due_date", "截止日期", "Due", unit="date"),
     Field("status", "状态", "Status", {"overdue": ("已逾期", "overdue"),
-                                       "this_week": ("本周到期", "due this week"),
+                                       "soon": ("七天内到期", "due within 7 days"),
                                        "later": ("以后到期", "later")}),
     Field("manager", "客户经理", "Manager"),
     Field("channel_id", "渠道编码", "Channel ID"),
-    Field("visit_date", "拜访日期", "Visit date"),
+    Field("visit_date", "拜访日期", "Visit date", unit="date"),
     Field("what", "内容", "What"),
-    Field("row", "行号", "Row"),
+    Field("row", "行号", "Row", unit="count"),
 )
 
 
 @reads("visits")
 def open_items(book: Book) -> Section:
     """Follow-ups not done yet (R-06) and failed checklist items with a fix-by date
-    (R-08), by due date: overdue before the as-of date, due this week up to its Sunday,
-    or later. A done follow-up, or a checklist item without a fix-by date (a finding of
-    its own), is not listed."""
+    (R-08), by due date: overdue before the as-of date, due within the seven days from
+    it (the week a weekly review looks ahead to), or later. A done follow-up, or a
+    checklist item without a fix-by date (a finding of its own), is not listed."""
     rows: list[Row] = []
     section = Section(listings=[Listing(
         "open_items", ("待办跟进与整改", "Open follow-ups and fixes"), _TODO_FIELDS, rows)])
     sheet = book.sheets.get("visits")
     if sheet is None:
         return section
-    _, sunday = week_of(book.as_of)
+    soon = book.as_of + timedelta(days=6)
     blank: list[Any] = [None] * len(sheet.column("visit_date"))
     done = sheet.column("follow_up_done") if sheet.has("follow_up_done") else blank
     items = (("follow_up", "follow_up_due", "follow_up"), ("fix_by", "fix_by", "checklist_failed"))
@@ -359,7 +359,7 @@ def open_items(book: Book) -> Section:
             rows.append({
                 "kind": kind, "due_date": due.isoformat(),
                 "status": "overdue" if due < book.as_of else
-                "this_week" if due <= sunday else "later",
+                "soon" if due <= soon else "later",
                 "manager": sheet.column("manager")[index],
                 "channel_id": sheet.column("channel_id")[index],
                 "visit_date": None if (day := sheet.column("visit_date")[index]) is None
