@@ -48,5 +48,5 @@ def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
         line = (zh.format(**addressee), en.format(**addressee))
         sheets.append(Sheet((f"{channel} {name}".strip(), f"{channel} {name}".strip()), tuple(
             table(part, _PARTS[key], rows=rows.get(key, []), name=f"{key}:{channel}")
-            for key, part in parts.items()), lines=(line,)))
+            for key, part in parts.items()), lines=(line,), filters=False))
     return ReportBook(text("report.statements"), tuple(sheets))

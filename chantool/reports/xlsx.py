@@ -70,6 +70,9 @@ class Sheet:
     charts: tuple[Chart, ...] = ()
     # Lines above the tables (a statement's addressee, say).
     lines: tuple[Text, ...] = ()
+    # Tables as Excel tables with filters and the first header frozen; without, plain
+    # headers (a printed statement: thousands of sheets write several times faster).
+    filters: bool = True
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,16 @@ class _Placed:
     columns: dict[str, int]
 
 
+class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
+    """XlsxWriter's workbook, less its check of each new sheet name against every sheet
+    before it: a statement of thousands of channels made that quadratic check seconds
+    long, and ``_sheet_names`` already makes the names valid and distinct."""
+
+    def _check_sheetname(self, sheetname: str, is_chartsheet: bool = False) -> str:
+        self.sheetname_count += 1
+        return sheetname
+
+
 class _Writer:
     """One report's workbook being written."""
 
@@ -116,7 +129,7 @@ class _Writer:
         self.book, self.as_of, self.source, self.lang = book, as_of, source, lang
         # In memory: XlsxWriter otherwise writes every part to a temporary file first, which
         # costs more than the writing itself for a statement of thousands of sheets.
-        self.workbook = xlsxwriter.Workbook(str(path), {"in_memory": True,
+        self.workbook = _Workbook(str(path), {"in_memory": True,
                                                         "strings_to_numbers": False,
                                                         "strings_to_formulas": False,
                                                         "strings_to_urls": False})
@@ -141,6 +154,8 @@ class _Writer:
                 properties.update(bold=True, font_size=14)
             if kind == "heading":
                 properties.update(bold=True, font_size=12, font_color="#1F4E78")
+            if kind == "header":
+                properties.update(bold=True, bottom=1, bg_color="#DDEBF7")
             if wrap:
                 properties["text_wrap"] = True
             self.formats[key] = self.workbook.add_format(properties)
@@ -148,7 +163,7 @@ class _Writer:
 
     def write(self) -> None:
         # A report with nothing to show still says so on a sheet of its own.
-        sheets = self.book.sheets or (Sheet(text("report.none"), lines=(text("report.none"),)),)
+        sheets = self.book.sheets or (Sheet(text("report.none")),)
         names = _sheet_names(tuple(self.text(sheet.name) for sheet in sheets))
         worksheets = [self.workbook.add_worksheet(name) for name in names]
         # Tables first: the charts of an earlier sheet refer to them.
@@ -170,6 +185,8 @@ class _Writer:
 
     def tables(self, worksheet: Worksheet, sheet: Sheet) -> None:
         row = self.header(worksheet, sheet)
+        if not sheet.tables and not sheet.charts:
+            worksheet.write_string(row, 0, word("report.none", self.lang))
         widths: dict[int, float] = {}
         frozen = None
         for block in sheet.tables:
@@ -179,8 +196,8 @@ class _Writer:
                 worksheet.write_string(row, 0, word("report.none", self.lang))
                 row += 2
                 continue
-            frozen = row + 1 if frozen is None else frozen
-            row = self.table(worksheet, block, row, widths)
+            frozen = row + 1 if frozen is None and sheet.filters else frozen
+            row = self.table(worksheet, block, row, widths, filters=sheet.filters)
         for column, width in sorted(widths.items()):
             worksheet.set_column(column, column, width)
         wide = sum(widths.values())
@@ -189,29 +206,47 @@ class _Writer:
             worksheet.repeat_rows(frozen - 1)
         self.print_setup(worksheet, landscape=wide > _PORTRAIT_WIDTH or bool(sheet.charts))
 
-    def table(self, worksheet: Worksheet, block: Table, row: int,
-              widths: dict[int, float]) -> int:
+    def table(self, worksheet: Worksheet, block: Table, row: int, widths: dict[int, float],
+              *, filters: bool) -> int:
         """Write ``block`` from ``row`` (its header); the row after the gap below it."""
         headings = _unique([field.heading(self.lang) for field in block.fields])
         wrap = self.format("text", wrap=True)
         for column, (field, heading) in enumerate(zip(block.fields, headings, strict=True)):
             cells = self.format(field.unit) if field.unit != "text" else None
-            texts = [heading]
+            numbers: list[Any] = []  # the raw values of the numbers, for the width
+            texts: dict[str, bool] = {heading: False}  # each text: whether it wraps
+            widest, places = heading, display_width(heading)
             for offset, source in enumerate(block.rows, 1):
-                value = sheet_value(field, source.get(field.key), self.lang)
+                raw = source.get(field.key)
+                value = sheet_value(field, raw, self.lang)
                 if value is None:
                     continue
-                texts.append(shown(field, source.get(field.key), self.lang))
                 if isinstance(value, int | float):
                     worksheet.write_number(row + offset, column, value, cells)
-                else:  # long texts (explanations) wrap: rows grow taller, not pages wider
-                    worksheet.write_string(row + offset, column, value,
-                                           wrap if display_width(value) > _TEXT_WIDTH else None)
-            widths[column] = max(widths.get(column, 0), min(column_width(texts), _TEXT_WIDTH))
+                    numbers.append(raw)
+                    continue
+                long = texts.get(value)
+                if long is None:  # a text of more characters than that is wider anyway
+                    width = _TEXT_WIDTH + 1 if len(value) > _TEXT_WIDTH else \
+                        display_width(value)
+                    long = texts[value] = width > _TEXT_WIDTH
+                    if width > places:
+                        widest, places = value, width
+                # Long texts (explanations) wrap: rows grow taller, not pages wider.
+                worksheet.write_string(row + offset, column, value, wrap if long else None)
+            # The widest number as shown is the largest or the smallest (a minus sign).
+            extremes = [shown(field, value, self.lang) for value in
+                        ({min(numbers), max(numbers)} if numbers else set())]
+            shown_width = _TEXT_WIDTH if places > _TEXT_WIDTH else \
+                min(column_width([widest, *extremes]), _TEXT_WIDTH)
+            widths[column] = max(widths.get(column, 0), shown_width)
         last = row + len(block.rows)
-        worksheet.add_table(row, 0, last, len(block.fields) - 1, {
-            "columns": [{"header": heading} for heading in headings],
-            "style": "Table Style Light 9", "autofilter": True})
+        if filters:
+            worksheet.add_table(row, 0, last, len(block.fields) - 1, {
+                "columns": [{"header": heading} for heading in headings],
+                "style": "Table Style Light 9", "autofilter": True})
+        else:
+            worksheet.write_row(row, 0, headings, self.format("header"))
         self.placed[block.name] = _Placed(worksheet.get_name(), row, last,
                                           {f.key: n for n, f in enumerate(block.fields)})
         return last + 3
