@@ -175,6 +175,7 @@ class _Writer:
 
     def header(self, worksheet: Worksheet, sheet: Sheet) -> int:
         """The title lines; the row the first block starts at."""
+        worksheet.set_row(0, 22)  # the title's larger font
         worksheet.write_string(0, 0, f"{self.title} · {self.text(sheet.name)}",
                                self.format("title"))
         worksheet.write_string(1, 0, word("report.as_of", self.lang).format(
