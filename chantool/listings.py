@@ -148,6 +148,13 @@ class Scores:
                                            count=len(listing.rows))
                                    for listing in self.listings], [])
 
+    def only(self, keys: frozenset[str]) -> Scores:
+        """The listings of ``keys`` and no result columns: what a report lays out, without
+        making and sending the rows of the others (the results are written back in the
+        file's process already)."""
+        return Scores(self.as_of, [listing for listing in self.listings if listing.key in keys],
+                      [])
+
     def to_dict(self) -> dict[str, Any]:
         """The keys of one file's ``score`` JSON object besides its path and findings."""
         found = empty_results(self.as_of)

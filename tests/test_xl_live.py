@@ -182,8 +182,9 @@ def test_reading_turns_com_dates_and_times_into_the_file_reader_s_values(
     ("dashboard", "管理层看板")])
 def test_a_report_button_writes_the_report_beside_the_workbook_and_opens_it(
         button: str, kind: str, tmp_path: Path) -> None:
-    """The same report, byte for byte, as ``chantool report`` writes from the file; the
-    open workbook is unchanged."""
+    """The same report, byte for byte, as ``chantool report`` writes from the file (from
+    only the listings the kind reads, where the ribbon has every listing); the open
+    workbook is unchanged."""
     from click.testing import CliRunner
 
     from chantool.cli import cli

@@ -19,9 +19,13 @@ from chantool.findings import Finding, Lang
 from chantool.listings import Scores
 from chantool.report import Report
 from chantool.reports import xlsx
+from chantool.reports.dashboard import READS as DASHBOARD_READS
 from chantool.reports.dashboard import dashboard
+from chantool.reports.monthly import READS as MONTHLY_READS
 from chantool.reports.monthly import monthly
+from chantool.reports.statements import READS as STATEMENTS_READS
 from chantool.reports.statements import statements
+from chantool.reports.weekly import READS as WEEKLY_READS
 from chantool.reports.weekly import weekly
 from chantool.reports.xlsx import ReportBook
 from chantool.settings import REPORT_KINDS
@@ -30,6 +34,10 @@ from chantool.texts import word
 Builder = Callable[[Scores, Sequence[Finding]], ReportBook]
 BUILDERS: Final[dict[str, Builder]] = dict(zip(
     REPORT_KINDS, (weekly, monthly, statements, dashboard), strict=True))
+# The listings each kind lays out.
+READS: Final[dict[str, frozenset[str]]] = dict(zip(
+    REPORT_KINDS, (WEEKLY_READS, MONTHLY_READS, STATEMENTS_READS, DASHBOARD_READS),
+    strict=True))
 
 
 def report_name(source: Path, kind: str, as_of: date, lang: Lang) -> str:
@@ -50,7 +58,8 @@ def report_files(kind: str, jobs: Sequence[Job], options: Options, out: Path,
     """Score each workbook as ``score`` does (each in its own process), then write the
     ``kind`` report of each file that could be read into ``out``; the run's Report and
     the reports written, in the jobs' order."""
-    found = score_files(jobs, replace(options, listing_rows=None), progress=progress)
+    found = score_files(jobs, replace(options, listing_rows=None, listing_keys=READS[kind]),
+                        progress=progress)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for job, result in zip(jobs, found.files, strict=True):

@@ -6,6 +6,7 @@ tables they draw from behind them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from chantool.findings import Finding
 from chantool.listings import Scores
@@ -13,6 +14,10 @@ from chantool.reports.xlsx import Chart, ReportBook, Sheet, listing, table, text
 
 _RISKIEST = 15  # channels the credit chart shows
 _CREDIT = ("channel_id", "name", "manager", "overdue_ratio", "credit_risk", "score_credit")
+
+# The listings this report lays out (``listing`` reads no other).
+READS: Final = frozenset(("channels", "revenue_months", "pareto", "revenue_ranking",
+                          "grade_mix", "region_visits"))
 
 
 def dashboard(scores: Scores, findings: Sequence[Finding]) -> ReportBook:

@@ -5,6 +5,7 @@ offices' channel scores, training, and planned customers per tier."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from chantool.findings import Finding
 from chantool.listings import Scores
@@ -13,6 +14,9 @@ from chantool.reports.xlsx import Chart, ReportBook, Sheet, listing, table, text
 _RANKING = ("rank", "manager", "office", "kpi_score", "card", "quarter_yellow_cards", "action",
             "active_month", "active_min", "active_status")
 _TRAINING = ("manager", "office", "training_score", "training_status", "penalty")
+
+# The listings this report lays out (``listing`` reads no other).
+READS: Final = frozenset(("managers", "offices", "tiers"))
 
 
 def monthly(scores: Scores, findings: Sequence[Finding]) -> ReportBook:

@@ -6,6 +6,7 @@ contest rewards, and its statements with their due dates and what is still owed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from chantool.findings import Finding
 from chantool.listings import Row, Scores
@@ -24,6 +25,9 @@ _PARTS = {
     "payments": ("statement_month", "explanation", "close_date", "due_date", "amount", "paid",
                  "unpaid", "overdue", "discount"),
 }
+
+# The listings this report lays out (``listing`` reads no other).
+READS: Final = frozenset(("rebates", "commission", "contests", "payments", "channels"))
 
 
 def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:

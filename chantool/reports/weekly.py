@@ -6,6 +6,7 @@ follow-ups, fixes and deadlines that fall due this week."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from chantool.findings import Finding
 from chantool.listings import Field, Row, Scores
@@ -15,6 +16,10 @@ _VISIT_KEYS = ("channel_id", "name", "manager", "visits_week", "visit_target", "
                "visit_status", "key_contact_visits_week", "key_contact_status",
                "visit_success_rate")
 _DUE = frozenset({"overdue", "soon"})
+
+# The listings this report lays out (``listing`` reads no other).
+READS: Final = frozenset(("weeks", "managers", "channels", "diagnosis", "region_visits",
+                          "manager_days", "open_items", "complaints"))
 
 
 def offices(scores: Scores) -> dict[str, str]:
