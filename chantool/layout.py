@@ -16,8 +16,10 @@ Widths count display columns: a Chinese (wide) character takes two (``display_wi
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, time
+from types import NoneType
 from typing import Any, Final
 
 from chantool.findings import Lang
@@ -35,7 +37,10 @@ NUMBER_FORMATS: Final[Mapping[Unit, str]] = {
     "time": "hh:mm",
 }
 # Units whose values are numbers in a sheet, and so stand right-aligned in the terminal.
-NUMERIC: Final = frozenset({"count", "number", "money", "rate"})
+NUMERIC: Final[frozenset[Unit]] = frozenset({"count", "number", "money", "rate"})
+# The values a sheet takes as they are, by unit (a column of only these needs no work).
+_AS_THEY_ARE: Final[Mapping[Unit, tuple[type, ...]]] = {
+    **{unit: (int, float, NoneType) for unit in NUMERIC}, "text": (str, NoneType)}
 # Excel's day zero: serial 1 is 1900-01-01, counting the 1900-02-29 Excel believes in.
 _DAY_ZERO: Final = date(1899, 12, 30)
 _YES_NO: Final = {"zh": ("是", "否"), "en": ("yes", "no")}
@@ -44,6 +49,7 @@ _YES_NO: Final = {"zh": ("是", "否"), "en": ("yes", "no")}
 _MARGIN: Final = 2
 MIN_WIDTH: Final = 6
 MAX_WIDTH: Final = 60
+HEADING_WIDTH: Final = 24
 
 Value = str | float | int | None
 
@@ -52,16 +58,35 @@ def display_width(text: str) -> int:
     """Columns a text takes on screen: wide (CJK) characters count two."""
     if text.isascii():
         return len(text)
-    import unicodedata  # only for text beyond ASCII
-
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def column_width(texts: Iterable[str]) -> float:
+def column_width(texts: Iterable[str], heading: str = "") -> float:
     """An Excel column width (in characters) that shows the widest of ``texts`` whole,
-    within ``MIN_WIDTH`` and ``MAX_WIDTH``."""
-    widest = max((display_width(text) for text in texts), default=0)
+    within ``MIN_WIDTH`` and ``MAX_WIDTH``; a ``heading`` wider than ``HEADING_WIDTH``
+    wraps (the header style wraps) rather than widen the column further."""
+    widest = min(display_width(heading), HEADING_WIDTH)
+    # Longest first: a text of n characters takes at most 2n columns, so the search
+    # stops early on a column of many texts.
+    for candidate in sorted(set(texts), key=len, reverse=True):
+        if 2 * len(candidate) <= widest or widest + _MARGIN >= MAX_WIDTH:
+            break
+        widest = max(widest, display_width(candidate))
     return float(min(max(widest + _MARGIN, MIN_WIDTH), MAX_WIDTH))
+
+
+def field_width(field: Field, values: Iterable[Value], lang: Lang) -> float:
+    """The width of a column of a field's sheet values (``sheet_value``), shown in its
+    unit's number format, under the field's heading."""
+    distinct = set(values)
+    texts = [value for value in distinct if isinstance(value, str)]
+    numbers = [value for value in distinct if isinstance(value, int | float)]
+    if numbers:
+        if field.unit in ("date", "month", "time"):  # as wide as the format's pattern
+            texts.append(NUMBER_FORMATS[field.unit])
+        else:  # the widest number is the smallest or the largest
+            texts += [text(field, min(numbers), lang), text(field, max(numbers), lang)]
+    return column_width(texts, field.heading(lang))
 
 
 def excel_serial(day: date) -> int:
@@ -102,6 +127,23 @@ def sheet_value(field: Field, value: Any, lang: Lang) -> Value:
     except ValueError:
         pass
     return text
+
+
+def sheet_column(field: Field, values: Iterable[Any], lang: Lang) -> list[Value]:
+    """``sheet_value`` of each of a column's values; a column of tens of thousands of
+    rows goes fast (numbers and plain text as they are, each other value shown once)."""
+    values = list(values)
+    plain = _AS_THEY_ARE.get(field.unit)
+    if field.words is None and plain and all(type(value) in plain for value in values):
+        return values
+    shown: dict[tuple[type, Any], Value] = {}
+    column = []
+    for value in values:
+        key = (type(value), value)  # True is 1 and 1.0 as a key: kept apart by type
+        if key not in shown:
+            shown[key] = sheet_value(field, value, lang)
+        column.append(shown[key])
+    return column
 
 
 def text(field: Field, value: Any, lang: Lang) -> str:

@@ -101,6 +101,12 @@ class Listing:
     # How many rows there are when ``rows`` holds only the first of them (see Scores.head).
     count: int | None = None
 
+    @property
+    def left_out(self) -> int:
+        """How many rows ``rows`` does not hold: 0 but for a listing ``Scores.head``
+        shortened for the terminal."""
+        return 0 if self.count is None else self.count - len(self.rows)
+
     def shown_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.key in self.brief) if self.brief \
             else self.fields
@@ -141,9 +147,12 @@ class Scores:
         return next((listing for listing in self.listings if listing.key == key), None)
 
     def head(self, rows: int) -> Scores:
-        """The first ``rows`` of each listing, each knowing how many it had, and no result
-        columns: what the terminal shows, which crosses from a file's process much faster
-        than everything (the results are written back in that process already)."""
+        """The first ``rows`` of each listing, each knowing how many it had (the terminal
+        says how many more there are), and no result columns: what the terminal shows,
+        which crosses from a file's process much faster than everything (the results are
+        written back in that process already). Only the terminal takes a shortened
+        Scores: ``to_dict`` refuses one, so JSON, a sheet, a report or the history
+        always get every row."""
         return Scores(self.as_of, [replace(listing, rows=listing.rows[:rows],
                                            count=len(listing.rows))
                                    for listing in self.listings], [])
@@ -157,6 +166,9 @@ class Scores:
 
     def to_dict(self) -> dict[str, Any]:
         """The keys of one file's ``score`` JSON object besides its path and findings."""
+        shortened = [listing.key for listing in self.listings if listing.left_out]
+        if shortened:
+            raise ValueError(f"listings shortened for the terminal: {shortened}")
         found = empty_results(self.as_of)
         found.update({listing.key: list(listing.rows) for listing in self.listings})
         return found

@@ -115,11 +115,20 @@ def _score_tables(scores: Scores, lang: Lang) -> Iterator[str]:
         fields = listing.shown_fields()
         rows = [[layout.text(f, row.get(f.key), lang) for f in fields]
                 for row in listing.rows[:TEXT_ROWS]]
-        more = (listing.count or len(listing.rows)) - TEXT_ROWS
         yield table([f.heading(lang) for f in fields], rows,
                      title=listing.title[0] if lang == "zh" else listing.title[1],
                      right=[i for i, f in enumerate(fields) if f.unit in layout.NUMERIC],
-                     caption=word("more_rows", lang).format(count=more) if more > 0 else "")
+                     caption=_left_out(listing.left_out + len(listing.rows) - len(rows),
+                                       len(listing.fields) - len(fields), lang))
+
+
+def _left_out(rows: int, columns: int, lang: Lang) -> str:
+    """What a terminal table does not show, and where to find it ("" for nothing)."""
+    if rows and columns:
+        return word("more_rows_columns", lang).format(rows=rows, columns=columns)
+    if columns:
+        return word("more_columns", lang).format(count=columns)
+    return word("more_rows", lang).format(count=rows) if rows else ""
 
 
 @contextmanager

@@ -9,15 +9,15 @@ the same whichever way it was processed.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
 from chantool.book import Book
 from chantool.findings import Finding, Lang, Severity, suggestion
 from chantool.layout import Value as Value  # what a cell holds; results names it too
-from chantool.layout import sheet_value
-from chantool.listings import Listing, Scores
+from chantool.layout import column_width, field_width, sheet_column, sheet_value
+from chantool.listings import Listing, Scores, Unit
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
 
 GENERATED_NOTE: Final = {
@@ -55,24 +55,76 @@ class SheetResults:
 
 @dataclass(frozen=True)
 class Block:
-    """A table within a generated sheet: an optional title line, a header and rows, and
-    links from cells (row and column index into ``rows``) to places in the workbook."""
+    """A table within a generated sheet: an optional title line, a header and rows, the
+    unit of each column's values (its number format; ``text`` where none is given), and
+    links from cells (row and column index into ``rows``) to places in the workbook: a
+    cell reference, or the index of a block of the same sheet, whose title cell (its
+    header where it has no title) the link goes to."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[Value, ...], ...]
     title: str | None = None
-    links: dict[tuple[int, int], str] = field(default_factory=dict)
+    links: Mapping[tuple[int, int], str | int] = field(default_factory=dict)
+    units: tuple[Unit, ...] = ()
 
 
 @dataclass(frozen=True)
 class Table:
     """A sheet chantool generates whole: its blocks one below the other, a blank line
-    between them. A sheet of one untitled block gets a frozen header and a filter."""
+    between them, and column widths in characters. A sheet of one untitled block gets a
+    frozen header and a filter."""
 
     key: str  # stable across runs and languages: names the part that holds the sheet
     name: str
     blocks: tuple[Block, ...]
     widths: tuple[float, ...] = ()
+
+    @property
+    def plain(self) -> bool:
+        """One untitled block: its header row is frozen and filtered."""
+        return len(self.blocks) == 1 and self.blocks[0].title is None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a block of a generated sheet lands: Excel's row numbers of its title (None
+    without one), its header and its first data row."""
+
+    block: Block
+    title_row: int | None
+    header_row: int
+    first_row: int
+
+    def links(self, table: Table, placed: Sequence[Placed], sheet: str
+              ) -> Iterator[tuple[int, int, str, str]]:
+        """The block's links: row and 1-based column of the cell, the place it goes to
+        (on ``sheet``, the name the sheet has in the workbook, for links to a block), and
+        the text it shows."""
+        for (index, column), place in sorted(self.block.links.items()):
+            if isinstance(place, int):
+                target = placed[place]
+                row = target.header_row if target.title_row is None else target.title_row
+                place = f"{quote_sheet(sheet)}!A{row}"
+            yield (self.first_row + index, column + 1, place,
+                   str(self.block.rows[index][column]))
+
+
+def place_blocks(table: Table) -> list[Placed]:
+    """The rows of a generated sheet's blocks, as the file writer and the live add-in lay
+    them out: a blank row between blocks, a title row above a titled block."""
+    placed = []
+    number = 0
+    for position, block in enumerate(table.blocks):
+        if position:
+            number += 1  # a blank line between blocks
+        title_row = None
+        if block.title is not None:
+            number += 1
+            title_row = number
+        header_row = number + 1
+        placed.append(Placed(block, title_row, header_row, header_row + 1))
+        number = header_row + len(block.rows)
+    return placed
 
 
 @dataclass(frozen=True)
@@ -148,17 +200,37 @@ def validation_plan(
     return WritePlan(tuple(sheets), (issues_table(findings, lang),), lang)
 
 
+_CONTENTS: Final = {"zh": ("目录", ("表格", "行数")), "en": ("Contents", ("Table", "Rows"))}
+
+
 def scores_table(listings: Sequence[Listing], lang: Lang) -> Table:
-    """The 评分 / Scores sheet: each listing as a titled block, values shown in words."""
-    blocks = tuple(
-        Block(tuple(f.heading(lang) for f in listing.fields),
-              tuple(tuple(sheet_value(f, row.get(f.key), lang) for f in listing.fields)
-                    for row in listing.rows),
-              title=listing.title[0] if lang == "zh" else listing.title[1])
-        for listing in listings)
-    columns = max((len(listing.fields) for listing in listings), default=1)
+    """The 评分 / Scores sheet: a contents block linking to each listing's block, then
+    each listing as a titled block; values typed, in their units' number formats, codes
+    in words; each column as wide as its widest value."""
+    titles = [listing.title[0] if lang == "zh" else listing.title[1] for listing in listings]
+    blocks = []
+    widest: dict[int, float] = {}  # column position: width
+    for listing, title in zip(listings, titles, strict=True):
+        rows = list(listing.rows)
+        columns = [sheet_column(f, [row.get(f.key) for row in rows], lang)
+                   for f in listing.fields]
+        blocks.append(Block(tuple(f.heading(lang) for f in listing.fields),
+                            tuple(zip(*columns, strict=True)), title=title,
+                            units=tuple(f.unit for f in listing.fields)))
+        for position, (f, values) in enumerate(zip(listing.fields, columns, strict=True)):
+            widest[position] = max(widest.get(position, 0), field_width(f, values, lang))
+    heading, header = _CONTENTS[lang]
+    contents = Block(header, tuple((title, len(listing.rows))
+                                   for title, listing in zip(titles, listings, strict=True)),
+                     title=heading, units=("text", "count"),
+                     links={(index, 0): index + 1 for index in range(len(listings))})
+    for position, width in enumerate((
+            column_width(titles, header[0]),
+            column_width([str(len(listing.rows)) for listing in listings], header[1]))):
+        widest[position] = max(widest.get(position, 0), width)
     name = SCORES_SHEET[0] if lang == "zh" else SCORES_SHEET[1]
-    return Table("scores", name, blocks, (14,) * columns)
+    return Table("scores", name, (contents, *blocks),
+                 tuple(widest[position] for position in range(len(widest))))
 
 
 def score_plan(book: Book, findings: Sequence[Finding], scores: Scores, lang: Lang) -> WritePlan:

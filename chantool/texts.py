@@ -39,6 +39,13 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "no_files": ("没有找到要校验的 .xlsx/.xlsm 文件", "No .xlsx/.xlsm file to check was found"),
     "more_rows": ("另有 {count} 行，见 --format json 或用 --out 写回的“评分”表",
                   "{count} more rows: see --format json or the Scores sheet written with --out"),
+    "more_columns": ("另有 {count} 列未显示，见 --format json 或用 --out 写回的“评分”表",
+                     "{count} more columns: see --format json or the Scores sheet written "
+                     "with --out"),
+    "more_rows_columns": ("另有 {rows} 行、{columns} 列未显示，见 --format json 或用 --out "
+                          "写回的“评分”表",
+                          "{rows} more rows and {columns} more columns: see --format json or "
+                          "the Scores sheet written with --out"),
     # Messages of the command line (cli.py)
     "not_a_date": ("“{value}”不是日期（例如 2025-06-30、2025/6/30、2025.6.30、20250630）",
                    "'{value}' is not a date (e.g. 2025-06-30, 2025/6/30, 2025.6.30, 20250630)"),

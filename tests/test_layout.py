@@ -65,3 +65,22 @@ def test_display_width_counts_wide_characters_twice() -> None:
     assert layout.column_width(["54,025.84", "杭州"]) == 11
     assert layout.column_width([]) == layout.MIN_WIDTH
     assert layout.column_width(["说" * 100]) == layout.MAX_WIDTH
+
+
+@pytest.mark.parametrize(("unit", "words", "values"), [
+    ("money", None, [1.5, None, 2, 1.5]),
+    ("count", None, [1, True, 1.0, None]),  # True is not 1: kept apart
+    ("text", None, ["CH001", None, False, "CH001"]),
+    ("text", STATUS_WORDS, ["met", "short", None, "met", "other"]),
+    ("date", None, ["2025-06-29", None, "2025-06-29", "不详"]),
+    ("month", None, ["2025-06", "2025-05"]),
+    ("rate", None, []),
+])
+def test_a_column_at_once_gives_each_values_sheet_value(
+        unit: Unit, words: dict[str, tuple[str, str]] | None, values: list[object]) -> None:
+    field = Field("x", "某值", "Value", words, unit)
+    for lang in ("zh", "en"):
+        column = layout.sheet_column(field, values, lang)
+        expected = [layout.sheet_value(field, value, lang) for value in values]
+        assert column == expected
+        assert [type(value) for value in column] == [type(value) for value in expected]

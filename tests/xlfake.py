@@ -16,7 +16,8 @@ It is exactly this subset, each behaving as Excel does for what the adapter reli
   conversion pipeline, see below; a 2-D list fills from the top left; a string is read
   as Excel reads typed input, so ``2025-06`` becomes a date and ``12.5%`` a number,
   unless it starts with an apostrophe, which is dropped),
-  ``clear()``, ``color``, ``font.bold``, ``font.color``, ``add_note``, ``note``,
+  ``clear()``, ``color``, ``font.bold``, ``font.size``, ``font.color``,
+  ``number_format``, ``add_note``, ``note``,
   ``add_hyperlink``, ``column_width``, ``merge_cells``, ``merge_area``, ``address``,
   ``row``, ``column``, ``last_cell``, iteration over its cells, and
   ``conditional_formats`` (``add_custom(formula, fill_color=)``, which makes the new
@@ -140,6 +141,8 @@ def file_value(cell: Any) -> Any:
 
 
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+# A number format that shows a date or a time (outside quoted text).
+_DATE_FORMAT = re.compile(r'^(?:[^"]|"[^"]*")*?[ymdhs]', re.I)
 _PERCENT = re.compile(r"([+-]?\d+(?:\.\d+)?)%")
 _DATE = re.compile(r"(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?")
 
@@ -535,6 +538,21 @@ class Range:
     @color.setter
     def color(self, value: Any) -> None:
         self.format("color", value)
+
+    @property
+    def number_format(self) -> Any:
+        return self.sheet.formats.get(self.first, {}).get("number_format")
+
+    @number_format.setter
+    def number_format(self, value: str) -> None:
+        """Excel hands a number in a date or time format over as a datetime."""
+        self.format("number_format", value)
+        if _DATE_FORMAT.search(value):
+            for cell in self._cells():
+                number = self.sheet.values.get(cell)
+                if isinstance(number, float):
+                    self.sheet.values[cell] = datetime.combine(DAY_ZERO, time()) + \
+                        dt.timedelta(days=number)
 
     @property
     def note(self) -> Note | None:

@@ -91,16 +91,16 @@ def _rows(xml: bytes, prefix: bytes, start: int, end: int) -> list[_Row]:
 def cell_xml(ref: str, value: Value, style: int | None) -> str:
     """One cell: text as an inline string (the shared strings stay untouched), numbers."""
     styled = f' s="{style}"' if style is not None else ""
-    if value is None or value == "":
+    if not isinstance(value, str):
+        if isinstance(value, bool):
+            return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, int | float) and math.isfinite(value):
+            return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
+        value = None  # no cell value spells nan or inf: left blank
+    if not value:
         return f'<c r="{ref}"{styled}/>' if style is not None else ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float):
-        if not math.isfinite(value):  # no cell value spells nan or inf: left blank
-            return f'<c r="{ref}"{styled}/>' if style is not None else ""
-        return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
-    text = escape(value)
-    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return (f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{escape(value)}'
+            "</t></is></c>")
 
 
 

@@ -19,6 +19,7 @@ relationship id for the sheet.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -46,14 +47,15 @@ from chantool.io.sheetxml import (
     edit_sheet,
     has_foreign_legacy_drawing,
 )
-from chantool.io.styles import StyleIds, Styles
-from chantool.io.xmltext import escape, find_element, insertion_point, root_prefix
+from chantool.io.styles import StyleIds, Styles, TableStyles
+from chantool.io.xmltext import escape, find_element, insertion_point, root_prefix, unescape
 from chantool.results import (
     GENERATED_NOTE,
     SheetResults,
     Table,
     Value,
     WritePlan,
+    place_blocks,
     quote_sheet,
 )
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
@@ -163,7 +165,7 @@ class _Writer:
         that localSheetId counts."""
         span = find_element(self.workbook, self.prefix, "sheets")
         assert span is not None
-        return [_unescape(name) for name in re.findall(
+        return [unescape(name) for name in re.findall(
             rf'<{re.escape(self.prefix)}sheet\b[^>]*?\sname="([^"]*)"',
             self.workbook[span[0]:span[1]])]
 
@@ -173,7 +175,7 @@ class _Writer:
             name = re.search(r'\sname="([^"]*)"', match["attrs"])
             local = re.search(r'\slocalSheetId="(\d+)"', match["attrs"])
             if name and local and name[1] in (RESULTS_NAME, GENERATED_NAME):
-                found[(name[1], int(local[1]))] = _unescape(match["value"])
+                found[(name[1], int(local[1]))] = unescape(match["value"])
         return found
 
     def _generated_sheets(self) -> dict[str, int]:
@@ -220,7 +222,8 @@ class _Writer:
                         f"{quote_sheet(sheet.name)}!${column_letter(columns[0] - 1)}:"
                         f"${column_letter(columns[-1] - 1)}")
         for table in self.plan.tables:
-            position = self._write_table(table, ids.header_xf)
+            units = {unit for block in table.blocks for unit in block.units}
+            position = self._write_table(table, styles.table_styles(ids.header_xf, units))
             new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
         self._set_defined_names(new_names)
         self._put(styles_rel.target, styles.xml)
@@ -376,22 +379,22 @@ class _Writer:
 
     # --- generated sheets -----------------------------------------------------------------
 
-    def _write_table(self, table: Table, header_xf: int) -> int:
+    def _write_table(self, table: Table, styles: TableStyles) -> int:
         """Write a generated sheet; returns its position among the workbook's sheets."""
-        xml = table_xml(table, header_xf)
         position = self.generated.get(table.key)
         if position is not None:
             sheet = next(sheet for sheet in self.sheets if sheet.name == self.names[position])
-            if self.archive.read(sheet.part) != xml:
-                self.parts.changed[sheet.part] = xml
             if _is_default_name(self.names[position], table.key):
                 self._rename(position, self._free_name(table.name, position))
+            xml = table_xml(table, styles, self.names[position])
+            if self.archive.read(sheet.part) != xml:
+                self.parts.changed[sheet.part] = xml
             return position
         name = self._free_name(table.name, None)
         part = _free(f"xl/worksheets/chantool_{table.key}", ".xml", set(self.archive.NameToInfo))
         rel_ids = set(re.findall(r'\sId="([^"]*)"', self.workbook_rels))
         rel_id = _free(f"{OWN_REL_PREFIX}{table.key.capitalize()}", "", rel_ids)
-        self.parts.changed[part] = xml
+        self.parts.changed[part] = table_xml(table, styles, name)
         self.types = _add_override(self.types, part, WORKSHEET_TYPE)
         at = self.workbook_rels.rindex("</")
         target = Path(part).relative_to(Path(self.workbook_part).parent).as_posix()
@@ -534,11 +537,6 @@ def _column(letters: str) -> int:
     return split_address(f"{letters}1")[1]
 
 
-def _unescape(text: str) -> str:
-    return (text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<")
-            .replace("&gt;", ">").replace("&amp;", "&"))
-
-
 def _add_override(types: str, part: str, content_type: str) -> str:
     if f'PartName="/{part}"' in types:
         return types
@@ -550,52 +548,63 @@ def _remove_override(types: str, part: str) -> str:
     return re.sub(rf'<Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", types)
 
 
-def table_xml(table: Table, header_xf: int) -> bytes:
-    """A generated sheet: its blocks with styled headers, column widths, links to cells;
-    a single untitled block gets a frozen header and a filter."""
+def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
+    """A generated sheet named ``sheet``: its blocks with styled titles and headers, each
+    column's number format, column widths, links; a single untitled block gets a frozen
+    header and a filter, several blocks a frozen first column."""
+    placed = place_blocks(table)
     widths = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                      for i, w in enumerate(table.widths, start=1))
-    rows: list[str] = []
-    links: list[str] = []
-    number = 0
-    letters = [column_letter(i) for i in range(max(
-        (len(values) for block in table.blocks for values in (block.header, *block.rows)),
-        default=1))]
-
-    def row(values: Sequence[Value], style: int | None) -> None:
-        nonlocal number
-        number += 1
-        rows.append(f'<row r="{number}">' + "".join(
-            [cell_xml(f"{column}{number}", value, style)
-             for column, value in zip(letters, values, strict=False)]) + "</row>")
-
-    for position, block in enumerate(table.blocks):
-        if position:
-            number += 1  # a blank line between blocks
-        if block.title is not None:
-            row((block.title,), None)
-        row(block.header, header_xf)
-        first = number + 1
-        for values in block.rows:
-            row(values, None)
-        links.extend(
-            f'<hyperlink ref="{column_letter(col)}{first + index}" location="{escape(place)}" '
-            f'display="{escape(str(block.rows[index][col]))}"/>'
-            for (index, col), place in sorted(block.links.items()))
     columns = max((len(block.header) for block in table.blocks), default=1)
-    last = f"{column_letter(columns - 1)}{max(number, 1)}"
-    plain = len(table.blocks) == 1 and table.blocks[0].title is None
+    last_row = placed[-1].first_row - 1 + len(placed[-1].block.rows) if placed else 1
+    last = f"{column_letter(columns - 1)}{last_row}"
+    # One table: its header row stays in view. Tables one below the other: their first
+    # column (what each row is about: channel, manager, office...) stays in view.
     view = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            if plain else "")
-    return (
+            if table.plain else
+            '<pane xSplit="1" topLeftCell="B1" activePane="topRight" state="frozen"/>')
+    # The part goes out encoded a row at a time: a sheet of a hundred thousand rows is
+    # never held as text too (with Chinese in it, twice its UTF-8 size), nor copied.
+    part = io.BytesIO()
+    part.write((
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         f'xmlns:r="{package.NS_REL}"><dimension ref="A1:{last}"/><sheetViews><sheetView '
         f'workbookViewId="0">{view}</sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{widths}</cols>" if widths else "")
-        + f"<sheetData>{''.join(rows)}</sheetData>"
-        + (f"<autoFilter ref=\"A1:{last}\"/>" if plain and table.blocks[0].rows else "")
+        + "<sheetData>").encode("utf-8"))
+    links: list[str] = []
+    letters = [column_letter(i) for i in range(max(
+        (max(len(block.header), max(map(len, block.rows), default=0))
+         for block in table.blocks),
+        default=1))]
+
+    def row(number: int, values: Sequence[Value], style: Sequence[int | None]) -> None:
+        part.write((f'<row r="{number}">' + "".join(
+            [cell_xml(f"{column}{number}", value, xf)
+             for column, value, xf in zip(letters, values, style, strict=False)])
+                    + "</row>").encode("utf-8"))
+
+    for spot in placed:
+        block = spot.block
+        if spot.title_row is not None:
+            row(spot.title_row, (block.title,), (styles.title_xf,))
+        row(spot.header_row, block.header, (styles.header_xf,) * len(block.header))
+        formats = [styles.units.get(unit) for unit in block.units]
+        formats += [None] * (len(block.header) - len(formats))
+        linked = {column for _, column in block.links}
+        cell_styles = [styles.link_xf if column in linked else xf
+                       for column, xf in enumerate(formats)]
+        for number, values in enumerate(block.rows, start=spot.first_row):
+            row(number, values, cell_styles)
+        links.extend(
+            f'<hyperlink ref="{column_letter(column - 1)}{number}" location="{escape(place)}" '
+            f'display="{escape(text)}"/>'
+            for number, column, place, text in spot.links(table, placed, sheet))
+    part.write((
+        "</sheetData>"
+        + (f"<autoFilter ref=\"A1:{last}\"/>" if table.plain and table.blocks[0].rows else "")
         + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
-        + "</worksheet>"
-    ).encode("utf-8")
+        + "</worksheet>").encode("utf-8"))
+    return part.getvalue()
