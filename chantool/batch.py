@@ -56,6 +56,9 @@ class Options:
     jobs: int = field(default_factory=default_jobs)
     # Rows of each score listing a file's process hands back (None: all, for JSON).
     listing_rows: int | None = None
+    # The score listings a file's process hands back (None: all; a report: those it lays
+    # out, so that the others are neither made nor sent).
+    listing_keys: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

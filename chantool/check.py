@@ -64,6 +64,8 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
         problem = _write(job, sheets, score_plan(book, findings, scores, options.lang), options)
         if problem is not None:
             findings.append(problem)
+    if options.listing_keys is not None:
+        scores = scores.only(options.listing_keys)
     if options.listing_rows is not None:
         scores = scores.head(options.listing_rows)
     return FileResult.checked(str(job.path), findings, scores)

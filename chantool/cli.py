@@ -47,7 +47,7 @@ from chantool.findings import Lang
 from chantool.io.isolation import default_jobs
 from chantool.render import TEXT_ROWS, progress_bar, to_json, to_text
 from chantool.report import Report
-from chantool.settings import TEMPLATE_KINDS, Limits
+from chantool.settings import REPORT_KINDS, TEMPLATE_KINDS, Limits
 from chantool.texts import CLICK_ZH, TEXTS, choose_lang, word
 
 if TYPE_CHECKING:  # the store's modules are imported by its commands only
@@ -428,6 +428,34 @@ def _chosen_policy(path: Path, options: Options) -> Any:
         return chosen_policy(path, options)
     except ReadError as error:
         raise click.UsageError(f"--policy {path}: {error}") from None
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(REPORT_KINDS))
+@paths_argument
+@lang_option
+@as_of_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@isolation_options
+def report(kind: str, paths: tuple[Path, ...], lang: Lang, as_of: date | None, out: Path,
+           jobs: int | None, time_limit: float, memory_limit: int) -> None:
+    """Write a report of each workbook (help: chantool.texts)."""
+    from chantool.reports import report_files  # XlsxWriter is only needed here
+
+    options = _options(as_of, lang, jobs, time_limit, memory_limit)
+    todo = _jobs(paths, None, False, lang)
+    try:
+        with progress_bar(len(todo), lang, "scoring") as advance:
+            found, written = report_files(kind, todo, options, out, progress=advance)
+    except OSError as error:
+        click.echo(word("cannot_write", _lang).format(
+            path=error.filename or out, reason=error.strerror or error), err=True)
+        sys.exit(2)
+    for result in found.files:
+        if result.reason is not None:
+            click.echo(f"{result.path}: {result.reason}", err=True)
+    click.echo("\n".join(map(str, written)))
+    sys.exit(found.exit_code)
 
 
 @cli.group()

@@ -124,9 +124,10 @@ class ResultValues:
 # Every listing ``score`` makes, in the order of the scorers: each is a key of every
 # file's JSON object, an empty list where the workbook has nothing for it (the contract
 # requires channels, managers, offices and rebates; the others are kept alike).
-LISTING_KEYS: Final = ("channels", "manager_days", "weeks", "diagnosis", "managers",
-                       "offices", "tiers", "rebates", "commission", "watchlist", "contests",
-                       "payments", "pareto", "complaints")
+LISTING_KEYS: Final = ("channels", "region_visits", "manager_days", "open_items", "weeks",
+                       "diagnosis", "managers", "offices", "tiers", "rebates", "commission",
+                       "watchlist", "contests", "payments", "pareto", "revenue_months",
+                       "revenue_ranking", "grade_mix", "complaints")
 
 
 def empty_results(as_of: date) -> dict[str, Any]:
@@ -157,6 +158,13 @@ class Scores:
         return Scores(self.as_of, [replace(listing, rows=listing.rows[:rows],
                                            count=len(listing.rows))
                                    for listing in self.listings], [], self.policy)
+
+    def only(self, keys: frozenset[str]) -> Scores:
+        """The listings of ``keys`` and no result columns: what a report lays out, without
+        making and sending the rows of the others (the results are written back in the
+        file's process already)."""
+        return Scores(self.as_of, [listing for listing in self.listings if listing.key in keys],
+                      [])
 
     def to_dict(self) -> dict[str, Any]:
         """The keys of one file's ``score`` JSON object besides its path and findings."""

@@ -128,6 +128,10 @@ def _visits(rng: random.Random) -> list[Row]:
                     "check_in": time(check_in // 60, check_in % 60),
                     "check_out": time(check_out // 60, check_out % 60), "stationed": "否",
                     "notes": rng.choice(_TOPICS),
+                    # A store check of the last week that failed, to be fixed within a week
+                    # the weekly review lists it.
+                    **({"checklist_failed": "实名登记海报过期", "fix_by": day + timedelta(days=7)}
+                       if number == len(_JUNE_WORKDAYS) - 2 and slot == 0 else {}),
                 })
     rows.sort(key=lambda row: (row["visit_date"], row["check_in"], row["manager"]))
     return rows

@@ -180,15 +180,42 @@ def test_reading_turns_com_dates_and_times_into_the_file_reader_s_values(
     assert files[0].rows[1] == sheet.rows[1]
 
 
-def test_report_goes_to_a_new_workbook_and_leaves_the_open_one_alone() -> None:
-    book = xlfake.Book.from_file(NINGBO_JUNE)
+@pytest.mark.parametrize(("button", "kind"), [
+    ("weekly", "夕会周报"), ("monthly", "月度考核"), ("statements", "对账单"),
+    ("dashboard", "管理层看板")])
+def test_a_report_button_writes_the_report_beside_the_workbook_and_opens_it(
+        button: str, kind: str, tmp_path: Path) -> None:
+    """The same report, byte for byte, as ``chantool report`` writes from the file (from
+    only the listings the kind reads, where the ribbon has every listing); the open
+    workbook is unchanged."""
+    from click.testing import CliRunner
+
+    from chantool.cli import cli
+
+    source = tmp_path / PROVINCE.name
+    source.write_bytes(PROVINCE.read_bytes())
+    book = xlfake.Book.from_file(source)
     original = cells(book)
-    message = ribbon.run("report", book, AS_OF)
-    assert "周报/月报" in message
-    assert cells(book) == original
-    (report,) = book.app.books.added
-    assert [sheet.name for sheet in report.sheets] == ["Sheet1", "评分", "校验结果"]
-    assert report.sheets["评分"].values[1, 1] == "目录"
+    message = ribbon.run(button, book, AS_OF)
+    written = tmp_path / f"{source.stem}_{kind}_{AS_OF.isoformat()}.xlsx"
+    assert message == f"已生成截至 2025-06-30 的{kind}并打开：{written}"
+    assert book.app.books.opened == [written]
+    assert cells(book) == original and not book.app.books.added
+    result = CliRunner().invoke(cli, ["report", button, str(source), "--as-of",
+                                      AS_OF.isoformat(), "--out", str(tmp_path / "cli")])
+    assert result.exit_code in (0, 1), result.output
+    assert (tmp_path / "cli" / written.name).read_bytes() == written.read_bytes()
+
+
+def test_a_report_of_a_workbook_never_saved_goes_to_the_temporary_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    book = xlfake.Book.from_file(PROVINCE)
+    book.fullname = book.name = "工作簿1"
+    message = ribbon.run("dashboard", book, AS_OF)
+    written = tmp_path / "工作簿1_管理层看板_2025-06-30.xlsx"
+    assert message.endswith(str(written)) and written.exists()
+    assert book.app.books.opened == [written]
 
 
 def test_a_failing_button_shows_a_short_chinese_message_and_logs_the_details(

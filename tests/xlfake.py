@@ -3,9 +3,10 @@
 
 It is exactly this subset, each behaving as Excel does for what the adapter relies on:
 
-- ``Book``: ``sheets`` (iterate, ``add(name, after=)``), ``app`` (``books.add()``,
-  ``alert(prompt, title)``), ``fullname`` (the file's path; a name without a folder
-  before it is first saved), ``api.Saved`` (Excel's Workbook.Saved);
+- ``Book``: ``sheets`` (iterate, ``add(name, after=)``), ``name`` and ``fullname``
+  (the file's name and path; only the name for a book never saved), ``app``
+  (``books.add()``, ``books.open(fullname)``, ``alert(prompt, title)``), ``api.Saved``
+  (Excel's Workbook.Saved);
 - ``Sheet``: ``name``, ``used_range`` (the box of cells with a value, a format or a
   note; ``A1`` for an empty sheet), ``range((row, col)[, (row, col)])``, ``cells``,
   ``range(address)`` (cells and ranges joined by commas, for conditional formats),
@@ -173,6 +174,7 @@ class Books:
     def __init__(self, app: App) -> None:
         self.app = app
         self.added: list[Book] = []
+        self.opened: list[Path] = []
 
     def add(self) -> Book:
         book = Book(self.app)
@@ -180,14 +182,21 @@ class Books:
         self.added.append(book)
         return book
 
+    def open(self, fullname: str) -> Book:
+        """The file's workbook, opened as Excel opens one: it must exist."""
+        book = Book.from_file(Path(fullname))
+        self.opened.append(Path(fullname))
+        return book
+
 
 class Book:
-    def __init__(self, app: App | None = None) -> None:
+    def __init__(self, app: App | None = None, fullname: str = "工作簿1") -> None:
         self.app = app or App()
         self.sheets = Sheets(self)
         # Excel's names: a workbook never saved has a name but no folder; ``Saved`` is
         # False while it has changes not saved yet.
-        self.fullname = "工作簿1"
+        self.fullname = fullname
+        self.name = Path(fullname).name
         self.api = SimpleNamespace(Saved=True)
 
     @classmethod
@@ -196,8 +205,7 @@ class Book:
         import openpyxl  # here, so the stand-in also runs under Pyodide, without openpyxl
 
         workbook = openpyxl.load_workbook(path)
-        book = cls()
-        book.fullname = str(path)
+        book = cls(fullname=str(path))
         for source in workbook.worksheets:
             sheet = book.sheets.add(source.title)
             for (row, column), cell in source._cells.items():
