@@ -53,6 +53,8 @@ class Options:
     jobs: int = field(default_factory=default_jobs)
     # Rows of each score listing a file's process hands back (None: all, for JSON).
     listing_rows: int | None = None
+    # Each file's process draws its text for the terminal (``render.with_text``).
+    text: bool = False
 
 
 @dataclass(frozen=True)

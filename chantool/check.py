@@ -14,6 +14,7 @@ from chantool.batch import Job, Options, ReadError
 from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Written, write_plan
+from chantool.render import with_text
 from chantool.report import FileResult
 from chantool.results import WritePlan, score_plan, validation_plan
 from chantool.scoring import score_book, scorers
@@ -36,13 +37,13 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
                                        outside_channels=options.outside_channels)
         every_sheet_read(sheets)
     except ReadError as error:
-        return FileResult.unreadable(str(job.path), str(error))
+        return _shown(FileResult.unreadable(str(job.path), str(error)), options)
     if job.target is not None:
         plan = validation_plan(book, findings, options.lang, marks=mark)
         problem = _write(job, sheets, plan, options)
         if problem is not None:
             findings.append(problem)
-    return FileResult.checked(str(job.path), findings)
+    return _shown(FileResult.checked(str(job.path), findings), options)
 
 
 def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
@@ -54,14 +55,20 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
                                             outside_channels=options.outside_channels)
         every_sheet_read(sheets)
     except ReadError as error:
-        return FileResult.unreadable(str(job.path), str(error))
+        return _shown(FileResult.unreadable(str(job.path), str(error)), options)
     if job.target is not None:
         problem = _write(job, sheets, score_plan(book, findings, scores, options.lang), options)
         if problem is not None:
             findings.append(problem)
     if options.listing_rows is not None:
         scores = scores.head(options.listing_rows)
-    return FileResult.checked(str(job.path), findings, scores)
+    return _shown(FileResult.checked(str(job.path), findings, scores), options)
+
+
+def _shown(result: FileResult, options: Options) -> FileResult:
+    """The result as the batch's process needs it: with ``options.text``, its text drawn
+    here, in parallel with the other files', rather than there, one file after another."""
+    return with_text(result, options.lang) if options.text else result
 
 
 def every_sheet_read(sheets: Sequence[RawSheet]) -> None:

@@ -273,7 +273,8 @@ def validate(
     """Check workbooks and report every problem by sheet and cell (help: chantool.texts)."""
     if mark and out is None and not in_place:
         raise click.UsageError(word("mark_needs_out", _lang))
-    options = _options(as_of, lang, jobs, time_limit, memory_limit)
+    options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
+                      text=fmt != "json")
     if channels is not None:
         try:
             options = replace(options, outside_channels=channel_ids(channels, options))
@@ -299,7 +300,7 @@ def score(
 ) -> None:
     """Compute what the channel rules demand (help: chantool.texts)."""
     options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
-                      listing_rows=None if fmt == "json" else TEXT_ROWS)
+                      listing_rows=None if fmt == "json" else TEXT_ROWS, text=fmt != "json")
     todo = _jobs(paths, out, in_place, lang)
     with progress_bar(len(todo), lang, "scoring") as advance:
         report = score_files(todo, options, progress=advance)

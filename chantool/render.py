@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -13,7 +14,7 @@ from rich.cells import cell_len
 
 from chantool.batch import Progress as Advance
 from chantool.findings import Finding, Lang, Severity
-from chantool.report import FileResult, Report
+from chantool.report import Drawn, FileResult, Report
 from chantool.texts import word
 
 if TYPE_CHECKING:
@@ -53,22 +54,28 @@ def table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str 
     under a rule, and an optional caption under the table. A cell's line breaks and tabs
     are shown as spaces, so that each row stays on one line."""
     rows = [[cell.translate(_ONE_LINE) for cell in row] for row in rows]
-    widths = [max(cell_len(row[column]) for row in (headings, *rows, *filter(None, [total])))
-              for column in range(len(headings))]
+    # Each row with its cells' widths, measured once: they set the columns' widths, then
+    # each cell's padding.
+    measured = [(row, list(map(cell_len, row)))
+                for row in (headings, *rows, *filter(None, [total]))]
+    widths = [max(sizes[column] for _, sizes in measured) for column in range(len(headings))]
 
-    def row_line(cells: Sequence[str], bar: str) -> str:
-        padded = (" " * (width - cell_len(cell)) + cell if column in right
-                  else cell + " " * (width - cell_len(cell))
-                  for column, (cell, width) in enumerate(zip(cells, widths, strict=True)))
+    def row_line(row: tuple[Sequence[str], list[int]], bar: str) -> str:
+        cells, sizes = row
+        padded = (" " * (width - size) + cell if column in right
+                  else cell + " " * (width - size)
+                  for column, (cell, size, width) in enumerate(
+                      zip(cells, sizes, widths, strict=True)))
         return " " + f" {bar} ".join(padded) + " "
 
     def rule(dash: str, cross: str) -> str:
         return cross.join(dash * (width + 2) for width in widths)
 
     lines = [title] if title else []
-    lines += [row_line(headings, "┃"), rule("━", "╇"), *(row_line(row, "│") for row in rows)]
+    lines += [row_line(measured[0], "┃"), rule("━", "╇"),
+              *(row_line(row, "│") for row in measured[1:len(rows) + 1])]
     if total:
-        lines += [rule("─", "┼"), row_line(total, "│")]
+        lines += [rule("─", "┼"), row_line(measured[-1], "│")]
     if caption:  # centred under the table
         lines.append(" " * max(0, (cell_len(lines[-1]) - cell_len(caption)) // 2) + caption)
     return "\n".join(line.rstrip() for line in lines)
@@ -93,14 +100,28 @@ def summary_table(report: Report, lang: Lang) -> str:
 def to_text(report: Report, lang: Lang) -> str:
     """Every finding, one a line, grouped by file; the scores of each scored file; then
     the summary table."""
-    lines = [line for result in report.files for line in _file_lines(result, lang)]
-    tables = []
-    for result in report.files:
-        if result.scores is not None:
-            tables.append(f"{result.path}:")
-            tables.extend(_score_tables(result.scores, lang))
+    drawn = [file_text(result, lang) for result in report.files]
+    lines = [text.findings for text in drawn if text.findings]
+    tables = [text.scores for text in drawn if text.scores is not None]
     tables.append(summary_table(report, lang))
     return "\n".join([*lines, "", *tables] if lines else tables)
+
+
+def file_text(result: FileResult, lang: Lang) -> Drawn:
+    """A file's part of ``to_text``: its findings, and its path with its score tables;
+    drawn here unless its process drew them (``with_text``)."""
+    if result.drawn is not None:
+        return result.drawn
+    scores = None if result.scores is None else "\n".join(
+        [f"{result.path}:", *_score_tables(result.scores, lang)])
+    return Drawn("\n".join(_file_lines(result, lang)), scores)
+
+
+def with_text(result: FileResult, lang: Lang) -> FileResult:
+    """The result with its text drawn, for the terminal only: called in the file's process,
+    so that the files' text is drawn in parallel, and the scores, which the text then
+    holds, need not cross to the batch's process (the result has no JSON form then)."""
+    return replace(result, scores=None, drawn=file_text(result, lang))
 
 
 # Rows of one listing shown in the terminal; the JSON and the Scores sheet hold them all.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import repeat, starmap
 from operator import attrgetter, is_
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from chantool.findings import Finding, Severity
 from chantool.listings import empty_results
@@ -21,6 +21,13 @@ _FIELDS: Final = attrgetter(*Finding.__slots__)
 _SEVERITY: Final = attrgetter("severity")
 
 
+class Drawn(NamedTuple):
+    """A file's part of the terminal text (``render.file_text``), drawn in its process."""
+
+    findings: str  # its findings, one a line ("" for none)
+    scores: str | None  # its path and its score tables; None when it was not scored
+
+
 @dataclass(frozen=True)
 class FileResult:
     """What became of one file: its status, why it could not be read, its findings."""
@@ -29,8 +36,11 @@ class FileResult:
     status: Status
     reason: str | None = None
     findings: tuple[Finding, ...] = ()
-    # What ``score`` computed; None for ``validate``.
+    # What ``score`` computed; None for ``validate``, and once drawn (``drawn``).
     scores: Scores | None = None
+    # Its text for the terminal, drawn in the file's process (``render.with_text``): the
+    # batch's process then only writes it. A result drawn has no scores, so no JSON form.
+    drawn: Drawn | None = None
 
     @classmethod
     def checked(cls, path: str, findings: list[Finding],
@@ -46,12 +56,12 @@ class FileResult:
         """Plain tuples, which cross a process boundary several times faster than objects
         (the severity stays a member: pickle sends a repeated object once)."""
         return (self.path, self.status, self.reason, list(map(_FIELDS, self.findings)),
-                self.scores)
+                self.scores, self.drawn)
 
     @classmethod
     def unpack(cls, packed: tuple[Any, ...]) -> FileResult:
-        path, status, reason, findings, scores = packed
-        return cls(path, status, reason, tuple(starmap(Finding, findings)), scores)
+        path, status, reason, findings, scores, drawn = packed
+        return cls(path, status, reason, tuple(starmap(Finding, findings)), scores, drawn)
 
     def count(self, severity: Severity) -> int:
         return sum(map(is_, map(_SEVERITY, self.findings), repeat(severity)))
