@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from chantool.findings import Lang, reason_text
 from chantool.io.isolation import Failure, default_jobs, run_isolated
@@ -40,6 +40,7 @@ from chantool.texts import TextError
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 ENGINE = "chantool.check"  # the module a child runs, and with it the whole engine
 Progress = Callable[[Path], None]
+Output = Literal["text", "json"]  # what the CLI prints: --format
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ class Options:
     jobs: int = field(default_factory=default_jobs)
     # Rows of each score listing a file's process hands back (None: all, for JSON).
     listing_rows: int | None = None
-    # Each file's process draws its text for the terminal (``render.with_text``).
-    text: bool = False
+    # The output each file's process draws its part of (``render.drawn``); None: none.
+    output: Output | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from chantool.batch import Job, Options, ReadError
 from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Written, write_plan
-from chantool.render import with_text
+from chantool.render import drawn
 from chantool.report import FileResult
 from chantool.results import WritePlan, score_plan, validation_plan
 from chantool.scoring import score_book, scorers
@@ -37,13 +37,13 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
                                        outside_channels=options.outside_channels)
         every_sheet_read(sheets)
     except ReadError as error:
-        return _shown(FileResult.unreadable(str(job.path), str(error)), options)
+        return _shown(FileResult.unreadable(str(job.path), str(error)), options, scored=False)
     if job.target is not None:
         plan = validation_plan(book, findings, options.lang, marks=mark)
         problem = _write(job, sheets, plan, options)
         if problem is not None:
             findings.append(problem)
-    return _shown(FileResult.checked(str(job.path), findings), options)
+    return _shown(FileResult.checked(str(job.path), findings), options, scored=False)
 
 
 def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
@@ -65,10 +65,13 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
     return _shown(FileResult.checked(str(job.path), findings, scores), options)
 
 
-def _shown(result: FileResult, options: Options) -> FileResult:
-    """The result as the batch's process needs it: with ``options.text``, its text drawn
-    here, in parallel with the other files', rather than there, one file after another."""
-    return with_text(result, options.lang) if options.text else result
+def _shown(result: FileResult, options: Options, *, scored: bool = True) -> FileResult:
+    """The result as the batch's process needs it: with ``options.output``, its part of the
+    output drawn here, in parallel with the other files', rather than there, one file
+    after another."""
+    if options.output is None:
+        return result
+    return drawn(result, options.output, options.lang, options.as_of if scored else None)
 
 
 def every_sheet_read(sheets: Sequence[RawSheet]) -> None:

@@ -32,6 +32,7 @@ from chantool import __version__, coerce
 from chantool.batch import (
     Job,
     Options,
+    Output,
     ReadError,
     TargetClash,
     channel_ids,
@@ -266,7 +267,7 @@ def _jobs(paths: tuple[Path, ...], out: Path | None, in_place: bool, lang: Lang)
 @output_options
 @isolation_options
 def validate(
-    paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, channels: Path | None,
+    paths: tuple[Path, ...], fmt: Output, lang: Lang, as_of: date | None, channels: Path | None,
     mark: bool, out: Path | None, in_place: bool, jobs: int | None, time_limit: float,
     memory_limit: int,
 ) -> None:
@@ -274,7 +275,7 @@ def validate(
     if mark and out is None and not in_place:
         raise click.UsageError(word("mark_needs_out", _lang))
     options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
-                      text=fmt != "json")
+                      output=fmt)
     if channels is not None:
         try:
             options = replace(options, outside_channels=channel_ids(channels, options))
@@ -295,12 +296,12 @@ def validate(
 @output_options
 @isolation_options
 def score(
-    paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, out: Path | None,
+    paths: tuple[Path, ...], fmt: Output, lang: Lang, as_of: date | None, out: Path | None,
     in_place: bool, jobs: int | None, time_limit: float, memory_limit: int,
 ) -> None:
     """Compute what the channel rules demand (help: chantool.texts)."""
     options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
-                      listing_rows=None if fmt == "json" else TEXT_ROWS, text=fmt != "json")
+                      listing_rows=None if fmt == "json" else TEXT_ROWS, output=fmt)
     todo = _jobs(paths, out, in_place, lang)
     with progress_bar(len(todo), lang, "scoring") as advance:
         report = score_files(todo, options, progress=advance)

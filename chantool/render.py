@@ -6,12 +6,14 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from rich.cells import cell_len
 
+from chantool.batch import Output
 from chantool.batch import Progress as Advance
 from chantool.findings import Finding, Lang, Severity
 from chantool.report import Drawn, FileResult, Report
@@ -21,7 +23,29 @@ if TYPE_CHECKING:
     from chantool.listings import Scores
 
 def to_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+    """The report's JSON, exactly as ``json.dumps`` writes ``report.to_dict()``, from each
+    file's object as ``file_json`` gives it."""
+    files = [file_json(result, report.scored_as_of) for result in report.files]
+    # The objects' places, written as null: nothing else in the frame is null.
+    frame = _dumps(report.around([None] * len(files))).split("null")
+    return "".join(chain.from_iterable(zip(frame, [*files, ""], strict=True)))
+
+
+# A file's object stands two levels in, in the report's "files" list.
+_FILE_INDENT: Final = "\n" + " " * 4
+
+
+def file_json(result: FileResult, scored_as_of: date | None) -> str:
+    """A file's object in the report's JSON, indented for its place there; serialized here
+    unless its process did (``drawn``). A JSON text has no line break but between items,
+    so indenting it is putting spaces after each."""
+    if result.json is not None:
+        return result.json
+    return _dumps(result.to_dict(scored_as_of)).replace("\n", _FILE_INDENT)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 def _file_lines(result: FileResult, lang: Lang) -> Iterator[str]:
@@ -109,7 +133,7 @@ def to_text(report: Report, lang: Lang) -> str:
 
 def file_text(result: FileResult, lang: Lang) -> Drawn:
     """A file's part of ``to_text``: its findings, and its path with its score tables;
-    drawn here unless its process drew them (``with_text``)."""
+    drawn here unless its process drew them (``drawn``)."""
     if result.drawn is not None:
         return result.drawn
     scores = None if result.scores is None else "\n".join(
@@ -117,10 +141,14 @@ def file_text(result: FileResult, lang: Lang) -> Drawn:
     return Drawn("\n".join(_file_lines(result, lang)), scores)
 
 
-def with_text(result: FileResult, lang: Lang) -> FileResult:
-    """The result with its text drawn, for the terminal only: called in the file's process,
-    so that the files' text is drawn in parallel, and the scores, which the text then
-    holds, need not cross to the batch's process (the result has no JSON form then)."""
+def drawn(result: FileResult, output: Output, lang: Lang,
+          scored_as_of: date | None) -> FileResult:
+    """The result with its part of one output drawn (``file_text`` or ``file_json``), for
+    that output only: called in the file's process, so that the files are drawn in
+    parallel, and the scores, which the drawing then holds, need not cross to the batch's
+    process."""
+    if output == "json":
+        return replace(result, scores=None, json=file_json(result, scored_as_of))
     return replace(result, scores=None, drawn=file_text(result, lang))
 
 

@@ -38,9 +38,11 @@ class FileResult:
     findings: tuple[Finding, ...] = ()
     # What ``score`` computed; None for ``validate``, and once drawn (``drawn``).
     scores: Scores | None = None
-    # Its text for the terminal, drawn in the file's process (``render.with_text``): the
-    # batch's process then only writes it. A result drawn has no scores, so no JSON form.
+    # Its text for the terminal or its object in the report's JSON, drawn in the file's
+    # process (``render.drawn``): the batch's process then only writes them. A result
+    # drawn has no scores: it serves that one output.
     drawn: Drawn | None = None
+    json: str | None = None
 
     @classmethod
     def checked(cls, path: str, findings: list[Finding],
@@ -56,12 +58,12 @@ class FileResult:
         """Plain tuples, which cross a process boundary several times faster than objects
         (the severity stays a member: pickle sends a repeated object once)."""
         return (self.path, self.status, self.reason, list(map(_FIELDS, self.findings)),
-                self.scores, self.drawn)
+                self.scores, self.drawn, self.json)
 
     @classmethod
     def unpack(cls, packed: tuple[Any, ...]) -> FileResult:
-        path, status, reason, findings, scores, drawn = packed
-        return cls(path, status, reason, tuple(starmap(Finding, findings)), scores, drawn)
+        path, status, reason, findings, scores, drawn, json = packed
+        return cls(path, status, reason, tuple(starmap(Finding, findings)), scores, drawn, json)
 
     def count(self, severity: Severity) -> int:
         return sum(map(is_, map(_SEVERITY, self.findings), repeat(severity)))
@@ -120,5 +122,8 @@ class Report:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"files": [result.to_dict(self.scored_as_of) for result in self.files],
-                "summary": self.summary()}
+        return self.around([result.to_dict(self.scored_as_of) for result in self.files])
+
+    def around(self, files: list[Any]) -> dict[str, Any]:
+        """The report's JSON object around the files' objects given."""
+        return {"files": files, "summary": self.summary()}
