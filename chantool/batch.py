@@ -39,6 +39,9 @@ from chantool.texts import TextError
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 ENGINE = "chantool.check"  # the module a child runs, and with it the whole engine
+# What a child imports besides: zipfile decodes the name of a workbook's part with this
+# codec unless the file marks it UTF-8 (the examples' files do not).
+PRELOAD = (ENGINE, "encodings.cp437")
 Progress = Callable[[Path], None]
 Output = Literal["text", "json"]  # what the CLI prints: --format
 
@@ -187,7 +190,7 @@ def run_jobs(
             progress(job.path)
 
     run_isolated(partial(_packed, task), jobs, limits=options.limits, workers=options.jobs,
-                 done=done, preload=(ENGINE,))
+                 done=done, preload=PRELOAD)
     return Report(files=tuple(
         result if isinstance(result, FileResult) else FileResult.unpack(pickle.loads(result))
         for result in map(results.__getitem__, jobs)))
