@@ -124,9 +124,9 @@ def summary_table(report: Report, lang: Lang) -> str:
 def to_text(report: Report, lang: Lang) -> str:
     """Every finding, one a line, grouped by file; the scores of each scored file; then
     the summary table."""
-    drawn = [file_text(result, lang) for result in report.files]
-    lines = [text.findings for text in drawn if text.findings]
-    tables = [text.scores for text in drawn if text.scores is not None]
+    parts = [file_text(result, lang) for result in report.files]
+    lines = [part.findings for part in parts if part.findings]
+    tables = [part.scores for part in parts if part.scores is not None]
     tables.append(summary_table(report, lang))
     return "\n".join([*lines, "", *tables] if lines else tables)
 
