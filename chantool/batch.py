@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from chantool.findings import Lang, reason_text
 from chantool.io.isolation import Failure, default_jobs, run_isolated
@@ -42,7 +42,11 @@ if TYPE_CHECKING:  # the engine is imported in the children (see above)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 ENGINE = "chantool.check"  # the module a child runs, and with it the whole engine
+# What a child imports besides: zipfile decodes the name of a workbook's part with this
+# codec unless the file marks it UTF-8 (the examples' files do not).
+PRELOAD = (ENGINE, "encodings.cp437")
 Progress = Callable[[Path], None]
+Output = Literal["text", "json"]  # what the CLI prints: --format
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class Options:
     # The score listings a file's process hands back (None: all; a report: those it lays
     # out, so that the others are neither made nor sent).
     listing_keys: frozenset[str] | None = None
+    # The output each file's process draws its part of (``render.drawn``); None: none.
+    output: Output | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +196,7 @@ def run_jobs(
             progress(job.path)
 
     run_isolated(partial(_packed, task), jobs, limits=options.limits, workers=options.jobs,
-                 done=done, preload=(ENGINE,))
+                 done=done, preload=PRELOAD)
     return Report(files=tuple(
         result if isinstance(result, FileResult) else FileResult.unpack(pickle.loads(result))
         for result in map(results.__getitem__, jobs)))

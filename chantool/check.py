@@ -18,6 +18,7 @@ from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Written, write_plan
 from chantool.policy import read_policy
+from chantool.render import drawn
 from chantool.report import FileResult
 from chantool.results import WritePlan, score_plan, score_plans, validation_plan
 from chantool.scoring import score_book, score_read_book, scorers
@@ -41,13 +42,13 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
                                        outside_channels=options.outside_channels)
         every_sheet_read(sheets)
     except ReadError as error:
-        return FileResult.unreadable(str(job.path), str(error))
+        return _shown(FileResult.unreadable(str(job.path), str(error)), options, scored=False)
     if job.target is not None:
         plan = validation_plan(book, findings, options.lang, marks=mark)
         problem = _write(job, sheets, plan, options)
         if problem is not None:
             findings.append(problem)
-    return FileResult.checked(str(job.path), findings)
+    return _shown(FileResult.checked(str(job.path), findings), options, scored=False)
 
 
 def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
@@ -59,7 +60,7 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
                                             outside_channels=options.outside_channels)
         every_sheet_read(sheets)
     except ReadError as error:
-        return FileResult.unreadable(str(job.path), str(error))
+        return _shown(FileResult.unreadable(str(job.path), str(error)), options)
     if job.target is not None:
         problem = _write(job, sheets, score_plan(book, findings, scores, options.lang), options)
         if problem is not None:
@@ -68,7 +69,16 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
         scores = scores.only(options.listing_keys)
     if options.listing_rows is not None:
         scores = scores.head(options.listing_rows)
-    return FileResult.checked(str(job.path), findings, scores)
+    return _shown(FileResult.checked(str(job.path), findings, scores), options)
+
+
+def _shown(result: FileResult, options: Options, *, scored: bool = True) -> FileResult:
+    """The result as the batch's process needs it: with ``options.output``, its part of the
+    output drawn here, in parallel with the other files', rather than there, one file
+    after another."""
+    if options.output is None:
+        return result
+    return drawn(result, options.output, options.lang, options.as_of if scored else None)
 
 
 def score_together(jobs: Sequence[Job], options: Options, *, label: str,

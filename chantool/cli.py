@@ -34,6 +34,7 @@ from chantool import __version__, coerce
 from chantool.batch import (
     Job,
     Options,
+    Output,
     ReadError,
     TargetClash,
     channel_ids,
@@ -280,14 +281,15 @@ def _jobs(paths: tuple[Path, ...], out: Path | None, in_place: bool, lang: Lang)
 @output_options
 @isolation_options
 def validate(
-    paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, channels: Path | None,
+    paths: tuple[Path, ...], fmt: Output, lang: Lang, as_of: date | None, channels: Path | None,
     mark: bool, out: Path | None, in_place: bool, jobs: int | None, time_limit: float,
     memory_limit: int,
 ) -> None:
     """Check workbooks and report every problem by sheet and cell (help: chantool.texts)."""
     if mark and out is None and not in_place:
         raise click.UsageError(word("mark_needs_out", _lang))
-    options = _options(as_of, lang, jobs, time_limit, memory_limit)
+    options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
+                      output=fmt)
     if channels is not None:
         try:
             options = replace(options, outside_channels=channel_ids(channels, options))
@@ -327,7 +329,7 @@ class MonthParam(click.ParamType):  # type: ignore[type-arg]
 @click.option("--to", "month_to", type=MonthParam(), default=None)
 @isolation_options
 def score(
-    paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, out: Path | None,
+    paths: tuple[Path, ...], fmt: Output, lang: Lang, as_of: date | None, out: Path | None,
     in_place: bool, combine: bool, policy: Path | None, db: str | None, office: str | None,
     month_from: str | None, month_to: str | None, jobs: int | None, time_limit: float,
     memory_limit: int,
@@ -335,7 +337,9 @@ def score(
     """Compute what the channel rules demand (help: chantool.texts)."""
     # A run recorded in a store (--db) keeps every row, as the JSON does.
     options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
-                      listing_rows=None if fmt == "json" or db is not None else TEXT_ROWS)
+                      listing_rows=None if fmt == "json" or db is not None else TEXT_ROWS,
+                      # A recorded run needs the scores themselves, not their drawing.
+                      output=None if db is not None else fmt)
     from_store = db is not None and not paths
     if not paths and not from_store:
         raise click.UsageError(word("score_needs_input", _lang))

@@ -5,23 +5,48 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
+from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from rich.cells import cell_len
 
 from chantool import layout
+from chantool.batch import Output
 from chantool.batch import Progress as Advance
 from chantool.findings import Finding, Lang, Severity
-from chantool.report import FileResult, Report
+from chantool.report import Drawn, FileResult, Report
 from chantool.texts import word
 
 if TYPE_CHECKING:
     from chantool.listings import Scores
 
 def to_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+    """The report's JSON, exactly as ``json.dumps`` writes ``report.to_dict()``, from each
+    file's object as ``file_json`` gives it."""
+    files = [file_json(result, report.scored_as_of) for result in report.files]
+    # The objects' places, written as null: nothing else in the frame is null.
+    frame = _dumps(report.around([None] * len(files))).split("null")
+    return "".join(chain.from_iterable(zip(frame, [*files, ""], strict=True)))
+
+
+# A file's object stands two levels in, in the report's "files" list.
+_FILE_INDENT: Final = "\n" + " " * 4
+
+
+def file_json(result: FileResult, scored_as_of: date | None) -> str:
+    """A file's object in the report's JSON, indented for its place there; serialized here
+    unless its process did (``drawn``). A JSON text has no line break but between items,
+    so indenting it is putting spaces after each."""
+    if result.json is not None:
+        return result.json
+    return _dumps(result.to_dict(scored_as_of)).replace("\n", _FILE_INDENT)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 def _file_lines(result: FileResult, lang: Lang) -> Iterator[str]:
@@ -56,22 +81,28 @@ def table(headings: Sequence[str], rows: Sequence[Sequence[str]], *, title: str 
     under a rule, and an optional caption under the table. A cell's line breaks and tabs
     are shown as spaces, so that each row stays on one line."""
     rows = [[cell.translate(_ONE_LINE) for cell in row] for row in rows]
-    widths = [max(cell_len(row[column]) for row in (headings, *rows, *filter(None, [total])))
-              for column in range(len(headings))]
+    # Each row with its cells' widths, measured once: they set the columns' widths, then
+    # each cell's padding.
+    measured = [(row, list(map(cell_len, row)))
+                for row in (headings, *rows, *filter(None, [total]))]
+    widths = [max(sizes[column] for _, sizes in measured) for column in range(len(headings))]
 
-    def row_line(cells: Sequence[str], bar: str) -> str:
-        padded = (" " * (width - cell_len(cell)) + cell if column in right
-                  else cell + " " * (width - cell_len(cell))
-                  for column, (cell, width) in enumerate(zip(cells, widths, strict=True)))
+    def row_line(row: tuple[Sequence[str], list[int]], bar: str) -> str:
+        cells, sizes = row
+        padded = (" " * (width - size) + cell if column in right
+                  else cell + " " * (width - size)
+                  for column, (cell, size, width) in enumerate(
+                      zip(cells, sizes, widths, strict=True)))
         return " " + f" {bar} ".join(padded) + " "
 
     def rule(dash: str, cross: str) -> str:
         return cross.join(dash * (width + 2) for width in widths)
 
     lines = [title] if title else []
-    lines += [row_line(headings, "┃"), rule("━", "╇"), *(row_line(row, "│") for row in rows)]
+    lines += [row_line(measured[0], "┃"), rule("━", "╇"),
+              *(row_line(row, "│") for row in measured[1:len(rows) + 1])]
     if total:
-        lines += [rule("─", "┼"), row_line(total, "│")]
+        lines += [rule("─", "┼"), row_line(measured[-1], "│")]
     if caption:  # centred under the table
         lines.append(" " * max(0, (cell_len(lines[-1]) - cell_len(caption)) // 2) + caption)
     return "\n".join(line.rstrip() for line in lines)
@@ -96,14 +127,32 @@ def summary_table(report: Report, lang: Lang) -> str:
 def to_text(report: Report, lang: Lang) -> str:
     """Every finding, one a line, grouped by file; the scores of each scored file; then
     the summary table."""
-    lines = [line for result in report.files for line in _file_lines(result, lang)]
-    tables = []
-    for result in report.files:
-        if result.scores is not None:
-            tables.append(f"{result.path}:")
-            tables.extend(_score_tables(result.scores, lang))
+    parts = [file_text(result, lang) for result in report.files]
+    lines = [part.findings for part in parts if part.findings]
+    tables = [part.scores for part in parts if part.scores is not None]
     tables.append(summary_table(report, lang))
     return "\n".join([*lines, "", *tables] if lines else tables)
+
+
+def file_text(result: FileResult, lang: Lang) -> Drawn:
+    """A file's part of ``to_text``: its findings, and its path with its score tables;
+    drawn here unless its process drew them (``drawn``)."""
+    if result.drawn is not None:
+        return result.drawn
+    scores = None if result.scores is None else "\n".join(
+        [f"{result.path}:", *_score_tables(result.scores, lang)])
+    return Drawn("\n".join(_file_lines(result, lang)), scores)
+
+
+def drawn(result: FileResult, output: Output, lang: Lang,
+          scored_as_of: date | None) -> FileResult:
+    """The result with its part of one output drawn (``file_text`` or ``file_json``), for
+    that output only: called in the file's process, so that the files are drawn in
+    parallel, and the scores, which the drawing then holds, need not cross to the batch's
+    process."""
+    if output == "json":
+        return replace(result, scores=None, json=file_json(result, scored_as_of))
+    return replace(result, scores=None, drawn=file_text(result, lang))
 
 
 # Rows of one listing shown in the terminal; the JSON and the Scores sheet hold them all.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import repeat, starmap
 from operator import attrgetter, is_
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from chantool.findings import Finding, Severity
 from chantool.listings import empty_results
@@ -21,6 +21,13 @@ _FIELDS: Final = attrgetter(*Finding.__slots__)
 _SEVERITY: Final = attrgetter("severity")
 
 
+class Drawn(NamedTuple):
+    """A file's part of the terminal text (``render.file_text``), drawn in its process."""
+
+    findings: str  # its findings, one a line ("" for none)
+    scores: str | None  # its path and its score tables; None when it was not scored
+
+
 @dataclass(frozen=True)
 class FileResult:
     """What became of one file: its status, why it could not be read, its findings."""
@@ -29,11 +36,16 @@ class FileResult:
     status: Status
     reason: str | None = None
     findings: tuple[Finding, ...] = ()
-    # What ``score`` computed; None for ``validate``.
+    # What ``score`` computed; None for ``validate``, and once drawn (``drawn``).
     scores: Scores | None = None
     # The workbooks scored together as this one result (``score --combine`` or ``--db``);
     # empty for a result of one file.
     sources: tuple[str, ...] = ()
+    # Its text for the terminal or its object in the report's JSON, drawn in the file's
+    # process (``render.drawn``): the batch's process then only writes them. A result
+    # drawn has no scores: it serves that one output.
+    drawn: Drawn | None = None
+    json: str | None = None
 
     @classmethod
     def checked(cls, path: str, findings: list[Finding], scores: Scores | None = None,
@@ -49,12 +61,13 @@ class FileResult:
         """Plain tuples, which cross a process boundary several times faster than objects
         (the severity stays a member: pickle sends a repeated object once)."""
         return (self.path, self.status, self.reason, list(map(_FIELDS, self.findings)),
-                self.scores, self.sources)
+                self.scores, self.sources, self.drawn, self.json)
 
     @classmethod
     def unpack(cls, packed: tuple[Any, ...]) -> FileResult:
-        path, status, reason, findings, scores, sources = packed
-        return cls(path, status, reason, tuple(starmap(Finding, findings)), scores, sources)
+        path, status, reason, findings, scores, sources, drawn, json = packed
+        return cls(path, status, reason, tuple(starmap(Finding, findings)), scores, sources,
+                   drawn, json)
 
     def count(self, severity: Severity) -> int:
         return sum(map(is_, map(_SEVERITY, self.findings), repeat(severity)))
@@ -115,5 +128,8 @@ class Report:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"files": [result.to_dict(self.scored_as_of) for result in self.files],
-                "summary": self.summary()}
+        return self.around([result.to_dict(self.scored_as_of) for result in self.files])
+
+    def around(self, files: list[Any]) -> dict[str, Any]:
+        """The report's JSON object around the files' objects given."""
+        return {"files": files, "summary": self.summary()}

@@ -1,5 +1,6 @@
 """A large batch: the engine imported once per run rather than once per file, progress
-with files a second and the time left, and children started by spawn (Windows)."""
+with files a second and the time left, children started by spawn (Windows), and each
+file's part of the output drawn in its own process."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import multiprocessing
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chantool.batch import Options, plan_jobs, score_files, validate_files
+from chantool.batch import Options, Output, plan_jobs, score_files, validate_files
 from chantool.io import isolation
+from chantool.render import TEXT_ROWS, to_json, to_text
 from chantool.settings import Limits
 from tests.conftest import MakeWorkbook, needs_fork
 from tests.test_cli import CHANNEL_HEADER, GOOD_CHANNEL, VISIT_HEADER
@@ -135,3 +138,28 @@ def test_a_batch_of_more_files_than_handles_a_process_may_open_runs_to_the_end()
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert sorted(results) == list(range(100))  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_files_drawn_in_their_processes_give_the_output_drawn_in_the_batchs(
+    make_workbook: MakeWorkbook, tmp_path: Path, output: Output
+) -> None:
+    # Each file's process draws its part of the output (render.drawn); the text and the
+    # JSON must be exactly those the batch's process draws from the plain results.
+    paths = [make_workbook(BAD if number == 1 else CLEAN, name=f"team/{number}.xlsx")
+             for number in range(3)]
+    jobs = plan_jobs([*paths, tmp_path / "team" / "missing.xlsx"])
+    plain = Options(as_of=AS_OF, jobs=2, listing_rows=None if output == "json" else TEXT_ROWS)
+    drawn = replace(plain, output=output)
+    for run in (validate_files, score_files):
+        reports = [run(jobs, plain), run(jobs, drawn)]
+        assert all(result.scores is None and (result.json if output == "json" else
+                                              result.drawn) is not None
+                   for result in reports[1].files)
+        if output == "json":
+            assert to_json(reports[1]) == json.dumps(reports[0].to_dict(), ensure_ascii=False,
+                                                     indent=2)
+        else:
+            assert to_text(reports[1], "zh") == to_text(reports[0], "zh")
+        assert [result.status for result in reports[1].files] == [
+            "ok", "findings", "ok", "unreadable"]

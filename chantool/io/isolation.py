@@ -99,7 +99,7 @@ def run_isolated(
     more than one job falls to a worker."""
     context = _context()
     if context.get_start_method() == "fork" and len(jobs) > max(workers, 1):
-        for module in preload:
+        for module in (*preload, "resource"):  # and the module of the child's limits
             importlib.import_module(module)
     waiting = list(reversed(jobs))
     running: dict[Connection, _Running[Job]] = {}
