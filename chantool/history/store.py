@@ -24,7 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from chantool.findings import Lang
 from chantool.texts import word
@@ -78,13 +78,17 @@ def _without_password(given: str) -> str:
     return f"{scheme}://{user.split(':', 1)[0]}:***@{tail}"
 
 
-def connect(url: URL) -> Engine:
-    """An engine for the store; no connection is made yet. Each writing transaction on
+def connect(url: URL, *, keep: bool = False) -> Engine:
+    """An engine for the store; no connection is made yet. Each transaction connects anew,
+    unless ``keep``: then the engine's first connection serves all its transactions until
+    it is disposed (a child archiving one file: logging in to a server with a password
+    (scram-sha-256) costs more than writing the file's rows). Each writing transaction on
     SQLite begins with ``BEGIN IMMEDIATE``: it takes the write lock at once, so two
     writers queue instead of failing half-way, and DDL is part of the transaction
     (pysqlite left alone commits before DDL)."""
+    pool = StaticPool if keep else NullPool
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, poolclass=NullPool,
+        engine = create_engine(url, poolclass=pool,
                                connect_args={"timeout": LOCK_SECONDS})
 
         @event.listens_for(engine, "connect")
@@ -100,7 +104,7 @@ def connect(url: URL) -> Engine:
         return engine
     arguments = {"connect_timeout": CONNECT_SECONDS,
                  "options": f"-c lock_timeout={LOCK_SECONDS * 1000}"}
-    return create_engine(url, poolclass=NullPool,
+    return create_engine(url, poolclass=pool,
                          connect_args={key: value for key, value in arguments.items()
                                        if key not in url.query})
 
