@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from itertools import repeat
+from operator import methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Date, Dialect, Engine, Time, func, insert, select, update
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.types import TypeEngine
 
 from chantool.batch import ENGINE, Job, Options, ReadError, failure_reason, load
 from chantool.coerce import is_blank
@@ -104,7 +106,7 @@ def archive_file(job: Job, *, url: str, options: Options, accept_errors: bool) -
     """Archive one file (in its child): never raises; a store that fails is ``unreadable``
     with the store's reason."""
     path, lang, store = job.path, options.lang, make_url(url)
-    engine = connect(store)
+    engine = connect(store, keep=True)  # one login for both transactions
     try:
         try:
             digest = sha256(path)
@@ -176,13 +178,20 @@ _DATED: Final = (("visits", "visit_date"), ("sales", "sale_date"), ("assessments
 
 def _months(sheets: Sheets, as_of: date) -> tuple[str, str] | None:
     """The first and last month (YYYY-MM) of a workbook's dated rows, if it has any;
-    months after ``as_of``'s are left out (a date in the future is an error finding)."""
+    months after ``as_of``'s are left out (a date in the future is an error finding).
+    Each column's earliest and latest value are found first: a month is made only of those."""
     latest = f"{as_of.year:04d}-{as_of.month:02d}"
-    months = {month for kind, key in _DATED if kind in sheets
-              for value in sheets[kind].column(key) if value is not None
-              for month in [value if isinstance(value, str)
-                            else f"{value.year:04d}-{value.month:02d}"]
-              if month <= latest}
+    last_day = _last_day(latest)
+    months: list[str] = []
+    for kind, key in _DATED:
+        if kind not in sheets:
+            continue
+        values = sheets[kind].column(key)
+        # Dates (and months, YYYY-MM text) compare as their months do.
+        days = [value for value in values if isinstance(value, date) and value <= last_day]
+        months += [f"{day.year:04d}-{day.month:02d}" for day in
+                   ((min(days), max(days)) if days else ())]
+        months += [month for month in values if isinstance(month, str) and month <= latest]
     return (min(months), max(months)) if months else None
 
 
@@ -250,9 +259,10 @@ def insert_rows(connection: Connection, kind: str, version_id: int, numbers: lis
                 columns: dict[str, list[Any]]) -> None:
     """The typed rows of one sheet of a version. This is the archive's hot loop, so the
     rows skip SQLAlchemy's statement, which made a dict per row and cost several times
-    the database's own work (bench/bench_archive.py): SQLite gets them as tuples through
-    the driver's ``executemany`` (bound parameters), each column converted once by
-    SQLAlchemy's own bind processor for it (SQLite keeps dates and times as text);
+    the database's own work (bench/bench_archive.py): they go to the driver of the
+    transaction's connection, row tuples made as they are sent. SQLite gets them through
+    ``executemany`` (bound parameters), each column converted as SQLAlchemy's own bind
+    processor for it would (SQLite keeps dates and times as text; ``_sqlite_values``);
     PostgreSQL gets them through ``COPY ... FROM STDIN``, which sends the values apart
     from the statement, as bound parameters are, in one round trip instead of one a row."""
     if not numbers:
@@ -261,22 +271,37 @@ def insert_rows(connection: Connection, kind: str, version_id: int, numbers: lis
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     names = ", ".join(map(quote, ["file_version_id", "excel_row", *columns]))
+    driver = connection.connection.driver_connection  # the DBAPI's, in this transaction
+    assert driver is not None
     if dialect.name == "postgresql":
-        rows = zip(repeat(version_id), numbers, *columns.values())
-        driver = connection.connection.driver_connection  # psycopg's, in this transaction
-        assert driver is not None
         with (driver.cursor() as cursor,
               cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy):
-            for row in rows:
+            for row in zip(repeat(version_id), numbers, *columns.values()):
                 copy.write_row(row)
         return
-    converted = []
-    for key, values in columns.items():
-        convert = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        converted.append(values if convert is None else list(map(convert, values)))
+    converted = [_sqlite_values(table.c[key].type, values, dialect)
+                 for key, values in columns.items()]
     markers = ", ".join(["?"] * (len(columns) + 2))
-    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({markers})",
-                               list(zip(repeat(version_id), numbers, *converted)))
+    driver.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({markers})",
+                       zip(repeat(version_id), numbers, *converted))
+
+
+# Dates and times as SQLAlchemy's SQLite dialect stores them ("2025-06-30",
+# "08:30:00.000000"), by the types' own C methods: SQLAlchemy's processors format each
+# value in Python, which took longer than SQLite's inserting the rows. A test holds the
+# two to the same text.
+_SQLITE_TEXT: Final[dict[type[TypeEngine[Any]], Callable[[Any], str]]] = {
+    Date: date.isoformat, Time: methodcaller("isoformat", timespec="microseconds")}
+
+
+def _sqlite_values(column_type: TypeEngine[Any], values: list[Any],
+                   dialect: Dialect) -> list[Any]:
+    """A column's values as SQLite is given them, ``None`` kept (a blank cell)."""
+    text = _SQLITE_TEXT.get(type(column_type))
+    if text is not None:
+        return [None if value is None else text(value) for value in values]
+    convert = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return values if convert is None else list(map(convert, values))
 
 
 def _period_text(months: tuple[str, str] | None) -> str | None:
