@@ -263,8 +263,9 @@ def insert_rows(connection: Connection, kind: str, version_id: int, numbers: lis
     transaction's connection, row tuples made as they are sent. SQLite gets them through
     ``executemany`` (bound parameters), each column converted as SQLAlchemy's own bind
     processor for it would (SQLite keeps dates and times as text; ``_sqlite_values``);
-    PostgreSQL gets them through ``COPY ... FROM STDIN``, which sends the values apart
-    from the statement, as bound parameters are, in one round trip instead of one a row."""
+    PostgreSQL gets them through ``COPY ... FROM STDIN`` (binary), which sends the values
+    apart from the statement, as bound parameters are, in one round trip instead of one a
+    row."""
     if not numbers:
         return
     table = SHEET_TABLES[kind]
@@ -274,8 +275,14 @@ def insert_rows(connection: Connection, kind: str, version_id: int, numbers: lis
     driver = connection.connection.driver_connection  # the DBAPI's, in this transaction
     assert driver is not None
     if dialect.name == "postgresql":
+        # Binary: each value is sent as its column's type, which psycopg packs in C; text
+        # would format each in Python and have the server parse it again.
+        types = [table.c[key].type.compile(dialect=dialect).lower()
+                 for key in ("file_version_id", "excel_row", *columns)]
         with (driver.cursor() as cursor,
-              cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy):
+              cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT BINARY)")
+              as copy):
+            copy.set_types(types)
             for row in zip(repeat(version_id), numbers, *columns.values()):
                 copy.write_row(row)
         return
