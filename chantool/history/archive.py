@@ -37,7 +37,7 @@ from chantool.history.schema import (
     policy_entries,
     version_sheets,
 )
-from chantool.history.store import StoreError, connect, transaction
+from chantool.history.store import StoreError, kept_engine, transaction
 from chantool.io.isolation import Failure, run_isolated
 from chantool.settings import POLICY_COLUMNS
 from chantool.table import RawSheet, find_layout, is_policy_sheet
@@ -95,6 +95,10 @@ def archive_files(jobs: Sequence[Job], url: URL, options: Options, *, accept_err
         if progress is not None:
             progress(job.path)
 
+    engine = kept_engine(url)  # the children's, forked with its dialect set up here
+    with transaction(engine, url, options.lang, write=False):
+        pass
+    engine.dispose()  # and without a connection: each child opens its own
     task = partial(archive_file, url=url.render_as_string(hide_password=False),
                    options=options, accept_errors=accept_errors)
     run_isolated(task, jobs, limits=options.limits, workers=options.jobs, done=done,
@@ -106,7 +110,7 @@ def archive_file(job: Job, *, url: str, options: Options, accept_errors: bool) -
     """Archive one file (in its child): never raises; a store that fails is ``unreadable``
     with the store's reason."""
     path, lang, store = job.path, options.lang, make_url(url)
-    engine = connect(store, keep=True)  # one login for both transactions
+    engine = kept_engine(store)  # one login for both transactions
     try:
         try:
             digest = sha256(path)

@@ -109,6 +109,21 @@ def connect(url: URL, *, keep: bool = False) -> Engine:
                                        if key not in url.query})
 
 
+# The engines of ``kept_engine``, by URL: one per store and process.
+_kept: dict[str, Engine] = {}
+
+
+def kept_engine(url: URL) -> Engine:
+    """This process's engine for the store that keeps its connection between transactions
+    (``connect(keep=True)``). A child forked after its parent made it (``archive``) starts
+    with it, its dialect already set up from the server: it does not ask the server again,
+    which on PostgreSQL took several round trips for each file."""
+    key = url.render_as_string(hide_password=False)
+    if key not in _kept:
+        _kept[key] = connect(url, keep=True)
+    return _kept[key]
+
+
 @contextmanager
 def transaction(engine: Engine, url: URL, lang: Lang, *,
                 write: bool = True) -> Iterator[Connection]:
