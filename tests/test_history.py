@@ -18,7 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
 from psycopg import sql
-from sqlalchemy import Date, Engine, Time, func, inspect, select, text
+from sqlalchemy import Boolean, Date, Engine, Time, func, inspect, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 
@@ -166,12 +166,13 @@ def test_the_same_file_again_changes_nothing(store_url: str, tmp_path: Path) -> 
     assert (count(engine, file_versions), count(engine, SHEET_TABLES["visits"])) == (1, before)
 
 
-def test_dates_and_times_go_to_sqlite_as_sqlalchemy_stores_them() -> None:
+def test_dates_times_and_yes_no_go_to_sqlite_as_sqlalchemy_stores_them() -> None:
     # The archive formats them itself (fast); SQLAlchemy reads them back by its format.
     dialect = sqlite.dialect()
     for column_type, values in (
             (Date(), [date(2025, 6, 30), date(1, 1, 1), None, date(9999, 12, 31)]),
-            (Time(), [time(8, 30), None, time(23, 59, 59, 999999), time(0, 0, 0, 5)])):
+            (Time(), [time(8, 30), None, time(23, 59, 59, 999999), time(0, 0, 0, 5)]),
+            (Boolean(), [True, False, None])):
         convert = column_type.dialect_impl(dialect).bind_processor(dialect)
         assert convert is not None
         assert _sqlite_values(column_type, values, dialect) == [

@@ -22,7 +22,18 @@ from operator import methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sqlalchemy import Connection, Date, Dialect, Engine, Time, func, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    Dialect,
+    Engine,
+    Time,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.types import TypeEngine
 
@@ -298,19 +309,20 @@ def insert_rows(connection: Connection, kind: str, version_id: int, numbers: lis
 
 
 # Dates and times as SQLAlchemy's SQLite dialect stores them ("2025-06-30",
-# "08:30:00.000000"), by the types' own C methods: SQLAlchemy's processors format each
-# value in Python, which took longer than SQLite's inserting the rows. A test holds the
-# two to the same text.
-_SQLITE_TEXT: Final[dict[type[TypeEngine[Any]], Callable[[Any], str]]] = {
-    Date: date.isoformat, Time: methodcaller("isoformat", timespec="microseconds")}
+# "08:30:00.000000") and yes/no as 1/0, by C built-ins: SQLAlchemy's processors handle
+# each value in Python, which took longer than SQLite's inserting the rows. A test holds
+# the two to the same values.
+_SQLITE_FAST: Final[dict[type[TypeEngine[Any]], Callable[[Any], str | int]]] = {
+    Date: date.isoformat, Time: methodcaller("isoformat", timespec="microseconds"),
+    Boolean: int}
 
 
 def _sqlite_values(column_type: TypeEngine[Any], values: list[Any],
                    dialect: Dialect) -> list[Any]:
     """A column's values as SQLite is given them, ``None`` kept (a blank cell)."""
-    text = _SQLITE_TEXT.get(type(column_type))
-    if text is not None:
-        return [None if value is None else text(value) for value in values]
+    fast = _SQLITE_FAST.get(type(column_type))
+    if fast is not None:
+        return [None if value is None else fast(value) for value in values]
     convert = column_type.dialect_impl(dialect).bind_processor(dialect)
     return values if convert is None else list(map(convert, values))
 
