@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date, time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
 from psycopg import sql
-from sqlalchemy import Boolean, Date, Engine, Time, func, inspect, select, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from chantool.batch import Options, load
 from chantool.cli import cli
-from chantool.history.archive import _sqlite_values
 from chantool.history.schema import (
     SHEET_TABLES,
     channel_managers,
@@ -164,19 +162,6 @@ def test_the_same_file_again_changes_nothing(store_url: str, tmp_path: Path) -> 
     assert result.output.count("内容未变，已是 浙江省_渠道台账_2025Q2.xlsx 第 1 版") == 2
     assert result.output.endswith("已归档 0 个，未变 2 个，被拒 0 个，无法归档 0 个\n")
     assert (count(engine, file_versions), count(engine, SHEET_TABLES["visits"])) == (1, before)
-
-
-def test_dates_times_and_yes_no_go_to_sqlite_as_sqlalchemy_stores_them() -> None:
-    # The archive formats them itself (fast); SQLAlchemy reads them back by its format.
-    dialect = sqlite.dialect()
-    for column_type, values in (
-            (Date(), [date(2025, 6, 30), date(1, 1, 1), None, date(9999, 12, 31)]),
-            (Time(), [time(8, 30), None, time(23, 59, 59, 999999), time(0, 0, 0, 5)]),
-            (Boolean(), [True, False, None])):
-        convert = column_type.dialect_impl(dialect).bind_processor(dialect)
-        assert convert is not None
-        assert _sqlite_values(column_type, values, dialect) == [
-            None if value is None else convert(value) for value in values]
 
 
 def test_a_new_version_of_a_file_supersedes_it_and_the_old_one_stays(
