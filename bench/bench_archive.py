@@ -9,7 +9,7 @@ taking turns: a plain python-calamine read of every file (one after the other),
 ``chantool validate`` of the folder, and ``chantool archive`` of the folder into a new
 SQLite store and, with ``--pg``, into a new PostgreSQL database (the commands on all
 cores, as they run by default). Then, where this chantool has them (``score --help``
-names ``--db`` and ``--combine``; otherwise they are reported as not available):
+names ``--to`` and ``--combine``; otherwise they are reported as not available):
 ``chantool score`` of the single 100,000-visit workbook of ``bench_score.py``,
 ``score --db`` of each store for the year and for its first half (growth), and
 ``score FOLDER --combine``. It reports median wall and processor times and the peak
@@ -153,10 +153,12 @@ def drop_stores(server: str, runs: int) -> None:
 
 
 def score_options() -> set[str]:
-    """Which of ``--db`` and ``--combine`` this chantool's ``score`` has."""
+    """Which of ``--db`` (scoring from a store: with ``--to``; ``--db`` alone may only
+    record a run) and ``--combine`` this chantool's ``score`` has."""
     shown = subprocess.run([*CHANTOOL, "score", "--help", "--lang", "en"], capture_output=True,
                            text=True, check=True).stdout
-    return {option for option in ("--db", "--combine") if option in shown}
+    return {option for option, sign in (("--db", "--to"), ("--combine", "--combine"))
+            if sign in shown}
 
 
 def show(name: str, runs: list[Run]) -> Run:
