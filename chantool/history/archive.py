@@ -48,7 +48,7 @@ from chantool.history.schema import (
     policy_entries,
     version_sheets,
 )
-from chantool.history.store import StoreError, kept_engine, transaction
+from chantool.history.store import StoreError, archive_lock, kept_engine, transaction
 from chantool.io.isolation import Failure, run_isolated
 from chantool.settings import POLICY_COLUMNS
 from chantool.table import RawSheet, find_layout, is_policy_sheet
@@ -230,9 +230,11 @@ def _policy_entries(sheets: Sequence[RawSheet]) -> list[dict[str, Any]]:
 
 def _write(engine: Engine, url: URL, lang: Lang, path: Path, digest: str,
            content: Content) -> Outcome:
-    """Write one file's version and rows in one transaction (under the archive lock)."""
+    """Write one file's version and rows in one transaction: under the locks of its name
+    and its content, and the archive lock to work out who managed which channel (on
+    PostgreSQL, other writers meanwhile copy the rows of other files)."""
     name = path.name
-    with transaction(engine, url, lang) as connection:
+    with transaction(engine, url, lang, only=(name, digest)) as connection:
         known = _holding_in(connection, digest)  # archived meanwhile by another process
         if known is not None:
             return Outcome(str(path), "unchanged", *known)
@@ -265,6 +267,10 @@ def _write(engine: Engine, url: URL, lang: Lang, path: Path, digest: str,
                                                    for entry in entries])
         for kind, (numbers, columns) in content.rows.items():
             insert_rows(connection, kind, version_id, numbers, columns)
+        # Each statement sees what other writers committed before it began: with the
+        # archive lock, every profile archived before this file's (PostgreSQL's default
+        # isolation, read committed).
+        archive_lock(connection)
         refresh_managers(connection, [version_id, *([current.id] if current else [])])
     return Outcome(str(path), "archived", name, version,
                    replaced=current.version if current else None, errors=content.errors)
