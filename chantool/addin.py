@@ -19,6 +19,7 @@ interpreter in xlwings' user configuration for the add-in; ``uninstall`` removes
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import inspect
 import os
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from pyopenvba import ExcelFile
 from pyopenvba.cfb import CFB
@@ -50,6 +52,9 @@ CUSTOM_UI_PART: Final = "customUI/customUI14.xml"
 # The relationship type of a customUI14 part (the 2007 type names the 2009 schema).
 CUSTOM_UI_REL: Final = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 CUSTOM_UI_REL_ID: Final = "rIdChantoolRibbon"
+# The key of the add-in's configuration naming the store the 归档 button archives into
+# (the name of the environment variable the command line reads it from).
+STORE_KEY: Final = "CHANTOOL_DB"
 # xlwings' custom add-in module names its project once; its configuration file and
 # sheet are named after it (%USERPROFILE%\.chantool\chantool.conf).
 _PROJECT_LINE: Final = 'Public Const PROJECT_NAME As String = "myaddin"'
@@ -322,17 +327,44 @@ def windows_places() -> Places:
     appdata, profile = os.environ.get("APPDATA"), os.environ.get("USERPROFILE")
     if not appdata or not profile:
         raise AddinError("no_folders")
-    return Places(Path(appdata) / "Microsoft" / "Excel" / "XLSTART",
-                  Path(profile) / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf")
+    return Places(Path(appdata) / "Microsoft" / "Excel" / "XLSTART", config_path())
 
 
-def config_text(interpreter: str, macros: Path | None = None) -> str:
-    """xlwings' configuration for the add-in, from ``macros/chantool.conf``."""
+def config_path() -> Path:
+    r"""xlwings' user configuration of the add-in, ``%USERPROFILE%\.chantool\chantool.conf``
+    (in the home folder where ``USERPROFILE`` is unset)."""
+    profile = os.environ.get("USERPROFILE") or str(Path.home())
+    return Path(profile) / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf"
+
+
+# xlwings reads its configuration with VBA's Input #, in the system code page.
+_CONFIG_ENCODING: Final = "mbcs" if sys.platform == "win32" else "utf-8"
+
+
+def config_values(path: Path) -> dict[str, str]:
+    """The ``"KEY","VALUE"`` lines of an xlwings configuration file; none if it is absent."""
+    try:
+        lines = path.read_bytes().decode(_CONFIG_ENCODING, errors="replace").splitlines()
+    except FileNotFoundError:
+        return {}
+    return {row[0]: row[1] for row in csv.reader(lines) if len(row) == 2}
+
+
+def config_text(interpreter: str, macros: Path | None = None, store: str | None = None) -> str:
+    """xlwings' configuration for the add-in, from ``macros/chantool.conf``, with the store
+    the 归档 button archives into (``STORE_KEY``) when one is given."""
     # Bytes, not text: the file keeps its CRLF line ends, as VBA's Input # expects.
     template = ((macros or macros_dir()) / f"{PROJECT_NAME}.conf").read_bytes().decode("ascii")
     if '"' in interpreter:
         raise AddinError("bad_interpreter", path=interpreter)
-    return template.replace("{interpreter}", interpreter)
+    text = template.replace("{interpreter}", interpreter)
+    if store is None:
+        return text
+    if '"' in store:
+        raise AddinError("bad_store", store=store)
+    if urlsplit(store).password is not None:
+        raise AddinError("store_password")
+    return text + f'"{STORE_KEY}","{store}"\r\n'
 
 
 def default_interpreter(executable: str = sys.executable) -> str:
@@ -344,18 +376,19 @@ def default_interpreter(executable: str = sys.executable) -> str:
 
 
 def install(places: Places | None = None, interpreter: str | None = None,
-            macros: Path | None = None) -> Places:
-    """Build the add-in into XLSTART and record the interpreter that runs chantool."""
+            macros: Path | None = None, store: str | None = None) -> Places:
+    """Build the add-in into XLSTART and record the interpreter that runs chantool, and
+    the store of the 归档 button: ``store``, else the one configured before."""
     where = places or windows_places()
     python = interpreter or default_interpreter()
+    store = store or config_values(where.config).get(STORE_KEY)
+    text = config_text(python, macros, store)
     try:
         where.xlstart.mkdir(parents=True, exist_ok=True)
         build(where.xlstart / ADDIN_NAME, macros)
         where.config.parent.mkdir(parents=True, exist_ok=True)
-        # xlwings reads the file with VBA's Input #, in the system code page: a path
-        # that is not ASCII is written in it (mbcs on Windows).
-        encoding = "mbcs" if sys.platform == "win32" else "utf-8"
-        where.config.write_bytes(config_text(python, macros).encode(encoding))
+        # A path that is not ASCII is written in the system code page (mbcs on Windows).
+        where.config.write_bytes(text.encode(_CONFIG_ENCODING))
     except PermissionError:
         raise AddinError("cannot_install", path=where.xlstart) from None
     return where

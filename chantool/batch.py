@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chantool.findings import Lang, reason_text
 from chantool.io.isolation import Failure, default_jobs, run_isolated
@@ -36,6 +36,9 @@ from chantool.report import FileResult, Report
 from chantool.settings import Limits
 from chantool.table import RawSheet, wanted
 from chantool.texts import TextError
+
+if TYPE_CHECKING:  # the engine is imported in the children (see above)
+    from chantool.combine import ChosenPolicy
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 ENGINE = "chantool.check"  # the module a child runs, and with it the whole engine
@@ -53,6 +56,9 @@ class Options:
     jobs: int = field(default_factory=default_jobs)
     # Rows of each score listing a file's process hands back (None: all, for JSON).
     listing_rows: int | None = None
+    # The score listings a file's process hands back (None: all; a report: those it lays
+    # out, so that the others are neither made nor sent).
+    listing_keys: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -232,16 +238,56 @@ def score_files(jobs: Sequence[Job], options: Options, *,
     return replace(run_jobs(task, jobs, options, progress), scored_as_of=options.as_of)
 
 
+def score_together(jobs: Sequence[Job], options: Options, *, label: str,
+                   policy: Path | None = None) -> Report:
+    """Score the workbooks of ``jobs`` as one book (``check.score_together``), in one child
+    process, its time limit that of every file together: a result named ``label`` whose
+    findings name their files, and one for each file that could not be read."""
+    limits = replace(options.limits, seconds=options.limits.seconds * max(len(jobs), 1))
+    found: list[Any] = []
+    task = partial(_together, jobs=jobs, options=options, label=label, policy=policy)
+    run_isolated(task, [Job(Path(label))], limits=limits, workers=1,
+                 done=lambda _, result: found.append(result), preload=(ENGINE,))
+    (result,) = found
+    if isinstance(result, Failure):
+        reason = failure_reason(Job(jobs[0].path), result, replace(options, limits=limits))
+        results: tuple[FileResult, ...] = (FileResult.unreadable(label, reason),)
+    else:
+        results = tuple(FileResult.unpack(packed) for packed in pickle.loads(result))
+    return Report(files=results, scored_as_of=options.as_of)
+
+
+def _together(_: Job, *, jobs: Sequence[Job], options: Options, label: str,
+              policy: Path | None) -> bytes:
+    check = importlib.import_module(ENGINE)
+    results: list[FileResult] = check.score_together(jobs, options, label=label, policy=policy)
+    return pickle.dumps([result.pack() for result in results], pickle.HIGHEST_PROTOCOL)
+
+
 def channel_ids(path: Path, options: Options) -> frozenset[str]:
     """The channel ids of the 渠道档案 sheet of another workbook (``--channels``), read in
     a child like every workbook; ``ReadError`` when it cannot be read."""
+    result = _one_file(path, options, "channel_ids")
+    assert isinstance(result, frozenset)
+    return result
+
+
+def chosen_policy(path: Path, options: Options) -> ChosenPolicy:
+    """The policy of the 参数 sheet of the workbook ``--policy`` names (``score --db``),
+    read in a child like every workbook; ``ReadError`` when it cannot be read."""
+    chosen: ChosenPolicy = _one_file(path, options, "chosen_policy")
+    return chosen
+
+
+def _one_file(path: Path, options: Options, work: str) -> Any:
+    """What ``chantool.check``'s ``work`` gives for one workbook, read in a child; a
+    text it gives is the reason it cannot be read (``ReadError``)."""
     found: list[Any] = []
-    run_isolated(partial(_in_child, options=options, work="channel_ids"), [Job(path)],
+    run_isolated(partial(_in_child, options=options, work=work), [Job(path)],
                  limits=options.limits, workers=1, done=lambda _, result: found.append(result))
     (result,) = found
     if isinstance(result, Failure):
         raise ReadError(failure_reason(Job(path), result, options))
     if isinstance(result, str):
         raise ReadError(result)
-    assert isinstance(result, frozenset)
     return result

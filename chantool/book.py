@@ -12,6 +12,7 @@ first while the reader parses the others.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,16 +21,39 @@ from typing import Any, Generic, TypeVar
 
 from chantool.coerce import Cell
 from chantool.columns import Problem
-from chantool.findings import CellFindings, Finding, Lang, make_finding
+from chantool.findings import ROW_PLACE, CellFindings, Finding, Lang, make_finding
 from chantool.policy import Policy, PolicyCells, policy_rule
 from chantool.settings import SHEETS_BY_KIND, SheetSpec
 from chantool.table import Layout, RawSheet, column_letter, wait_for_any
 from chantool.workdays import WorkCalendar
 
 
+@dataclass(frozen=True)
+class RowRef:
+    """Where a typed row came from: a file's sheet and Excel row, or the store."""
+
+    source: str  # "2025Q2/东区.xlsx", the archived file's name; "" for the one workbook
+    sheet: str
+    row: int | None  # Excel's own number; None for a row never in a sheet
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of a typed sheet's rows that came from one place: from index ``start`` on,
+    rows of the sheet ``sheet`` of ``source`` (None: the one workbook being checked),
+    whose columns have these letters (none known for rows from the store)."""
+
+    start: int
+    source: str | None
+    sheet: str
+    letters: Mapping[str, str]
+
+
 @dataclass
 class TypedSheet:
-    """One standard sheet, column by column; index ``i`` is the ``i``-th data row."""
+    """One standard sheet, column by column; index ``i`` is the ``i``-th data row. Its
+    rows come from one sheet of one workbook, or from several (``parts``, in row order:
+    a book that gathers workbooks, or the store's rows)."""
 
     spec: SheetSpec
     name: str
@@ -38,15 +62,29 @@ class TypedSheet:
     raw: Mapping[str, Sequence[Cell]]
     values: dict[str, list[Any]]
     lang: Lang = "zh"
-    # Each column's letters and label, worked out once: findings come by the ten thousand.
-    _letters: dict[str, str] = field(init=False, repr=False, compare=False)
+    source: str | None = None
+    parts: list[Part] = field(default_factory=list)
+    # Each column's label, worked out once: findings come by the ten thousand.
     _labels: dict[str, str] = field(init=False, repr=False, compare=False)
+    _starts: list[int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._letters = {key: column_letter(position)
-                         for key, position in self.layout.positions.items()}
+        if not self.parts:
+            self.parts = [Part(0, self.source, self.name,
+                               {key: column_letter(position)
+                                for key, position in self.layout.positions.items()})]
+        self._starts = [part.start for part in self.parts]
         self._labels = {column.key: column.label if self.lang == "zh" else column.label_en
                         for column in self.spec.columns}
+
+    @classmethod
+    def of_rows(cls, kind: str, source: str, name: str, header_row: int,
+                row_numbers: list[int], values: dict[str, list[Any]],
+                lang: Lang = "zh") -> TypedSheet:
+        """A sheet made of typed rows (the store's), not of a sheet's cells: each row's
+        Excel number is known, its column letters are not; its values stand for its cells."""
+        return cls(SHEETS_BY_KIND[kind], name, Layout(header_row, {}), row_numbers,
+                   dict(values), values, lang, source)
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -62,27 +100,56 @@ class TypedSheet:
     def label(self, key: str) -> str:
         return self._labels[key]
 
-    def cell(self, key: str, index: int) -> str:
-        return f"{self._letters[key]}{self.row_numbers[index]}"
+    def part(self, index: int) -> Part:
+        """The part data row ``index`` belongs to."""
+        if len(self.parts) == 1:
+            return self.parts[0]
+        return self.parts[bisect_right(self._starts, index) - 1]
+
+    def ref(self, index: int) -> RowRef:
+        part = self.part(index)
+        return RowRef(part.source or "", part.sheet, self.row_numbers[index])
+
+    def cell(self, key: str, index: int) -> str | None:
+        """The address of ``key``'s cell in data row ``index``; None when its column's
+        letter is not known (a row from the store)."""
+        letter = self.part(index).letters.get(key)
+        return None if letter is None else f"{letter}{self.row_numbers[index]}"
 
     def finding(self, code: str, key: str, index: int, **fields: Any) -> Finding:
         """A finding at the cell of ``key`` in data row ``index``, showing its raw value."""
+        part, row = self.part(index), self.row_numbers[index]
+        cell = self.cell(key, index)
         fields.setdefault("value", self.raw[key][index])
         fields.setdefault("label", self._labels[key])
-        return make_finding(
-            code,
-            lang=self.lang,
-            sheet=self.name,
-            cell=self.cell(key, index),
-            row=self.row_numbers[index],
-            column=key,
-            **fields,
-        )
+        finding = make_finding(code, lang=self.lang, sheet=part.sheet,
+                               cell=cell or ROW_PLACE[self.lang].format(row=row), row=row,
+                               column=key, source=part.source, **fields)
+        if cell is None:
+            finding.cell = None
+        return finding
+
+    def cell_findings(self, code: str, key: str,
+                      fields: Mapping[str, Any]) -> Callable[[int], Finding]:
+        """What ``finding`` makes, for many rows of one code and column that share
+        ``fields`` (besides the value): what they share is looked up once per part."""
+        makers = [CellFindings(code, self.lang, part.sheet, key,
+                               {"label": self._labels[key], **fields}, part.source)
+                  for part in self.parts]
+        raw, rows = self.raw[key], self.row_numbers
+
+        def make(index: int) -> Finding:
+            part = 0 if len(makers) == 1 else bisect_right(self._starts, index) - 1
+            return makers[part](self.cell(key, index), rows[index], raw[index])
+
+        return make
 
     def problem_findings(self, key: str, problems: Iterable[Problem]) -> list[Finding]:
         """``finding`` for each problem of one column (whose fields name neither value nor
-        label), with what they share looked up once."""
-        raw, rows, letters = self.raw[key], self.row_numbers, self._letters[key]
+        label), with what they share looked up once. Problems are found as a workbook's
+        sheet is typed, so its rows are one part."""
+        (part,) = self.parts
+        raw, rows, letters = self.raw[key], self.row_numbers, part.letters[key]
         # One maker per code and fields (problems share their fields objects).
         makers: dict[tuple[str, int], CellFindings] = {}
         found = []
@@ -90,7 +157,8 @@ class TypedSheet:
             make = makers.get((problem.code, id(problem.fields)))
             if make is None:
                 fields = {"label": self._labels[key], **problem.fields}
-                make = CellFindings(problem.code, self.lang, self.name, key, fields)
+                make = CellFindings(problem.code, self.lang, self.name, key, fields,
+                                    part.source)
                 makers[problem.code, id(problem.fields)] = make
             row = rows[problem.index]
             found.append(make(f"{letters}{row}", row, raw[problem.index]))
@@ -107,6 +175,13 @@ class Sheets(Mapping[str, TypedSheet]):
         self._typing = typing
         self._typed: dict[str, TypedSheet | None] = {}
 
+    @classmethod
+    def of(cls, typed: Mapping[str, TypedSheet]) -> Sheets:
+        """Sheets typed already (rows that did not come from one file's cells)."""
+        sheets = cls()
+        sheets._typed.update(typed)
+        return sheets
+
     def __getitem__(self, kind: str) -> TypedSheet:
         if kind not in self._typed and kind in self._raw:
             assert self._typing is not None
@@ -117,7 +192,7 @@ class Sheets(Mapping[str, TypedSheet]):
         return typed
 
     def __iter__(self) -> Iterator[str]:
-        return (kind for kind in list(self._raw) if kind in self)
+        return (kind for kind in list(self._raw or self._typed) if kind in self)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
@@ -150,6 +225,9 @@ class Book:
     policy_cells: PolicyCells = field(default_factory=dict)
     # What reading the workbook found so far: its policy, its sheets, each typed sheet.
     read_findings: list[Finding] = field(default_factory=list)
+    # The workbook a book's cells are in when several are scored together (None: one
+    # workbook); for a book gathering several, the one whose policy is used.
+    source: str | None = None
     # Values several steps derive from the book, by the function that works them out.
     derived: dict[Callable[[Book], Any], Any] = field(default_factory=dict, repr=False)
 
@@ -170,7 +248,8 @@ class Book:
         return make_finding(
             "policy_bad_entry", lang=self.lang, sheet=place.sheet if place else None,
             cell=place.cell if place else None, row=place.row if place else None,
-            column="value", value=entry, key=key, rule=policy_rule(key), place=where,
+            column="value", value=entry, source=self.source if place else None,
+            key=key, rule=policy_rule(key), place=where,
             form=form[0] if self.lang == "zh" else form[1])
 
     def channel_field(self, key: str) -> dict[str, Any]:

@@ -8,17 +8,22 @@ sheets of the workbook (read by ``batch.load``; it and the rows of each sheet ra
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from chantool.batch import Job, Options, ReadError
+from chantool.batch import Job, Options, ReadError, load
+from chantool.book import Book
+from chantool.combine import ChosenPolicy, Source, combine
 from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Written, write_plan
+from chantool.policy import read_policy
 from chantool.report import FileResult
-from chantool.results import WritePlan, score_plan, validation_plan
-from chantool.scoring import score_book, scorers
-from chantool.table import RawSheet
-from chantool.validate import read_book, validate_book
+from chantool.results import WritePlan, score_plan, score_plans, validation_plan
+from chantool.scoring import score_book, score_read_book, scorers
+from chantool.table import RawSheet, is_policy_sheet
+from chantool.texts import word
+from chantool.validate import read_book, reading_findings, sort_by_place, validate_book
 
 Sheets = Callable[[], list[RawSheet]]
 
@@ -59,9 +64,94 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
         problem = _write(job, sheets, score_plan(book, findings, scores, options.lang), options)
         if problem is not None:
             findings.append(problem)
+    if options.listing_keys is not None:
+        scores = scores.only(options.listing_keys)
     if options.listing_rows is not None:
         scores = scores.head(options.listing_rows)
     return FileResult.checked(str(job.path), findings, scores)
+
+
+def score_together(jobs: Sequence[Job], options: Options, *, label: str,
+                   policy: Path | None = None) -> list[FileResult]:
+    """Score the workbooks of ``jobs`` as one book (``chantool.combine``): one result named
+    ``label`` whose findings name their file, then a result for each file that could not
+    be read (left out of the book). With ``policy``, the 参数 sheet of that workbook is the
+    policy. For jobs with a target, each file gets its own findings and result columns."""
+    unreadable: list[FileResult] = []
+    read: list[tuple[Job, list[RawSheet], Book]] = []
+    for job in jobs:
+        try:
+            sheets = load(job.path, options)
+            book = read_book(sheets, as_of=options.as_of, lang=options.lang,
+                             outside_channels=options.outside_channels, source=str(job.path))
+            book.known_channels()  # types the profiles: every file's are known to all
+            read.append((job, sheets, book))
+        except ReadError as error:
+            unreadable.append(FileResult.unreadable(str(job.path), str(error)))
+    known = frozenset().union(*(book.known_channels() or () for _, _, book in read))
+    sources, findings, kept = [], [], []
+    for job, sheets, book in read:
+        book.outside_channels = known
+        try:
+            found = reading_findings(book)
+            every_sheet_read(sheets)
+        except ReadError as error:
+            unreadable.append(FileResult.unreadable(str(job.path), str(error)))
+            continue
+        findings.extend(_of_source(found, str(job.path)))
+        sources.append(Source(str(job.path), book, any(map(is_policy_sheet,
+                                                             (sheet.name for sheet in sheets)))))
+        kept.append((job, sheets))
+    chosen = None
+    if policy is not None:
+        try:
+            chosen, found = _policy_of(load(policy, options), policy, options)
+        except ReadError as error:
+            return [FileResult.unreadable(str(policy), str(error)), *unreadable]
+        findings.extend(found)
+    combined = combine(sources, as_of=options.as_of, lang=options.lang, chosen=chosen)
+    scored, scores = score_read_book(combined.book)
+    findings.extend(scored)
+    sort_by_place(findings, {None: [], **{str(job.path): [sheet.name for sheet in sheets]
+                                          for job, sheets in kept}})
+    if any(job.target is not None for job, _ in kept):
+        plans = score_plans({source.name: source.book for source in sources}, combined.book,
+                            findings, scores, options.lang, combined.twins)
+        for job, sheets in kept:
+            if job.target is not None:
+                problem = _write(job, sheets, plans[str(job.path)], options)
+                if problem is not None:
+                    findings.append(replace(problem, source=str(job.path)))
+    if options.listing_rows is not None:
+        scores = scores.head(options.listing_rows)
+    names = tuple(source.name for source in sources)
+    return [FileResult.checked(label, findings, scores, names), *unreadable]
+
+
+def _of_source(findings: Sequence[Finding], source: str) -> list[Finding]:
+    """Findings of reading one workbook of several, each naming it."""
+    return [finding if finding.source is not None else replace(finding, source=source)
+            for finding in findings]
+
+
+def chosen_policy(job: Job, options: Options, sheets_of: Sheets) -> ChosenPolicy | str:
+    """The policy of the workbook ``--policy`` names (``score --db``), or why it cannot
+    be read."""
+    try:
+        return _policy_of(sheets_of(), job.path, options)[0]
+    except ReadError as error:
+        return str(error)
+
+
+def _policy_of(sheets: Sequence[RawSheet], path: Path,
+               options: Options) -> tuple[ChosenPolicy, list[Finding]]:
+    """The policy of the 参数 sheet of the workbook ``--policy`` names, and what reading
+    it found; ``ReadError`` when it cannot be read or has no 参数 sheet."""
+    sheet = next((sheet for sheet in sheets if is_policy_sheet(sheet.name)), None)
+    if sheet is None:
+        raise ReadError(word("combine_no_policy", options.lang))
+    policy, found, cells = read_policy(sheet, options.lang)
+    return ChosenPolicy(str(path), policy, cells), _of_source(found, str(path))
 
 
 def every_sheet_read(sheets: Sequence[RawSheet]) -> None:

@@ -11,12 +11,14 @@ placeholders and click's own messages are set in that language.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 import click.core
@@ -37,14 +39,25 @@ from chantool.batch import (
     channel_ids,
     plan_jobs,
     score_files,
+    score_together,
     validate_files,
 )
 from chantool.errors import log_exception
 from chantool.findings import Lang
 from chantool.io.isolation import default_jobs
 from chantool.render import TEXT_ROWS, progress_bar, to_json, to_text
-from chantool.settings import TEMPLATE_KINDS, Limits
+from chantool.report import Report
+from chantool.settings import REPORT_KINDS, TEMPLATE_KINDS, Limits
 from chantool.texts import CLICK_ZH, TEXTS, choose_lang, word
+
+if TYPE_CHECKING:  # the store's modules are imported by its commands only
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
+
+    from chantool.history.runs import RunInput
+
+    # A store opened for ``score --db``, and the run's inputs.
+    _RunStore = tuple[tuple[URL, Engine], list[RunInput]]
 
 # The language of this run, chosen before click parses (``Group.main``).
 _lang: Lang = "zh"
@@ -177,6 +190,7 @@ language_only_option = click.option(
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 as_of_option = click.option("--as-of", type=DateParam(), default=None)
+db_option = click.option("--db", default=None)
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -286,25 +300,162 @@ def validate(
     sys.exit(report.exit_code)
 
 
+class MonthParam(click.ParamType):  # type: ignore[type-arg]
+    """A month written YYYY-MM (2025-06)."""
+
+    name = "MONTH"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text) is None:
+            self.fail(word("bad_month", _lang).format(value=value), param, ctx)
+        return text
+
+
 @cli.command()
-@paths_argument
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @format_option
 @lang_option
 @as_of_option
 @output_options
+@click.option("--combine", is_flag=True)
+@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None)
+@db_option
+@click.option("--office", default=None)
+@click.option("--from", "month_from", type=MonthParam(), default=None)
+@click.option("--to", "month_to", type=MonthParam(), default=None)
 @isolation_options
 def score(
     paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, out: Path | None,
-    in_place: bool, jobs: int | None, time_limit: float, memory_limit: int,
+    in_place: bool, combine: bool, policy: Path | None, db: str | None, office: str | None,
+    month_from: str | None, month_to: str | None, jobs: int | None, time_limit: float,
+    memory_limit: int,
 ) -> None:
     """Compute what the channel rules demand (help: chantool.texts)."""
+    # A run recorded in a store (--db) keeps every row, as the JSON does.
     options = replace(_options(as_of, lang, jobs, time_limit, memory_limit),
-                      listing_rows=None if fmt == "json" else TEXT_ROWS)
+                      listing_rows=None if fmt == "json" or db is not None else TEXT_ROWS)
+    from_store = db is not None and not paths
+    if not paths and not from_store:
+        raise click.UsageError(word("score_needs_input", _lang))
+    if policy is not None and not (combine or from_store):
+        raise click.UsageError(word("policy_needs_combine", _lang))
+    if not from_store and (office, month_from, month_to) != (None, None, None):
+        raise click.UsageError(word("scope_needs_db", _lang))
+    if from_store:
+        assert db is not None
+        if in_place:
+            raise click.UsageError(word("db_no_in_place", _lang))
+        _score_store(db, options, fmt, out, policy, (office, month_from, month_to))
     todo = _jobs(paths, out, in_place, lang)
-    with progress_bar(len(todo), lang, "scoring") as advance:
-        report = score_files(todo, options, progress=advance)
+    run_store = None if db is None else _run_store(db, todo, lang)
+    if combine:
+        label = " ".join(str(path) for path in paths)
+        report = score_together(todo, options, label=label, policy=policy)
+    else:
+        with progress_bar(len(todo), lang, "scoring") as advance:
+            report = score_files(todo, options, progress=advance)
     click.echo(to_json(report) if fmt == "json" else to_text(report, lang))
+    if run_store is not None:
+        _record_run(run_store, report, options)
     sys.exit(report.exit_code)
+
+
+def _run_store(db: str, todo: Sequence[Job], lang: Lang) -> _RunStore:
+    """The store of ``score --db``, opened before scoring (a store that cannot be used
+    stops the run at once), and the run's inputs, hashed before scoring writes into them."""
+    from chantool.history.runs import file_inputs
+    from chantool.history.store import open_store
+
+    with _store_errors():
+        store = open_store(db, lang)
+    return store, file_inputs(job.path for job in todo)
+
+
+def _record_run(run_store: _RunStore, report: Report, options: Options) -> None:
+    """Record a ``score`` run in its store, saying so on stderr (stdout holds the report)."""
+    from chantool.history.runs import policies, record_run
+    from chantool.history.store import shown
+
+    store, inputs = run_store
+    with _store_errors():
+        run = record_run(store, report, inputs, policies(report), options.as_of, options.lang)
+    click.echo(word("history_recorded", options.lang).format(run=run, store=shown(store[0])),
+               err=True)
+
+
+def _score_store(db: str, options: Options, fmt: str, out: Path | None, policy: Path | None,
+                 scope: tuple[str | None, str | None, str | None]) -> None:
+    """``score --db`` without paths: score the store's current versions in scope as one
+    book; with ``--out DIR``, write a new 评分 workbook there."""
+
+    def step() -> int:
+        # sqlalchemy and the store: imported by the store's commands only.
+        from chantool.history.runs import RunInput
+        from chantool.history.scoring import Scope, score_store, scores_path
+        from chantool.history.store import open_store, shown
+
+        url, engine = open_store(db, options.lang, create=False)
+        chosen = None if policy is None else _chosen_policy(policy, options)
+        found = score_store(url, engine, Scope(*scope), as_of=options.as_of,
+                            lang=options.lang, chosen=chosen)
+        if not found.versions:
+            click.echo(word("history_none_in_scope", options.lang).format(
+                store=shown(url)), err=True)
+            return 2
+        report = Report(files=(found.result,), scored_as_of=options.as_of)
+        inputs = [RunInput(version.name, version.sha256, version.id)
+                  for version in found.versions]
+        if out is not None:
+            from chantool.io.scores_book import write_scores_book
+
+            target = scores_path(out, Scope(*scope), options.lang)
+            write_scores_book(target, found.result.findings, found.scores, options.lang)
+            click.echo(word("score_written", options.lang).format(path=target), err=True)
+        click.echo(to_json(report) if fmt == "json" else to_text(report, options.lang))
+        _record_run(((url, engine), inputs), report, options)
+        return report.exit_code
+
+    _store_step(step)
+
+
+def _chosen_policy(path: Path, options: Options) -> Any:
+    """The policy ``--policy FILE`` names, read in a child like every workbook."""
+    from chantool.batch import chosen_policy
+
+    try:
+        return chosen_policy(path, options)
+    except ReadError as error:
+        raise click.UsageError(f"--policy {path}: {error}") from None
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(REPORT_KINDS))
+@paths_argument
+@lang_option
+@as_of_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@isolation_options
+def report(kind: str, paths: tuple[Path, ...], lang: Lang, as_of: date | None, out: Path,
+           jobs: int | None, time_limit: float, memory_limit: int) -> None:
+    """Write a report of each workbook (help: chantool.texts)."""
+    from chantool.reports import report_files  # XlsxWriter is only needed here
+
+    options = _options(as_of, lang, jobs, time_limit, memory_limit)
+    todo = _jobs(paths, None, False, lang)
+    try:
+        with progress_bar(len(todo), lang, "scoring") as advance:
+            found, written = report_files(kind, todo, options, out, progress=advance)
+    except OSError as error:
+        click.echo(word("cannot_write", _lang).format(
+            path=error.filename or out, reason=error.strerror or error), err=True)
+        sys.exit(2)
+    for result in found.files:
+        if result.reason is not None:
+            click.echo(f"{result.path}: {result.reason}", err=True)
+    click.echo("\n".join(map(str, written)))
+    sys.exit(found.exit_code)
 
 
 @cli.group()
@@ -325,13 +476,14 @@ def addin_build(output: Path) -> None:
 
 
 @addin.command("install")
+@db_option
 @language_only_option
-def addin_install() -> None:
+def addin_install(db: str | None) -> None:
     """Install the add-in (help: chantool.texts)."""
     from chantool import addin as builder
 
     _addin_step(lambda: word("installed", _lang).format(
-        path=builder.install().xlstart / builder.ADDIN_NAME))
+        path=builder.install(store=db).xlstart / builder.ADDIN_NAME))
 
 
 @addin.command("uninstall")
@@ -379,8 +531,6 @@ def _addin_step(step: Callable[[], str]) -> None:
         sys.exit(2)
 
 
-db_option = click.option("--db", default=None)
-
 
 @cli.command()
 @paths_argument
@@ -421,13 +571,44 @@ def history() -> None:
 @lang_option
 def history_files(db: str | None, lang: Lang) -> None:
     """List the archived files and versions (help: chantool.texts)."""
+    from chantool.history.show import files_table
+
+    _print_from_store(db, lang, lambda engine, url: files_table(engine, url, lang))
+
+
+@history.command("runs")
+@db_option
+@lang_option
+def history_runs(db: str | None, lang: Lang) -> None:
+    """List the recorded score runs (help: chantool.texts)."""
+    from chantool.history.show import runs_table
+
+    _print_from_store(db, lang, lambda engine, url: runs_table(engine, url, lang))
+
+
+@history.command("show")
+@click.argument("run", type=click.IntRange(min=1))
+@db_option
+@format_option
+@lang_option
+def history_show(run: int, db: str | None, fmt: str, lang: Lang) -> None:
+    """Show a recorded run again (help: chantool.texts)."""
+    from chantool.history.runs import read_run
+    from chantool.history.show import run_report
+
+    _print_from_store(db, lang, lambda engine, url: run_report(
+        read_run(engine, url, run, lang), fmt, lang))
+
+
+def _print_from_store(db: str | None, lang: Lang,
+                      text: Callable[[Engine, URL], str]) -> None:
+    """Print what ``text`` makes of a store that exists (never creating one), exit 0."""
 
     def step() -> int:
-        from chantool.history.show import files_table
         from chantool.history.store import open_store
 
         url, engine = open_store(db, lang, create=False)
-        click.echo(files_table(engine, url, lang))
+        click.echo(text(engine, url))
         return 0
 
     _store_step(step)
@@ -436,14 +617,21 @@ def history_files(db: str | None, lang: Lang) -> None:
 def _store_step(step: Callable[[], int]) -> None:
     """Run a step on the store and exit with its code; a store that cannot be opened or
     used is its reason on stderr, exit code 2."""
+    with _store_errors():
+        code = step()
+    sys.exit(code)
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """A store that cannot be opened or used: its reason on stderr, exit code 2."""
     from chantool.history.store import StoreError
 
     try:
-        code = step()
+        yield
     except StoreError as error:
         click.echo(str(error), err=True)
         sys.exit(2)
-    sys.exit(code)
 
 def main() -> None:
     """The console script: click's own handling, plus no traceback for anything else."""

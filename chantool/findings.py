@@ -367,6 +367,32 @@ CATALOGUE: Final[dict[str, Code]] = {
         "参数值无效",
         "{sheet} {cell}：参数“{key}”的值“{value}”无效：{reason}",
         "{sheet} {cell}: the value '{value}' of policy key '{key}' is not valid: {reason}"),
+    # Workbooks scored as one book (score --combine, score --db): what two of them say
+    # differently. {other} names the other file, {other_place} its sheet and row.
+    "combine_policy_differs": Code(
+        "参数表不一致",
+        "“{file}”的参数表与“{other}”不同（{keys}），按“{other}”的参数计算；"
+        "请统一参数表，或用 --policy 指定以哪个文件的参数为准",
+        "The policy sheet of '{file}' differs from that of '{other}' ({keys}); '{other}''s "
+        "policy was used: make them agree, or name the one to use with --policy",
+        scored=True),
+    "combine_channel_differs": Code(
+        "渠道档案不一致",
+        "{sheet} {cell}：渠道“{value}”的档案与“{other}”{other_place}不同（{labels}），"
+        "按“{other}”的档案计算",
+        "{sheet} {cell}: the profile of channel '{value}' differs from '{other}' "
+        "{other_place} ({labels}); the profile in '{other}' was used", scored=True),
+    "combine_same_row": Code(
+        "重复的行",
+        "{sheet} {cell}：这一行与“{other}”{other_place}完全相同，只计算一次",
+        "{sheet} {cell}: this row is the same as '{other}' {other_place}; it counts once",
+        W, scored=True),
+    "combine_assessed_twice": Code(
+        "重复考核",
+        "{sheet} {cell}：客户经理“{value}”{month} 的考核在“{other}”{other_place}已有，"
+        "按“{other}”的一行计算",
+        "{sheet} {cell}: manager '{value}' was assessed for {month} in '{other}' "
+        "{other_place} already; that row was used", scored=True),
 }
 
 # What to do about each finding, as the Issues sheet suggests it: (Chinese, English).
@@ -484,6 +510,13 @@ SUGGESTIONS: Final[dict[str, tuple[str, str]]] = {
                            "Check the key's spelling or delete the row"),
     "policy_duplicate_key": ("删除重复的参数行", "Delete the repeated key"),
     "policy_bad_value": ("按说明列的要求填写参数值", "Type a value as the note column says"),
+    "combine_policy_differs": ("统一各文件的参数表，或用 --policy 指定参数文件",
+                               "Make the policy sheets agree, or name one with --policy"),
+    "combine_channel_differs": ("核对两个文件中该渠道的档案，改成一致",
+                                "Check the channel's profile in both files and make them agree"),
+    "combine_same_row": ("删除重复提交的一行", "Delete the row submitted twice"),
+    "combine_assessed_twice": ("每位客户经理每月只在一个文件中考核",
+                               "Assess each manager-month in one file only"),
 }
 
 
@@ -587,9 +620,12 @@ class Finding:
     column: str | None
     value: Any
     message: str
+    # The file (or archived file) of ``sheet`` when a book gathers several (``score
+    # --combine``, ``score --db``); None for a book of one workbook.
+    source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "severity": self.severity.value,
             "rule": self.rule,
             "code": self.code,
@@ -600,6 +636,9 @@ class Finding:
             "value": json_value(self.value),
             "message": self.message,
         }
+        if self.source is not None:  # a key of its own: one workbook's JSON stays as it was
+            found["file"] = self.source
+        return found
 
 
 def make_finding(
@@ -612,6 +651,7 @@ def make_finding(
     column: str | None = None,
     value: Any = None,
     rule: str | None = None,
+    source: str | None = None,
     **fields: Any,
 ) -> Finding:
     """Build a finding; its message is the code's template filled with these fields. A
@@ -620,7 +660,11 @@ def make_finding(
     template = entry.zh if lang == "zh" else entry.en
     message = template.format(sheet=sheet or "", cell=cell or "", value=display(value), **fields)
     return Finding(entry.severity, rule or entry.rule, code, sheet, cell, row, column, value,
-                   message)
+                   message, source)
+
+
+# Where a message places a row whose column letters are not known (a row from the store).
+ROW_PLACE: Final = {"zh": "第{row}行", "en": "row {row}"}
 
 
 class CellFindings:
@@ -629,14 +673,18 @@ class CellFindings:
     they share looked up once (sheets make findings by the ten thousand)."""
 
     def __init__(
-        self, code: str, lang: Lang, sheet: str, column: str, fields: Mapping[str, Any]
+        self, code: str, lang: Lang, sheet: str, column: str, fields: Mapping[str, Any],
+        source: str | None = None,
     ) -> None:
         entry = CATALOGUE[code]
         self._head = (entry.severity, entry.rule, code, sheet)
         self._column = column
         self._format = (entry.zh if lang == "zh" else entry.en).format
         self._fields = {"sheet": sheet, **fields}
+        self._source = source
+        self._row = ROW_PLACE[lang]
 
-    def __call__(self, cell: str, row: int, value: Any) -> Finding:
-        message = self._format(cell=cell, value=display(value), **self._fields)
-        return Finding(*self._head, cell, row, self._column, value, message)
+    def __call__(self, cell: str | None, row: int, value: Any) -> Finding:
+        message = self._format(cell=cell or self._row.format(row=row), value=display(value),
+                               **self._fields)
+        return Finding(*self._head, cell, row, self._column, value, message, self._source)

@@ -1,7 +1,8 @@
 """The tables ``score`` computes, as plain data: listings of rows, and result columns.
 
 Listings hold JSON-ready values only (text, numbers, booleans, ``None``; dates as ISO
-text), so the same rows become JSON, a sheet or, later, a report or an archive row. This
+text), so the same rows become JSON, a sheet or, later, a report or an archive row; each
+field's unit says what its values are, and ``chantool.layout`` formats them at the edge. This
 module imports nothing of the engine (scoring, the book, pydantic): the batch's own
 process unpickles and shows what a file's process computed without importing it.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Final, Generic, TypeVar, overload
+from typing import Any, Final, Generic, Literal, TypeVar, overload
 
 from chantool.findings import Lang
 
@@ -19,35 +20,29 @@ Row = dict[str, Any]
 K = TypeVar("K")
 
 
+# What a field's values are, which decides how each edge shows them (chantool.layout):
+# ``count`` whole numbers, ``number`` measures such as scores, ``money`` amounts in yuan,
+# ``rate`` shares (0.45 is 45%), ``date`` ISO dates (``"2025-06-29"``), ``month`` ISO
+# months (``"2025-06"``), ``time`` ISO times of day (``"08:30"``); ``text`` everything
+# else (codes, names, yes/no).
+Unit = Literal["text", "count", "number", "money", "rate", "date", "month", "time"]
+
+
 @dataclass(frozen=True)
 class Field:
-    """A column of a listing: its JSON key and its heading in the sheet; ``words`` shows
-    coded values (``"met"``) in words (Chinese, English); a ``rate`` is shown as a
-    percentage."""
+    """A column of a listing: its JSON key, its heading in the sheet, the unit of its
+    values; ``words`` shows coded values (``"met"``) in words (Chinese, English). The rows
+    keep the values as they are (a rate 0.45, a date ``"2025-06-29"``): the edge that
+    shows them formats them (``chantool.layout``)."""
 
     key: str
     zh: str
     en: str
     words: Mapping[str, tuple[str, str]] | None = None
-    rate: bool = False
+    unit: Unit = "text"
 
     def heading(self, lang: Lang) -> str:
         return self.zh if lang == "zh" else self.en
-
-    def shown(self, value: Any, lang: Lang) -> str | float | int | None:
-        """A value as the sheet shows it."""
-        if value is None:
-            return None
-        if isinstance(value, bool):
-            return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
-        if self.words is not None and value in self.words:
-            zh, en = self.words[value]
-            return zh if lang == "zh" else en
-        if self.rate and isinstance(value, int | float):
-            return f"{value:.1%}"
-        if isinstance(value, str | int | float):
-            return value
-        return str(value)
 
 
 STATUS_WORDS: Final = {"met": ("达标", "met"), "short": ("未达标", "short")}
@@ -106,6 +101,12 @@ class Listing:
     # How many rows there are when ``rows`` holds only the first of them (see Scores.head).
     count: int | None = None
 
+    @property
+    def left_out(self) -> int:
+        """How many rows ``rows`` does not hold: 0 but for a listing ``Scores.head``
+        shortened for the terminal."""
+        return 0 if self.count is None else self.count - len(self.rows)
+
     def shown_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.key in self.brief) if self.brief \
             else self.fields
@@ -123,9 +124,10 @@ class ResultValues:
 # Every listing ``score`` makes, in the order of the scorers: each is a key of every
 # file's JSON object, an empty list where the workbook has nothing for it (the contract
 # requires channels, managers, offices and rebates; the others are kept alike).
-LISTING_KEYS: Final = ("channels", "manager_days", "weeks", "diagnosis", "managers",
-                       "offices", "tiers", "rebates", "commission", "watchlist", "contests",
-                       "payments", "pareto", "complaints")
+LISTING_KEYS: Final = ("channels", "region_visits", "manager_days", "open_items", "weeks",
+                       "diagnosis", "managers", "offices", "tiers", "rebates", "commission",
+                       "watchlist", "contests", "payments", "pareto", "revenue_months",
+                       "revenue_ranking", "grade_mix", "complaints")
 
 
 def empty_results(as_of: date) -> dict[str, Any]:
@@ -140,20 +142,35 @@ class Scores:
     as_of: date
     listings: list[Listing]
     columns: list[ResultValues]
+    # The policy in force, every key with its value as JSON (a run record keeps it).
+    policy: dict[str, Any] = field(default_factory=dict)
 
     def listing(self, key: str) -> Listing | None:
         return next((listing for listing in self.listings if listing.key == key), None)
 
     def head(self, rows: int) -> Scores:
-        """The first ``rows`` of each listing, each knowing how many it had, and no result
-        columns: what the terminal shows, which crosses from a file's process much faster
-        than everything (the results are written back in that process already)."""
+        """The first ``rows`` of each listing, each knowing how many it had (the terminal
+        says how many more there are), and no result columns: what the terminal shows,
+        which crosses from a file's process much faster than everything (the results are
+        written back in that process already). Only the terminal takes a shortened
+        Scores: ``to_dict`` refuses one, so JSON, a sheet, a report or the history
+        always get every row."""
         return Scores(self.as_of, [replace(listing, rows=listing.rows[:rows],
                                            count=len(listing.rows))
-                                   for listing in self.listings], [])
+                                   for listing in self.listings], [], self.policy)
+
+    def only(self, keys: frozenset[str]) -> Scores:
+        """The listings of ``keys`` and no result columns: what a report lays out, without
+        making and sending the rows of the others (the results are written back in the
+        file's process already)."""
+        return Scores(self.as_of, [listing for listing in self.listings if listing.key in keys],
+                      [])
 
     def to_dict(self) -> dict[str, Any]:
         """The keys of one file's ``score`` JSON object besides its path and findings."""
+        shortened = [listing.key for listing in self.listings if listing.left_out]
+        if shortened:
+            raise ValueError(f"listings shortened for the terminal: {shortened}")
         found = empty_results(self.as_of)
         found.update({listing.key: list(listing.rows) for listing in self.listings})
         return found

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 from rich.cells import cell_len
 
+from chantool import layout
 from chantool.batch import Progress as Advance
 from chantool.findings import Finding, Lang, Severity
 from chantool.report import FileResult, Report
@@ -37,6 +38,8 @@ def _file_lines(result: FileResult, lang: Lang) -> Iterator[str]:
 def finding_line(finding: Finding, lang: Lang) -> str:
     """One finding on one line: severity, place, rule, message."""
     place = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet or ""
+    if finding.source:  # one of several workbooks: named as Excel names another's cells
+        place = f"[{finding.source}]{place}"
     rule = f" [{finding.rule}]" if finding.rule else ""
     severity = word("error" if finding.severity is Severity.ERROR else "warning", lang)
     return f"{severity} {place}{rule} {finding.message}".rstrip()
@@ -112,13 +115,22 @@ def _score_tables(scores: Scores, lang: Lang) -> Iterator[str]:
         if not listing.rows:
             continue
         fields = listing.shown_fields()
-        rows = [["" if (value := f.shown(row.get(f.key), lang)) is None
-                 else f"{value:g}" if isinstance(value, float) else str(value)
-                 for f in fields] for row in listing.rows[:TEXT_ROWS]]
-        more = (listing.count or len(listing.rows)) - TEXT_ROWS
+        rows = [[layout.text(f, row.get(f.key), lang) for f in fields]
+                for row in listing.rows[:TEXT_ROWS]]
         yield table([f.heading(lang) for f in fields], rows,
                      title=listing.title[0] if lang == "zh" else listing.title[1],
-                     caption=word("more_rows", lang).format(count=more) if more > 0 else "")
+                     right=[i for i, f in enumerate(fields) if f.unit in layout.NUMERIC],
+                     caption=_left_out(listing.left_out + len(listing.rows) - len(rows),
+                                       len(listing.fields) - len(fields), lang))
+
+
+def _left_out(rows: int, columns: int, lang: Lang) -> str:
+    """What a terminal table does not show, and where to find it ("" for nothing)."""
+    if rows and columns:
+        return word("more_rows_columns", lang).format(rows=rows, columns=columns)
+    if columns:
+        return word("more_columns", lang).format(count=columns)
+    return word("more_rows", lang).format(count=rows) if rows else ""
 
 
 @contextmanager

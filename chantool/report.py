@@ -31,12 +31,15 @@ class FileResult:
     findings: tuple[Finding, ...] = ()
     # What ``score`` computed; None for ``validate``.
     scores: Scores | None = None
+    # The workbooks scored together as this one result (``score --combine`` or ``--db``);
+    # empty for a result of one file.
+    sources: tuple[str, ...] = ()
 
     @classmethod
-    def checked(cls, path: str, findings: list[Finding],
-                scores: Scores | None = None) -> FileResult:
+    def checked(cls, path: str, findings: list[Finding], scores: Scores | None = None,
+                sources: tuple[str, ...] = ()) -> FileResult:
         return cls(path=path, status="findings" if findings else "ok", findings=tuple(findings),
-                   scores=scores)
+                   scores=scores, sources=sources)
 
     @classmethod
     def unreadable(cls, path: str, reason: str) -> FileResult:
@@ -46,12 +49,12 @@ class FileResult:
         """Plain tuples, which cross a process boundary several times faster than objects
         (the severity stays a member: pickle sends a repeated object once)."""
         return (self.path, self.status, self.reason, list(map(_FIELDS, self.findings)),
-                self.scores)
+                self.scores, self.sources)
 
     @classmethod
     def unpack(cls, packed: tuple[Any, ...]) -> FileResult:
-        path, status, reason, findings, scores = packed
-        return cls(path, status, reason, tuple(starmap(Finding, findings)), scores)
+        path, status, reason, findings, scores, sources = packed
+        return cls(path, status, reason, tuple(starmap(Finding, findings)), scores, sources)
 
     def count(self, severity: Severity) -> int:
         return sum(map(is_, map(_SEVERITY, self.findings), repeat(severity)))
@@ -61,10 +64,12 @@ class FileResult:
         result key even when it could not be read."""
         results = self.scores.to_dict() if self.scores is not None else \
             empty_results(scored_as_of) if scored_as_of is not None else {}
+        gathered = {"sources": list(self.sources)} if self.sources else {}
         return {
             "path": self.path,
             "status": self.status,
             "reason": self.reason,
+            **gathered,
             "findings": [finding.to_dict() for finding in self.findings],
             **results,
         }

@@ -9,16 +9,16 @@ the same whichever way it was processed.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-from chantool.book import Book
+from chantool.book import Book, RowRef
 from chantool.findings import Finding, Lang, Severity, suggestion
-from chantool.listings import Listing, Scores
+from chantool.layout import Value as Value  # what a cell holds; results names it too
+from chantool.layout import column_width, field_width, sheet_column, sheet_value
+from chantool.listings import Listing, Scores, Unit
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
-
-Value = str | float | int | None
 
 GENERATED_NOTE: Final = {
     "zh": "由 chantool 生成，重新运行时会被替换，请勿在此列填写",
@@ -55,24 +55,76 @@ class SheetResults:
 
 @dataclass(frozen=True)
 class Block:
-    """A table within a generated sheet: an optional title line, a header and rows, and
-    links from cells (row and column index into ``rows``) to places in the workbook."""
+    """A table within a generated sheet: an optional title line, a header and rows, the
+    unit of each column's values (its number format; ``text`` where none is given), and
+    links from cells (row and column index into ``rows``) to places in the workbook: a
+    cell reference, or the index of a block of the same sheet, whose title cell (its
+    header where it has no title) the link goes to."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[Value, ...], ...]
     title: str | None = None
-    links: dict[tuple[int, int], str] = field(default_factory=dict)
+    links: Mapping[tuple[int, int], str | int] = field(default_factory=dict)
+    units: tuple[Unit, ...] = ()
 
 
 @dataclass(frozen=True)
 class Table:
     """A sheet chantool generates whole: its blocks one below the other, a blank line
-    between them. A sheet of one untitled block gets a frozen header and a filter."""
+    between them, and column widths in characters. A sheet of one untitled block gets a
+    frozen header and a filter."""
 
     key: str  # stable across runs and languages: names the part that holds the sheet
     name: str
     blocks: tuple[Block, ...]
     widths: tuple[float, ...] = ()
+
+    @property
+    def plain(self) -> bool:
+        """One untitled block: its header row is frozen and filtered."""
+        return len(self.blocks) == 1 and self.blocks[0].title is None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a block of a generated sheet lands: Excel's row numbers of its title (None
+    without one), its header and its first data row."""
+
+    block: Block
+    title_row: int | None
+    header_row: int
+    first_row: int
+
+    def links(self, table: Table, placed: Sequence[Placed], sheet: str
+              ) -> Iterator[tuple[int, int, str, str]]:
+        """The block's links: row and 1-based column of the cell, the place it goes to
+        (on ``sheet``, the name the sheet has in the workbook, for links to a block), and
+        the text it shows."""
+        for (index, column), place in sorted(self.block.links.items()):
+            if isinstance(place, int):
+                target = placed[place]
+                row = target.header_row if target.title_row is None else target.title_row
+                place = f"{quote_sheet(sheet)}!A{row}"
+            yield (self.first_row + index, column + 1, place,
+                   str(self.block.rows[index][column]))
+
+
+def place_blocks(table: Table) -> list[Placed]:
+    """The rows of a generated sheet's blocks, as the file writer and the live add-in lay
+    them out: a blank row between blocks, a title row above a titled block."""
+    placed = []
+    number = 0
+    for position, block in enumerate(table.blocks):
+        if position:
+            number += 1  # a blank line between blocks
+        title_row = None
+        if block.title is not None:
+            number += 1
+            title_row = number
+        header_row = number + 1
+        placed.append(Placed(block, title_row, header_row, header_row + 1))
+        number = header_row + len(block.rows)
+    return placed
 
 
 @dataclass(frozen=True)
@@ -98,16 +150,21 @@ def quote_sheet(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-def issues_table(findings: Sequence[Finding], lang: Lang) -> Table:
-    """The 校验结果 / Issues sheet: every finding, with a link to its cell."""
+def issues_table(findings: Sequence[Finding], lang: Lang, *, elsewhere: bool = False) -> Table:
+    """The 校验结果 / Issues sheet: every finding, with a link to its cell; ``elsewhere``:
+    the findings are about other workbooks (a new book of results), so each names its
+    file as Excel does ([file]sheet), without a link."""
     rows = []
     links = {}
     for index, finding in enumerate(findings):
+        sheet = finding.sheet or ""
+        if elsewhere and finding.source and sheet:
+            sheet = f"[{finding.source}]{sheet}"
         rows.append((
-            _SEVERITY_WORD[lang][finding.severity], finding.rule or "", finding.sheet or "",
+            _SEVERITY_WORD[lang][finding.severity], finding.rule or "", sheet,
             finding.cell or "", finding.message, suggestion(finding.code, lang),
         ))
-        if finding.sheet and finding.cell:
+        if finding.sheet and finding.cell and not elsewhere:
             links[(index, 3)] = f"{quote_sheet(finding.sheet)}!{finding.cell}"
     name = ISSUES_SHEET[0] if lang == "zh" else ISSUES_SHEET[1]
     return Table("issues", name, (Block(_ISSUE_HEADER[lang], tuple(rows), links=links),),
@@ -148,35 +205,83 @@ def validation_plan(
     return WritePlan(tuple(sheets), (issues_table(findings, lang),), lang)
 
 
+_CONTENTS: Final = {"zh": ("目录", ("表格", "行数")), "en": ("Contents", ("Table", "Rows"))}
+
+
 def scores_table(listings: Sequence[Listing], lang: Lang) -> Table:
-    """The 评分 / Scores sheet: each listing as a titled block, values shown in words."""
-    blocks = tuple(
-        Block(tuple(f.heading(lang) for f in listing.fields),
-              tuple(tuple(f.shown(row.get(f.key), lang) for f in listing.fields)
-                    for row in listing.rows),
-              title=listing.title[0] if lang == "zh" else listing.title[1])
-        for listing in listings)
-    columns = max((len(listing.fields) for listing in listings), default=1)
+    """The 评分 / Scores sheet: a contents block linking to each listing's block, then
+    each listing as a titled block; values typed, in their units' number formats, codes
+    in words; each column as wide as its widest value."""
+    titles = [listing.title[0] if lang == "zh" else listing.title[1] for listing in listings]
+    blocks = []
+    widest: dict[int, float] = {}  # column position: width
+    for listing, title in zip(listings, titles, strict=True):
+        rows = list(listing.rows)
+        columns = [sheet_column(f, [row.get(f.key) for row in rows], lang)
+                   for f in listing.fields]
+        blocks.append(Block(tuple(f.heading(lang) for f in listing.fields),
+                            tuple(zip(*columns, strict=True)), title=title,
+                            units=tuple(f.unit for f in listing.fields)))
+        for position, (f, values) in enumerate(zip(listing.fields, columns, strict=True)):
+            widest[position] = max(widest.get(position, 0), field_width(f, values, lang))
+    heading, header = _CONTENTS[lang]
+    contents = Block(header, tuple((title, len(listing.rows))
+                                   for title, listing in zip(titles, listings, strict=True)),
+                     title=heading, units=("text", "count"),
+                     links={(index, 0): index + 1 for index in range(len(listings))})
+    for position, width in enumerate((
+            column_width(titles, header[0]),
+            column_width([str(len(listing.rows)) for listing in listings], header[1]))):
+        widest[position] = max(widest.get(position, 0), width)
     name = SCORES_SHEET[0] if lang == "zh" else SCORES_SHEET[1]
-    return Table("scores", name, blocks, (14,) * columns)
+    return Table("scores", name, (contents, *blocks),
+                 tuple(widest[position] for position in range(len(widest))))
 
 
 def score_plan(book: Book, findings: Sequence[Finding], scores: Scores, lang: Lang) -> WritePlan:
     """The validation plan with marks, plus the scores' result columns on the user's
     sheets and the Scores sheet."""
-    plan = validation_plan(book, findings, lang)
-    added: dict[str, list[ResultColumn]] = defaultdict(list)
+    return score_plans({"": book}, book, findings, scores, lang)[""]
+
+
+def score_plans(books: Mapping[str, Book], scored: Book, findings: Sequence[Finding],
+                scores: Scores, lang: Lang,
+                twins: Mapping[str, Mapping[int, Sequence[RowRef]]] | None = None,
+                ) -> dict[str, WritePlan]:
+    """``score_plan`` for each workbook of ``books`` (by source; "" for a book of one
+    workbook) when the scores were computed on ``scored``, which gathers their rows: each
+    gets its own findings and its own rows' result columns (and those of its rows that
+    were the same as a row kept from another workbook, ``twins``), and every Scores
+    sheet the whole of ``scores``."""
+    added: dict[tuple[str, str], list[ResultColumn]] = defaultdict(list)
     for column in scores.columns:
-        typed = book.sheets.get(column.sheet)
+        typed = scored.sheets.get(column.sheet)
         if typed is None:
             continue
-        values: dict[int, Value] = {
-            typed.row_numbers[index]: column.field.shown(value, lang)
-            for index, value in sorted(column.values.items()) if value is not None}
-        added[typed.name].append(ResultColumn(column.field.heading(lang), values))
-    sheets = tuple(replace(sheet, columns=sheet.columns + tuple(added.get(sheet.sheet, ())))
-                   for sheet in plan.sheets)
-    return WritePlan(sheets, (*plan.tables, scores_table(scores.listings, lang)), lang)
+        same = (twins or {}).get(column.sheet, {})
+        by_place: dict[tuple[str, str], dict[int, Value]] = {
+            (part.source or "", part.sheet): {} for part in typed.parts}
+        for index, value in sorted(column.values.items()):
+            if value is None:
+                continue
+            shown = sheet_value(column.field, value, lang)
+            for ref in (typed.ref(index), *same.get(index, ())):
+                if ref.row is not None:
+                    by_place.setdefault((ref.source, ref.sheet), {})[ref.row] = shown
+        for place, values in by_place.items():
+            added[place].append(ResultColumn(column.field.heading(lang), dict(sorted(
+                values.items()))))
+    table = scores_table(scores.listings, lang)
+    own: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        own[finding.source or ""].append(finding)
+    plans = {}
+    for source, book in books.items():
+        plan = validation_plan(book, own[source], lang)
+        sheets = tuple(replace(sheet, columns=sheet.columns + tuple(added.get(
+            (source, sheet.sheet), ()))) for sheet in plan.sheets)
+        plans[source] = WritePlan(sheets, (*plan.tables, table), lang)
+    return plans
 
 
 def _merge_marks(marks: Sequence[Mark]) -> tuple[Mark, ...]:

@@ -128,6 +128,10 @@ def _visits(rng: random.Random) -> list[Row]:
                     "check_in": time(check_in // 60, check_in % 60),
                     "check_out": time(check_out // 60, check_out % 60), "stationed": "否",
                     "notes": rng.choice(_TOPICS),
+                    # A store check of the last week that failed, to be fixed within a week
+                    # (R-08): the weekly review lists it.
+                    **({"checklist_failed": "实名登记海报过期", "fix_by": day + timedelta(days=7)}
+                       if number == len(_JUNE_WORKDAYS) - 2 and slot == 0 else {}),
                 })
     rows.sort(key=lambda row: (row["visit_date"], row["check_in"], row["manager"]))
     return rows
@@ -300,6 +304,10 @@ class Example:
 _CLEAN: Final = "浙江省_渠道台账_2025Q2.xlsx"
 _NINGBO: Final = "宁波办事处_渠道台账_2025年6月.xlsx"
 _WENZHOU: Final = "温州办事处_拜访日志_2025年6月.xlsx"
+# A second month for two offices, so that ``score examples/ --combine`` shows their
+# managers' visits over May and June, ranked across offices.
+_NINGBO_MAY: Final = "宁波办事处_拜访日志_2025年5月.xlsx"
+_WENZHOU_MAY: Final = "温州办事处_拜访日志_2025年5月.xlsx"
 _ALL_KINDS: Final = ("channels", "visits", "prices", "rebates", "commission", "sales",
                      "assessments", "planned", "commission_paid", "contests", "complaints")
 
@@ -360,10 +368,23 @@ def _wenzhou() -> Rows:
     return rows
 
 
+def _may(managers: set[str]) -> Rows:
+    """An office's May: its channels, and its managers' visits four weeks before June's
+    (6-30 May: working days all, after the Labour Day holiday), without a finding."""
+    full = _for_managers(clean_rows(), managers)
+    earlier = timedelta(days=28)
+    visits = [{**row, **{key: row[key] - earlier for key in
+                         ("visit_date", "follow_up_due", "follow_up_done") if row[key]}}
+              for row in full["visits"]]
+    return {"channels": full["channels"], "visits": visits}
+
+
 def examples() -> tuple[Example, ...]:
     """The workbooks of ``examples/``, built when asked for (not on import)."""
     return (
         Example(_CLEAN, _ALL_KINDS, clean_rows(), policy=_CLEAN_POLICY),
         Example(_NINGBO, _ALL_KINDS, _ningbo()),
         Example(_WENZHOU, ("channels", "visits"), _wenzhou(), _WENZHOU_MERGED, _WENZHOU_POLICY),
+        Example(_NINGBO_MAY, ("channels", "visits"), _may({"王强", "赵磊"})),
+        Example(_WENZHOU_MAY, ("channels", "visits"), _may({"刘洋"})),
     )

@@ -347,6 +347,8 @@ SHEETS: Final = (CHANNELS, VISITS, PRICES, REBATES, COMMISSION, SALES, ASSESSMEN
                  COMMISSION_PAID, CONTESTS, COMPLAINTS)
 # What `chantool new` makes: the whole book, or one sheet kind with the policy and notes.
 TEMPLATE_KINDS: Final = ("book", "channels", "visits", "prices", "rebates", "sales")
+# What `chantool report` makes (chantool/reports): 夕会周报, 月度考核, 对账单, 管理层看板.
+REPORT_KINDS: Final = ("weekly", "monthly", "statements", "dashboard")
 SHEETS_BY_KIND: Final = {sheet.kind: sheet for sheet in SHEETS}
 
 POLICY_SHEET: Final = ("参数", "Policy")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import sys
-import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,8 @@ from openpyxl.writer.excel import ExcelWriter
 from chantool import samples
 from chantool.findings import Lang
 from chantool.io.output import OutputError, put_in_place
+from chantool.layout import NUMBER_FORMATS, display_width
+from chantool.listings import Unit
 from chantool.policy import (
     CHOICE_WORDS,
     POLICY_KEYS,
@@ -72,16 +73,17 @@ _TITLE_FONT: Final = Font(bold=True, size=14)
 _HEADER_BORDER: Final = Border(bottom=Side(style="thin", color="808080"))
 _WRAP: Final = Alignment(wrap_text=True, vertical="top")
 
-NUMBER_FORMATS: Final = {
-    Kind.TEXT: "@",
-    Kind.CHOICE: "@",
-    Kind.INTEGER: "0",
-    Kind.NUMBER: "#,##0.00",
-    Kind.RATE: "0.0%",
-    Kind.DATE: "yyyy-mm-dd",
-    Kind.TIME: "hh:mm",
-    Kind.YES_NO: "@",
-    Kind.MONTH: "yyyy-mm",
+# The unit of each column type: its number format is the layout's for that unit.
+KIND_UNITS: Final[dict[Kind, Unit]] = {
+    Kind.TEXT: "text",
+    Kind.CHOICE: "text",
+    Kind.INTEGER: "count",
+    Kind.NUMBER: "money",
+    Kind.RATE: "rate",
+    Kind.DATE: "date",
+    Kind.TIME: "time",
+    Kind.YES_NO: "text",
+    Kind.MONTH: "month",
 }
 # How each column type is described on the 说明 sheet: (Chinese, English).
 KIND_TEXT: Final = {
@@ -241,13 +243,13 @@ def _data_sheet(
             sheet.add_data_validation(choice)
         dimension = sheet.column_dimensions[letter]
         dimension.width = _width(column, lang)
-        dimension.number_format = NUMBER_FORMATS[column.kind]
+        dimension.number_format = NUMBER_FORMATS[KIND_UNITS[column.kind]]
         for row_number, row in enumerate(rows, start=HEADER_ROW + 1):
             value = row.get(column.key)
             if value is not None:
                 cell = sheet.cell(row_number, position, value)
                 if not isinstance(value, str):
-                    cell.number_format = NUMBER_FORMATS[column.kind]
+                    cell.number_format = NUMBER_FORMATS[KIND_UNITS[column.kind]]
     for cells in merged:
         sheet.merge_cells(cells)
     sheet.freeze_panes = f"A{HEADER_ROW + 1}"
@@ -280,11 +282,6 @@ def _drop_down(column: Column, lang: Lang, defined: str) -> DataValidation:
                           errorTitle=label[:32], error=error,
                           showInputMessage=True, promptTitle=label[:32],
                           prompt=(column.hint if lang == "zh" else column.hint_en)[:255])
-
-
-def display_width(text: str) -> int:
-    """Columns a text takes on screen: wide (CJK) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def _width(column: Column, lang: Lang) -> float:

@@ -39,12 +39,35 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "no_files": ("没有找到要校验的 .xlsx/.xlsm 文件", "No .xlsx/.xlsm file to check was found"),
     "more_rows": ("另有 {count} 行，见 --format json 或用 --out 写回的“评分”表",
                   "{count} more rows: see --format json or the Scores sheet written with --out"),
+    "more_columns": ("另有 {count} 列未显示，见 --format json 或用 --out 写回的“评分”表",
+                     "{count} more columns: see --format json or the Scores sheet written "
+                     "with --out"),
+    "more_rows_columns": ("另有 {rows} 行、{columns} 列未显示，见 --format json 或用 --out "
+                          "写回的“评分”表",
+                          "{rows} more rows and {columns} more columns: see --format json or "
+                          "the Scores sheet written with --out"),
     # Messages of the command line (cli.py)
     "not_a_date": ("“{value}”不是日期（例如 2025-06-30、2025/6/30、2025.6.30、20250630）",
                    "'{value}' is not a date (e.g. 2025-06-30, 2025/6/30, 2025.6.30, 20250630)"),
     "exists": ("{path} 已存在，加 --force 覆盖", "{path} exists; add --force to overwrite it"),
     "cannot_write": ("无法写入 {path}：{reason}", "cannot write {path}: {reason}"),
     "out_or_in_place": ("--out 与 --in-place 只能选一个", "use one of --out and --in-place"),
+    "bad_month": ("“{value}”不是月份（例如 2025-06）", "'{value}' is not a month (e.g. 2025-06)"),
+    "score_needs_input": ("请给出要评分的文件或文件夹，或用 --db 从历史库评分",
+                          "give the files or folders to score, or --db to score from the "
+                          "history store"),
+    "policy_needs_combine": ("--policy 需要 --combine 或 --db",
+                             "--policy needs --combine or --db"),
+    "scope_needs_db": ("--office、--from、--to 只用于从历史库评分（--db，不给路径）",
+                       "--office, --from and --to are for scoring from the store (--db "
+                       "without paths)"),
+    "db_no_in_place": ("从历史库评分时没有可改的文件：用 --out 文件夹写出评分工作簿",
+                       "scoring from the store changes no file: use --out DIR for a Scores "
+                       "workbook"),
+    "combine_no_policy": ("--policy 指定的工作簿没有“参数”工作表",
+                          "the workbook named by --policy has no policy sheet"),
+    "score_scope_all": ("全部", "all"),
+    "score_written": ("评分工作簿已写入 {path}", "Scores workbook written to {path}"),
     "mark_needs_out": ("--mark 需要 --out 目录 或 --in-place", "--mark needs --out or --in-place"),
     "target_over_input": ("--out 会把结果写到输入文件 {path} 上；要修改原文件请用 --in-place"
                           "（会保留 .bak 备份），或换一个输出文件夹",
@@ -67,6 +90,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                                 "nothing was written"),
     "output_cells_changed": ("写出后工作表“{sheet}”的数据与原文件不一致，已放弃写入",
                              "sheet '{sheet}' did not read back as it was; nothing was written"),
+    "output_part_changed": ("写出后部件 {part} 与原文件不一致，已放弃写入",
+                            "the written part {part} differs from the original; nothing was "
+                            "written"),
     # Why the add-in could not be built, installed or removed (addin.AddinError)
     "addin_no_zh": ("{module}.bas 中找不到 Zh 函数", "no Zh function in {module}.bas"),
     "addin_no_help": ("单元格函数 {name} 没有说明文字（chantool.xl.udfs.cell_function）",
@@ -86,6 +112,12 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "addin_no_folders": ("找不到 APPDATA 或 USERPROFILE 文件夹", "APPDATA or USERPROFILE is unset"),
     "addin_bad_interpreter": ("解释器路径不能含引号：{path}",
                               "the interpreter's path cannot hold quotes: {path}"),
+    "addin_bad_store": ("数据库地址不能含引号：{store}",
+                        "the store's URL may not hold quotes: {store}"),
+    "addin_store_password": (
+        "数据库地址中不要写密码：密码放在 %APPDATA%\\postgresql\\pgpass.conf 中",
+        "keep the password out of the store's URL: put it in "
+        "%APPDATA%\\postgresql\\pgpass.conf"),
     "addin_cannot_install": ("无法写入 {path}：请先关闭 Excel 再安装",
                              "cannot write into {path}: close Excel and retry"),
     "addin_cannot_remove": ("无法删除 {path}：请先关闭 Excel 再卸载",
@@ -106,11 +138,20 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                      "sheet are written too."),
     "cmd.score": ("计算渠道制度要求的结果：拜访达标、考核与排名、返利与提成、渠道分级与风险"
                   "（文件或文件夹）。\n\n加 --out 或 --in-place 时同时写入结果列、标记、"
-                  "“校验结果”和“评分”工作表。",
+                  "“校验结果”和“评分”工作表。\n\n"
+                  "--combine 把给出的所有工作簿当作一本评分（跨办事处、跨月排名）；"
+                  "只给 --db 不给路径时从历史库评分。",
                   "Compute what the channel rules demand: visit compliance, assessment and "
                   "rankings, rebates and commission, grades and risk (files or folders).\n\n"
                   "With --out or --in-place the result columns, marks, Issues and Scores "
-                  "sheets are written too."),
+                  "sheets are written too.\n\n"
+                  "--combine scores every workbook given as one book (rankings across "
+                  "offices and months); --db without paths scores from the history store."),
+    "cmd.report": ("为每个工作簿生成报表（新的工作簿，原文件不变）：weekly 夕会周报、"
+                   "monthly 月度考核、statements 对账单、dashboard 管理层看板。",
+                   "Write a report for each workbook (a new workbook; the files themselves are "
+                   "not changed): weekly review, monthly assessment, dealer statements, "
+                   "management dashboard."),
     "cmd.addin": ("Excel 插件：生成、安装到 Excel（Windows）、卸载。",
                   "The Excel add-in: build it, install it into Excel (Windows), remove it."),
     "cmd.addin.build": ("用 macros/ 和已安装的 xlwings 生成 chantool.xlam（任何系统）。",
@@ -151,10 +192,39 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                         "{archived} archived, {unchanged} unchanged, {refused} refused, "
                         "{unreadable} not archived"),
     "history_empty": ("{store} 中还没有归档的文件", "{store} holds no archived file yet"),
+    "history_none_in_scope": ("{store} 中没有符合 --office、--from、--to 的当前文件",
+                              "{store} holds no current file for --office, --from and --to"),
     "history_current": ("当前", "current"),
     "history_superseded": ("已被第 {version} 版取代", "superseded by version {version}"),
     "history_header": ("文件|版本|办事处|期间|归档时间|状态|错误|警告|SHA-256|来源",
                        "File|Version|Office|Period|Archived|Status|Errors|Warnings|SHA-256|From"),
+    "history_no_run": ("历史库中没有第 {run} 次运行", "the store has no run {run}"),
+    "history_runs_empty": ("{store} 中还没有记录的运行（score 加 --db 时记录）",
+                           "{store} holds no recorded run yet (score records with --db)"),
+    "history_runs_header": ("编号|记录时间|版本|截至|输入|文件|错误|警告|无法读取",
+                            "Run|Recorded|Version|As of|Inputs|Files|Errors|Warnings|"
+                            "Unreadable"),
+    "history_run_title": ("第 {run} 次运行：记录于 {recorded}，chantool {version}，截至 {as_of}",
+                          "Run {run}: recorded {recorded}, chantool {version}, as of {as_of}"),
+    "history_inputs_header": ("序号|输入|SHA-256|库中版本编号",
+                              "No.|Input|SHA-256|Stored version id"),
+    "history_unread": ("（无法读取）", "(could not be read)"),
+    "history_policy_title": ("参数（用于 {paths}）", "Policy (of {paths})"),
+    "history_policy_header": ("参数|值", "Key|Value"),
+    "history_recorded": ("已记录为第 {run} 次运行（{store}）", "recorded as run {run} in {store}"),
+    # The 归档 button of the Excel add-in (chantool.xl.ribbon.archive)
+    "ribbon_archive_unsaved": ("请先保存工作簿，再点“归档”：归档的是磁盘上保存的文件",
+                               "save the workbook first: 归档 keeps the file saved on disk"),
+    "ribbon_archive_no_store": (
+        "没有设置归档用的历史库：请关闭 Excel，运行 chantool addin install --db 数据库地址"
+        "（设置保存在 {config}）",
+        "no history store is set for 归档: close Excel and run chantool addin install --db "
+        "URL (the setting is kept in {config})"),
+    "ribbon_archive_failed": ("归档未能完成：{reason}", "not archived: {reason}"),
+    "ribbon_archive_more": ("……共 {count} 个错误：请先点“校验”查看并修正，再归档",
+                            "... {count} errors in all: press 校验 to see them, fix them, "
+                            "then archive"),
+    "ribbon_archive_store": ("历史库：{store}", "history store: {store}"),
     "cmd.archive": ("校验工作簿（文件或文件夹）并存入历史库；同名文件再次归档即取代上一版。",
                     "Validate workbooks (files or folders) and keep them in the history "
                     "store; a file archived again under its name supersedes the version "
@@ -164,6 +234,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "cmd.history.files": ("列出每个已归档的文件和版本，以及哪一版是当前版。",
                           "List every archived file and version, and which version is "
                           "current."),
+    "cmd.history.runs": ("列出记录的评分运行（score 加 --db 时记录）。",
+                         "List the recorded score runs (score records them with --db)."),
+    "cmd.history.show": ("按 score 当时的输出重新显示一次运行的结果，以及它的输入和参数。",
+                         "Show a run's results again as score printed them, with its "
+                         "inputs and policy."),
     # Help of the options
     "opt.lang": ("消息和标签的语言。", "Language of messages and labels."),
     "opt.new.lang": ("模板的语言（工作表名、列名、说明）。",
@@ -190,13 +265,96 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                " [默认：$CHANTOOL_DB，否则为当前文件夹的 chantool.db]。",
                "The history store: a SQLite file or postgresql://... "
                "[default: $CHANTOOL_DB, else chantool.db here]."),
+    "opt.score.db": ("历史库：SQLite 文件或 postgresql://... 地址。给了路径时评这些文件并把这次运行"
+                     "（输入、参数、结果）记录到库里；不给路径时从库里评分，只用各文件的当前版本，"
+                     "也记录这次运行。",
+                     "A history store: a SQLite file or postgresql://... URL. With paths: score "
+                     "them and record the run (inputs, policy, results) in the store; without "
+                     "paths: score from the store, the current version of each file, and "
+                     "record the run."),
+    "opt.addin.install.db": ("“归档”按钮存入的历史库：SQLite 文件或 postgresql://... 地址"
+                             "（不含密码）[默认：上次安装时设的]。",
+                             "The history store the add-in's archive button keeps "
+                             "workbooks in: a SQLite file or postgresql://... URL (no "
+                             "password) [default: the one set before]."),
+    "opt.combine": ("把所有给出的工作簿当作一本评分：排名、办事处得分和季度黄牌跨文件计算，"
+                    "文件之间的冲突作为问题列出。",
+                    "Score every workbook given as one book: rankings, office scores and "
+                    "quarter cards across files; what files say differently is a finding."),
+    "opt.policy": ("以此工作簿的“参数”表为准（与 --combine 或 --db 一起用）。",
+                   "Use the policy sheet of this workbook (with --combine or --db)."),
+    "opt.office": ("只评此办事处的文件（与 --db 一起用）。",
+                   "Score this office's files only (with --db)."),
+    "opt.month_from": ("只评此月及以后的文件（如 2025-05，与 --db 一起用）。",
+                       "Score the files of this month on (YYYY-MM, with --db)."),
+    "opt.month_to": ("只评此月及以前的文件（如 2025-06，与 --db 一起用）。",
+                     "Score the files up to this month (YYYY-MM, with --db)."),
     "opt.accept_errors": ("有错误的文件也归档。", "Archive files with error findings too."),
     "opt.url": ("安装包将放在的网址文件夹（须允许 CORS）。",
                 "The web folder the wheel will be served from (it must allow CORS)."),
+    "opt.report.out": ("报表写入此文件夹 [默认：当前文件夹]。",
+                       "Write the reports into this folder [default: the current folder]."),
     "opt.output": ("插件的保存位置。", "Where to write the add-in."),
     "opt.version": ("显示版本并退出。", "Show the version and exit."),
     "opt.help": ("显示本帮助并退出。", "Show this message and exit."),
     "version": ("chantool，版本 {version}", "chantool, version {version}"),
+    # The reports (chantool/reports): titles, sheets, tables and charts
+    "report.as_of": ("截至 {as_of} · 数据来源 {source}", "As of {as_of} · from {source}"),
+    "report.none": ("（无）", "(none)"),
+    "report.footer": ("&L{title}&C截至 {as_of}&R第 &P 页，共 &N 页",
+                      "&L{title}&CAs of {as_of}&RPage &P of &N"),
+    "report.no_chart": ("{title}：无数据，未作图", "{title}: no data to chart"),
+    "report.weekly": ("夕会周报", "Weekly review"),
+    "report.monthly": ("月度考核", "Monthly assessment"),
+    "report.statements": ("对账单", "Statements"),
+    "report.dashboard": ("管理层看板", "Dashboard"),
+    "report.area": ("区域", "Area"),
+    "report.overview": ("概览", "Overview"),
+    "report.visits": ("拜访达标", "Visits"),
+    "report.visit_compliance": ("各区域拜访达标率", "Visit compliance by region"),
+    "report.weekly.this_week": ("本周经营（按区域、客户经理）", "The week by area and manager"),
+    "report.weekly.sales_chart": ("周销量与目标", "Weekly sales against the target"),
+    "report.weekly.segments_chart": ("两段销量（周六至周二、周三至周五）",
+                                     "Sales by segment (Sat-Tue, Wed-Fri)"),
+    "report.weekly.active_chart": ("本周活动渠道数", "Active channels this week"),
+    "report.weekly.week": ("本周", "This week"),
+    "report.weekly.visits": ("各渠道拜访达标", "Visit compliance per channel"),
+    "report.weekly.due": ("本周待办", "Due this week"),
+    "report.weekly.open_items": ("已逾期和七天内到期的跟进与整改",
+                                 "Follow-ups and fixes overdue or due within 7 days"),
+    "report.weekly.profiles": ("逾期未完成的渠道档案", "Profiles overdue"),
+    "report.weekly.all_weeks": ("各周", "All weeks"),
+    "report.monthly.kpi_chart": ("客户经理考核得分", "Managers' assessment scores"),
+    "report.monthly.office_chart": ("办事处渠道考核得分", "Offices' channel scores"),
+    "report.monthly.tier_chart": ("分级客户：目标与实际", "Customers per tier: target and actual"),
+    "report.monthly.training_chart": ("培训考试成绩", "Training test scores"),
+    "report.monthly.ranking": ("排名", "Ranking"),
+    "report.monthly.ranking_title": ("客户经理月度排名（奖励与黄牌）",
+                                     "Managers' monthly ranking (rewards and yellow cards)"),
+    "report.monthly.quarter": ("本季度", "Quarter"),
+    "report.monthly.quarter_title": ("本季度各月的黄牌与处理",
+                                     "Cards and actions of the quarter, by month"),
+    "report.monthly.offices": ("办事处与分级", "Offices and tiers"),
+    "report.monthly.training": ("培训", "Training"),
+    "report.monthly.training_title": ("培训考试（R-25）", "Training tests (R-25)"),
+    "report.statements.to": ("渠道：{channel} {name}　客户经理：{manager}",
+                             "Channel: {channel} {name}   Manager: {manager}"),
+    "report.dashboard.sheet": ("看板", "Dashboard"),
+    "report.dashboard.revenue_chart": ("月度销售额", "Revenue by month"),
+    "report.dashboard.pareto_chart": ("二八分析（帕累托图）", "80/20 (Pareto chart)"),
+    "report.dashboard.grade_chart": ("渠道等级分布", "Channels by grade"),
+    "report.dashboard.credit_chart": ("逾期比例最高的渠道", "Highest overdue ratios"),
+    "report.dashboard.drop_chart": ("订单下降预警", "Order-drop alerts"),
+    "report.dashboard.revenue": ("销售额", "Revenue"),
+    "report.dashboard.grades": ("等级", "Grades"),
+    "report.dashboard.graded": ("各渠道得分与等级", "Channels' scores and grades"),
+    "report.dashboard.credit": ("信用风险", "Credit risk"),
+    "report.dashboard.riskiest": ("逾期比例最高的 15 个渠道",
+                                  "The 15 channels with the highest overdue ratio"),
+    "report.dashboard.credit_all": ("各渠道信用风险", "Credit risk of every channel"),
+    "report.dashboard.drops": ("订单下降", "Order drops"),
+    "report.dashboard.drops_title": ("订单下降预警的渠道（R-43）",
+                                     "Channels with an order-drop alert (R-43)"),
     # Placeholders of values in the usage lines
     "meta.options": ("[选项]", "[OPTIONS]"),
     "meta.command": ("命令 [参数]...", "COMMAND [ARGS]..."),
@@ -209,9 +367,81 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "meta.output": ("文件", "FILE"),
     "meta.url": ("网址", "URL"),
     "meta.db": ("地址", "URL"),
+    "meta.run": ("编号", "RUN"),
+    "meta.policy": ("文件", "FILE"),
+    "meta.office": ("办事处", "OFFICE"),
+    "meta.month_from": ("月份", "MONTH"),
+    "meta.month_to": ("月份", "MONTH"),
     "meta.jobs": ("个数", "N"),
     "meta.time_limit": ("秒", "SECONDS"),
     "meta.memory_limit": ("MB", "MB"),
+    # 计算说明: the parts of an explanation of an amount (scoring/money.py), each said from
+    # its code and values; the parts are joined by "separator"
+    "explain.separator": ("；", "; "),
+    "explain.plus": ("＋", " + "),
+    "explain.yuan": ("{amount}元", "{amount} yuan"),
+    "explain.units_at": ("{count}台×{each}", "{count} units × {each}"),
+    "explain.rebate_pickup": ("{units}提货返利", "pick-up rebate {units}"),
+    "explain.rebate_no_threshold": ("无达量门槛", "no volume threshold"),
+    "explain.rebate_short": ("未达量{qty}<{threshold}",
+                             "volume not reached: {qty} < {threshold}"),
+    "explain.rebate_reached_each": ("达量{qty}≥{threshold}，每台{each}",
+                                    "volume reached: {qty} ≥ {threshold}, {each} a unit"),
+    "explain.rebate_reached": ("达量{qty}≥{threshold}，{units}",
+                               "volume reached: {qty} ≥ {threshold}, {units}"),
+    "explain.rebate_not_picked_up": ("{count}台未提货，仅限提货渠道的返利不计",
+                                     "{count} units not picked up earn no pick-up-only rebate"),
+    "explain.rebate_unrated": ("{count}台销售时尚无返利政策",
+                               "{count} units sold before any rebate policy"),
+    "explain.commission_sales": ("销售额{sales}元", "sales {sales} yuan"),
+    "explain.commission_no_sales": ("本期无销售", "no sales this period"),
+    "explain.commission_below": ("未达到最低档位（{start}元起）",
+                                 "below the lowest band (from {start} yuan)"),
+    "explain.commission_retroactive": ("达到{start}元档，全额累进{sales}×{rate}={base}元",
+                                       "band from {start} yuan reached, retroactive "
+                                       "{sales} × {rate} = {base} yuan"),
+    "explain.commission_step": ("{part}×{rate}", "{part} × {rate}"),
+    "explain.commission_incremental": ("达到{start}元档，分段累进{steps}={base}元",
+                                       "band from {start} yuan reached, incremental "
+                                       "{steps} = {base} yuan"),
+    "explain.commission_target_bonus": ("超出目标{target}元的{excess}元×{rate}={bonus}元",
+                                        "{excess} yuan above the target of {target} yuan "
+                                        "× {rate} = {bonus} yuan"),
+    "explain.commission_first_order": ("新品{model}首单{amount}元的提成{earned}元"
+                                       "×({multiplier}−1)={bonus}元",
+                                       "first order of new model {model} ({amount} yuan): "
+                                       "its commission {earned} yuan × ({multiplier} − 1) = "
+                                       "{bonus} yuan"),
+    "explain.commission_paid": ("合计{total}元，已付{paid}元",
+                                "total {total} yuan, {paid} yuan paid"),
+    "explain.commission_due": ("应付{due}元", "{due} yuan due"),
+    "explain.commission_clawback": ("多付{over}元，应追回",
+                                    "{over} yuan overpaid, to be clawed back"),
+    "explain.contest_threshold": ("{qty}台达到{level}台档，奖励{reward}元",
+                                  "{qty} units reach the {level}-unit level: "
+                                  "reward {reward} yuan"),
+    "explain.contest_place_vacant": ("第{place}名空缺（并列或参赛渠道不足）",
+                                     "place {place} vacant (a tie, or too few channels)"),
+    "explain.contest_tie": ("（并列）", " (tied)"),
+    "explain.contest_rank": ("{qty}台排第{rank}名{tie}，奖励{reward}元",
+                             "{qty} units, place {rank}{tie}: reward {reward} yuan"),
+    "explain.contest_universal": ("{qty}台×{reward}元", "{qty} units × {reward} yuan"),
+    "explain.team_place_vacant": ("第{place}名空缺（并列或参赛团队不足）",
+                                  "place {place} vacant (a tie, or too few teams)"),
+    "explain.team_tie": ("（并列，各得全额奖励）", " (tied, each team gets the full reward)"),
+    "explain.contest_team": ("{team}{members}个渠道合计{qty}台，排第{rank}名{tie}，"
+                             "奖励{reward}元",
+                             "team {team}, {members} channels, {qty} units together, "
+                             "place {rank}{tie}: reward {reward} yuan"),
+    "explain.payment_statement": ("{month} 账单于 {close} 结账，应于 {due} 前付清{amount}元",
+                                  "statement {month} closes on {close}, {amount} yuan due "
+                                  "by {due}"),
+    "explain.payment_early": ("结账日前付清{paid}元，折扣{rate}={discount}元",
+                              "{paid} yuan paid by the close, discount {rate} = "
+                              "{discount} yuan"),
+    "explain.payment_late": ("逾期支付{amount}元", "{amount} yuan paid late"),
+    "explain.payment_overdue": ("逾期未付{amount}元", "{amount} yuan overdue"),
+    "explain.payment_unpaid": ("未付{amount}元，尚未到期", "{amount} yuan unpaid, not yet due"),
     # The names of types in click's messages ("'x' is not a valid integer", "Directory 'x'
     # is a file.")
     "type.integer": ("整数", "integer"),

@@ -7,7 +7,7 @@ write-back) and every finding, collected, never raised.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from itertools import compress
@@ -36,10 +36,12 @@ def read_book(
     as_of: date,
     lang: Lang = "zh",
     outside_channels: frozenset[str] = frozenset(),
+    source: str | None = None,
 ) -> Book:
     """The typed book of a workbook. The policy is read at once; each standard sheet is
     typed and checked when first asked for (``book.Sheets``). ``reading_findings`` gives
-    what reading found."""
+    what reading found. ``source`` names the workbook when it is one of several scored
+    together: its rows (and their findings) then name it."""
     found: list[Finding] = []
     policy_sheet: RawSheet | None = None
     standard: dict[str, RawSheet] = {}
@@ -63,7 +65,7 @@ def read_book(
     policy, policy_problems, policy_cells = read_policy(policy_sheet, lang)
     found.extend(policy_problems)
     book = Book(policy, as_of, outside_channels=outside_channels, lang=lang,
-                policy_cells=policy_cells, read_findings=found)
+                policy_cells=policy_cells, read_findings=found, source=source)
     book.sheets = Sheets(standard, lambda kind, sheet: _read_sheet(book, kind, sheet))
     return book
 
@@ -104,12 +106,24 @@ def calendar_findings(book: Book) -> list[Finding]:
 def sort_findings(findings: list[Finding], sheets: Sequence[RawSheet]) -> None:
     """Sort findings in sheet order (findings about no sheet first), then by row, then by
     column."""
-    order = {sheet.name: position for position, sheet in enumerate(sheets)}
+    sort_by_place(findings, {None: [sheet.name for sheet in sheets]})
 
-    def place(finding: Finding) -> tuple[int, int, int, str]:
+
+def sort_by_place(findings: list[Finding], sheets: Mapping[str | None, Sequence[str]]) -> None:
+    """Sort findings by source in the order of ``sheets`` (its keys; findings about no
+    source first), then in the order of that source's sheet names (findings about no
+    sheet first), then by row, then by column."""
+    sources = {source: rank for rank, source in enumerate(sheets)}
+    orders = {source: {name: rank for rank, name in enumerate(names)}
+              for source, names in sheets.items()}
+    nowhere: dict[str, int] = {}
+
+    def place(finding: Finding) -> tuple[int, int, int, int, str]:
         # Sheet, row, then column: by the length of the column letters first (Z < AA).
         letters = (finding.cell or "").rstrip("0123456789")
-        return order.get(finding.sheet or "", -1), finding.row or 0, len(letters), letters
+        return (sources.get(finding.source, -1),
+                orders.get(finding.source, nowhere).get(finding.sheet or "", -1),
+                finding.row or 0, len(letters), letters)
 
     findings.sort(key=place)
 
@@ -152,7 +166,7 @@ def _read_sheet(book: Book, kind: str, sheet: RawSheet) -> TypedSheet | None:
                    else [first + index for index in kept_rows])
     merged = _merged_cells(sheet, header, row_numbers, layout.positions, findings, lang)
 
-    typed = TypedSheet(spec, sheet.name, layout, row_numbers, columns, {}, lang)
+    typed = TypedSheet(spec, sheet.name, layout, row_numbers, columns, {}, lang, book.source)
     for key, cells in columns.items():
         column = spec.column(key)
         if column.maximum_key is not None:

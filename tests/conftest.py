@@ -33,12 +33,15 @@ CSV_EVERY_SHEET = ('csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,fal
                    "false,-1")
 
 
-def libreoffice_convert(path: Path, out: Path, convert_to: str, *options: str) -> None:
-    """Convert ``path`` into the folder ``out`` with LibreOffice headless, its profile in
-    ``out`` too; fails the test with LibreOffice's own message when it cannot."""
+def libreoffice_convert(path: Path | Sequence[Path], out: Path, convert_to: str,
+                        *options: str) -> None:
+    """Convert ``path`` (or several, in one start of LibreOffice) into the folder ``out``
+    with LibreOffice headless, its profile in ``out`` too; fails the test with
+    LibreOffice's own message when it cannot."""
+    paths = [path] if isinstance(path, Path) else list(path)
     done = subprocess.run(
         ["soffice", "--headless", f"-env:UserInstallation=file://{out}/profile", *options,
-         "--convert-to", convert_to, "--outdir", str(out), str(path)],
+         "--convert-to", convert_to, "--outdir", str(out), *map(str, paths)],
         capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
 
@@ -104,4 +107,4 @@ def make_workbook(tmp_path: Path) -> MakeWorkbook:
 
 
 # Every store test runs on SQLite and PostgreSQL (tests/stores.py).
-from tests.stores import postgres_server, postgres_url, store_url  # noqa: E402, F401
+from tests.stores import clerk_url, postgres_server, postgres_url, store_url  # noqa: E402, F401

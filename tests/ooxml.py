@@ -32,6 +32,11 @@ _SCHEMA_OF_ROOT: Final = {
     MAIN: "sml.xsd",
     package.NS_PKG_REL: "opc-relationships.xsd",
     package.NS_CT: "opc-contentTypes.xsd",
+    # Charts, the drawings that place them, and the theme (the reports' parts).
+    "http://schemas.openxmlformats.org/drawingml/2006/chart": "dml-chart.xsd",
+    "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing":
+        "dml-spreadsheetDrawing.xsd",
+    "http://schemas.openxmlformats.org/drawingml/2006/main": "dml-main.xsd",
 }
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from tests import pgserver
 
@@ -76,3 +76,27 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database (for what only PostgreSQL has)."""
     with _database(request) as url:
         yield url
+
+
+# The password of ``clerk_url``'s role: the tests search every output for it.
+CLERK_PASSWORD = "Clerk-Secret-7f3a"
+
+
+@pytest.fixture
+def clerk_url(postgres_url: str) -> Iterator[URL]:
+    """The URL, with its password, of a new PostgreSQL database owned by a role ``clerk``
+    that logs in with ``CLERK_PASSWORD`` (as a team's clerk would); the role is dropped
+    afterwards."""
+    url = make_url(postgres_url)
+    with admin(postgres_url) as server:
+        server.execute(sql.SQL("CREATE ROLE clerk LOGIN PASSWORD {}").format(
+            sql.Literal(CLERK_PASSWORD)))
+        server.execute(sql.SQL("ALTER DATABASE {} OWNER TO clerk").format(
+            sql.Identifier(str(url.database))))
+    try:
+        yield url.set(username="clerk", password=CLERK_PASSWORD)
+    finally:
+        with admin(postgres_url) as server:
+            server.execute("REASSIGN OWNED BY clerk TO CURRENT_USER")
+            server.execute("DROP OWNED BY clerk")
+            server.execute("DROP ROLE clerk")

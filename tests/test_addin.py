@@ -84,7 +84,7 @@ def test_ribbon_button_ids_are_the_python_dispatch_keys_with_the_same_labels() -
 
 def test_the_tab_has_the_issue_s_buttons_in_chinese() -> None:
     labels = {button.get("label") for button in buttons()}
-    assert {"校验", "重算评分", "周报/月报", "清除标记", "帮助"} <= labels
+    assert {"校验", "重算评分", "周报", "月报", "对账单", "看板", "清除标记", "帮助"} <= labels
     (tab,) = ElementTree.parse(MACROS / "customUI14.xml").getroot().findall(".//ui:tab", NS)
     assert tab.get("label") == "渠道工具"
 

@@ -27,7 +27,7 @@ class Refuse(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Refuse())
 from datetime import date
 import chantool.book, chantool.policy, chantool.findings, chantool.listings, chantool.report
-import chantool.rules, chantool.validate, chantool.results
+import chantool.rules, chantool.validate, chantool.results, chantool.combine
 import chantool.xl.live, chantool.xl.lite, chantool.xl.formulas, chantool.xl.ribbon
 from chantool.scoring import score_book
 from chantool.table import RawSheet

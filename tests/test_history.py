@@ -17,9 +17,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
-from psycopg import sql
 from sqlalchemy import Engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL
 
 from chantool.batch import Options, load
 from chantool.cli import cli
@@ -41,7 +40,7 @@ from chantool.history.store import (
     transaction,
 )
 from chantool.validate import validate_book
-from tests.stores import admin
+from tests.stores import CLERK_PASSWORD
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 CLEAN = EXAMPLES / "浙江省_渠道台账_2025Q2.xlsx"  # no finding
@@ -427,53 +426,39 @@ def test_the_other_commands_do_not_import_the_store() -> None:
 
 
 def test_credentials_come_from_the_url_environment_or_pgpass_and_are_never_shown(
-        postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store_url = postgres_url
-    password = "Clerk-Secret-7f3a"
-    url = make_url(store_url)
-    with admin(store_url) as server:
-        server.execute(sql.SQL("CREATE ROLE clerk LOGIN PASSWORD {}").format(
-            sql.Literal(password)))
-        server.execute(sql.SQL("ALTER DATABASE {} OWNER TO clerk").format(
-            sql.Identifier(str(url.database))))
-    try:
-        as_clerk = url.set(username="clerk", password=password)
-        with_password = as_clerk.render_as_string(hide_password=False)
-        without = as_clerk.set(password=None).render_as_string(hide_password=False)
-        log = Path(os.environ["CHANTOOL_LOG"])
-        book = office_month(tmp_path, "东区_2025年6月.xlsx", 6, "张伟")
+        clerk_url: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    password, url = CLERK_PASSWORD, clerk_url
+    with_password = url.render_as_string(hide_password=False)
+    without = url._replace(password=None).render_as_string(hide_password=False)
+    log = Path(os.environ["CHANTOOL_LOG"])
+    book = office_month(tmp_path, "东区_2025年6月.xlsx", 6, "张伟")
 
-        said = [archive(book, "--db", with_password)]
-        assert said[-1].exit_code == 0, said[-1].output
-        wrong = url.set(username="clerk", password="Wrong-Guess-99").render_as_string(
-            hide_password=False)
-        said.append(archive(book, "--db", wrong))
-        assert said[-1].exit_code == 2
-        assert "password authentication failed" in said[-1].output
-        assert "clerk" in said[-1].output and "***" in said[-1].output
-        said.append(CliRunner().invoke(cli, ["history", "files", "--db", wrong, "--lang", "en"]))
-        assert said[-1].exit_code == 2
+    said = [archive(book, "--db", with_password)]
+    assert said[-1].exit_code == 0, said[-1].output
+    wrong = url.set(username="clerk", password="Wrong-Guess-99").render_as_string(
+        hide_password=False)
+    said.append(archive(book, "--db", wrong))
+    assert said[-1].exit_code == 2
+    assert "password authentication failed" in said[-1].output
+    assert "clerk" in said[-1].output and "***" in said[-1].output
+    said.append(CliRunner().invoke(cli, ["history", "files", "--db", wrong, "--lang", "en"]))
+    assert said[-1].exit_code == 2
 
-        monkeypatch.setenv("PGPASSWORD", password)
-        said.append(CliRunner().invoke(cli, ["history", "files", "--db", without]))
-        assert said[-1].exit_code == 0 and "东区_2025年6月.xlsx" in said[-1].output
-        monkeypatch.delenv("PGPASSWORD")
-        pgpass = tmp_path / "pgpass"
-        pgpass.write_text(f"{url.host}:{url.port}:*:clerk:{password}\n")
-        pgpass.chmod(0o600)
-        monkeypatch.setenv("PGPASSFILE", str(pgpass))
-        said.append(archive(book, "--db", without))
-        assert said[-1].exit_code == 0 and "未改动" in said[-1].output
+    monkeypatch.setenv("PGPASSWORD", password)
+    said.append(CliRunner().invoke(cli, ["history", "files", "--db", without]))
+    assert said[-1].exit_code == 0 and "东区_2025年6月.xlsx" in said[-1].output
+    monkeypatch.delenv("PGPASSWORD")
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"{url.host}:{url.port}:*:clerk:{password}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    said.append(archive(book, "--db", without))
+    assert said[-1].exit_code == 0 and "未改动" in said[-1].output
 
-        shown = "".join(result.output for result in said)
-        shown += log.read_text(encoding="utf-8") if log.exists() else ""
-        for secret in (password, "Wrong-Guess-99"):
-            assert secret not in shown
-        with engine_of(with_password).connect() as connection:
-            stored = connection.execute(select(file_versions)).all()
-        assert password not in repr(stored)
-    finally:
-        with admin(store_url) as server:
-            server.execute("REASSIGN OWNED BY clerk TO CURRENT_USER")
-            server.execute("DROP OWNED BY clerk")
-            server.execute("DROP ROLE clerk")
+    shown = "".join(result.output for result in said)
+    shown += log.read_text(encoding="utf-8") if log.exists() else ""
+    for secret in (password, "Wrong-Guess-99"):
+        assert secret not in shown
+    with engine_of(with_password).connect() as connection:
+        stored = connection.execute(select(file_versions)).all()
+    assert password not in repr(stored)

@@ -19,7 +19,8 @@ from chantool.texts import TEXTS, choose_lang
 
 COMMANDS = [[], ["new"], ["validate"], ["score"], ["addin"], ["addin", "build"],
             ["addin", "install"], ["addin", "uninstall"], ["lite"], ["lite", "build"],
-            ["archive"], ["history"], ["history", "files"]]
+            ["archive"], ["history"], ["history", "files"], ["history", "runs"],
+            ["history", "show"], ["report"]]
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -42,7 +43,8 @@ def english_words(text: str) -> set[str]:
              "uninstall", "xlam", "macros", "xlwings", "Excel", "Windows", "XLSTART",
              "Python", "LANG", "LC_ALL", "LC_MESSAGES", "en_", "bak", "CPU", "lite", "Lite",
              "main", "requirements", "CORS", "URL", "HTTPS", "archive", "history", "files",
-             "SQLite", "postgresql", "CHANTOOL_DB", "chantool.db"}
+             "SQLite", "postgresql", "CHANTOOL_DB", "chantool.db", "runs", "show", "report",
+             "weekly", "monthly", "statements", "dashboard"}
     return {word for word in re.findall(r"[A-Za-z_]{3,}", text) if word not in typed}
 
 

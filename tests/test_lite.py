@@ -21,6 +21,9 @@ from tests import xlfake, xllite
 from tests.pyodide.engine_run import cell_functions, load_main, raw_sheets, state
 from tests.test_pyodide import EXAMPLES, example_jobs, read_file
 
+# Every sheet, with deliberate problems.
+NINGBO_JUNE = EXAMPLES[0].parent / "宁波办事处_渠道台账_2025年6月.xlsx"
+
 AS_OF = date(2025, 6, 30)
 
 
@@ -70,8 +73,8 @@ def test_clear_gives_back_the_users_workbook(job: dict[str, Any]) -> None:
 
 
 def test_an_excel_without_notes_gets_marks_and_no_notes() -> None:
-    with_notes = xllite.Book.from_tables(read_file(EXAMPLES[0]))
-    without = xllite.Book.from_tables(read_file(EXAMPLES[0]), notes=False)
+    with_notes = xllite.Book.from_tables(read_file(NINGBO_JUNE))
+    without = xllite.Book.from_tables(read_file(NINGBO_JUNE), notes=False)
     message = asyncio.run(lite.run("validate", with_notes, AS_OF))
     assert asyncio.run(lite.run("validate", without, AS_OF)) == (
         message + "\n此 Excel 版本不支持批注，未写批注；问题说明见“校验结果”工作表")
@@ -87,7 +90,7 @@ def test_an_error_is_a_short_message_with_details_in_the_output_pane(
     def protected(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the workbook is protected")
 
-    book = xllite.Book.from_tables(read_file(EXAMPLES[0]))
+    book = xllite.Book.from_tables(read_file(NINGBO_JUNE))
     monkeypatch.setattr(xllite.Sheets, "add", protected)
     message = asyncio.run(lite.run("validate", book, AS_OF))
     assert message == ("校验未能完成：the workbook is protected。"
@@ -169,7 +172,7 @@ def test_two_builds_give_the_same_wheel(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("button", ["validate", "score"])
 def test_running_a_script_again_replaces_what_it_wrote(button: str) -> None:
-    book = xllite.Book.from_tables(read_file(EXAMPLES[0]))
+    book = xllite.Book.from_tables(read_file(NINGBO_JUNE))
     asyncio.run(lite.run(button, book, AS_OF))
     once = state(book)["sheets"]
     asyncio.run(lite.run(button, book, AS_OF))

@@ -30,7 +30,7 @@ from tests.ooxml import package_problems
 from tests.test_writer import CHANNEL_HEADER, CHANNEL_ROWS, VISIT_HEADER, VISIT_ROWS
 
 ISSUE_HEADERS = {"严重程度", "Severity"}
-SCORES_FIRST_TITLES = {"渠道", "Channels"}  # the channels listing comes first
+SCORES_FIRST_TITLES = {"目录", "Contents"}  # the contents block comes first
 
 
 @pytest.fixture

@@ -245,6 +245,16 @@ def test_listing_rows_are_made_when_read_and_cross_processes_as_a_list() -> None
     assert rows != tuple(copied)  # a list is not equal to a tuple either
 
 
+def test_a_shortened_listing_says_so_and_never_becomes_json() -> None:
+    listing = Listing("demo", ("演示", "Demo"), (), [{"key": k} for k in range(5)])
+    scores = Scores(AS_OF, [listing], [])
+    assert listing.left_out == 0 and scores.to_dict()["demo"] == listing.rows
+    head = scores.head(2)
+    assert head.listings[0].left_out == 3
+    with pytest.raises(ValueError, match="shortened"):
+        head.to_dict()
+
+
 def test_a_value_derived_once_per_book_is_shared_by_the_steps_that_ask() -> None:
     worked: list[int] = []
 

@@ -14,6 +14,7 @@ from typing import Any, Final, NamedTuple
 
 import pytest
 
+from chantool import layout
 from chantool.coerce import Cell
 from chantool.findings import CATALOGUE, Finding
 from chantool.listings import Scores
@@ -279,7 +280,7 @@ def test_the_policy_names_the_causes_in_the_sheet() -> None:
     listing = scores.listing("diagnosis")
     assert listing is not None
     cause = next(f for f in listing.fields if f.key == "cause")
-    assert cause.shown("willingness", "zh") == "积极性"
+    assert layout.text(cause, "willingness", "zh") == "积极性"
 
 
 def test_without_a_visit_log_a_short_week_has_no_cause() -> None:
@@ -405,10 +406,11 @@ def test_rank_card_and_action_are_written_to_the_assessment_sheet() -> None:
     assert list(columns) == ["rank", "card", "action"]
     # Data row 11 is 乙 in June (the 12th data row is 丙 in June).
     assert [columns[key].values[10] for key in columns] == [2, "yellow", "focus"]
-    assert [columns[key].field.shown(columns[key].values[11], "zh") for key in columns] == [
+    assert [layout.sheet_value(columns[key].field, columns[key].values[11], "zh")
+            for key in columns] == [
         2, "黄牌", "调岗"]
-    assert columns["card"].field.shown("reward", "zh") == "奖励"
-    assert columns["action"].field.shown("focus", "zh") == "重点改进"
+    assert layout.text(columns["card"].field, "reward", "zh") == "奖励"
+    assert layout.text(columns["action"].field, "focus", "zh") == "重点改进"
 
 
 def test_a_row_without_a_kpi_score_is_not_ranked() -> None:

@@ -51,7 +51,7 @@ def score_json(*arguments: str | Path) -> dict[str, Any]:
 
 def test_every_file_has_the_contracts_keys_with_rows() -> None:
     report = score_json(EXAMPLES)
-    assert len(report["files"]) == 3
+    assert len(report["files"]) == 5
     for entry in report["files"]:
         assert entry["as_of"] == "2025-06-29"
         for key, fields in CONTRACT_KEYS.items():
@@ -115,7 +115,10 @@ def test_the_text_shows_the_first_rows_and_says_how_many_more_there_are() -> Non
     rebates = len(entry["rebates"])
     assert rebates > TEXT_ROWS
     output = run("score", CLEAN, *AS_OF).output
-    assert f"另有 {rebates - TEXT_ROWS} 行" in output
+    hidden = 4  # units rebated, volume threshold, threshold reached, explanation
+    assert f"另有 {rebates - TEXT_ROWS} 行、{hidden} 列未显示" in output
+    english = run("score", CLEAN, *AS_OF, "--lang", "en").output
+    assert f"{rebates - TEXT_ROWS} more rows and {hidden} more columns" in english
 
 
 def test_the_batch_process_shows_the_scores_without_importing_the_engine() -> None:
@@ -152,8 +155,8 @@ def test_out_writes_the_scores_sheet_and_result_columns(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(written)
     assert "评分" in book.sheetnames and "校验结果" in book.sheetnames
     scores = book["评分"]
-    assert scores["A1"].value == "渠道"
-    assert scores["A2"].value == "渠道编码"
+    assert scores["A1"].value == "目录" and scores["A3"].value == "渠道"
+    assert "渠道编码" in [row[0] for row in scores.iter_rows(values_only=True)]
     titles = [row[0] for row in scores.iter_rows(values_only=True) if row and len(
         [cell for cell in row if cell is not None]) == 1]
     assert "客户经理每日拜访（R-03，本周）" in titles
@@ -180,7 +183,8 @@ def test_libreoffice_reads_the_scores_sheet(tmp_path: Path) -> None:
     out = tmp_path / "csv"
     libreoffice_convert(written, out, CSV_EVERY_SHEET)
     rows = list(csv.reader((out / f"{written.stem}-评分.csv").open(encoding="utf-8")))
-    assert rows[0][0] == "渠道" and rows[1][0] == "渠道编码"
+    assert rows[0][0] == "目录" and rows[2][0] == "渠道" and ["渠道", "渠道编码"] in [
+        [row[0], rows[number + 1][0]] for number, row in enumerate(rows[:-1]) if row]
     assert sum(1 for row in rows if row and row[0].startswith("CH0")) >= 30
 
 

@@ -20,6 +20,7 @@ from chantool.batch import Job, Options, load
 from chantool.check import check_file, score_file
 from chantool.findings import Severity
 from chantool.io.styles import ERROR_FILL, WARNING_FILL
+from chantool.results import Block, Table, WritePlan
 from chantool.table import address
 from chantool.validate import validate_book
 from chantool.xl import live, ribbon
@@ -27,6 +28,9 @@ from tests import xlfake
 from tests.conftest import MakeWorkbook
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.xlsx"))
+# Every sheet, with deliberate problems; and the clean province book.
+NINGBO_JUNE = EXAMPLES[0].parent / "宁波办事处_渠道台账_2025年6月.xlsx"
+PROVINCE = EXAMPLES[0].parent / "浙江省_渠道台账_2025Q2.xlsx"
 AS_OF = date(2025, 6, 30)
 ERROR_FORMULA = live.MARK_FORMULA[Severity.ERROR]
 
@@ -83,7 +87,7 @@ def test_ribbon_and_cli_give_the_same_cells_marks_and_notes(
 
 
 def test_running_twice_replaces_what_the_first_run_wrote(tmp_path: Path) -> None:
-    book = xlfake.Book.from_file(EXAMPLES[0])
+    book = xlfake.Book.from_file(NINGBO_JUNE)
     ribbon.run("score", book, AS_OF)
     first = cells(book)
     conditions = {sheet.name: len(sheet.conditions) for sheet in book.sheets}
@@ -93,15 +97,15 @@ def test_running_twice_replaces_what_the_first_run_wrote(tmp_path: Path) -> None
 
 
 def test_validate_after_score_drops_the_score_columns(tmp_path: Path) -> None:
-    book = xlfake.Book.from_file(EXAMPLES[0])
+    book = xlfake.Book.from_file(NINGBO_JUNE)
     ribbon.run("score", book, AS_OF)
     ribbon.run("validate", book, AS_OF)
-    expected = xlfake.Book.from_file(file_path(EXAMPLES[0], tmp_path, scoring=False))
+    expected = xlfake.Book.from_file(file_path(NINGBO_JUNE, tmp_path, scoring=False))
     assert cells(book) == {**cells(expected), "评分": cells(book)["评分"]}
 
 
 def test_clearing_takes_out_everything_chantool_wrote_and_nothing_else() -> None:
-    book = xlfake.Book.from_file(EXAMPLES[0])
+    book = xlfake.Book.from_file(NINGBO_JUNE)
     original = cells(book)
     ribbon.run("score", book, AS_OF)
     message = ribbon.run("clear", book, AS_OF)
@@ -150,7 +154,7 @@ def test_a_sheet_of_the_user_named_like_the_issues_sheet_is_left_alone(
 
 
 def test_result_columns_are_named_by_a_hidden_sheet_level_name() -> None:
-    book = xlfake.Book.from_file(EXAMPLES[0])
+    book = xlfake.Book.from_file(NINGBO_JUNE)
     ribbon.run("validate", book, AS_OF)
     channels = next(sheet for sheet in book.sheets if live.RESULTS_NAME in sheet.defined)
     refers_to = channels.defined[live.RESULTS_NAME]
@@ -176,15 +180,42 @@ def test_reading_turns_com_dates_and_times_into_the_file_reader_s_values(
     assert files[0].rows[1] == sheet.rows[1]
 
 
-def test_report_goes_to_a_new_workbook_and_leaves_the_open_one_alone() -> None:
-    book = xlfake.Book.from_file(EXAMPLES[0])
+@pytest.mark.parametrize(("button", "kind"), [
+    ("weekly", "夕会周报"), ("monthly", "月度考核"), ("statements", "对账单"),
+    ("dashboard", "管理层看板")])
+def test_a_report_button_writes_the_report_beside_the_workbook_and_opens_it(
+        button: str, kind: str, tmp_path: Path) -> None:
+    """The same report, byte for byte, as ``chantool report`` writes from the file (from
+    only the listings the kind reads, where the ribbon has every listing); the open
+    workbook is unchanged."""
+    from click.testing import CliRunner
+
+    from chantool.cli import cli
+
+    source = tmp_path / PROVINCE.name
+    source.write_bytes(PROVINCE.read_bytes())
+    book = xlfake.Book.from_file(source)
     original = cells(book)
-    message = ribbon.run("report", book, AS_OF)
-    assert "周报/月报" in message
-    assert cells(book) == original
-    (report,) = book.app.books.added
-    assert [sheet.name for sheet in report.sheets] == ["Sheet1", "评分", "校验结果"]
-    assert report.sheets["评分"].values[1, 1] == "渠道"
+    message = ribbon.run(button, book, AS_OF)
+    written = tmp_path / f"{source.stem}_{kind}_{AS_OF.isoformat()}.xlsx"
+    assert message == f"已生成截至 2025-06-30 的{kind}并打开：{written}"
+    assert book.app.books.opened == [written]
+    assert cells(book) == original and not book.app.books.added
+    result = CliRunner().invoke(cli, ["report", button, str(source), "--as-of",
+                                      AS_OF.isoformat(), "--out", str(tmp_path / "cli")])
+    assert result.exit_code in (0, 1), result.output
+    assert (tmp_path / "cli" / written.name).read_bytes() == written.read_bytes()
+
+
+def test_a_report_of_a_workbook_never_saved_goes_to_the_temporary_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    book = xlfake.Book.from_file(PROVINCE)
+    book.fullname = book.name = "工作簿1"
+    message = ribbon.run("dashboard", book, AS_OF)
+    written = tmp_path / "工作簿1_管理层看板_2025-06-30.xlsx"
+    assert message.endswith(str(written)) and written.exists()
+    assert book.app.books.opened == [written]
 
 
 def test_a_failing_button_shows_a_short_chinese_message_and_logs_the_details(
@@ -218,7 +249,7 @@ def test_help_lists_every_other_button_and_the_log() -> None:
 def test_dispatch_shows_the_message_in_excel(monkeypatch: pytest.MonkeyPatch) -> None:
     import xlwings
 
-    book = xlfake.Book.from_file(EXAMPLES[0])
+    book = xlfake.Book.from_file(NINGBO_JUNE)
     monkeypatch.setattr(xlwings.Book, "caller", classmethod(lambda cls: book))
     ribbon.dispatch("help")
     ((prompt, title),) = book.app.alerts
@@ -247,10 +278,19 @@ def test_a_column_the_user_adds_right_of_the_results_pushes_them_further_right(
 
 
 def test_text_that_looks_like_a_date_or_number_is_written_as_text() -> None:
-    book = xlfake.Book.from_file(EXAMPLES[1])
+    book = xlfake.Book()
+    book.sheets.add("拜访日志")
+    table = Table("scores", "评分", (Block(("期间", "说明"), (("2025-06", "12.5%"),)),))
+    live.apply_plan(book, WritePlan((), (table,)))
+    assert {"2025-06", "12.5%"} <= set(book.sheets["评分"].values.values())
+
+
+def test_months_and_rates_are_written_as_numbers() -> None:
+    book = xlfake.Book.from_file(PROVINCE)
     ribbon.run("score", book, AS_OF)
     shown = set(book.sheets["评分"].values.values())
-    assert "2025-06" in shown and any(isinstance(v, str) and v.endswith("%") for v in shown)
+    assert datetime(2025, 6, 1) in shown and 0.9375 in shown
+    assert not any(isinstance(v, str) and v.endswith("%") for v in shown)
 
 
 def test_merged_ranges_are_found_with_a_few_questions_on_a_large_sheet() -> None:
@@ -304,7 +344,7 @@ def test_the_stand_in_hands_values_over_as_xlwings_does(tmp_path: Path) -> None:
 
 
 def test_currency_cells_are_numbers_as_in_the_file(tmp_path: Path) -> None:
-    workbook = openpyxl.load_workbook(EXAMPLES[0])
+    workbook = openpyxl.load_workbook(NINGBO_JUNE)
     for title, columns in {"价格表": "CDEF", "销售记录": "E", "已付提成": "C"}.items():
         for column in columns:
             for cell in workbook[title][column][1:]:
@@ -314,7 +354,7 @@ def test_currency_cells_are_numbers_as_in_the_file(tmp_path: Path) -> None:
     book = xlfake.Book.from_file(path)
     assert isinstance(book.sheets["价格表"].values[3, 3], Decimal)
     # The same sheets as without the currency format, where COM hands floats over.
-    plain = live.read_sheets(xlfake.Book.from_file(EXAMPLES[0]))
+    plain = live.read_sheets(xlfake.Book.from_file(NINGBO_JUNE))
     assert [sheet.rows for sheet in live.read_sheets(book)] == [sheet.rows for sheet in plain]
     assert "错误" in ribbon.run("score", book, AS_OF)
     written = file_path(path, tmp_path, scoring=True)

@@ -3,8 +3,10 @@
 
 It is exactly this subset, each behaving as Excel does for what the adapter relies on:
 
-- ``Book``: ``sheets`` (iterate, ``add(name, after=)``), ``app`` (``books.add()``,
-  ``alert(prompt, title)``);
+- ``Book``: ``sheets`` (iterate, ``add(name, after=)``), ``name`` and ``fullname``
+  (the file's name and path; only the name for a book never saved), ``app``
+  (``books.add()``, ``books.open(fullname)``, ``alert(prompt, title)``), ``api.Saved``
+  (Excel's Workbook.Saved);
 - ``Sheet``: ``name``, ``used_range`` (the box of cells with a value, a format or a
   note; ``A1`` for an empty sheet), ``range((row, col)[, (row, col)])``, ``cells``,
   ``range(address)`` (cells and ranges joined by commas, for conditional formats),
@@ -15,7 +17,8 @@ It is exactly this subset, each behaving as Excel does for what the adapter reli
   conversion pipeline, see below; a 2-D list fills from the top left; a string is read
   as Excel reads typed input, so ``2025-06`` becomes a date and ``12.5%`` a number,
   unless it starts with an apostrophe, which is dropped),
-  ``clear()``, ``color``, ``font.bold``, ``font.color``, ``add_note``, ``note``,
+  ``clear()``, ``color``, ``font.bold``, ``font.size``, ``font.color``,
+  ``number_format``, ``add_note``, ``note``,
   ``add_hyperlink``, ``column_width``, ``merge_cells``, ``merge_area``, ``address``,
   ``row``, ``column``, ``last_cell``, iteration over its cells, and
   ``conditional_formats`` (``add_custom(formula, fill_color=)``, which makes the new
@@ -139,6 +142,8 @@ def file_value(cell: Any) -> Any:
 
 
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+# A number format that shows a date or a time (outside quoted text).
+_DATE_FORMAT = re.compile(r'^(?:[^"]|"[^"]*")*?[ymdhs]', re.I)
 _PERCENT = re.compile(r"([+-]?\d+(?:\.\d+)?)%")
 _DATE = re.compile(r"(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?")
 
@@ -169,6 +174,7 @@ class Books:
     def __init__(self, app: App) -> None:
         self.app = app
         self.added: list[Book] = []
+        self.opened: list[Path] = []
 
     def add(self) -> Book:
         book = Book(self.app)
@@ -176,11 +182,22 @@ class Books:
         self.added.append(book)
         return book
 
+    def open(self, fullname: str) -> Book:
+        """The file's workbook, opened as Excel opens one: it must exist."""
+        book = Book.from_file(Path(fullname))
+        self.opened.append(Path(fullname))
+        return book
+
 
 class Book:
-    def __init__(self, app: App | None = None) -> None:
+    def __init__(self, app: App | None = None, fullname: str = "工作簿1") -> None:
         self.app = app or App()
         self.sheets = Sheets(self)
+        # Excel's names: a workbook never saved has a name but no folder; ``Saved`` is
+        # False while it has changes not saved yet.
+        self.fullname = fullname
+        self.name = Path(fullname).name
+        self.api = SimpleNamespace(Saved=True)
 
     @classmethod
     def from_file(cls, path: Path) -> Book:
@@ -188,7 +205,7 @@ class Book:
         import openpyxl  # here, so the stand-in also runs under Pyodide, without openpyxl
 
         workbook = openpyxl.load_workbook(path)
-        book = cls()
+        book = cls(fullname=str(path))
         for source in workbook.worksheets:
             sheet = book.sheets.add(source.title)
             for (row, column), cell in source._cells.items():
@@ -525,6 +542,21 @@ class Range:
     @color.setter
     def color(self, value: Any) -> None:
         self.format("color", value)
+
+    @property
+    def number_format(self) -> Any:
+        return self.sheet.formats.get(self.first, {}).get("number_format")
+
+    @number_format.setter
+    def number_format(self, value: str) -> None:
+        """Excel hands a number in a date or time format over as a datetime."""
+        self.format("number_format", value)
+        if _DATE_FORMAT.search(value):
+            for cell in self._cells():
+                number = self.sheet.values.get(cell)
+                if isinstance(number, float):
+                    self.sheet.values[cell] = datetime.combine(DAY_ZERO, time()) + \
+                        dt.timedelta(days=number)
 
     @property
     def note(self) -> Note | None:

@@ -10,6 +10,8 @@
   and Excel row number.
 - ``channel_managers``: who managed each channel when (R-11), worked out from the
   channel profiles of the current versions.
+- ``runs``, ``run_inputs`` and ``run_policies``: each ``score`` run with a store, its
+  results as printed, each input with its SHA-256, and the policy it used.
 
 Migrations (``migrations/versions``) must create exactly this; a test compares them.
 """
@@ -133,3 +135,42 @@ def _sheet_table(spec: SheetSpec) -> Table:
 
 
 SHEET_TABLES: Final = {spec.kind: _sheet_table(spec) for spec in SHEETS}
+
+
+runs: Final = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("chantool_version", String(32), nullable=False),
+    Column("as_of", Date, nullable=False),
+    # The language of the run: its findings' messages are in it.
+    Column("lang", String(2), nullable=False),
+    # The report's summary, so that listing runs reads no results.
+    Column("files", Integer, nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("unreadable", Integer, nullable=False),
+    # The JSON report of ``score --format json``, compact (no indent, no spaces).
+    Column("results", Text, nullable=False),
+    # What ``score`` printed as text, in each language (the findings stay in ``lang``).
+    Column("text_zh", Text, nullable=False),
+    Column("text_en", Text, nullable=False),
+)
+
+run_inputs: Final = Table(
+    "run_inputs", metadata,
+    Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),  # 1, 2, ... in the run's order
+    Column("path", Text, nullable=False),  # a file as given, or a version's file name
+    Column("sha256", String(64)),  # None: the file could not be read
+    # The stored version scored, for a run from the store.
+    Column("file_version_id", ForeignKey("file_versions.id"), index=True),
+)
+
+run_policies: Final = Table(
+    "run_policies", metadata,
+    Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("path", Text, primary_key=True),  # the result (a file's path) it applied to
+    Column("key", String(64), primary_key=True),  # a key of chantool.policy.Policy
+    Column("value", Text, nullable=False),  # its value in force, as JSON
+)

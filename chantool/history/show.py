@@ -1,19 +1,23 @@
-"""What the history commands print: the outcome of each archived file, and the files and
-versions the store holds (``history files``), in Chinese or English."""
+"""What the history commands print: the outcome of each archived file, the files and
+versions the store holds (``history files``), and the recorded runs (``history runs``,
+``history show``), in Chinese or English."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import aliased
 
 from chantool.findings import Lang
 from chantool.history.archive import Outcome, as_utc
-from chantool.history.schema import file_versions, files
+from chantool.history.runs import Run
+from chantool.history.schema import file_versions, files, run_inputs, runs
 from chantool.history.store import shown, transaction
 from chantool.render import finding_line, table
 from chantool.texts import word
@@ -64,6 +68,67 @@ def files_table(engine: Engine, url: URL, lang: Lang) -> str:
     if not rows:
         return word("history_empty", lang).format(store=shown(url))
     return table(word("history_header", lang).split("|"), rows, right=(1, 6, 7))
+
+
+def runs_table(engine: Engine, url: URL, lang: Lang) -> str:
+    """Every recorded run, newest first, with its summary, as a table."""
+    inputs = (select(run_inputs.c.run_id, func.count().label("inputs"))
+              .group_by(run_inputs.c.run_id).subquery())
+    query = (select(runs.c.id, runs.c.recorded_at, runs.c.chantool_version, runs.c.as_of,
+                    func.coalesce(inputs.c.inputs, 0).label("inputs"), runs.c.files,
+                    runs.c.errors, runs.c.warnings, runs.c.unreadable)
+             .outerjoin(inputs, inputs.c.run_id == runs.c.id).order_by(runs.c.id.desc()))
+    with transaction(engine, url, lang, write=False) as connection:
+        found = connection.execute(query).all()
+    if not found:
+        return word("history_runs_empty", lang).format(store=shown(url))
+    rows = [[str(row.id), _local(row.recorded_at), row.chantool_version, row.as_of.isoformat(),
+             *map(str, (row.inputs, row.files, row.errors, row.warnings, row.unreadable))]
+            for row in found]
+    return table(word("history_runs_header", lang).split("|"), rows,
+                 right=(0, 4, 5, 6, 7, 8))
+
+
+def run_report(run: Run, fmt: str, lang: Lang) -> str:
+    """A recorded run as ``score`` printed it: the text report, then the run, its inputs
+    and its policy; or the JSON report with a ``run`` object added (inputs, policy)."""
+    if fmt == "json":
+        results = json.loads(run.results)
+        results["run"] = {"id": run.id, "recorded_at": as_utc(run.recorded_at).isoformat(),
+                          "chantool_version": run.chantool_version,
+                          "as_of": run.as_of.isoformat(), "lang": run.lang,
+                          "inputs": [asdict(given) for given in run.inputs],
+                          "policies": run.policies}
+        return json.dumps(results, ensure_ascii=False, indent=2)
+    inputs = [[str(position), given.path, given.sha256 or word("history_unread", lang),
+               "" if given.file_version_id is None else str(given.file_version_id)]
+              for position, given in enumerate(run.inputs, start=1)]
+    parts = [run.text_zh if lang == "zh" else run.text_en, "",
+             word("history_run_title", lang).format(
+                 run=run.id, recorded=_local(run.recorded_at), version=run.chantool_version,
+                 as_of=run.as_of.isoformat()),
+             table(word("history_inputs_header", lang).split("|"), inputs, right=(0, 3))]
+    for paths, entries in _policies(run):
+        parts += ["", table(word("history_policy_header", lang).split("|"),
+                            [[key, json.dumps(value, ensure_ascii=False)]
+                             for key, value in entries],
+                            title=word("history_policy_title", lang).format(
+                                paths="、".join(paths) if lang == "zh" else ", ".join(paths)))]
+    return "\n".join(parts)
+
+
+def _policies(run: Run) -> list[tuple[list[str], list[tuple[str, object]]]]:
+    """The run's distinct policies, each with the results it applied to, in the policy's
+    own order of keys."""
+    from chantool.policy import POLICY_KEYS  # the engine's policy: its order of keys
+
+    order = {key: position for position, key in enumerate(POLICY_KEYS)}
+    grouped: dict[str, tuple[list[str], list[tuple[str, object]]]] = {}
+    for path, entries in run.policies.items():
+        ordered = sorted(entries.items(), key=lambda item: order.get(item[0], len(order)))
+        said = json.dumps(ordered, ensure_ascii=False)
+        grouped.setdefault(said, ([], ordered))[0].append(path)
+    return list(grouped.values())
 
 
 def _local(moment: datetime) -> str:

@@ -9,26 +9,26 @@ original is first kept as a backup (``name.xlsx.bak``), and a workbook that Exce
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence, Set
-from concurrent.futures import ThreadPoolExecutor
-from itertools import zip_longest
-from operator import itemgetter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import IO, TYPE_CHECKING, Final
+from xml.etree.ElementTree import Element
 from xml.parsers import expat
 from xml.parsers.expat import XMLParserType
 
-from python_calamine import CalamineSheet, CalamineWorkbook
+from defusedxml import ElementTree
 
-from chantool.coerce import Cell
 from chantool.io import package
-from chantool.table import RawSheet
+from chantool.table import RawSheet, column_index, column_letter
 from chantool.texts import TextError
 
 if TYPE_CHECKING:  # the writer is only imported where files are written
+    from chantool.io.sheetxml import Region
     from chantool.io.writer import Written
 
 
@@ -83,58 +83,55 @@ def put_in_place(
 
 
 def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -> None:
-    """A written workbook is a sound zip whose structure has no problem the source had
-    not (``package.problems``: relationships, sheets, names, content types), every part
-    chantool wrote is well-formed XML, and every cell of the user's sheets (all but
-    chantool's result columns) reads back exactly as before.
+    """Check a written workbook against its source before it is put in place.
 
-    python-calamine reads the sheets back in a thread (it parses without the GIL) while
-    the zip and the XML are checked here; the rows are compared one at a time, never
-    all held twice."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        parsed = pool.submit(_read_back, path, [sheet.name for sheet in original])
-        try:
-            with zipfile.ZipFile(path) as archive:
-                new = package.problems(archive) - written.problems_before
-                if new:
-                    raise OutputError("package_problems", problems="；".join(sorted(new)))
-                for info in archive.infolist():
-                    _check_part(archive, info, info.filename in written.parts,
-                                written.written_of.get(info.filename))
-        except BaseException:
-            if parsed.exception() is None:
-                parsed.result()[0].close()
-            raise
-    workbook, sheets = parsed.result()
-    with workbook:
-        for sheet, back in zip(original, sheets, strict=True):
-            ours = {column - 1 for column in written.result_columns.get(sheet.name, ())}
-            if not _same_cells(sheet.rows, *_rows_from_a1(back), ours):
-                raise OutputError("cells_changed", sheet=sheet.name)
+    It is a sound zip (every part read to its end, which checks its CRC) whose structure
+    has no problem the source had not (``package.problems``: relationships, sheets,
+    names, content types); every part chantool wrote is well-formed XML; every other
+    part is the source's (the same CRC-32). And the user's sheets read as before: each
+    sheet the engine read (``original``) is on the part it was on, the date system and
+    every style already in the workbook are kept (chantool only appends its own), and
+    each worksheet chantool wrote into is its original but in the regions the writer
+    says it replaced (``Written.rewritten``): the part's start differs only in the used
+    range, the rest after the rows is free, and in each row replaced or added every
+    cell outside chantool's result columns is the original's, byte for byte.
+
+    Checked this way rather than by reading every cell back: the stretches between the
+    regions are compared at memory speed, and only the rows chantool wrote into are
+    taken apart. Whatever the writer claims, nothing passes that is not the original
+    with such regions replaced: a region out of place, or bytes changed outside one,
+    fail the comparison."""
+    names = {part: name for name, part in written.sheet_parts.items()}
+    with zipfile.ZipFile(path) as archive:
+        new = package.problems(archive) - written.problems_before
+        if new:
+            raise OutputError("package_problems", problems="；".join(sorted(new)))
+        for info in archive.infolist():
+            name = info.filename
+            with _reading(archive, info) as stream:
+                if name in written.rewritten:
+                    before, after = written.result_columns.get(names.get(name, ""),
+                                                               (frozenset(), frozenset()))
+                    _check_sheet(names.get(name, name), written.originals[name], stream,
+                                 written.rewritten[name], before, after)
+                elif name in written.parts and name.endswith((".xml", ".rels", ".vml")):
+                    _parse(name, lambda parser: parser.ParseFile(stream))
+            if name not in written.parts and written.source_crcs.get(name) != info.CRC:
+                raise OutputError("part_changed", part=name)
+        _check_kept(archive, written, [sheet.name for sheet in original])
 
 
-def _read_back(path: Path, names: list[str]) -> tuple[CalamineWorkbook, list[CalamineSheet]]:
-    workbook = CalamineWorkbook.from_path(str(path))
-    return workbook, [workbook.get_sheet_by_name(name) for name in names]
-
-
-def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, ours: bool,
-                written_of: bytes | None) -> None:
-    """Read a part to its end, which checks its CRC; a part chantool wrote is parsed as
-    XML on the way (streamed: a large sheet is never held whole). Of a user's sheet with
-    rows copied as they were, what chantool wrote into it is parsed instead."""
-    xml = ours and info.filename.endswith((".xml", ".rels", ".vml"))
+@contextmanager
+def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[IO[bytes]]:
+    """A part as a stream, read to its end after use, which checks its CRC; a damaged
+    part is an ``OutputError``."""
     try:
         with archive.open(info) as stream:
-            if xml and written_of is None:
-                _parse(info.filename, lambda parser: parser.ParseFile(stream))
-            else:
-                while stream.read(1 << 20):
-                    pass
+            yield stream
+            while stream.read(_CHUNK):
+                pass
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
-    if xml and written_of is not None:
-        _parse(info.filename, lambda parser: parser.Parse(written_of, True))
 
 
 def _parse(name: str, parse: Callable[[XMLParserType], object]) -> None:
@@ -145,37 +142,250 @@ def _parse(name: str, parse: Callable[[XMLParserType], object]) -> None:
         raise OutputError("bad_xml", part=name, error=error) from None
 
 
-def _rows_from_a1(sheet: CalamineSheet) -> tuple[Iterator[list[Cell]], int]:
-    """A sheet's rows from A1 (as ``to_python(skip_empty_area=False)`` gives them), one at
-    a time, and their width."""
-    top, left = sheet.start or (0, 0)
+def _check_kept(archive: zipfile.ZipFile, written: Written, names: Sequence[str]) -> None:
+    """The sheets ``names`` are on their parts, the date system and the styles the user's
+    cells refer to are as they were."""
+    main = package.workbook_part(archive)
+    parts = {sheet.name: sheet.part
+             for sheet in (package.sheets(archive, main.target) if main else ())}
+    for name in names:
+        if parts.get(name) != written.sheet_parts.get(name):
+            raise OutputError("cells_changed", sheet=name)
+    workbook = written.workbook_part
+    if _workbook_properties(written.originals[workbook]) != _workbook_properties(
+            archive.read(workbook)):
+        raise OutputError("part_changed", part=workbook)
+    styles = written.styles_part
+    if styles in written.parts and not _styles_kept(written.originals[styles],
+                                                    archive.read(styles)):
+        raise OutputError("part_changed", part=styles)
 
-    def rows() -> Iterator[list[Cell]]:
-        for _ in range(top):
-            yield []
-        pad: list[Cell] = [""] * left
-        for row in sheet.iter_rows():
-            yield [*pad, *row] if left else cast("list[Cell]", row)
 
-    return rows(), left + sheet.width
+def _workbook_properties(xml: bytes) -> dict[str, str]:
+    """The attributes of ``<workbookPr>`` (``date1904`` among them)."""
+    element = ElementTree.fromstring(xml).find(f"{{{package.NS_MAIN}}}workbookPr")
+    return dict(element.attrib) if element is not None else {}
 
 
-def _same_cells(
-    before: Sequence[Sequence[Cell]], after: Iterable[Sequence[Cell]], after_width: int,
-    skip: Set[int],
-) -> bool:
-    """Every cell reads the same before and after, but in the ``skip`` columns (0-based)."""
-    width = max(max(map(len, before), default=0), after_width)
-    keep = [column for column in range(width) if column not in skip]
-    if not keep:
-        return True
-    pick = itemgetter(*keep, keep[0])  # two items at least, so it always gives a tuple
-    blank: list[Cell] = [""] * width
-    for old, new in zip_longest(before, after, fillvalue=()):
-        if len(old) < width:
-            old = [*old, *blank[len(old):]]
-        if len(new) < width:
-            new = [*new, *blank[len(new):]]
-        if pick(old) != pick(new):
+_CHUNK: Final = 1 << 20
+# The styles part's lists that cells and formats refer to by position.
+_STYLE_LISTS: Final = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
+                       "cellStyles", "dxfs")
+
+
+def _styles_kept(before: bytes, after: bytes) -> bool:
+    """Every list of the styles part starts with the elements it had."""
+    old, new = ElementTree.fromstring(before), ElementTree.fromstring(after)
+    for name in _STYLE_LISTS:
+        kept, now = _items(old, name), _items(new, name)
+        if now[:len(kept)] != kept:
             return False
     return True
+
+
+def _items(root: Element, name: str) -> list[bytes]:
+    found = root.find(f"{{{package.NS_MAIN}}}{name}")
+    return [] if found is None else [ElementTree.tostring(item) for item in found]
+
+
+# A cell element (its attributes), a cell's address, a row's spans, the used range, the
+# start of the sheet data (the prefix, whether it is empty).
+_CELL: Final = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
+_ADDRESS: Final = re.compile(rb'\sr="([A-Z]+)\d+"')
+_SPANS: Final = re.compile(rb'\sspans="[^"]*"')
+_DIMENSION: Final = re.compile(rb'(<(?:[\w.-]+:)?dimension\b[^>]*?\sref=")[^"]*"')
+_SHEET_DATA: Final = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
+
+
+def _check_sheet(sheet: str, original: bytes, written: IO[bytes], regions: Sequence[Region],
+                 before: frozenset[int], after: frozenset[int]) -> None:
+    """The part read from ``written`` is ``original`` but in ``regions``, each of which
+    keeps what it must (see ``verify_written``); what chantool wrote into it is
+    well-formed XML. The cells of chantool's results are those in the columns ``before``
+    in the original and ``after`` in what was written (1-based). The part is read once,
+    a piece at a time: only what chantool wrote is held."""
+    data = _SHEET_DATA.search(original)
+    if data is None:
+        raise OutputError("cells_changed", sheet=sheet)
+    rows_start = data.end()
+    rows_end = rows_start if data[2] else original.rindex(b"</" + data[1] + b"sheetData>")
+    at = 0
+    part = _Pieces(written)
+    replaced: list[tuple[Region, bytes]] = []
+    for region in regions:
+        if region.start < at or not part.same(original, at, region.start):
+            raise OutputError("cells_changed", sheet=sheet)
+        replaced.append((region, part.take(region.length)))
+        at = region.end
+    if not part.same(original, at, len(original)) or part.take(1):
+        raise OutputError("cells_changed", sheet=sheet)
+    _parse(sheet, lambda parser: parser.Parse(b"".join(new for _, new in replaced), True))
+    rows: list[tuple[bytes, bytes]] = []
+    for region, new in replaced:
+        old = original[region.start:region.end]
+        if region.start == 0 and region.end == rows_start:
+            kept = _without_used_range(old) == _without_used_range(new)
+        elif region.end == len(original) and region.start == rows_end:
+            kept = new.startswith(b"</" + data[1] + b"sheetData>")
+        else:
+            kept = rows_start <= region.start <= region.end <= rows_end
+            rows.append((old, new))
+        if not kept:
+            raise OutputError("cells_changed", sheet=sheet)
+    check = _RowCheck(data[1], before, after)
+    if not all(check.only_appended(old, new) or check.same_user_cells(old, new)
+               for old, new in rows):
+        raise OutputError("cells_changed", sheet=sheet)
+
+
+class _Pieces:
+    """A part read a chunk at a time and taken in pieces, in order."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.chunk = b""
+        self.at = 0  # in the chunk
+
+    def _next(self) -> bool:
+        """Whether more is left, in the chunk or after it."""
+        if self.at == len(self.chunk):
+            self.chunk, self.at = self.stream.read(_CHUNK), 0
+        return bool(self.chunk)
+
+    def same(self, original: bytes, start: int, end: int) -> bool:
+        """The next ``end - start`` bytes are ``original[start:end]``."""
+        while start < end:
+            if not self._next():
+                return False
+            length = min(end - start, len(self.chunk) - self.at)
+            if not original.startswith(memoryview(self.chunk)[self.at:self.at + length], start):
+                return False
+            start, self.at = start + length, self.at + length
+        return True
+
+    def take(self, length: int) -> bytes:
+        """The next ``length`` bytes (fewer at the end)."""
+        pieces = []
+        while length and self._next():
+            piece = self.chunk[self.at:self.at + length]
+            pieces.append(piece)
+            length, self.at = length - len(piece), self.at + len(piece)
+        return b"".join(pieces)
+
+
+def _without_used_range(head: bytes) -> bytes:
+    """The start of a worksheet part (up to its rows) without the used range, its
+    ``<sheetData/>`` opened up."""
+    head = _DIMENSION.sub(rb'\1"', head, count=1)
+    data = _SHEET_DATA.search(head)
+    if data is None or not data[2]:
+        return head
+    return head[:data.start()] + b"<" + data[1] + b"sheetData>" + head[data.end():]
+
+
+class _Ours:
+    """Cells of chantool's result columns ``columns`` (1-based) in rows written with
+    ``prefix``: any such cell, and those written as every common writer writes cells
+    (``<c r="..."``), found faster."""
+
+    def __init__(self, prefix: bytes, columns: frozenset[int]) -> None:
+        self.columns = columns
+        letters = b"|".join(column_letter(column - 1).encode() for column in sorted(columns))
+        cell = re.escape(b"<" + prefix + b"c") + rb' r="(?:' + letters + rb")\d"
+        self.any = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + letters
+                              + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
+        self.first = re.compile(cell)
+        self.run = re.compile(rb"(?:" + cell + rb'+"[^>]*?(?:/>|>.*?'
+                              + re.escape(b"</" + prefix + b"c>") + rb"))*", re.S)
+
+    def without(self, cells: bytes) -> bytes:
+        """``cells`` without those of ours."""
+        return self.any.sub(b"", cells) if self.columns else cells
+
+
+class _RowCheck:
+    """Whether rows chantool rewrote keep every cell of the user's: the cells outside
+    chantool's result columns, ``before`` in the original rows and ``after`` in the
+    written ones (1-based), in rows written with ``prefix``."""
+
+    def __init__(self, prefix: bytes, before: frozenset[int], after: frozenset[int]) -> None:
+        self.start, self.end = b"<" + prefix + b"row", b"</" + prefix + b"row>"
+        self.cell = b"<" + prefix + b"c"
+        self.old, self.new = _Ours(prefix, before), _Ours(prefix, after)
+
+    def only_appended(self, old: bytes, new: bytes) -> bool:
+        """``new`` is the row ``old`` with cells of ours added at its end (and its spans
+        dropped), and none of its cells is in a column of ours: the quick answer for a
+        row chantool had not written into before. Its cells are the original's bytes,
+        with nothing new before them."""
+        if not (self.new.columns and old.startswith(self.start)
+                and new.startswith(self.start) and new.endswith(self.end)):
+            return False
+        old_tag, new_tag = old.find(b">") + 1, new.find(b">") + 1
+        if old[old_tag - 2:old_tag] == b"/>":
+            inner = b""
+        elif old.endswith(self.end):
+            inner = old[old_tag:-len(self.end)]
+        else:
+            return False
+        return (inner.count(self.cell) == inner.count(self.cell + b' r="')  # all addressed
+                and self.new.first.search(inner) is None
+                and _plain_tag(old[:old_tag]) == _plain_tag(new[:new_tag])
+                and new.startswith(inner, new_tag)
+                and self.new.run.fullmatch(new, new_tag + len(inner),
+                                           len(new) - len(self.end)) is not None)
+
+    def same_user_cells(self, old: bytes, new: bytes) -> bool:
+        """Both are runs of whole rows, and every row of ``old`` is in ``new`` with the
+        same start tag (but for its spans) and the same cells outside ours; a row only in
+        ``new`` holds none."""
+        before, after = self._user_rows(old, self.old), self._user_rows(new, self.new)
+        if before is None or after is None:
+            return False
+        kept = iter(before)
+        expected = next(kept, None)
+        for row in after:
+            if row == expected:
+                expected = next(kept, None)
+            elif row[1]:  # user cells in a row that was not there
+                return False
+        return expected is None
+
+    def _user_rows(self, fragment: bytes, ours: _Ours) -> list[tuple[bytes, object]] | None:
+        """Each row's start tag without spans and its cells outside ``ours``: as bytes,
+        or as (column, cell) pairs where a cell may have no address (its column is then
+        the one after the cell before it); ``None`` when ``fragment`` is not a run of
+        whole rows."""
+        rows: list[tuple[bytes, object]] = []
+        at = 0
+        while at < len(fragment):
+            if fragment[at:at + 1].isspace():
+                at += 1
+                continue
+            tag_end = fragment.find(b">", at) + 1
+            if not fragment.startswith(self.start, at) or tag_end == 0:
+                return None
+            tag = fragment[at:tag_end]
+            if tag.endswith(b"/>"):
+                inner, at = b"", tag_end
+            else:
+                close = fragment.find(self.end, tag_end)
+                if close < 0:
+                    return None
+                inner, at = fragment[tag_end:close], close + len(self.end)
+            if inner.count(self.cell) == inner.count(self.cell + b' r="'):  # all addressed
+                rows.append((_plain_tag(tag), ours.without(inner)))
+                continue
+            cells, column = [], 0
+            for match in _CELL.finditer(inner):
+                address = _ADDRESS.search(match[1])
+                column = column_index(address[1].decode()) if address else column + 1
+                if column not in ours.columns:
+                    cells.append((column, match[0]))
+            rows.append((_plain_tag(tag), cells))
+        return rows
+
+
+def _plain_tag(tag: bytes) -> bytes:
+    """A row's start tag without its spans, whether it ends ``/>`` or ``>``."""
+    return _SPANS.sub(b"", tag.rstrip(b">").rstrip(b"/")).rstrip()

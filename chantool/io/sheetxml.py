@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -27,6 +27,9 @@ _OUR_FORMULA: Final = re.compile(rb'N\((?:"|&quot;)chantool:')
 _ROW_NUMBER: Final = re.compile(rb'\sr="(\d+)"')
 _SPANS: Final = re.compile(rb'\sspans="[^"]*"')
 _CELL_REF: Final = re.compile(rb'<(?:[\w.-]+:)?c\b[^>]*?\sr="([A-Z]+)(\d+)"')
+# A cell's start tag (its attributes), and the address among them.
+_CELL_TAG: Final = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])([^>]*)>")
+_ADDRESS: Final = re.compile(rb'\sr="([A-Z]+)\d+"')
 _PRIORITY: Final = re.compile(rb'\spriority="(\d+)"')
 _DIMENSION_REF: Final = re.compile(r'(<(?:[\w.-]+:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _REF: Final = re.compile(r"\$?([A-Z]+)\$?(\d+)")
@@ -83,42 +86,55 @@ def _rows(xml: bytes, prefix: bytes, start: int, end: int) -> list[_Row]:
         row_end = tag_end if self_closing else xml.index(closing, tag_end) + len(closing)
         last = xml.rfind(cell_start, tag_end, row_end)
         cell = _CELL_REF.match(xml, last) if last >= 0 else None
-        rows.append(_Row(number, begin, tag_end, row_end, self_closing,
-                         column_index(cell[1].decode()) if cell else 0))
+        if cell is not None and all(xml.find(b"<" + prefix + bare, last, row_end) < 0
+                                    for bare in (b"c>", b"c/>")):
+            last_column = column_index(cell[1].decode())
+        else:  # cells without an address, or none
+            last_column = max(_columns(xml, tag_end, row_end), default=0)
+        rows.append(_Row(number, begin, tag_end, row_end, self_closing, last_column))
         position, previous = row_end, number
 
 
 def cell_xml(ref: str, value: Value, style: int | None) -> str:
     """One cell: text as an inline string (the shared strings stay untouched), numbers."""
     styled = f' s="{style}"' if style is not None else ""
-    if value is None or value == "":
+    if not isinstance(value, str):
+        if isinstance(value, bool):
+            return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, int | float) and math.isfinite(value):
+            return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
+        value = None  # no cell value spells nan or inf: left blank
+    if not value:
         return f'<c r="{ref}"{styled}/>' if style is not None else ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float):
-        if not math.isfinite(value):  # no cell value spells nan or inf: left blank
-            return f'<c r="{ref}"{styled}/>' if style is not None else ""
-        return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
-    text = escape(value)
-    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return (f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{escape(value)}'
+            "</t></is></c>")
 
 
+class Region(NamedTuple):
+    """A stretch ``start:end`` of the original part that the edited part replaces with
+    ``length`` bytes of its own; everything between two regions is copied as it was."""
+
+    start: int
+    end: int
+    length: int
 
 
 @dataclass(frozen=True)
 class EditedSheet:
     """An edited worksheet part, the 1-based columns now holding chantool's results, and
-    what of the part chantool wrote: everything but the sheet data, with the rows it
-    changed (``None``: the whole part). It is a document of its own, so its XML can be
-    checked without parsing the rows copied as they were."""
+    the regions of the original it replaced, in order: the part's start up to the sheet
+    data (the used range widened), each row edited or added, and the rest after the rows
+    (the marks, the notes link). What lies between them is the original's bytes, so the
+    written file can be checked region by region (``io.output``)."""
 
     xml: bytes
     columns: list[int]
-    written: bytes | None
+    regions: tuple[Region, ...]
 
 
 def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
     """The part with chantool's result columns, marks and notes link replaced."""
+    original_length = len(xml)
     text_head = xml[:4096].decode("utf-8", errors="replace")
     prefix = root_prefix(text_head, "worksheet").encode()
     data_match = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
@@ -128,9 +144,11 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
         opened = b"<" + prefix + b"sheetData></" + prefix + b"sheetData>"
         xml = xml[:data_match.start()] + opened + xml[data_match.end():]
         data_start = data_end = data_match.start() + len(b"<" + prefix + b"sheetData>")
+        # In the original, the element <sheetData/> is the start's, its end the rest's.
+        original_start = original_end = data_match.end()
     else:
-        data_start = data_match.end()
-        data_end = xml.index(b"</" + prefix + b"sheetData>", data_start)
+        data_start = original_start = data_match.end()
+        data_end = original_end = xml.index(b"</" + prefix + b"sheetData>", data_start)
     old_letters = [column_letter(col - 1).encode() for col in sorted(edit.old_columns)]
     old_cell = (re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + b"|".join(old_letters)
                            + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
@@ -156,16 +174,22 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
     edited = sorted(set(new_cells) | _rows_holding(xml, prefix, data_start, data_end, old_letters))
     located = _locate_rows(xml, prefix, data_start, data_end, edited) if rows is None else None
     # The sheet data in pieces, the copied stretches as views: a large part is copied
-    # once, into the result.
+    # once, into the result. A row's positions are the original's too (a part whose
+    # <sheetData/> was opened up has no rows).
     view = memoryview(xml)
     pieces: list[bytes | memoryview] = []
-    changed: list[bytes] | None = None
+    regions: list[Region] = []
+
+    def replace(start: int, end: int, new: bytes) -> None:
+        pieces.append(new)
+        regions.append(Region(start, end, len(new)))
+
     if located is not None:  # only the edited rows change; the stretches between are copied
         at = data_start
-        changed = []
         for row in located:
-            changed.append(_edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
-            pieces += [view[at:row.start], changed[-1]]
+            pieces.append(view[at:row.start])
+            replace(row.start, row.end,
+                    _edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
             at = row.end
         pieces.append(view[at:data_end])
         last_row = max(new_cells, default=1)
@@ -173,11 +197,20 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
         rows = rows if rows is not None else _rows(xml, prefix, data_start, data_end)
         existing = {row.number for row in rows}
         pending = sorted(number for number in new_cells if number not in existing)
+        at = data_start
         for row in rows:
+            pieces.append(view[at:row.start])
             while pending and pending[0] < row.number:
-                pieces.append(_new_row(pending.pop(0), new_cells, prefix))
-            pieces.append(_edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
-        pieces.extend(_new_row(number, new_cells, prefix) for number in pending)
+                replace(row.start, row.start, _new_row(pending.pop(0), new_cells, prefix))
+            piece = _edited_row(xml, row, old_cell, new_cells.get(row.number), prefix)
+            if len(piece) == row.end - row.start and xml.startswith(piece, row.start):
+                pieces.append(view[row.start:row.end])
+            else:
+                replace(row.start, row.end, piece)
+            at = row.end
+        pieces.append(view[at:data_end])
+        for number in pending:
+            replace(original_end, original_end, _new_row(number, new_cells, prefix))
         last_row = max([row.number for row in rows] + list(new_cells), default=1)
 
     closing = b"</" + prefix + b"sheetData>"
@@ -186,9 +219,11 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
     head = _widen_dimension(head, columns[-1] if columns else 0, last_row)
     tail = _edit_marks(tail, prefix.decode(), edit)
     tail = _edit_notes_link(tail, prefix.decode(), edit.with_notes)
-    start, end = head.encode(), tail.encode()
-    return EditedSheet(b"".join([start, *pieces, closing, end]), columns,
-                       None if changed is None else b"".join([start, *changed, closing, end]))
+    start, end = head.encode(), closing + tail.encode()
+    return EditedSheet(
+        b"".join([start, *pieces, end]), columns,
+        (Region(0, original_start, len(start)), *regions,
+         Region(original_end, original_length, len(end))))
 
 
 # A large sheet is edited without a Python step per row when its cells and rows are
@@ -203,17 +238,17 @@ def _probe_last_user_column(xml: bytes, prefix: bytes, start: int, end: int,
     """The rightmost column of any cell but the previous run's results, found by a few
     searches; ``None`` when the sheet does not allow it."""
     cell = b"<" + prefix + b"c"
-    if re.compile(re.escape(cell) + rb'(?:>|/>| (?!r="))').search(xml, start, end):
-        return None  # a cell without r, or with another attribute first
     dimension = _DIMENSION_REF.search(xml[:start].decode("utf-8", errors="replace"))
     refs = _REF.findall(dimension[2]) if dimension else []
     if not refs:
         return None
     declared = max(column_index(letters) for letters, _ in refs)
     beyond = _columns_after(column_letter(declared - 1))
-    if beyond and re.compile(re.escape(cell) + rb' r="(?:' + beyond + rb")\d").search(
-            xml, start, end):
-        return None  # a cell right of the declared range: the range is wrong
+    # One pass over the rows: a cell without r, or with another attribute first, or a
+    # cell right of the declared range (the range is wrong).
+    if re.compile(re.escape(cell) + rb'(?:>|/>| (?!r=")' + (
+            rb'| r="(?:' + beyond + rb")\d" if beyond else b"") + rb")").search(xml, start, end):
+        return None
     probes = 0
     for column in range(declared, 0, -1):
         if column in old_columns:
@@ -270,9 +305,18 @@ def _last_user_column(xml: bytes, row: _Row, old_columns: frozenset[int]) -> int
     """The rightmost column of the row's cells, leaving out the previous run's results."""
     if row.last_column not in old_columns:
         return row.last_column
-    columns = (column_index(m[1].decode())
-               for m in _CELL_REF.finditer(xml, row.tag_end, row.end))
-    return max((column for column in columns if column not in old_columns), default=0)
+    return max((column for column in _columns(xml, row.tag_end, row.end)
+                if column not in old_columns), default=0)
+
+
+def _columns(xml: bytes, start: int, end: int) -> Iterator[int]:
+    """The columns of the cells between ``start`` and ``end`` (in a row), in order: a
+    cell's address, or for a cell without one the column after the cell before it."""
+    column = 0
+    for tag in _CELL_TAG.finditer(xml, start, end):
+        address = _ADDRESS.search(tag[1])
+        column = column_index(address[1].decode()) if address else column + 1
+        yield column
 
 
 def _edited_row(

@@ -19,10 +19,12 @@ relationship id for the sheet.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -41,19 +43,21 @@ from chantool.io.notes import (
 )
 from chantool.io.sheetxml import (
     NOTES_VML_REL_ID,
+    Region,
     SheetEdit,
     cell_xml,
     edit_sheet,
     has_foreign_legacy_drawing,
 )
-from chantool.io.styles import StyleIds, Styles
-from chantool.io.xmltext import escape, find_element, insertion_point, root_prefix
+from chantool.io.styles import StyleIds, Styles, TableStyles
+from chantool.io.xmltext import escape, find_element, insertion_point, root_prefix, unescape
 from chantool.results import (
     GENERATED_NOTE,
     SheetResults,
     Table,
     Value,
     WritePlan,
+    place_blocks,
     quote_sheet,
 )
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
@@ -83,16 +87,24 @@ MAX_SHEET_NAME: Final = 31
 
 @dataclass(frozen=True)
 class Written:
-    """What a write changed: the parts it wrote, per sheet the 1-based columns that
-    held or now hold chantool's results, the structural problems the source package
-    already had (``package.problems``: the user's, which a write need not cure), and for
-    a large user sheet what chantool wrote into it (``EditedSheet.written``), to be
-    checked instead of the whole part."""
+    """What a write changed, for the check of the written file (``io.output``): the parts
+    it wrote, per sheet the 1-based columns that held chantool's results before and
+    those that hold them now, the structural problems the source package already had
+    (``package.problems``: the user's, which a write need not cure), and what the source
+    held: the CRC-32 of every part, each worksheet's part by sheet name, and the bytes
+    of the parts the check compares with what was written: the user's worksheets
+    chantool wrote into (with the regions it replaced, ``rewritten``), the styles part
+    and the workbook part."""
 
     parts: tuple[str, ...]
-    result_columns: dict[str, frozenset[int]]
+    result_columns: dict[str, tuple[frozenset[int], frozenset[int]]]
     problems_before: frozenset[str] = frozenset()
-    written_of: dict[str, bytes] = field(default_factory=dict)
+    source_crcs: dict[str, int] = field(default_factory=dict)
+    sheet_parts: dict[str, str] = field(default_factory=dict)
+    originals: dict[str, bytes] = field(default_factory=dict)
+    rewritten: dict[str, tuple[Region, ...]] = field(default_factory=dict)
+    styles_part: str = ""
+    workbook_part: str = ""
 
 
 @dataclass
@@ -113,8 +125,14 @@ def write_plan(
         writer = _Writer(archive, plan, max_notes)
         parts = writer.run()
         _write_zip(archive, target, parts)
-    return Written(tuple(sorted(parts.changed)), writer.result_columns, before,
-                   writer.written_of)
+        crcs = {info.filename: info.CRC for info in archive.infolist()}
+    originals = {part: data for part, (data, _) in writer.rewritten.items()}
+    originals[writer.styles_part] = writer.styles_source
+    originals[writer.workbook_part] = writer.workbook_source
+    return Written(tuple(sorted(parts.changed)), writer.result_columns, before, crcs,
+                   {sheet.name: sheet.part for sheet in writer.sheets}, originals,
+                   {part: regions for part, (_, regions) in writer.rewritten.items()},
+                   writer.styles_part, writer.workbook_part)
 
 
 def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
@@ -142,7 +160,8 @@ class _Writer:
         if main is None:
             raise ValueError("no workbook part")
         self.workbook_part = main.target
-        self.workbook = archive.read(main.target).decode("utf-8")
+        self.workbook_source = archive.read(main.target)
+        self.workbook = self.workbook_source.decode("utf-8")
         self.prefix = root_prefix(self.workbook, "workbook")
         self.types = archive.read("[Content_Types].xml").decode("utf-8")
         self.workbook_rels = self._read_text(package.rels_part(main.target))
@@ -150,8 +169,15 @@ class _Writer:
         self.names = self._sheet_order()
         self.defined = self._our_defined_names()
         self.generated = self._generated_sheets()
-        self.result_columns: dict[str, frozenset[int]] = {}
-        self.written_of: dict[str, bytes] = {}
+        self.result_columns: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+        # A worksheet part chantool wrote into: what it was, and the regions replaced.
+        self.rewritten: dict[str, tuple[bytes, tuple[Region, ...]]] = {}
+        styles = next((rel for rel in package.relationships(archive, self.workbook_part)
+                       if rel.type.endswith("/styles")), None)
+        if styles is None:
+            raise ValueError("no styles part")
+        self.styles_part = styles.target
+        self.styles_source = archive.read(styles.target)
 
     def _read_text(self, name: str) -> str:
         if name in self.parts.changed:
@@ -163,7 +189,7 @@ class _Writer:
         that localSheetId counts."""
         span = find_element(self.workbook, self.prefix, "sheets")
         assert span is not None
-        return [_unescape(name) for name in re.findall(
+        return [unescape(name) for name in re.findall(
             rf'<{re.escape(self.prefix)}sheet\b[^>]*?\sname="([^"]*)"',
             self.workbook[span[0]:span[1]])]
 
@@ -173,7 +199,7 @@ class _Writer:
             name = re.search(r'\sname="([^"]*)"', match["attrs"])
             local = re.search(r'\slocalSheetId="(\d+)"', match["attrs"])
             if name and local and name[1] in (RESULTS_NAME, GENERATED_NAME):
-                found[(name[1], int(local[1]))] = _unescape(match["value"])
+                found[(name[1], int(local[1]))] = unescape(match["value"])
         return found
 
     def _generated_sheets(self) -> dict[str, int]:
@@ -195,11 +221,7 @@ class _Writer:
         return found
 
     def run(self) -> _Parts:
-        styles_rel = next((rel for rel in package.relationships(self.archive, self.workbook_part)
-                           if rel.type.endswith("/styles")), None)
-        if styles_rel is None:
-            raise ValueError("no styles part")
-        styles = Styles(self.archive.read(styles_rel.target).decode("utf-8"))
+        styles = Styles(self.styles_source.decode("utf-8"))
         ids = styles.ensure_chantool_styles()
         by_name = {sheet.name: sheet for sheet in self.sheets}
         # What this run does not rewrite keeps its names: result columns of sheets not in
@@ -210,20 +232,25 @@ class _Writer:
                      and position < len(self.names)}
         new_names.update({(GENERATED_NAME, position): f'"{key}"'
                           for key, position in self.generated.items()})
-        for results in self.plan.sheets:
-            sheet = by_name.get(results.sheet)
-            if sheet is not None:
-                columns = self._write_sheet(sheet, results, ids)
+        sheets = [(results, by_name[results.sheet]) for results in self.plan.sheets
+                  if results.sheet in by_name]
+        # The user's sheets are read (inflated without holding the GIL) while the generated
+        # sheets are made.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            sources = [pool.submit(self.archive.read, sheet.part) for _, sheet in sheets]
+            for table in self.plan.tables:
+                units = {unit for block in table.blocks for unit in block.units}
+                position = self._write_table(table, styles.table_styles(ids.header_xf, units))
+                new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
+            for (results, sheet), source in zip(sheets, sources, strict=True):
+                columns = self._write_sheet(sheet, results, ids, source.result())
                 if columns:
                     position = self.names.index(sheet.name)
                     new_names[(RESULTS_NAME, position)] = (
                         f"{quote_sheet(sheet.name)}!${column_letter(columns[0] - 1)}:"
                         f"${column_letter(columns[-1] - 1)}")
-        for table in self.plan.tables:
-            position = self._write_table(table, ids.header_xf)
-            new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
         self._set_defined_names(new_names)
-        self._put(styles_rel.target, styles.xml)
+        self._put(self.styles_part, styles.xml)
         self._put(self.workbook_part, self.workbook)
         self._put("[Content_Types].xml", self.types)
         self._put(package.rels_part(self.workbook_part), self.workbook_rels)
@@ -238,9 +265,10 @@ class _Writer:
     # --- the user's sheets ----------------------------------------------------------------
 
     def _write_sheet(
-        self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds
+        self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds, xml: bytes
     ) -> list[int]:
-        xml = self.archive.read(sheet.part)
+        """Write into the user's sheet ``sheet`` (its part is ``xml``); returns the result
+        columns."""
         position = self.names.index(sheet.name)
         old = self.defined.get((RESULTS_NAME, position), "")
         old_columns = frozenset(_columns_of(old))
@@ -264,11 +292,10 @@ class _Writer:
         )
         edited = edit_sheet(xml, edit)
         columns = edited.columns
-        self.result_columns[sheet.name] = old_columns | frozenset(columns)
+        self.result_columns[sheet.name] = (old_columns, frozenset(columns))
         if edited.xml != xml:
             self.parts.changed[sheet.part] = edited.xml
-            if edited.written is not None:
-                self.written_of[sheet.part] = edited.written
+            self.rewritten[sheet.part] = (xml, edited.regions)
         header_notes = [(f"{column_letter(col - 1)}{results.header_row}",
                          GENERATED_NOTE[self.plan.lang]) for col in columns]
         self._write_notes(sheet, rels_name, header_notes + notes if edit.with_notes else [])
@@ -376,22 +403,22 @@ class _Writer:
 
     # --- generated sheets -----------------------------------------------------------------
 
-    def _write_table(self, table: Table, header_xf: int) -> int:
+    def _write_table(self, table: Table, styles: TableStyles) -> int:
         """Write a generated sheet; returns its position among the workbook's sheets."""
-        xml = table_xml(table, header_xf)
         position = self.generated.get(table.key)
         if position is not None:
             sheet = next(sheet for sheet in self.sheets if sheet.name == self.names[position])
-            if self.archive.read(sheet.part) != xml:
-                self.parts.changed[sheet.part] = xml
             if _is_default_name(self.names[position], table.key):
                 self._rename(position, self._free_name(table.name, position))
+            xml = table_xml(table, styles, self.names[position])
+            if self.archive.read(sheet.part) != xml:
+                self.parts.changed[sheet.part] = xml
             return position
         name = self._free_name(table.name, None)
         part = _free(f"xl/worksheets/chantool_{table.key}", ".xml", set(self.archive.NameToInfo))
         rel_ids = set(re.findall(r'\sId="([^"]*)"', self.workbook_rels))
         rel_id = _free(f"{OWN_REL_PREFIX}{table.key.capitalize()}", "", rel_ids)
-        self.parts.changed[part] = xml
+        self.parts.changed[part] = table_xml(table, styles, name)
         self.types = _add_override(self.types, part, WORKSHEET_TYPE)
         at = self.workbook_rels.rindex("</")
         target = Path(part).relative_to(Path(self.workbook_part).parent).as_posix()
@@ -534,11 +561,6 @@ def _column(letters: str) -> int:
     return split_address(f"{letters}1")[1]
 
 
-def _unescape(text: str) -> str:
-    return (text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<")
-            .replace("&gt;", ">").replace("&amp;", "&"))
-
-
 def _add_override(types: str, part: str, content_type: str) -> str:
     if f'PartName="/{part}"' in types:
         return types
@@ -550,52 +572,63 @@ def _remove_override(types: str, part: str) -> str:
     return re.sub(rf'<Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", types)
 
 
-def table_xml(table: Table, header_xf: int) -> bytes:
-    """A generated sheet: its blocks with styled headers, column widths, links to cells;
-    a single untitled block gets a frozen header and a filter."""
+def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
+    """A generated sheet named ``sheet``: its blocks with styled titles and headers, each
+    column's number format, column widths, links; a single untitled block gets a frozen
+    header and a filter, several blocks a frozen first column."""
+    placed = place_blocks(table)
     widths = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                      for i, w in enumerate(table.widths, start=1))
-    rows: list[str] = []
-    links: list[str] = []
-    number = 0
-    letters = [column_letter(i) for i in range(max(
-        (len(values) for block in table.blocks for values in (block.header, *block.rows)),
-        default=1))]
-
-    def row(values: Sequence[Value], style: int | None) -> None:
-        nonlocal number
-        number += 1
-        rows.append(f'<row r="{number}">' + "".join(
-            [cell_xml(f"{column}{number}", value, style)
-             for column, value in zip(letters, values, strict=False)]) + "</row>")
-
-    for position, block in enumerate(table.blocks):
-        if position:
-            number += 1  # a blank line between blocks
-        if block.title is not None:
-            row((block.title,), None)
-        row(block.header, header_xf)
-        first = number + 1
-        for values in block.rows:
-            row(values, None)
-        links.extend(
-            f'<hyperlink ref="{column_letter(col)}{first + index}" location="{escape(place)}" '
-            f'display="{escape(str(block.rows[index][col]))}"/>'
-            for (index, col), place in sorted(block.links.items()))
     columns = max((len(block.header) for block in table.blocks), default=1)
-    last = f"{column_letter(columns - 1)}{max(number, 1)}"
-    plain = len(table.blocks) == 1 and table.blocks[0].title is None
+    last_row = placed[-1].first_row - 1 + len(placed[-1].block.rows) if placed else 1
+    last = f"{column_letter(columns - 1)}{last_row}"
+    # One table: its header row stays in view. Tables one below the other: their first
+    # column (what each row is about: channel, manager, office...) stays in view.
     view = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            if plain else "")
-    return (
+            if table.plain else
+            '<pane xSplit="1" topLeftCell="B1" activePane="topRight" state="frozen"/>')
+    # The part goes out encoded a row at a time: a sheet of a hundred thousand rows is
+    # never held as text too (with Chinese in it, twice its UTF-8 size), nor copied.
+    part = io.BytesIO()
+    part.write((
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         f'xmlns:r="{package.NS_REL}"><dimension ref="A1:{last}"/><sheetViews><sheetView '
         f'workbookViewId="0">{view}</sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{widths}</cols>" if widths else "")
-        + f"<sheetData>{''.join(rows)}</sheetData>"
-        + (f"<autoFilter ref=\"A1:{last}\"/>" if plain and table.blocks[0].rows else "")
+        + "<sheetData>").encode("utf-8"))
+    links: list[str] = []
+    letters = [column_letter(i) for i in range(max(
+        (max(len(block.header), max(map(len, block.rows), default=0))
+         for block in table.blocks),
+        default=1))]
+
+    def row(number: int, values: Sequence[Value], style: Sequence[int | None]) -> None:
+        part.write((f'<row r="{number}">' + "".join(
+            [cell_xml(f"{column}{number}", value, xf)
+             for column, value, xf in zip(letters, values, style, strict=False)])
+                    + "</row>").encode("utf-8"))
+
+    for spot in placed:
+        block = spot.block
+        if spot.title_row is not None:
+            row(spot.title_row, (block.title,), (styles.title_xf,))
+        row(spot.header_row, block.header, (styles.header_xf,) * len(block.header))
+        formats = [styles.units.get(unit) for unit in block.units]
+        formats += [None] * (len(block.header) - len(formats))
+        linked = {column for _, column in block.links}
+        cell_styles = [styles.link_xf if column in linked else xf
+                       for column, xf in enumerate(formats)]
+        for number, values in enumerate(block.rows, start=spot.first_row):
+            row(number, values, cell_styles)
+        links.extend(
+            f'<hyperlink ref="{column_letter(column - 1)}{number}" location="{escape(place)}" '
+            f'display="{escape(text)}"/>'
+            for number, column, place, text in spot.links(table, placed, sheet))
+    part.write((
+        "</sheetData>"
+        + (f"<autoFilter ref=\"A1:{last}\"/>" if table.plain and table.blocks[0].rows else "")
         + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
-        + "</worksheet>"
-    ).encode("utf-8")
+        + "</worksheet>").encode("utf-8"))
+    return part.getvalue()

@@ -43,32 +43,33 @@ CHANNEL_FIELDS: Final = (
     Field("channel_id", "渠道编码", "Channel ID"),
     Field("name", "渠道名称", "Name"),
     Field("manager", "客户经理", "Manager"),
-    Field("visits_week", "本周现场拜访", "On-site visits this week"),
-    Field("visits_month", "本月现场拜访", "On-site visits this month"),
-    Field("visit_target", "拜访目标", "Visit target"),
+    Field("visits_week", "本周现场拜访", "On-site visits this week", unit="count"),
+    Field("visits_month", "本月现场拜访", "On-site visits this month", unit="count"),
+    Field("visit_target", "拜访目标", "Visit target", unit="count"),
     Field("visit_period", "目标周期", "Target period",
           {"week": ("每周", "a week"), "month": ("每月", "a month")}),
     Field("visit_status", "拜访达标", "Visit status", STATUS_WORDS),
-    Field("key_contact_visits_week", "本周重点联系人拜访", "Key-contact visits this week"),
+    Field("key_contact_visits_week", "本周重点联系人拜访", "Key-contact visits this week",
+          unit="count"),
     Field("key_contact_status", "重点联系人拜访达标", "Key-contact status", STATUS_WORDS),
-    Field("visit_success_rate", "成功拜访率", "Visit success rate", rate=True),
+    Field("visit_success_rate", "成功拜访率", "Visit success rate", unit="rate"),
     Field("profile_status", "档案状态", "Profile status",
           {"ok": ("正常", "ok"), "late": ("逾期完成", "late"),
            "missing": ("逾期未完成", "missing")}),
-    Field("profile_deadline", "档案期限", "Profile deadline"),
-    Field("revenue", "销售额", "Revenue"),
-    Field("revenue_share", "收入占比", "Revenue share", rate=True),
+    Field("profile_deadline", "档案期限", "Profile deadline", unit="date"),
+    Field("revenue", "销售额", "Revenue", unit="money"),
+    Field("revenue_share", "收入占比", "Revenue share", unit="rate"),
     Field("top20", "头部客户", "Top 20%"),
-    Field("score", "评估得分", "Assessment score"),
-    Field("score_contribution", "贡献得分", "Contribution"),
-    Field("score_willingness", "积极性得分", "Willingness"),
-    Field("score_ability", "能力得分", "Ability"),
-    Field("score_credit", "信用得分", "Credit"),
+    Field("score", "评估得分", "Assessment score", unit="number"),
+    Field("score_contribution", "贡献得分", "Contribution", unit="number"),
+    Field("score_willingness", "积极性得分", "Willingness", unit="number"),
+    Field("score_ability", "能力得分", "Ability", unit="number"),
+    Field("score_credit", "信用得分", "Credit", unit="number"),
     Field("grade", "等级", "Grade"),
-    Field("overdue_ratio", "逾期比例", "Overdue ratio", rate=True),
+    Field("overdue_ratio", "逾期比例", "Overdue ratio", unit="rate"),
     Field("credit_risk", "信用风险", "Credit risk",
           {"low": ("低", "low"), "medium": ("中", "medium"), "high": ("高", "high")}),
-    Field("order_drop", "订单下降", "Order drop", rate=True),
+    Field("order_drop", "订单下降", "Order drop", unit="rate"),
 )
 def scorers() -> tuple[Scorer, ...]:
     """Every scorer, in order. The modules import this one (Section, Field...), so they
@@ -89,6 +90,15 @@ def score_book(
     """Validate a workbook, then compute every score; findings of both, in sheet order.
     Rules and scorers run as the sheets they read are parsed (``book.run_steps``)."""
     book = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
+    findings, scores = score_read_book(book)
+    sort_findings(findings, sheets)
+    return book, findings, scores
+
+
+def score_read_book(book: Book) -> tuple[list[Finding], Scores]:
+    """Run every rule and scorer over a book (read from a workbook, or gathered from
+    several: ``chantool.combine``); findings of reading it, of the rules and of the
+    scorers, unsorted."""
     sections = run_steps(book, (*map(_rule_section, RULES), *scorers()))
     channels, indexes = _channel_listing(book, sections)
     listings = [channels]
@@ -97,10 +107,10 @@ def score_book(
         listings.extend(section.listings)
         findings.extend(section.findings)
     findings.extend(calendar_findings(book))
-    sort_findings(findings, sheets)
     columns = [column for section in sections for column in section.columns]
-    return book, findings, Scores(as_of, listings,
-                                  columns + _channel_columns(channels, indexes))
+    return findings, Scores(book.as_of, listings,
+                            columns + _channel_columns(channels, indexes),
+                            book.policy.model_dump(mode="json"))
 
 
 def _rule_section(rule: Rule) -> Scorer:

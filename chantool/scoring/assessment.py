@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from calendar import monthrange
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
@@ -22,7 +22,7 @@ from typing import Final
 
 from chantool.book import Book, TypedSheet, once_per_book, reads
 from chantool.coerce import normalize_text
-from chantool.findings import CellFindings, Finding, display
+from chantool.findings import Finding, Lang, display
 from chantool.listings import STATUS_WORDS, Field, Listing, ResultValues, Row
 from chantool.policy import Policy
 from chantool.scoring import Scorer, Section
@@ -98,11 +98,95 @@ IMPROVEMENT_PLANS: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
             "针对渠道情况制定简单的方案，鼓励其多开口，养成良好的销售习惯")),
     ),
 }
-# As a diagnosis row shows them.
-_SUB_CAUSES_TEXT: Final = {cause: "；".join(items) for cause, items in SUB_CAUSES.items()}
-_ACTIONS_TEXT: Final = {
-    cause: "".join(f"{plan}：{'；'.join(actions)}。" for plan, actions in plans)
-    for cause, plans in IMPROVEMENT_PLANS.items()}
+# The same in English, item for item.
+SUB_CAUSES_EN: Final[dict[str, tuple[str, ...]]] = {
+    "relationship": (
+        "the company's relationship with the channel's senior management",
+        "the manager's relationship with the channel's staff in charge",
+        "the manager's relationship with the channel's marketing director",
+        "the manager's relationship with the channel's sales staff"),
+    "willingness": (
+        "the manager's commitment to the company", "the manager's commitment to the job",
+        "the manager's belief in the products", "the manager's own will to sell",
+        "the channel's will to grow the cross-industry alliance business",
+        "the channel sales staff's will to sell alliance products"),
+    "skill": (
+        "the manager's product knowledge", "the manager's product training skills",
+        "the manager's interpersonal skills", "the channel sales staff's selling skills",
+        "the channel sales staff's product knowledge",
+        "the channel sales staff's selling habits"),
+}
+IMPROVEMENT_PLANS_EN: Final[dict[str, tuple[tuple[str, tuple[str, ...]], ...]]] = {
+    "relationship": (
+        ("Relations with the channel's senior management", (
+            "gather what the channel's junior and middle staff say of its senior "
+            "management's attitude to the company and the alliance, and report it to the "
+            "regional manager",
+            "within a week, have the regional manager visit the channel's senior management "
+            "to learn the situation and their attitude",
+            "at once have the manager and the regional manager work out a solution for it, "
+            "and see that the regional manager carries it out",
+            "within a week, learn from the channel's junior and middle staff how the solution "
+            "worked, and report it to the regional manager")),
+        ("Relations with the staff in charge", (
+            "collect details of the staff in charge and keep a file on each, minding their "
+            "recent difficulties in life and work",
+            "report to the regional manager in time and see that the team works out a "
+            "solution, such as inviting them to give a class at the company",
+            "within a week, the manager carries out the solution, keeping the regional "
+            "manager informed, who makes a first assessment",
+            "within a week, visit the staff in charge to see the improvement, for instance "
+            "at home")),
+    ),
+    "willingness": (
+        ("The manager's willingness", (
+            "follow the company's and the job's news: company information, brand promotion, "
+            "honours, development plans, incentive schemes",
+            "talk to the channel director or the regional manager about your doubts, and "
+            "seek understanding and help",
+            "talk to top performers about how they got there, to help adjust your attitude",
+            "set yourself an incentive plan, e.g. a reward of your own for 200 g of gold "
+            "jewellery sold")),
+        ("The willingness of the staff in charge", (
+            "explain how Tianyi's growth and the alliance's growth go together, with "
+            "resources shared",
+            "promote the company's brand, technical platform and the service the company and "
+            "you can give, to take away the worries of the staff in charge",
+            "explain that alliance sales can raise the income and the quality of life of the "
+            "staff in charge",
+            "explain that alliance sales improve the selling skills of the staff in charge, "
+            "as the job market asks",
+            "explain that alliance sales widen the channel's range, give customers a fuller "
+            "service and make them more loyal")),
+    ),
+    "skill": (
+        ("The manager's skills", (
+            "ask the department's trainers and the regional manager to train you and take "
+            "the products apart",
+            "seek the help of top performers to dig out the products' selling points",
+            "ask to rehearse the products and pass the training at the morning and evening "
+            "meetings")),
+        ("The skills of the staff in charge", (
+            "use lunch breaks or other time off for one-to-one product training of the staff "
+            "in charge",
+            "collect top performers' sales talk into a booklet, to help the staff in charge "
+            "know the products",
+            "watch the staff in charge sell, find where their sales fail, give guidance and "
+            "advice, and praise what they do well",
+            "stay on site and show how to sell",
+            "make a simple plan for the channel, encourage them to speak up, and build good "
+            "selling habits")),
+    ),
+}
+# As a diagnosis row shows them, in either language.
+_SUB_CAUSES_TEXT: Final[dict[Lang, dict[str, str]]] = {
+    "zh": {cause: "；".join(items) for cause, items in SUB_CAUSES.items()},
+    "en": {cause: "; ".join(items) for cause, items in SUB_CAUSES_EN.items()}}
+_ACTIONS_TEXT: Final[dict[Lang, dict[str, str]]] = {
+    "zh": {cause: "".join(f"{plan}：{'；'.join(actions)}。" for plan, actions in plans)
+           for cause, plans in IMPROVEMENT_PLANS.items()},
+    "en": {cause: " ".join(f"{plan}: {'; '.join(actions)}." for plan, actions in plans)
+           for cause, plans in IMPROVEMENT_PLANS_EN.items()}}
 
 
 # --- The review week (R-20) -------------------------------------------------------------
@@ -330,7 +414,7 @@ def weekly_diagnosis(book: Book) -> Section:
         visits_of = {manager: [ManagerWeek() for _ in range(review.window.weeks)]
                      for manager in owners.channels}
         logged = _tally_visits(book, review.window, visits_of)
-        diagnosed.extend(_diagnosis(policy, row, owners,
+        diagnosed.extend(_diagnosis(policy, book.lang, row, owners,
                                     visits_of[manager][number] if logged else None)
                          for manager, number, row in review.short)
     return Section(listings=[diagnosis])
@@ -338,17 +422,17 @@ def weekly_diagnosis(book: Book) -> Section:
 
 def _week_fields(week: ReviewWeek) -> tuple[Field, ...]:
     segments = tuple(Field(f"segment_{position}_sales", f"段{position}（{name}）销售",
-                           f"Segment {position} ({name}) sales")
+                           f"Segment {position} ({name}) sales", unit="count")
                      for position, name in enumerate(week.names, 1))
     return (
         Field("manager", "客户经理", "Manager"),
-        Field("week_start", "周开始", "Week start"),
-        Field("week_end", "周结束", "Week end"),
+        Field("week_start", "周开始", "Week start", unit="date"),
+        Field("week_end", "周结束", "Week end", unit="date"),
         *segments,
-        Field("sales_week", "本周销售", "Sales this week"),
-        Field("sales_target", "周销售目标", "Weekly sales target"),
+        Field("sales_week", "本周销售", "Sales this week", unit="count"),
+        Field("sales_target", "周销售目标", "Weekly sales target", unit="number"),
         Field("sales_status", "销售达标", "Sales status", PROGRESS_WORDS),
-        Field("active_week", "本周活动渠道", "Active channels"),
+        Field("active_week", "本周活动渠道", "Active channels", unit="count"),
         Field("active_target", "活动渠道目标", "Active channels target"),
         Field("active_status", "活动渠道达标", "Active channels status", PROGRESS_WORDS),
     )
@@ -361,20 +445,20 @@ def _diagnosis_fields(policy: Policy) -> tuple[Field, ...]:
     words = {cause: (name, cause) for cause, name in zip(CAUSES, names, strict=True)}
     return (
         Field("manager", "客户经理", "Manager"),
-        Field("week_start", "周开始", "Week start"),
-        Field("week_end", "周结束", "Week end"),
-        Field("sales_week", "本周销售", "Sales this week"),
-        Field("sales_gap", "销售缺口", "Sales short by"),
-        Field("active_week", "本周活动渠道", "Active channels"),
-        Field("active_gap", "活动渠道缺口", "Active channels short by"),
-        Field("visits_on_site", "本周现场拜访", "On-site visits"),
-        Field("channels", "负责渠道数", "Channels looked after"),
-        Field("visits_per_channel", "每渠道现场拜访", "On-site visits per channel"),
+        Field("week_start", "周开始", "Week start", unit="date"),
+        Field("week_end", "周结束", "Week end", unit="date"),
+        Field("sales_week", "本周销售", "Sales this week", unit="count"),
+        Field("sales_gap", "销售缺口", "Sales short by", unit="number"),
+        Field("active_week", "本周活动渠道", "Active channels", unit="count"),
+        Field("active_gap", "活动渠道缺口", "Active channels short by", unit="count"),
+        Field("visits_on_site", "本周现场拜访", "On-site visits", unit="count"),
+        Field("channels", "负责渠道数", "Channels looked after", unit="count"),
+        Field("visits_per_channel", "每渠道现场拜访", "On-site visits per channel", unit="number"),
         Field("relationship", f"{names[0]}（拜访达标率）", "relationship (visits against the norm)",
-              rate=True),
+              unit="rate"),
         Field("willingness", f"{names[1]}（达成一致率）", "willingness (agreement rate)",
-              rate=True),
-        Field("skill", f"{names[2]}（成功拜访率）", "skill (successful visit rate)", rate=True),
+              unit="rate"),
+        Field("skill", f"{names[2]}（成功拜访率）", "skill (successful visit rate)", unit="rate"),
         Field("cause", "疑似原因", "Suspected cause", words),
         Field("sub_causes", "排查要点", "Sub-causes to check"),
         Field("actions", "改善方案", "Improvement actions"),
@@ -430,7 +514,8 @@ def _tally_visits(book: Book, window: ReviewWindow,
     return True
 
 
-def _diagnosis(policy: Policy, week: Row, owners: Profiles, tally: ManagerWeek | None) -> Row:
+def _diagnosis(policy: Policy, lang: Lang, week: Row, owners: Profiles,
+               tally: ManagerWeek | None) -> Row:
     """What a short week lacks, the three indicators and the suspected cause (R-22);
     without a visit log (``tally`` is ``None``) there is nothing to find the cause from."""
     manager, sold, active = week["manager"], week["sales_week"], week["active_week"]
@@ -460,7 +545,7 @@ def _diagnosis(policy: Policy, week: Row, owners: Profiles, tally: ManagerWeek |
                relationship=round(relationship, 4),
                willingness=None if willingness is None else round(willingness, 4),
                skill=None if skill is None else round(skill, 4), cause=cause,
-               sub_causes=_SUB_CAUSES_TEXT[cause], actions=_ACTIONS_TEXT[cause])
+               sub_causes=_SUB_CAUSES_TEXT[lang][cause], actions=_ACTIONS_TEXT[lang][cause])
     return row
 
 
@@ -468,19 +553,19 @@ def _diagnosis(policy: Policy, week: Row, owners: Profiles, tally: ManagerWeek |
 
 _MANAGER_FIELDS: Final = (
     Field("manager", "客户经理", "Manager"),
-    Field("month", "月份", "Month"),
+    Field("month", "月份", "Month", unit="month"),
     Field("office", "办事处", "Office"),
-    Field("kpi_score", "考核得分", "KPI score"),
-    Field("rank", "排名", "Rank"),
+    Field("kpi_score", "考核得分", "KPI score", unit="number"),
+    Field("rank", "排名", "Rank", unit="count"),
     Field("card", "奖惩", "Card", CARD_WORDS),
-    Field("quarter_yellow_cards", "本季度黄牌数", "Yellow cards this quarter"),
+    Field("quarter_yellow_cards", "本季度黄牌数", "Yellow cards this quarter", unit="count"),
     Field("action", "季度评定", "Action", ACTION_WORDS),
-    Field("active_month", "本月活动渠道", "Active channels this month"),
-    Field("active_min", "月度活动渠道目标", "Monthly active channels target"),
+    Field("active_month", "本月活动渠道", "Active channels this month", unit="count"),
+    Field("active_min", "月度活动渠道目标", "Monthly active channels target", unit="count"),
     Field("active_status", "活动渠道达标", "Active channels status", PROGRESS_WORDS),
-    Field("training_score", "培训考试成绩", "Training score"),
+    Field("training_score", "培训考试成绩", "Training score", unit="number"),
     Field("training_status", "培训考试结果", "Training result", TRAINING_WORDS),
-    Field("penalty", "处罚金额", "Penalty"),
+    Field("penalty", "处罚金额", "Penalty", unit="money"),
 )
 
 
@@ -618,9 +703,8 @@ def training_results(book: Book, sheet: TypedSheet, indices: Sequence[int]
     results: dict[int, str] = {}
     findings: list[Finding] = []
     # One maker per code and run length: a large sheet may have thousands of these.
-    makers: dict[int, CellFindings] = {}
-    fields = {"label": sheet.label("training_score"), "pass_score": display(passing)}
-    raw = sheet.raw.get("training_score", ())
+    makers: dict[int, Callable[[int], Finding]] = {}
+    fields = {"pass_score": display(passing)}
     for index in indices:
         score = scores[index]
         if score is None:
@@ -635,14 +719,13 @@ def training_results(book: Book, sheet: TypedSheet, indices: Sequence[int]
         key = months_below if penalised else 0
         make = makers.get(key)
         if make is None and penalised:
-            make = makers[key] = CellFindings(
-                "training_penalty", book.lang, sheet.name, "training_score",
+            make = makers[key] = sheet.cell_findings(
+                "training_penalty", "training_score",
                 {**fields, "months": months_below, "penalty": display(policy.training_penalty)})
         elif make is None:
-            make = makers[key] = CellFindings("training_below_pass", book.lang, sheet.name,
-                                              "training_score", fields)
-        findings.append(make(sheet.cell("training_score", index), sheet.row_numbers[index],
-                             raw[index]))
+            make = makers[key] = sheet.cell_findings("training_below_pass", "training_score",
+                                                     fields)
+        findings.append(make(index))
     return results, findings
 
 
@@ -682,10 +765,10 @@ def training_dates(book: Book, sheet: TypedSheet, indices: Sequence[int]) -> Ite
 
 _OFFICE_FIELDS: Final = (
     Field("office", "办事处", "Office"),
-    Field("month", "月份", "Month"),
-    Field("planned", "规划客户数", "Planned customers"),
-    Field("achievement_total", "达成得分之和", "Sum of achievements"),
-    Field("score", "渠道考核得分", "Channel score"),
+    Field("month", "月份", "Month", unit="month"),
+    Field("planned", "规划客户数", "Planned customers", unit="count"),
+    Field("achievement_total", "达成得分之和", "Sum of achievements", unit="number"),
+    Field("score", "渠道考核得分", "Channel score", unit="number"),
 )
 
 
@@ -723,9 +806,9 @@ def office_scores(book: Book) -> Section:
 _TIER_FIELDS: Final = (
     Field("tier", "等级/类型", "Tier or type"),
     Field("basis", "计数依据", "Counted by", BASIS_WORDS),
-    Field("target", "目标客户数", "Target"),
-    Field("actual", "实际客户数", "Actual"),
-    Field("gap", "缺口", "Short by"),
+    Field("target", "目标客户数", "Target", unit="count"),
+    Field("actual", "实际客户数", "Actual", unit="count"),
+    Field("gap", "缺口", "Short by", unit="count"),
     Field("status", "达标", "Status", STATUS_WORDS),
 )
 _TIER_TARGET: Final = re.compile(r"(.+?)\s*:\s*(\d+)")

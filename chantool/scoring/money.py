@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from calendar import monthrange
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -23,11 +23,12 @@ from typing import Final, Literal
 
 from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
-from chantool.findings import CellFindings, Finding
+from chantool.findings import Finding, Lang
 from chantool.listings import Field, Listing, Row, Rows
 from chantool.policy import choice_word
 from chantool.rules.prices import InForce
 from chantool.scoring import Scorer, Section
+from chantool.texts import word
 
 Period = Literal["month", "quarter", "year"]
 
@@ -53,6 +54,16 @@ def _percent(rate: float) -> str:
     return f"{round(rate * 100, 4):g}%"
 
 
+# 计算说明: each part of an explanation is a code and its values, said in the run's
+# language by the catalogue's ``explain.<code>`` template (chantool/texts.py).
+def _say(code: str, lang: Lang, **values: object) -> str:
+    return word(f"explain.{code}", lang).format(**values)
+
+
+def _explanation(parts: Iterable[str], lang: Lang) -> str:
+    return _say("separator", lang).join(parts)
+
+
 class _Periods(dict[date, str]):
     """The period of each day, worked out once per day (sales come by the hundred
     thousand, on a few hundred days)."""
@@ -72,13 +83,13 @@ REBATE_FIELDS: Final = (
     Field("channel_id", "渠道编码", "Channel ID"),
     Field("model", "型号", "Model"),
     Field("period", "期间", "Period"),
-    Field("qty", "数量", "Quantity"),
-    Field("pickup_qty", "计返利数量", "Units rebated"),
-    Field("volume_threshold", "达量门槛", "Volume threshold"),
+    Field("qty", "数量", "Quantity", unit="count"),
+    Field("pickup_qty", "计返利数量", "Units rebated", unit="count"),
+    Field("volume_threshold", "达量门槛", "Volume threshold", unit="count"),
     Field("threshold_reached", "是否达量", "Threshold reached"),
-    Field("pickup_rebate", "提货返利", "Pick-up rebate"),
-    Field("volume_rebate", "达量返利", "Volume rebate"),
-    Field("total", "返利合计", "Total"),
+    Field("pickup_rebate", "提货返利", "Pick-up rebate", unit="money"),
+    Field("volume_rebate", "达量返利", "Volume rebate", unit="money"),
+    Field("total", "返利合计", "Total", unit="money"),
     Field("explanation", "计算说明", "Explanation"),
 )
 
@@ -97,13 +108,14 @@ class _RebateGroup:
 
 
 @lru_cache(maxsize=1024)  # a few per-unit amounts, shown on tens of thousands of rows
-def _each(amount: float) -> str:
-    return f"{_yuan(amount)}元"
+def _each(amount: float, lang: Lang) -> str:
+    return _say("yuan", lang, amount=_yuan(amount))
 
 
-def _units_at(units: Mapping[float, int]) -> str:
+def _units_at(units: Mapping[float, int], lang: Lang) -> str:
     """``120台×10元``, or ``60台×10元＋60台×12元`` when the row changed in the period."""
-    return "＋".join(f"{count}台×{_each(amount)}" for amount, count in units.items())
+    return _say("plus", lang).join(_say("units_at", lang, count=count, each=_each(amount, lang))
+                                   for amount, count in units.items())
 
 
 @dataclass(frozen=True)
@@ -177,7 +189,7 @@ def rebates(book: Book) -> Section:
             last_row = min(group.units, key=lambda row: table.effective[row] or date.min)
         lines.append((key, group, last_row))
     listing = Listing("rebates", ("返利", "Rebates"), REBATE_FIELDS,
-                      Rows(lines, lambda line: _rebate_row(table, *line)),
+                      Rows(lines, lambda line: _rebate_row(table, *line, book.lang)),
                       brief=("channel_id", "model", "period", "qty", "pickup_rebate",
                              "volume_rebate", "total"))
     return Section(listings=[listing])
@@ -198,7 +210,7 @@ def rebate_for(qty: float, pickup: float | None, threshold: float | None,
 
 
 def _rebate_row(table: _RebateTable, key: tuple[str, str, str], group: _RebateGroup,
-                last_row: int) -> Row:
+                last_row: int, lang: Lang) -> Row:
     threshold = table.threshold[last_row]
     reached = threshold_reached(group.qty, threshold)
     # Units by per-unit amount, the rows in the order they took effect.
@@ -218,26 +230,29 @@ def _rebate_row(table: _RebateTable, key: tuple[str, str, str], group: _RebateGr
         volume[amount] = volume.get(amount, 0) + count
     if not reached:
         volume_total = 0.0
-    parts = [f"{_units_at(pickup)}提货返利"] if pickup else []
+    parts = [_say("rebate_pickup", lang, units=_units_at(pickup, lang))] if pickup else []
     if threshold is None:
-        parts.append("无达量门槛")
+        parts.append(_say("rebate_no_threshold", lang))
     elif not reached:
-        parts.append(f"未达量{group.qty}<{threshold}")
+        parts.append(_say("rebate_short", lang, qty=group.qty, threshold=threshold))
     elif len(volume) == 1:
-        parts.append(f"达量{group.qty}≥{threshold}，每台{_each(next(iter(volume)))}")
+        parts.append(_say("rebate_reached_each", lang, qty=group.qty, threshold=threshold,
+                          each=_each(next(iter(volume)), lang)))
     else:
-        parts.append(f"达量{group.qty}≥{threshold}，{_units_at(volume)}")
+        parts.append(_say("rebate_reached", lang, qty=group.qty, threshold=threshold,
+                          units=_units_at(volume, lang)))
     if group.not_picked_up:
-        parts.append(f"{group.not_picked_up}台未提货，仅限提货渠道的返利不计")
+        parts.append(_say("rebate_not_picked_up", lang, count=group.not_picked_up))
     if group.unrated:
-        parts.append(f"{group.unrated}台销售时尚无返利政策")
+        parts.append(_say("rebate_unrated", lang, count=group.unrated))
     channel, model, period = key
     return {
         "channel_id": channel, "model": model, "period": period, "qty": group.qty,
         "pickup_qty": sum(units.values()), "volume_threshold": threshold,
         "threshold_reached": reached, "pickup_rebate": round(pickup_total, 2),
         "volume_rebate": round(volume_total, 2),
-        "total": round(pickup_total + volume_total, 2), "explanation": "；".join(parts),
+        "total": round(pickup_total + volume_total, 2),
+        "explanation": _explanation(parts, lang),
     }
 
 
@@ -248,31 +263,31 @@ MODE_WORDS: Final = {"retroactive": ("全额累进", "retroactive"),
 COMMISSION_FIELDS: Final = (
     Field("channel_id", "渠道编码", "Channel ID"),
     Field("period", "期间", "Period"),
-    Field("sales", "销售额", "Sales"),
-    Field("band_from", "达到档位", "Band reached"),
-    Field("rate", "提成比例", "Rate", rate=True),
-    Field("retroactive", "全额累进提成", "Retroactive commission"),
-    Field("incremental", "分段累进提成", "Incremental commission"),
+    Field("sales", "销售额", "Sales", unit="money"),
+    Field("band_from", "达到档位", "Band reached", unit="money"),
+    Field("rate", "提成比例", "Rate", unit="rate"),
+    Field("retroactive", "全额累进提成", "Retroactive commission", unit="money"),
+    Field("incremental", "分段累进提成", "Incremental commission", unit="money"),
     Field("mode", "提成方式", "Mode", MODE_WORDS),
-    Field("commission", "基本提成", "Base commission"),
-    Field("target", "期间目标", "Target"),
-    Field("target_bonus", "超目标奖励", "Target bonus"),
-    Field("first_order_bonus", "新品首单奖励", "First-order bonus"),
-    Field("uplift", "奖励合计", "Uplift"),
-    Field("total", "提成合计", "Total"),
-    Field("paid_before", "已付提成", "Paid before"),
-    Field("due", "应付提成", "Due"),
+    Field("commission", "基本提成", "Base commission", unit="money"),
+    Field("target", "期间目标", "Target", unit="money"),
+    Field("target_bonus", "超目标奖励", "Target bonus", unit="money"),
+    Field("first_order_bonus", "新品首单奖励", "First-order bonus", unit="money"),
+    Field("uplift", "奖励合计", "Uplift", unit="money"),
+    Field("total", "提成合计", "Total", unit="money"),
+    Field("paid_before", "已付提成", "Paid before", unit="money"),
+    Field("due", "应付提成", "Due", unit="money"),
     Field("explanation", "计算说明", "Explanation"),
 )
 WATCH_FIELDS: Final = (
     Field("channel_id", "渠道编码", "Channel ID"),
     Field("period", "期间", "Period"),
-    Field("sales", "销售额", "Sales"),
-    Field("next_band_from", "下一档起点", "Next band from"),
-    Field("next_rate", "下一档比例", "Next rate", rate=True),
-    Field("gap", "差额", "Gap"),
-    Field("gap_units", "约差数量", "Gap in units"),
-    Field("extra_commission", "可多得提成", "Extra commission"),
+    Field("sales", "销售额", "Sales", unit="money"),
+    Field("next_band_from", "下一档起点", "Next band from", unit="money"),
+    Field("next_rate", "下一档比例", "Next rate", unit="rate"),
+    Field("gap", "差额", "Gap", unit="money"),
+    Field("gap_units", "约差数量", "Gap in units", unit="count"),
+    Field("extra_commission", "可多得提成", "Extra commission", unit="money"),
 )
 
 
@@ -459,29 +474,32 @@ def commission(book: Book) -> Section:
 def _commission_row(book: Book, bands: Bands, channel: str, period: str, sales: float,
                     target: float | None, orders: list[tuple[str, float]],
                     paid: float) -> Row:
-    policy = book.policy
+    policy, lang = book.policy, book.lang
     mode = policy.commission_mode
     band = bands.reached(sales) if sales > 0 else None
     rate = 0.0 if band is None else bands.rates[band]
     retroactive, incremental = bands.retroactive(sales), bands.incremental(sales)
     base = retroactive if mode == "retroactive" else incremental
-    parts = [f"销售额{_yuan(sales)}元"]
+    parts = [_say("commission_sales", lang, sales=_yuan(sales))]
     if sales <= 0:
-        parts = ["本期无销售"]
+        parts = [_say("commission_no_sales", lang)]
     elif band is None:
-        parts.append(f"未达到最低档位（{_yuan(bands.starts[0])}元起）")
+        parts.append(_say("commission_below", lang, start=_yuan(bands.starts[0])))
     elif mode == "retroactive":
-        parts.append(f"达到{_yuan(bands.starts[band])}元档，全额累进"
-                     f"{_yuan(sales)}×{_percent(rate)}={_yuan(base)}元")
+        parts.append(_say("commission_retroactive", lang, start=_yuan(bands.starts[band]),
+                          sales=_yuan(sales), rate=_percent(rate), base=_yuan(base)))
     else:
-        steps = "＋".join(f"{_yuan(part)}×{_percent(step)}"
-                         for part, step in bands.parts(sales))
-        parts.append(f"达到{_yuan(bands.starts[band])}元档，分段累进{steps}={_yuan(base)}元")
+        steps = _say("plus", lang).join(
+            _say("commission_step", lang, part=_yuan(part), rate=_percent(step))
+            for part, step in bands.parts(sales))
+        parts.append(_say("commission_incremental", lang, start=_yuan(bands.starts[band]),
+                          steps=steps, base=_yuan(base)))
     excess = sales - target if target is not None else 0.0
     target_bonus = policy.commission_target_bonus * excess if excess > 0 else 0.0
     if target_bonus:
-        parts.append(f"超出目标{_yuan(target or 0.0)}元的{_yuan(excess)}元×"
-                     f"{_percent(policy.commission_target_bonus)}={_yuan(target_bonus)}元")
+        parts.append(_say("commission_target_bonus", lang, target=_yuan(target or 0.0),
+                          excess=_yuan(excess), rate=_percent(policy.commission_target_bonus),
+                          bonus=_yuan(target_bonus)))
     first_order_bonus = 0.0
     multiplier = policy.first_order_multiplier
     for model, amount in orders:
@@ -489,14 +507,16 @@ def _commission_row(book: Book, bands: Bands, channel: str, period: str, sales: 
         earned = amount * base / sales
         bonus = earned * (multiplier - 1)
         first_order_bonus += bonus
-        parts.append(f"新品{model}首单{_yuan(amount)}元的提成{_yuan(earned)}元"
-                     f"×({multiplier:g}−1)={_yuan(bonus)}元")
+        parts.append(_say("commission_first_order", lang, model=model, amount=_yuan(amount),
+                          earned=_yuan(earned), multiplier=f"{multiplier:g}",
+                          bonus=_yuan(bonus)))
     uplift = target_bonus + first_order_bonus
     total = base + uplift
     due = total - paid
     if paid:
-        parts.append(f"合计{_yuan(total)}元，已付{_yuan(paid)}元")
-    parts.append(f"应付{_yuan(due)}元" if due >= 0 else f"多付{_yuan(-due)}元，应追回")
+        parts.append(_say("commission_paid", lang, total=_yuan(total), paid=_yuan(paid)))
+    parts.append(_say("commission_due", lang, due=_yuan(due)) if due >= 0
+                 else _say("commission_clawback", lang, over=_yuan(-due)))
     return {
         "channel_id": channel, "period": period, "sales": round(sales, 2),
         "band_from": None if band is None else bands.starts[band], "rate": rate,
@@ -505,7 +525,7 @@ def _commission_row(book: Book, bands: Bands, channel: str, period: str, sales: 
         "target": None if target is None else round(target, 2),
         "target_bonus": round(target_bonus, 2), "first_order_bonus": round(first_order_bonus, 2),
         "uplift": round(uplift, 2), "total": round(total, 2), "paid_before": round(paid, 2),
-        "due": round(due, 2), "explanation": "；".join(parts),
+        "due": round(due, 2), "explanation": _explanation(parts, lang),
     }
 
 
@@ -545,15 +565,15 @@ CONTEST_WORDS: Final = {"达标": ("达标", "threshold"), "排名": ("排名", 
 CONTEST_FIELDS: Final = (
     Field("contest", "竞赛名称", "Contest"),
     Field("contest_type", "竞赛类型", "Contest type", CONTEST_WORDS),
-    Field("date_from", "开始日期", "From"),
-    Field("date_to", "结束日期", "To"),
+    Field("date_from", "开始日期", "From", unit="date"),
+    Field("date_to", "结束日期", "To", unit="date"),
     Field("model", "型号", "Model"),
-    Field("level", "档位", "Level"),
+    Field("level", "档位", "Level", unit="number"),
     Field("channel_id", "渠道编码", "Channel ID"),
     Field("team", "团队（区域）", "Team (region)"),
-    Field("qty", "数量", "Quantity"),
-    Field("rank", "名次", "Rank"),
-    Field("reward", "奖励", "Reward"),
+    Field("qty", "数量", "Quantity", unit="count"),
+    Field("rank", "名次", "Rank", unit="count"),
+    Field("reward", "奖励", "Reward", unit="money"),
     Field("explanation", "计算说明", "Explanation"),
 )
 # What the level of a contest type means, for the missing-level finding (zh, en).
@@ -663,7 +683,7 @@ def contests(book: Book) -> Section:
         # Units count up to the as-of date: a contest still running has no later sales.
         daily = _DailySales(sales, min(key[2] for key in found),
                             min(book.as_of, max(key[3] for key in found)))
-        rows = _contest_awards(found, daily, book.channel_field("region"))
+        rows = _contest_awards(found, daily, book.channel_field("region"), book.lang)
     listing = Listing("contests", ("销售竞赛", "Contests"), CONTEST_FIELDS, rows,
                       brief=("contest", "contest_type", "channel_id", "team", "qty", "rank",
                              "reward"))
@@ -671,7 +691,7 @@ def contests(book: Book) -> Section:
 
 
 def _contest_awards(found: Mapping[_ContestKey, list[tuple[float | None, float]]],
-                    daily: _DailySales, regions: Mapping[str, str]) -> list[Row]:
+                    daily: _DailySales, regions: Mapping[str, str], lang: Lang) -> list[Row]:
     """One row per award, contests ending last first (then by name)."""
     rows: list[Row] = []
     # Contests ending last first, then by name, type and model (none: every model).
@@ -683,13 +703,13 @@ def _contest_awards(found: Mapping[_ContestKey, list[tuple[float | None, float]]
                      "date_to": last.isoformat(), "model": model}
         levels = found[key]
         if kind == "达标":
-            awards = _threshold(units, levels)
+            awards = _threshold(units, levels, lang)
         elif kind == "排名":
-            awards = _ranking(units, levels)
+            awards = _ranking(units, levels, lang)
         elif kind == "普惠":
-            awards = _universal(units, levels)
+            awards = _universal(units, levels, lang)
         else:
-            awards = _team(units, levels, regions)
+            awards = _team(units, levels, regions, lang)
         rows.extend({**head, **award} for award in awards)
     return rows
 
@@ -705,8 +725,8 @@ def _by_units(units: Mapping[str, int]) -> list[tuple[str, int]]:
     return sorted(units.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _threshold(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]]
-               ) -> list[Row]:
+def _threshold(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]],
+               lang: Lang) -> list[Row]:
     # Of two rows with the same level, the later one counts.
     steps = sorted({level: reward for level, reward in levels if level is not None}.items())
     starts = [level for level, _ in steps]
@@ -716,36 +736,41 @@ def _threshold(units: Mapping[str, int], levels: Iterable[tuple[float | None, fl
         if position:
             level, reward = steps[position - 1]
             awards.append(_award(level, qty, reward,
-                                 f"{qty}台达到{level:g}台档，奖励{_yuan(reward)}元",
+                                 _say("contest_threshold", lang, qty=qty, level=f"{level:g}",
+                                      reward=_yuan(reward)),
                                  channel=channel))
     return awards
 
 
-def _ranking(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]]
-             ) -> list[Row]:
+def _ranking(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]],
+             lang: Lang) -> list[Row]:
     ranks, ordered = _ranks(units), _by_units(units)
     awards = []
     for place, reward in sorted((level, reward) for level, reward in levels
                                 if level is not None):
         holders = [(channel, qty) for channel, qty in ordered if ranks[channel] == place]
         if not holders:
-            awards.append(_award(place, 0, 0.0, f"第{place:g}名空缺（并列或参赛渠道不足）"))
+            awards.append(_award(place, 0, 0.0,
+                                 _say("contest_place_vacant", lang, place=f"{place:g}")))
         for channel, qty in holders:
-            tie = "（并列）" if len(holders) > 1 else ""
+            tie = _say("contest_tie", lang) if len(holders) > 1 else ""
             awards.append(_award(place, qty, reward,
-                                 f"{qty}台排第{ranks[channel]}名{tie}，奖励{_yuan(reward)}元",
+                                 _say("contest_rank", lang, qty=qty, rank=ranks[channel],
+                                      tie=tie, reward=_yuan(reward)),
                                  channel=channel, rank=ranks[channel]))
     return awards
 
 
-def _universal(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]]
-               ) -> list[Row]:
-    return [_award(level, qty, qty * reward, f"{qty}台×{_yuan(reward)}元", channel=channel)
+def _universal(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]],
+               lang: Lang) -> list[Row]:
+    return [_award(level, qty, qty * reward,
+                   _say("contest_universal", lang, qty=qty, reward=_yuan(reward)),
+                   channel=channel)
             for level, reward in levels for channel, qty in _by_units(units)]
 
 
 def _team(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]],
-          regions: Mapping[str, str]) -> list[Row]:
+          regions: Mapping[str, str], lang: Lang) -> list[Row]:
     # Channels without a known region belong to no team.
     teams: dict[str, int] = {}
     members: dict[str, int] = {}
@@ -760,12 +785,14 @@ def _team(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]]
         place = 1 if level is None else level
         holders = [(team, qty) for team, qty in ordered if ranks[team] == place]
         if not holders:
-            awards.append(_award(level, 0, 0.0, f"第{place:g}名空缺（并列或参赛团队不足）"))
+            awards.append(_award(level, 0, 0.0,
+                                 _say("team_place_vacant", lang, place=f"{place:g}")))
         for team, qty in holders:
-            tie = "（并列，各得全额奖励）" if len(holders) > 1 else ""
+            tie = _say("team_tie", lang) if len(holders) > 1 else ""
             awards.append(_award(level, qty, reward,
-                                 f"{team}{members[team]}个渠道合计{qty}台，"
-                                 f"排第{ranks[team]}名{tie}，奖励{_yuan(reward)}元",
+                                 _say("contest_team", lang, team=team, members=members[team],
+                                      qty=qty, rank=ranks[team], tie=tie,
+                                      reward=_yuan(reward)),
                                  team=team, rank=ranks[team]))
     return awards
 
@@ -774,16 +801,16 @@ def _team(units: Mapping[str, int], levels: Iterable[tuple[float | None, float]]
 
 PAYMENT_FIELDS: Final = (
     Field("channel_id", "渠道编码", "Channel ID"),
-    Field("statement_month", "账单月份", "Statement month"),
-    Field("close_date", "结账日", "Closes on"),
-    Field("due_date", "付款截止日", "Due by"),
-    Field("amount", "应付货款", "Amount"),
-    Field("paid", "已付", "Paid"),
-    Field("unpaid", "未付", "Unpaid"),
-    Field("overdue", "逾期未付", "Overdue"),
-    Field("paid_late", "逾期支付", "Paid late"),
-    Field("paid_early", "结账日前付清", "Paid by the close"),
-    Field("discount", "提前付款折扣", "Early-payment discount"),
+    Field("statement_month", "账单月份", "Statement month", unit="month"),
+    Field("close_date", "结账日", "Closes on", unit="date"),
+    Field("due_date", "付款截止日", "Due by", unit="date"),
+    Field("amount", "应付货款", "Amount", unit="money"),
+    Field("paid", "已付", "Paid", unit="money"),
+    Field("unpaid", "未付", "Unpaid", unit="money"),
+    Field("overdue", "逾期未付", "Overdue", unit="money"),
+    Field("paid_late", "逾期支付", "Paid late", unit="money"),
+    Field("paid_early", "结账日前付清", "Paid by the close", unit="money"),
+    Field("discount", "提前付款折扣", "Early-payment discount", unit="money"),
     Field("explanation", "说明", "Explanation"),
 )
 
@@ -854,7 +881,7 @@ def payments(book: Book) -> Section:
     policy, as_of = book.policy, book.as_of
     statements = _Statements(policy.statement_close_day, policy.payment_due_day)
     accounts: dict[tuple[str, str], _Account] = {}
-    makers: dict[tuple[str, str], CellFindings] = {}
+    makers: dict[tuple[str, str], Callable[[int], Finding]] = {}
     findings = []
     raw = sales.raw["paid_date"]
     for index, (day, channel, qty, price, paid) in enumerate(zip(
@@ -884,7 +911,7 @@ def payments(book: Book) -> Section:
     # Newest statement first, then by channel.
     keys = sorted(sorted(accounts), key=itemgetter(1), reverse=True)
     rows = Rows(keys, lambda key: _payment_row(key[0], accounts[key],
-                                               policy.early_payment_discount))
+                                               policy.early_payment_discount, book.lang))
     listing = Listing("payments", ("货款结算", "Payments"), PAYMENT_FIELDS, rows,
                       brief=("channel_id", "statement_month", "due_date", "amount", "paid",
                              "overdue", "discount"))
@@ -892,42 +919,42 @@ def payments(book: Book) -> Section:
 
 
 def _payment_finding(book: Book, sales: TypedSheet,
-                     makers: dict[tuple[str, str], CellFindings], code: str,
+                     makers: dict[tuple[str, str], Callable[[int], Finding]], code: str,
                      statement: _Statement, index: int) -> Finding:
     """A finding at a sale's paid-date cell, made by one maker per code and statement:
     unpaid sales can come by the ten thousand."""
     make = makers.get((code, statement.month))
     if make is None:
-        make = makers[code, statement.month] = CellFindings(
-            code, book.lang, sales.name, "paid_date",
+        make = makers[code, statement.month] = sales.cell_findings(
+            code, "paid_date",
             {"month": statement.month, "due": statement.due.isoformat(),
              "as_of": book.as_of.isoformat()})
-    return make(sales.cell("paid_date", index), sales.row_numbers[index],
-                sales.raw["paid_date"][index])
+    return make(index)
 
 
-def _payment_row(channel: str, account: _Account, discount_rate: float) -> Row:
+def _payment_row(channel: str, account: _Account, discount_rate: float, lang: Lang) -> Row:
     statement = account.statement
     unpaid = account.amount - account.paid
     discount = account.paid_early * discount_rate
-    parts = [f"{statement.month} 账单于 {statement.close.isoformat()} 结账，"
-             f"应于 {statement.due.isoformat()} 前付清{_yuan(account.amount)}元"]
+    parts = [_say("payment_statement", lang, month=statement.month,
+                  close=statement.close.isoformat(), due=statement.due.isoformat(),
+                  amount=_yuan(account.amount))]
     if account.paid_early and discount:
-        parts.append(f"结账日前付清{_yuan(account.paid_early)}元，"
-                     f"折扣{_percent(discount_rate)}={_yuan(discount)}元")
+        parts.append(_say("payment_early", lang, paid=_yuan(account.paid_early),
+                          rate=_percent(discount_rate), discount=_yuan(discount)))
     if account.paid_late:
-        parts.append(f"逾期支付{_yuan(account.paid_late)}元")
+        parts.append(_say("payment_late", lang, amount=_yuan(account.paid_late)))
     if account.overdue:
-        parts.append(f"逾期未付{_yuan(account.overdue)}元")
+        parts.append(_say("payment_overdue", lang, amount=_yuan(account.overdue)))
     elif unpaid > 0:
-        parts.append(f"未付{_yuan(unpaid)}元，尚未到期")
+        parts.append(_say("payment_unpaid", lang, amount=_yuan(unpaid)))
     return {
         "channel_id": channel, "statement_month": statement.month,
         "close_date": statement.close.isoformat(), "due_date": statement.due.isoformat(),
         "amount": round(account.amount, 2), "paid": round(account.paid, 2),
         "unpaid": round(unpaid, 2), "overdue": round(account.overdue, 2),
         "paid_late": round(account.paid_late, 2), "paid_early": round(account.paid_early, 2),
-        "discount": round(discount, 2), "explanation": "；".join(parts),
+        "discount": round(discount, 2), "explanation": _explanation(parts, lang),
     }
 
 

@@ -98,15 +98,30 @@ def _revenue(book: Book) -> _Revenue | None:
 
 
 _PARETO_FIELDS: Final = (
-    Field("period_from", "统计起始日", "From"),
-    Field("period_to", "统计截止日", "To"),
-    Field("channels", "有销售的渠道数", "Channels with sales"),
-    Field("top_channels", "头部渠道数", "Top channels"),
-    Field("revenue", "销售额合计", "Revenue"),
-    Field("top_revenue", "头部渠道销售额", "Top channels' revenue"),
-    Field("top_share", "头部收入占比", "Top channels' share", rate=True),
-    Field("expected_share", "应占比例", "Expected share", rate=True),
+    Field("period_from", "统计起始日", "From", unit="date"),
+    Field("period_to", "统计截止日", "To", unit="date"),
+    Field("channels", "有销售的渠道数", "Channels with sales", unit="count"),
+    Field("top_channels", "头部渠道数", "Top channels", unit="count"),
+    Field("revenue", "销售额合计", "Revenue", unit="money"),
+    Field("top_revenue", "头部渠道销售额", "Top channels' revenue", unit="money"),
+    Field("top_share", "头部收入占比", "Top channels' share", unit="rate"),
+    Field("expected_share", "应占比例", "Expected share", unit="rate"),
     Field("reached", "达到二八", "Reached"),
+)
+
+
+_MONTH_FIELDS: Final = (
+    Field("month", "月份", "Month", unit="month"),
+    Field("revenue", "销售额", "Revenue", unit="money"),
+    Field("channels", "有销售的渠道数", "Channels with sales", unit="count"),
+)
+_RANKING_FIELDS: Final = (
+    Field("rank", "排名", "Rank", unit="count"),
+    Field("channel_id", "渠道编码", "Channel ID"),
+    Field("revenue", "销售额", "Revenue", unit="money"),
+    Field("share", "收入占比", "Share", unit="rate"),
+    Field("cumulative_share", "累计占比", "Cumulative share", unit="rate"),
+    Field("top20", "头部客户", "Top 20%"),
 )
 
 
@@ -131,11 +146,18 @@ def pareto(book: Book) -> Section:
     listing = Listing("pareto", ("二八分析", "80/20"), _PARETO_FIELDS, rows,
                       brief=("channels", "top_channels", "top_share", "expected_share",
                              "reached"))
-    section = Section(listings=[listing])
+    months: list[Row] = []
+    ranking: list[Row] = []
+    section = Section(listings=[
+        listing, Listing("revenue_months", ("月度销售额", "Revenue by month"), _MONTH_FIELDS,
+                         months),
+        Listing("revenue_ranking", ("渠道销售额排名（二八）", "Channels by revenue (80/20)"),
+                _RANKING_FIELDS, ranking)])
     found = _revenue(book)
     if found is None:
         return section
     revenue, policy = found.by_channel, book.policy
+    months.extend(_by_month(book, found.first))
     total = sum(revenue.values())
     top = _top_group(revenue, policy.pareto_customer_share)
     top_revenue = sum(revenue[channel] for channel in top)
@@ -152,6 +174,15 @@ def pareto(book: Book) -> Section:
         "reached": None if top_share is None
         else top_share >= policy.pareto_revenue_share - _EPSILON,
     })
+    running = 0.0
+    ordered = sorted((item for item in revenue.items() if item[1] > 0),
+                     key=lambda item: (-item[1], item[0]))
+    for rank, (channel, amount) in enumerate(ordered, 1):
+        running += amount
+        ranking.append({"rank": rank, "channel_id": channel, "revenue": amount,
+                        "share": round(amount / total, 4),
+                        "cumulative_share": round(running / total, 4),
+                        "top20": channel in top})
     for channel in _profile_channels(book):
         amount = revenue.get(channel, 0.0)
         section.channel_fields[channel] = {
@@ -160,6 +191,22 @@ def pareto(book: Book) -> Section:
             "top20": channel in top,
         }
     return section
+
+
+def _by_month(book: Book, first: date | None) -> list[Row]:
+    """Revenue and selling channels per calendar month of the value window, oldest first."""
+    sales = book.sheets.get("sales")
+    assert sales is not None
+    since, until = first or date.min, book.as_of
+    revenue: defaultdict[str, float] = defaultdict(float)
+    selling: defaultdict[str, set[str]] = defaultdict(set)
+    for day, channel, amount in _amounts(sales):
+        if since <= day <= until:
+            month = f"{day.year:04d}-{day.month:02d}"
+            revenue[month] += amount
+            selling[month].add(channel)
+    return [{"month": month, "revenue": round(revenue[month], 2),
+             "channels": len(selling[month])} for month in sorted(revenue)]
 
 
 def _profile_channels(book: Book) -> Iterator[str]:
@@ -362,7 +409,27 @@ def grades(book: Book) -> Section:
         row.update(score=round(sum_of / total, 1) if total > 0 else None,
                    grade=None if contributed is None else _grade(contributed, book))
         section.channel_fields[channel] = row
+    section.listings.append(_grade_mix(section.channel_fields, found))
     return section
+
+
+_MIX_FIELDS: Final = (
+    Field("grade", "等级", "Grade"),
+    Field("channels", "渠道数", "Channels", unit="count"),
+    Field("revenue", "销售额", "Revenue", unit="money"),
+)
+
+
+def _grade_mix(graded: Mapping[str, Row], found: _Revenue | None) -> Listing:
+    """Channels and revenue per grade, A first; none without revenue to grade by."""
+    rows: list[Row] = []
+    by_channel = {} if found is None else found.by_channel
+    for grade in sorted({row["grade"] for row in graded.values() if row["grade"]}):
+        channels = [channel for channel, row in graded.items() if row["grade"] == grade]
+        rows.append({"grade": grade, "channels": len(channels),
+                     "revenue": round(sum(by_channel.get(channel, 0.0)
+                                          for channel in channels), 2)})
+    return Listing("grade_mix", ("渠道等级分布", "Channels by grade"), _MIX_FIELDS, rows)
 
 
 
@@ -425,12 +492,12 @@ _KINDS: Final = {"投诉": ("投诉", "complaint"), "售后": ("售后", "after-
 _COMPLAINT_FIELDS: Final = (
     Field("channel_id", "渠道编码", "Channel ID"),
     Field("kind", "类型", "Kind", _KINDS),
-    Field("received", "受理日期", "Received"),
+    Field("received", "受理日期", "Received", unit="date"),
     Field("step", "环节", "Step", _STEPS),
-    Field("deadline", "期限", "Deadline"),
-    Field("done", "完成", "Done"),
+    Field("deadline", "期限", "Deadline", unit="date"),
+    Field("done", "完成", "Done", unit="date"),
     Field("status", "状态", "Status", _STATUSES),
-    Field("row", "行号", "Row"),
+    Field("row", "行号", "Row", unit="count"),
 )
 
 

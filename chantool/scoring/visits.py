@@ -137,15 +137,42 @@ def channel_visits(book: Book) -> Section:
                           key_contact_status="met" if key_week[channel] >= needed_key
                           else "short")
         section.channel_fields[channel] = fields
+    if logged:
+        section.listings.append(_region_visits(channels, section.channel_fields))
     return section
+
+
+_REGION_FIELDS: Final = (
+    Field("region", "所属区域", "Region"),
+    Field("channels", "有拜访目标的渠道", "Channels with a target", unit="count"),
+    Field("met", "达标", "Met", unit="count"),
+    Field("short", "未达标", "Short", unit="count"),
+    Field("compliance", "达标率", "Compliance", unit="rate"),
+)
+
+
+def _region_visits(channels: TypedSheet, fields: dict[str, dict[str, Any]]) -> Listing:
+    """Visit compliance per region of the profiles (R-01, R-02): channels with a target,
+    how many met it, and the share that did, in the order regions first appear."""
+    counts: dict[str, list[int]] = {}  # region: [met, short]
+    for channel, region in zip(channels.column("channel_id"), channels.column("region"),
+                               strict=True):
+        status = fields.get(channel, {}).get("visit_status") if channel is not None else None
+        if region is not None and status is not None:
+            counts.setdefault(region, [0, 0])[status == "short"] += 1
+    return Listing("region_visits", ("各区域拜访达标", "Visit compliance by region"),
+                   _REGION_FIELDS, [
+                       {"region": region, "channels": met + short, "met": met, "short": short,
+                        "compliance": round(met / (met + short), 4)}
+                       for region, (met, short) in counts.items()])
 
 
 _DAY_FIELDS: Final = (
     Field("manager", "客户经理", "Manager"),
-    Field("date", "日期", "Date"),
+    Field("date", "日期", "Date", unit="date"),
     Field("workday", "工作日", "Working day"),
-    Field("channels_visited", "现场拜访渠道数", "Channels visited on site"),
-    Field("target", "目标", "Target"),
+    Field("channels_visited", "现场拜访渠道数", "Channels visited on site", unit="count"),
+    Field("target", "目标", "Target", unit="count"),
     Field("stationed", "驻点销售", "Stationed"),
     Field("status", "达标", "Status", {**STATUS_WORDS, "exempt": ("免考核", "exempt")}),
 )
@@ -291,4 +318,56 @@ def effect_assessed(book: Book) -> Section:
     return section
 
 
-SCORERS: Final[tuple[Scorer, ...]] = (channel_visits, manager_days, effect_assessed)
+_TODO_FIELDS: Final = (
+    Field("kind", "事项", "Item", {"follow_up": ("跟进计划", "follow-up"),
+                                   "fix_by": ("整改", "fix")}),
+    Field("due_date", "截止日期", "Due", unit="date"),
+    Field("status", "状态", "Status", {"overdue": ("已逾期", "overdue"),
+                                       "soon": ("七天内到期", "due within 7 days"),
+                                       "later": ("以后到期", "later")}),
+    Field("manager", "客户经理", "Manager"),
+    Field("channel_id", "渠道编码", "Channel ID"),
+    Field("visit_date", "拜访日期", "Visit date", unit="date"),
+    Field("what", "内容", "What"),
+    Field("row", "行号", "Row", unit="count"),
+)
+
+
+@reads("visits")
+def open_items(book: Book) -> Section:
+    """Follow-ups not done yet (R-06) and failed checklist items with a fix-by date
+    (R-08), by due date: overdue before the as-of date, due within the seven days from
+    it (the week a weekly review looks ahead to), or later. A done follow-up, or a
+    checklist item without a fix-by date (a finding of its own), is not listed."""
+    rows: list[Row] = []
+    section = Section(listings=[Listing(
+        "open_items", ("待办跟进与整改", "Open follow-ups and fixes"), _TODO_FIELDS, rows)])
+    sheet = book.sheets.get("visits")
+    if sheet is None:
+        return section
+    soon = book.as_of + timedelta(days=6)
+    blank: list[Any] = [None] * len(sheet.column("visit_date"))
+    done = sheet.column("follow_up_done") if sheet.has("follow_up_done") else blank
+    items = (("follow_up", "follow_up_due", "follow_up"), ("fix_by", "fix_by", "checklist_failed"))
+    for kind, due_key, what_key in items:
+        if not sheet.has(due_key):
+            continue
+        what = sheet.column(what_key) if sheet.has(what_key) else blank
+        for index, due in enumerate(sheet.column(due_key)):
+            if due is None or (kind == "follow_up" and done[index] is not None):
+                continue
+            rows.append({
+                "kind": kind, "due_date": due.isoformat(),
+                "status": "overdue" if due < book.as_of else
+                "soon" if due <= soon else "later",
+                "manager": sheet.column("manager")[index],
+                "channel_id": sheet.column("channel_id")[index],
+                "visit_date": None if (day := sheet.column("visit_date")[index]) is None
+                else day.isoformat(),
+                "what": what[index], "row": sheet.row_numbers[index]})
+    rows.sort(key=lambda row: (row["due_date"], row["row"]))
+    return section
+
+
+SCORERS: Final[tuple[Scorer, ...]] = (channel_visits, manager_days, effect_assessed,
+                                      open_items)

@@ -24,14 +24,23 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Final
 
 from chantool.coerce import Cell
 from chantool.findings import Lang, Severity
-from chantool.results import GENERATED_NOTE, SheetResults, Table, Value, WritePlan, quote_sheet
+from chantool.layout import NUMBER_FORMATS
+from chantool.results import (
+    GENERATED_NOTE,
+    SheetResults,
+    Table,
+    Value,
+    WritePlan,
+    place_blocks,
+    quote_sheet,
+)
 from chantool.table import (
     MergedRange,
     RawSheet,
@@ -58,6 +67,9 @@ MARK_FORMULA: Final = {Severity.ERROR: '=N("chantool:error")=0',
 OUR_FORMULA: Final = "chantool:"
 MARK_FILL: Final = {Severity.ERROR: (0xFF, 0xC7, 0xCE), Severity.WARNING: (0xFF, 0xEB, 0x9C)}
 HEADER_FILL: Final = (0x1F, 0x38, 0x64)
+# A generated sheet's table titles: the file writer's title font (chantool.io.styles).
+TITLE_COLOR: Final = (0x1F, 0x38, 0x64)
+TITLE_SIZE: Final = 14
 WHITE: Final = (255, 255, 255)
 MAX_NOTES: Final = 1000
 MAX_ROW: Final = 1_048_576
@@ -368,35 +380,27 @@ def _write_table(book: XlBook, table: Table) -> None:
         _set_local_name(sheet, GENERATED_NAME, f"={quote_sheet(name)}!$A$1")
     else:
         sheet.cells.clear()
-    rows, header_rows, links = _table_rows(table)
-    if rows:
-        width = max(len(row) for row in rows)
-        sheet.range((1, 1)).value = [[_as_text(value) for value in row]
-                                     + [None] * (width - len(row)) for row in rows]
-    for number, length in header_rows:
-        _style_header(sheet.range((number, 1), (number, length)))
-    for number, column, place, text in links:
-        sheet.range((number, column)).add_hyperlink(f"#{place}", text)
+    placed = place_blocks(table)
+    for spot in placed:
+        block = spot.block
+        if spot.title_row is not None:
+            title = sheet.range((spot.title_row, 1))
+            title.value = _as_text(block.title)
+            title.font.bold = True
+            title.font.size = TITLE_SIZE
+            title.font.color = TITLE_COLOR
+        rows = [block.header, *block.rows]
+        width = len(block.header)
+        sheet.range((spot.header_row, 1)).value = [
+            [_as_text(value) for value in row] + [None] * (width - len(row)) for row in rows]
+        _style_header(sheet.range((spot.header_row, 1), (spot.header_row, width)))
+        if block.rows:
+            last = spot.first_row + len(block.rows) - 1
+            for column, unit in enumerate(block.units, start=1):
+                if unit != "text":
+                    sheet.range((spot.first_row, column), (last, column)).number_format = \
+                        NUMBER_FORMATS[unit]
+        for number, column, place, text in spot.links(table, placed, name):
+            sheet.range((number, column)).add_hyperlink(f"#{place}", text)
     for column, width_chars in enumerate(table.widths, start=1):
         sheet.range((1, column)).column_width = width_chars
-
-
-def _table_rows(table: Table) -> tuple[list[Sequence[Value]], list[tuple[int, int]],
-                                       list[tuple[int, int, str, str]]]:
-    """The rows as the file writer lays them out (a blank row between blocks, a title
-    row above a titled block), the header rows, and the links with their cells."""
-    rows: list[Sequence[Value]] = []
-    headers: list[tuple[int, int]] = []
-    links: list[tuple[int, int, str, str]] = []
-    for position, block in enumerate(table.blocks):
-        if position:
-            rows.append(())
-        if block.title is not None:
-            rows.append((block.title,))
-        rows.append(block.header)
-        headers.append((len(rows), len(block.header)))
-        first = len(rows) + 1
-        rows.extend(block.rows)
-        links.extend((first + index, col + 1, place, str(block.rows[index][col]))
-                     for (index, col), place in sorted(block.links.items()))
-    return rows, headers, links

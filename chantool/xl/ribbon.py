@@ -9,15 +9,18 @@ goes wrong, the user sees a short Chinese message box, and the details go to the
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Final
 
 from chantool.errors import log_exception, log_path
 from chantool.findings import Severity
-from chantool.results import WritePlan, issues_table, score_plan, scores_table, validation_plan
+from chantool.results import score_plan, validation_plan
 from chantool.scoring import score_book
+from chantool.texts import word
 from chantool.validate import validate_book
 from chantool.xl import live
 
@@ -60,17 +63,66 @@ def score(book: Any, as_of: date) -> str:
     return f"评分已重算（截至 {as_of:%Y-%m-%d}）：{_counts(findings)}，详见“评分”工作表"
 
 
-def report(book: Any, as_of: date) -> str:
-    """周报/月报: the scores and issues of the open workbook as of today, in a new
-    workbook, so the open one is not changed."""
-    sheets = live.read_sheets(book)
-    checked, findings, scores = score_book(sheets, as_of=as_of, lang="zh")
-    if not checked.sheets:
-        return "没有找到可生成报告的工作表（如 渠道档案、拜访日志）"
-    target = book.app.books.add()
-    live.apply_plan(target, WritePlan((), (scores_table(scores.listings, "zh"),
-                                           issues_table(findings, "zh")), "zh"))
-    return f"已在新工作簿中生成截至 {as_of:%Y-%m-%d} 的周报/月报（评分与校验结果）"
+def _report_folder(book: Any) -> Path:
+    """Where a report of ``book`` goes: beside the workbook, or the temporary folder for
+    one never saved (its ``fullname`` is then only its name) or saved online."""
+    folder = Path(str(book.fullname)).parent
+    return folder if folder != Path() and folder.is_dir() else Path(tempfile.gettempdir())
+
+
+def _report(kind: str, label: str) -> Handler:
+    """周报, 月报, 对账单, 看板: the ``kind`` report of the open workbook as of today, a new
+    workbook beside it (``chantool report``'s own), which Excel then opens; the open
+    workbook is not changed."""
+
+    def handler(book: Any, as_of: date) -> str:
+        from chantool.reports import report_name, write_report  # XlsxWriter: here only
+
+        sheets = live.read_sheets(book)
+        checked, findings, scores = score_book(sheets, as_of=as_of, lang="zh")
+        if not checked.sheets:
+            return "没有找到可生成报表的工作表（如 渠道档案、拜访日志）"
+        path = _report_folder(book) / report_name(Path(str(book.name)), kind, as_of, "zh")
+        write_report(kind, scores, findings, path, source=str(book.name), lang="zh")
+        book.app.books.open(str(path))
+        return f"已生成截至 {as_of:%Y-%m-%d} 的{label}并打开：{path}"
+
+    return handler
+
+
+def archive(book: Any, as_of: date) -> str:
+    """归档: keep the workbook, as saved on disk, in the history store the add-in's
+    configuration names (``addin.STORE_KEY``); a store that cannot be reached within
+    ``store.CONNECT_SECONDS`` is a message, as is an unsaved workbook."""
+    # Files and the store are this button's only: the others (and xlwings Lite) need
+    # neither.
+    from chantool.addin import STORE_KEY, config_path, config_values
+    from chantool.batch import Job, Options
+    from chantool.history.archive import archive_files
+    from chantool.history.show import outcome_lines
+    from chantool.history.store import StoreError, open_store, shown
+
+    path = Path(book.fullname)  # a workbook never saved has a name but no folder
+    if not path.is_absolute() or not path.is_file() or not book.api.Saved:
+        return word("ribbon_archive_unsaved", "zh")
+    store = config_values(config_path()).get(STORE_KEY)
+    if not store:
+        return word("ribbon_archive_no_store", "zh").format(config=config_path())
+    try:
+        url, _ = open_store(store, "zh", create=False)
+    except StoreError as error:
+        return word("ribbon_archive_failed", "zh").format(reason=error)
+    (outcome,) = archive_files([Job(path)], url, Options(as_of=as_of, lang="zh", jobs=1),
+                               accept_errors=False)
+    lines = list(outcome_lines(outcome, "zh"))
+    if len(lines) > _FINDINGS_SHOWN + 1:  # a message box shows a few; 校验 marks them all
+        lines = [*lines[:_FINDINGS_SHOWN + 1],
+                 word("ribbon_archive_more", "zh").format(count=outcome.errors)]
+    return "\n".join([*lines, word("ribbon_archive_store", "zh").format(store=shown(url))])
+
+
+# The error findings a refused 归档 lists in its message box.
+_FINDINGS_SHOWN: Final = 5
 
 
 def clear_marks(book: Any, as_of: date) -> str:
@@ -91,8 +143,17 @@ BUTTONS: Final[dict[str, Button]] = {
                        "检查当前工作簿，标出有问题的单元格，生成“校验结果”工作表"),
     "score": Button(score, "重算评分",
                     "校验并重算拜访达标、考核排名、返利提成与渠道等级，生成“评分”工作表"),
-    "report": Button(report, "周报/月报",
-                     "在新工作簿中生成截至今天的评分与校验结果，不改动当前工作簿"),
+    "weekly": Button(_report("weekly", "夕会周报"), "周报",
+                     "生成截至今天的夕会周报（新工作簿，含图表）并打开，不改动当前工作簿"),
+    "monthly": Button(_report("monthly", "月度考核"), "月报",
+                      "生成截至今天的月度考核报表（新工作簿，含图表）并打开，不改动当前工作簿"),
+    "statements": Button(_report("statements", "对账单"), "对账单",
+                         "生成每个渠道一页的对账单（新工作簿）并打开，不改动当前工作簿"),
+    "dashboard": Button(_report("dashboard", "管理层看板"), "看板",
+                        "生成管理层看板（新工作簿，含图表）并打开，不改动当前工作簿"),
+    "archive": Button(archive, "归档",
+                      "把已保存的当前工作簿校验后存入历史库（插件配置中设置的数据库）；"
+                      "同名文件再次归档即取代上一版"),
     "clear": Button(clear_marks, "清除标记",
                     "去掉 chantool 写入的标记、批注、结果列和生成的工作表"),
     "help": Button(help_text, "帮助", "说明各按钮的作用和日志位置"),

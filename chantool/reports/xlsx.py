@@ -1,0 +1,385 @@
+"""A report as sheets of tables and charts (``ReportBook``), and ``write``, which lays
+every kind out the same way with XlsxWriter: cells, number formats and widths as
+``chantool.layout`` gives them for each field's unit, Excel tables with filters, frozen
+headers, native charts, print set-up, and fixed document properties, so that the same
+inputs give the same bytes.
+
+Nothing here computes a result: values are written as the listings hold them (a rate
+stays 0.1599 and is shown 16.0% by its format; an ISO date becomes a date cell).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import xlsxwriter
+from xlsxwriter.chart import Chart as XlsxChart
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from chantool.findings import Lang
+from chantool.io.output import temporary_path
+from chantool.layout import NUMBER_FORMATS, column_width, display_width, sheet_value
+from chantool.layout import text as shown
+from chantool.listings import Field, Listing, Row, Scores, Unit
+from chantool.texts import TEXTS, word
+
+Text = tuple[str, str]  # Chinese, English
+ChartKind = Literal["column", "bar", "line", "pie", "doughnut", "pareto"]
+
+_TEXT_WIDTH: Final = 40  # wider texts wrap
+_CHART_ROWS: Final = 18  # rows a chart takes on a sheet, and the gap below it
+_CHART_COLUMNS: Final = 9
+_PORTRAIT_WIDTH: Final = 95  # wider sheets print landscape
+_A4: Final = 9
+
+
+@dataclass(frozen=True)
+class Table:
+    """A listing's rows under a title: an Excel table with a filter; ``name`` lets charts
+    refer to it."""
+
+    name: str
+    title: Text
+    fields: tuple[Field, ...]
+    rows: Sequence[Row]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart of a table's columns: categories from one field, a series per
+    value field (a Pareto chart: the bars, then the cumulative share on a second axis)."""
+
+    kind: ChartKind
+    title: Text
+    table: str
+    category: str
+    values: tuple[str, ...]
+    axis: Text | None = None  # the value axis's title; the first value's heading if None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: Text
+    tables: tuple[Table, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    # Lines above the tables (a statement's addressee, say).
+    lines: tuple[Text, ...] = ()
+    # Tables as Excel tables with filters and the first header frozen; without, plain
+    # headers (a printed statement: thousands of sheets write several times faster).
+    filters: bool = True
+
+
+@dataclass(frozen=True)
+class ReportBook:
+    title: Text
+    sheets: tuple[Sheet, ...]
+
+
+def text(key: str) -> Text:
+    """A text of the catalogue in both languages."""
+    return TEXTS[key]
+
+
+def listing(scores: Scores, key: str) -> Listing:
+    """A listing of ``scores``; an empty one when the source did not compute it."""
+    found = scores.listing(key)
+    return found if found is not None else Listing(key, text("report.none"), ())
+
+
+def table(listing: Listing, keys: Sequence[str] = (), rows: Sequence[Row] | None = None,
+          name: str | None = None, title: Text | None = None,
+          extra: Sequence[Field] = ()) -> Table:
+    """A table of ``listing``'s fields ``keys`` (all when empty), ``extra`` fields first,
+    of ``rows`` (all of the listing's when None)."""
+    fields = {f.key: f for f in listing.fields}
+    chosen = tuple(fields[key] for key in keys if key in fields) if keys else listing.fields
+    return Table(name or listing.key, title or listing.title, (*extra, *chosen),
+                 listing.rows if rows is None else rows)
+
+
+@dataclass
+class _Placed:
+    sheet: str
+    first_row: int  # the header row
+    last_row: int
+    columns: dict[str, int]
+
+
+class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
+    """XlsxWriter's workbook, less its check of each new sheet name against every sheet
+    before it: a statement of thousands of channels made that quadratic check seconds
+    long, and ``_sheet_names`` already makes the names valid and distinct."""
+
+    def _check_sheetname(self, sheetname: str, is_chartsheet: bool = False) -> str:
+        self.sheetname_count += 1
+        return sheetname
+
+
+class _Writer:
+    """One report's workbook being written."""
+
+    def __init__(self, book: ReportBook, path: Path, as_of: date, source: str,
+                 lang: Lang) -> None:
+        self.book, self.as_of, self.source, self.lang = book, as_of, source, lang
+        # In memory: XlsxWriter otherwise writes every part to a temporary file first, which
+        # costs more than the writing itself for a statement of thousands of sheets.
+        self.workbook = _Workbook(str(path), {"in_memory": True,
+                                                        "strings_to_numbers": False,
+                                                        "strings_to_formulas": False,
+                                                        "strings_to_urls": False})
+        created = datetime(as_of.year, as_of.month, as_of.day)
+        self.title = self.text(book.title)
+        self.workbook.set_properties({"title": self.title, "author": "chantool",
+                                      "company": "", "created": created})
+        self.formats: dict[tuple[str, bool], Format] = {}
+        self.placed: dict[str, _Placed] = {}
+        self.sheet_names: dict[int, str] = {}
+
+    def text(self, text: Text) -> str:
+        return text[0] if self.lang == "zh" else text[1]
+
+    def format(self, kind: str, wrap: bool = False) -> Format:
+        key = (kind, wrap)
+        if key not in self.formats:
+            properties: dict[str, Any] = {"valign": "top"}
+            if kind in NUMBER_FORMATS and kind != "text":
+                properties["num_format"] = NUMBER_FORMATS[kind]  # type: ignore[index]
+            if kind == "title":
+                properties.update(bold=True, font_size=14)
+            if kind == "heading":
+                properties.update(bold=True, font_size=12, font_color="#1F4E78")
+            if kind == "header":
+                properties.update(bold=True, bottom=1, bg_color="#DDEBF7")
+            if wrap:
+                properties["text_wrap"] = True
+            self.formats[key] = self.workbook.add_format(properties)
+        return self.formats[key]
+
+    def write(self) -> None:
+        # A report with nothing to show still says so on a sheet of its own.
+        sheets = self.book.sheets or (Sheet(text("report.none")),)
+        names = _sheet_names(tuple(self.text(sheet.name) for sheet in sheets))
+        worksheets = [self.workbook.add_worksheet(name) for name in names]
+        # Tables first: the charts of an earlier sheet refer to them.
+        for worksheet, sheet in zip(worksheets, sheets, strict=True):
+            self.tables(worksheet, sheet)
+        for worksheet, sheet in zip(worksheets, sheets, strict=True):
+            self.charts(worksheet, sheet)
+        self.workbook.close()
+
+    def header(self, worksheet: Worksheet, sheet: Sheet) -> int:
+        """The title lines; the row the first block starts at."""
+        worksheet.set_row(0, 22)  # the title's larger font
+        worksheet.write_string(0, 0, f"{self.title} · {self.text(sheet.name)}",
+                               self.format("title"))
+        worksheet.write_string(1, 0, word("report.as_of", self.lang).format(
+            as_of=self.as_of.isoformat(), source=self.source))
+        for number, line in enumerate(sheet.lines):
+            worksheet.write_string(2 + number, 0, self.text(line))
+        return 3 + len(sheet.lines)
+
+    def tables(self, worksheet: Worksheet, sheet: Sheet) -> None:
+        row = self.header(worksheet, sheet)
+        if not sheet.tables and not sheet.charts:
+            worksheet.write_string(row, 0, word("report.none", self.lang))
+        widths: dict[int, float] = {}
+        frozen = None
+        for block in sheet.tables:
+            worksheet.write_string(row, 0, self.text(block.title), self.format("heading"))
+            row += 1
+            if not block.rows:
+                worksheet.write_string(row, 0, word("report.none", self.lang))
+                row += 2
+                continue
+            frozen = row + 1 if frozen is None and sheet.filters else frozen
+            row = self.table(worksheet, block, row, widths, filters=sheet.filters)
+        for column, width in sorted(widths.items()):
+            worksheet.set_column(column, column, width)
+        wide = sum(widths.values())
+        if frozen is not None:
+            worksheet.freeze_panes(frozen, 0)
+            worksheet.repeat_rows(frozen - 1)
+        self.print_setup(worksheet, landscape=wide > _PORTRAIT_WIDTH or bool(sheet.charts))
+
+    def table(self, worksheet: Worksheet, block: Table, row: int, widths: dict[int, float],
+              *, filters: bool) -> int:
+        """Write ``block`` from ``row`` (its header); the row after the gap below it."""
+        headings = _unique([field.heading(self.lang) for field in block.fields])
+        wrap = self.format("text", wrap=True)
+        for column, (field, heading) in enumerate(zip(block.fields, headings, strict=True)):
+            cells = self.format(field.unit) if field.unit != "text" else None
+            numbers: list[Any] = []  # the raw values of the numbers, for the width
+            texts: dict[str, bool] = {heading: False}  # each text: whether it wraps
+            widest, places = heading, display_width(heading)
+            for offset, source in enumerate(block.rows, 1):
+                raw = source.get(field.key)
+                value = sheet_value(field, raw, self.lang)
+                if value is None:
+                    continue
+                if isinstance(value, int | float):
+                    worksheet.write_number(row + offset, column, value, cells)
+                    numbers.append(raw)
+                    continue
+                long = texts.get(value)
+                if long is None:  # a text of more characters than that is wider anyway
+                    width = _TEXT_WIDTH + 1 if len(value) > _TEXT_WIDTH else \
+                        display_width(value)
+                    long = texts[value] = width > _TEXT_WIDTH
+                    if width > places:
+                        widest, places = value, width
+                # Long texts (explanations) wrap: rows grow taller, not pages wider.
+                worksheet.write_string(row + offset, column, value, wrap if long else None)
+            # The widest number as shown is the largest or the smallest (a minus sign).
+            extremes = [shown(field, value, self.lang) for value in
+                        ({min(numbers), max(numbers)} if numbers else set())]
+            shown_width = _TEXT_WIDTH if places > _TEXT_WIDTH else \
+                min(column_width([widest, *extremes]), _TEXT_WIDTH)
+            widths[column] = max(widths.get(column, 0), shown_width)
+        last = row + len(block.rows)
+        if filters:
+            worksheet.add_table(row, 0, last, len(block.fields) - 1, {
+                "columns": [{"header": heading} for heading in headings],
+                "style": "Table Style Light 9", "autofilter": True})
+        else:
+            worksheet.write_row(row, 0, headings, self.format("header"))
+        self.placed[block.name] = _Placed(worksheet.get_name(), row, last,
+                                          {f.key: n for n, f in enumerate(block.fields)})
+        return last + 3
+
+    def print_setup(self, worksheet: Worksheet, *, landscape: bool) -> None:
+        worksheet.set_paper(_A4)
+        if landscape:
+            worksheet.set_landscape()
+        else:
+            worksheet.set_portrait()
+        worksheet.fit_to_pages(1, 0)
+        worksheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+        footer = word("report.footer", self.lang).format(
+            title=self.title.replace("&", "&&"), as_of=self.as_of.isoformat())
+        worksheet.set_footer(footer)
+
+    def charts(self, worksheet: Worksheet, sheet: Sheet) -> None:
+        if not sheet.charts:
+            return
+        row = 3 + len(sheet.lines)
+        if sheet.tables:  # below the tables
+            ends = [placed.last_row for name, placed in self.placed.items()
+                    if placed.sheet == worksheet.get_name()]
+            row = max(ends, default=row) + 3
+        shown = [chart for chart in sheet.charts if chart.table in self.placed]
+        for number, spec in enumerate(shown):
+            chart = self.chart(spec)
+            worksheet.insert_chart(row + _CHART_ROWS * (number // 2),
+                                   _CHART_COLUMNS * (number % 2), chart,
+                                   {"x_scale": 1.1, "y_scale": 1.2, "object_position": 3})
+        for missing in sheet.charts:
+            if missing.table not in self.placed:
+                row_at = row + _CHART_ROWS * ((len(shown) + 1) // 2)
+                worksheet.write_string(row_at, 0, word("report.no_chart", self.lang).format(
+                    title=self.text(missing.title)))
+                row += 1
+        if not sheet.tables:  # a page of charts: on one page
+            self.print_setup(worksheet, landscape=True)
+            worksheet.fit_to_pages(1, 1)
+
+    def chart(self, spec: Chart) -> XlsxChart:
+        placed = self.placed[spec.table]
+        block = next(table for sheet in self.book.sheets for table in sheet.tables
+                     if table.name == spec.table)
+        fields = {f.key: f for f in block.fields}
+        first, last = placed.first_row + 1, placed.last_row
+        sheet = placed.sheet
+        categories = [sheet, first, placed.columns[spec.category], last,
+                      placed.columns[spec.category]]
+        kind = "column" if spec.kind == "pareto" else spec.kind
+        chart = self.workbook.add_chart({"type": kind})
+        assert chart is not None
+        labels = last - first < 12
+        for position, key in enumerate(spec.values):
+            column = placed.columns[key]
+            unit = fields[key].unit
+            series: dict[str, Any] = {
+                "name": [sheet, placed.first_row, column],
+                "categories": categories, "values": [sheet, first, column, last, column]}
+            if spec.kind in ("pie", "doughnut"):
+                series["data_labels"] = {"percentage": True, "category": True,
+                                         "leader_lines": True}
+            elif labels:
+                series["data_labels"] = {"value": True, "num_format": _label_format(unit)}
+            if spec.kind == "pareto" and position == 1:
+                line = self.workbook.add_chart({"type": "line"})
+                assert line is not None
+                line.add_series({**series, "y2_axis": True, "marker": {"type": "circle"},
+                                 "data_labels": {"value": labels, "num_format": "0%"}})
+                line.set_y2_axis({"name": fields[key].heading(self.lang), "min": 0, "max": 1,
+                                  "num_format": "0%"})
+                chart.combine(line)
+            else:
+                chart.add_series(series)
+        chart.set_title({"name": self.text(spec.title), "name_font": {"size": 12}})
+        if spec.kind not in ("pie", "doughnut"):
+            value_field, category = fields[spec.values[0]], fields[spec.category]
+            axis = {"name": self.text(spec.axis) if spec.axis else
+                    value_field.heading(self.lang),
+                    "num_format": _label_format(value_field.unit), "min": 0,
+                    "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+            category_axis: dict[str, Any] = {"name": category.heading(self.lang)}
+            if category.unit in ("date", "month"):  # the cells hold Excel's day numbers
+                category_axis["num_format"] = NUMBER_FORMATS[category.unit]
+            if spec.kind == "bar":
+                chart.set_x_axis(axis)
+                chart.set_y_axis({**category_axis, "reverse": True})
+            else:
+                chart.set_y_axis(axis)
+                chart.set_x_axis(category_axis)
+        single = len(spec.values) == 1 and spec.kind not in ("pie", "doughnut")
+        chart.set_legend({"none": True} if single else {"position": "bottom"})
+        return chart
+
+
+def _label_format(unit: Unit) -> str:
+    """Data labels short enough to sit on a bar: yuan without fen, whole percentages."""
+    return {"money": "#,##0", "rate": "0%"}.get(unit, NUMBER_FORMATS[unit])
+
+
+def _unique(headings: list[str]) -> list[str]:
+    """Excel tables need distinct headings: a repeated one gets a number."""
+    seen: dict[str, int] = {}
+    unique = []
+    for heading in headings:
+        seen[heading] = seen.get(heading, 0) + 1
+        unique.append(heading if seen[heading] == 1 else f"{heading}{seen[heading]}")
+    return unique
+
+
+def _sheet_names(names: Sequence[str]) -> list[str]:
+    """Names Excel accepts: at most 31 characters, no []:*?/\\, distinct."""
+    found: list[str] = []
+    taken: set[str] = set()
+    for name in names:
+        clean = "".join("_" if char in "[]:*?/\\" else char for char in name)[:31] or "_"
+        candidate, number = clean, 1
+        while candidate.lower() in taken:
+            number += 1
+            suffix = f" ({number})"
+            candidate = clean[:31 - len(suffix)] + suffix
+        found.append(candidate)
+        taken.add(candidate.lower())
+    return found
+
+
+def write(book: ReportBook, path: Path, *, as_of: date, source: str, lang: Lang) -> None:
+    """Write ``book`` to ``path``: first beside it, then moved there, so that a failure
+    leaves no half-written report."""
+    temporary = temporary_path(path)
+    try:
+        _Writer(book, temporary, as_of, source, lang).write()
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

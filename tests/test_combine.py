@@ -1,0 +1,388 @@
+"""Books that did not come from one file: built from typed rows (the store's), and
+several workbooks scored as one (``score --combine``; chantool.combine)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from chantool.book import Book, RowRef, Sheets, TypedSheet
+from chantool.cli import cli
+from chantool.io.output import backup_path
+from chantool.policy import Policy
+from chantool.samples import MANAGERS
+from chantool.scoring import score_read_book
+from chantool.texts import word
+from tests.ooxml import package_problems
+
+AS_OF = date(2025, 6, 29)
+
+
+def _typed_book() -> Book:
+    channels = TypedSheet.of_rows("channels", "东区_2025-06.xlsx", "渠道档案", 1, [2], {
+        "channel_id": ["CH001"], "name": ["甲"], "manager": ["张伟"]})
+    visits = TypedSheet.of_rows("visits", "东区_2025-06.xlsx", "拜访日志", 3, [4, 5], {
+        "visit_date": [date(2025, 6, 3), date(2025, 6, 4)], "manager": ["张伟", "张伟"],
+        "channel_id": ["CH001", "CH001"], "visit_form": ["现场面谈", "现场面谈"],
+        "check_in": [time(9), time(15, 30)], "check_out": [time(10), time(11)]})
+    return Book(Policy(), AS_OF, Sheets.of({"channels": channels, "visits": visits}))
+
+
+def test_a_book_of_typed_rows_is_scored_and_its_findings_name_source_sheet_and_row() -> None:
+    book = _typed_book()
+    assert book.sheets["visits"].ref(1) == RowRef("东区_2025-06.xlsx", "拜访日志", 5)
+    findings, scores = score_read_book(book)
+    (late,) = [f for f in findings if f.code == "check_out_before_check_in"]
+    assert (late.source, late.sheet, late.row, late.cell) == (
+        "东区_2025-06.xlsx", "拜访日志", 5, None)
+    # No column letter is known for a stored row: the message names the row instead.
+    assert late.message.startswith("拜访日志 第5行：")
+    assert late.to_dict()["file"] == "东区_2025-06.xlsx"
+    (channel,) = scores.to_dict()["channels"]
+    assert (channel["channel_id"], channel["manager"], channel["visits_month"]) == (
+        "CH001", "张伟", 2)
+
+
+# ---------------------------------------------------------------- score PATH... --combine
+
+def office_book(path: Path, office: str, managers: dict[str, tuple[str, ...]], *,
+                month: int = 6, kpi: dict[str, float] | None = None,
+                rank_cards: int | None = None, extra_visits: int = 0,
+                sales: tuple[tuple[date, str, int], ...] = ()) -> Path:
+    """An office's workbook for one month of 2025: each manager's channels, two on-site
+    visits to each, each manager's assessment, ``sales`` (day, channel, quantity) when
+    given, and a 参数 sheet when ``rank_cards``."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    profiles = workbook.create_sheet("渠道档案")
+    profiles.append(["渠道编码", "渠道名称", "渠道类型", "渠道等级", "维护级别", "所属区域",
+                     "客户经理", "合作开始日期"])
+    visits = workbook.create_sheet("拜访日志")
+    visits.append(["拜访日期", "客户经理", "渠道编码", "拜访对象", "拜访形式"])
+    for manager, channels in managers.items():
+        for channel in channels:
+            profiles.append([channel, f"{channel}商行", "直供", "V1", "一般", office, manager,
+                             date(2024, 1, 1)])
+            for day in (2, 3, 4)[:2 + extra_visits]:
+                visits.append([date(2025, month, day), manager, channel, "销售人员",
+                               "现场面谈"])
+    assessments = workbook.create_sheet("考核记录")
+    assessments.append(["月份", "客户经理", "办事处", "考核得分"])
+    for manager in managers:
+        assessments.append([f"2025-{month:02d}", manager, office, (kpi or {}).get(manager, 80)])
+    if sales:
+        sold = workbook.create_sheet("销售记录")
+        sold.append(["销售日期", "渠道编码", "型号", "数量", "成交单价", "销售区域", "是否提货"])
+        for sold_on, channel, qty in sales:
+            sold.append([sold_on, channel, "X100", qty, 1000.0, office, "是"])
+    if rank_cards is not None:
+        workbook.create_sheet("参数").append(["参数", "值"])
+        workbook["参数"].append(["rank_card_count", rank_cards])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def score(*arguments: object) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(cli, ["score", "--format", "json", "--as-of", "2025-06-29",
+                                      *map(str, arguments)])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def by_code(found: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    return [finding for finding in found["findings"] if finding["code"] == code]
+
+
+def two_offices(folder: Path) -> tuple[Path, Path]:
+    east = office_book(folder / "东区_2025年6月.xlsx", "东区",
+                       {"张伟": ("CH001", "CH002"), "李娜": ("CH003",)},
+                       kpi={"张伟": 91, "李娜": 70})
+    west = office_book(folder / "西区_2025年6月.xlsx", "西区", {"王强": ("CH004",)},
+                       kpi={"王强": 85})
+    return east, west
+
+
+def test_managers_are_ranked_across_every_file_combined(tmp_path: Path) -> None:
+    east, west = two_offices(tmp_path)
+    _, alone = score(west)
+    assert [(row["manager"], row["rank"]) for row in alone["files"][0]["managers"]] == [
+        ("王强", 1)]
+    code, found = score(tmp_path, "--combine")
+    assert code == 0
+    (result,) = found["files"]
+    assert result["sources"] == [str(east), str(west)]
+    assert result["path"] == str(tmp_path)
+    ranks = {row["manager"]: row["rank"] for row in result["managers"]}
+    assert ranks == {"张伟": 1, "王强": 2, "李娜": 3}
+    assert {row["office"] for row in result["offices"] + result["channels"]
+            if "office" in row} <= {"东区", "西区"}
+    assert [row["channel_id"] for row in result["channels"]] == [
+        "CH001", "CH002", "CH003", "CH004"]
+    assert found["summary"]["errors"] == 0
+    assert not [finding for finding in result["findings"]
+                if finding["code"].startswith("combine_")]
+    # Each finding names its file: a visit count of 西区 is 西区's.
+    assert {finding["file"] for finding in result["findings"]} == {str(east), str(west)}
+
+
+def test_order_drops_compare_a_channel_with_the_months_of_other_files(tmp_path: Path) -> None:
+    managers: dict[str, tuple[str, ...]] = {"张伟": ("CH001",)}
+    office_book(tmp_path / "东区_2025年5月.xlsx", "东区", managers, month=5,
+                sales=((date(2025, 5, 20), "CH001", 100),))
+    june = office_book(tmp_path / "东区_2025年6月.xlsx", "东区", managers,
+                       sales=((date(2025, 6, 20), "CH001", 10),))
+    _, alone = score(june)
+    assert alone["files"][0]["channels"][0]["order_drop"] is None  # no earlier orders
+    _, found = score(tmp_path, "--combine")
+    (channel,) = found["files"][0]["channels"]
+    assert channel["order_drop"] is not None and channel["order_drop"] > 0.5
+    (drop,) = by_code(found["files"][0], "order_drop")
+    assert drop["rule"] == "R-43" and drop["sheet"] == "渠道档案"
+
+
+def test_one_channel_with_two_profiles_is_an_error_naming_both_files(tmp_path: Path) -> None:
+    east, _ = two_offices(tmp_path)
+    moved = office_book(tmp_path / "西区_2025年5月.xlsx", "西区", {"王强": ("CH001",)},
+                        month=5)
+    code, found = score(tmp_path, "--combine")
+    assert code == 1
+    result = found["files"][0]
+    (differs,) = by_code(result, "combine_channel_differs")
+    assert (differs["file"], differs["sheet"], differs["cell"], differs["value"]) == (
+        str(moved), "渠道档案", "A2", "CH001")
+    assert str(east) in differs["message"] and "客户经理" in differs["message"]
+    # The text names the place as Excel names another workbook's cell.
+    text = CliRunner().invoke(cli, ["score", str(tmp_path), "--combine",
+                                    "--as-of", "2025-06-29"]).output
+    assert f"[{moved}]渠道档案!A2" in text
+    # The first profile counts: the channel stays 张伟's.
+    (channel,) = [row for row in result["channels"] if row["channel_id"] == "CH001"]
+    assert channel["manager"] == "张伟"
+
+
+def test_the_same_visit_in_two_files_is_a_warning_and_counts_once(tmp_path: Path) -> None:
+    east, _ = two_offices(tmp_path)
+    again = tmp_path / "再报" / "东区_2025年6月.xlsx"  # found after the first
+    again.parent.mkdir()
+    shutil.copy(east, again)
+    code, found = score(tmp_path, "--combine")
+    result = found["files"][0]
+    repeats = by_code(result, "combine_same_row")
+    assert {finding["file"] for finding in repeats} == {str(again)}
+    assert len(repeats) == 6  # the copy's visits; its profiles are the same, its assessments
+    assert len(by_code(result, "combine_assessed_twice")) == 2  # ... are assessed twice
+    (channel,) = [row for row in result["channels"] if row["channel_id"] == "CH001"]
+    assert channel["visits_month"] == 2
+    assert code == 1
+
+
+def test_one_manager_month_assessed_twice_is_an_error_and_the_first_counts(
+        tmp_path: Path) -> None:
+    two_offices(tmp_path)
+    twice = office_book(tmp_path / "西区_补充.xlsx", "西区", {"王强": ("CH005",)},
+                        kpi={"王强": 50})
+    code, found = score(tmp_path, "--combine")
+    assert code == 1
+    result = found["files"][0]
+    (assessed,) = by_code(result, "combine_assessed_twice")
+    assert (assessed["file"], assessed["sheet"], assessed["cell"]) == (
+        str(twice), "考核记录", "B2")
+    (wang,) = [row for row in result["managers"] if row["manager"] == "王强"]
+    assert wang["kpi_score"] == 85
+
+
+def test_policy_sheets_that_differ_are_an_error_unless_policy_names_one(
+        tmp_path: Path) -> None:
+    office_book(tmp_path / "东区.xlsx", "东区", {"张伟": ("CH001",), "李娜": ("CH002",)},
+                kpi={"张伟": 90, "李娜": 60}, rank_cards=1)
+    west = office_book(tmp_path / "西区.xlsx", "西区", {"王强": ("CH003",)}, kpi={"王强": 75},
+                       rank_cards=0)
+    code, found = score(tmp_path, "--combine")
+    assert code == 1
+    result = found["files"][0]
+    (differs,) = by_code(result, "combine_policy_differs")
+    assert differs["file"] == str(west) and "rank_card_count" in differs["message"]
+    # The first file's policy was used (one card each way), and the finding says so.
+    cards = {row["manager"]: row["card"] for row in result["managers"]}
+    assert cards == {"张伟": "reward", "王强": None, "李娜": "yellow"}
+    code, found = score(tmp_path, "--combine", "--policy", west)
+    assert code == 0
+    result = found["files"][0]
+    assert not by_code(result, "combine_policy_differs")
+    assert {row["card"] for row in result["managers"]} == {None}
+
+
+def test_out_and_in_place_write_each_file_its_own_findings_and_results(
+        tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    east, west = two_offices(inputs)
+    moved = office_book(inputs / "西区_2025年5月.xlsx", "西区", {"王强": ("CH001",)}, month=5)
+    out = tmp_path / "out"
+    code, _ = score(inputs, "--combine", "--out", out)
+    assert code == 1
+    issues = {path.name: _sheet(out / path.name, "校验结果")[1:] for path in (east, west, moved)}
+    assert [row[2:4] for row in issues[moved.name]] == [["渠道档案", "A2"]]
+    # The others' rows: their own visit counts (R-03), at their own cells.
+    assert [row[2:4] for row in issues[east.name]] == [["拜访日志", "B5"], ["拜访日志", "B7"]]
+    assert [row[2:4] for row in issues[west.name]] == [["拜访日志", "B3"]]
+    assert "王强" in issues[west.name][0][4] and "张伟" in issues[east.name][0][4]
+    # Each file's rows get their own result columns; the ranking is across files.
+    profiles = _sheet(out / west.name, "渠道档案")
+    assert "本周现场拜访" in profiles[0] and profiles[1][0] == "CH004"
+    scores_sheet = _sheet(out / east.name, "评分")
+    assert any(row[:1] == ["王强"] or "王强" in row for row in scores_sheet)
+    # In place: the files themselves, each with a backup.
+    code, _ = score(inputs, "--combine", "--in-place")
+    assert _sheet(moved, "校验结果")[1][2:4] == ["渠道档案", "A2"]
+    assert backup_path(moved).exists()
+
+
+def _sheet(path: Path, name: str) -> list[list[Any]]:
+    workbook = CalamineWorkbook.from_path(str(path))
+    rows: list[list[Any]] = workbook.get_sheet_by_name(name).to_python()
+    return rows
+
+
+def test_combine_usage_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    policy = office_book(tmp_path / "p.xlsx", "东区", {"张伟": ("CH001",)}, rank_cards=1)
+    for arguments, key in ((["score"], "score_needs_input"),
+                           (["score", "x.xlsx", "--policy", str(policy)],
+                            "policy_needs_combine"),
+                           (["score", "x.xlsx", "--office", "东区"], "scope_needs_db"),
+                           (["score", "--db", "x.db", "--in-place"], "db_no_in_place")):
+        result = runner.invoke(cli, arguments)
+        assert result.exit_code == 2 and word(key, "zh") in result.output, arguments
+    result = runner.invoke(cli, ["score", "--db", "x.db", "--from", "2025-13"])
+    assert result.exit_code == 2 and "2025-13" in result.output
+
+
+# ---------------------------------------------------------------- score --db (no PATH)
+
+def archive(*arguments: object) -> None:
+    result = CliRunner().invoke(cli, ["archive", *map(str, arguments)])
+    assert result.exit_code == 0, result.output
+
+
+def months(folder: Path) -> list[Path]:
+    """Two offices, two months, one policy (one card each way)."""
+    east: dict[str, tuple[str, ...]] = {"张伟": ("CH001",), "李娜": ("CH002",)}
+    return [
+        office_book(folder / "东区_2025年5月.xlsx", "东区", east, month=5,
+                    kpi={"张伟": 70, "李娜": 88}, rank_cards=1),
+        office_book(folder / "东区_2025年6月.xlsx", "东区", east,
+                    kpi={"张伟": 91, "李娜": 72}, rank_cards=1),
+        office_book(folder / "西区_2025年5月.xlsx", "西区", {"王强": ("CH003",)}, month=5,
+                    kpi={"王强": 60}, rank_cards=1),
+        office_book(folder / "西区_2025年6月.xlsx", "西区", {"王强": ("CH003",)},
+                    kpi={"王强": 80}, rank_cards=1),
+    ]
+
+
+def results(found: dict[str, Any]) -> dict[str, Any]:
+    """A result's scores: what is not about where its rows came from."""
+    (result,) = found["files"]
+    return {key: value for key, value in result.items()
+            if key not in ("path", "sources", "findings")}
+
+
+def test_scoring_from_the_store_gives_the_scores_of_combining_the_files(
+        store_url: str, tmp_path: Path) -> None:
+    files = months(tmp_path / "files")
+    archive(tmp_path / "files", "--db", store_url)
+    _, combined = score(tmp_path / "files", "--combine")
+    _, stored = score("--db", store_url)
+    assert results(stored) == results(combined)
+    result = stored["files"][0]
+    assert result["path"] == "db:全部"
+    assert result["sources"] == [path.name for path in files]
+    ranks = {(row["manager"], row["month"]): (row["rank"], row["card"])
+             for row in result["managers"]}
+    assert ranks == {("李娜", "2025-05"): (1, "reward"), ("张伟", "2025-05"): (2, None),
+                     ("王强", "2025-05"): (3, "yellow"), ("张伟", "2025-06"): (1, "reward"),
+                     ("王强", "2025-06"): (2, None), ("李娜", "2025-06"): (3, "yellow")}
+    # The findings are the same, each naming the archived file and its row.
+    assert [(finding["code"], Path(finding["file"]).name, finding["sheet"], finding["row"])
+            for finding in result["findings"]] == [
+        (finding["code"], Path(finding["file"]).name, finding["sheet"], finding["row"])
+        for finding in combined["files"][0]["findings"]]
+    assert {finding["cell"] for finding in result["findings"]} == {None}
+
+
+def test_the_store_scores_current_versions_only(store_url: str, tmp_path: Path) -> None:
+    months(tmp_path / "files")
+    archive(tmp_path / "files", "--db", store_url)
+    office_book(tmp_path / "corrected" / "西区_2025年6月.xlsx", "西区", {"王强": ("CH003",)},
+                kpi={"王强": 99}, rank_cards=1)
+    archive(tmp_path / "corrected", "--db", store_url)
+    _, stored = score("--db", store_url)
+    june = {row["manager"]: row["kpi_score"] for row in stored["files"][0]["managers"]
+            if row["month"] == "2025-06"}
+    assert june == {"张伟": 91, "李娜": 72, "王强": 99}
+    assert len(stored["files"][0]["sources"]) == 4
+
+
+def test_office_from_and_to_choose_the_files_scored(store_url: str, tmp_path: Path) -> None:
+    months(tmp_path / "files")
+    archive(tmp_path / "files", "--db", store_url)
+
+    def scored(*scope: str) -> tuple[str, list[str], set[tuple[str, str]]]:
+        _, found = score("--db", store_url, *scope)
+        (result,) = found["files"]
+        return (result["path"], result["sources"],
+                {(row["manager"], row["month"]) for row in result["managers"]})
+
+    path, sources, managers = scored("--office", "西区")
+    assert path == "db:西区"
+    assert sources == ["西区_2025年5月.xlsx", "西区_2025年6月.xlsx"]
+    assert managers == {("王强", "2025-05"), ("王强", "2025-06")}
+    path, sources, managers = scored("--from", "2025-06")
+    assert sources == ["东区_2025年6月.xlsx", "西区_2025年6月.xlsx"]
+    assert {month for _, month in managers} == {"2025-06"}
+    path, sources, _ = scored("--office", "东区", "--from", "2025-05", "--to", "2025-05")
+    assert (path, sources) == ("db:东区_2025-05_2025-05", ["东区_2025年5月.xlsx"])
+    result = CliRunner().invoke(cli, ["score", "--db", store_url, "--office", "北区"])
+    assert result.exit_code == 2 and "没有符合" in result.stderr
+
+
+def test_score_from_the_store_writes_a_new_scores_workbook(store_url: str,
+                                                           tmp_path: Path) -> None:
+    months(tmp_path / "files")
+    archive(tmp_path / "files", "--db", store_url)
+    result = CliRunner().invoke(cli, ["score", "--db", store_url, "--as-of", "2025-06-29",
+                                      "--office", "西区", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "out" / "评分_西区.xlsx"
+    assert str(written) in result.stderr
+    workbook = CalamineWorkbook.from_path(str(written))
+    assert workbook.sheet_names == ["评分", "校验结果"]
+    assert package_problems(written) == []  # OOXML schemas and Excel's own rules
+    rows = _sheet(written, "评分")
+    assert ["王强"] in [row[:1] for row in rows]
+    # The issues name each finding's file, as Excel names another workbook's sheet.
+    issues = _sheet(written, "校验结果")[1:]
+    assert issues and all(row[2].startswith("[西区_2025年") for row in issues)
+
+
+def test_the_examples_combined_rank_the_managers_of_every_office_over_two_months() -> None:
+    examples = Path(__file__).parent.parent / "examples"
+    _, found = score(examples, "--combine", "--policy", examples / "浙江省_渠道台账_2025Q2.xlsx")
+    (result,) = found["files"]
+    assert len(result["sources"]) == 5
+    june = [(row["manager"], row["rank"], row["card"]) for row in result["managers"]
+            if row["month"] == "2025-06"]
+    assert june == [("李娜", 1, "reward"), ("刘洋", 2, None), ("王强", 3, None),
+                    ("赵磊", 4, None), ("陈静", 5, None), ("张伟", 6, "yellow")]
+    assert {MANAGERS[manager][0] for manager, _, _ in june} == {
+        "杭州办事处", "宁波办事处", "温州办事处"}
+    # The second month adds its visits and repeats nothing: no finding names a May file.
+    assert not [finding for finding in result["findings"]
+                if finding.get("file", "").endswith("2025年5月.xlsx")]

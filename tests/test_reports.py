@@ -1,0 +1,281 @@
+"""``chantool report``: every report of the examples, read back as Excel and LibreOffice
+would: LibreOffice renders each to PDF and PNG, each chart draws from cells holding
+numbers, every number is one ``score --format json`` gave, every part is valid against
+the ECMA-376 schemas, and two runs give the same bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+from lxml import etree
+from openpyxl.utils.cell import range_boundaries
+
+from chantool.cli import cli
+from chantool.settings import REPORT_KINDS
+from tests.conftest import libreoffice_convert, needs_libreoffice
+from tests.ooxml import package_problems
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+AS_OF = ("--as-of", "2025-06-29")
+PROVINCE = "浙江省_渠道台账_2025Q2"
+EXAMPLE_COUNT = len(list(EXAMPLES.glob("*.xlsx")))
+CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+
+
+def run(*args: Any) -> Result:
+    return CliRunner().invoke(cli, [str(arg) for arg in args])
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    """Every report of every example: (example's name, kind) -> the report."""
+    out = tmp_path_factory.mktemp("reports")
+    found: dict[tuple[str, str], Path] = {}
+    for kind in REPORT_KINDS:
+        result = run("report", kind, EXAMPLES, *AS_OF, "--out", out)
+        assert result.exit_code in (0, 1), result.output  # error findings: exit 1 as score
+        for line in result.stdout.splitlines():
+            path = Path(line)
+            found[path.name.split(f"_{_kind_word(kind)}_")[0], kind] = path
+    assert len(found) == EXAMPLE_COUNT * len(REPORT_KINDS)
+    return found
+
+
+@pytest.fixture(scope="module")
+def scored() -> dict[str, dict[str, Any]]:
+    """``score --format json`` of each example, by its name."""
+    result = run("score", EXAMPLES, "--format", "json", *AS_OF)
+    return {Path(entry["path"]).stem: entry for entry in json.loads(result.stdout)["files"]}
+
+
+def _kind_word(kind: str) -> str:
+    from chantool.texts import word
+
+    return word(f"report.{kind}", "zh")
+
+
+def test_the_report_names_say_source_kind_and_as_of(
+        reports: dict[tuple[str, str], Path]) -> None:
+    assert reports[PROVINCE, "weekly"].name == f"{PROVINCE}_夕会周报_2025-06-29.xlsx"
+    assert {path.suffix for path in reports.values()} == {".xlsx"}
+
+
+def test_the_inputs_are_never_changed(tmp_path: Path) -> None:
+    before = {path: hashlib.sha256(path.read_bytes()).hexdigest()
+              for path in EXAMPLES.glob("*.xlsx")}
+    for kind in REPORT_KINDS:
+        run("report", kind, EXAMPLES, *AS_OF, "--out", tmp_path)
+    assert before == {path: hashlib.sha256(path.read_bytes()).hexdigest()
+                      for path in EXAMPLES.glob("*.xlsx")}
+    assert len(list(tmp_path.glob("*.xlsx"))) == EXAMPLE_COUNT * len(REPORT_KINDS)
+
+
+@pytest.mark.parametrize("kind", REPORT_KINDS)
+def test_two_runs_give_the_same_bytes(kind: str, tmp_path: Path) -> None:
+    source = EXAMPLES / f"{PROVINCE}.xlsx"
+    first, second = tmp_path / "1", tmp_path / "2"
+    for out in (first, second):
+        assert run("report", kind, source, *AS_OF, "--out", out).exit_code == 0
+    (one,), (two,) = first.glob("*.xlsx"), second.glob("*.xlsx")
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_every_part_is_valid_against_the_schemas(
+        reports: dict[tuple[str, str], Path]) -> None:
+    for path in reports.values():
+        assert package_problems(path) == [], path.name
+
+
+def _charts(path: Path) -> list[etree._Element]:
+    with zipfile.ZipFile(path) as archive:
+        return [etree.fromstring(archive.read(name)) for name in sorted(archive.namelist())
+                if re.fullmatch(r"xl/charts/chart\d+\.xml", name)]
+
+
+def _cells(workbook: Any, reference: str) -> list[Any]:
+    """The values of a chart's reference such as ``'看板'!$B$5:$B$9``."""
+    sheet, _, cells = reference.rpartition("!")
+    worksheet = workbook[sheet.strip("'").replace("''", "'")]
+    low_column, low_row, high_column, high_row = range_boundaries(cells.replace("$", ""))
+    return [cell.value for row in worksheet.iter_rows(
+        min_row=low_row, max_row=high_row, min_col=low_column, max_col=high_column)
+        for cell in row]
+
+
+@pytest.mark.parametrize(("kind", "count"), [
+    ("weekly", 4), ("monthly", 4), ("dashboard", 5), ("statements", 0)])
+def test_each_chart_draws_from_cells_that_hold_its_numbers(
+        reports: dict[tuple[str, str], Path], kind: str, count: int) -> None:
+    """The province's charts (its dashboard has no order-drop alert to chart)."""
+    path = reports[PROVINCE, kind]
+    charts = _charts(path)
+    assert len(charts) == count
+    workbook = openpyxl.load_workbook(path)
+    for chart in charts:
+        assert chart.find(f".//{CHART}title") is not None
+        for series in chart.iter(f"{CHART}ser"):
+            reference = series.find(f"{CHART}val/{CHART}numRef/{CHART}f")
+            assert reference is not None and reference.text
+            values = _cells(workbook, reference.text)
+            assert values and all(isinstance(value, int | float) for value in values), \
+                (reference.text, values)
+            cached = [float(point.findtext(f"{CHART}v") or "nan") for point in series.iterfind(
+                f"{CHART}val/{CHART}numRef/{CHART}numCache/{CHART}pt")]
+            assert cached in ([], [float(value) for value in values])
+            category = series.find(f"{CHART}cat//{CHART}f")
+            assert category is not None and category.text
+            assert all(value is not None for value in _cells(workbook, category.text))
+
+
+def test_the_pareto_chart_is_columns_with_a_cumulative_line_on_a_second_axis(
+        reports: dict[tuple[str, str], Path]) -> None:
+    (pareto,) = [chart for chart in _charts(reports[PROVINCE, "dashboard"])
+                 if chart.find(f".//{CHART}lineChart") is not None
+                 and chart.find(f".//{CHART}barChart") is not None]
+    assert len(pareto.findall(f".//{CHART}valAx")) == 2
+    line = pareto.find(f".//{CHART}lineChart")
+    assert line is not None
+    reference = line.findtext(f".//{CHART}val/{CHART}numRef/{CHART}f") or ""
+    workbook = openpyxl.load_workbook(reports[PROVINCE, "dashboard"])
+    shares = _cells(workbook, reference)
+    assert shares == sorted(shares) and shares[-1] == pytest.approx(1.0, abs=1e-3)
+
+
+def _numbers(value: Any, found: set[Any]) -> None:
+    if isinstance(value, dict):
+        for item in value.values():
+            _numbers(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _numbers(item, found)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        found.add(round(float(value), 6))
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        found.add(date.fromisoformat(value))
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value):  # a month
+        found.add(date.fromisoformat(f"{value}-01"))
+
+
+@pytest.mark.parametrize("kind", REPORT_KINDS)
+def test_every_number_in_a_report_is_one_score_computed(
+        reports: dict[tuple[str, str], Path], scored: dict[str, dict[str, Any]],
+        kind: str) -> None:
+    for name, entry in scored.items():
+        numbers: set[Any] = set()
+        _numbers({key: value for key, value in entry.items() if key != "findings"}, numbers)
+        workbook = openpyxl.load_workbook(reports[name, kind])
+        seen = 0
+        for worksheet in workbook.worksheets:
+            for row in worksheet.iter_rows(min_row=3):
+                for cell in row:
+                    value = cell.value
+                    if isinstance(value, datetime):
+                        assert value.date() in numbers, (name, worksheet.title, cell.coordinate)
+                        seen += 1
+                    elif isinstance(value, int | float) and not isinstance(value, bool):
+                        assert round(float(value), 6) in numbers, \
+                            (name, worksheet.title, cell.coordinate, value)
+                        seen += 1
+        assert seen or (kind == "statements" and not entry["rebates"]), (name, kind)
+
+
+def test_a_statement_per_channel_holds_all_of_its_rows(
+        reports: dict[tuple[str, str], Path], scored: dict[str, dict[str, Any]]) -> None:
+    entry = scored[PROVINCE]
+    workbook = openpyxl.load_workbook(reports[PROVINCE, "statements"])
+    parts = ("rebates", "commission", "contests", "payments")
+    channels = {row["channel_id"] for key in parts for row in entry[key]}
+    assert sorted(sheet.title.split()[0] for sheet in workbook.worksheets) == sorted(channels)
+    sheet = workbook["CH001 杭州西湖数码专营店"]
+    assert sheet["A3"].value == "渠道：CH001 杭州西湖数码专营店　客户经理：张伟"
+    # Each part under its title: a header, then one row per listing row of the channel.
+    titles = {"返利": "rebates", "提成": "commission", "销售竞赛": "contests",
+              "货款结算": "payments"}
+    column = [cell.value for cell in sheet["A"]]
+    for title, key in titles.items():
+        start = column.index(title) + 2  # below the title and the header
+        count = sum(row["channel_id"] == "CH001" for row in entry[key])
+        assert all(value is not None for value in column[start:start + count]), key
+        assert column[start + count:start + count + 1] in ([], [None]), key
+    money = next(cell for row in sheet.iter_rows() for cell in row if cell.value == 54025.84)
+    assert money.number_format == "#,##0.00"
+    # Printed, not filtered: plain headers, no Excel tables, nothing frozen.
+    assert not sheet.tables and sheet.freeze_panes is None
+
+
+def test_a_report_in_english_has_english_sheets_and_headings(tmp_path: Path) -> None:
+    result = run("report", "monthly", EXAMPLES / f"{PROVINCE}.xlsx", *AS_OF, "--lang", "en",
+                 "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    (path,) = tmp_path.glob("*.xlsx")
+    assert path.name == f"{PROVINCE}_Monthly assessment_2025-06-29.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["Overview", "Ranking", "Quarter", "Offices and tiers",
+                                   "Training"]
+    ranking = workbook["Ranking"]
+    assert [cell.value for cell in ranking[5]][:4] == ["Rank", "Manager", "Office",
+                                                      "KPI score"]
+
+
+def test_the_layout_freezes_headers_and_sets_up_printing(
+        reports: dict[tuple[str, str], Path]) -> None:
+    workbook = openpyxl.load_workbook(reports[PROVINCE, "monthly"])
+    ranking = workbook["排名"]
+    assert ranking.freeze_panes == "A6"
+    assert ranking.print_title_rows == "$5:$5"
+    assert ranking.page_setup.paperSize == 9
+    # One page wide (Excel's default width of 1 is left out), as many pages tall as needed.
+    assert ranking.sheet_properties.pageSetUpPr.fitToPage
+    assert ranking.page_setup.fitToWidth in (None, 1) and ranking.page_setup.fitToHeight == 0
+    assert "&P" in ranking.oddFooter.right.text and "2025-06-29" in ranking.oddFooter.center.text
+    assert workbook["概览"].page_setup.orientation == "landscape"
+    # A Chinese heading of six characters takes twelve places, and a bit more.
+    office = next(cell for cell in ranking[5] if cell.value == "本季度黄牌数")
+    assert ranking.column_dimensions[office.column_letter].width >= 12
+    assert ranking.tables and all(table.autoFilter is not None
+                                  for table in ranking.tables.values())
+
+
+def test_an_unreadable_file_is_reported_and_the_others_get_their_reports(
+        tmp_path: Path) -> None:
+    broken = tmp_path / "in" / "broken.xlsx"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a workbook")
+    result = run("report", "dashboard", broken, EXAMPLES / f"{PROVINCE}.xlsx", *AS_OF,
+                 "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "broken.xlsx" in result.stderr and "Traceback" not in result.output
+    assert [path.name for path in (tmp_path / "out").iterdir()] == [
+        f"{PROVINCE}_管理层看板_2025-06-29.xlsx"]
+
+
+def test_a_report_with_nothing_to_state_says_so(reports: dict[tuple[str, str], Path]) -> None:
+    workbook = openpyxl.load_workbook(reports["温州办事处_拜访日志_2025年6月", "statements"])
+    assert workbook.sheetnames == ["（无）"]
+    assert workbook.active["A4"].value == "（无）"
+
+
+@needs_libreoffice
+def test_libreoffice_renders_every_report_to_pdf_and_png(
+        reports: dict[tuple[str, str], Path], tmp_path: Path) -> None:
+    paths = sorted(reports.values())
+    libreoffice_convert(paths, tmp_path / "pdf", "pdf")
+    libreoffice_convert(paths, tmp_path / "png", "png")
+    for path in paths:
+        pdf = (tmp_path / "pdf" / path.name).with_suffix(".pdf").read_bytes()
+        pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+        assert pages > 0, path.name
+        png = (tmp_path / "png" / path.name).with_suffix(".png").read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 5000, path.name
+    statements = (tmp_path / "pdf" / reports[PROVINCE, "statements"].name).with_suffix(".pdf")
+    # One page (at least) for each of the province's 30 channels.
+    assert len(re.findall(rb"/Type\s*/Page\b", statements.read_bytes())) >= 30

@@ -1,0 +1,208 @@
+"""The check of a written workbook before it is put in place (``io.output.verify_written``)
+refuses every change to the user's data, wherever it is: a cell in a row chantool wrote
+into or in a row copied as it was, a row, a row's attributes, the sheet's start, the
+formats and the date system cells are read with, a sheet's part, a part chantool did
+not write, the zip itself. Honest writes pass: a first run, a run over a previous one's
+results with user cells right of them, a sheet whose cells have no address."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from chantool import check
+from chantool.batch import Options, load
+from chantool.cli import cli
+from chantool.io.output import OutputError, temporary_path, verify_written
+from chantool.io.writer import Written, write_plan
+from chantool.results import validation_plan
+from chantool.table import RawSheet
+from chantool.validate import validate_book
+from tests import excel_edits
+from tests.conftest import MakeWorkbook
+from tests.test_writer import CHANNEL_HEADER, CHANNEL_ROWS, VISIT_HEADER, VISIT_ROWS
+
+AS_OF = date(2025, 6, 30)
+CHANNELS = "xl/worksheets/sheet1.xml"  # 渠道档案: results in L, row 3 has errors, row 2 none
+Parts = dict[str, bytes]
+
+
+@pytest.fixture
+def book(make_workbook: MakeWorkbook) -> Path:
+    return make_workbook({"渠道档案": [CHANNEL_HEADER, *CHANNEL_ROWS],
+                          "拜访日志": [VISIT_HEADER, *VISIT_ROWS]}, name="work/book.xlsx")
+
+
+def write(source: Path, target: Path) -> tuple[Written, list[RawSheet]]:
+    """What ``validate --mark`` writes for ``source``, at ``target``, unchecked."""
+    sheets = load(source, Options(as_of=AS_OF))
+    validated, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
+    return write_plan(source, target, validation_plan(validated, findings, "zh", marks=True)), \
+        sheets
+
+
+def replace(parts: Parts, name: str, old: bytes, new: bytes) -> None:
+    assert parts[name].count(old) == 1, (name, old)
+    parts[name] = parts[name].replace(old, new)
+
+
+def swap_sheets(parts: Parts) -> None:
+    workbook = parts["xl/workbook.xml"]
+    assert "渠道档案".encode() in workbook and "拜访日志".encode() in workbook
+    parts["xl/workbook.xml"] = workbook.replace("渠道档案".encode(), b"\0").replace(
+        "拜访日志".encode(), "渠道档案".encode()).replace(b"\0", "拜访日志".encode())
+
+
+def format_before_the_users(parts: Parts) -> None:
+    styles = parts["xl/styles.xml"]
+    at = styles.index(b">", styles.index(b"<cellXfs")) + 1
+    parts["xl/styles.xml"] = (styles[:at] + b'<xf numFmtId="14" fontId="0" fillId="0" '
+                              b'borderId="0" xfId="0" applyNumberFormat="1"/>' + styles[at:])
+
+
+def users_format_changed(parts: Parts) -> None:
+    styles = parts["xl/styles.xml"]
+    at = styles.index(b"<xf ", styles.index(b"<cellXfs"))
+    parts["xl/styles.xml"] = styles[:at] + re.sub(
+        rb'numFmtId="\d+"', b'numFmtId="14"', styles[at:], count=1)
+
+
+CORRUPTIONS: dict[str, tuple[Callable[[Parts], None], str]] = {
+    "a user's text in a row chantool wrote into": (lambda parts: replace(
+        parts, CHANNELS, b"<t>V9</t>", b"<t>V8</t>"), "cells_changed"),
+    "a user's number in a row chantool wrote into": (lambda parts: replace(
+        parts, CHANNELS, b'<c r="J3" t="n"><v>7</v>', b'<c r="J3" t="n"><v>1</v>'),
+        "cells_changed"),
+    "a user's cell dropped from a row chantool wrote into": (lambda parts: replace(
+        parts, CHANNELS, b'<c r="J3" t="n"><v>7</v></c>', b""), "cells_changed"),
+    "a cell added right of chantool's column": (lambda parts: replace(
+        parts, CHANNELS, b"</is></c></row><row r=\"4\"",
+        b'</is></c><c r="M3"><v>1</v></c></row><row r="4"'), "cells_changed"),
+    "a row chantool wrote into hidden": (lambda parts: replace(
+        parts, CHANNELS, b'<row r="3">', b'<row r="3" hidden="1">'), "cells_changed"),
+    "a user's text in a row copied as it was": (lambda parts: replace(
+        parts, CHANNELS, b"<t>V1</t>", b"<t>V7</t>"), "cells_changed"),
+    "a user's number in a row copied as it was": (lambda parts: replace(
+        parts, CHANNELS, b'<c r="I2" t="n"><v>5</v>', b'<c r="I2" t="n"><v>6</v>'),
+        "cells_changed"),
+    "a row copied as it was dropped": (lambda parts: parts.update({CHANNELS: re.sub(
+        rb'<row r="2">.*?</row>', b"", parts[CHANNELS], flags=re.S)}), "cells_changed"),
+    "the sheet's start": (lambda parts: replace(
+        parts, CHANNELS, b'baseColWidth="8"', b'baseColWidth="9"'), "cells_changed"),
+    "two sheets' names swapped": (swap_sheets, "cells_changed"),
+    "a format put before the user's": (format_before_the_users, "part_changed"),
+    "a user's format changed": (users_format_changed, "part_changed"),
+    "the date system": (lambda parts: parts.update({"xl/workbook.xml": re.sub(
+        rb"<workbookPr\b", b'<workbookPr date1904="1"', parts["xl/workbook.xml"])}),
+        "part_changed"),
+    "a part chantool did not write": (lambda parts: parts.update({
+        "xl/theme/theme1.xml": parts["xl/theme/theme1.xml"] + b" "}), "part_changed"),
+}
+
+
+def test_what_is_written_passes(book: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    verify_written(target, *write(book, target))
+    channels = openpyxl.load_workbook(target)["渠道档案"]
+    assert (channels["L1"].value, channels["L2"].value, channels["L3"].value) == (
+        "校验结果", None, "错误 3")
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS, ids=str)
+def test_a_change_to_the_users_data_is_refused(book: Path, tmp_path: Path,
+                                               corruption: str) -> None:
+    change, code = CORRUPTIONS[corruption]
+    target = tmp_path / "out.xlsx"
+    written, sheets = write(book, target)
+    parts = excel_edits.read_parts(target)
+    assert b'<c r="L3"' in parts[CHANNELS] and b'<c r="L2"' not in parts[CHANNELS]
+    change(parts)
+    excel_edits.write_parts(target, parts)
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, written, sheets)
+    assert refused.value.key == code
+
+
+def test_a_damaged_zip_member_is_refused(book: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    written, sheets = write(book, target)
+    with zipfile.ZipFile(target) as archive:
+        info = archive.getinfo(CHANNELS)
+    data = bytearray(target.read_bytes())
+    name_length, extra_length = (int.from_bytes(data[info.header_offset + at:][:2], "little")
+                                 for at in (26, 28))
+    middle = info.header_offset + 30 + name_length + extra_length + info.compress_size // 2
+    data[middle] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, written, sheets)
+    assert refused.value.key == "broken_zip"
+
+
+def test_a_run_over_results_with_user_cells_right_of_them_passes(book: Path,
+                                                                 tmp_path: Path) -> None:
+    first = tmp_path / "first.xlsx"
+    verify_written(first, *write(book, first))
+    parts = excel_edits.read_parts(first)
+    replace(parts, CHANNELS, b"</is></c></row><row r=\"4\"",
+            b'</is></c><c r="M3"><v>42</v></c></row><row r="4"')  # typed right of L3
+    excel_edits.write_parts(first, parts)
+    again = tmp_path / "again.xlsx"
+    verify_written(again, *write(first, again))
+    channels = openpyxl.load_workbook(again)["渠道档案"]
+    assert [channels.cell(3, column).value for column in (12, 13, 14)] == [None, 42, "错误 3"]
+
+
+def without_addresses(path: Path) -> None:
+    """Cells written without ``r`` (their column follows the cell before), as some
+    reporting systems write them."""
+    parts = excel_edits.read_parts(path)
+    parts[CHANNELS] = re.sub(rb'<c r="[A-Z]+\d+"', b"<c", parts[CHANNELS])
+    excel_edits.write_parts(path, parts)
+
+
+def test_cells_without_an_address_pass_and_a_change_among_them_is_refused(
+    book: Path, tmp_path: Path
+) -> None:
+    without_addresses(book)
+    target = tmp_path / "out.xlsx"
+    written, sheets = write(book, target)
+    verify_written(target, written, sheets)
+    channels = openpyxl.load_workbook(target)["渠道档案"]
+    assert [channels.cell(3, column).value for column in (4, 10, 11, 12)] == [
+        "V9", 7, None, "错误 3"]
+    parts = excel_edits.read_parts(target)
+    replace(parts, CHANNELS, b'<c t="inlineStr"><is><t>V9</t>',
+            b'<c t="n"><v>1</v></c><c t="inlineStr"><is><t>V9</t>')
+    excel_edits.write_parts(target, parts)  # D3 is 1 now, V9 moved on to E3
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, written, sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_a_refused_write_leaves_no_file(book: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def corrupting(source: Path, target: Path, plan: Any) -> Written:
+        written = write_plan(source, target, plan)
+        parts = excel_edits.read_parts(target)
+        replace(parts, CHANNELS, b"<t>V1</t>", b"<t>V7</t>")
+        excel_edits.write_parts(target, parts)
+        return written
+
+    monkeypatch.setattr(check, "write_plan", corrupting)
+    original = book.read_bytes()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["validate", str(book), "--mark", "--out", str(out),
+                                      "--as-of", AS_OF.isoformat(), "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "未写入" in result.output and "数据与原文件不一致" in result.output, result.output
+    assert book.read_bytes() == original
+    assert not (out / book.name).exists() and not temporary_path(out / book.name).exists()
