@@ -1,16 +1,29 @@
-"""Benchmark: ``chantool archive`` of office-month workbooks vs a plain python-calamine read.
+"""Benchmark: a province's year in the history store (issue 10, point 9).
 
 Generates ``--files`` workbooks of one province's year (17 offices, 12 months; the issue's
-figure is 200 files, the default 20 to be quick), each with 5,000 visits and 5,000 sales
-lines, the office's 300 channels and its 12 managers' assessments. Byte-compiles chantool
-as installing it does, then runs, each in its own process and taking turns, a plain
-python-calamine read of every file (one after the other), ``chantool validate`` of the
-folder, and ``chantool archive`` of the folder into a new store (both on all cores, as
-the commands run by default), and reports the median wall times and the peak memory.
-Target (issue 10): archive <= 1.5x the plain read. ``--pg URL`` (a superuser's URL)
-archives into a new PostgreSQL database each run instead of a new SQLite file.
+figure is 200 files: 1,000,000 visits and 1,000,000 sales lines, 204 managers, 5,100
+channels), each with ``--rows`` visits and sales lines, the office's 300 channels and its
+12 managers' assessments. They are kept in ``--out`` and made again only when missing.
+Byte-compiles chantool as installing it does, then runs, each in its own process and
+taking turns: a plain python-calamine read of every file (one after the other),
+``chantool validate`` of the folder, and ``chantool archive`` of the folder into a new
+SQLite store and, with ``--pg``, into a new PostgreSQL database (the commands on all
+cores, as they run by default). Then, where this chantool has them (``score --help``
+names ``--to`` and ``--combine``; otherwise they are reported as not available):
+``chantool score`` of the single 100,000-visit workbook of ``bench_score.py``,
+``score --db`` of each store for the year and for its first half (growth), and
+``score FOLDER --combine``. It reports median wall and processor times and the peak
+memory of each command, its children summed (bench_folder.py). Targets (issue 10):
 
-    python bench/bench_archive.py [--files 20] [--rows 5000] [--repeat 3] [--pg URL]
+- archive <= 1.5x the plain read, on SQLite and PostgreSQL;
+- score --db for the year <= 12x score of the single workbook, peak <= 3 GB;
+- score --combine <= 1.3x score --db (SQLite) on the same data.
+
+``--pg URL`` is a PostgreSQL superuser's URL (a database is made for each run and dropped
+after), or ``--pg throwaway``: a server started for the run from Debian's binaries, as
+the tests do (tests/pgserver.py).
+
+    python bench/bench_archive.py [--files 200] [--rows 5000] [--repeat 1] [--pg URL]
 """
 
 from __future__ import annotations
@@ -18,15 +31,21 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 
 import psycopg
 import xlsxwriter
+from bench_folder import Run, measure
+from bench_score import AS_OF as SCORE_AS_OF
 from bench_score import _write
-from bench_validate import compile_package, measure
+from bench_score import generate as generate_score_book
+from bench_validate import compile_package
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
@@ -41,6 +60,10 @@ OFFICES = [f"办事处{number:02d}" for number in range(17)]
 TYPES = ["直供", "分销", "大客户", "终端", "业务", "村级"]
 MODELS = [f"M{number:02d}" for number in range(40)]
 ON_SITE = ["现场面谈", "现场面谈", "培训", "会议", "辅导"]
+YEAR_END = "2025-12-31"  # the as-of of scoring the year
+CHANTOOL = [sys.executable, "-m", "chantool"]
+TARGETS = {"archive": 1.5, "score --db": 12.0, "score --combine": 1.3}
+MEMORY_TARGET_MIB = 3 * 1024
 
 
 def generate(folder: Path, files: int, rows: int, seed: int = 13) -> None:
@@ -83,10 +106,38 @@ def generate(folder: Path, files: int, rows: int, seed: int = 13) -> None:
         workbook.close()
 
 
+def year_folder(out: Path, files: int, rows: int) -> Path:
+    """The folder of the year's workbooks, written unless a complete one is there."""
+    folder = out / f"year_{files}x{rows}"
+    done = folder / ".complete"
+    if not done.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.xlsx"):
+            stale.unlink()
+        generate(folder, files, rows)
+        done.touch()
+    return folder
+
+
+@contextmanager
+def postgres(given: str | None) -> Iterator[str | None]:
+    """The superuser URL of the server to archive into (``None``: SQLite only)."""
+    if given != "throwaway":
+        yield given
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.pgserver import throwaway_server
+
+    with throwaway_server() as url:
+        yield url
+
+
 def new_store(folder: Path, run: int, server: str | None) -> str:
     """The ``--db`` of a new, empty store for one run."""
     if server is None:
-        return str(folder / f"store_{run}.db")
+        path = folder / f"store_{run}.db"
+        path.unlink(missing_ok=True)
+        return str(path)
     name = f"chantool_bench_{run}"
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
@@ -94,42 +145,125 @@ def new_store(folder: Path, run: int, server: str | None) -> str:
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
+def drop_stores(server: str, runs: int) -> None:
+    with psycopg.connect(server, autocommit=True) as connection:
+        for run in range(runs):
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(
+                sql.Identifier(f"chantool_bench_{run}")))
+
+
+def score_options() -> set[str]:
+    """Which of ``--db`` (scoring from a store: with ``--to``; ``--db`` alone may only
+    record a run) and ``--combine`` this chantool's ``score`` has."""
+    shown = subprocess.run([*CHANTOOL, "score", "--help", "--lang", "en"], capture_output=True,
+                           text=True, check=True).stdout
+    return {option for option, sign in (("--db", "--to"), ("--combine", "--combine"))
+            if sign in shown}
+
+
+def show(name: str, runs: list[Run]) -> Run:
+    """Print and return the medians of a command's runs (peak: the largest)."""
+    median = Run(statistics.median(run.wall for run in runs),
+                 statistics.median(run.cpu for run in runs),
+                 max(run.rss for run in runs), max(run.pss for run in runs))
+    print(f"{name:34s} wall {median.wall:7.2f} s   processor {median.cpu:7.2f} s   "
+          f"peak {median.rss:6.0f} MiB RSS, {median.pss:6.0f} MiB PSS   (median of {len(runs)})")
+    return median
+
+
+def verdict(name: str, ratio: float, base: str) -> bool:
+    met = ratio <= TARGETS[name.split(" (")[0]]
+    print(f"{name} / {base}: {ratio:.2f}x (target <= {TARGETS[name.split(' (')[0]]}x)"
+          f"{'' if met else '  MISSED'}")
+    return met
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--rows", type=int, default=5000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pg", default=None, help="a PostgreSQL superuser's URL")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--pg", default=None,
+                        help="a PostgreSQL superuser's URL, or 'throwaway'")
+    parser.add_argument("--out", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="chantool-bench-") as temporary:
-        folder = Path(temporary) / "workbooks"
-        folder.mkdir()
-        generate(folder, args.files, args.rows)
-        print(f"{args.files} workbooks of {args.rows} visits and {args.rows} sales lines")
-        compile_package()
-        read: list[tuple[float, float]] = []
-        validated: list[tuple[float, float]] = []
-        archived: list[tuple[float, float]] = []
+    folder = year_folder(args.out, args.files, args.rows)
+    print(f"{folder}: {args.files} workbooks of {args.rows} visits and {args.rows} sales "
+          f"lines ({args.files * args.rows:,} of each), "
+          f"{min(args.files, len(OFFICES)) * 12} managers, "
+          f"{min(args.files, len(OFFICES)) * 300} channels")
+    compile_package()
+    options = score_options()
+    with ExitStack() as stack:
+        server = stack.enter_context(postgres(args.pg))
+        temporary = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chantool-")))
+        if server is not None:
+            stack.callback(drop_stores, server, args.repeat)
+        kinds = {"SQLite": None, **({"PostgreSQL": server} if server else {})}
+        runs: dict[str, list[Run]] = {}
+        stores: dict[str, str] = {}
+        # The commands take turns, so that a slower spell of a shared machine weighs on
+        # all alike; the medians are compared.
         for run in range(args.repeat):
-            read.append(measure([sys.executable, "-c", PLAIN_READ, str(folder)]))
-            # What archiving adds to validating the same files (both validate each file
-            # in a child process of its own).
-            validated.append(measure([sys.executable, "-m", "chantool", "validate",
-                                      str(folder)]))
-            store = new_store(Path(temporary), run, args.pg)
-            archived.append(measure([sys.executable, "-m", "chantool", "archive", str(folder),
-                                     "--db", store, "--accept-errors"]))
-    read_wall = statistics.median(wall for wall, _ in read)
-    validate_wall = statistics.median(wall for wall, _ in validated)
-    wall = statistics.median(wall for wall, _ in archived)
-    peak = max(memory for _, memory in archived)
-    store_kind = "PostgreSQL" if args.pg else "SQLite"
-    print(f"plain calamine read  wall {read_wall:6.2f} s   (median of {args.repeat})")
-    print(f"chantool validate    wall {validate_wall:6.2f} s")
-    print(f"chantool archive     wall {wall:6.2f} s   peak {peak:6.0f} MiB ({store_kind})")
-    print(f"archive / plain read: {wall / read_wall:.2f}x (target <= 1.5x); "
-          f"archive / validate: {wall / validate_wall:.2f}x")
-    sys.exit(0 if wall / read_wall <= 1.5 else 1)
+            runs.setdefault("plain calamine read", []).append(
+                measure([sys.executable, "-c", PLAIN_READ, str(folder)]))
+            runs.setdefault("chantool validate", []).append(
+                measure([*CHANTOOL, "validate", str(folder)]))
+            for kind, where in kinds.items():
+                stores[kind] = new_store(temporary, run, where)
+                runs.setdefault(f"archive ({kind})", []).append(measure(
+                    [*CHANTOOL, "archive", str(folder), "--db", stores[kind],
+                     "--accept-errors"]))
+        scoring: dict[str, list[str]] = {}
+        if "--db" in options:
+            book = args.out / "score_100000.xlsx"
+            if not book.exists():
+                generate_score_book(book, 100_000)
+            scoring["score (one 100k workbook)"] = [
+                *CHANTOOL, "score", str(book), "--as-of", SCORE_AS_OF.isoformat()]
+            for kind, store in stores.items():
+                scoring[f"score --db ({kind})"] = [
+                    *CHANTOOL, "score", "--db", store, "--as-of", YEAR_END]
+                scoring[f"score --db --to 2025-06 ({kind})"] = [
+                    *CHANTOOL, "score", "--db", store, "--as-of", YEAR_END, "--to", "2025-06"]
+        if "--combine" in options:
+            scoring["score --combine"] = [*CHANTOOL, "score", str(folder), "--combine",
+                                          "--as-of", YEAR_END]
+        failed: dict[str, str] = {}
+        for _ in range(args.repeat):
+            for name, command in scoring.items():
+                if name in failed:
+                    continue
+                try:
+                    runs.setdefault(name, []).append(measure(command))
+                except SystemExit as error:  # the command failed: say so, measure the rest
+                    runs.pop(name, None)
+                    failed[name] = str(error)
+        figures = {name: show(name, measured) for name, measured in runs.items()}
+        for name, why in failed.items():
+            print(f"{name:34s} FAILED: {why}")
+    for option in ("--db", "--combine"):
+        if option not in options:
+            print(f"score {option}: not available in this chantool")
+    read = figures["plain calamine read"]
+    met = not failed
+    for kind in kinds:
+        archived = figures[f"archive ({kind})"]
+        met &= verdict(f"archive ({kind})", archived.wall / read.wall, "plain read")
+        print(f"  processor time: {archived.cpu / read.cpu:.2f}x the read's; "
+              f"{archived.wall / figures['chantool validate'].wall:.2f}x validate's wall")
+        names = (f"score --db ({kind})", f"score --db --to 2025-06 ({kind})",
+                 "score (one 100k workbook)")
+        if "--db" in options and all(name in figures for name in names):
+            year, half, single = map(figures.__getitem__, names)
+            met &= verdict(names[0], year.wall / single.wall, "score of one 100k workbook")
+            print(f"  the year / its first half: {year.wall / half.wall:.2f}x (linear: about "
+                  f"2x); peak {year.rss:.0f} MiB (target <= {MEMORY_TARGET_MIB} MiB)")
+            met &= year.rss <= MEMORY_TARGET_MIB
+    if {"score --combine", "score --db (SQLite)"} <= figures.keys():
+        met &= verdict("score --combine", figures["score --combine"].wall
+                       / figures["score --db (SQLite)"].wall, "score --db (SQLite)")
+    sys.exit(0 if met else 1)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from itertools import repeat
+from operator import methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    Dialect,
+    Engine,
+    Time,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.types import TypeEngine
 
 from chantool.batch import ENGINE, Job, Options, ReadError, failure_reason, load
 from chantool.coerce import is_blank
@@ -35,7 +48,7 @@ from chantool.history.schema import (
     policy_entries,
     version_sheets,
 )
-from chantool.history.store import StoreError, connect, transaction
+from chantool.history.store import StoreError, archive_lock, kept_engine, transaction
 from chantool.io.isolation import Failure, run_isolated
 from chantool.settings import POLICY_COLUMNS
 from chantool.table import RawSheet, find_layout, is_policy_sheet
@@ -93,6 +106,10 @@ def archive_files(jobs: Sequence[Job], url: URL, options: Options, *, accept_err
         if progress is not None:
             progress(job.path)
 
+    engine = kept_engine(url)  # the children's, forked with its dialect set up here
+    with transaction(engine, url, options.lang, write=False):
+        pass
+    engine.dispose()  # and without a connection: each child opens its own
     task = partial(archive_file, url=url.render_as_string(hide_password=False),
                    options=options, accept_errors=accept_errors)
     run_isolated(task, jobs, limits=options.limits, workers=options.jobs, done=done,
@@ -104,7 +121,7 @@ def archive_file(job: Job, *, url: str, options: Options, accept_errors: bool) -
     """Archive one file (in its child): never raises; a store that fails is ``unreadable``
     with the store's reason."""
     path, lang, store = job.path, options.lang, make_url(url)
-    engine = connect(store)
+    engine = kept_engine(store)  # one login for both transactions
     try:
         try:
             digest = sha256(path)
@@ -176,13 +193,20 @@ _DATED: Final = (("visits", "visit_date"), ("sales", "sale_date"), ("assessments
 
 def _months(sheets: Sheets, as_of: date) -> tuple[str, str] | None:
     """The first and last month (YYYY-MM) of a workbook's dated rows, if it has any;
-    months after ``as_of``'s are left out (a date in the future is an error finding)."""
+    months after ``as_of``'s are left out (a date in the future is an error finding).
+    Each column's earliest and latest value are found first: a month is made only of those."""
     latest = f"{as_of.year:04d}-{as_of.month:02d}"
-    months = {month for kind, key in _DATED if kind in sheets
-              for value in sheets[kind].column(key) if value is not None
-              for month in [value if isinstance(value, str)
-                            else f"{value.year:04d}-{value.month:02d}"]
-              if month <= latest}
+    last_day = _last_day(latest)
+    months: list[str] = []
+    for kind, key in _DATED:
+        if kind not in sheets:
+            continue
+        values = sheets[kind].column(key)
+        # Dates (and months, YYYY-MM text) compare as their months do.
+        days = [value for value in values if isinstance(value, date) and value <= last_day]
+        months += [f"{day.year:04d}-{day.month:02d}" for day in
+                   ((min(days), max(days)) if days else ())]
+        months += [month for month in values if isinstance(month, str) and month <= latest]
     return (min(months), max(months)) if months else None
 
 
@@ -206,9 +230,11 @@ def _policy_entries(sheets: Sequence[RawSheet]) -> list[dict[str, Any]]:
 
 def _write(engine: Engine, url: URL, lang: Lang, path: Path, digest: str,
            content: Content) -> Outcome:
-    """Write one file's version and rows in one transaction (under the archive lock)."""
+    """Write one file's version and rows in one transaction: under the locks of its name
+    and its content, and the archive lock to work out who managed which channel (on
+    PostgreSQL, other writers meanwhile copy the rows of other files)."""
     name = path.name
-    with transaction(engine, url, lang) as connection:
+    with transaction(engine, url, lang, only=(name, digest)) as connection:
         known = _holding_in(connection, digest)  # archived meanwhile by another process
         if known is not None:
             return Outcome(str(path), "unchanged", *known)
@@ -241,6 +267,10 @@ def _write(engine: Engine, url: URL, lang: Lang, path: Path, digest: str,
                                                    for entry in entries])
         for kind, (numbers, columns) in content.rows.items():
             insert_rows(connection, kind, version_id, numbers, columns)
+        # Each statement sees what other writers committed before it began: with the
+        # archive lock, every profile archived before this file's (PostgreSQL's default
+        # isolation, read committed).
+        archive_lock(connection)
         refresh_managers(connection, [version_id, *([current.id] if current else [])])
     return Outcome(str(path), "archived", name, version,
                    replaced=current.version if current else None, errors=content.errors)
@@ -250,33 +280,57 @@ def insert_rows(connection: Connection, kind: str, version_id: int, numbers: lis
                 columns: dict[str, list[Any]]) -> None:
     """The typed rows of one sheet of a version. This is the archive's hot loop, so the
     rows skip SQLAlchemy's statement, which made a dict per row and cost several times
-    the database's own work (bench/bench_archive.py): SQLite gets them as tuples through
-    the driver's ``executemany`` (bound parameters), each column converted once by
-    SQLAlchemy's own bind processor for it (SQLite keeps dates and times as text);
-    PostgreSQL gets them through ``COPY ... FROM STDIN``, which sends the values apart
-    from the statement, as bound parameters are, in one round trip instead of one a row."""
+    the database's own work (bench/bench_archive.py): they go to the driver of the
+    transaction's connection, row tuples made as they are sent. SQLite gets them through
+    ``executemany`` (bound parameters), each column converted as SQLAlchemy's own bind
+    processor for it would (SQLite keeps dates and times as text; ``_sqlite_values``);
+    PostgreSQL gets them through ``COPY ... FROM STDIN`` (binary), which sends the values
+    apart from the statement, as bound parameters are, in one round trip instead of one a
+    row."""
     if not numbers:
         return
     table = SHEET_TABLES[kind]
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     names = ", ".join(map(quote, ["file_version_id", "excel_row", *columns]))
+    driver = connection.connection.driver_connection  # the DBAPI's, in this transaction
+    assert driver is not None
     if dialect.name == "postgresql":
-        rows = zip(repeat(version_id), numbers, *columns.values())
-        driver = connection.connection.driver_connection  # psycopg's, in this transaction
-        assert driver is not None
+        # Binary: each value is sent as its column's type, which psycopg packs in C; text
+        # would format each in Python and have the server parse it again.
+        types = [table.c[key].type.compile(dialect=dialect).lower()
+                 for key in ("file_version_id", "excel_row", *columns)]
         with (driver.cursor() as cursor,
-              cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy):
-            for row in rows:
+              cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT BINARY)")
+              as copy):
+            copy.set_types(types)
+            for row in zip(repeat(version_id), numbers, *columns.values()):
                 copy.write_row(row)
         return
-    converted = []
-    for key, values in columns.items():
-        convert = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        converted.append(values if convert is None else list(map(convert, values)))
+    converted = [_sqlite_values(table.c[key].type, values, dialect)
+                 for key, values in columns.items()]
     markers = ", ".join(["?"] * (len(columns) + 2))
-    connection.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({markers})",
-                               list(zip(repeat(version_id), numbers, *converted)))
+    driver.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({markers})",
+                       zip(repeat(version_id), numbers, *converted))
+
+
+# Dates and times as SQLAlchemy's SQLite dialect stores them ("2025-06-30",
+# "08:30:00.000000") and yes/no as 1/0, by C built-ins: SQLAlchemy's processors handle
+# each value in Python, which took longer than SQLite's inserting the rows. A test holds
+# the two to the same values.
+_SQLITE_FAST: Final[dict[type[TypeEngine[Any]], Callable[[Any], str | int]]] = {
+    Date: date.isoformat, Time: methodcaller("isoformat", timespec="microseconds"),
+    Boolean: int}
+
+
+def _sqlite_values(column_type: TypeEngine[Any], values: list[Any],
+                   dialect: Dialect) -> list[Any]:
+    """A column's values as SQLite is given them, ``None`` kept (a blank cell)."""
+    fast = _SQLITE_FAST.get(type(column_type))
+    if fast is not None:
+        return [None if value is None else fast(value) for value in values]
+    convert = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return values if convert is None else list(map(convert, values))
 
 
 def _period_text(months: tuple[str, str] | None) -> str | None:

@@ -10,8 +10,9 @@ is the server's own first line.
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib.resources import files as package_files
 from pathlib import Path
@@ -24,7 +25,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 from chantool.findings import Lang
 from chantool.texts import word
@@ -78,13 +79,17 @@ def _without_password(given: str) -> str:
     return f"{scheme}://{user.split(':', 1)[0]}:***@{tail}"
 
 
-def connect(url: URL) -> Engine:
-    """An engine for the store; no connection is made yet. Each writing transaction on
+def connect(url: URL, *, keep: bool = False) -> Engine:
+    """An engine for the store; no connection is made yet. Each transaction connects anew,
+    unless ``keep``: then the engine's first connection serves all its transactions until
+    it is disposed (a child archiving one file: logging in to a server with a password
+    (scram-sha-256) costs more than writing the file's rows). Each writing transaction on
     SQLite begins with ``BEGIN IMMEDIATE``: it takes the write lock at once, so two
     writers queue instead of failing half-way, and DDL is part of the transaction
     (pysqlite left alone commits before DDL)."""
+    pool = StaticPool if keep else NullPool
     if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, poolclass=NullPool,
+        engine = create_engine(url, poolclass=pool,
                                connect_args={"timeout": LOCK_SECONDS})
 
         @event.listens_for(engine, "connect")
@@ -100,28 +105,68 @@ def connect(url: URL) -> Engine:
         return engine
     arguments = {"connect_timeout": CONNECT_SECONDS,
                  "options": f"-c lock_timeout={LOCK_SECONDS * 1000}"}
-    return create_engine(url, poolclass=NullPool,
+    # Read committed whatever the server's default: a statement after the archive lock
+    # must see what the writers before committed (archive_lock).
+    return create_engine(url, poolclass=pool, isolation_level="READ COMMITTED",
                          connect_args={key: value for key, value in arguments.items()
                                        if key not in url.query})
 
 
+# The engines of ``kept_engine``, by URL: one per store and process.
+_kept: dict[str, Engine] = {}
+
+
+def kept_engine(url: URL) -> Engine:
+    """This process's engine for the store that keeps its connection between transactions
+    (``connect(keep=True)``). A child forked after its parent made it (``archive``) starts
+    with it, its dialect already set up from the server: it does not ask the server again,
+    which on PostgreSQL took several round trips for each file."""
+    key = url.render_as_string(hide_password=False)
+    if key not in _kept:
+        _kept[key] = connect(url, keep=True)
+    return _kept[key]
+
+
 @contextmanager
-def transaction(engine: Engine, url: URL, lang: Lang, *,
-                write: bool = True) -> Iterator[Connection]:
+def transaction(engine: Engine, url: URL, lang: Lang, *, write: bool = True,
+                only: Sequence[str] = ()) -> Iterator[Connection]:
     """One transaction, committed when the block ends, rolled back if it raises; database
     errors come out as ``StoreError``. A writing one first takes the archive lock (SQLite's
-    write lock, PostgreSQL's advisory lock); a reading one waits for no writer."""
+    write lock, PostgreSQL's advisory lock); a reading one waits for no writer. With
+    ``only``, a writing one on PostgreSQL first takes only the locks of those names (any
+    text; see ``archive_lock``)."""
     try:
         with engine.connect() as connection:
             connection.execution_options(**{_READING: not write})
             with connection.begin():
                 if write and engine.dialect.name == "postgresql":
-                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                       {"key": _ARCHIVE_LOCK})
+                    if only:
+                        _name_locks(connection, only)
+                    else:
+                        archive_lock(connection)
                 yield connection
     except SQLAlchemyError as error:
         raise StoreError(word("history_failed", lang).format(store=shown(url),
                                  detail=_detail(error))) from None
+
+
+def archive_lock(connection: Connection) -> None:
+    """Take the archive lock in a transaction begun with ``only``, until it ends: what
+    every writer changes is then changed by one at a time. On PostgreSQL, ``archive``
+    takes it only for its last step, so that writers copy the rows of different files at
+    the same time; SQLite has no other lock, taken when a writing transaction begins."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ARCHIVE_LOCK})
+
+
+def _name_locks(connection: Connection, names: Sequence[str]) -> None:
+    """PostgreSQL's advisory locks of these names (two-key locks: apart from the archive
+    lock's), taken in one order by every writer, so that none waits for another in turn."""
+    keys = sorted({int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big",
+                                  signed=True) for name in names})
+    for key in keys:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:kind, :key)"),
+                           {"kind": _ARCHIVE_LOCK, "key": key})
 
 
 def _detail(error: SQLAlchemyError) -> str:
