@@ -247,9 +247,12 @@ def score_files(jobs: Sequence[Job], options: Options, *,
 def score_together(jobs: Sequence[Job], options: Options, *, label: str,
                    policy: Path | None = None) -> Report:
     """Score the workbooks of ``jobs`` as one book (``check.score_together``), in one child
-    process, its time limit that of every file together: a result named ``label`` whose
-    findings name their files, and one for each file that could not be read."""
-    limits = replace(options.limits, seconds=options.limits.seconds * max(len(jobs), 1))
+    process, its time and memory limits those of every file together (the limits are per
+    file): a result named ``label`` whose findings name their files, and one for each file
+    that could not be read."""
+    files = max(len(jobs), 1)
+    limits = replace(options.limits, seconds=options.limits.seconds * files,
+                     memory_bytes=options.limits.memory_bytes * files)
     found: list[Any] = []
     task = partial(_together, jobs=jobs, options=options, label=label, policy=policy)
     run_isolated(task, [Job(Path(label))], limits=limits, workers=1,

@@ -386,3 +386,16 @@ def test_the_examples_combined_rank_the_managers_of_every_office_over_two_months
     # The second month adds its visits and repeats nothing: no finding names a May file.
     assert not [finding for finding in result["findings"]
                 if finding.get("file", "").endswith("2025年5月.xlsx")]
+
+
+def test_the_memory_limit_of_a_combined_run_is_that_of_every_file_together() -> None:
+    """``--memory-limit`` is per file: the one process scoring five workbooks together
+    may use five times it (100 MB alone is too little for the engine's process)."""
+    examples = Path(__file__).parent.parent / "examples"
+    code, found = score(examples, "--combine", "--memory-limit", "100")
+    assert code == 1 and [entry["status"] for entry in found["files"]] == ["findings"]
+    alone = CliRunner().invoke(cli, ["score", "--format", "json", "--as-of", "2025-06-29",
+                                     str(examples / "浙江省_渠道台账_2025Q2.xlsx"),
+                                     "--memory-limit", "100"])
+    assert alone.exit_code == 2
+    assert json.loads(alone.stdout)["files"][0]["status"] == "unreadable"
