@@ -313,19 +313,30 @@ class MonthParam(click.ParamType):  # type: ignore[type-arg]
         return text
 
 
+def source_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--combine, --policy, --db, --office, --from and --to: what ``score`` and ``report``
+    score (the files given, as one book or not, or the store's current versions), checked
+    by ``_from_store``."""
+    for option in reversed((
+        click.option("--combine", is_flag=True),
+        click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=None),
+        db_option,
+        click.option("--office", default=None),
+        click.option("--from", "month_from", type=MonthParam(), default=None),
+        click.option("--to", "month_to", type=MonthParam(), default=None),
+    )):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @format_option
 @lang_option
 @as_of_option
 @output_options
-@click.option("--combine", is_flag=True)
-@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None)
-@db_option
-@click.option("--office", default=None)
-@click.option("--from", "month_from", type=MonthParam(), default=None)
-@click.option("--to", "month_to", type=MonthParam(), default=None)
+@source_options
 @isolation_options
 def score(
     paths: tuple[Path, ...], fmt: str, lang: Lang, as_of: date | None, out: Path | None,
@@ -464,13 +475,7 @@ def _chosen_policy(path: Path, options: Options) -> Any:
 @lang_option
 @as_of_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
-@click.option("--combine", is_flag=True)
-@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None)
-@db_option
-@click.option("--office", default=None)
-@click.option("--from", "month_from", type=MonthParam(), default=None)
-@click.option("--to", "month_to", type=MonthParam(), default=None)
+@source_options
 @isolation_options
 def report(kind: str, paths: tuple[Path, ...], lang: Lang, as_of: date | None, out: Path,
            combine: bool, policy: Path | None, db: str | None, office: str | None,
