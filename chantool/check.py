@@ -17,6 +17,7 @@ from chantool.combine import ChosenPolicy, Source, combine
 from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Written, write_plan
+from chantool.listings import Scores
 from chantool.policy import read_policy
 from chantool.render import drawn
 from chantool.report import FileResult
@@ -65,11 +66,18 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
         problem = _write(job, sheets, score_plan(book, findings, scores, options.lang), options)
         if problem is not None:
             findings.append(problem)
+    return _shown(FileResult.checked(str(job.path), findings, _handed_back(scores, options)),
+                  options)
+
+
+def _handed_back(scores: Scores, options: Options) -> Scores:
+    """The listings of ``scores``, and the rows of each, that the child hands back
+    (``Options.listing_keys`` and ``listing_rows``)."""
     if options.listing_keys is not None:
         scores = scores.only(options.listing_keys)
     if options.listing_rows is not None:
         scores = scores.head(options.listing_rows)
-    return _shown(FileResult.checked(str(job.path), findings, scores), options)
+    return scores
 
 
 def _shown(result: FileResult, options: Options, *, scored: bool = True) -> FileResult:
@@ -132,10 +140,9 @@ def score_together(jobs: Sequence[Job], options: Options, *, label: str,
                 problem = _write(job, sheets, plans[str(job.path)], options)
                 if problem is not None:
                     findings.append(replace(problem, source=str(job.path)))
-    if options.listing_rows is not None:
-        scores = scores.head(options.listing_rows)
     names = tuple(source.name for source in sources)
-    return [FileResult.checked(label, findings, scores, names), *unreadable]
+    return [FileResult.checked(label, findings, _handed_back(scores, options), names),
+            *unreadable]
 
 
 def _of_source(findings: Sequence[Finding], source: str) -> list[Finding]:

@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # the store's modules are imported by its commands only
     from sqlalchemy.engine import URL
 
     from chantool.history.runs import RunInput
+    from chantool.history.scoring import StoreRun
 
     # A store opened for ``score --db``, and the run's inputs.
     _RunStore = tuple[tuple[URL, Engine], list[RunInput]]
@@ -314,19 +315,30 @@ class MonthParam(click.ParamType):  # type: ignore[type-arg]
         return text
 
 
+def source_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--combine, --policy, --db, --office, --from and --to: what ``score`` and ``report``
+    score (the files given, as one book or not, or the store's current versions), checked
+    by ``_from_store``."""
+    for option in reversed((
+        click.option("--combine", is_flag=True),
+        click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=None),
+        db_option,
+        click.option("--office", default=None),
+        click.option("--from", "month_from", type=MonthParam(), default=None),
+        click.option("--to", "month_to", type=MonthParam(), default=None),
+    )):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @format_option
 @lang_option
 @as_of_option
 @output_options
-@click.option("--combine", is_flag=True)
-@click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None)
-@db_option
-@click.option("--office", default=None)
-@click.option("--from", "month_from", type=MonthParam(), default=None)
-@click.option("--to", "month_to", type=MonthParam(), default=None)
+@source_options
 @isolation_options
 def score(
     paths: tuple[Path, ...], fmt: Output, lang: Lang, as_of: date | None, out: Path | None,
@@ -340,13 +352,7 @@ def score(
                       listing_rows=None if fmt == "json" or db is not None else TEXT_ROWS,
                       # A recorded run needs the scores themselves, not their drawing.
                       output=None if db is not None else fmt)
-    from_store = db is not None and not paths
-    if not paths and not from_store:
-        raise click.UsageError(word("score_needs_input", _lang))
-    if policy is not None and not (combine or from_store):
-        raise click.UsageError(word("policy_needs_combine", _lang))
-    if not from_store and (office, month_from, month_to) != (None, None, None):
-        raise click.UsageError(word("scope_needs_db", _lang))
+    from_store = _from_store(paths, combine, policy, db, (office, month_from, month_to))
     if from_store:
         assert db is not None
         if in_place:
@@ -355,8 +361,7 @@ def score(
     todo = _jobs(paths, out, in_place, lang)
     run_store = None if db is None else _run_store(db, todo, lang)
     if combine:
-        label = " ".join(str(path) for path in paths)
-        report = score_together(todo, options, label=label, policy=policy)
+        report = score_together(todo, options, label=_label(paths), policy=policy)
     else:
         with progress_bar(len(todo), lang, "scoring") as advance:
             report = score_files(todo, options, progress=advance)
@@ -364,6 +369,25 @@ def score(
     if run_store is not None:
         _record_run(run_store, report, options)
     sys.exit(report.exit_code)
+
+
+def _from_store(paths: tuple[Path, ...], combine: bool, policy: Path | None, db: str | None,
+                scope: tuple[str | None, str | None, str | None]) -> bool:
+    """Whether ``score`` or ``report`` reads the store (``--db`` without paths) rather than
+    the files given; options that do not fit the source are usage errors."""
+    from_store = db is not None and not paths
+    if not paths and not from_store:
+        raise click.UsageError(word("score_needs_input", _lang))
+    if policy is not None and not (combine or from_store):
+        raise click.UsageError(word("policy_needs_combine", _lang))
+    if not from_store and scope != (None, None, None):
+        raise click.UsageError(word("scope_needs_db", _lang))
+    return from_store
+
+
+def _label(paths: tuple[Path, ...]) -> str:
+    """The path of the result of workbooks scored as one book: the PATHs as given."""
+    return " ".join(map(str, paths))
 
 
 def _run_store(db: str, todo: Sequence[Job], lang: Lang) -> _RunStore:
@@ -395,19 +419,13 @@ def _score_store(db: str, options: Options, fmt: str, out: Path | None, policy: 
     book; with ``--out DIR``, write a new 评分 workbook there."""
 
     def step() -> int:
-        # sqlalchemy and the store: imported by the store's commands only.
         from chantool.history.runs import RunInput
-        from chantool.history.scoring import Scope, score_store, scores_path
-        from chantool.history.store import open_store, shown
+        from chantool.history.scoring import Scope, scores_path
 
-        url, engine = open_store(db, options.lang, create=False)
-        chosen = None if policy is None else _chosen_policy(policy, options)
-        found = score_store(url, engine, Scope(*scope), as_of=options.as_of,
-                            lang=options.lang, chosen=chosen)
-        if not found.versions:
-            click.echo(word("history_none_in_scope", options.lang).format(
-                store=shown(url)), err=True)
+        scored = _scored_store(db, options, policy, scope)
+        if scored is None:
             return 2
+        (url, engine), found = scored
         report = Report(files=(found.result,), scored_as_of=options.as_of)
         inputs = [RunInput(version.name, version.sha256, version.id)
                   for version in found.versions]
@@ -424,6 +442,27 @@ def _score_store(db: str, options: Options, fmt: str, out: Path | None, policy: 
     _store_step(step)
 
 
+def _scored_store(db: str, options: Options, policy: Path | None,
+                  scope: tuple[str | None, str | None, str | None]
+                  ) -> tuple[tuple[URL, Engine], StoreRun] | None:
+    """The store (which must exist) and its current versions in scope scored as one book
+    (``score --db`` without paths, ``report --db``); None, said on stderr, when no version
+    is in scope."""
+    # sqlalchemy and the store: imported by the store's commands only.
+    from chantool.history.scoring import Scope, score_store
+    from chantool.history.store import open_store, shown
+
+    url, engine = open_store(db, options.lang, create=False)
+    chosen = None if policy is None else _chosen_policy(policy, options)
+    found = score_store(url, engine, Scope(*scope), as_of=options.as_of, lang=options.lang,
+                        chosen=chosen)
+    if not found.versions:
+        click.echo(word("history_none_in_scope", options.lang).format(store=shown(url)),
+                   err=True)
+        return None
+    return (url, engine), found
+
+
 def _chosen_policy(path: Path, options: Options) -> Any:
     """The policy ``--policy FILE`` names, read in a child like every workbook."""
     from chantool.batch import chosen_policy
@@ -436,21 +475,35 @@ def _chosen_policy(path: Path, options: Options) -> Any:
 
 @cli.command()
 @click.argument("kind", type=click.Choice(REPORT_KINDS))
-@paths_argument
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @lang_option
 @as_of_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@source_options
 @isolation_options
 def report(kind: str, paths: tuple[Path, ...], lang: Lang, as_of: date | None, out: Path,
-           jobs: int | None, time_limit: float, memory_limit: int) -> None:
+           combine: bool, policy: Path | None, db: str | None, office: str | None,
+           month_from: str | None, month_to: str | None, jobs: int | None,
+           time_limit: float, memory_limit: int) -> None:
     """Write a report of each workbook (help: chantool.texts)."""
-    from chantool.reports import report_files  # XlsxWriter is only needed here
+    scope = (office, month_from, month_to)
+    from_store = _from_store(paths, combine, policy, db, scope)
+    if db is not None and not from_store:
+        raise click.UsageError(word("report_db_no_paths", _lang))
+    from chantool.reports import report_files, report_together  # XlsxWriter: here only
 
     options = _options(as_of, lang, jobs, time_limit, memory_limit)
-    todo = _jobs(paths, None, False, lang)
     try:
-        with progress_bar(len(todo), lang, "scoring") as advance:
-            found, written = report_files(kind, todo, options, out, progress=advance)
+        if from_store:
+            assert db is not None
+            found, written = _report_store(kind, db, options, out, policy, scope)
+        elif combine:
+            found, written = report_together(kind, _jobs(paths, None, False, lang), options,
+                                             out, label=_label(paths), policy=policy)
+        else:
+            todo = _jobs(paths, None, False, lang)
+            with progress_bar(len(todo), lang, "scoring") as advance:
+                found, written = report_files(kind, todo, options, out, progress=advance)
     except OSError as error:
         click.echo(word("cannot_write", _lang).format(
             path=error.filename or out, reason=error.strerror or error), err=True)
@@ -460,6 +513,24 @@ def report(kind: str, paths: tuple[Path, ...], lang: Lang, as_of: date | None, o
             click.echo(f"{result.path}: {result.reason}", err=True)
     click.echo("\n".join(map(str, written)))
     sys.exit(found.exit_code)
+
+
+def _report_store(kind: str, db: str, options: Options, out: Path, policy: Path | None,
+                  scope: tuple[str | None, str | None, str | None]
+                  ) -> tuple[Report, list[Path]]:
+    """``report --db``: the ``kind`` report of the store's current versions in scope,
+    scored as ``score --db`` scores them; no run is recorded (a report is no score run).
+    Exits 2 when the store cannot be used or holds no version in scope."""
+    from chantool.history.scoring import Scope
+    from chantool.reports import report_store
+
+    with _store_errors():
+        scored = _scored_store(db, options, policy, scope)
+    if scored is None:
+        sys.exit(2)
+    _, run = scored
+    return (Report(files=(run.result,), scored_as_of=options.as_of),
+            [report_store(kind, run, Scope(*scope), options, out)])
 
 
 @cli.group()

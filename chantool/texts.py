@@ -64,6 +64,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "db_no_in_place": ("从历史库评分时没有可改的文件：用 --out 文件夹写出评分工作簿",
                        "scoring from the store changes no file: use --out DIR for a Scores "
                        "workbook"),
+    "report_db_no_paths": ("报表不记录运行：用 --db 时不给路径，报表取自历史库中各文件的当前版本",
+                           "a report records no run: with --db give no paths, and the report "
+                           "is of the current versions in the history store"),
     "combine_no_policy": ("--policy 指定的工作簿没有“参数”工作表",
                           "the workbook named by --policy has no policy sheet"),
     "score_scope_all": ("全部", "all"),
@@ -148,10 +151,14 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                   "--combine scores every workbook given as one book (rankings across "
                   "offices and months); --db without paths scores from the history store."),
     "cmd.report": ("为每个工作簿生成报表（新的工作簿，原文件不变）：weekly 夕会周报、"
-                   "monthly 月度考核、statements 对账单、dashboard 管理层看板。",
+                   "monthly 月度考核、statements 对账单、dashboard 管理层看板。\n\n"
+                   "加 --combine 时所有工作簿合并为一本，只生成一份报表；用 --db 而不给路径时，"
+                   "报表取自历史库中各文件的当前版本。",
                    "Write a report for each workbook (a new workbook; the files themselves are "
                    "not changed): weekly review, monthly assessment, dealer statements, "
-                   "management dashboard."),
+                   "management dashboard.\n\nWith --combine, one report of every workbook "
+                   "as one book; with --db and no paths, one report of the current versions "
+                   "in the history store."),
     "cmd.addin": ("Excel 插件：生成、安装到 Excel（Windows）、卸载。",
                   "The Excel add-in: build it, install it into Excel (Windows), remove it."),
     "cmd.addin.build": ("用 macros/ 和已安装的 xlwings 生成 chantool.xlam（任何系统）。",
@@ -292,6 +299,15 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "opt.accept_errors": ("有错误的文件也归档。", "Archive files with error findings too."),
     "opt.url": ("安装包将放在的网址文件夹（须允许 CORS）。",
                 "The web folder the wheel will be served from (it must allow CORS)."),
+    "opt.report.combine": ("把所有给出的工作簿当作一本评分，生成一份报表：排名、办事处得分和"
+                           "季度黄牌跨文件计算。",
+                           "Score every workbook given as one book and write one report of "
+                           "it: rankings, office scores and quarter cards across files."),
+    "opt.report.db": ("历史库：SQLite 文件或 postgresql://... 地址。不给路径，报表取自库中"
+                      "各文件的当前版本（合为一本，与 score --db 相同；不记录运行）。",
+                      "A history store: a SQLite file or postgresql://... URL. Give no "
+                      "paths: the report is of the current version of each file in it, as "
+                      "one book (as score --db scores it; no run is recorded)."),
     "opt.report.out": ("报表写入此文件夹 [默认：当前文件夹]。",
                        "Write the reports into this folder [default: the current folder]."),
     "opt.output": ("插件的保存位置。", "Where to write the add-in."),
@@ -301,6 +317,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     # The reports (chantool/reports): titles, sheets, tables and charts
     "report.as_of": ("截至 {as_of} · 数据来源 {source}", "As of {as_of} · from {source}"),
     "report.none": ("（无）", "(none)"),
+    "report.combined": ("合并", "combined"),
+    "report.store": ("历史库", "history"),
+    "report.more": ("{names} 等 {count} 个工作簿", "{names} and more: {count} workbooks"),
+    "separator": ("、", ", "),
     "report.footer": ("&L{title}&C截至 {as_of}&R第 &P 页，共 &N 页",
                       "&L{title}&CAs of {as_of}&RPage &P of &N"),
     "report.no_chart": ("{title}：无数据，未作图", "{title}: no data to chart"),

@@ -20,7 +20,10 @@ from lxml import etree
 from openpyxl.utils.cell import range_boundaries
 
 from chantool.cli import cli
+from chantool.history.store import open_store, shown
+from chantool.samples import MANAGERS
 from chantool.settings import REPORT_KINDS
+from chantool.texts import word
 from tests.conftest import libreoffice_convert, needs_libreoffice
 from tests.ooxml import package_problems
 
@@ -58,8 +61,6 @@ def scored() -> dict[str, dict[str, Any]]:
 
 
 def _kind_word(kind: str) -> str:
-    from chantool.texts import word
-
     return word(f"report.{kind}", "zh")
 
 
@@ -165,26 +166,33 @@ def _numbers(value: Any, found: set[Any]) -> None:
         found.add(date.fromisoformat(f"{value}-01"))
 
 
+def _numbers_seen(path: Path, entry: dict[str, Any]) -> int:
+    """How many numbers and dates the report at ``path`` holds, each asserted to be one of
+    the JSON result ``entry``."""
+    numbers: set[Any] = set()
+    _numbers({key: value for key, value in entry.items() if key != "findings"}, numbers)
+    workbook = openpyxl.load_workbook(path)
+    seen = 0
+    for worksheet in workbook.worksheets:
+        for row in worksheet.iter_rows(min_row=3):
+            for cell in row:
+                value = cell.value
+                if isinstance(value, datetime):
+                    assert value.date() in numbers, (path.name, worksheet.title, cell.coordinate)
+                    seen += 1
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    assert round(float(value), 6) in numbers, \
+                        (path.name, worksheet.title, cell.coordinate, value)
+                    seen += 1
+    return seen
+
+
 @pytest.mark.parametrize("kind", REPORT_KINDS)
 def test_every_number_in_a_report_is_one_score_computed(
         reports: dict[tuple[str, str], Path], scored: dict[str, dict[str, Any]],
         kind: str) -> None:
     for name, entry in scored.items():
-        numbers: set[Any] = set()
-        _numbers({key: value for key, value in entry.items() if key != "findings"}, numbers)
-        workbook = openpyxl.load_workbook(reports[name, kind])
-        seen = 0
-        for worksheet in workbook.worksheets:
-            for row in worksheet.iter_rows(min_row=3):
-                for cell in row:
-                    value = cell.value
-                    if isinstance(value, datetime):
-                        assert value.date() in numbers, (name, worksheet.title, cell.coordinate)
-                        seen += 1
-                    elif isinstance(value, int | float) and not isinstance(value, bool):
-                        assert round(float(value), 6) in numbers, \
-                            (name, worksheet.title, cell.coordinate, value)
-                        seen += 1
+        seen = _numbers_seen(reports[name, kind], entry)
         assert seen or (kind == "statements" and not entry["rebates"]), (name, kind)
 
 
@@ -279,3 +287,121 @@ def test_libreoffice_renders_every_report_to_pdf_and_png(
     statements = (tmp_path / "pdf" / reports[PROVINCE, "statements"].name).with_suffix(".pdf")
     # One page (at least) for each of the province's 30 channels.
     assert len(re.findall(rb"/Type\s*/Page\b", statements.read_bytes())) >= 30
+
+
+# ------------------------------------------------- report --combine and report --db
+
+COMBINED = ("--combine", "--policy", EXAMPLES / f"{PROVINCE}.xlsx")
+
+
+@pytest.fixture(scope="module")
+def combined(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each report of the examples scored as one book: kind -> the report."""
+    out = tmp_path_factory.mktemp("combined")
+    found: dict[str, Path] = {}
+    for kind in REPORT_KINDS:
+        result = run("report", kind, EXAMPLES, *COMBINED, *AS_OF, "--out", out)
+        assert result.exit_code in (0, 1), result.output
+        (found[kind],) = map(Path, result.stdout.splitlines())
+    return found
+
+
+def test_a_combined_report_is_one_report_named_after_the_folder(
+        combined: dict[str, Path]) -> None:
+    assert combined["weekly"].name == "examples_合并_夕会周报_2025-06-29.xlsx"
+    assert len(list(combined["weekly"].parent.iterdir())) == len(REPORT_KINDS)
+    # The source line names the workbooks of the book.
+    sheet = openpyxl.load_workbook(combined["monthly"]).worksheets[0]
+    assert sheet["A2"].value == ("截至 2025-06-29 · 数据来源 宁波办事处_拜访日志_2025年5月.xlsx、"
+                                 "宁波办事处_渠道台账_2025年6月.xlsx、浙江省_渠道台账_2025Q2.xlsx "
+                                 f"等 {EXAMPLE_COUNT} 个工作簿")
+
+
+def test_the_combined_monthly_report_ranks_the_managers_of_every_office(
+        combined: dict[str, Path]) -> None:
+    ranking = openpyxl.load_workbook(combined["monthly"])["排名"]
+    rows = [[cell.value for cell in row][:5] for row in ranking.iter_rows(min_row=6)]
+    june = [(row[1], row[0], row[4]) for row in rows if row[0] is not None]
+    assert june == [("李娜", 1, "奖励"), ("刘洋", 2, None), ("王强", 3, None),
+                    ("赵磊", 4, None), ("陈静", 5, None), ("张伟", 6, "黄牌")]
+    # Managers of three offices, kept in three different workbooks.
+    assert {MANAGERS[manager][0] for manager, _, _ in june} == {
+        "杭州办事处", "宁波办事处", "温州办事处"}
+
+
+@pytest.mark.parametrize("kind", REPORT_KINDS)
+def test_every_number_in_a_combined_report_is_one_score_combine_computed(
+        combined: dict[str, Path], kind: str) -> None:
+    result = run("score", EXAMPLES, *COMBINED, "--format", "json", *AS_OF)
+    (entry,) = json.loads(result.stdout)["files"]
+    assert len(entry["sources"]) == EXAMPLE_COUNT
+    assert _numbers_seen(combined[kind], entry)
+
+
+def test_a_report_from_the_store_is_the_combined_report_byte_for_byte(
+        store_url: str, combined: dict[str, Path], tmp_path: Path) -> None:
+    """The same book, from the files or from the store's current versions, gives the
+    same bytes; a report records no run in the store."""
+    archived = run("archive", EXAMPLES, "--db", store_url, "--accept-errors")
+    assert archived.exit_code == 0, archived.output
+    for kind in REPORT_KINDS:
+        result = run("report", kind, "--db", store_url, "--policy",
+                     EXAMPLES / f"{PROVINCE}.xlsx", *AS_OF, "--out", tmp_path)
+        assert result.exit_code in (0, 1), result.output  # as score --db: error findings
+        (path,) = map(Path, result.stdout.splitlines())
+        assert path.name == f"历史库_全部_{_kind_word(kind)}_2025-06-29.xlsx"
+        assert path.read_bytes() == combined[kind].read_bytes(), kind
+    runs = run("history", "runs", "--db", store_url)
+    assert runs.exit_code == 0
+    assert runs.stdout.strip() == word("history_runs_empty", "zh").format(
+        store=shown(open_store(store_url, create=False)[0]))
+
+
+def test_a_report_from_the_store_takes_the_scope_of_score_db(
+        store_url: str, tmp_path: Path) -> None:
+    assert run("archive", EXAMPLES, "--db", store_url, "--accept-errors").exit_code == 0
+    result = run("report", "monthly", "--db", store_url, "--office", "宁波办事处", "--from",
+                 "2025-06", *AS_OF, "--out", tmp_path, "--lang", "en")
+    assert result.exit_code in (0, 1), result.output
+    (path,) = map(Path, result.stdout.splitlines())
+    assert path.name == "history_宁波办事处_2025-06_Monthly assessment_2025-06-29.xlsx"
+    scored = run("score", "--db", store_url, "--office", "宁波办事处", "--from", "2025-06",
+                 *AS_OF, "--format", "json")
+    (entry,) = json.loads(scored.stdout)["files"]
+    assert entry["sources"] == ["宁波办事处_渠道台账_2025年6月.xlsx"]
+    assert _numbers_seen(path, entry)
+    nothing = run("report", "monthly", "--db", store_url, "--office", "北区", "--out",
+                  tmp_path / "none")
+    assert nothing.exit_code == 2 and "没有符合" in nothing.stderr
+    assert not (tmp_path / "none").exists()
+
+
+def test_report_usage_errors(tmp_path: Path) -> None:
+    policy = str(EXAMPLES / f"{PROVINCE}.xlsx")
+    for arguments, key in ((["report", "weekly"], "score_needs_input"),
+                           (["report", "weekly", policy, "--policy", policy],
+                            "policy_needs_combine"),
+                           (["report", "weekly", policy, "--office", "东区"], "scope_needs_db"),
+                           (["report", "weekly", policy, "--db", str(tmp_path / "h.db")],
+                            "report_db_no_paths")):
+        result = run(*arguments, "--out", tmp_path / "out")
+        assert result.exit_code == 2 and word(key, "zh") in result.output, arguments
+    missing = run("report", "weekly", "--db", tmp_path / "missing.db", "--out", tmp_path / "out")
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
+    assert not (tmp_path / "missing.db").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_combined_report_leaves_out_an_unreadable_file_and_says_so(tmp_path: Path) -> None:
+    broken = tmp_path / "in" / "broken.xlsx"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a workbook")
+    result = run("report", "dashboard", broken, EXAMPLES / f"{PROVINCE}.xlsx", "--combine",
+                 *AS_OF, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "broken.xlsx" in result.stderr
+    # Files with no folder in common but the root: the report is named 合并 only.
+    assert [path.name for path in (tmp_path / "out").iterdir()] == [
+        "合并_管理层看板_2025-06-29.xlsx"]
+    unreadable_policy = run("report", "dashboard", EXAMPLES / f"{PROVINCE}.xlsx",
+                            "--combine", "--policy", broken, "--out", tmp_path / "none")
+    assert unreadable_policy.exit_code == 2 and "broken.xlsx" in unreadable_policy.stderr
+    assert not (tmp_path / "none").exists()

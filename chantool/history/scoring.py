@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +99,11 @@ def score_store(url: URL, engine: Engine, scope: Scope, *, as_of: date, lang: La
 
 
 def _versions(connection: Connection, scope: Scope) -> list[Version]:
-    """The current versions in scope, by file name."""
+    """The current versions in scope, by file name in code-point order (as ``--combine``
+    sorts a folder's files), whatever the database's own collation."""
     query = (select(file_versions.c.id, files.c.name, file_versions.c.sha256)
              .join(files, files.c.id == file_versions.c.file_id)
-             .where(file_versions.c.superseded_by.is_(None)).order_by(files.c.name))
+             .where(file_versions.c.superseded_by.is_(None)))
     if scope.office is not None:
         query = query.where(file_versions.c.office == scope.office)
     if scope.first is not None:
@@ -110,7 +112,8 @@ def _versions(connection: Connection, scope: Scope) -> list[Version]:
     if scope.last is not None:
         query = query.where(or_(file_versions.c.period_from.is_(None),
                                 file_versions.c.period_from <= _last_day(scope.last)))
-    return [Version(*row) for row in connection.execute(query)]
+    return sorted((Version(*row) for row in connection.execute(query)),
+                  key=attrgetter("name"))
 
 
 def _source(connection: Connection, version: Version, as_of: date, lang: Lang) -> Source:

@@ -8,16 +8,17 @@ out the listings' rows, so a report and ``score --format json`` cannot disagree.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
-from typing import Final
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Final
 
-from chantool.batch import Job, Options, Progress, score_files
+from chantool.batch import Job, Options, Progress, score_files, score_together
 from chantool.findings import Finding, Lang
 from chantool.listings import Scores
-from chantool.report import Report
+from chantool.report import FileResult, Report
 from chantool.reports import xlsx
 from chantool.reports.dashboard import READS as DASHBOARD_READS
 from chantool.reports.dashboard import dashboard
@@ -31,6 +32,9 @@ from chantool.reports.xlsx import ReportBook
 from chantool.settings import REPORT_KINDS
 from chantool.texts import word
 
+if TYPE_CHECKING:  # the store's modules (sqlalchemy) are imported by ``report --db`` only
+    from chantool.history.scoring import Scope, StoreRun
+
 Builder = Callable[[Scores, Sequence[Finding]], ReportBook]
 BUILDERS: Final[dict[str, Builder]] = dict(zip(
     REPORT_KINDS, (weekly, monthly, statements, dashboard), strict=True))
@@ -38,12 +42,15 @@ BUILDERS: Final[dict[str, Builder]] = dict(zip(
 READS: Final[dict[str, frozenset[str]]] = dict(zip(
     REPORT_KINDS, (WEEKLY_READS, MONTHLY_READS, STATEMENTS_READS, DASHBOARD_READS),
     strict=True))
+# A combined book's source line names this many of its workbooks, then how many in all.
+_NAMED: Final = 3
 
 
-def report_name(source: Path, kind: str, as_of: date, lang: Lang) -> str:
-    """``浙江省_渠道台账_2025Q2_夕会周报_2025-06-29.xlsx``: the source's name, the report's and
-    the as-of date, so reports of several files and dates sit side by side."""
-    return f"{source.stem}_{word(f'report.{kind}', lang)}_{as_of.isoformat()}.xlsx"
+def report_name(stem: str, kind: str, as_of: date, lang: Lang) -> str:
+    """``浙江省_渠道台账_2025Q2_夕会周报_2025-06-29.xlsx``: the source's name (a file's stem,
+    or a combined book's, ``book_stem``), the report's and the as-of date, so reports of
+    several files and dates sit side by side."""
+    return f"{stem}_{word(f'report.{kind}', lang)}_{as_of.isoformat()}.xlsx"
 
 
 def write_report(kind: str, scores: Scores, findings: Sequence[Finding], path: Path, *,
@@ -53,19 +60,23 @@ def write_report(kind: str, scores: Scores, findings: Sequence[Finding], path: P
                  lang=lang)
 
 
+def _reported(options: Options, kind: str) -> Options:
+    """The options of scoring for a ``kind`` report: every row of the listings it lays out."""
+    return replace(options, listing_rows=None, listing_keys=READS[kind])
+
+
 def report_files(kind: str, jobs: Sequence[Job], options: Options, out: Path,
                  progress: Progress | None = None) -> tuple[Report, list[Path]]:
     """Score each workbook as ``score`` does (each in its own process), then write the
     ``kind`` report of each file that could be read into ``out``; the run's Report and
     the reports written, in the jobs' order."""
-    found = score_files(jobs, replace(options, listing_rows=None, listing_keys=READS[kind]),
-                        progress=progress)
+    found = score_files(jobs, _reported(options, kind), progress=progress)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for job, result in zip(jobs, found.files, strict=True):
         if result.scores is None:
             continue
-        name = report_name(job.path, kind, options.as_of, options.lang)
+        name = report_name(job.path.stem, kind, options.as_of, options.lang)
         path, number = out / name, 1
         while path in written:  # two inputs of one name in different folders
             number += 1
@@ -74,3 +85,55 @@ def report_files(kind: str, jobs: Sequence[Job], options: Options, out: Path,
                      lang=options.lang)
         written.append(path)
     return found, written
+
+
+def report_together(kind: str, jobs: Sequence[Job], options: Options, out: Path, *,
+                    label: str, policy: Path | None = None) -> tuple[Report, list[Path]]:
+    """Score the workbooks as one book as ``score --combine`` does (``score_together``),
+    then write ONE ``kind`` report of it into ``out``, ``<folder>_合并_<report>_<as-of>.xlsx``
+    (the folder the workbooks have in common); the run's Report and the report written
+    (none when no book could be made: the Report says why)."""
+    found = score_together(jobs, _reported(options, kind), label=label, policy=policy)
+    stem = "_".join(part for part in (_common_folder([job.path for job in jobs]),
+                                      word("report.combined", options.lang)) if part)
+    written = [report_book(kind, result, stem, options, out)
+               for result in found.files if result.scores is not None]
+    return found, written
+
+
+def report_store(kind: str, run: StoreRun, scope: Scope, options: Options, out: Path) -> Path:
+    """Write the ``kind`` report of the store's current versions in ``scope`` (as ``score
+    --db`` scored them) into ``out``, ``历史库_<scope>_<report>_<as-of>.xlsx``."""
+    stem = f"{word('report.store', options.lang)}_{scope.label(options.lang)}"
+    return report_book(kind, run.result, stem, options, out)
+
+
+def report_book(kind: str, result: FileResult, stem: str, options: Options, out: Path) -> Path:
+    """Write the ``kind`` report of a book of several workbooks (``score --combine``'s or
+    the store's result) into ``out``; its source line names the workbooks (not where they
+    were read), so the same book, from files or from the store, gives the same bytes."""
+    assert result.scores is not None
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / report_name(stem, kind, options.as_of, options.lang)
+    write_report(kind, result.scores, result.findings, path,
+                 source=_named(result.sources, options.lang), lang=options.lang)
+    return path
+
+
+def _common_folder(paths: Sequence[Path]) -> str:
+    """The name of the folder the files have in common ('' for none: a drive's root, or
+    files on different drives)."""
+    try:
+        return Path(os.path.commonpath([path.resolve().parent for path in paths])).name
+    except ValueError:  # Windows: files on different drives have no common path
+        return ""
+
+
+def _named(sources: Sequence[str], lang: Lang) -> str:
+    """The workbooks of a book by their file names: all of a few, else the first few and
+    how many more."""
+    names = [PurePath(source).name for source in sources]
+    if len(names) <= _NAMED:
+        return word("separator", lang).join(names)
+    return word("report.more", lang).format(
+        names=word("separator", lang).join(names[:_NAMED]), count=len(names))

@@ -82,7 +82,7 @@ def _report(kind: str, label: str) -> Handler:
         checked, findings, scores = score_book(sheets, as_of=as_of, lang="zh")
         if not checked.sheets:
             return "没有找到可生成报表的工作表（如 渠道档案、拜访日志）"
-        path = _report_folder(book) / report_name(Path(str(book.name)), kind, as_of, "zh")
+        path = _report_folder(book) / report_name(Path(str(book.name)).stem, kind, as_of, "zh")
         write_report(kind, scores, findings, path, source=str(book.name), lang="zh")
         book.app.books.open(str(path))
         return f"已生成截至 {as_of:%Y-%m-%d} 的{label}并打开：{path}"
