@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -39,6 +39,7 @@ _AFTER_CONDITIONAL: Final = (
     "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
     "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
     "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
+_CHUNK: Final = 1 << 20
 _AFTER_LEGACY_DRAWING: Final = _AFTER_CONDITIONAL[_AFTER_CONDITIONAL.index("legacyDrawing") + 1:]
 
 
@@ -97,7 +98,18 @@ def _rows(xml: bytes, prefix: bytes, start: int, end: int) -> list[_Row]:
 
 def cell_xml(ref: str, value: Value, style: int | None) -> str:
     """One cell: text as an inline string (the shared strings stay untouched), numbers."""
+    return _cell(ref, value, f' s="{style}"' if style is not None else "")
+
+
+def column_xml(letters: str, numbered: Iterable[tuple[int, Value]],
+               style: int | None) -> list[str]:
+    """``cell_xml`` of each (row number, value) of the column ``letters``, "" for a cell
+    left out: the style's attribute made once for a column of many cells."""
     styled = f' s="{style}"' if style is not None else ""
+    return [_cell(f"{letters}{number}", value, styled) for number, value in numbered]
+
+
+def _cell(ref: str, value: Value, styled: str) -> str:
     if not isinstance(value, str):
         if isinstance(value, bool):
             return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
@@ -105,7 +117,7 @@ def cell_xml(ref: str, value: Value, style: int | None) -> str:
             return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
         value = None  # no cell value spells nan or inf: left blank
     if not value:
-        return f'<c r="{ref}"{styled}/>' if style is not None else ""
+        return f'<c r="{ref}"{styled}/>' if styled else ""
     return (f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{escape(value)}'
             "</t></is></c>")
 
@@ -121,15 +133,29 @@ class Region(NamedTuple):
 
 @dataclass(frozen=True)
 class EditedSheet:
-    """An edited worksheet part, the 1-based columns now holding chantool's results, and
-    the regions of the original it replaced, in order: the part's start up to the sheet
-    data (the used range widened), each row edited or added, and the rest after the rows
-    (the marks, the notes link). What lies between them is the original's bytes, so the
-    written file can be checked region by region (``io.output``)."""
+    """An edited worksheet part (in pieces: what is copied as views of the original),
+    the 1-based columns now holding chantool's results, and the regions of the original
+    it replaced, in order: the part's start up to the sheet data (the used range
+    widened), each row edited or added, and the rest after the rows (the marks, the
+    notes link). What lies between them is the original's bytes, so the written file
+    can be checked region by region (``io.output``)."""
 
-    xml: bytes
+    pieces: tuple[bytes | memoryview, ...]
     columns: list[int]
     regions: tuple[Region, ...]
+
+    def chunks(self) -> Iterator[bytes]:
+        """The part, about a megabyte at a time: never held whole a second time."""
+        chunk: list[bytes | memoryview] = []
+        size = 0
+        for piece in self.pieces:
+            chunk.append(piece)
+            size += len(piece)
+            if size >= _CHUNK:
+                yield b"".join(chunk)
+                chunk, size = [], 0
+        if chunk:
+            yield b"".join(chunk)
 
 
 def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
@@ -166,8 +192,8 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
         letters = column_letter(columns[offset] - 1)
         new_cells.setdefault(edit.header_row, []).append(
             cell_xml(f"{letters}{edit.header_row}", header, edit.header_xf))
-        for number, value in values.items():
-            cell = cell_xml(f"{letters}{number}", value, None)
+        for number, cell in zip(values, column_xml(letters, values.items(), None),
+                                strict=True):
             if cell:
                 new_cells.setdefault(number, []).append(cell)
 
@@ -221,7 +247,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
     tail = _edit_notes_link(tail, prefix.decode(), edit.with_notes)
     start, end = head.encode(), closing + tail.encode()
     return EditedSheet(
-        b"".join([start, *pieces, end]), columns,
+        (start, *pieces, end), columns,
         (Region(0, original_start, len(start)), *regions,
          Region(original_end, original_length, len(end))))
 
