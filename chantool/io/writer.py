@@ -368,7 +368,7 @@ class _Writer:
         edited = edit_sheet(xml, edit)
         columns = edited.columns
         self.result_columns[sheet.name] = (old_columns, frozenset(columns))
-        if self._deflate(sheet.part, edited.chunks(), io.BytesIO(xml)):
+        if self._deflate(sheet.part, edited.chunks, io.BytesIO(xml)):
             self.rewritten[sheet.part] = (xml, edited.regions)
         header_notes = [(f"{column_letter(col - 1)}{results.header_row}",
                          GENERATED_NOTE[self.plan.lang]) for col in columns]
