@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -72,6 +73,8 @@ _FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
 # The fastest deflate level: a large sheet compresses three times faster than at the
 # default level, for a file about a quarter larger.
 _LEVEL: Final = 1
+_LOCAL_HEADER: Final = 30  # bytes of a zip entry's local header before its name
+_ENCRYPTED: Final = 0x1
 _ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at once
 _WORKBOOK_AFTER_DEFINED_NAMES: Final = (
     "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
@@ -186,11 +189,12 @@ def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
         for info in archive.infolist():
             if info.filename in parts.removed:
                 continue
-            deflated = parts.deflated.get(info.filename)
+            data = parts.changed.get(info.filename)
+            deflated = parts.deflated.get(info.filename) or (
+                _as_stored(archive, info) if data is None else None)
             if deflated is not None:
                 _write_deflated(out, package.copy_info(info), deflated)
                 continue
-            data = parts.changed.get(info.filename)
             out.writestr(package.copy_info(info), archive.read(info) if data is None else data,
                          compresslevel=_LEVEL)
         for name in sorted(parts.names() - names):
@@ -201,6 +205,22 @@ def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
                 _write_deflated(out, info, deflated)
             else:
                 out.writestr(info, parts.changed[name], compresslevel=_LEVEL)
+
+
+def _as_stored(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Deflated | None:
+    """A deflated part chantool does not change, as the source's zip holds it: copied
+    without inflating and deflating it again (a damaged one fails the check of the
+    written file, which reads every part). ``None`` for a part stored otherwise."""
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & _ENCRYPTED:
+        return None
+    assert archive.fp is not None
+    archive.fp.seek(info.header_offset)
+    header = archive.fp.read(_LOCAL_HEADER)
+    if len(header) < _LOCAL_HEADER or not header.startswith(b"PK\x03\x04"):
+        return None
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    archive.fp.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
+    return _Deflated(archive.fp.read(info.compress_size), info.CRC, info.file_size)
 
 
 def _write_deflated(out: zipfile.ZipFile, info: zipfile.ZipInfo, part: _Deflated) -> None:
