@@ -118,6 +118,28 @@ def test_in_place_keeps_every_part_it_does_not_own(rich_workbook: Path) -> None:
     assert added and all("chantool" in name or name in sheet_rels for name in added), added
 
 
+def test_a_part_not_changed_is_copied_deflated_as_it_was(rich_workbook: Path) -> None:
+    """Its deflated bytes are copied, not inflated and deflated again (at another level)."""
+    with zipfile.ZipFile(rich_workbook) as archive:
+        originals = {info.filename: archive.read(info) for info in archive.infolist()}
+    theme = "xl/theme/theme1.xml"
+    with zipfile.ZipFile(rich_workbook, "w") as archive:  # deflated harder than chantool does
+        for name, data in originals.items():
+            archive.writestr(name, data, zipfile.ZIP_DEFLATED, compresslevel=9)
+    with zipfile.ZipFile(rich_workbook) as archive:
+        before = archive.getinfo(theme)
+    start = before.header_offset + 30 + len(theme)  # no extra field: zipfile writes none
+    deflated = rich_workbook.read_bytes()[start:start + before.compress_size]
+    fastest = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
+    assert fastest.compress(originals[theme]) + fastest.flush() != deflated
+    assert mark_in_place(rich_workbook) == 1
+    with zipfile.ZipFile(rich_workbook) as archive:
+        after = archive.getinfo(theme)
+        assert archive.read(theme) == originals[theme]
+    assert (after.CRC, after.compress_size) == (before.CRC, before.compress_size)
+    assert deflated in rich_workbook.read_bytes()
+
+
 def test_results_marks_and_issues_sheet_are_written(rich_workbook: Path) -> None:
     assert mark_in_place(rich_workbook) == 1
     book = openpyxl.load_workbook(rich_workbook)

@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import methodcaller
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 from xml.etree.ElementTree import Element
@@ -134,8 +135,10 @@ def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[IO[byt
         raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
 
 
-def _parse(name: str, parse: Callable[[XMLParserType], object]) -> None:
-    parser = expat.ParserCreate()
+def _parse(name: str, parse: Callable[[XMLParserType], object],
+           parser: XMLParserType | None = None) -> None:
+    """Parse with ``parse`` (with ``parser``, when a part is parsed a piece at a time)."""
+    parser = parser or expat.ParserCreate()
     try:
         parse(parser)
     except expat.ExpatError as error:
@@ -211,31 +214,29 @@ def _check_sheet(sheet: str, original: bytes, written: IO[bytes], regions: Seque
     rows_end = rows_start if data[2] else original.rindex(b"</" + data[1] + b"sheetData>")
     at = 0
     part = _Pieces(written)
-    replaced: list[tuple[Region, bytes]] = []
+    check = _RowCheck(data[1], before, after)
+    # Each region is checked as it is read, and what chantool wrote parsed a region at a
+    # time: a sheet of a hundred thousand rows written into is never held a second time.
+    parser = expat.ParserCreate()
     for region in regions:
         if region.start < at or not part.same(original, at, region.start):
             raise OutputError("cells_changed", sheet=sheet)
-        replaced.append((region, part.take(region.length)))
+        new = part.take(region.length)
         at = region.end
-    if not part.same(original, at, len(original)) or part.take(1):
-        raise OutputError("cells_changed", sheet=sheet)
-    _parse(sheet, lambda parser: parser.Parse(b"".join(new for _, new in replaced), True))
-    rows: list[tuple[bytes, bytes]] = []
-    for region, new in replaced:
+        _parse(sheet, methodcaller("Parse", new, False), parser)
         old = original[region.start:region.end]
         if region.start == 0 and region.end == rows_start:
             kept = _without_used_range(old) == _without_used_range(new)
         elif region.end == len(original) and region.start == rows_end:
             kept = new.startswith(b"</" + data[1] + b"sheetData>")
         else:
-            kept = rows_start <= region.start <= region.end <= rows_end
-            rows.append((old, new))
+            kept = rows_start <= region.start <= region.end <= rows_end and (
+                check.only_appended(old, new) or check.same_user_cells(old, new))
         if not kept:
             raise OutputError("cells_changed", sheet=sheet)
-    check = _RowCheck(data[1], before, after)
-    if not all(check.only_appended(old, new) or check.same_user_cells(old, new)
-               for old, new in rows):
+    if not part.same(original, at, len(original)) or part.take(1):
         raise OutputError("cells_changed", sheet=sheet)
+    _parse(sheet, methodcaller("Parse", b"", True), parser)
 
 
 class _Pieces:

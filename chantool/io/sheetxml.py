@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -39,6 +39,7 @@ _AFTER_CONDITIONAL: Final = (
     "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
     "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
     "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
+_CHUNK: Final = 1 << 20
 _AFTER_LEGACY_DRAWING: Final = _AFTER_CONDITIONAL[_AFTER_CONDITIONAL.index("legacyDrawing") + 1:]
 
 
@@ -97,7 +98,18 @@ def _rows(xml: bytes, prefix: bytes, start: int, end: int) -> list[_Row]:
 
 def cell_xml(ref: str, value: Value, style: int | None) -> str:
     """One cell: text as an inline string (the shared strings stay untouched), numbers."""
+    return _cell(ref, value, f' s="{style}"' if style is not None else "")
+
+
+def column_xml(letters: str, numbered: Iterable[tuple[int, Value]],
+               style: int | None) -> list[str]:
+    """``cell_xml`` of each (row number, value) of the column ``letters``, "" for a cell
+    left out: the style's attribute made once for a column of many cells."""
     styled = f' s="{style}"' if style is not None else ""
+    return [_cell(f"{letters}{number}", value, styled) for number, value in numbered]
+
+
+def _cell(ref: str, value: Value, styled: str) -> str:
     if not isinstance(value, str):
         if isinstance(value, bool):
             return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
@@ -105,7 +117,7 @@ def cell_xml(ref: str, value: Value, style: int | None) -> str:
             return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
         value = None  # no cell value spells nan or inf: left blank
     if not value:
-        return f'<c r="{ref}"{styled}/>' if style is not None else ""
+        return f'<c r="{ref}"{styled}/>' if styled else ""
     return (f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{escape(value)}'
             "</t></is></c>")
 
@@ -121,15 +133,41 @@ class Region(NamedTuple):
 
 @dataclass(frozen=True)
 class EditedSheet:
-    """An edited worksheet part, the 1-based columns now holding chantool's results, and
-    the regions of the original it replaced, in order: the part's start up to the sheet
-    data (the used range widened), each row edited or added, and the rest after the rows
-    (the marks, the notes link). What lies between them is the original's bytes, so the
-    written file can be checked region by region (``io.output``)."""
+    """An edited worksheet part (in chunks of about a megabyte), the 1-based columns now
+    holding chantool's results, and the regions of the original it replaced, in order:
+    the part's start up to the sheet data (the used range widened), each row edited or
+    added, and the rest after the rows (the marks, the notes link). What lies between
+    them is the original's bytes, so the written file can be checked region by region
+    (``io.output``)."""
 
-    xml: bytes
+    chunks: tuple[bytes, ...]
     columns: list[int]
     regions: tuple[Region, ...]
+
+
+class _Chunks:
+    """Bytes added a piece at a time and joined a megabyte at a time: a sheet of a
+    hundred thousand edited rows holds a few dozen chunks, not an object or two a row."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.pending: list[bytes | memoryview] = []
+        self.size = 0
+
+    def add(self, piece: bytes | memoryview) -> None:
+        self.pending.append(piece)
+        self.size += len(piece)
+        if self.size >= _CHUNK:
+            self._join()
+
+    def _join(self) -> None:
+        self.chunks.append(b"".join(self.pending))
+        self.pending, self.size = [], 0
+
+    def done(self) -> tuple[bytes, ...]:
+        if self.pending:
+            self._join()
+        return tuple(self.chunks)
 
 
 def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
@@ -161,37 +199,39 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
     first = probed + 1
     columns = list(range(first, first + len(edit.headers)))
 
-    new_cells: dict[int, list[str]] = {}
+    # Each row's new cells as one text: a sheet of a hundred thousand rows holds a string
+    # a row rather than a list and a string a cell.
+    new_cells: dict[int, str] = {}
     for offset, (header, values) in enumerate(zip(edit.headers, edit.values, strict=True)):
         letters = column_letter(columns[offset] - 1)
-        new_cells.setdefault(edit.header_row, []).append(
-            cell_xml(f"{letters}{edit.header_row}", header, edit.header_xf))
-        for number, value in values.items():
-            cell = cell_xml(f"{letters}{number}", value, None)
+        new_cells[edit.header_row] = new_cells.get(edit.header_row, "") + cell_xml(
+            f"{letters}{edit.header_row}", header, edit.header_xf)
+        for number, cell in zip(values, column_xml(letters, values.items(), None),
+                                strict=True):
             if cell:
-                new_cells.setdefault(number, []).append(cell)
+                new_cells[number] = new_cells.get(number, "") + cell
 
     edited = sorted(set(new_cells) | _rows_holding(xml, prefix, data_start, data_end, old_letters))
     located = _locate_rows(xml, prefix, data_start, data_end, edited) if rows is None else None
-    # The sheet data in pieces, the copied stretches as views: a large part is copied
+    # The sheet data in chunks, the copied stretches taken from views: a large part is copied
     # once, into the result. A row's positions are the original's too (a part whose
     # <sheetData/> was opened up has no rows).
     view = memoryview(xml)
-    pieces: list[bytes | memoryview] = []
+    pieces = _Chunks()
     regions: list[Region] = []
 
     def replace(start: int, end: int, new: bytes) -> None:
-        pieces.append(new)
+        pieces.add(new)
         regions.append(Region(start, end, len(new)))
 
     if located is not None:  # only the edited rows change; the stretches between are copied
         at = data_start
         for row in located:
-            pieces.append(view[at:row.start])
+            pieces.add(view[at:row.start])
             replace(row.start, row.end,
                     _edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
             at = row.end
-        pieces.append(view[at:data_end])
+        pieces.add(view[at:data_end])
         last_row = max(new_cells, default=1)
     else:
         rows = rows if rows is not None else _rows(xml, prefix, data_start, data_end)
@@ -199,16 +239,16 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
         pending = sorted(number for number in new_cells if number not in existing)
         at = data_start
         for row in rows:
-            pieces.append(view[at:row.start])
+            pieces.add(view[at:row.start])
             while pending and pending[0] < row.number:
                 replace(row.start, row.start, _new_row(pending.pop(0), new_cells, prefix))
             piece = _edited_row(xml, row, old_cell, new_cells.get(row.number), prefix)
             if len(piece) == row.end - row.start and xml.startswith(piece, row.start):
-                pieces.append(view[row.start:row.end])
+                pieces.add(view[row.start:row.end])
             else:
                 replace(row.start, row.end, piece)
             at = row.end
-        pieces.append(view[at:data_end])
+        pieces.add(view[at:data_end])
         for number in pending:
             replace(original_end, original_end, _new_row(number, new_cells, prefix))
         last_row = max([row.number for row in rows] + list(new_cells), default=1)
@@ -221,7 +261,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
     tail = _edit_notes_link(tail, prefix.decode(), edit.with_notes)
     start, end = head.encode(), closing + tail.encode()
     return EditedSheet(
-        b"".join([start, *pieces, end]), columns,
+        (start, *pieces.done(), end), columns,
         (Region(0, original_start, len(start)), *regions,
          Region(original_end, original_length, len(end))))
 
@@ -320,7 +360,7 @@ def _columns(xml: bytes, start: int, end: int) -> Iterator[int]:
 
 
 def _edited_row(
-    xml: bytes, row: _Row, old_cell: re.Pattern[bytes] | None, cells: list[str] | None,
+    xml: bytes, row: _Row, old_cell: re.Pattern[bytes] | None, cells: str | None,
     prefix: bytes,
 ) -> bytes:
     original = xml[row.start:row.end]
@@ -331,7 +371,7 @@ def _edited_row(
     if row.self_closing:
         if not cells:
             return original
-        return (_SPANS.sub(b"", original[:-2]).rstrip() + b">" + "".join(cells).encode()
+        return (_SPANS.sub(b"", original[:-2]).rstrip() + b">" + cells.encode()
                 + b"</" + prefix + b"row>")
     start_tag = xml[row.start:row.tag_end]
     if cells:
@@ -339,12 +379,12 @@ def _edited_row(
     inner = xml[row.tag_end:row.end - len(b"</" + prefix + b"row>")]
     if old_cell is not None:
         inner = old_cell.sub(b"", inner)
-    return start_tag + inner + "".join(cells or ()).encode() + b"</" + prefix + b"row>"
+    return start_tag + inner + (cells or "").encode() + b"</" + prefix + b"row>"
 
 
-def _new_row(number: int, new_cells: dict[int, list[str]], prefix: bytes) -> bytes:
+def _new_row(number: int, new_cells: dict[int, str], prefix: bytes) -> bytes:
     row = prefix.decode() + "row"
-    return f'<{row} r="{number}">{"".join(new_cells[number])}</{row}>'.encode()
+    return f'<{row} r="{number}">{new_cells[number]}</{row}>'.encode()
 
 
 def _widen_dimension(head: str, last_column: int, last_row: int) -> str:

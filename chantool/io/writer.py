@@ -22,12 +22,14 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import struct
 import zipfile
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import IO, Final, NamedTuple
 
 from chantool.findings import Severity
 from chantool.io import package
@@ -45,7 +47,7 @@ from chantool.io.sheetxml import (
     NOTES_VML_REL_ID,
     Region,
     SheetEdit,
-    cell_xml,
+    column_xml,
     edit_sheet,
     has_foreign_legacy_drawing,
 )
@@ -71,6 +73,9 @@ _FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
 # The fastest deflate level: a large sheet compresses three times faster than at the
 # default level, for a file about a quarter larger.
 _LEVEL: Final = 1
+_LOCAL_HEADER: Final = 30  # bytes of a zip entry's local header before its name
+_ENCRYPTED: Final = 0x1
+_ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at once
 _WORKBOOK_AFTER_DEFINED_NAMES: Final = (
     "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
     "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
@@ -107,12 +112,55 @@ class Written:
     workbook_part: str = ""
 
 
+class _Deflated(NamedTuple):
+    """A part as a zip entry holds it: a raw deflate stream, its CRC-32 and its size."""
+
+    data: bytes
+    crc: int
+    size: int
+
+
+class _Deflater:
+    """Deflates a part in a worker thread a piece at a time, as its pieces are made:
+    zlib lets go of the GIL, so the next piece is made meanwhile, and the part is only
+    ever held deflated. At most one piece waits."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self.pool = pool
+        self.zlib = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self.pieces: list[bytes] = []
+        self.crc = self.size = 0
+        self.pending: Future[None] | None = None
+
+    def write(self, data: bytes) -> None:
+        if self.pending is not None:
+            self.pending.result()
+        self.pending = self.pool.submit(self._deflate, data)
+
+    def _deflate(self, data: bytes) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self.pieces.append(self.zlib.compress(data))
+
+    def close(self) -> Future[_Deflated]:
+        return self.pool.submit(self._done)
+
+    def _done(self) -> _Deflated:
+        self.pieces.append(self.zlib.flush())
+        return _Deflated(b"".join(self.pieces), self.crc, self.size)
+
+
 @dataclass
 class _Parts:
-    """Parts changed (new bytes), created, or removed, by part name."""
+    """Parts changed (new bytes), created, or removed, by part name; the large ones
+    (worksheets) deflated as soon as they are made."""
 
     changed: dict[str, bytes] = field(default_factory=dict)
+    deflated: dict[str, _Deflated] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)
+
+    def names(self) -> set[str]:
+        return set(self.changed) | set(self.deflated)
 
 
 def write_plan(
@@ -129,7 +177,7 @@ def write_plan(
     originals = {part: data for part, (data, _) in writer.rewritten.items()}
     originals[writer.styles_part] = writer.styles_source
     originals[writer.workbook_part] = writer.workbook_source
-    return Written(tuple(sorted(parts.changed)), writer.result_columns, before, crcs,
+    return Written(tuple(sorted(parts.names())), writer.result_columns, before, crcs,
                    {sheet.name: sheet.part for sheet in writer.sheets}, originals,
                    {part: regions for part, (_, regions) in writer.rewritten.items()},
                    writer.styles_part, writer.workbook_part)
@@ -142,12 +190,54 @@ def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
             if info.filename in parts.removed:
                 continue
             data = parts.changed.get(info.filename)
+            deflated = parts.deflated.get(info.filename) or (
+                _as_stored(archive, info) if data is None else None)
+            if deflated is not None:
+                _write_deflated(out, package.copy_info(info), deflated)
+                continue
             out.writestr(package.copy_info(info), archive.read(info) if data is None else data,
                          compresslevel=_LEVEL)
-        for name in sorted(set(parts.changed) - names):
+        for name in sorted(parts.names() - names):
             info = zipfile.ZipInfo(name, _FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            out.writestr(info, parts.changed[name], compresslevel=_LEVEL)
+            deflated = parts.deflated.get(name)
+            if deflated is not None:
+                _write_deflated(out, info, deflated)
+            else:
+                out.writestr(info, parts.changed[name], compresslevel=_LEVEL)
+
+
+def _as_stored(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Deflated | None:
+    """A deflated part chantool does not change, as the source's zip holds it: copied
+    without inflating and deflating it again (a damaged one fails the check of the
+    written file, which reads every part). ``None`` for a part stored otherwise."""
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & _ENCRYPTED:
+        return None
+    assert archive.fp is not None
+    archive.fp.seek(info.header_offset)
+    header = archive.fp.read(_LOCAL_HEADER)
+    if len(header) < _LOCAL_HEADER or not header.startswith(b"PK\x03\x04"):
+        return None
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    archive.fp.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
+    return _Deflated(archive.fp.read(info.compress_size), info.CRC, info.file_size)
+
+
+def _write_deflated(out: zipfile.ZipFile, info: zipfile.ZipInfo, part: _Deflated) -> None:
+    """Add a part deflated beforehand as the entry ``info``. zipfile has no call for
+    that: this writes the entry's header and data as ``ZipFile.mkdir`` writes a folder's,
+    and ``close`` lists it in the central directory like any other."""
+    assert out.fp is not None
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = info.external_attr or 0o600 << 16  # as writestr gives a new entry
+    info.CRC, info.compress_size, info.file_size = part.crc, len(part.data), part.size
+    out.fp.seek(out.start_dir)
+    info.header_offset = out.fp.tell()
+    out.fp.write(info.FileHeader())
+    out.fp.write(part.data)
+    out.filelist.append(info)
+    out.NameToInfo[info.filename] = info
+    out.start_dir = out.fp.tell()
 
 
 class _Writer:
@@ -172,6 +262,9 @@ class _Writer:
         self.result_columns: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
         # A worksheet part chantool wrote into: what it was, and the regions replaced.
         self.rewritten: dict[str, tuple[bytes, tuple[Region, ...]]] = {}
+        # Worksheets made, being deflated (during ``run``).
+        self.deflating = ThreadPoolExecutor(max_workers=1)
+        self.deflated: dict[str, Future[_Deflated]] = {}
         styles = next((rel for rel in package.relationships(archive, self.workbook_part)
                        if rel.type.endswith("/styles")), None)
         if styles is None:
@@ -235,8 +328,8 @@ class _Writer:
         sheets = [(results, by_name[results.sheet]) for results in self.plan.sheets
                   if results.sheet in by_name]
         # The user's sheets are read (inflated without holding the GIL) while the generated
-        # sheets are made.
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        # sheets are made, and every sheet made is deflated while the next is.
+        with ThreadPoolExecutor(max_workers=1) as pool, self.deflating:
             sources = [pool.submit(self.archive.read, sheet.part) for _, sheet in sheets]
             for table in self.plan.tables:
                 units = {unit for block in table.blocks for unit in block.units}
@@ -249,6 +342,8 @@ class _Writer:
                     new_names[(RESULTS_NAME, position)] = (
                         f"{quote_sheet(sheet.name)}!${column_letter(columns[0] - 1)}:"
                         f"${column_letter(columns[-1] - 1)}")
+            deflated = {name: part.result() for name, part in self.deflated.items()}
+        self.parts.deflated.update(deflated)
         self._set_defined_names(new_names)
         self._put(self.styles_part, styles.xml)
         self._put(self.workbook_part, self.workbook)
@@ -293,8 +388,7 @@ class _Writer:
         edited = edit_sheet(xml, edit)
         columns = edited.columns
         self.result_columns[sheet.name] = (old_columns, frozenset(columns))
-        if edited.xml != xml:
-            self.parts.changed[sheet.part] = edited.xml
+        if self._deflate(sheet.part, edited.chunks, io.BytesIO(xml)):
             self.rewritten[sheet.part] = (xml, edited.regions)
         header_notes = [(f"{column_letter(col - 1)}{results.header_row}",
                          GENERATED_NOTE[self.plan.lang]) for col in columns]
@@ -410,15 +504,14 @@ class _Writer:
             sheet = next(sheet for sheet in self.sheets if sheet.name == self.names[position])
             if _is_default_name(self.names[position], table.key):
                 self._rename(position, self._free_name(table.name, position))
-            xml = table_xml(table, styles, self.names[position])
-            if self.archive.read(sheet.part) != xml:
-                self.parts.changed[sheet.part] = xml
+            self._deflate(sheet.part, table_xml(table, styles, self.names[position]),
+                          self.archive.open(sheet.part))
             return position
         name = self._free_name(table.name, None)
         part = _free(f"xl/worksheets/chantool_{table.key}", ".xml", set(self.archive.NameToInfo))
         rel_ids = set(re.findall(r'\sId="([^"]*)"', self.workbook_rels))
         rel_id = _free(f"{OWN_REL_PREFIX}{table.key.capitalize()}", "", rel_ids)
-        self.parts.changed[part] = table_xml(table, styles, name)
+        self._deflate(part, table_xml(table, styles, name))
         self.types = _add_override(self.types, part, WORKSHEET_TYPE)
         at = self.workbook_rels.rindex("</")
         target = Path(part).relative_to(Path(self.workbook_part).parent).as_posix()
@@ -434,6 +527,23 @@ class _Writer:
         self.names.append(name)
         self.generated[table.key] = len(self.names) - 1
         return len(self.names) - 1
+
+    def _deflate(self, part: str, pieces: Iterable[bytes], same_as: IO[bytes] | None = None
+                 ) -> bool:
+        """Have ``part`` written as ``pieces``, deflated while they are made; with
+        ``same_as`` (the source's part, closed here), not when they come out as its
+        bytes. Whether the part is written."""
+        deflater = _Deflater(self.deflating)
+        same = same_as is not None
+        with same_as if same_as is not None else io.BytesIO() as source:
+            for piece in pieces:
+                deflater.write(piece)
+                same = same and source.read(len(piece)) == piece
+            same = same and not source.read(1)
+        if same:
+            return False
+        self.deflated[part] = deflater.close()
+        return True
 
     def _free_name(self, wanted: str, position: int | None) -> str:
         """``wanted``, or ``wanted (chantool)``, ``wanted (chantool 2)``...: the first that
@@ -572,10 +682,10 @@ def _remove_override(types: str, part: str) -> str:
     return re.sub(rf'<Override\b[^>]*PartName="/{re.escape(part)}"[^>]*/>', "", types)
 
 
-def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
-    """A generated sheet named ``sheet``: its blocks with styled titles and headers, each
-    column's number format, column widths, links; a single untitled block gets a frozen
-    header and a filter, several blocks a frozen first column."""
+def table_xml(table: Table, styles: TableStyles, sheet: str) -> Iterator[bytes]:
+    """A generated sheet named ``sheet``, in pieces: its blocks with styled titles and
+    headers, each column's number format, column widths, links; a single untitled block
+    gets a frozen header and a filter, several blocks a frozen first column."""
     placed = place_blocks(table)
     widths = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                      for i, w in enumerate(table.widths, start=1))
@@ -587,48 +697,52 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> bytes:
     view = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
             if table.plain else
             '<pane xSplit="1" topLeftCell="B1" activePane="topRight" state="frozen"/>')
-    # The part goes out encoded a row at a time: a sheet of a hundred thousand rows is
-    # never held as text too (with Chinese in it, twice its UTF-8 size), nor copied.
-    part = io.BytesIO()
-    part.write((
+    yield (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         f'xmlns:r="{package.NS_REL}"><dimension ref="A1:{last}"/><sheetViews><sheetView '
         f'workbookViewId="0">{view}</sheetView></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{widths}</cols>" if widths else "")
-        + "<sheetData>").encode("utf-8"))
+        + "<sheetData>").encode("utf-8")
     links: list[str] = []
     letters = [column_letter(i) for i in range(max(
         (max(len(block.header), max(map(len, block.rows), default=0))
          for block in table.blocks),
         default=1))]
 
-    def row(number: int, values: Sequence[Value], style: Sequence[int | None]) -> None:
-        part.write((f'<row r="{number}">' + "".join(
-            [cell_xml(f"{column}{number}", value, xf)
-             for column, value, xf in zip(letters, values, style, strict=False)])
-                    + "</row>").encode("utf-8"))
+    def rows(first: int, values: Sequence[Sequence[Value]], style: Sequence[int | None]
+             ) -> bytes:
+        """Rows from ``first`` on, made a column at a time (a column's cells share their
+        letters and style)."""
+        cells = [column_xml(column, enumerate(column_values, first), xf)
+                 for column, column_values, xf in zip(letters, zip(*values, strict=True),
+                                                       style, strict=False)]
+        return "".join([f'<row r="{number}">{"".join(row)}</row>'
+                        for number, row in enumerate(zip(*cells, strict=True), first)]
+                       ).encode("utf-8")
 
     for spot in placed:
         block = spot.block
         if spot.title_row is not None:
-            row(spot.title_row, (block.title,), (styles.title_xf,))
-        row(spot.header_row, block.header, (styles.header_xf,) * len(block.header))
+            yield rows(spot.title_row, ((block.title,),), (styles.title_xf,))
+        yield rows(spot.header_row, (block.header,), (styles.header_xf,) * len(block.header))
         formats = [styles.units.get(unit) for unit in block.units]
         formats += [None] * (len(block.header) - len(formats))
         linked = {column for _, column in block.links}
         cell_styles = [styles.link_xf if column in linked else xf
                        for column, xf in enumerate(formats)]
-        for number, values in enumerate(block.rows, start=spot.first_row):
-            row(number, values, cell_styles)
+        # A large block goes out a few thousand rows at a time: the sheet, with Chinese
+        # in it, is never held as text nor whole.
+        for start in range(0, len(block.rows), _ROWS_AT_ONCE):
+            yield rows(spot.first_row + start, block.rows[start:start + _ROWS_AT_ONCE],
+                       cell_styles)
         links.extend(
             f'<hyperlink ref="{column_letter(column - 1)}{number}" location="{escape(place)}" '
             f'display="{escape(text)}"/>'
             for number, column, place, text in spot.links(table, placed, sheet))
-    part.write((
+    yield (
         "</sheetData>"
         + (f"<autoFilter ref=\"A1:{last}\"/>" if table.plain and table.blocks[0].rows else "")
         + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
-        + "</worksheet>").encode("utf-8"))
-    return part.getvalue()
+        + "</worksheet>").encode("utf-8")
