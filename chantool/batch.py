@@ -250,9 +250,7 @@ def score_together(jobs: Sequence[Job], options: Options, *, label: str,
     process, its time and memory limits those of every file together (the limits are per
     file): a result named ``label`` whose findings name their files, and one for each file
     that could not be read."""
-    files = max(len(jobs), 1)
-    limits = replace(options.limits, seconds=options.limits.seconds * files,
-                     memory_bytes=options.limits.memory_bytes * files)
+    limits = together_limits(options.limits, len(jobs))
     found: list[Any] = []
     task = partial(_together, jobs=jobs, options=options, label=label, policy=policy)
     run_isolated(task, [Job(Path(label))], limits=limits, workers=1,
@@ -264,6 +262,14 @@ def score_together(jobs: Sequence[Job], options: Options, *, label: str,
     else:
         results = tuple(FileResult.unpack(packed) for packed in pickle.loads(result))
     return Report(files=results, scored_as_of=options.as_of)
+
+
+def together_limits(limits: Limits, files: int) -> Limits:
+    """The limits of the one process scoring ``files`` workbooks together: the time and
+    memory of every file together (the limits are per file)."""
+    files = max(files, 1)
+    return replace(limits, seconds=limits.seconds * files,
+                   memory_bytes=limits.memory_bytes * files)
 
 
 def _together(_: Job, *, jobs: Sequence[Job], options: Options, label: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,14 @@ import openpyxl
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
+from chantool.batch import together_limits
 from chantool.book import Book, RowRef, Sheets, TypedSheet
 from chantool.cli import cli
 from chantool.io.output import backup_path
 from chantool.policy import Policy
 from chantool.samples import MANAGERS
 from chantool.scoring import score_read_book
+from chantool.settings import Limits
 from chantool.texts import word
 from tests.ooxml import package_problems
 
@@ -388,14 +391,13 @@ def test_the_examples_combined_rank_the_managers_of_every_office_over_two_months
                 if finding.get("file", "").endswith("2025年5月.xlsx")]
 
 
-def test_the_memory_limit_of_a_combined_run_is_that_of_every_file_together() -> None:
-    """``--memory-limit`` is per file: the one process scoring five workbooks together
-    may use five times it (100 MB alone is too little for the engine's process)."""
-    examples = Path(__file__).parent.parent / "examples"
-    code, found = score(examples, "--combine", "--memory-limit", "100")
-    assert code == 1 and [entry["status"] for entry in found["files"]] == ["findings"]
-    alone = CliRunner().invoke(cli, ["score", "--format", "json", "--as-of", "2025-06-29",
-                                     str(examples / "浙江省_渠道台账_2025Q2.xlsx"),
-                                     "--memory-limit", "100"])
-    assert alone.exit_code == 2
-    assert json.loads(alone.stdout)["files"][0]["status"] == "unreadable"
+
+def test_the_limits_of_a_combined_run_are_those_of_every_file_together() -> None:
+    """``--time-limit`` and ``--memory-limit`` are per file: the one process scoring 200
+    workbooks together may use 200 times them (the year of bench_archive.py needs about
+    3.4 GB, which one file's 2 GB refused)."""
+    given = replace(Limits(), seconds=60, memory_bytes=2 << 30)
+    together = together_limits(given, 200)
+    assert (together.seconds, together.memory_bytes) == (60 * 200, 200 * (2 << 30))
+    assert replace(together, seconds=60, memory_bytes=2 << 30) == given  # the rest as given
+    assert together_limits(given, 0) == given
