@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -125,64 +126,66 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
 
     def __init__(self) -> None:
         super().__init__()
-        self.cells: dict[int, list[tuple[int, str | int | float, Format | None]]] = {}
+        self.cells: dict[int, dict[int, str]] = {}  # row -> column -> the cell's XML
         self.heights: dict[int, float] = {}
+        self.styles: dict[Format, str] = {}
 
     def write_string(self, row: int, col: int, string: str,
                      cell_format: Format | None = None) -> int:
-        self.cells.setdefault(row, []).append((col, string, cell_format))
+        self.cells.setdefault(row, {})[col] = (
+            f'<c r="{_column_name(col)}{row + 1}"{self.style(cell_format)} t="inlineStr">'
+            f'{_inline(string)}</c>')
         return 0
 
     def write_number(self, row: int, col: int, number: float,
                      cell_format: Format | None = None) -> int:
-        self.cells.setdefault(row, []).append((col, number, cell_format))
+        self.cells.setdefault(row, {})[col] = (
+            f'<c r="{_column_name(col)}{row + 1}"{self.style(cell_format)}>'
+            f'<v>{number!r}</v></c>')
         return 0
 
     def write_row(self, row: int, col: int, data: Sequence[str],
                   cell_format: Format | None = None) -> int:
-        self.cells.setdefault(row, []).extend(
-            (col + offset, value, cell_format) for offset, value in enumerate(data))
+        for offset, value in enumerate(data):
+            self.write_string(row, col + offset, value, cell_format)
         return 0
 
     def set_row(self, row: int, height: float) -> int:
         self.heights[row] = height
         return 0
 
+    def style(self, cell_format: Format | None) -> str:
+        """A cell's ``s`` attribute: its format's number (none: no attribute)."""
+        if cell_format is None:
+            return ""
+        found = self.styles.get(cell_format)
+        if found is None:  # XlsxWriter numbers a format when a sheet first uses it
+            found = self.styles[cell_format] = f' s="{cell_format._get_xf_index()}"'
+        return found
+
     # The two parts of the sheet's XML that hold its cells (XlsxWriter's are empty: it
     # holds none of them).
     def _write_dimension(self) -> None:
-        last_row = max(self.cells, default=0)
-        last_column = max((col for cells in self.cells.values() for col, _, _ in cells),
-                          default=0)
-        last = xl_rowcol_to_cell(last_row, last_column)
+        last = xl_rowcol_to_cell(max(self.cells, default=0),
+                                 max((max(cells) for cells in self.cells.values()), default=0))
         self._xml_empty_tag("dimension", [("ref", f"A1:{last}")])
 
     def _write_sheet_data(self) -> None:
-        names: dict[int, str] = {}
-        texts: dict[str, str] = {}
         parts = ["<sheetData>"]
         for row in sorted(self.cells):
             height = self.heights.get(row)
             parts.append(f'<row r="{row + 1}">' if height is None else
                          f'<row r="{row + 1}" ht="{height}" customHeight="1">')
-            for col, value, cell_format in sorted(self.cells[row], key=_first):
-                name = names.get(col) or names.setdefault(col, xl_col_to_name(col))
-                # XlsxWriter numbers a format when a sheet first writes a cell of it.
-                style = "" if cell_format is None else f' s="{cell_format._get_xf_index()}"'
-                if isinstance(value, str):
-                    inline = texts.get(value)
-                    if inline is None:
-                        inline = texts[value] = _inline(value)
-                    parts.append(f'<c r="{name}{row + 1}"{style} t="inlineStr">{inline}</c>')
-                else:
-                    parts.append(f'<c r="{name}{row + 1}"{style}><v>{value!r}</v></c>')
+            cells = self.cells[row]
+            parts.extend(cells[col] for col in sorted(cells))
             parts.append("</row>")
         parts.append("</sheetData>")
         self.fh.write("".join(parts))
 
 
-def _first(cell: tuple[int, Any, Any]) -> int:
-    return int(cell[0])
+@cache
+def _column_name(column: int) -> str:
+    return str(xl_col_to_name(column))
 
 
 def _inline(value: str) -> str:
