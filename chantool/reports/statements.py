@@ -51,6 +51,7 @@ def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
         zh, en = TEXTS["report.statements.to"]
         line = (zh.format(**addressee), en.format(**addressee))
         sheets.append(Sheet((f"{channel} {name}".strip(), f"{channel} {name}".strip()), tuple(
-            table(part, _PARTS[key], rows=rows.get(key, []), name=f"{key}:{channel}")
+            table(part, _PARTS[key], rows=rows.get(key, []), name=f"{key}:{channel}",
+                  measured=True)
             for key, part in parts.items()), lines=(line,), filters=False))
     return ReportBook(text("report.statements"), tuple(sheets))

@@ -14,17 +14,19 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import xlsxwriter
 from xlsxwriter.chart import Chart as XlsxChart
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from chantool.findings import Lang
 from chantool.io.output import temporary_path
-from chantool.layout import NUMBER_FORMATS, column_width, display_width, sheet_value
+from chantool.layout import NUMBER_FORMATS, column_width, display_width, sheet_column
 from chantool.layout import text as shown
 from chantool.listings import Field, Listing, Row, Scores, Unit
 from chantool.texts import TEXTS, word
@@ -48,6 +50,9 @@ class Table:
     title: Text
     fields: tuple[Field, ...]
     rows: Sequence[Row]
+    # The rows the column widths are measured on when not ``rows``: a statement's part
+    # is measured on every channel's rows, once, and every statement laid out alike.
+    measured: Sequence[Row] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,13 +99,14 @@ def listing(scores: Scores, key: str) -> Listing:
 
 def table(listing: Listing, keys: Sequence[str] = (), rows: Sequence[Row] | None = None,
           name: str | None = None, title: Text | None = None,
-          extra: Sequence[Field] = ()) -> Table:
+          extra: Sequence[Field] = (), measured: bool = False) -> Table:
     """A table of ``listing``'s fields ``keys`` (all when empty), ``extra`` fields first,
-    of ``rows`` (all of the listing's when None)."""
+    of ``rows`` (all of the listing's when None); ``measured``: its widths measured on
+    all of the listing's rows."""
     fields = {f.key: f for f in listing.fields}
     chosen = tuple(fields[key] for key in keys if key in fields) if keys else listing.fields
     return Table(name or listing.key, title or listing.title, (*extra, *chosen),
-                 listing.rows if rows is None else rows)
+                 listing.rows if rows is None else rows, listing.rows if measured else None)
 
 
 @dataclass
@@ -109,6 +115,84 @@ class _Placed:
     first_row: int  # the header row
     last_row: int
     columns: dict[str, int]
+
+
+class _PrintedSheet(Worksheet):  # type: ignore[misc]
+    """A printed sheet (a dealer's statement): plain cells, no tables or charts, written
+    as rows of XML in one go when the workbook closes. XlsxWriter keeps each cell as an
+    object and writes it element by element, ~10 µs a cell: the statements of thousands
+    of channels hold near a million cells. Numbers are ``<v>`` values and texts inline
+    strings (``t="inlineStr"``), as ECMA-376 allows; the styles are XlsxWriter's formats."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[int, dict[int, str]] = {}  # row -> column -> the cell's XML
+        self.heights: dict[int, float] = {}
+        self.styles: dict[Format, str] = {}
+
+    def write_string(self, row: int, col: int, string: str,
+                     cell_format: Format | None = None) -> int:
+        self.cells.setdefault(row, {})[col] = (
+            f'<c r="{_column_name(col)}{row + 1}"{self.style(cell_format)} t="inlineStr">'
+            f'{_inline(string)}</c>')
+        return 0
+
+    def write_number(self, row: int, col: int, number: float,
+                     cell_format: Format | None = None) -> int:
+        self.cells.setdefault(row, {})[col] = (
+            f'<c r="{_column_name(col)}{row + 1}"{self.style(cell_format)}>'
+            f'<v>{number!r}</v></c>')
+        return 0
+
+    def write_row(self, row: int, col: int, data: Sequence[str],
+                  cell_format: Format | None = None) -> int:
+        for offset, value in enumerate(data):
+            self.write_string(row, col + offset, value, cell_format)
+        return 0
+
+    def set_row(self, row: int, height: float) -> int:
+        self.heights[row] = height
+        return 0
+
+    def style(self, cell_format: Format | None) -> str:
+        """A cell's ``s`` attribute: its format's number (none: no attribute)."""
+        if cell_format is None:
+            return ""
+        found = self.styles.get(cell_format)
+        if found is None:  # XlsxWriter numbers a format when a sheet first uses it
+            found = self.styles[cell_format] = f' s="{cell_format._get_xf_index()}"'
+        return found
+
+    # The two parts of the sheet's XML that hold its cells (XlsxWriter's are empty: it
+    # holds none of them).
+    def _write_dimension(self) -> None:
+        last = xl_rowcol_to_cell(max(self.cells, default=0),
+                                 max((max(cells) for cells in self.cells.values()), default=0))
+        self._xml_empty_tag("dimension", [("ref", f"A1:{last}")])
+
+    def _write_sheet_data(self) -> None:
+        parts = ["<sheetData>"]
+        for row in sorted(self.cells):
+            height = self.heights.get(row)
+            parts.append(f'<row r="{row + 1}">' if height is None else
+                         f'<row r="{row + 1}" ht="{height}" customHeight="1">')
+            cells = self.cells[row]
+            parts.extend(cells[col] for col in sorted(cells))
+            parts.append("</row>")
+        parts.append("</sheetData>")
+        self.fh.write("".join(parts))
+
+
+@cache
+def _column_name(column: int) -> str:
+    return str(xl_col_to_name(column))
+
+
+def _inline(value: str) -> str:
+    """An inline string's ``<is>`` element; spaces at either end kept."""
+    escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    return f"<is><t{space}>{escaped}</t></is>"
 
 
 class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
@@ -140,6 +224,7 @@ class _Writer:
         self.formats: dict[tuple[str, bool], Format] = {}
         self.placed: dict[str, _Placed] = {}
         self.sheet_names: dict[int, str] = {}
+        self.measured: dict[tuple[int, str, str], float] = {}
 
     def text(self, text: Text) -> str:
         return text[0] if self.lang == "zh" else text[1]
@@ -165,7 +250,9 @@ class _Writer:
         # A report with nothing to show still says so on a sheet of its own.
         sheets = self.book.sheets or (Sheet(text("report.none")),)
         names = _sheet_names(tuple(self.text(sheet.name) for sheet in sheets))
-        worksheets = [self.workbook.add_worksheet(name) for name in names]
+        worksheets = [self.workbook.add_worksheet(
+            name, worksheet_class=None if sheet.filters else _PrintedSheet)
+            for name, sheet in zip(names, sheets, strict=True)]
         # Tables first: the charts of an earlier sheet refer to them.
         for worksheet, sheet in zip(worksheets, sheets, strict=True):
             self.tables(worksheet, sheet)
@@ -214,33 +301,22 @@ class _Writer:
         wrap = self.format("text", wrap=True)
         for column, (field, heading) in enumerate(zip(block.fields, headings, strict=True)):
             cells = self.format(field.unit) if field.unit != "text" else None
-            numbers: list[Any] = []  # the raw values of the numbers, for the width
-            texts: dict[str, bool] = {heading: False}  # each text: whether it wraps
-            widest, places = heading, display_width(heading)
-            for offset, source in enumerate(block.rows, 1):
-                raw = source.get(field.key)
-                value = sheet_value(field, raw, self.lang)
-                if value is None:
-                    continue
-                if isinstance(value, int | float):
-                    worksheet.write_number(row + offset, column, value, cells)
-                    numbers.append(raw)
-                    continue
-                long = texts.get(value)
-                if long is None:  # a text of more characters than that is wider anyway
-                    width = _TEXT_WIDTH + 1 if len(value) > _TEXT_WIDTH else \
-                        display_width(value)
-                    long = texts[value] = width > _TEXT_WIDTH
-                    if width > places:
-                        widest, places = value, width
-                # Long texts (explanations) wrap: rows grow taller, not pages wider.
-                worksheet.write_string(row + offset, column, value, wrap if long else None)
-            # The widest number as shown is the largest or the smallest (a minus sign).
-            extremes = [shown(field, value, self.lang) for value in
-                        ({min(numbers), max(numbers)} if numbers else set())]
-            shown_width = _TEXT_WIDTH if places > _TEXT_WIDTH else \
-                min(column_width([widest, *extremes]), _TEXT_WIDTH)
-            widths[column] = max(widths.get(column, 0), shown_width)
+            values = sheet_column(field, [source.get(field.key) for source in block.rows],
+                                  self.lang)
+            for offset, value in enumerate(values, row + 1):
+                if isinstance(value, str):
+                    # Long texts (explanations) wrap: rows grow taller, not pages wider.
+                    worksheet.write_string(offset, column, value,
+                                           wrap if _long(value) else None)
+                elif value is not None:
+                    worksheet.write_number(offset, column, value, cells)
+            if block.measured is None:
+                width = self.width(field, heading, block.rows)
+            else:  # measured once for every table of those rows
+                key = (id(block.measured), field.key, heading)
+                width = self.measured.get(key) or self.measured.setdefault(
+                    key, self.width(field, heading, block.measured))
+            widths[column] = max(widths.get(column, 0), width)
         last = row + len(block.rows)
         if filters:
             worksheet.add_table(row, 0, last, len(block.fields) - 1, {
@@ -251,6 +327,25 @@ class _Writer:
         self.placed[block.name] = _Placed(worksheet.get_name(), row, last,
                                           {f.key: n for n, f in enumerate(block.fields)})
         return last + 3
+
+    def width(self, field: Field, heading: str, rows: Sequence[Row]) -> float:
+        """The width of a column of ``field`` over ``rows``: its widest text or number as
+        shown, at most ``_TEXT_WIDTH`` (longer texts wrap)."""
+        raws = [source.get(field.key) for source in rows]
+        values = sheet_column(field, raws, self.lang)
+        widest, places = heading, display_width(heading)
+        for value in {value for value in values if isinstance(value, str)}:
+            width = _TEXT_WIDTH + 1 if _long(value) else display_width(value)
+            if width > places:
+                widest, places = value, width
+        if places > _TEXT_WIDTH:
+            return _TEXT_WIDTH
+        # The widest number as shown is the largest or the smallest (a minus sign).
+        numbers: list[Any] = [raw for raw, value in zip(raws, values, strict=True)
+                              if isinstance(value, int | float)]
+        extremes = [shown(field, value, self.lang) for value in
+                    ({min(numbers), max(numbers)} if numbers else set())]
+        return min(column_width([widest, *extremes]), _TEXT_WIDTH)
 
     def print_setup(self, worksheet: Worksheet, *, landscape: bool) -> None:
         worksheet.set_paper(_A4)
@@ -341,6 +436,12 @@ class _Writer:
         single = len(spec.values) == 1 and spec.kind not in ("pie", "doughnut")
         chart.set_legend({"none": True} if single else {"position": "bottom"})
         return chart
+
+
+def _long(value: str) -> bool:
+    """Whether a text is wider than ``_TEXT_WIDTH`` (a character takes at most two)."""
+    return len(value) > _TEXT_WIDTH or (2 * len(value) > _TEXT_WIDTH
+                                        and display_width(value) > _TEXT_WIDTH)
 
 
 def _label_format(unit: Unit) -> str:
