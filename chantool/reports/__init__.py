@@ -121,12 +121,15 @@ def report_book(kind: str, result: FileResult, stem: str, options: Options, out:
 
 
 def _common_folder(paths: Sequence[Path]) -> str:
-    """The name of the folder the files have in common ('' for none: a drive's root, or
-    files on different drives)."""
+    """The name of the folder the files have in common when one of them is in it ('' for
+    none: files only far apart, say /tmp/a/x.xlsx and /tmp/b/y.xlsx, whose common /tmp
+    would name the report after neither, or files on different drives)."""
+    folders = {path.resolve().parent for path in paths}
     try:
-        return Path(os.path.commonpath([path.resolve().parent for path in paths])).name
+        common = Path(os.path.commonpath(folders))
     except ValueError:  # Windows: files on different drives have no common path
         return ""
+    return common.name if common in folders else ""
 
 
 def _named(sources: Sequence[str], lang: Lang) -> str:
