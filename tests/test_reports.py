@@ -96,6 +96,18 @@ def test_every_part_is_valid_against_the_schemas(
         assert package_problems(path) == [], path.name
 
 
+@pytest.mark.parametrize("kind", REPORT_KINDS)
+def test_every_part_of_an_english_report_is_valid_and_a_second_run_the_same(
+        kind: str, tmp_path: Path) -> None:
+    for out in ("one", "two"):
+        result = run("report", kind, EXAMPLES / f"{PROVINCE}.xlsx", *AS_OF, "--lang", "en",
+                     "--out", tmp_path / out)
+        assert result.exit_code == 0, result.output
+    (one,), (two,) = (list((tmp_path / out).glob("*.xlsx")) for out in ("one", "two"))
+    assert package_problems(one) == [], one.name
+    assert one.read_bytes() == two.read_bytes()
+
+
 def _charts(path: Path) -> list[etree._Element]:
     with zipfile.ZipFile(path) as archive:
         return [etree.fromstring(archive.read(name)) for name in sorted(archive.namelist())
