@@ -138,7 +138,7 @@ def load(path: Path, options: Options) -> list[RawSheet]:
         if refusal is not None:
             raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
         workbook, names = open_workbook(path)
-        order = smallest_first(path, names)
+        order = smallest_first(workbook, names)
 
     def parse(name: str) -> RawSheet:
         with _reading(lang):

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from python_calamine import CalamineWorkbook
 
 from chantool import batch
 from chantool.batch import Options, ReadError, channel_ids, plan_jobs, validate_files
 from chantool.cli import cli
-from chantool.io.reader import read_sheet
+from chantool.io.reader import Workbook, read_sheet
 from chantool.settings import Limits
 from chantool.table import RawSheet
 from tests.conftest import MakeWorkbook, needs_fork
@@ -54,7 +53,7 @@ class Faults:
         self.faults: dict[str, Callable[[], None]] = {
             "abort.xlsx": self.abort, "hang.xlsx": self.hang, "hog.xlsx": self.hog}
 
-    def read_sheet(self, workbook: CalamineWorkbook, name: str) -> RawSheet:
+    def read_sheet(self, workbook: Workbook, name: str) -> RawSheet:
         fault = self.faults.get(Path(workbook.path or "").name)
         if fault is not None:
             fault()

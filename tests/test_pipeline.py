@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import pickle
 import threading
+import zipfile
 from concurrent.futures import Future
 from datetime import date
+from functools import partial
 from pathlib import Path
 from threading import Event, Thread
 from typing import Final
 
+import openpyxl
 import pytest
 
 from chantool import batch
@@ -18,13 +21,15 @@ from chantool.batch import Options, ReadError, load
 from chantool.book import Book, Step, once_per_book, reads, run_steps
 from chantool.check import check_file, score_file
 from chantool.coerce import Cell
-from chantool.io.reader import parse_in_background, read_sheet, smallest_first
+from chantool.io import reader
+from chantool.io.reader import open_workbook, parse_in_background, read_sheet, smallest_first
 from chantool.listings import Listing, Row, Rows, Scores
 from chantool.scoring import score_book
 from chantool.table import RawSheet, wait_for_any
 from chantool.validate import read_book, reading_findings
 from tests.conftest import MakeWorkbook
 from tests.test_checks import CHANNEL, VISIT, Record
+from tests.test_foreign_packages import with_backslashes
 
 AS_OF: Final = date(2025, 6, 30)
 EXAMPLE: Final = Path(__file__).parent.parent / "examples" / "浙江省_渠道台账_2025Q2.xlsx"
@@ -100,11 +105,20 @@ def test_two_sheets_of_one_name_are_parsed_each() -> None:
 def test_a_workbook_whose_sheet_list_cannot_be_parsed_here_is_read_in_workbook_order(
     tmp_path: Path
 ) -> None:
+    # An element of an undeclared namespace: calamine reads past it, defusedxml refuses.
     broken = tmp_path / "broken.xlsx"
-    broken.write_bytes(b"not a zip")
-    assert smallest_first(broken, ["a", "b", "c"]) == [0, 1, 2]
+    with zipfile.ZipFile(EXAMPLE) as source, zipfile.ZipFile(broken, "w") as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"<sheets>", b"<x:unknown/><sheets>", 1)
+            copy.writestr(info, data)
+    workbook, names = open_workbook(broken)
+    assert smallest_first(workbook, names) == list(range(len(names))) and len(names) > 2
+    assert all(read_sheet(workbook, name).rows for name in names)
     # A name the file does not have counts as empty.
-    assert smallest_first(EXAMPLE, ["渠道档案", "价格表", "无此表"]) == [2, 1, 0]
+    workbook, _ = open_workbook(EXAMPLE)
+    assert smallest_first(workbook, ["渠道档案", "价格表", "无此表"]) == [2, 1, 0]
 
 
 def test_load_parses_the_smallest_sheets_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -267,3 +281,27 @@ def test_a_value_derived_once_per_book_is_shared_by_the_steps_that_ask() -> None
     steps = [reads("channels")(channel_count), reads("channels")(channel_count)]
     assert run_steps(one, steps) == [1, 1] and worked == [1]
     assert channel_count(other) == 1 and worked == [1, 1]  # another book works it out anew
+
+
+@pytest.mark.parametrize("kind", ["ordinary", "backslashes"])
+def test_error_cells_are_read_as_their_text_in_small_and_large_sheets(
+    kind: str, make_workbook: MakeWorkbook, tmp_path: Path
+) -> None:
+    # The large sheet's part is scanned in a thread beside calamine, the small one's before.
+    visits = [list(VISIT), *([list(VISIT.values())] * 4000)]
+    path = make_workbook({"渠道档案": [list(CHANNEL), list(CHANNEL.values())],
+                          "拜访日志": visits})
+    workbook = openpyxl.load_workbook(path)
+    for title, ref in (("渠道档案", "B2"), ("拜访日志", "C4001")):
+        workbook[title][ref].value = "#N/A"
+        workbook[title][ref].data_type = "e"
+    workbook.save(path)
+    if kind == "backslashes":
+        path = with_backslashes(path, tmp_path / "export.xlsx")
+    opened, names = open_workbook(path)
+    sizes = {name: opened.parts[name].file_size for name in names}
+    assert sizes["渠道档案"] < reader._SCAN_ASIDE_BYTES <= sizes["拜访日志"]
+    sheets = {sheet.name: sheet.rows for sheet in map(partial(read_sheet, opened), names)}
+    opened.close()
+    assert sheets["渠道档案"][1][1] == "#N/A" and sheets["拜访日志"][4000][2] == "#N/A"
+    assert sheets["拜访日志"][3999][2] == VISIT["渠道编码"]

@@ -11,8 +11,9 @@ scores the small sheets and the first large one while the largest is still being
 
 python-calamine hands error cells (``<c t="e"><v>#N/A</v></c>``) over as blank. So that
 they give the same ``cell_error`` findings as in Excel (``xl.live``), their text is put
-back: while calamine parses a sheet, another thread scans its part's bytes for
-``t="e"`` at C speed, and only where it is found are those cells read.
+back: each sheet's part is scanned for ``t="e"`` at C speed (a large part in another
+thread while calamine parses it), and only where it is found are those cells read. The
+package is opened for that once a workbook, not once a sheet.
 """
 
 from __future__ import annotations
@@ -32,28 +33,72 @@ from chantool.table import MergedRange, RawSheet, split_address, wanted
 
 _ERROR_TYPE: Final = b't="e"'
 _CHUNK: Final = 1 << 20
+# A part this large is scanned for error cells in a thread of its own, while calamine
+# parses it; a smaller one (as in most workbooks) in the reading thread, before: scanning
+# it costs less than starting the thread (a few hundred microseconds, scanning about
+# 100 KB), and on a busy machine there is no free core for the thread anyway.
+_SCAN_ASIDE_BYTES: Final = 256 << 10
 # An error cell's start tag (not an empty one), its address, and its value.
 _ERROR_CELL: Final = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*(?<!/)>')
 _REF: Final = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _VALUE: Final = re.compile(rb"<v>([^<]*)</v>")
 
 
-def open_workbook(path: Path) -> tuple[CalamineWorkbook, list[str]]:
+class Workbook:
+    """An open workbook file: calamine's reading of it, and its worksheets' parts in its
+    package (``package.open_package``), found once for all its sheets: their sizes order
+    the parsing, their bytes show the error cells. Without parts (a package this stricter
+    reading cannot follow) the sheets are read in workbook order, as calamine gives them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+        self.calamine = CalamineWorkbook.from_path(self.path)
+        self._package: zipfile.ZipFile | None = None
+        self.parts: dict[str, zipfile.ZipInfo] = {}
+        try:
+            self._package = package.open_package(path)
+            self.parts = _sheet_parts(self._package)
+        except Exception:  # any reason this stricter reading fails; calamine's stands
+            self.close_package()
+
+    def error_cells(self, name: str) -> dict[tuple[int, int], str]:
+        """The error cells of sheet ``name`` by (row, column), 1-based; none when its part
+        cannot be read here."""
+        part = self.parts.get(name)
+        if part is None or self._package is None:
+            return {}
+        try:
+            return _errors_in(self._package, part)
+        except Exception:  # any reason this stricter reading fails
+            return {}
+
+    def close_package(self) -> None:
+        if self._package is not None:
+            self._package.close()
+            self._package = None
+
+    def close(self) -> None:
+        self.calamine.close()
+        self.close_package()
+
+
+def open_workbook(path: Path) -> tuple[Workbook, list[str]]:
     """The workbook, and the names of the worksheets the engine reads, in workbook order."""
-    workbook = CalamineWorkbook.from_path(str(path))
-    return workbook, [meta.name for meta in workbook.sheets_metadata
+    workbook = Workbook(path)
+    return workbook, [meta.name for meta in workbook.calamine.sheets_metadata
                       if meta.typ == SheetTypeEnum.WorkSheet and wanted(meta.name)]
 
 
-def read_sheet(workbook: CalamineWorkbook, name: str) -> RawSheet:
+def read_sheet(workbook: Workbook, name: str) -> RawSheet:
     """One sheet's cells from A1, with its merged ranges; error cells as their text."""
     errors: Future[dict[tuple[int, int], str]] = Future()
-    if workbook.path is not None:
-        Thread(target=_error_cells, args=(Path(workbook.path), name, errors),
+    part = workbook.parts.get(name)
+    if part is not None and part.file_size >= _SCAN_ASIDE_BYTES:
+        Thread(target=lambda: errors.set_result(workbook.error_cells(name)),
                name="chantool-errors", daemon=True).start()
     else:
-        errors.set_result({})
-    sheet = workbook.get_sheet_by_name(name)
+        errors.set_result(workbook.error_cells(name))
+    sheet = workbook.calamine.get_sheet_by_name(name)
     merged = tuple(
         MergedRange(top + 1, left + 1, bottom + 1, right + 1)
         for (top, left), (bottom, right) in sheet.merged_cell_ranges or ()
@@ -65,18 +110,7 @@ def read_sheet(workbook: CalamineWorkbook, name: str) -> RawSheet:
     return RawSheet(name, rows, merged)
 
 
-def _error_cells(path: Path, name: str, found: Future[dict[tuple[int, int], str]]) -> None:
-    """The error cells of sheet ``name`` in the file, by (row, column), 1-based, into
-    ``found``; none when the part cannot be found here (calamine's reading stands)."""
-    try:
-        with package.open_package(path) as archive:
-            part = _sheet_parts(archive).get(name)
-            found.set_result(_errors_in(archive, part) if part is not None else {})
-    except Exception:  # any reason this stricter reading fails
-        found.set_result({})
-
-
-def _errors_in(archive: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+def _errors_in(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> dict[tuple[int, int], str]:
     """The error cells of a worksheet part; read whole only if ``t="e"`` is in it."""
     with archive.open(part) as stream:
         tail = b""
@@ -96,23 +130,18 @@ def _errors_in(archive: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str
     return errors
 
 
-def smallest_first(path: Path, names: Sequence[str]) -> list[int]:
+def smallest_first(workbook: Workbook, names: Sequence[str]) -> list[int]:
     """The positions of ``names`` in the order of the size of their sheets' XML in the
-    file; in workbook order when the file's list of sheets cannot be read here (it only
-    orders the reading: calamine, which reads the sheets, may still read them)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            sizes = {name: archive.getinfo(part).file_size
-                     for name, part in _sheet_parts(archive).items()}
-    except Exception:  # any reason this stricter reading fails
-        sizes = {}
+    file; a sheet whose part is not known here counts as empty (it only orders the
+    reading: calamine, which reads the sheets, may still read them)."""
+    sizes = {name: part.file_size for name, part in workbook.parts.items()}
     return sorted(range(len(names)), key=lambda position: sizes.get(names[position], 0))
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     """The parts of the package's worksheets that are in it, by sheet name."""
     main = package.workbook_part(archive)
-    return {sheet.name: sheet.part
+    return {sheet.name: archive.NameToInfo[sheet.part]
             for sheet in (package.sheets(archive, main.target) if main else ())
             if sheet.part in archive.NameToInfo}
 
