@@ -87,11 +87,12 @@ class SheetRef:
     state: str
 
 
-def open_package(path: str | PathLike[str]) -> ZipFile:
-    """The package at ``path``; one with backslashes in its entry names or in Strict Open
-    XML as a mapped copy in memory (forward slashes, transitional namespaces, every part
-    otherwise as it was). Zip bombs are judged on the file itself before (preflight)."""
-    archive = ZipFile(path)
+def open_package(path: str | PathLike[str] | ZipFile) -> ZipFile:
+    """The package at ``path`` (or the zip already open there, which it then owns); one
+    with backslashes in its entry names or in Strict Open XML as a mapped copy in memory
+    (forward slashes, transitional namespaces, every part otherwise as it was). Zip bombs
+    are judged on the file itself before (preflight)."""
+    archive = path if isinstance(path, ZipFile) else ZipFile(path)
     try:
         names = {name.replace("\\", "/"): name for name in archive.namelist()}
         backslashes = any("\\" in name for name in names.values())

@@ -30,6 +30,9 @@ _DECLARATION: Final = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _UNIQUE_COUNT: Final = re.compile(rb'uniqueCount="(\d+)"')
 _CELL_REF: Final = re.compile(rb'<c r="([A-Z]+)(\d+)"')
 _CHUNK: Final = 1 << 16
+# Where a part's root element starts: within its first few hundred bytes, nearly always
+# (only as much is decompressed, not a whole chunk of every part).
+_FIRST_CHUNK: Final = 1 << 10
 # The smallest shared string, <si><t/></si>, takes 13 bytes.
 _MIN_SHARED_STRING_BYTES: Final = 13
 MAX_ROWS: Final = 1_048_576
@@ -70,10 +73,10 @@ def preflight(path: Path, limits: Limits, wanted: Callable[[str], bool]) -> Refu
     try:
         with zipfile.ZipFile(path) as archive:
             refusal = _check_sizes(archive, limits)
-        if refusal:
-            return refusal
-        with package.open_package(path) as archive:
-            return _check_package(archive, wanted)
+            if refusal:
+                return refusal
+            with package.open_package(archive) as mapped:
+                return _check_package(mapped, wanted)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as error:
         return Refusal("broken_zip", {"detail": str(error) or type(error).__name__})
 
@@ -156,19 +159,22 @@ def _check_sizes(archive: zipfile.ZipFile, limits: Limits) -> Refusal | None:
 
 
 def _prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """The bytes of an XML part up to and including the start of its root element."""
+    """The bytes of an XML part up to and including the start of its root element, or
+    as far as the chunk in which that start tag begins."""
     read = b""
     with archive.open(info) as stream:
-        while True:
-            chunk = stream.read(_CHUNK)
-            if not chunk:
-                return read
+        # The first read is short; the next ones end where whole chunks end.
+        while chunk := stream.read(_CHUNK - len(read) % _CHUNK if read else _FIRST_CHUNK):
             read += chunk
             text = _as_utf8(read)
             match = _ROOT_START.search(text)
             if match:
                 end = text.find(b">", match.end())
-                return text if end < 0 else text[: end + 1]
+                if end >= 0:
+                    return text[: end + 1]
+                if len(read) % _CHUNK == 0:
+                    return text
+    return read
 
 
 def _as_utf8(data: bytes) -> bytes:
