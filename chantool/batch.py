@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import pickle
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -218,14 +219,17 @@ def failure_reason(job: Job, failure: Failure, options: Options) -> str:
 
 
 def _in_child(job: Job, options: Options, work: str, **arguments: Any) -> Any:
-    """Run ``chantool.check``'s ``work`` on a job, in its child process. The workbook is
-    opened in a thread, and its sheets parsed in the background (``io.reader``), while the
-    engine is imported here, unless the batch's process did before forking: calamine parses
-    without holding the GIL, so on a large file the import costs no time (see bench/)."""
+    """Run ``chantool.check``'s ``work`` on a job, in its child process. Its sheets are
+    parsed in the background (``io.reader``). Unless the batch's process imported the
+    engine before forking, the workbook is opened in a thread while the engine is imported
+    here: calamine parses without holding the GIL, so on a large file the import costs no
+    time (see bench/); with the engine there, that thread would overlap nothing."""
+    if ENGINE in sys.modules:
+        work_on: Callable[..., Any] = getattr(sys.modules[ENGINE], work)
+        return work_on(job, options, partial(load, job.path, options), **arguments)
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(load, job.path, options)
-        check = importlib.import_module(ENGINE)
-        work_on: Callable[..., Any] = getattr(check, work)
+        work_on = getattr(importlib.import_module(ENGINE), work)
         return work_on(job, options, reading.result, **arguments)
 
 

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from chantool.errors import log_path
@@ -54,10 +55,10 @@ def _context() -> ForkContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
-def _child(task: Task[Job], job: Job, limits: Limits, conn: Connection) -> None:
+def _child(task: Task[Job], job: Job, limits: Limits, log_to: Path, conn: Connection) -> None:
     # A parser that aborts prints its own backtrace: it goes to the log, not the screen.
     faulthandler.disable()
-    with log_path().open("ab") as log:
+    with log_to.open("ab") as log:
         os.dup2(log.fileno(), 2)
     # The child lives for one file and frees nothing before it ends: the collector would
     # only walk its objects over and over.
@@ -101,6 +102,8 @@ def run_isolated(
     if context.get_start_method() == "fork" and len(jobs) > max(workers, 1):
         for module in (*preload, "resource"):  # and the module of the child's limits
             importlib.import_module(module)
+    # Found once here: finding the temporary folder writes a test file there.
+    log_to = log_path()
     waiting = list(reversed(jobs))
     running: dict[Connection, _Running[Job]] = {}
     # Children that sent their result and are exiting: the next child need not wait for
@@ -111,7 +114,7 @@ def run_isolated(
         while waiting and len(running) < max(workers, 1):
             job = waiting.pop()
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(task, job, limits, sender),
+            process = context.Process(target=_child, args=(task, job, limits, log_to, sender),
                                       daemon=True)
             process.start()
             sender.close()
