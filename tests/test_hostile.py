@@ -238,3 +238,23 @@ def test_a_text_file_is_named_for_what_it_is(tmp_path: Path, name: str, code: st
     assert refusal is not None and refusal.code == code
     assert words in reason_text(refusal.code, "zh", **refusal.fields)
     assert ("CSV" in reason_text(refusal.code, "zh")) == (code != "plain_text")
+
+
+@pytest.mark.parametrize("padding", [0, 2_000, 30_000])
+def test_a_prolog_is_read_as_far_as_its_root_s_start_tag_however_long(
+    padding: int, good: Path, tmp_path: Path
+) -> None:
+    # The preflight decompresses a part's first kilobyte, then whole chunks: a declaration
+    # after a long comment, or a count at the end of a long start tag, is still found.
+    comment = f"<!--{'x' * padding}-->"
+    declared = ('<?xml version="1.0"?>' + comment
+                + '<!DOCTYPE r [<!ENTITY x "y">]><styleSheet/>')
+    path = _rewrite(good, tmp_path / "late_dtd.xlsx", {"xl/styles.xml": declared.encode()})
+    refusal = preflight(path, Limits(), wanted)
+    assert refusal is not None and refusal.code == "dtd"
+    table = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+             f'spreadsheetml/2006/main" pad="{"x" * padding}" uniqueCount="2000000000">'
+             "<si><t>x</t></si></sst>")
+    path = _rewrite(good, tmp_path / "late_count.xlsx", {"xl/sharedStrings.xml": table.encode()})
+    refusal = preflight(path, Limits(), wanted)
+    assert refusal is not None and refusal.code == "shared_strings"
