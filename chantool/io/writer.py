@@ -123,19 +123,29 @@ class _Deflated(NamedTuple):
 class _Deflater:
     """Deflates a part in a worker thread a piece at a time, as its pieces are made:
     zlib lets go of the GIL, so the next piece is made meanwhile, and the part is only
-    ever held deflated. At most one piece waits."""
+    ever held deflated. At most one piece waits. With ``same_as`` (the source's part),
+    it tells whether the pieces are its bytes."""
 
-    def __init__(self, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, pool: ThreadPoolExecutor, same_as: IO[bytes] | None = None) -> None:
         self.pool = pool
         self.zlib = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
         self.pieces: list[bytes] = []
         self.crc = self.size = 0
         self.pending: Future[None] | None = None
+        self.source = same_as
+        self.same = same_as is not None
 
     def write(self, data: bytes) -> None:
         if self.pending is not None:
             self.pending.result()
         self.pending = self.pool.submit(self._deflate, data)
+        if self.same:
+            assert self.source is not None
+            self.same = self.source.read(len(data)) == data
+
+    def unchanged(self) -> bool:
+        """Whether the pieces were the source's bytes, all of them."""
+        return self.same and self.source is not None and not self.source.read(1)
 
     def _deflate(self, data: bytes) -> None:
         self.crc = zlib.crc32(data, self.crc)
@@ -385,10 +395,12 @@ class _Writer:
             dxf={Severity.ERROR: ids.error_dxf, Severity.WARNING: ids.warning_dxf},
             with_notes=not foreign_notes and bool(notes or results.columns),
         )
-        edited = edit_sheet(xml, edit)
+        # The part is deflated as it is made.
+        deflater = _Deflater(self.deflating, io.BytesIO(xml))
+        edited = edit_sheet(xml, edit, deflater.write)
         columns = edited.columns
         self.result_columns[sheet.name] = (old_columns, frozenset(columns))
-        if self._deflate(sheet.part, edited.chunks, io.BytesIO(xml)):
+        if self._keep(sheet.part, deflater):
             self.rewritten[sheet.part] = (xml, edited.regions)
         header_notes = [(f"{column_letter(col - 1)}{results.header_row}",
                          GENERATED_NOTE[self.plan.lang]) for col in columns]
@@ -533,14 +545,16 @@ class _Writer:
         """Have ``part`` written as ``pieces``, deflated while they are made; with
         ``same_as`` (the source's part, closed here), not when they come out as its
         bytes. Whether the part is written."""
-        deflater = _Deflater(self.deflating)
-        same = same_as is not None
-        with same_as if same_as is not None else io.BytesIO() as source:
+        deflater = _Deflater(self.deflating, same_as)
+        with same_as if same_as is not None else io.BytesIO():
             for piece in pieces:
                 deflater.write(piece)
-                same = same and source.read(len(piece)) == piece
-            same = same and not source.read(1)
-        if same:
+            return self._keep(part, deflater)
+
+    def _keep(self, part: str, deflater: _Deflater) -> bool:
+        """Have ``part`` written as what ``deflater`` was given, unless that is the
+        source's part as it was. Whether the part is written."""
+        if deflater.unchanged():
             return False
         self.deflated[part] = deflater.close()
         return True
