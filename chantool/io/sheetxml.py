@@ -168,13 +168,13 @@ class _Chunks:
             self._join()
 
 
-def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None]) -> EditedSheet:
+def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None],
+               last_column: int | None = None) -> EditedSheet:
     """The part with chantool's result columns, marks and notes link replaced, handed to
-    ``out`` a chunk at a time as it is made."""
+    ``out`` a chunk at a time as it is made. ``last_column`` is ``last_user_column`` of
+    the part when already probed."""
     original_length = len(xml)
-    text_head = xml[:4096].decode("utf-8", errors="replace")
-    prefix = root_prefix(text_head, "worksheet").encode()
-    data_match = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
+    prefix, data_match = _sheet_data(xml)
     if data_match is None:
         raise ValueError("worksheet without sheetData")
     if data_match[1]:  # <sheetData/>: open it up to hold rows
@@ -190,7 +190,8 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None]) -> Edi
     old_cell = (re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + b"|".join(old_letters)
                            + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
                 if old_letters else None)
-    probed = _probe_last_user_column(xml, prefix, data_start, data_end, edit.old_columns)
+    probed = last_column if last_column is not None else _probe_last_user_column(
+        xml, prefix, data_start, data_end, edit.old_columns)
     rows: list[_Row] | None = None
     if probed is None:
         rows = _rows(xml, prefix, data_start, data_end)
@@ -268,11 +269,29 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None]) -> Edi
                                  Region(original_end, original_length, len(end))))
 
 
+def _sheet_data(xml: bytes) -> tuple[bytes, re.Match[bytes] | None]:
+    """The prefix of a worksheet part's elements, and the start tag of its sheet data."""
+    prefix = root_prefix(xml[:4096].decode("utf-8", errors="replace"), "worksheet").encode()
+    return prefix, re.compile(b"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
+
+
 # A large sheet is edited without a Python step per row when its cells and rows are
 # written as every common writer writes them (``<c r="..."``, ``<row r="..."``, in order):
 # the last column in use is probed from the used range the sheet declares, and only the
 # rows that change are looked up. Anything else takes the row-by-row way.
 _MAX_PROBES: Final = 8
+
+
+def last_user_column(xml: bytes, old_columns: frozenset[int]) -> int | None:
+    """The rightmost column of any cell of the worksheet part ``xml`` but the previous
+    run's results (``old_columns``), probed by a few searches: ``edit_sheet``'s first
+    step, which it can be given done. ``None`` when the sheet does not allow it."""
+    prefix, data = _sheet_data(xml)
+    end = -1 if data is None else data.end() if data[1] else xml.find(
+        b"</" + prefix + b"sheetData>", data.end())
+    if data is None or end < 0:
+        return None
+    return _probe_last_user_column(xml, prefix, data.end(), end, old_columns)
 
 
 def _probe_last_user_column(xml: bytes, prefix: bytes, start: int, end: int,
