@@ -373,9 +373,10 @@ class _RowCheck:
 
     def same_user_cells(self, old: bytes, new: bytes) -> bool:
         """Both are runs of whole rows, and every row of ``old`` is in ``new`` with the
-        same start tag (but for its spans) and the same cells outside ours; a row only in
-        ``new`` holds none."""
-        before, after = self._user_rows(old, self.old), self._user_rows(new, self.new)
+        same start tag (but for its spans) and the same cells outside ours, which end the
+        row; a row only in ``new`` holds none."""
+        before = self._user_rows(old, self.old)
+        after = self._user_rows(new, self.new, ours_last=True)
         if before is None or after is None:
             return False
         kept = iter(before)
@@ -387,11 +388,12 @@ class _RowCheck:
                 return False
         return expected is None
 
-    def _user_rows(self, fragment: bytes, ours: _Ours) -> list[tuple[bytes, object]] | None:
+    def _user_rows(self, fragment: bytes, ours: _Ours, *,
+                   ours_last: bool = False) -> list[tuple[bytes, object]] | None:
         """Each row's start tag without spans and its cells outside ``ours``: as bytes,
         or as (column, cell) pairs where a cell may have no address (its column is then
         the one after the cell before it); ``None`` when ``fragment`` is not a run of
-        whole rows."""
+        whole rows, or with ``ours_last`` when a cell of ours comes before another."""
         rows: list[tuple[bytes, object]] = []
         at = 0
         while at < len(fragment):
@@ -410,13 +412,20 @@ class _RowCheck:
                     return None
                 inner, at = fragment[tag_end:close], close + len(self.end)
             if inner.count(self.cell) == inner.count(self.cell + b' r="'):  # all addressed
-                rows.append((_plain_tag(tag), ours.without(inner)))
+                users = ours.without(inner)
+                if ours_last and not inner.startswith(users):
+                    return None
+                rows.append((_plain_tag(tag), users))
                 continue
-            cells, column = [], 0
+            cells, column, after_ours = [], 0, False
             for match in _CELL.finditer(inner):
                 address = _ADDRESS.search(match[1])
                 column = column_index(address[1].decode()) if address else column + 1
-                if column not in ours.columns:
+                if column in ours.columns:
+                    after_ours = ours_last
+                elif after_ours:
+                    return None
+                else:
                     cells.append((column, match[0]))
             rows.append((_plain_tag(tag), cells))
         return rows
