@@ -96,7 +96,8 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
     each worksheet chantool wrote into is its original but in the regions the writer
     says it replaced (``Written.rewritten``): the part's start differs only in the used
     range, the rest after the rows is free, and in each row replaced or added every
-    cell outside chantool's result columns is the original's, byte for byte.
+    cell outside chantool's result columns is the original's, byte for byte, and
+    chantool's cells end the row.
 
     Checked this way rather than by reading every cell back: the stretches between the
     regions are compared at memory speed, and only the rows chantool wrote into are
