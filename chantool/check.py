@@ -8,6 +8,7 @@ sheets of the workbook (read by ``batch.load``; it and the rows of each sheet ra
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack, suppress
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from chantool.book import Book
 from chantool.combine import ChosenPolicy, Source, combine
 from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
-from chantool.io.writer import Written, write_plan
+from chantool.io.writer import Opened, Written, write_plan
 from chantool.listings import Scores
 from chantool.policy import read_policy
 from chantool.render import drawn
@@ -37,35 +38,41 @@ scorers()
 def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = False) -> FileResult:
     """Validate a workbook and, for a job with a target, write the check column, the
     Issues sheet and (with ``mark``) the marks."""
-    try:
-        sheets = sheets_of()
-        book, findings = validate_book(sheets, as_of=options.as_of, lang=options.lang,
-                                       outside_channels=options.outside_channels)
-        every_sheet_read(sheets)
-    except ReadError as error:
-        return _shown(FileResult.unreadable(str(job.path), str(error)), options, scored=False)
-    if job.target is not None:
-        plan = validation_plan(book, findings, options.lang, marks=mark)
-        problem = _write(job, sheets, plan, options)
-        if problem is not None:
-            findings.append(problem)
+    with ExitStack() as opened:
+        try:
+            sheets = sheets_of()
+            _open(job, sheets, opened)
+            book, findings = validate_book(sheets, as_of=options.as_of, lang=options.lang,
+                                           outside_channels=options.outside_channels)
+            every_sheet_read(sheets)
+        except ReadError as error:
+            return _shown(FileResult.unreadable(str(job.path), str(error)), options,
+                          scored=False)
+        if job.target is not None:
+            plan = validation_plan(book, findings, options.lang, marks=mark)
+            problem = _write(job, sheets, plan, options)
+            if problem is not None:
+                findings.append(problem)
     return _shown(FileResult.checked(str(job.path), findings), options, scored=False)
 
 
 def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
     """Validate a workbook and compute its scores; for a job with a target, write the
     result columns, marks, the Issues sheet and the Scores sheet."""
-    try:
-        sheets = sheets_of()
-        book, findings, scores = score_book(sheets, as_of=options.as_of, lang=options.lang,
-                                            outside_channels=options.outside_channels)
-        every_sheet_read(sheets)
-    except ReadError as error:
-        return _shown(FileResult.unreadable(str(job.path), str(error)), options)
-    if job.target is not None:
-        problem = _write(job, sheets, score_plan(book, findings, scores, options.lang), options)
-        if problem is not None:
-            findings.append(problem)
+    with ExitStack() as opened:
+        try:
+            sheets = sheets_of()
+            _open(job, sheets, opened)
+            book, findings, scores = score_book(sheets, as_of=options.as_of, lang=options.lang,
+                                                outside_channels=options.outside_channels)
+            every_sheet_read(sheets)
+        except ReadError as error:
+            return _shown(FileResult.unreadable(str(job.path), str(error)), options)
+        if job.target is not None:
+            problem = _write(job, sheets, score_plan(book, findings, scores, options.lang),
+                             options)
+            if problem is not None:
+                findings.append(problem)
     return _shown(FileResult.checked(str(job.path), findings, _handed_back(scores, options)),
                   options)
 
@@ -169,6 +176,16 @@ def _policy_of(sheets: Sequence[RawSheet], path: Path,
         raise ReadError(word("combine_no_policy", options.lang))
     policy, found, cells = read_policy(sheet, options.lang)
     return ChosenPolicy(str(path), policy, cells), _of_source(found, str(path))
+
+
+def _open(job: Job, sheets: Sequence[RawSheet], stack: ExitStack) -> None:
+    """For a job with a target, open its workbook to be written into, the sheets the
+    engine reads read ahead while it reads them (``writer.Opened``), until ``stack``
+    closes; writing then starts from there."""
+    if job.target is None:
+        return
+    with suppress(Exception):  # whatever it is, writing opens the workbook again and says why
+        stack.enter_context(Opened(job.path, {sheet.name for sheet in sheets}))
 
 
 def every_sheet_read(sheets: Sequence[RawSheet]) -> None:

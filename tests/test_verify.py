@@ -86,6 +86,12 @@ CORRUPTIONS: dict[str, tuple[Callable[[Parts], None], str]] = {
     "a cell added right of chantool's column": (lambda parts: replace(
         parts, CHANNELS, b"</is></c></row><row r=\"4\"",
         b'</is></c><c r="M3"><v>1</v></c></row><row r="4"'), "cells_changed"),
+    "chantool's cell put in the middle of its row": (lambda parts: parts.update({
+        CHANNELS: re.sub(rb'(<c r="J3".*?</c>)(<c r="L3".*?</c>)', rb"\2\1", parts[CHANNELS],
+                         count=1, flags=re.S)}), "cells_changed"),
+    "a cell put in chantool's column of a row it did not write into": (lambda parts: parts.update({
+        CHANNELS: re.sub(rb'(<row r="2".*?)(</row>)', rb'\1<c r="L2"><v>1</v></c>\2',
+                         parts[CHANNELS], count=1, flags=re.S)}), "cells_changed"),
     "a row chantool wrote into hidden": (lambda parts: replace(
         parts, CHANNELS, b'<row r="3">', b'<row r="3" hidden="1">'), "cells_changed"),
     "a user's text in a row copied as it was": (lambda parts: replace(

@@ -9,7 +9,9 @@ import struct
 import zipfile
 import zlib
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -18,8 +20,13 @@ import xlwings
 from click.testing import CliRunner
 from oletools.olevba import VBA_Parser
 
-from chantool.batch import Options, plan_jobs, validate_files
+from chantool import check
+from chantool.batch import Job, Options, load, plan_jobs, validate_files
 from chantool.cli import cli
+from chantool.io.writer import Opened, write_plan
+from chantool.results import validation_plan
+from chantool.table import RawSheet
+from chantool.validate import validate_book
 from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffice
 
 CHANNEL_HEADER = ["渠道编码", "渠道名称", "渠道类型", "渠道等级", "维护级别", "所属区域",
@@ -35,6 +42,7 @@ VISIT_ROWS = [
     ["2025-06-02", "张伟", "CH001", "销售人员", "现场面谈", "是", None, None, None],
     ["2025-06-03", "张伟", "CH009", "渠道负责人", "电话", "否", "价格", None, "2025-07-10"],
 ]
+AS_OF = date(2025, 6, 30)
 # Parts the writer may rewrite: the sheets it writes to and what must name new parts.
 OWNED = {"xl/workbook.xml", "xl/styles.xml", "xl/_rels/workbook.xml.rels",
          "[Content_Types].xml"}
@@ -232,3 +240,48 @@ def test_libreoffice_opens_the_result_and_shows_the_written_values(
     issues = list(csv.reader((out / "rich-校验结果.csv").open(encoding="utf-8")))
     assert issues[0][:4] == ["严重程度", "规则", "工作表", "单元格"]
     assert len(issues) == 7
+
+
+def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
+    rich_workbook: Path, tmp_path: Path
+) -> None:
+    """``writer.Opened`` reads the sheets the engine reads ahead, each with its last
+    column probed, and ``write_plan`` of that file writes from it: the bytes are those of
+    a write that opened the file itself, which it does again once it is closed."""
+    options = Options(as_of=AS_OF)
+    sheets = load(rich_workbook, options)
+    book, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
+    plan = validation_plan(book, findings, "zh", marks=True)
+    cold = tmp_path / "cold.xlsx"
+    write_plan(rich_workbook, cold, plan)
+    with Opened(rich_workbook, {sheet.name for sheet in sheets}) as opened:
+        ahead = {part: source.result() for part, source in opened.writer.sources.items()}
+        assert ahead == {part: (zipfile.ZipFile(rich_workbook).read(part), 11 if part.endswith(
+            "sheet1.xml") else 9) for part in ("xl/worksheets/sheet1.xml",
+                                              "xl/worksheets/sheet2.xml")}
+        assert Opened.of(rich_workbook) is opened
+        warm = tmp_path / "warm.xlsx"
+        write_plan(rich_workbook, warm, plan)
+    assert warm.read_bytes() == cold.read_bytes()
+    with Opened.of(rich_workbook) as again:
+        assert again is not opened and not again.writer.sources
+
+
+def test_validating_with_a_target_reads_its_sheets_for_writing_meanwhile(
+    rich_workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = Options(as_of=AS_OF)
+    while_validating: list[set[str]] = []
+
+    def validate(sheets: list[RawSheet], **arguments: Any) -> Any:
+        while_validating.append(set(Opened._open[rich_workbook].writer.sources))
+        return validate_book(sheets, **arguments)
+
+    monkeypatch.setattr(check, "validate_book", validate)
+    target = tmp_path / "out.xlsx"
+    result = check.check_file(Job(rich_workbook, target), options,
+                              partial(load, rich_workbook, options), mark=True)
+    assert while_validating == [{"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"}]
+    assert "not_written" not in {finding.code for finding in result.findings}
+    assert openpyxl.load_workbook(target)["渠道档案"]["L1"].value == "校验结果"
+    assert not Opened._open  # closed once written

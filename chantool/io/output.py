@@ -9,15 +9,16 @@ original is first kept as a backup (``name.xlsx.bak``), and a workbook that Exce
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
+import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from operator import methodcaller
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 from xml.parsers.expat import XMLParserType
@@ -95,7 +96,8 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
     each worksheet chantool wrote into is its original but in the regions the writer
     says it replaced (``Written.rewritten``): the part's start differs only in the used
     range, the rest after the rows is free, and in each row replaced or added every
-    cell outside chantool's result columns is the original's, byte for byte.
+    cell outside chantool's result columns is the original's, byte for byte, and
+    chantool's cells end the row.
 
     Checked this way rather than by reading every cell back: the stretches between the
     regions are compared at memory speed, and only the rows chantool wrote into are
@@ -109,38 +111,69 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
             raise OutputError("package_problems", problems="；".join(sorted(new)))
         for info in archive.infolist():
             name = info.filename
-            with _reading(archive, info) as stream:
+            with _reading(archive, info) as chunks:
                 if name in written.rewritten:
                     before, after = written.result_columns.get(names.get(name, ""),
                                                                (frozenset(), frozenset()))
-                    _check_sheet(names.get(name, name), written.originals[name], stream,
+                    _check_sheet(names.get(name, name), written.originals[name], chunks,
                                  written.rewritten[name], before, after)
                 elif name in written.parts and name.endswith((".xml", ".rels", ".vml")):
-                    _parse(name, lambda parser: parser.ParseFile(stream))
+                    _parse(name, chunks, expat.ParserCreate(), end=True)
             if name not in written.parts and written.source_crcs.get(name) != info.CRC:
                 raise OutputError("part_changed", part=name)
         _check_kept(archive, written, [sheet.name for sheet in original])
 
 
 @contextmanager
-def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[IO[bytes]]:
-    """A part as a stream, read to its end after use, which checks its CRC; a damaged
-    part is an ``OutputError``."""
+def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterator[bytes]]:
+    """A part's bytes a chunk at a time, read to its end after use, which checks its
+    CRC; a damaged part is an ``OutputError``. The part is inflated ahead in a thread
+    of its own (zlib lets go of the GIL): a large one while what came before is checked.
+    At most ``_AHEAD`` chunks wait."""
+    ahead: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            with archive.open(info) as stream:
+                while not stop.is_set():
+                    chunk = stream.read(_CHUNK)
+                    ahead.put(chunk)
+                    if not chunk:
+                        return
+        except BaseException as error:  # raised where the chunks are taken
+            ahead.put(error)
+
+    def taken() -> Iterator[bytes]:
+        while chunk := ahead.get():
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+
+    reader = threading.Thread(target=read, name="chantool-verify", daemon=True)
+    reader.start()
     try:
-        with archive.open(info) as stream:
-            yield stream
-            while stream.read(_CHUNK):
-                pass
+        chunks = taken()
+        yield chunks
+        for _ in chunks:
+            pass
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
+    finally:
+        stop.set()
+        while not ahead.empty():  # the reader, when it waits to put one more, ends
+            ahead.get_nowait()
+        reader.join()
 
 
-def _parse(name: str, parse: Callable[[XMLParserType], object],
-           parser: XMLParserType | None = None) -> None:
-    """Parse with ``parse`` (with ``parser``, when a part is parsed a piece at a time)."""
-    parser = parser or expat.ParserCreate()
+def _parse(name: str, pieces: Iterable[bytes], parser: XMLParserType, *,
+           end: bool = False) -> None:
+    """Parse ``pieces`` with ``parser`` (and end the document, with ``end``)."""
     try:
-        parse(parser)
+        for piece in pieces:
+            parser.Parse(piece, False)
+        if end:
+            parser.Parse(b"", True)
     except expat.ExpatError as error:
         raise OutputError("bad_xml", part=name, error=error) from None
 
@@ -171,6 +204,7 @@ def _workbook_properties(xml: bytes) -> dict[str, str]:
 
 
 _CHUNK: Final = 1 << 20
+_AHEAD: Final = 4
 # The styles part's lists that cells and formats refer to by position.
 _STYLE_LISTS: Final = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
                        "cellStyles", "dxfs")
@@ -200,13 +234,15 @@ _DIMENSION: Final = re.compile(rb'(<(?:[\w.-]+:)?dimension\b[^>]*?\sref=")[^"]*"
 _SHEET_DATA: Final = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
 
 
-def _check_sheet(sheet: str, original: bytes, written: IO[bytes], regions: Sequence[Region],
+def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
+                 regions: Sequence[Region],
                  before: frozenset[int], after: frozenset[int]) -> None:
     """The part read from ``written`` is ``original`` but in ``regions``, each of which
     keeps what it must (see ``verify_written``); what chantool wrote into it is
     well-formed XML. The cells of chantool's results are those in the columns ``before``
-    in the original and ``after`` in what was written (1-based). The part is read once,
-    a piece at a time: only what chantool wrote is held."""
+    in the original and ``after`` in what was written (1-based), whose chunks are
+    ``written``. The part is read once, a piece at a time: only what chantool wrote is
+    held."""
     data = _SHEET_DATA.search(original)
     if data is None:
         raise OutputError("cells_changed", sheet=sheet)
@@ -223,7 +259,7 @@ def _check_sheet(sheet: str, original: bytes, written: IO[bytes], regions: Seque
             raise OutputError("cells_changed", sheet=sheet)
         new = part.take(region.length)
         at = region.end
-        _parse(sheet, methodcaller("Parse", new, False), parser)
+        _parse(sheet, (new,), parser)
         old = original[region.start:region.end]
         if region.start == 0 and region.end == rows_start:
             kept = _without_used_range(old) == _without_used_range(new)
@@ -236,21 +272,21 @@ def _check_sheet(sheet: str, original: bytes, written: IO[bytes], regions: Seque
             raise OutputError("cells_changed", sheet=sheet)
     if not part.same(original, at, len(original)) or part.take(1):
         raise OutputError("cells_changed", sheet=sheet)
-    _parse(sheet, methodcaller("Parse", b"", True), parser)
+    _parse(sheet, (), parser, end=True)
 
 
 class _Pieces:
-    """A part read a chunk at a time and taken in pieces, in order."""
+    """A part's chunks taken in pieces, in order."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
         self.chunk = b""
         self.at = 0  # in the chunk
 
     def _next(self) -> bool:
         """Whether more is left, in the chunk or after it."""
         if self.at == len(self.chunk):
-            self.chunk, self.at = self.stream.read(_CHUNK), 0
+            self.chunk, self.at = next(self.chunks, b""), 0
         return bool(self.chunk)
 
     def same(self, original: bytes, start: int, end: int) -> bool:
@@ -338,9 +374,10 @@ class _RowCheck:
 
     def same_user_cells(self, old: bytes, new: bytes) -> bool:
         """Both are runs of whole rows, and every row of ``old`` is in ``new`` with the
-        same start tag (but for its spans) and the same cells outside ours; a row only in
-        ``new`` holds none."""
-        before, after = self._user_rows(old, self.old), self._user_rows(new, self.new)
+        same start tag (but for its spans) and the same cells outside ours, which end the
+        row; a row only in ``new`` holds none."""
+        before = self._user_rows(old, self.old)
+        after = self._user_rows(new, self.new, ours_last=True)
         if before is None or after is None:
             return False
         kept = iter(before)
@@ -352,11 +389,12 @@ class _RowCheck:
                 return False
         return expected is None
 
-    def _user_rows(self, fragment: bytes, ours: _Ours) -> list[tuple[bytes, object]] | None:
+    def _user_rows(self, fragment: bytes, ours: _Ours, *,
+                   ours_last: bool = False) -> list[tuple[bytes, object]] | None:
         """Each row's start tag without spans and its cells outside ``ours``: as bytes,
         or as (column, cell) pairs where a cell may have no address (its column is then
         the one after the cell before it); ``None`` when ``fragment`` is not a run of
-        whole rows."""
+        whole rows, or with ``ours_last`` when a cell of ours comes before another."""
         rows: list[tuple[bytes, object]] = []
         at = 0
         while at < len(fragment):
@@ -375,13 +413,20 @@ class _RowCheck:
                     return None
                 inner, at = fragment[tag_end:close], close + len(self.end)
             if inner.count(self.cell) == inner.count(self.cell + b' r="'):  # all addressed
-                rows.append((_plain_tag(tag), ours.without(inner)))
+                users = ours.without(inner)
+                if ours_last and not inner.startswith(users):
+                    return None
+                rows.append((_plain_tag(tag), users))
                 continue
-            cells, column = [], 0
+            cells, column, after_ours = [], 0, False
             for match in _CELL.finditer(inner):
                 address = _ADDRESS.search(match[1])
                 column = column_index(address[1].decode()) if address else column + 1
-                if column not in ours.columns:
+                if column in ours.columns:
+                    after_ours = ours_last
+                elif after_ours:
+                    return None
+                else:
                     cells.append((column, match[0]))
             rows.append((_plain_tag(tag), cells))
         return rows

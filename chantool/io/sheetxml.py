@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -133,24 +133,23 @@ class Region(NamedTuple):
 
 @dataclass(frozen=True)
 class EditedSheet:
-    """An edited worksheet part (in chunks of about a megabyte), the 1-based columns now
-    holding chantool's results, and the regions of the original it replaced, in order:
-    the part's start up to the sheet data (the used range widened), each row edited or
-    added, and the rest after the rows (the marks, the notes link). What lies between
-    them is the original's bytes, so the written file can be checked region by region
-    (``io.output``)."""
+    """What editing a worksheet part did: the 1-based columns now holding chantool's
+    results, and the regions of the original it replaced, in order: the part's start up
+    to the sheet data (the used range widened), each row edited or added, and the rest
+    after the rows (the marks, the notes link). What lies between them is the original's
+    bytes, so the written file can be checked region by region (``io.output``)."""
 
-    chunks: tuple[bytes, ...]
     columns: list[int]
     regions: tuple[Region, ...]
 
 
 class _Chunks:
-    """Bytes added a piece at a time and joined a megabyte at a time: a sheet of a
-    hundred thousand edited rows holds a few dozen chunks, not an object or two a row."""
+    """Bytes added a piece at a time and handed to ``out`` a megabyte at a time: a sheet
+    of a hundred thousand edited rows goes out in a few dozen chunks, not an object or
+    two a row, each as soon as it is made (to be deflated while the next is)."""
 
-    def __init__(self) -> None:
-        self.chunks: list[bytes] = []
+    def __init__(self, out: Callable[[bytes], None]) -> None:
+        self.out = out
         self.pending: list[bytes | memoryview] = []
         self.size = 0
 
@@ -161,21 +160,21 @@ class _Chunks:
             self._join()
 
     def _join(self) -> None:
-        self.chunks.append(b"".join(self.pending))
+        self.out(b"".join(self.pending))
         self.pending, self.size = [], 0
 
-    def done(self) -> tuple[bytes, ...]:
+    def done(self) -> None:
         if self.pending:
             self._join()
-        return tuple(self.chunks)
 
 
-def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
-    """The part with chantool's result columns, marks and notes link replaced."""
+def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None],
+               last_column: int | None = None) -> EditedSheet:
+    """The part with chantool's result columns, marks and notes link replaced, handed to
+    ``out`` a chunk at a time as it is made. ``last_column`` is ``last_user_column`` of
+    the part when already probed."""
     original_length = len(xml)
-    text_head = xml[:4096].decode("utf-8", errors="replace")
-    prefix = root_prefix(text_head, "worksheet").encode()
-    data_match = re.compile(rb"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
+    prefix, data_match = _sheet_data(xml)
     if data_match is None:
         raise ValueError("worksheet without sheetData")
     if data_match[1]:  # <sheetData/>: open it up to hold rows
@@ -191,7 +190,8 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
     old_cell = (re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + b"|".join(old_letters)
                            + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
                 if old_letters else None)
-    probed = _probe_last_user_column(xml, prefix, data_start, data_end, edit.old_columns)
+    probed = last_column if last_column is not None else _probe_last_user_column(
+        xml, prefix, data_start, data_end, edit.old_columns)
     rows: list[_Row] | None = None
     if probed is None:
         rows = _rows(xml, prefix, data_start, data_end)
@@ -213,11 +213,18 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
 
     edited = sorted(set(new_cells) | _rows_holding(xml, prefix, data_start, data_end, old_letters))
     located = _locate_rows(xml, prefix, data_start, data_end, edited) if rows is None else None
-    # The sheet data in chunks, the copied stretches taken from views: a large part is copied
-    # once, into the result. A row's positions are the original's too (a part whose
-    # <sheetData/> was opened up has no rows).
+    if located is None and rows is None:
+        rows = _rows(xml, prefix, data_start, data_end)
+    last_row = max(new_cells, default=1) if rows is None else max(
+        [row.number for row in rows] + list(new_cells), default=1)
+    # The part in chunks, its start first, the copied stretches taken from views: a large
+    # part is copied once, into the result. A row's positions are the original's too (a
+    # part whose <sheetData/> was opened up has no rows).
+    start = _widen_dimension(xml[:data_start].decode("utf-8"), columns[-1] if columns else 0,
+                             last_row).encode()
     view = memoryview(xml)
-    pieces = _Chunks()
+    pieces = _Chunks(out)
+    pieces.add(start)
     regions: list[Region] = []
 
     def replace(start: int, end: int, new: bytes) -> None:
@@ -232,9 +239,8 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
                     _edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
             at = row.end
         pieces.add(view[at:data_end])
-        last_row = max(new_cells, default=1)
     else:
-        rows = rows if rows is not None else _rows(xml, prefix, data_start, data_end)
+        assert rows is not None
         existing = {row.number for row in rows}
         pending = sorted(number for number in new_cells if number not in existing)
         at = data_start
@@ -251,19 +257,22 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
         pieces.add(view[at:data_end])
         for number in pending:
             replace(original_end, original_end, _new_row(number, new_cells, prefix))
-        last_row = max([row.number for row in rows] + list(new_cells), default=1)
 
     closing = b"</" + prefix + b"sheetData>"
-    head = xml[:data_start].decode("utf-8")
     tail = xml[data_end + len(closing):].decode("utf-8")
-    head = _widen_dimension(head, columns[-1] if columns else 0, last_row)
     tail = _edit_marks(tail, prefix.decode(), edit)
     tail = _edit_notes_link(tail, prefix.decode(), edit.with_notes)
-    start, end = head.encode(), closing + tail.encode()
-    return EditedSheet(
-        (start, *pieces.done(), end), columns,
-        (Region(0, original_start, len(start)), *regions,
-         Region(original_end, original_length, len(end))))
+    end = closing + tail.encode()
+    pieces.add(end)
+    pieces.done()
+    return EditedSheet(columns, (Region(0, original_start, len(start)), *regions,
+                                 Region(original_end, original_length, len(end))))
+
+
+def _sheet_data(xml: bytes) -> tuple[bytes, re.Match[bytes] | None]:
+    """The prefix of a worksheet part's elements, and the start tag of its sheet data."""
+    prefix = root_prefix(xml[:4096].decode("utf-8", errors="replace"), "worksheet").encode()
+    return prefix, re.compile(b"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
 
 
 # A large sheet is edited without a Python step per row when its cells and rows are
@@ -271,6 +280,18 @@ def edit_sheet(xml: bytes, edit: SheetEdit) -> EditedSheet:
 # the last column in use is probed from the used range the sheet declares, and only the
 # rows that change are looked up. Anything else takes the row-by-row way.
 _MAX_PROBES: Final = 8
+
+
+def last_user_column(xml: bytes, old_columns: frozenset[int]) -> int | None:
+    """The rightmost column of any cell of the worksheet part ``xml`` but the previous
+    run's results (``old_columns``), probed by a few searches: ``edit_sheet``'s first
+    step, which it can be given done. ``None`` when the sheet does not allow it."""
+    prefix, data = _sheet_data(xml)
+    end = -1 if data is None else data.end() if data[1] else xml.find(
+        b"</" + prefix + b"sheetData>", data.end())
+    if data is None or end < 0:
+        return None
+    return _probe_last_user_column(xml, prefix, data.end(), end, old_columns)
 
 
 def _probe_last_user_column(xml: bytes, prefix: bytes, start: int, end: int,

@@ -25,11 +25,11 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Final, NamedTuple
+from typing import IO, ClassVar, Final, NamedTuple
 
 from chantool.findings import Severity
 from chantool.io import package
@@ -50,6 +50,7 @@ from chantool.io.sheetxml import (
     column_xml,
     edit_sheet,
     has_foreign_legacy_drawing,
+    last_user_column,
 )
 from chantool.io.styles import StyleIds, Styles, TableStyles
 from chantool.io.xmltext import escape, find_element, insertion_point, root_prefix, unescape
@@ -123,19 +124,29 @@ class _Deflated(NamedTuple):
 class _Deflater:
     """Deflates a part in a worker thread a piece at a time, as its pieces are made:
     zlib lets go of the GIL, so the next piece is made meanwhile, and the part is only
-    ever held deflated. At most one piece waits."""
+    ever held deflated. At most one piece waits. With ``same_as`` (the source's part),
+    it tells whether the pieces are its bytes."""
 
-    def __init__(self, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, pool: ThreadPoolExecutor, same_as: IO[bytes] | None = None) -> None:
         self.pool = pool
         self.zlib = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
         self.pieces: list[bytes] = []
         self.crc = self.size = 0
         self.pending: Future[None] | None = None
+        self.source = same_as
+        self.same = same_as is not None
 
     def write(self, data: bytes) -> None:
         if self.pending is not None:
             self.pending.result()
         self.pending = self.pool.submit(self._deflate, data)
+        if self.same:
+            assert self.source is not None
+            self.same = self.source.read(len(data)) == data
+
+    def unchanged(self) -> bool:
+        """Whether the pieces were the source's bytes, all of them."""
+        return self.same and self.source is not None and not self.source.read(1)
 
     def _deflate(self, data: bytes) -> None:
         self.crc = zlib.crc32(data, self.crc)
@@ -163,15 +174,54 @@ class _Parts:
         return set(self.changed) | set(self.deflated)
 
 
+class Opened:
+    """A workbook opened to be written into before what to write is known: its package
+    and structure read, and the worksheets named ``read_ahead`` inflated and probed for
+    their last column in use (``sheetxml.last_user_column``), in a thread meanwhile.
+    Opened while the engine reads the workbook (which calamine parses without holding
+    the GIL), this costs a large sheet's write no time. Until it is closed (by
+    ``write_plan``, or ``close``), ``write_plan`` of ``source`` writes from it."""
+
+    _open: ClassVar[dict[Path, Opened]] = {}  # by source
+
+    def __init__(self, source: Path, read_ahead: Collection[str] = ()) -> None:
+        self.source = source
+        self.archive = package.open_package(source)
+        try:
+            self.problems = frozenset(package.problems(self.archive))
+            self.writer = _Writer(self.archive)
+            self.writer.read_ahead(read_ahead)
+        except BaseException:
+            self.archive.close()
+            raise
+        Opened._open.setdefault(source, self)
+
+    @staticmethod
+    def of(source: Path) -> Opened:
+        """``source`` as it was opened, or opened now."""
+        return Opened._open.get(source) or Opened(source)
+
+    def close(self) -> None:
+        if Opened._open.get(self.source) is self:
+            del Opened._open[self.source]
+        self.writer.reading.shutdown(cancel_futures=True)
+        self.archive.close()
+
+    def __enter__(self) -> Opened:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
 def write_plan(
     source: Path, target: Path, plan: WritePlan, *, max_notes: int = 1000
 ) -> Written:
     """Write ``plan`` into a copy of ``source`` at ``target`` (never ``source`` itself: the
-    caller replaces files)."""
-    with package.open_package(source) as archive:
-        before = frozenset(package.problems(archive))
-        writer = _Writer(archive, plan, max_notes)
-        parts = writer.run()
+    caller replaces files); from the workbook as it was ``Opened``, when it was."""
+    with Opened.of(source) as opened:
+        writer, archive, before = opened.writer, opened.archive, opened.problems
+        parts = writer.run(plan, max_notes)
         _write_zip(archive, target, parts)
         crcs = {info.filename: info.CRC for info in archive.infolist()}
     originals = {part: data for part, (data, _) in writer.rewritten.items()}
@@ -241,10 +291,8 @@ def _write_deflated(out: zipfile.ZipFile, info: zipfile.ZipInfo, part: _Deflated
 
 
 class _Writer:
-    def __init__(self, archive: zipfile.ZipFile, plan: WritePlan, max_notes: int) -> None:
+    def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
-        self.plan = plan
-        self.max_notes = max_notes
         self.parts = _Parts()
         main = package.workbook_part(archive)
         if main is None:
@@ -265,6 +313,9 @@ class _Writer:
         # Worksheets made, being deflated (during ``run``).
         self.deflating = ThreadPoolExecutor(max_workers=1)
         self.deflated: dict[str, Future[_Deflated]] = {}
+        # The user's worksheets, being read (inflated without holding the GIL) and probed.
+        self.reading = ThreadPoolExecutor(max_workers=1)
+        self.sources: dict[str, Future[tuple[bytes, int | None]]] = {}
         styles = next((rel for rel in package.relationships(archive, self.workbook_part)
                        if rel.type.endswith("/styles")), None)
         if styles is None:
@@ -313,7 +364,30 @@ class _Writer:
                     found[key] = self.names.index(sheet.name)
         return found
 
-    def run(self) -> _Parts:
+    def read_ahead(self, names: Collection[str]) -> None:
+        """Start reading the worksheets ``names``."""
+        for sheet in self.sheets:
+            if sheet.name in names:
+                self._source(sheet)
+
+    def _source(self, sheet: package.SheetRef) -> Future[tuple[bytes, int | None]]:
+        """The worksheet's part, and its last column in use if it could be probed."""
+        if sheet.part not in self.sources:
+            self.sources[sheet.part] = self.reading.submit(self._read_sheet, sheet.part,
+                                                           self._old_columns(sheet))
+        return self.sources[sheet.part]
+
+    def _read_sheet(self, part: str, old_columns: frozenset[int]) -> tuple[bytes, int | None]:
+        xml = self.archive.read(part)
+        return xml, last_user_column(xml, old_columns)
+
+    def _old_columns(self, sheet: package.SheetRef) -> frozenset[int]:
+        """The 1-based columns of the previous run's results on the sheet."""
+        position = self.names.index(sheet.name)
+        return frozenset(_columns_of(self.defined.get((RESULTS_NAME, position), "")))
+
+    def run(self, plan: WritePlan, max_notes: int) -> _Parts:
+        self.plan, self.max_notes = plan, max_notes
         styles = Styles(self.styles_source.decode("utf-8"))
         ids = styles.ensure_chantool_styles()
         by_name = {sheet.name: sheet for sheet in self.sheets}
@@ -327,16 +401,16 @@ class _Writer:
                           for key, position in self.generated.items()})
         sheets = [(results, by_name[results.sheet]) for results in self.plan.sheets
                   if results.sheet in by_name]
-        # The user's sheets are read (inflated without holding the GIL) while the generated
-        # sheets are made, and every sheet made is deflated while the next is.
-        with ThreadPoolExecutor(max_workers=1) as pool, self.deflating:
-            sources = [pool.submit(self.archive.read, sheet.part) for _, sheet in sheets]
+        # The user's sheets are read while the generated sheets are made, and every sheet
+        # made is deflated while the next is.
+        with self.reading, self.deflating:
+            sources = [self._source(sheet) for _, sheet in sheets]
             for table in self.plan.tables:
                 units = {unit for block in table.blocks for unit in block.units}
                 position = self._write_table(table, styles.table_styles(ids.header_xf, units))
                 new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
             for (results, sheet), source in zip(sheets, sources, strict=True):
-                columns = self._write_sheet(sheet, results, ids, source.result())
+                columns = self._write_sheet(sheet, results, ids, *source.result())
                 if columns:
                     position = self.names.index(sheet.name)
                     new_names[(RESULTS_NAME, position)] = (
@@ -360,13 +434,12 @@ class _Writer:
     # --- the user's sheets ----------------------------------------------------------------
 
     def _write_sheet(
-        self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds, xml: bytes
+        self, sheet: package.SheetRef, results: SheetResults, ids: StyleIds, xml: bytes,
+        last_column: int | None,
     ) -> list[int]:
-        """Write into the user's sheet ``sheet`` (its part is ``xml``); returns the result
-        columns."""
-        position = self.names.index(sheet.name)
-        old = self.defined.get((RESULTS_NAME, position), "")
-        old_columns = frozenset(_columns_of(old))
+        """Write into the user's sheet ``sheet`` (its part is ``xml``, its last column in
+        use ``last_column`` when probed); returns the result columns."""
+        old_columns = self._old_columns(sheet)
         rels_name = package.rels_part(sheet.part)
         xml = self._release_saved_notes(sheet, xml)
         rels = _relationships(self._read_text(rels_name)
@@ -385,10 +458,12 @@ class _Writer:
             dxf={Severity.ERROR: ids.error_dxf, Severity.WARNING: ids.warning_dxf},
             with_notes=not foreign_notes and bool(notes or results.columns),
         )
-        edited = edit_sheet(xml, edit)
+        # The part is deflated as it is made.
+        deflater = _Deflater(self.deflating, io.BytesIO(xml))
+        edited = edit_sheet(xml, edit, deflater.write, last_column)
         columns = edited.columns
         self.result_columns[sheet.name] = (old_columns, frozenset(columns))
-        if self._deflate(sheet.part, edited.chunks, io.BytesIO(xml)):
+        if self._keep(sheet.part, deflater):
             self.rewritten[sheet.part] = (xml, edited.regions)
         header_notes = [(f"{column_letter(col - 1)}{results.header_row}",
                          GENERATED_NOTE[self.plan.lang]) for col in columns]
@@ -533,14 +608,16 @@ class _Writer:
         """Have ``part`` written as ``pieces``, deflated while they are made; with
         ``same_as`` (the source's part, closed here), not when they come out as its
         bytes. Whether the part is written."""
-        deflater = _Deflater(self.deflating)
-        same = same_as is not None
-        with same_as if same_as is not None else io.BytesIO() as source:
+        deflater = _Deflater(self.deflating, same_as)
+        with same_as if same_as is not None else io.BytesIO():
             for piece in pieces:
                 deflater.write(piece)
-                same = same and source.read(len(piece)) == piece
-            same = same and not source.read(1)
-        if same:
+            return self._keep(part, deflater)
+
+    def _keep(self, part: str, deflater: _Deflater) -> bool:
+        """Have ``part`` written as what ``deflater`` was given, unless that is the
+        source's part as it was. Whether the part is written."""
+        if deflater.unchanged():
             return False
         self.deflated[part] = deflater.close()
         return True
