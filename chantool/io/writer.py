@@ -28,6 +28,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import mod
 from pathlib import Path
 from typing import IO, Final, NamedTuple
 
@@ -715,12 +717,12 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> Iterator[bytes]:
              ) -> bytes:
         """Rows from ``first`` on, made a column at a time (a column's cells share their
         letters and style)."""
-        cells = [column_xml(column, enumerate(column_values, first), xf)
+        numbers = range(first, first + len(values))
+        cells = [column_xml(column, numbers, column_values, xf)
                  for column, column_values, xf in zip(letters, zip(*values, strict=True),
                                                        style, strict=False)]
-        return "".join([f'<row r="{number}">{"".join(row)}</row>'
-                        for number, row in enumerate(zip(*cells, strict=True), first)]
-                       ).encode("utf-8")
+        return b"".join(map(mod, repeat(b'<row r="%d">%s</row>'),
+                            zip(numbers, map(b"".join, zip(*cells, strict=True)), strict=True)))
 
     for spot in placed:
         block = spot.block
