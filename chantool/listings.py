@@ -9,7 +9,7 @@ process unpickles and shows what a file's process computed without importing it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final, Generic, Literal, TypeVar, overload
@@ -78,6 +78,14 @@ class Rows(Sequence[Row], Generic[K]):
         if row is None:
             row = self._made[index] = self._make(self._keys[index])
         return row
+
+    def __iter__(self) -> Iterator[Row]:  # without ``__getitem__``'s checks, row after row
+        made = self._made
+        for index, key in enumerate(self._keys):
+            row = made.get(index)
+            if row is None:
+                row = made[index] = self._make(key)
+            yield row
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, list | Rows) and list(self) == list(other)
