@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, repeat
-from operator import add, itemgetter, methodcaller, mod, not_
+from operator import add, itemgetter, methodcaller, mul, not_
 from typing import Final, NamedTuple, cast
 
 from chantool.findings import Severity
@@ -105,30 +105,41 @@ def cell_xml(ref: str, value: Value, style: int | None) -> bytes:
     return b'<c r="%s"%s' % (ref.encode(), rest) if rest else b""
 
 
-def column_xml(letters: str, numbers: Iterable[int], values: Sequence[Value],
-               style: int | None) -> list[bytes]:
-    """``cell_xml`` of the column ``letters`` in the rows ``numbers`` holding ``values``,
-    b"" for a cell left out; made at C speed, a column of many cells at once."""
+def column_parts(letters: str, numbers: Sequence[bytes], values: Sequence[Value],
+                 style: int | None) -> list[Iterable[bytes]]:
+    """The cells (as ``cell_xml``) of the column ``letters`` in the rows numbered
+    ``numbers`` (as text) that hold ``values``, in parts: iterables of a piece a row,
+    whose pieces of a row, one after the other, make its cell (none for a cell left out).
+    Made at C speed, a column of many cells at once, and rows join the parts of every
+    column in one go: a cell is not a formatted text of its own."""
     styled = _styled(style)
-    start = b'<c r="' + letters.encode() + b'%d"'
+    start = b'<c r="' + letters.encode()
     kinds = set(map(type, values))
     numbers_only, texts = cast("Sequence[float]", values), cast("Sequence[str]", values)
     if kinds <= {int, float} and all(map(math.isfinite, numbers_only)):
-        template, shown = start + styled + _NUMBER, _numbers_shown(numbers_only)
-    elif kinds == {str} and "" not in texts and escape(text := "".join(texts)) == text:
-        template, shown = start + styled + _TEXT, map(str.encode, texts)
-    else:
-        # Any other column repeats few values: what follows a cell's address is made once
-        # for each. What a value makes is told by its type and its repr (True, 1 and 1.0
-        # are one key of a dict, and so are 0.0 and -0.0, and each makes a cell of its own).
-        keys = list(zip(map(type, values), map(repr, values), strict=True))
-        made = {key: _after_address(value, styled)
-                for key, value in dict(zip(keys, values, strict=True)).items()}
-        template, shown = start + b"%s", map(made.__getitem__, keys)
-        if b"" in made.values():  # some cells left out
-            return [template % (number, rest) if rest else b""
-                    for number, rest in zip(numbers, shown, strict=True)]
-    return list(map(mod, repeat(template), zip(numbers, shown, strict=True)))
+        return [repeat(start), numbers, repeat(b'"' + styled + _NUMBER[0]),
+                _numbers_shown(numbers_only), repeat(_NUMBER[1])]
+    if kinds == {str} and "" not in texts and escape(text := "".join(texts)) == text:
+        return [repeat(start), numbers, repeat(b'"' + styled + _TEXT[0]),
+                map(str.encode, texts), repeat(_TEXT[1])]
+    # Any other column repeats few values: what follows a cell's address is made once
+    # for each. What a value makes is told by its type and its repr (True, 1 and 1.0 are
+    # one key of a dict, and so are 0.0 and -0.0, and each makes a cell of its own).
+    keys = list(zip(map(type, values), map(repr, values), strict=True))
+    made = {key: _after_address(value, styled)
+            for key, value in dict(zip(keys, values, strict=True)).items()}
+    after = list(map(made.__getitem__, keys))
+    if b"" in made.values():  # some cells left out: their addresses too (b"" * False)
+        kept = list(map(bool, after))
+        return [map(mul, repeat(start), kept), map(mul, numbers, kept),
+                map(mul, repeat(b'"'), kept), after]
+    return [repeat(start), numbers, repeat(b'"'), after]
+
+
+def joined_rows(parts: Sequence[Iterable[bytes]]) -> Iterator[bytes]:
+    """A piece a row: ``parts`` (``column_parts`` and the like, at least one of them as
+    long as the rows, the others endless) joined."""
+    return map(b"".join, zip(*parts, strict=False))
 
 
 def _numbers_shown(values: Sequence[float]) -> Iterable[bytes]:
@@ -143,9 +154,10 @@ def _numbers_shown(values: Sequence[float]) -> Iterable[bytes]:
     return map(str.encode, map(repr, values))
 
 
-# A cell after its address and style: a number (its repr), a text (escaped), a yes/no.
-_NUMBER: Final = b"><v>%s</v></c>"
-_TEXT: Final = b' t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>'
+# A cell after its address and style, around its value: a number (its repr), a text
+# (escaped); a yes/no.
+_NUMBER: Final = (b"><v>", b"</v></c>")
+_TEXT: Final = (b' t="inlineStr"><is><t xml:space="preserve">', b"</t></is></c>")
 _TRUTH: Final = b' t="b"><v>%d</v></c>'
 
 
@@ -159,11 +171,11 @@ def _after_address(value: Value, styled: bytes) -> bytes:
         if isinstance(value, bool):
             return styled + _TRUTH % value
         if isinstance(value, int | float) and math.isfinite(value):
-            return styled + _NUMBER % repr(value).encode()
+            return styled + _NUMBER[0] + repr(value).encode() + _NUMBER[1]
         value = None  # no cell value spells nan or inf: left blank
     if not value:
         return styled + b"/>" if styled else b""
-    return styled + _TEXT % escape(value).encode()
+    return styled + _TEXT[0] + escape(value).encode() + _TEXT[1]
 
 
 class Region(NamedTuple):
@@ -312,7 +324,8 @@ def _new_cells(edit: SheetEdit, columns: list[int]) -> dict[int, bytes]:
     by_column = []
     for column, header, values in zip(columns, edit.headers, edit.values, strict=True):
         letters = column_letter(column - 1)
-        cells = column_xml(letters, values, list(values.values()), None)
+        cells = list(joined_rows(column_parts(
+            letters, list(map(b"%d".__mod__, values)), list(values.values()), None)))
         by_column.append({edit.header_row: cell_xml(f"{letters}{edit.header_row}", header,
                                                     edit.header_xf),
                           **dict(compress(zip(values, cells, strict=True), cells))})

@@ -29,7 +29,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import mod
 from pathlib import Path
 from typing import IO, Final, NamedTuple
 
@@ -49,9 +48,10 @@ from chantool.io.sheetxml import (
     NOTES_VML_REL_ID,
     Region,
     SheetEdit,
-    column_xml,
+    column_parts,
     edit_sheet,
     has_foreign_legacy_drawing,
+    joined_rows,
 )
 from chantool.io.styles import StyleIds, Styles, TableStyles
 from chantool.io.xmltext import escape, find_element, insertion_point, root_prefix, unescape
@@ -717,12 +717,13 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> Iterator[bytes]:
              ) -> bytes:
         """Rows from ``first`` on, made a column at a time (a column's cells share their
         letters and style)."""
-        numbers = range(first, first + len(values))
-        cells = [column_xml(column, numbers, column_values, xf)
-                 for column, column_values, xf in zip(letters, zip(*values, strict=True),
-                                                       style, strict=False)]
-        return b"".join(map(mod, repeat(b'<row r="%d">%s</row>'),
-                            zip(numbers, map(b"".join, zip(*cells, strict=True)), strict=True)))
+        numbers = list(map(b"%d".__mod__, range(first, first + len(values))))
+        parts: list[Iterable[bytes]] = [repeat(b'<row r="'), numbers, repeat(b'">')]
+        for column, column_values, xf in zip(letters, zip(*values, strict=True), style,
+                                             strict=False):
+            parts += column_parts(column, numbers, column_values, xf)
+        parts.append(repeat(b"</row>"))
+        return b"".join(joined_rows(parts))
 
     for spot in placed:
         block = spot.block
