@@ -186,6 +186,11 @@ class Sheets(Mapping[str, TypedSheet]):
         if kind not in self._typed and kind in self._raw:
             assert self._typing is not None
             self._typed[kind] = self._typing(kind, self._raw[kind])
+            if self._typed.keys() >= self._raw.keys():
+                # Every sheet typed: the typing, which refers to the book that holds these
+                # sheets, is let go, so that the book is freed as soon as it is no longer
+                # used (the child of a large workbook runs without the cycle collector).
+                self._typing = None
         typed = self._typed.get(kind)
         if typed is None:
             raise KeyError(kind)

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, time
 from types import NoneType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from chantool.findings import Lang
 from chantool.listings import Field, Unit
@@ -79,8 +79,17 @@ def field_width(field: Field, values: Iterable[Value], lang: Lang) -> float:
     """The width of a column of a field's sheet values (``sheet_value``), shown in its
     unit's number format, under the field's heading."""
     distinct = set(values)
-    texts = [value for value in distinct if isinstance(value, str)]
-    numbers = [value for value in distinct if isinstance(value, int | float)]
+    distinct.discard(None)
+    kinds = set(map(type, distinct))
+    texts: list[str]
+    numbers: list[float]
+    if kinds <= {str}:  # a column of text, or of numbers: no value to tell apart
+        texts, numbers = list(cast("set[str]", distinct)), []
+    elif kinds <= {int, float}:
+        texts, numbers = [], list(cast("set[float]", distinct))
+    else:
+        texts = [value for value in distinct if isinstance(value, str)]
+        numbers = [value for value in distinct if isinstance(value, int | float)]
     if numbers:
         if field.unit in ("date", "month", "time"):  # as wide as the format's pattern
             texts.append(NUMBER_FORMATS[field.unit])
@@ -134,16 +143,11 @@ def sheet_column(field: Field, values: Iterable[Any], lang: Lang) -> list[Value]
     rows goes fast (numbers and plain text as they are, each other value shown once)."""
     values = list(values)
     plain = _AS_THEY_ARE.get(field.unit)
-    if field.words is None and plain and all(type(value) in plain for value in values):
+    if field.words is None and plain and set(map(type, values)) <= set(plain):
         return values
-    shown: dict[tuple[type, Any], Value] = {}
-    column = []
-    for value in values:
-        key = (type(value), value)  # True is 1 and 1.0 as a key: kept apart by type
-        if key not in shown:
-            shown[key] = sheet_value(field, value, lang)
-        column.append(shown[key])
-    return column
+    keys = list(zip(map(type, values), values, strict=True))  # True is 1 and 1.0 as a key
+    shown = {key: sheet_value(field, key[1], lang) for key in dict.fromkeys(keys)}
+    return list(map(shown.__getitem__, keys))
 
 
 def text(field: Field, value: Any, lang: Lang) -> str:

@@ -9,7 +9,7 @@ process unpickles and shows what a file's process computed without importing it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final, Generic, Literal, TypeVar, overload
@@ -55,7 +55,7 @@ class Rows(Sequence[Row], Generic[K]):
 
     def __init__(self, keys: Sequence[K], make: Callable[[K], Row]) -> None:
         self._keys = keys
-        self._make = make
+        self._make: Callable[[K], Row] | None = make
         self._made: dict[int, Row] = {}
 
     def __len__(self) -> int:
@@ -76,8 +76,20 @@ class Rows(Sequence[Row], Generic[K]):
             raise IndexError("listing row out of range")
         row = self._made.get(index)
         if row is None:
+            assert self._make is not None  # let go only once every row is made
             row = self._made[index] = self._make(self._keys[index])
         return row
+
+    def __iter__(self) -> Iterator[Row]:  # without ``__getitem__``'s checks, row after row
+        made, make = self._made, self._make
+        for index, key in enumerate(self._keys):
+            row = made.get(index)
+            if row is None:
+                assert make is not None
+                row = made[index] = make(key)
+            yield row
+        # Every row made: what makes them, and the engine's data it refers to, is let go.
+        self._make = None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, list | Rows) and list(self) == list(other)

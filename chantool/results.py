@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from typing import Final
 
 from chantool.book import Book, RowRef
 from chantool.findings import Finding, Lang, Severity, suggestion
 from chantool.layout import Value as Value  # what a cell holds; results names it too
-from chantool.layout import column_width, field_width, sheet_column, sheet_value
+from chantool.layout import column_width, field_width, sheet_column
 from chantool.listings import Listing, Scores, Unit
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
 
@@ -217,7 +218,7 @@ def scores_table(listings: Sequence[Listing], lang: Lang) -> Table:
     widest: dict[int, float] = {}  # column position: width
     for listing, title in zip(listings, titles, strict=True):
         rows = list(listing.rows)
-        columns = [sheet_column(f, [row.get(f.key) for row in rows], lang)
+        columns = [sheet_column(f, map(dict.get, rows, repeat(f.key)), lang)
                    for f in listing.fields]
         blocks.append(Block(tuple(f.heading(lang) for f in listing.fields),
                             tuple(zip(*columns, strict=True)), title=title,
@@ -261,13 +262,18 @@ def score_plans(books: Mapping[str, Book], scored: Book, findings: Sequence[Find
         same = (twins or {}).get(column.sheet, {})
         by_place: dict[tuple[str, str], dict[int, Value]] = {
             (part.source or "", part.sheet): {} for part in typed.parts}
-        for index, value in sorted(column.values.items()):
-            if value is None:
-                continue
-            shown = sheet_value(column.field, value, lang)
-            for ref in (typed.ref(index), *same.get(index, ())):
-                if ref.row is not None:
-                    by_place.setdefault((ref.source, ref.sheet), {})[ref.row] = shown
+        indexes = sorted(index for index, value in column.values.items() if value is not None)
+        column_values = sheet_column(column.field, map(column.values.__getitem__, indexes),
+                                     lang)
+        if len(typed.parts) == 1 and not same:  # one sheet's rows, each in its own row
+            rows = map(typed.row_numbers.__getitem__, indexes)
+            by_place[next(iter(by_place))] = {row: shown for row, shown in zip(
+                rows, column_values, strict=True) if row is not None}
+        else:
+            for index, shown in zip(indexes, column_values, strict=True):
+                for ref in (typed.ref(index), *same.get(index, ())):
+                    if ref.row is not None:
+                        by_place.setdefault((ref.source, ref.sheet), {})[ref.row] = shown
         for place, values in by_place.items():
             added[place].append(ResultColumn(column.field.heading(lang), dict(sorted(
                 values.items()))))

@@ -89,6 +89,13 @@ class RawSheet:
                                  for column in range(width)]
         return self._columns
 
+    def release(self) -> None:
+        """Let go of the cells, once the engine is done with them: the sheet keeps its
+        name, and its rows are empty. A large workbook's cells are not held while its
+        results are written."""
+        self._parsed()
+        self._cells, self._columns = ((), ()), None
+
     def _parsed(self) -> tuple[Rows, tuple[MergedRange, ...]]:
         if self._parse is not None:
             parsed = self._parse.result()

@@ -11,6 +11,7 @@ import re
 import shutil
 import zipfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,12 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from chantool import check
+from chantool.batch import Options, load
 from chantool.cli import cli
 from chantool.io import package, sheetxml
+from chantool.io.output import verify_written
 from chantool.io.writer import write_plan
-from chantool.results import Block, ResultColumn, SheetResults, Table, WritePlan
+from chantool.results import Block, ResultColumn, SheetResults, Table, Value, WritePlan
 from tests import excel_edits
 from tests.conftest import MakeWorkbook, libreoffice_convert, needs_libreoffice
 from tests.ooxml import package_problems
@@ -272,6 +275,51 @@ def test_the_quick_edit_writes_what_the_row_by_row_edit_writes(
     monkeypatch.setattr(sheetxml, "_probe_last_user_column", lambda *args: None)
     assert _marked(book, tmp_path / "row by row") == quick
     sound(tmp_path / "quick" / book.name)
+
+
+@pytest.mark.parametrize("again", [False, True], ids=["first run", "over a previous run"])
+@pytest.mark.parametrize("every", [True, False], ids=["every row", "most rows"])
+def test_the_every_row_edit_writes_what_the_row_by_row_edit_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, again: bool, every: bool
+) -> None:
+    source = tmp_path / "rows.xlsx"
+    workbook = xlsxwriter.Workbook(str(source))  # rows back to back with spans, as Excel's
+    sheet = workbook.add_worksheet("渠道档案")
+    for number, row in enumerate([CHANNEL_HEADER, *([f"CH{number:03d}", *CHANNEL_ROWS[0][1:]]
+                                                    for number in range(40))]):
+        sheet.write_row(number, 0, row)
+    workbook.close()
+    kinds: list[Value] = [1.5, -0.0, 7, "是", "a<b", True]
+    values = {row: kinds[row % 6] for row in range(2, 42) if every or row % 7}
+    plan = WritePlan((SheetResults("渠道档案", 1, (ResultColumn("值", values),
+                                                   ResultColumn("说明", {3: "x", 9: ""}))),),
+                     ())
+    if again:  # result columns of a previous run to replace, on every row
+        write_plan(source, tmp_path / "first.xlsx", plan)
+        source = tmp_path / "first.xlsx"
+
+    def written(way: str) -> bytes:
+        target = tmp_path / f"{way}.xlsx"
+        verify_written(target, write_plan(source, target, plan),
+                       load(source, Options(as_of=date(2025, 6, 30))))
+        return target.read_bytes()
+
+    quick = written("quick")
+    with monkeypatch.context() as patched:  # a sheet of many rows, split a few at a time
+        patched.setattr(sheetxml, "_MANY_ROWS", 1)
+        patched.setattr(sheetxml, "_CHUNK", 300)
+        patched.setattr(sheetxml, "_locate_rows", None)  # not the quick way
+        assert written("every row") == quick
+    monkeypatch.setattr(sheetxml, "_probe_last_user_column", lambda *args: None)
+    assert written("row by row") == quick
+    part = excel_edits.read_parts(tmp_path / "every row.xlsx")["xl/worksheets/sheet1.xml"]
+    assert b'<c r="L5" t="b"><v>1</v></c>' in part and b"a&lt;b" in part
+    # A row without a cell added keeps its spans.
+    assert (b'<c r="L7"><v>-0.0</v></c>' in part) == every == (b"spans" not in part)
+    cells = openpyxl.load_workbook(tmp_path / "every row.xlsx")["渠道档案"]
+    assert [cells[f"L{row}"].value for row in range(1, 8)] == [
+        "值", 7, "是", "a<b", True, 1.5, -0.0 if every else None]
+    assert (cells["M1"].value, cells["M3"].value, cells["M9"].value) == ("说明", "x", None)
 
 
 def test_verification_parses_what_the_quick_edit_wrote_into_a_sheet(

@@ -12,7 +12,9 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from itertools import accumulate, chain, compress, repeat
+from operator import add, itemgetter, methodcaller, mul, not_
+from typing import Final, NamedTuple, cast
 
 from chantool.findings import Severity
 from chantool.io.xmltext import escape, insertion_point, root_prefix
@@ -40,6 +42,7 @@ _AFTER_CONDITIONAL: Final = (
     "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
     "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
 _CHUNK: Final = 1 << 20
+_SPLIT_TAG: Final = methodcaller("partition", b">")  # a row: its start tag, the rest
 _AFTER_LEGACY_DRAWING: Final = _AFTER_CONDITIONAL[_AFTER_CONDITIONAL.index("legacyDrawing") + 1:]
 
 
@@ -96,30 +99,83 @@ def _rows(xml: bytes, prefix: bytes, start: int, end: int) -> list[_Row]:
         position, previous = row_end, number
 
 
-def cell_xml(ref: str, value: Value, style: int | None) -> str:
+def cell_xml(ref: str, value: Value, style: int | None) -> bytes:
     """One cell: text as an inline string (the shared strings stay untouched), numbers."""
-    return _cell(ref, value, f' s="{style}"' if style is not None else "")
+    rest = _after_address(value, _styled(style))
+    return b'<c r="%s"%s' % (ref.encode(), rest) if rest else b""
 
 
-def column_xml(letters: str, numbered: Iterable[tuple[int, Value]],
-               style: int | None) -> list[str]:
-    """``cell_xml`` of each (row number, value) of the column ``letters``, "" for a cell
-    left out: the style's attribute made once for a column of many cells."""
-    styled = f' s="{style}"' if style is not None else ""
-    return [_cell(f"{letters}{number}", value, styled) for number, value in numbered]
+def column_parts(letters: str, numbers: Sequence[bytes], values: Sequence[Value],
+                 style: int | None) -> list[Iterable[bytes]]:
+    """The cells (as ``cell_xml``) of the column ``letters`` in the rows numbered
+    ``numbers`` (as text) that hold ``values``, in parts: iterables of a piece a row,
+    whose pieces of a row, one after the other, make its cell (none for a cell left out).
+    Made at C speed, a column of many cells at once, and rows join the parts of every
+    column in one go: a cell is not a formatted text of its own."""
+    styled = _styled(style)
+    start = b'<c r="' + letters.encode()
+    kinds = set(map(type, values))
+    numbers_only, texts = cast("Sequence[float]", values), cast("Sequence[str]", values)
+    if kinds <= {int, float} and all(map(math.isfinite, numbers_only)):
+        return [repeat(start), numbers, repeat(b'"' + styled + _NUMBER[0]),
+                _numbers_shown(numbers_only), repeat(_NUMBER[1])]
+    if kinds == {str} and "" not in texts and escape(text := "".join(texts)) == text:
+        return [repeat(start), numbers, repeat(b'"' + styled + _TEXT[0]),
+                map(str.encode, texts), repeat(_TEXT[1])]
+    # Any other column repeats few values: what follows a cell's address is made once
+    # for each. What a value makes is told by its type and its repr (True, 1 and 1.0 are
+    # one key of a dict, and so are 0.0 and -0.0, and each makes a cell of its own).
+    keys = list(zip(map(type, values), map(repr, values), strict=True))
+    made = {key: _after_address(value, styled)
+            for key, value in dict(zip(keys, values, strict=True)).items()}
+    after = list(map(made.__getitem__, keys))
+    if b"" in made.values():  # some cells left out: their addresses too (b"" * False)
+        kept = list(map(bool, after))
+        return [map(mul, repeat(start), kept), map(mul, numbers, kept),
+                map(mul, repeat(b'"'), kept), after]
+    return [repeat(start), numbers, repeat(b'"'), after]
 
 
-def _cell(ref: str, value: Value, styled: str) -> str:
+def joined_rows(parts: Sequence[Iterable[bytes]]) -> Iterator[bytes]:
+    """A piece a row: ``parts`` (``column_parts`` and the like, at least one of them as
+    long as the rows, the others endless) joined."""
+    return map(b"".join, zip(*parts, strict=False))
+
+
+def _numbers_shown(values: Sequence[float]) -> Iterable[bytes]:
+    """The repr of each number, each distinct one made once (a column of amounts repeats
+    many, and making the repr of a float is what takes time), but where two equal numbers
+    are shown differently: 1 and 1.0, 0.0 and -0.0."""
+    if len(set(map(type, values))) == 1 and min(
+            map(math.copysign, repeat(1.0), filter(not_, values)), default=1.0) > 0:
+        distinct = set(values)
+        shown = dict(zip(distinct, map(str.encode, map(repr, distinct)), strict=True))
+        return map(shown.__getitem__, values)
+    return map(str.encode, map(repr, values))
+
+
+# A cell after its address and style, around its value: a number (its repr), a text
+# (escaped); a yes/no.
+_NUMBER: Final = (b"><v>", b"</v></c>")
+_TEXT: Final = (b' t="inlineStr"><is><t xml:space="preserve">', b"</t></is></c>")
+_TRUTH: Final = b' t="b"><v>%d</v></c>'
+
+
+def _styled(style: int | None) -> bytes:
+    return b' s="%d"' % style if style is not None else b""
+
+
+def _after_address(value: Value, styled: bytes) -> bytes:
+    """A cell's XML after its address (``<c r="A1"``); b"" for no cell at all."""
     if not isinstance(value, str):
         if isinstance(value, bool):
-            return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
+            return styled + _TRUTH % value
         if isinstance(value, int | float) and math.isfinite(value):
-            return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
+            return styled + _NUMBER[0] + repr(value).encode() + _NUMBER[1]
         value = None  # no cell value spells nan or inf: left blank
     if not value:
-        return f'<c r="{ref}"{styled}/>' if styled else ""
-    return (f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{escape(value)}'
-            "</t></is></c>")
+        return styled + b"/>" if styled else b""
+    return styled + _TEXT[0] + escape(value).encode() + _TEXT[1]
 
 
 class Region(NamedTuple):
@@ -199,21 +255,12 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None],
     first = probed + 1
     columns = list(range(first, first + len(edit.headers)))
 
-    # Each row's new cells as one text: a sheet of a hundred thousand rows holds a string
-    # a row rather than a list and a string a cell.
-    new_cells: dict[int, str] = {}
-    for offset, (header, values) in enumerate(zip(edit.headers, edit.values, strict=True)):
-        letters = column_letter(columns[offset] - 1)
-        new_cells[edit.header_row] = new_cells.get(edit.header_row, "") + cell_xml(
-            f"{letters}{edit.header_row}", header, edit.header_xf)
-        for number, cell in zip(values, column_xml(letters, values.items(), None),
-                                strict=True):
-            if cell:
-                new_cells[number] = new_cells.get(number, "") + cell
-
+    new_cells = _new_cells(edit, columns)
     edited = sorted(set(new_cells) | _rows_holding(xml, prefix, data_start, data_end, old_letters))
-    located = _locate_rows(xml, prefix, data_start, data_end, edited) if rows is None else None
-    if located is None and rows is None:
+    numbers = _every_row(xml, prefix, data_start, data_end, edited) if rows is None else None
+    located = (_locate_rows(xml, prefix, data_start, data_end, edited)
+               if rows is None and numbers is None else None)
+    if numbers is None and located is None and rows is None:
         rows = _rows(xml, prefix, data_start, data_end)
     last_row = max(new_cells, default=1) if rows is None else max(
         [row.number for row in rows] + list(new_cells), default=1)
@@ -231,7 +278,11 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None],
         pieces.add(new)
         regions.append(Region(start, end, len(new)))
 
-    if located is not None:  # only the edited rows change; the stretches between are copied
+    if numbers is not None:  # every row, or most, changes
+        for piece in _each_row(xml, prefix, data_start, data_end, numbers, new_cells,
+                               set(edited), old_cell, regions):
+            pieces.add(piece)
+    elif located is not None:  # only the edited rows change; the stretches between are copied
         at = data_start
         for row in located:
             pieces.add(view[at:row.start])
@@ -273,6 +324,117 @@ def _sheet_data(xml: bytes) -> tuple[bytes, re.Match[bytes] | None]:
     """The prefix of a worksheet part's elements, and the start tag of its sheet data."""
     prefix = root_prefix(xml[:4096].decode("utf-8", errors="replace"), "worksheet").encode()
     return prefix, re.compile(b"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
+
+
+def _new_cells(edit: SheetEdit, columns: list[int]) -> dict[int, bytes]:
+    """Each row's new cells, in column order, as one piece: a sheet of a hundred thousand
+    rows holds a piece a row rather than a list and a piece a cell."""
+    by_column = []
+    for column, header, values in zip(columns, edit.headers, edit.values, strict=True):
+        letters = column_letter(column - 1)
+        cells = list(joined_rows(column_parts(
+            letters, list(map(b"%d".__mod__, values)), list(values.values()), None)))
+        by_column.append({edit.header_row: cell_xml(f"{letters}{edit.header_row}", header,
+                                                    edit.header_xf),
+                          **dict(compress(zip(values, cells, strict=True), cells))})
+    if len(by_column) == 1:
+        return by_column[0]
+    numbers = sorted(set().union(*by_column))
+    return dict(zip(numbers, map(b"".join, zip(*(map(cells.get, numbers, repeat(b""))
+                                                 for cells in by_column), strict=True)),
+                    strict=True))
+
+
+# Where at least _MANY_ROWS rows and one row in _EVERY_ROW change (a result column on
+# every row), the rows are split from each other at C speed (``_each_row``) rather than
+# looked up one by one.
+_MANY_ROWS: Final = 1000
+_EVERY_ROW: Final = 4
+
+
+def _every_row(xml: bytes, prefix: bytes, start: int, end: int,
+               edited: list[int]) -> list[int] | None:
+    """The numbers of the rows from ``start`` to ``end`` when rows ``edited`` are many of
+    them, all there, and the rows follow each other with nothing between, each
+    ``<row r="N" ...>...</row>`` (as common writers write a sheet whose rows all hold
+    cells); found at C speed. ``None`` otherwise."""
+    if len(edited) < _MANY_ROWS:
+        return None
+    opening, closing = b"<" + prefix + b'row r="', b"</" + prefix + b"row>"
+    if not (xml.startswith(opening, start) and xml.endswith(closing, start, end)):
+        return None
+    # Every row's start tag, with the number where it is the first attribute.
+    found = re.compile(re.escape(b"<" + prefix + b"row") + rb'(?: r="(\d+)")?').findall(
+        xml, start, end)
+    # As many end tags as rows (so none is empty), each but the last followed by a row.
+    if (b"" in found or len(edited) * _EVERY_ROW < len(found)
+            or xml.count(closing, start, end) != len(found)
+            or xml.count(closing + opening, start, end) != len(found) - 1):
+        return None
+    numbers = list(map(int, found))
+    return numbers if set(numbers).issuperset(edited) else None
+
+
+def _each_row(xml: bytes, prefix: bytes, start: int, end: int, numbers: list[int],
+              new_cells: dict[int, bytes], edited: set[int],
+              old_cell: re.Pattern[bytes] | None, regions: list[Region]) -> Iterator[bytes]:
+    """The rows from ``start`` to ``end``, numbered ``numbers`` (``_every_row``), about a
+    megabyte at a time, split from each other at C speed: the rows ``edited`` with their
+    new cells, their old ones (``old_cell``) left out, each a region in ``regions``; the
+    others as they were."""
+    closing = b"</" + prefix + b"row>"
+    at, done = start, 0
+    while at < end:
+        stop = xml.find(closing, min(at + _CHUNK, end - len(closing)), end) + len(closing)
+        rows = xml[at:stop].split(closing)
+        rows.pop()  # what follows the last end tag: nothing
+        here = numbers[done:done + len(rows)]
+        cells = list(map(new_cells.get, here))
+        made = (_all_with_cells(rows, cast("list[bytes]", cells), closing)
+                if old_cell is None and None not in cells else None)
+        joined, lengths = made or _some_with_cells(rows, here, cells, edited, old_cell, closing)
+        # Where each row starts and ends in the original, and the regions, made at C speed.
+        ends = list(accumulate(map(add, map(len, rows), repeat(len(closing))), initial=at))
+        regions.extend(map(tuple.__new__, repeat(Region), compress(
+            zip(ends, ends[1:], lengths, strict=False), lengths)))  # ends: one more
+        yield joined
+        at, done = stop, done + len(rows)
+
+
+def _all_with_cells(rows: list[bytes], cells: list[bytes], closing: bytes
+                    ) -> tuple[bytes, list[int]] | None:
+    """``rows`` (each without its end tag), each with its ``cells``, made at C speed: the
+    rows' start tags, gathered, lose their spans in one go. With each row's length;
+    ``None`` for a start tag that no XML holds."""
+    tags = list(map(_SPLIT_TAG, rows))
+    starts = _SPANS.sub(b"", b"\0".join(map(itemgetter(0), tags))).split(b"\0")
+    if len(starts) != len(rows):
+        return None
+    rests = list(map(itemgetter(2), tags))
+    lengths = list(map(sum, zip(map(len, starts), map(len, rests), map(len, cells),
+                                repeat(len(b">" + closing)))))
+    return b"".join(chain.from_iterable(zip(starts, repeat(b">"), rests, cells,
+                                            repeat(closing)))), lengths
+
+
+def _some_with_cells(rows: list[bytes], numbers: list[int], cells: list[bytes | None],
+                     edited: set[int], old_cell: re.Pattern[bytes] | None, closing: bytes
+                     ) -> tuple[bytes, list[int]]:
+    """``rows`` (each without its end tag): those ``edited`` with their ``cells``, if
+    any, and their old cells left out, the others as they were; with the length of each
+    row edited, 0 for one kept."""
+    pieces: list[bytes] = []
+    lengths: list[int] = []
+    for row, number, added in zip(rows, numbers, cells, strict=True):
+        if added is None and number not in edited:
+            pieces += (row, closing)
+            lengths.append(0)
+        else:
+            tag_end = row.index(b">") + 1
+            piece = _rebuilt(row[:tag_end], row[tag_end:], old_cell, added, closing)
+            pieces.append(piece)
+            lengths.append(len(piece))
+    return b"".join(pieces), lengths
 
 
 # A large sheet is edited without a Python step per row when its cells and rows are
@@ -381,31 +543,35 @@ def _columns(xml: bytes, start: int, end: int) -> Iterator[int]:
 
 
 def _edited_row(
-    xml: bytes, row: _Row, old_cell: re.Pattern[bytes] | None, cells: str | None,
+    xml: bytes, row: _Row, old_cell: re.Pattern[bytes] | None, cells: bytes | None,
     prefix: bytes,
 ) -> bytes:
     original = xml[row.start:row.end]
     if old_cell is None and not cells:
         return original
-    # A row's spans (the columns its cells take, a hint for readers) would no longer
-    # cover the cells added: the hint is dropped.
+    closing = b"</" + prefix + b"row>"
     if row.self_closing:
         if not cells:
             return original
-        return (_SPANS.sub(b"", original[:-2]).rstrip() + b">" + cells.encode()
-                + b"</" + prefix + b"row>")
-    start_tag = xml[row.start:row.tag_end]
+        return _SPANS.sub(b"", original[:-2]).rstrip() + b">" + cells + closing
+    return _rebuilt(xml[row.start:row.tag_end], xml[row.tag_end:row.end - len(closing)],
+                    old_cell, cells, closing)
+
+
+def _rebuilt(start_tag: bytes, inner: bytes, old_cell: re.Pattern[bytes] | None,
+             cells: bytes | None, closing: bytes) -> bytes:
+    """A row from its start tag and its cells: the previous run's results (``old_cell``)
+    left out, ``cells`` added at its end. A row's spans (the columns its cells take, a
+    hint for readers) would no longer cover the cells added: the hint is dropped."""
     if cells:
         start_tag = _SPANS.sub(b"", start_tag)
-    inner = xml[row.tag_end:row.end - len(b"</" + prefix + b"row>")]
     if old_cell is not None:
         inner = old_cell.sub(b"", inner)
-    return start_tag + inner + (cells or "").encode() + b"</" + prefix + b"row>"
+    return start_tag + inner + (cells or b"") + closing
 
 
-def _new_row(number: int, new_cells: dict[int, str], prefix: bytes) -> bytes:
-    row = prefix.decode() + "row"
-    return f'<{row} r="{number}">{new_cells[number]}</{row}>'.encode()
+def _new_row(number: int, new_cells: dict[int, bytes], prefix: bytes) -> bytes:
+    return b'<%srow r="%d">%s</%srow>' % (prefix, number, new_cells[number], prefix)
 
 
 def _widen_dimension(head: str, last_column: int, last_row: int) -> str:

@@ -28,6 +28,7 @@ import zlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import IO, ClassVar, Final, NamedTuple
 
@@ -47,9 +48,10 @@ from chantool.io.sheetxml import (
     NOTES_VML_REL_ID,
     Region,
     SheetEdit,
-    column_xml,
+    column_parts,
     edit_sheet,
     has_foreign_legacy_drawing,
+    joined_rows,
     last_user_column,
 )
 from chantool.io.styles import StyleIds, Styles, TableStyles
@@ -792,12 +794,13 @@ def table_xml(table: Table, styles: TableStyles, sheet: str) -> Iterator[bytes]:
              ) -> bytes:
         """Rows from ``first`` on, made a column at a time (a column's cells share their
         letters and style)."""
-        cells = [column_xml(column, enumerate(column_values, first), xf)
-                 for column, column_values, xf in zip(letters, zip(*values, strict=True),
-                                                       style, strict=False)]
-        return "".join([f'<row r="{number}">{"".join(row)}</row>'
-                        for number, row in enumerate(zip(*cells, strict=True), first)]
-                       ).encode("utf-8")
+        numbers = list(map(b"%d".__mod__, range(first, first + len(values))))
+        parts: list[Iterable[bytes]] = [repeat(b'<row r="'), numbers, repeat(b'">')]
+        for column, column_values, xf in zip(letters, zip(*values, strict=True), style,
+                                             strict=False):
+            parts += column_parts(column, numbers, column_values, xf)
+        parts.append(repeat(b"</row>"))
+        return b"".join(joined_rows(parts))
 
     for spot in placed:
         block = spot.block
