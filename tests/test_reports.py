@@ -210,26 +210,59 @@ def test_every_number_in_a_report_is_one_score_computed(
 
 def test_a_statement_per_channel_holds_all_of_its_rows(
         reports: dict[tuple[str, str], Path], scored: dict[str, dict[str, Any]]) -> None:
+    """A sheet per manager holds the statements of the manager's channels, each from a
+    new printed page; every row of a channel's rebates, commission, contests and payments
+    is on that channel's statement, in order, each number one of that row's."""
     entry = scored[PROVINCE]
     workbook = openpyxl.load_workbook(reports[PROVINCE, "statements"])
-    parts = ("rebates", "commission", "contests", "payments")
-    channels = {row["channel_id"] for key in parts for row in entry[key]}
-    assert sorted(sheet.title.split()[0] for sheet in workbook.worksheets) == sorted(channels)
-    sheet = workbook["CH001 杭州西湖数码专营店"]
-    assert sheet["A3"].value == "渠道：CH001 杭州西湖数码专营店　客户经理：张伟"
-    # Each part under its title: a header, then one row per listing row of the channel.
-    titles = {"返利": "rebates", "提成": "commission", "销售竞赛": "contests",
-              "货款结算": "payments"}
-    column = [cell.value for cell in sheet["A"]]
-    for title, key in titles.items():
-        start = column.index(title) + 2  # below the title and the header
-        count = sum(row["channel_id"] == "CH001" for row in entry[key])
-        assert all(value is not None for value in column[start:start + count]), key
-        assert column[start + count:start + count + 1] in ([], [None]), key
+    parts = {"返利": "rebates", "提成": "commission", "销售竞赛": "contests",
+             "货款结算": "payments"}
+    channels = {row["channel_id"] for key in parts.values() for row in entry[key]}
+    profiles = [row for row in entry["channels"] if row["channel_id"] in channels]
+    assert len(profiles) == len(channels)  # every channel with money has a profile here
+    # The managers in the order of the profiles, each channel's statement on its sheet.
+    assert workbook.sheetnames == list(dict.fromkeys(row["manager"] for row in profiles))
+    stated: list[str] = []
+    for sheet in workbook.worksheets:
+        column = [cell.value for cell in sheet["A"]]
+        starts = [number for number, value in enumerate(column)
+                  if isinstance(value, str) and value.startswith("对账单 · ")]
+        # Each statement from a new printed page: a page break above each but the first.
+        assert starts[0] == 0
+        assert [brk.id for brk in sheet.row_breaks.brk] == starts[1:]
+        for start, end in zip(starts, [*starts[1:], len(column)], strict=True):
+            channel = column[start].split(" · ")[1].split()[0]
+            stated.append(channel)
+            assert column[start + 2].startswith(f"渠道：{channel} ")
+            assert column[start + 2].endswith(f"客户经理：{sheet.title}")
+            statement = column[start:end]
+            for title, key in parts.items():
+                rows = [row for row in entry[key] if row["channel_id"] == channel]
+                first = start + statement.index(title) + 2  # below the title and header
+                cells = list(sheet.iter_rows(min_row=first + 1, max_row=first + len(rows) + 1,
+                                             values_only=True))
+                for row, values in zip(rows, cells, strict=False):
+                    numbers: set[Any] = set()
+                    _numbers(row, numbers)
+                    for value in values:
+                        if isinstance(value, datetime):
+                            assert value.date() in numbers, (channel, key, value)
+                        elif isinstance(value, int | float) and not isinstance(value, bool):
+                            assert round(float(value), 6) in numbers, (channel, key, value)
+                    assert row["explanation"] in values, (channel, key)
+                if rows:  # then nothing more of the part: an empty row
+                    assert cells[len(rows)][0] is None, (channel, key)
+                else:  # no row: said under the part's title
+                    assert column[first - 1] == "（无）", (channel, key)
+    assert stated == [row["channel_id"] for manager in workbook.sheetnames
+                      for row in profiles if row["manager"] == manager]
+    sheet = workbook["张伟"]
     money = next(cell for row in sheet.iter_rows() for cell in row if cell.value == 54025.84)
     assert money.number_format == "#,##0.00"
-    # Printed, not filtered: plain headers, no Excel tables, nothing frozen.
-    assert not sheet.tables and sheet.freeze_panes is None
+    # Printed, not filtered: plain headers, no Excel tables, nothing frozen or repeated;
+    # the footer names the sheet beside its page numbers.
+    assert not sheet.tables and sheet.freeze_panes is None and sheet.print_title_rows is None
+    assert sheet.oddFooter.right.text.startswith("&A") and sheet.page_setup.paperSize == 9
 
 
 def test_a_report_in_english_has_english_sheets_and_headings(tmp_path: Path) -> None:
