@@ -311,6 +311,24 @@ def test_an_unreadable_file_is_reported_and_the_others_get_their_reports(
         f"{PROVINCE}_管理层看板_2025-06-29.xlsx"]
 
 
+def test_a_report_that_cannot_be_written_is_named_and_the_others_are_written(
+        tmp_path: Path) -> None:
+    """Each file's report is written in the file's own process: one that cannot be
+    written (a folder where it would go) is named with the reason, exit code 2, and the
+    other files get theirs."""
+    out = tmp_path / "out"
+    (out / f"{PROVINCE}_对账单_2025-06-29.xlsx").mkdir(parents=True)
+    other = "宁波办事处_拜访日志_2025年5月"
+    result = run("report", "statements", EXAMPLES / f"{PROVINCE}.xlsx",
+                 EXAMPLES / f"{other}.xlsx", *AS_OF, "--out", out)
+    assert result.exit_code == 2
+    target = out / f"{PROVINCE}_对账单_2025-06-29.xlsx"
+    assert f"{PROVINCE}.xlsx: 无法写入 {target}：" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout.splitlines() == [str(out / f"{other}_对账单_2025-06-29.xlsx")]
+    assert not [path for path in out.iterdir() if path.suffix != ".xlsx"]  # no leftovers
+
+
 def test_a_report_with_nothing_to_state_says_so(reports: dict[tuple[str, str], Path]) -> None:
     workbook = openpyxl.load_workbook(reports["温州办事处_拜访日志_2025年6月", "statements"])
     assert workbook.sheetnames == ["（无）"]
