@@ -6,6 +6,7 @@ the ECMA-376 schemas, and two runs give the same bytes."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
 import zipfile
@@ -19,15 +20,21 @@ from click.testing import CliRunner, Result
 from lxml import etree
 from openpyxl.utils.cell import range_boundaries
 
+from chantool.batch import Options, load
 from chantool.cli import cli
 from chantool.history.store import open_store, shown
+from chantool.reports import xlsx
 from chantool.samples import MANAGERS
+from chantool.scoring import score_book
 from chantool.settings import REPORT_KINDS
 from chantool.texts import word
 from tests.conftest import libreoffice_convert, needs_libreoffice
 from tests.ooxml import package_problems
+from tests.scoring import rows as listing_rows
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
+# The module (``chantool.reports.statements`` is also the name of its function there).
+statements_module = importlib.import_module("chantool.reports.statements")
 AS_OF = ("--as-of", "2025-06-29")
 PROVINCE = "浙江省_渠道台账_2025Q2"
 EXAMPLE_COUNT = len(list(EXAMPLES.glob("*.xlsx")))
@@ -263,6 +270,40 @@ def test_a_statement_per_channel_holds_all_of_its_rows(
     # the footer names the sheet beside its page numbers.
     assert not sheet.tables and sheet.freeze_panes is None and sheet.print_title_rows is None
     assert sheet.oddFooter.right.text.startswith("&A") and sheet.page_setup.paperSize == 9
+
+
+@pytest.mark.parametrize("profiles", [True, False])
+def test_a_sheet_holds_at_most_pages_statements_and_a_manager_of_more_gets_more_sheets(
+        profiles: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Excel keeps at most 1,026 page breaks on a sheet: a manager of more statements
+    than a sheet holds (``PAGES``, two here) gets more sheets, ``张伟 (2)`` and on; the
+    channels of no profile come last, on sheets of their own."""
+    monkeypatch.setattr(statements_module, "PAGES", 2)
+    options = Options(as_of=date(2025, 6, 29))
+    _, findings, scores = score_book(load(EXAMPLES / f"{PROVINCE}.xlsx", options),
+                                     as_of=options.as_of)
+    managers = {row["channel_id"]: row["manager"] if profiles else "无客户经理"
+                for row in listing_rows(scores, "channels")}
+    stated = {row["channel_id"] for key in ("rebates", "commission", "payments")
+              for row in listing_rows(scores, key)}
+    if not profiles:
+        scores = scores.only(statements_module.READS - {"channels"})
+    path = tmp_path / "statements.xlsx"
+    xlsx.write(statements_module.statements(scores, findings), path, as_of=options.as_of,
+               source="x", lang="zh")
+    expected: list[str] = []
+    for manager in dict.fromkeys(managers[channel] for channel in managers
+                                 if channel in stated):
+        count = sum(managers[channel] == manager for channel in stated)
+        expected += [manager, *(f"{manager} ({number})"
+                                for number in range(2, (count + 1) // 2 + 1))]
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == expected and len(expected) > len(set(managers.values()))
+    titles = [cell.value.split(" · ")[1].split()[0] for sheet in workbook.worksheets
+              for cell in sheet["A"] if str(cell.value).startswith("对账单 · ")]
+    assert sorted(titles) == sorted(stated)
+    for sheet in workbook.worksheets:
+        assert len(sheet.row_breaks.brk) <= 1, sheet.title
 
 
 def test_a_report_in_english_has_english_sheets_and_headings(tmp_path: Path) -> None:
