@@ -125,6 +125,11 @@ def table(listing: Listing, keys: Sequence[str] = (), rows: Sequence[Row] | None
                  listing.rows if rows is None else rows, listing.rows if measured else None)
 
 
+# A column of a table: its values as the sheet holds them, the format of its numbers,
+# its width.
+_Column = tuple[list[Value], Format | None, float]
+
+
 @dataclass
 class _Placed:
     sheet: str
@@ -168,6 +173,8 @@ class _PrintedSheet(_Sheet):
         # The end of a text cell of a table, after its reference, by its text: a text
         # is often repeated (a model, a mode), and escaped once.
         self.texts: dict[str, str] = {}
+        # The cells of a header before and after its row number, by the header.
+        self.headers: dict[tuple[tuple[str, ...], int, Format | None], list[tuple[str, str]]] = {}
 
     def write_string(self, row: int, col: int, string: str,
                      cell_format: Format | None = None) -> int:
@@ -185,11 +192,18 @@ class _PrintedSheet(_Sheet):
 
     def write_row(self, row: int, col: int, data: Sequence[str],
                   cell_format: Format | None = None) -> int:
-        """A table's header: a row of its own (``rows``)."""
-        style = self.style(cell_format)
-        self.rows[row] = "".join(
-            f'<c r="{_column_name(column)}{row + 1}"{style} t="inlineStr">{_inline(value)}</c>'
-            for column, value in enumerate(data, col))
+        """A table's header: a row of its own (``rows``), the same for every channel's
+        table of a part but for the row number."""
+        key = (tuple(data), col, cell_format)
+        around = self.headers.get(key)
+        if around is None:
+            style = self.style(cell_format)
+            around = self.headers[key] = [
+                (f'<c r="{_column_name(column)}',
+                 f'"{style} t="inlineStr">{_inline(value)}</c>')
+                for column, value in enumerate(data, col)]
+        number = row + 1
+        self.rows[row] = "".join([f"{before}{number}{after}" for before, after in around])
         self.columns = max(self.columns, col + len(data))
         return 0
 
@@ -293,10 +307,11 @@ class _Writer:
                                       "company": "", "created": created})
         self.formats: dict[tuple[str, bool], Format] = {}
         self.placed: dict[str, _Placed] = {}
-        # The tables measured on all of a listing's rows (``made``, ``places``): each
-        # field's values and width over those rows, and each row's place among them.
-        self.columns: dict[tuple[int, str, str], tuple[list[Value], float]] = {}
+        # The tables measured on all of a listing's rows (``columns``, ``places``): the
+        # headings and columns over those rows, the rows as a list, each one's place.
+        self.made: dict[tuple[int, tuple[str, ...]], tuple[list[str], list[_Column]]] = {}
         self.at: dict[int, dict[int, int]] = {}
+        self.lists: dict[int, list[Row]] = {}
 
     def text(self, text: Text) -> str:
         return text[0] if self.lang == "zh" else text[1]
@@ -377,19 +392,15 @@ class _Writer:
     def table(self, worksheet: _Sheet, block: Table, row: int, widths: dict[int, float],
               *, filters: bool) -> int:
         """Write ``block`` from ``row`` (its header); the row after the gap below it."""
-        headings = _unique([field.heading(self.lang) for field in block.fields])
-        places = [] if block.measured is None else self.places(block.measured, block.rows)
-        columns: list[tuple[Sequence[Value], Format | None]] = []
-        for column, (field, heading) in enumerate(zip(block.fields, headings, strict=True)):
-            if block.measured is None:
-                raws = [source.get(field.key) for source in block.rows]
-                values = sheet_column(field, raws, self.lang)
-                width = self.width(field, heading, raws, values)
-            else:  # a part of a statement: its values, from all of the listing's
-                every, width = self.made(block.measured, field, heading)
-                values = list(map(every.__getitem__, places))
-            columns.append((values, self.format(field.unit) if field.unit != "text" else None))
+        headings, made = self.columns(block)
+        for column, (_, _, width) in enumerate(made):
             widths[column] = max(widths.get(column, 0), width)
+        if block.measured is None:
+            columns = [(values, numbers) for values, numbers, _ in made]
+        else:  # a part of a statement: its rows' values, of all of the listing's
+            places = self.places(block.measured, block.rows)
+            columns = [(list(map(values.__getitem__, places)), numbers)
+                       for values, numbers, _ in made]
         worksheet.write_block(row + 1, columns, self.format("text", wrap=True))
         last = row + len(block.rows)
         if filters:
@@ -402,18 +413,26 @@ class _Writer:
                                           {f.key: n for n, f in enumerate(block.fields)})
         return last + 3
 
-    # A table measured on all of a listing's rows (a part of a statement, one of each
-    # channel) takes its values from that listing's columns, made and measured once.
-    def made(self, measured: Sequence[Row], field: Field,
-             heading: str) -> tuple[list[Value], float]:
-        """The values of ``field`` in all of ``measured`` as the sheet holds them, and
-        the width of their column."""
-        key = (id(measured), field.key, heading)
-        made = self.columns.get(key)
+    def columns(self, block: Table) -> tuple[list[str], list[_Column]]:
+        """A table's headings, and for each of its columns the values as the sheet holds
+        them, the format of its numbers and its width. Those of a table measured on all of
+        a listing's rows (a part of a statement, one for each channel) are of all those
+        rows, made and measured once for the tables of every channel."""
+        key = None if block.measured is None else (
+            id(block.measured), tuple(field.key for field in block.fields))
+        made = None if key is None else self.made.get(key)
         if made is None:
-            raws = [source.get(field.key) for source in measured]
-            values = sheet_column(field, raws, self.lang)
-            made = self.columns[key] = (values, self.width(field, heading, raws, values))
+            rows = block.rows if block.measured is None else self.listed(block.measured)
+            headings = _unique([field.heading(self.lang) for field in block.fields])
+            columns = []
+            for field, heading in zip(block.fields, headings, strict=True):
+                raws = [source.get(field.key) for source in rows]
+                values = sheet_column(field, raws, self.lang)
+                columns.append((values, self.format(field.unit) if field.unit != "text" else None,
+                                self.width(field, heading, raws, values)))
+            made = (headings, columns)
+            if key is not None:
+                self.made[key] = made
         return made
 
     def places(self, measured: Sequence[Row], rows: Sequence[Row]) -> list[int]:
@@ -421,8 +440,16 @@ class _Writer:
         at = self.at.get(id(measured))
         if at is None:
             at = self.at[id(measured)] = {
-                id(source): number for number, source in enumerate(measured)}
+                id(source): number for number, source in enumerate(self.listed(measured))}
         return [at[id(source)] for source in rows]
+
+    def listed(self, measured: Sequence[Row]) -> list[Row]:
+        """``measured`` as a list, made once: a listing's rows (``listings.Rows``) are
+        read through a call each, and a listing's columns are read one by one."""
+        listed = self.lists.get(id(measured))
+        if listed is None:
+            listed = self.lists[id(measured)] = list(measured)
+        return listed
 
     def width(self, field: Field, heading: str, raws: Sequence[Any],
               values: Sequence[Value]) -> float:
