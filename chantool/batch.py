@@ -248,6 +248,14 @@ def score_files(jobs: Sequence[Job], options: Options, *,
     return replace(run_jobs(task, jobs, options, progress), scored_as_of=options.as_of)
 
 
+def report_files(jobs: Sequence[Job], options: Options, kind: str, *,
+                 progress: Progress | None = None) -> Report:
+    """Score each workbook and write its ``kind`` report to the job's target, both in its
+    child (``check.report_file``)."""
+    task = partial(_in_child, options=options, work="report_file", kind=kind)
+    return replace(run_jobs(task, jobs, options, progress), scored_as_of=options.as_of)
+
+
 def score_together(jobs: Sequence[Job], options: Options, *, label: str,
                    policy: Path | None = None) -> Report:
     """Score the workbooks of ``jobs`` as one book (``check.score_together``), in one child

@@ -84,6 +84,26 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
     return _shown(FileResult.checked(str(job.path), findings, handed_back), options)
 
 
+def report_file(job: Job, options: Options, sheets_of: Sheets, *, kind: str) -> FileResult:
+    """Score a workbook as ``score_file`` does and write its ``kind`` report to the job's
+    target, here: the report's rows (all of them, for a statement of every channel) are
+    not handed back to the batch's process. The result holds no scores; a report that
+    could not be written makes it ``unreadable``, with the reason ``report`` would give."""
+    assert job.target is not None
+    result = score_file(replace(job, target=None), options, sheets_of)
+    if result.scores is None:
+        return result
+    from chantool.reports import write_report  # XlsxWriter: for a report only
+
+    try:
+        write_report(kind, result.scores, result.findings, job.target, source=job.path.name,
+                     lang=options.lang)
+    except OSError as error:
+        return FileResult.unreadable(str(job.path), word("cannot_write", options.lang).format(
+            path=job.target, reason=error.strerror or error))
+    return replace(result, scores=None)
+
+
 def _handed_back(scores: Scores, options: Options) -> Scores:
     """The listings of ``scores``, and the rows of each, that the child hands back
     (``Options.listing_keys`` and ``listing_rows``)."""

@@ -323,6 +323,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "separator": ("、", ", "),
     "report.footer": ("&L{title}&C截至 {as_of}&R第 &P 页，共 &N 页",
                       "&L{title}&CAs of {as_of}&RPage &P of &N"),
+    # A sheet of pages (a manager's statements): its pages counted under its name.
+    "report.footer.pages": ("&L{title}&C截至 {as_of}&R&A · 第 &P 页，共 &N 页",
+                            "&L{title}&CAs of {as_of}&R&A · page &P of &N"),
     "report.no_chart": ("{title}：无数据，未作图", "{title}: no data to chart"),
     "report.weekly": ("夕会周报", "Weekly review"),
     "report.monthly": ("月度考核", "Monthly assessment"),
@@ -359,6 +362,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "report.monthly.training_title": ("培训考试（R-25）", "Training tests (R-25)"),
     "report.statements.to": ("渠道：{channel} {name}　客户经理：{manager}",
                              "Channel: {channel} {name}   Manager: {manager}"),
+    "report.statements.no_manager": ("无客户经理", "No manager"),
     "report.dashboard.sheet": ("看板", "Dashboard"),
     "report.dashboard.revenue_chart": ("月度销售额", "Revenue by month"),
     "report.dashboard.pareto_chart": ("二八分析（帕累托图）", "80/20 (Pareto chart)"),

@@ -6,6 +6,7 @@ the ECMA-376 schemas, and two runs give the same bytes."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
 import zipfile
@@ -19,15 +20,21 @@ from click.testing import CliRunner, Result
 from lxml import etree
 from openpyxl.utils.cell import range_boundaries
 
+from chantool.batch import Options, load
 from chantool.cli import cli
 from chantool.history.store import open_store, shown
+from chantool.reports import xlsx
 from chantool.samples import MANAGERS
+from chantool.scoring import score_book
 from chantool.settings import REPORT_KINDS
 from chantool.texts import word
 from tests.conftest import libreoffice_convert, needs_libreoffice
 from tests.ooxml import package_problems
+from tests.scoring import rows as listing_rows
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
+# The module (``chantool.reports.statements`` is also the name of its function there).
+statements_module = importlib.import_module("chantool.reports.statements")
 AS_OF = ("--as-of", "2025-06-29")
 PROVINCE = "浙江省_渠道台账_2025Q2"
 EXAMPLE_COUNT = len(list(EXAMPLES.glob("*.xlsx")))
@@ -210,26 +217,93 @@ def test_every_number_in_a_report_is_one_score_computed(
 
 def test_a_statement_per_channel_holds_all_of_its_rows(
         reports: dict[tuple[str, str], Path], scored: dict[str, dict[str, Any]]) -> None:
+    """A sheet per manager holds the statements of the manager's channels, each from a
+    new printed page; every row of a channel's rebates, commission, contests and payments
+    is on that channel's statement, in order, each number one of that row's."""
     entry = scored[PROVINCE]
     workbook = openpyxl.load_workbook(reports[PROVINCE, "statements"])
-    parts = ("rebates", "commission", "contests", "payments")
-    channels = {row["channel_id"] for key in parts for row in entry[key]}
-    assert sorted(sheet.title.split()[0] for sheet in workbook.worksheets) == sorted(channels)
-    sheet = workbook["CH001 杭州西湖数码专营店"]
-    assert sheet["A3"].value == "渠道：CH001 杭州西湖数码专营店　客户经理：张伟"
-    # Each part under its title: a header, then one row per listing row of the channel.
-    titles = {"返利": "rebates", "提成": "commission", "销售竞赛": "contests",
-              "货款结算": "payments"}
-    column = [cell.value for cell in sheet["A"]]
-    for title, key in titles.items():
-        start = column.index(title) + 2  # below the title and the header
-        count = sum(row["channel_id"] == "CH001" for row in entry[key])
-        assert all(value is not None for value in column[start:start + count]), key
-        assert column[start + count:start + count + 1] in ([], [None]), key
+    parts = {"返利": "rebates", "提成": "commission", "销售竞赛": "contests",
+             "货款结算": "payments"}
+    channels = {row["channel_id"] for key in parts.values() for row in entry[key]}
+    profiles = [row for row in entry["channels"] if row["channel_id"] in channels]
+    assert len(profiles) == len(channels)  # every channel with money has a profile here
+    # The managers in the order of the profiles, each channel's statement on its sheet.
+    assert workbook.sheetnames == list(dict.fromkeys(row["manager"] for row in profiles))
+    stated: list[str] = []
+    for sheet in workbook.worksheets:
+        column = [cell.value for cell in sheet["A"]]
+        starts = [number for number, value in enumerate(column)
+                  if isinstance(value, str) and value.startswith("对账单 · ")]
+        # Each statement from a new printed page: a page break above each but the first.
+        assert starts[0] == 0
+        assert [brk.id for brk in sheet.row_breaks.brk] == starts[1:]
+        for start, end in zip(starts, [*starts[1:], len(column)], strict=True):
+            channel = column[start].split(" · ")[1].split()[0]
+            stated.append(channel)
+            assert column[start + 2].startswith(f"渠道：{channel} ")
+            assert column[start + 2].endswith(f"客户经理：{sheet.title}")
+            statement = column[start:end]
+            for title, key in parts.items():
+                rows = [row for row in entry[key] if row["channel_id"] == channel]
+                first = start + statement.index(title) + 2  # below the title and header
+                cells = list(sheet.iter_rows(min_row=first + 1, max_row=first + len(rows) + 1,
+                                             values_only=True))
+                for row, values in zip(rows, cells, strict=False):
+                    numbers: set[Any] = set()
+                    _numbers(row, numbers)
+                    for value in values:
+                        if isinstance(value, datetime):
+                            assert value.date() in numbers, (channel, key, value)
+                        elif isinstance(value, int | float) and not isinstance(value, bool):
+                            assert round(float(value), 6) in numbers, (channel, key, value)
+                    assert row["explanation"] in values, (channel, key)
+                if rows:  # then nothing more of the part: an empty row
+                    assert cells[len(rows)][0] is None, (channel, key)
+                else:  # no row: said under the part's title
+                    assert column[first - 1] == "（无）", (channel, key)
+    assert stated == [row["channel_id"] for manager in workbook.sheetnames
+                      for row in profiles if row["manager"] == manager]
+    sheet = workbook["张伟"]
     money = next(cell for row in sheet.iter_rows() for cell in row if cell.value == 54025.84)
     assert money.number_format == "#,##0.00"
-    # Printed, not filtered: plain headers, no Excel tables, nothing frozen.
-    assert not sheet.tables and sheet.freeze_panes is None
+    # Printed, not filtered: plain headers, no Excel tables, nothing frozen or repeated;
+    # the footer names the sheet beside its page numbers.
+    assert not sheet.tables and sheet.freeze_panes is None and sheet.print_title_rows is None
+    assert sheet.oddFooter.right.text.startswith("&A") and sheet.page_setup.paperSize == 9
+
+
+@pytest.mark.parametrize("profiles", [True, False])
+def test_a_sheet_holds_at_most_pages_statements_and_a_manager_of_more_gets_more_sheets(
+        profiles: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Excel keeps at most 1,026 page breaks on a sheet: a manager of more statements
+    than a sheet holds (``PAGES``, two here) gets more sheets, ``张伟 (2)`` and on; the
+    channels of no profile come last, on sheets of their own."""
+    monkeypatch.setattr(statements_module, "PAGES", 2)
+    options = Options(as_of=date(2025, 6, 29))
+    _, findings, scores = score_book(load(EXAMPLES / f"{PROVINCE}.xlsx", options),
+                                     as_of=options.as_of)
+    managers = {row["channel_id"]: row["manager"] if profiles else "无客户经理"
+                for row in listing_rows(scores, "channels")}
+    stated = {row["channel_id"] for key in ("rebates", "commission", "payments")
+              for row in listing_rows(scores, key)}
+    if not profiles:
+        scores = scores.only(statements_module.READS - {"channels"})
+    path = tmp_path / "statements.xlsx"
+    xlsx.write(statements_module.statements(scores, findings), path, as_of=options.as_of,
+               source="x", lang="zh")
+    expected: list[str] = []
+    for manager in dict.fromkeys(managers[channel] for channel in managers
+                                 if channel in stated):
+        count = sum(managers[channel] == manager for channel in stated)
+        expected += [manager, *(f"{manager} ({number})"
+                                for number in range(2, (count + 1) // 2 + 1))]
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == expected and len(expected) > len(set(managers.values()))
+    titles = [cell.value.split(" · ")[1].split()[0] for sheet in workbook.worksheets
+              for cell in sheet["A"] if str(cell.value).startswith("对账单 · ")]
+    assert sorted(titles) == sorted(stated)
+    for sheet in workbook.worksheets:
+        assert len(sheet.row_breaks.brk) <= 1, sheet.title
 
 
 def test_a_report_in_english_has_english_sheets_and_headings(tmp_path: Path) -> None:
@@ -276,6 +350,24 @@ def test_an_unreadable_file_is_reported_and_the_others_get_their_reports(
     assert "broken.xlsx" in result.stderr and "Traceback" not in result.output
     assert [path.name for path in (tmp_path / "out").iterdir()] == [
         f"{PROVINCE}_管理层看板_2025-06-29.xlsx"]
+
+
+def test_a_report_that_cannot_be_written_is_named_and_the_others_are_written(
+        tmp_path: Path) -> None:
+    """Each file's report is written in the file's own process: one that cannot be
+    written (a folder where it would go) is named with the reason, exit code 2, and the
+    other files get theirs."""
+    out = tmp_path / "out"
+    (out / f"{PROVINCE}_对账单_2025-06-29.xlsx").mkdir(parents=True)
+    other = "宁波办事处_拜访日志_2025年5月"
+    result = run("report", "statements", EXAMPLES / f"{PROVINCE}.xlsx",
+                 EXAMPLES / f"{other}.xlsx", *AS_OF, "--out", out)
+    assert result.exit_code == 2
+    target = out / f"{PROVINCE}_对账单_2025-06-29.xlsx"
+    assert f"{PROVINCE}.xlsx: 无法写入 {target}：" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout.splitlines() == [str(out / f"{other}_对账单_2025-06-29.xlsx")]
+    assert not [path for path in out.iterdir() if path.suffix != ".xlsx"]  # no leftovers
 
 
 def test_a_report_with_nothing_to_state_says_so(reports: dict[tuple[str, str], Path]) -> None:

@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Final
 
-from chantool.batch import Job, Options, Progress, score_files, score_together
+from chantool import batch
+from chantool.batch import Job, Options, Progress, score_together
 from chantool.findings import Finding, Lang
 from chantool.listings import Scores
 from chantool.report import FileResult, Report
@@ -67,24 +68,24 @@ def _reported(options: Options, kind: str) -> Options:
 
 def report_files(kind: str, jobs: Sequence[Job], options: Options, out: Path,
                  progress: Progress | None = None) -> tuple[Report, list[Path]]:
-    """Score each workbook as ``score`` does (each in its own process), then write the
-    ``kind`` report of each file that could be read into ``out``; the run's Report and
-    the reports written, in the jobs' order."""
-    found = score_files(jobs, _reported(options, kind), progress=progress)
+    """Score each workbook as ``score`` does and write its ``kind`` report into ``out``,
+    both in the file's own process (``batch.report_files``); the run's Report and the
+    reports written, in the jobs' order. Two inputs of one name in different folders
+    give ``<name>.xlsx`` and ``<name> (2).xlsx``, in the order given."""
     out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for job, result in zip(jobs, found.files, strict=True):
-        if result.scores is None:
-            continue
+    targets: list[Path] = []
+    for job in jobs:
         name = report_name(job.path.stem, kind, options.as_of, options.lang)
         path, number = out / name, 1
-        while path in written:  # two inputs of one name in different folders
+        while path in targets:
             number += 1
             path = out / f"{Path(name).stem} ({number}).xlsx"
-        write_report(kind, result.scores, result.findings, path, source=job.path.name,
-                     lang=options.lang)
-        written.append(path)
-    return found, written
+        targets.append(path)
+    found = batch.report_files([replace(job, target=target)
+                                for job, target in zip(jobs, targets, strict=True)],
+                               _reported(options, kind), kind, progress=progress)
+    return found, [target for target, result in zip(targets, found.files, strict=True)
+                   if result.status != "unreadable"]
 
 
 def report_together(kind: str, jobs: Sequence[Job], options: Options, out: Path, *,

@@ -1,7 +1,15 @@
 """Dealer statements (对账单, R-34..R-37), sent by the back office to each dealer: one
-printable sheet per channel with its sales by model and period and the rebates that
+printable statement per channel with its sales by model and period and the rebates that
 applied, the commission with its band, rate and base and the payments made before, the
-contest rewards, and its statements with their due dates and what is still owed."""
+contest rewards, and its statements with their due dates and what is still owed.
+
+A sheet per account manager (客户经理) holds the statements of that manager's channels one
+below the other, each from a new printed page (a manual page break), so that printing a
+sheet prints the manager's statements, one (or more) pages each. A sheet holds at most
+``xlsx.PAGES`` statements (Excel's limit of page breaks): a manager of more channels has
+further sheets, ``张伟 (2)`` and on. Thousands of channels on a few hundred sheets write
+several times faster than a sheet each, and a workbook of a sheet per channel is no
+workbook to find one's way in."""
 
 from __future__ import annotations
 
@@ -10,7 +18,7 @@ from typing import Final
 
 from chantool.findings import Finding
 from chantool.listings import Row, Scores
-from chantool.reports.xlsx import ReportBook, Sheet, listing, table, text
+from chantool.reports.xlsx import PAGES, Page, ReportBook, Sheet, listing, table, text
 from chantool.texts import TEXTS
 
 # What a dealer reads of each part. The explanation is the second column of each, so
@@ -31,8 +39,9 @@ READS: Final = frozenset(("rebates", "commission", "contests", "payments", "chan
 
 
 def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
-    """对账单: the channels of the profiles in their order, then any other channel with
-    money; a channel with nothing to state has no sheet."""
+    """对账单: a sheet per manager in the order of the profiles, with the statements of
+    the manager's channels in that order; then a sheet of any other channel with money
+    (no profile, or no manager). A channel with nothing to state has no statement."""
     parts = {key: listing(scores, key) for key in _PARTS}
     by_channel: dict[str, dict[str, list[Row]]] = {}
     for key, part in parts.items():
@@ -40,18 +49,29 @@ def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
             by_channel.setdefault(row["channel_id"], {}).setdefault(key, []).append(row)
     profiles = {row["channel_id"]: row for row in listing(scores, "channels").rows}
     order = [*profiles, *sorted(set(by_channel) - set(profiles))]
-    sheets = []
+    by_manager: dict[str, list[Page]] = {}
     for channel in order:
         rows = by_channel.get(channel)
         if rows is None:
             continue
         profile = profiles.get(channel, {})
         name = profile.get("name") or ""
-        addressee = {"channel": channel, "name": name, "manager": profile.get("manager") or ""}
+        manager = profile.get("manager") or ""
+        addressee = {"channel": channel, "name": name, "manager": manager}
         zh, en = TEXTS["report.statements.to"]
-        line = (zh.format(**addressee), en.format(**addressee))
-        sheets.append(Sheet((f"{channel} {name}".strip(), f"{channel} {name}".strip()), tuple(
-            table(part, _PARTS[key], rows=rows.get(key, []), name=f"{key}:{channel}",
-                  measured=True)
-            for key, part in parts.items()), lines=(line,), filters=False))
+        by_manager.setdefault(manager, []).append(Page(
+            (f"{channel} {name}".strip(),) * 2, tuple(
+                table(part, _PARTS[key], rows=rows.get(key, []), name=f"{key}:{channel}",
+                      measured=True)
+                for key, part in parts.items()),
+            lines=((zh.format(**addressee), en.format(**addressee)),)))
+    # The channels of no manager (no profile, or none named in it) last.
+    none = by_manager.pop("", [])
+    sheets: list[Sheet] = []
+    for manager, pages in [*by_manager.items(), ("", none)]:
+        name = (manager, manager) if manager else text("report.statements.no_manager")
+        # A sheet of each PAGES statements: a repeated name is numbered, as any repeated
+        # sheet name is (``xlsx``), 张伟 (2).
+        sheets.extend(Sheet(name, pages=tuple(pages[start:start + PAGES]), filters=False)
+                      for start in range(0, len(pages), PAGES))
     return ReportBook(text("report.statements"), tuple(sheets))

@@ -11,7 +11,8 @@ stays 0.1599 and is shown 16.0% by its format; an ISO date becomes a date cell).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.chart import Chart as XlsxChart
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -26,7 +28,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from chantool.findings import Lang
 from chantool.io.output import temporary_path
-from chantool.layout import NUMBER_FORMATS, column_width, display_width, sheet_column
+from chantool.layout import NUMBER_FORMATS, Value, column_width, display_width, sheet_column
 from chantool.layout import text as shown
 from chantool.listings import Field, Listing, Row, Scores, Unit
 from chantool.texts import TEXTS, word
@@ -39,6 +41,10 @@ _CHART_ROWS: Final = 18  # rows a chart takes on a sheet, and the gap below it
 _CHART_COLUMNS: Final = 9
 _PORTRAIT_WIDTH: Final = 95  # wider sheets print landscape
 _A4: Final = 9
+# The pages a sheet holds at most: Excel keeps at most 1,026 manual page breaks on a
+# sheet, and XlsxWriter writes at most 1,023 (``Worksheet._sort_pagebreaks``).
+PAGES: Final = 1024
+_DEFLATE_LEVEL: Final = 1  # the fastest (``_FastestDeflate``)
 
 
 @dataclass(frozen=True)
@@ -69,15 +75,28 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Page:
+    """A part of a sheet printed from a new page (a dealer's statement): its own title
+    line, the lines below it and its tables."""
+
+    title: Text
+    tables: tuple[Table, ...] = ()
+    lines: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True)
 class Sheet:
     name: Text
     tables: tuple[Table, ...] = ()
     charts: tuple[Chart, ...] = ()
-    # Lines above the tables (a statement's addressee, say).
+    # Lines above the tables.
     lines: tuple[Text, ...] = ()
     # Tables as Excel tables with filters and the first header frozen; without, plain
-    # headers (a printed statement: thousands of sheets write several times faster).
+    # headers (printed statements: thousands of tables write several times faster).
     filters: bool = True
+    # Instead of the tables and lines above: pages one below the other, each with its
+    # title and starting a new printed page (at most ``PAGES``).
+    pages: tuple[Page, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,11 @@ def table(listing: Listing, keys: Sequence[str] = (), rows: Sequence[Row] | None
                  listing.rows if rows is None else rows, listing.rows if measured else None)
 
 
+# A column of a table: its values as the sheet holds them, the format of its numbers,
+# its width.
+_Column = tuple[list[Value], Format | None, float]
+
+
 @dataclass
 class _Placed:
     sheet: str
@@ -117,8 +141,24 @@ class _Placed:
     columns: dict[str, int]
 
 
-class _PrintedSheet(Worksheet):  # type: ignore[misc]
-    """A printed sheet (a dealer's statement): plain cells, no tables or charts, written
+class _Sheet(Worksheet):  # type: ignore[misc]
+    """A sheet of Excel tables and charts, its cells kept and written by XlsxWriter."""
+
+    def write_block(self, row: int, columns: Sequence[tuple[Iterable[Value], Format | None]],
+                    wrap: Format) -> None:
+        """A table's rows from ``row`` down, given by column: each column's values and
+        the format of its numbers; long texts (explanations) wrap, so that rows grow
+        taller, not pages wider."""
+        for column, (values, numbers) in enumerate(columns):
+            for offset, value in enumerate(values, row):
+                if isinstance(value, str):
+                    self.write_string(offset, column, value, wrap if _long(value) else None)
+                elif value is not None:
+                    self.write_number(offset, column, value, numbers)
+
+
+class _PrintedSheet(_Sheet):
+    """A printed sheet (dealers' statements): plain cells, no tables or charts, written
     as rows of XML in one go when the workbook closes. XlsxWriter keeps each cell as an
     object and writes it element by element, ~10 µs a cell: the statements of thousands
     of channels hold near a million cells. Numbers are ``<v>`` values and texts inline
@@ -127,8 +167,17 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.cells: dict[int, dict[int, str]] = {}  # row -> column -> the cell's XML
+        # The rows of tables (``write_block``, ``write_row``), no row of which is in
+        # ``cells``: row -> the XML of its cells.
+        self.rows: dict[int, str] = {}
+        self.columns = 0  # how many columns ``rows`` take
         self.heights: dict[int, float] = {}
         self.styles: dict[Format, str] = {}
+        # The end of a text cell of a table, after its reference, by its text: a text
+        # is often repeated (a model, a mode), and escaped once.
+        self.texts: dict[str, str] = {}
+        # The cells of a header before and after its row number, by the header.
+        self.headers: dict[tuple[tuple[str, ...], int, Format | None], list[tuple[str, str]]] = {}
 
     def write_string(self, row: int, col: int, string: str,
                      cell_format: Format | None = None) -> int:
@@ -146,9 +195,43 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
 
     def write_row(self, row: int, col: int, data: Sequence[str],
                   cell_format: Format | None = None) -> int:
-        for offset, value in enumerate(data):
-            self.write_string(row, col + offset, value, cell_format)
+        """A table's header: a row of its own (``rows``), the same for every channel's
+        table of a part but for the row number."""
+        key = (tuple(data), col, cell_format)
+        around = self.headers.get(key)
+        if around is None:
+            style = self.style(cell_format)
+            around = self.headers[key] = [
+                (f'<c r="{_column_name(column)}',
+                 f'"{style} t="inlineStr">{_inline(value)}</c>')
+                for column, value in enumerate(data, col)]
+        number = row + 1
+        self.rows[row] = "".join([f"{before}{number}{after}" for before, after in around])
+        self.columns = max(self.columns, col + len(data))
         return 0
+
+    def write_block(self, row: int, columns: Sequence[tuple[Iterable[Value], Format | None]],
+                    wrap: Format) -> None:
+        # Each cell one f-string: a column at a time, then joined into rows.
+        wrapped = self.style(wrap)
+        made = []
+        for column, (values, numbers) in enumerate(columns):
+            letter, style, texts = _column_name(column), self.style(numbers), self.texts
+            made.append([
+                "" if value is None
+                else f'<c r="{letter}{number}"{style}><v>{value!r}</v></c>'
+                if not isinstance(value, str)
+                else f'<c r="{letter}{number}"{texts.get(value) or self.text(value, wrapped)}'
+                for number, value in enumerate(values, row + 1)])
+        for number, cells in enumerate(zip(*made, strict=True), row):
+            self.rows[number] = "".join(cells)
+        self.columns = max(self.columns, len(columns))
+
+    def text(self, value: str, wrapped: str) -> str:
+        """The end of a text cell of a table (``texts``), made once for each text."""
+        made = self.texts[value] = (f'{wrapped if _long(value) else ""} t="inlineStr">'
+                                    f'{_inline(value)}</c>')
+        return made
 
     def set_row(self, row: int, height: float) -> int:
         self.heights[row] = height
@@ -166,18 +249,22 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
     # The two parts of the sheet's XML that hold its cells (XlsxWriter's are empty: it
     # holds none of them).
     def _write_dimension(self) -> None:
-        last = xl_rowcol_to_cell(max(self.cells, default=0),
-                                 max((max(cells) for cells in self.cells.values()), default=0))
+        last = xl_rowcol_to_cell(
+            max((*self.cells, *self.rows), default=0),
+            max((*(max(cells) for cells in self.cells.values()), self.columns - 1, 0)))
         self._xml_empty_tag("dimension", [("ref", f"A1:{last}")])
 
     def _write_sheet_data(self) -> None:
         parts = ["<sheetData>"]
-        for row in sorted(self.cells):
+        for row in sorted(self.cells.keys() | self.rows.keys()):
             height = self.heights.get(row)
             parts.append(f'<row r="{row + 1}">' if height is None else
                          f'<row r="{row + 1}" ht="{height}" customHeight="1">')
-            cells = self.cells[row]
-            parts.extend(cells[col] for col in sorted(cells))
+            cells = self.cells.get(row)
+            if cells is None:
+                parts.append(self.rows[row])
+            else:
+                parts.extend(cells[col] for col in sorted(cells))
             parts.append("</row>")
         parts.append("</sheetData>")
         self.fh.write("".join(parts))
@@ -195,14 +282,36 @@ def _inline(value: str) -> str:
     return f"<is><t{space}>{escaped}</t></is>"
 
 
+class _FastestDeflate(zipfile.ZipInfo):
+    """A part's zip entry, deflated at the fastest level as ``chantool.io.writer``
+    deflates the workbooks it writes: the 46 MB of XML of the statements of 5,000
+    channels deflate three times faster than at zlib's default level (a second and
+    more on this machine), into a file about a third larger."""
+
+    def __init__(self, filename: str, date_time: tuple[int, int, int, int, int, int]) -> None:
+        super().__init__(filename, date_time)
+        self._compresslevel = _DEFLATE_LEVEL
+
+
 class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
     """XlsxWriter's workbook, less its check of each new sheet name against every sheet
-    before it: a statement of thousands of channels made that quadratic check seconds
-    long, and ``_sheet_names`` already makes the names valid and distinct."""
+    before it (a statement of thousands of channels made that quadratic check seconds
+    long, and ``_sheet_names`` already makes the names valid and distinct), its parts
+    deflated at the fastest level."""
 
     def _check_sheetname(self, sheetname: str, is_chartsheet: bool = False) -> str:
         self.sheetname_count += 1
         return sheetname
+
+    def _store_workbook(self) -> None:
+        # XlsxWriter makes each part's ZipInfo itself and takes no deflate level: while
+        # it zips the parts, the ZipInfo its module makes them with is ours.
+        made_with = xlsxwriter.workbook.ZipInfo
+        xlsxwriter.workbook.ZipInfo = _FastestDeflate
+        try:
+            super()._store_workbook()
+        finally:
+            xlsxwriter.workbook.ZipInfo = made_with
 
 
 class _Writer:
@@ -223,8 +332,11 @@ class _Writer:
                                       "company": "", "created": created})
         self.formats: dict[tuple[str, bool], Format] = {}
         self.placed: dict[str, _Placed] = {}
-        self.sheet_names: dict[int, str] = {}
-        self.measured: dict[tuple[int, str, str], float] = {}
+        # The tables measured on all of a listing's rows (``columns``, ``places``): the
+        # headings and columns over those rows, the rows as a list, each one's place.
+        self.made: dict[tuple[int, tuple[str, ...]], tuple[list[str], list[_Column]]] = {}
+        self.at: dict[int, dict[int, int]] = {}
+        self.lists: dict[int, list[Row]] = {}
 
     def text(self, text: Text) -> str:
         return text[0] if self.lang == "zh" else text[1]
@@ -250,8 +362,8 @@ class _Writer:
         # A report with nothing to show still says so on a sheet of its own.
         sheets = self.book.sheets or (Sheet(text("report.none")),)
         names = _sheet_names(tuple(self.text(sheet.name) for sheet in sheets))
-        worksheets = [self.workbook.add_worksheet(
-            name, worksheet_class=None if sheet.filters else _PrintedSheet)
+        worksheets: list[_Sheet] = [self.workbook.add_worksheet(
+            name, worksheet_class=_Sheet if sheet.filters else _PrintedSheet)
             for name, sheet in zip(names, sheets, strict=True)]
         # Tables first: the charts of an earlier sheet refer to them.
         for worksheet, sheet in zip(worksheets, sheets, strict=True):
@@ -260,63 +372,62 @@ class _Writer:
             self.charts(worksheet, sheet)
         self.workbook.close()
 
-    def header(self, worksheet: Worksheet, sheet: Sheet) -> int:
-        """The title lines; the row the first block starts at."""
-        worksheet.set_row(0, 22)  # the title's larger font
-        worksheet.write_string(0, 0, f"{self.title} · {self.text(sheet.name)}",
+    def header(self, worksheet: Worksheet, page: Page, row: int) -> int:
+        """A page's title lines from ``row``; the row its first block starts at."""
+        worksheet.set_row(row, 22)  # the title's larger font
+        worksheet.write_string(row, 0, f"{self.title} · {self.text(page.title)}",
                                self.format("title"))
-        worksheet.write_string(1, 0, word("report.as_of", self.lang).format(
+        worksheet.write_string(row + 1, 0, word("report.as_of", self.lang).format(
             as_of=self.as_of.isoformat(), source=self.source))
-        for number, line in enumerate(sheet.lines):
-            worksheet.write_string(2 + number, 0, self.text(line))
-        return 3 + len(sheet.lines)
+        for number, line in enumerate(page.lines, row + 2):
+            worksheet.write_string(number, 0, self.text(line))
+        return row + 3 + len(page.lines)
 
-    def tables(self, worksheet: Worksheet, sheet: Sheet) -> None:
-        row = self.header(worksheet, sheet)
-        if not sheet.tables and not sheet.charts:
-            worksheet.write_string(row, 0, word("report.none", self.lang))
+    def tables(self, worksheet: _Sheet, sheet: Sheet) -> None:
+        pages = sheet.pages or (Page(sheet.name, sheet.tables, sheet.lines),)
+        assert len(pages) <= PAGES, sheet.name
         widths: dict[int, float] = {}
         frozen = None
-        for block in sheet.tables:
-            worksheet.write_string(row, 0, self.text(block.title), self.format("heading"))
-            row += 1
-            if not block.rows:
+        row, starts = 0, []
+        for page in pages:
+            starts.append(row)
+            row = self.header(worksheet, page, row)
+            if not page.tables and not sheet.charts:
                 worksheet.write_string(row, 0, word("report.none", self.lang))
-                row += 2
-                continue
-            frozen = row + 1 if frozen is None and sheet.filters else frozen
-            row = self.table(worksheet, block, row, widths, filters=sheet.filters)
+            for block in page.tables:
+                worksheet.write_string(row, 0, self.text(block.title), self.format("heading"))
+                row += 1
+                if not block.rows:
+                    worksheet.write_string(row, 0, word("report.none", self.lang))
+                    row += 2
+                    continue
+                frozen = row + 1 if frozen is None and sheet.filters else frozen
+                row = self.table(worksheet, block, row, widths, filters=sheet.filters)
         for column, width in sorted(widths.items()):
             worksheet.set_column(column, column, width)
         wide = sum(widths.values())
         if frozen is not None:
             worksheet.freeze_panes(frozen, 0)
             worksheet.repeat_rows(frozen - 1)
-        self.print_setup(worksheet, landscape=wide > _PORTRAIT_WIDTH or bool(sheet.charts))
+        if sheet.pages:  # each page from a new printed page
+            worksheet.set_h_pagebreaks(starts[1:])
+        self.print_setup(worksheet, landscape=wide > _PORTRAIT_WIDTH or bool(sheet.charts),
+                         pages=bool(sheet.pages))
 
-    def table(self, worksheet: Worksheet, block: Table, row: int, widths: dict[int, float],
+    def table(self, worksheet: _Sheet, block: Table, row: int, widths: dict[int, float],
               *, filters: bool) -> int:
         """Write ``block`` from ``row`` (its header); the row after the gap below it."""
-        headings = _unique([field.heading(self.lang) for field in block.fields])
-        wrap = self.format("text", wrap=True)
-        for column, (field, heading) in enumerate(zip(block.fields, headings, strict=True)):
-            cells = self.format(field.unit) if field.unit != "text" else None
-            values = sheet_column(field, [source.get(field.key) for source in block.rows],
-                                  self.lang)
-            for offset, value in enumerate(values, row + 1):
-                if isinstance(value, str):
-                    # Long texts (explanations) wrap: rows grow taller, not pages wider.
-                    worksheet.write_string(offset, column, value,
-                                           wrap if _long(value) else None)
-                elif value is not None:
-                    worksheet.write_number(offset, column, value, cells)
-            if block.measured is None:
-                width = self.width(field, heading, block.rows)
-            else:  # measured once for every table of those rows
-                key = (id(block.measured), field.key, heading)
-                width = self.measured.get(key) or self.measured.setdefault(
-                    key, self.width(field, heading, block.measured))
+        headings, made = self.columns(block)
+        for column, (_, _, width) in enumerate(made):
             widths[column] = max(widths.get(column, 0), width)
+        columns: list[tuple[Iterable[Value], Format | None]]
+        if block.measured is None:
+            columns = [(values, numbers) for values, numbers, _ in made]
+        else:  # a part of a statement: its rows' values, of all of the listing's
+            places = self.places(block.measured, block.rows)
+            columns = [(map(values.__getitem__, places), numbers)
+                       for values, numbers, _ in made]
+        worksheet.write_block(row + 1, columns, self.format("text", wrap=True))
         last = row + len(block.rows)
         if filters:
             worksheet.add_table(row, 0, last, len(block.fields) - 1, {
@@ -328,11 +439,49 @@ class _Writer:
                                           {f.key: n for n, f in enumerate(block.fields)})
         return last + 3
 
-    def width(self, field: Field, heading: str, rows: Sequence[Row]) -> float:
-        """The width of a column of ``field`` over ``rows``: its widest text or number as
-        shown, at most ``_TEXT_WIDTH`` (longer texts wrap)."""
-        raws = [source.get(field.key) for source in rows]
-        values = sheet_column(field, raws, self.lang)
+    def columns(self, block: Table) -> tuple[list[str], list[_Column]]:
+        """A table's headings, and for each of its columns the values as the sheet holds
+        them, the format of its numbers and its width. Those of a table measured on all of
+        a listing's rows (a part of a statement, one for each channel) are of all those
+        rows, made and measured once for the tables of every channel."""
+        key = None if block.measured is None else (
+            id(block.measured), tuple(field.key for field in block.fields))
+        made = None if key is None else self.made.get(key)
+        if made is None:
+            rows = block.rows if block.measured is None else self.listed(block.measured)
+            headings = _unique([field.heading(self.lang) for field in block.fields])
+            columns = []
+            for field, heading in zip(block.fields, headings, strict=True):
+                raws = [source.get(field.key) for source in rows]
+                values = sheet_column(field, raws, self.lang)
+                columns.append((values, self.format(field.unit) if field.unit != "text" else None,
+                                self.width(field, heading, raws, values)))
+            made = (headings, columns)
+            if key is not None:
+                self.made[key] = made
+        return made
+
+    def places(self, measured: Sequence[Row], rows: Sequence[Row]) -> list[int]:
+        """Where each of ``rows`` (the same objects) is among ``measured``."""
+        at = self.at.get(id(measured))
+        if at is None:
+            at = self.at[id(measured)] = {
+                id(source): number for number, source in enumerate(self.listed(measured))}
+        return [at[id(source)] for source in rows]
+
+    def listed(self, measured: Sequence[Row]) -> list[Row]:
+        """``measured`` as a list, made once: a listing's rows (``listings.Rows``) are
+        read through a call each, and a listing's columns are read one by one."""
+        listed = self.lists.get(id(measured))
+        if listed is None:
+            listed = self.lists[id(measured)] = list(measured)
+        return listed
+
+    def width(self, field: Field, heading: str, raws: Sequence[Any],
+              values: Sequence[Value]) -> float:
+        """The width of a column of ``field``, its values ``raws`` shown in a sheet as
+        ``values``: its widest text or number as shown, at most ``_TEXT_WIDTH`` (longer
+        texts wrap)."""
         widest, places = heading, display_width(heading)
         for value in {value for value in values if isinstance(value, str)}:
             width = _TEXT_WIDTH + 1 if _long(value) else display_width(value)
@@ -347,7 +496,10 @@ class _Writer:
                     ({min(numbers), max(numbers)} if numbers else set())]
         return min(column_width([widest, *extremes]), _TEXT_WIDTH)
 
-    def print_setup(self, worksheet: Worksheet, *, landscape: bool) -> None:
+    def print_setup(self, worksheet: Worksheet, *, landscape: bool, pages: bool = False) -> None:
+        """A4, one page wide, the footer; a sheet of ``pages`` (a manager's statements,
+        each sent on its own) names itself beside the page number, which counts the
+        sheet's pages, not a statement's."""
         worksheet.set_paper(_A4)
         if landscape:
             worksheet.set_landscape()
@@ -355,7 +507,7 @@ class _Writer:
             worksheet.set_portrait()
         worksheet.fit_to_pages(1, 0)
         worksheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
-        footer = word("report.footer", self.lang).format(
+        footer = word("report.footer.pages" if pages else "report.footer", self.lang).format(
             title=self.title.replace("&", "&&"), as_of=self.as_of.isoformat())
         worksheet.set_footer(footer)
 
