@@ -11,8 +11,7 @@ stays 0.1599 and is shown 16.0% by its format; an ISO date becomes a date cell).
 from __future__ import annotations
 
 import os
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -20,7 +19,6 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import xlsxwriter
-import xlsxwriter.workbook
 from xlsxwriter.chart import Chart as XlsxChart
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -44,7 +42,6 @@ _A4: Final = 9
 # The pages a sheet holds at most: Excel keeps at most 1,026 manual page breaks on a
 # sheet, and XlsxWriter writes at most 1,023 (``Worksheet._sort_pagebreaks``).
 PAGES: Final = 1024
-_DEFLATE_LEVEL: Final = 1  # the fastest (``_FastestDeflate``)
 
 
 @dataclass(frozen=True)
@@ -144,7 +141,7 @@ class _Placed:
 class _Sheet(Worksheet):  # type: ignore[misc]
     """A sheet of Excel tables and charts, its cells kept and written by XlsxWriter."""
 
-    def write_block(self, row: int, columns: Sequence[tuple[Iterable[Value], Format | None]],
+    def write_block(self, row: int, columns: Sequence[tuple[Sequence[Value], Format | None]],
                     wrap: Format) -> None:
         """A table's rows from ``row`` down, given by column: each column's values and
         the format of its numbers; long texts (explanations) wrap, so that rows grow
@@ -210,7 +207,7 @@ class _PrintedSheet(_Sheet):
         self.columns = max(self.columns, col + len(data))
         return 0
 
-    def write_block(self, row: int, columns: Sequence[tuple[Iterable[Value], Format | None]],
+    def write_block(self, row: int, columns: Sequence[tuple[Sequence[Value], Format | None]],
                     wrap: Format) -> None:
         # Each cell one f-string: a column at a time, then joined into rows.
         wrapped = self.style(wrap)
@@ -282,36 +279,14 @@ def _inline(value: str) -> str:
     return f"<is><t{space}>{escaped}</t></is>"
 
 
-class _FastestDeflate(zipfile.ZipInfo):
-    """A part's zip entry, deflated at the fastest level as ``chantool.io.writer``
-    deflates the workbooks it writes: the 46 MB of XML of the statements of 5,000
-    channels deflate three times faster than at zlib's default level (a second and
-    more on this machine), into a file about a third larger."""
-
-    def __init__(self, filename: str, date_time: tuple[int, int, int, int, int, int]) -> None:
-        super().__init__(filename, date_time)
-        self._compresslevel = _DEFLATE_LEVEL
-
-
 class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
     """XlsxWriter's workbook, less its check of each new sheet name against every sheet
-    before it (a statement of thousands of channels made that quadratic check seconds
-    long, and ``_sheet_names`` already makes the names valid and distinct), its parts
-    deflated at the fastest level."""
+    before it: a statement of thousands of channels made that quadratic check seconds
+    long, and ``_sheet_names`` already makes the names valid and distinct."""
 
     def _check_sheetname(self, sheetname: str, is_chartsheet: bool = False) -> str:
         self.sheetname_count += 1
         return sheetname
-
-    def _store_workbook(self) -> None:
-        # XlsxWriter makes each part's ZipInfo itself and takes no deflate level: while
-        # it zips the parts, the ZipInfo its module makes them with is ours.
-        made_with = xlsxwriter.workbook.ZipInfo
-        xlsxwriter.workbook.ZipInfo = _FastestDeflate
-        try:
-            super()._store_workbook()
-        finally:
-            xlsxwriter.workbook.ZipInfo = made_with
 
 
 class _Writer:
@@ -420,12 +395,11 @@ class _Writer:
         headings, made = self.columns(block)
         for column, (_, _, width) in enumerate(made):
             widths[column] = max(widths.get(column, 0), width)
-        columns: list[tuple[Iterable[Value], Format | None]]
         if block.measured is None:
             columns = [(values, numbers) for values, numbers, _ in made]
         else:  # a part of a statement: its rows' values, of all of the listing's
             places = self.places(block.measured, block.rows)
-            columns = [(map(values.__getitem__, places), numbers)
+            columns = [(list(map(values.__getitem__, places)), numbers)
                        for values, numbers, _ in made]
         worksheet.write_block(row + 1, columns, self.format("text", wrap=True))
         last = row + len(block.rows)
