@@ -245,9 +245,9 @@ def test_libreoffice_opens_the_result_and_shows_the_written_values(
 def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     rich_workbook: Path, tmp_path: Path
 ) -> None:
-    """``writer.Opened`` reads the sheets the engine reads ahead, each with its last
-    column probed, and ``write_plan`` of that file writes from it: the bytes are those of
-    a write that opened the file itself, which it does again once it is closed."""
+    """``writer.Opened`` probes the last column of the sheets the engine reads, ahead,
+    and ``write_plan`` of that file writes from it: the bytes are those of a write that
+    opened the file itself, which it does again once it is closed."""
     options = Options(as_of=AS_OF)
     sheets = load(rich_workbook, options)
     book, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
@@ -255,16 +255,14 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     cold = tmp_path / "cold.xlsx"
     write_plan(rich_workbook, cold, plan)
     with Opened(rich_workbook, {sheet.name for sheet in sheets}) as opened:
-        ahead = {part: source.result() for part, source in opened.writer.sources.items()}
-        assert ahead == {part: (zipfile.ZipFile(rich_workbook).read(part), 11 if part.endswith(
-            "sheet1.xml") else 9) for part in ("xl/worksheets/sheet1.xml",
-                                              "xl/worksheets/sheet2.xml")}
+        ahead = {part: probe.result() for part, probe in opened.writer.probes.items()}
+        assert ahead == {"xl/worksheets/sheet1.xml": 11, "xl/worksheets/sheet2.xml": 9}
         assert Opened.of(rich_workbook) is opened
         warm = tmp_path / "warm.xlsx"
         write_plan(rich_workbook, warm, plan)
     assert warm.read_bytes() == cold.read_bytes()
     with Opened.of(rich_workbook) as again:
-        assert again is not opened and not again.writer.sources
+        assert again is not opened and not again.writer.probes
 
 
 def test_validating_with_a_target_reads_its_sheets_for_writing_meanwhile(
@@ -274,7 +272,7 @@ def test_validating_with_a_target_reads_its_sheets_for_writing_meanwhile(
     while_validating: list[set[str]] = []
 
     def validate(sheets: list[RawSheet], **arguments: Any) -> Any:
-        while_validating.append(set(Opened._open[rich_workbook].writer.sources))
+        while_validating.append(set(Opened._open[rich_workbook].writer.probes))
         return validate_book(sheets, **arguments)
 
     monkeypatch.setattr(check, "validate_book", validate)

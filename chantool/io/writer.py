@@ -178,8 +178,8 @@ class _Parts:
 
 class Opened:
     """A workbook opened to be written into before what to write is known: its package
-    and structure read, and the worksheets named ``read_ahead`` inflated and probed for
-    their last column in use (``sheetxml.last_user_column``), in a thread meanwhile.
+    and structure read, and the worksheets named ``read_ahead`` probed for their last
+    column in use (``sheetxml.last_user_column``), in a thread meanwhile.
     Opened while the engine reads the workbook (which calamine parses without holding
     the GIL), this costs a large sheet's write no time. Until it is closed (by
     ``write_plan``, or ``close``), ``write_plan`` of ``source`` writes from it."""
@@ -317,7 +317,7 @@ class _Writer:
         self.deflated: dict[str, Future[_Deflated]] = {}
         # The user's worksheets, being read (inflated without holding the GIL) and probed.
         self.reading = ThreadPoolExecutor(max_workers=1)
-        self.sources: dict[str, Future[tuple[bytes, int | None]]] = {}
+        self.probes: dict[str, Future[int | None]] = {}  # by part (``read_ahead``)
         styles = next((rel for rel in package.relationships(archive, self.workbook_part)
                        if rel.type.endswith("/styles")), None)
         if styles is None:
@@ -367,21 +367,15 @@ class _Writer:
         return found
 
     def read_ahead(self, names: Collection[str]) -> None:
-        """Start reading the worksheets ``names``."""
+        """Start probing the worksheets ``names`` for their last column in use. Each part is
+        inflated for it and inflated again when written: held in between, the large sheets'
+        XML would add to the peak of scoring."""
         for sheet in self.sheets:
-            if sheet.name in names:
-                self._source(sheet)
+            if sheet.name in names and sheet.part not in self.probes:
+                self.probes[sheet.part] = self.reading.submit(self._probe, sheet)
 
-    def _source(self, sheet: package.SheetRef) -> Future[tuple[bytes, int | None]]:
-        """The worksheet's part, and its last column in use if it could be probed."""
-        if sheet.part not in self.sources:
-            self.sources[sheet.part] = self.reading.submit(self._read_sheet, sheet.part,
-                                                           self._old_columns(sheet))
-        return self.sources[sheet.part]
-
-    def _read_sheet(self, part: str, old_columns: frozenset[int]) -> tuple[bytes, int | None]:
-        xml = self.archive.read(part)
-        return xml, last_user_column(xml, old_columns)
+    def _probe(self, sheet: package.SheetRef) -> int | None:
+        return last_user_column(self.archive.read(sheet.part), self._old_columns(sheet))
 
     def _old_columns(self, sheet: package.SheetRef) -> frozenset[int]:
         """The 1-based columns of the previous run's results on the sheet."""
@@ -406,13 +400,15 @@ class _Writer:
         # The user's sheets are read while the generated sheets are made, and every sheet
         # made is deflated while the next is.
         with self.reading, self.deflating:
-            sources = [self._source(sheet) for _, sheet in sheets]
+            sources = [self.reading.submit(self.archive.read, sheet.part) for _, sheet in sheets]
             for table in self.plan.tables:
                 units = {unit for block in table.blocks for unit in block.units}
                 position = self._write_table(table, styles.table_styles(ids.header_xf, units))
                 new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
             for (results, sheet), source in zip(sheets, sources, strict=True):
-                columns = self._write_sheet(sheet, results, ids, *source.result())
+                probe = self.probes.get(sheet.part)
+                columns = self._write_sheet(sheet, results, ids, source.result(),
+                                            probe.result() if probe is not None else None)
                 if columns:
                     position = self.names.index(sheet.name)
                     new_names[(RESULTS_NAME, position)] = (
