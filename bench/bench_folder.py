@@ -6,7 +6,8 @@ folder, byte-compiles chantool as installing it does, then runs, each in its own
 and taking turns: a one-process python-calamine read of every sheet of every file,
 ``chantool validate`` and ``chantool score`` with the default jobs (one a core) and with
 ``--jobs 1``. It reports the median wall and processor times and the peak memory of the
-whole run, its process and all the children together (sampled from /proc, Linux only).
+whole run, its process and all the children together (sampled from /proc, Linux only, in
+one more run of each: sampling takes processor time, so the timed runs are not sampled).
 Targets (issue 15):
 default jobs <= 4x the plain read; on two cores the default at least 1.8x faster than
 ``--jobs 1``.
@@ -85,15 +86,18 @@ class Run(NamedTuple):
     pss: float
 
 
-def measure(command: list[str]) -> Run:
-    """One run of ``command``: its wall and processor time, and the peak summed RSS and PSS
-    of it and its children."""
+def measure(command: list[str], *, sampled: bool = True) -> Run:
+    """One run of ``command``: its wall and processor time, and with ``sampled`` the peak
+    summed RSS and PSS of it and its children. Sampling reads every process's page tables
+    every ``SAMPLE_SECONDS``: on two cores that took processor time from the run, more
+    from two jobs than from one, so a run that is timed is not sampled; unsampled, ``rss``
+    is the peak of its largest process and ``pss`` 0."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     rss = pss = 0
     while True:
         # wait4's usage counts the children the command waited for: all of them.
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG if sampled else 0)
         if pid:
             break
         sizes = [_memory_kib(pid) for pid in _tree(process.pid)]
@@ -104,6 +108,8 @@ def measure(command: list[str]) -> Run:
     process.returncode = code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"{command[:4]} exited with {code}")
+    if not sampled:
+        rss = usage.ru_maxrss  # KiB on Linux
     return Run(wall, usage.ru_utime + usage.ru_stime, rss / 1024, pss / 1024)
 
 
@@ -126,19 +132,21 @@ def main() -> None:
     for work in ("validate", "score"):
         commands[work] = [*chantool, work, str(folder), "--as-of", AS_OF]
         commands[f"{work} --jobs 1"] = [*commands[work], "--jobs", "1"]
-    # The commands take turns, so that a slower spell of a shared machine weighs on all.
+    # The commands take turns, so that a slower spell of a shared machine weighs on all;
+    # the timed runs are not sampled, the peaks come from one more sampled run of each.
     runs: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(args.repeat):
         for name, command in commands.items():
-            runs[name].append(measure(command))
+            runs[name].append(measure(command, sampled=False))
+    peaks = {name: measure(command) for name, command in commands.items()}
     wall = {name: statistics.median(run.wall for run in measured)
             for name, measured in runs.items()}
     cpu = {name: statistics.median(run.cpu for run in measured)
            for name, measured in runs.items()}
-    for name, measured in runs.items():
+    for name in runs:
         print(f"{name:20s} wall {wall[name]:6.2f} s   cpu {cpu[name]:6.2f} s   peak RSS "
-              f"{max(run.rss for run in measured):4.0f} MiB, PSS "
-              f"{max(run.pss for run in measured):4.0f} MiB   (medians of {args.repeat})")
+              f"{peaks[name].rss:4.0f} MiB, PSS {peaks[name].pss:4.0f} MiB   (medians of "
+              f"{args.repeat}; peaks of one more run, sampled)")
     cores = os.cpu_count() or 1
     met = True
     for work in ("validate", "score"):
