@@ -13,6 +13,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Final
 
 Cell = str | float | int | bool | Decimal | date | datetime | time | timedelta | None
@@ -231,11 +232,20 @@ def parse_month(value: Cell) -> str:
     raise CellError("not_a_month")
 
 
+# Labels and choices are few and folded over and over (every header cell searched, every
+# cell of a choice column): each is folded once.
+_FOLDED: Final = 4096
+
+
+@lru_cache(maxsize=_FOLDED)
 def fold_key(text: str) -> str:
     """The form in which labels and choices are compared: full-width folded, case folded,
     spaces, hyphens and underscores alike."""
     folded = normalize_text(text).lower()
-    return re.sub(r"[\s_\-]+", "_", folded)
+    return _SEPARATORS.sub("_", folded)
+
+
+_SEPARATORS: Final = re.compile(r"[\s_\-]+")
 
 
 def split_list(value: Cell) -> list[str]:
