@@ -395,7 +395,7 @@ def _each_row(xml: bytes, prefix: bytes, start: int, end: int, numbers: list[int
         joined, lengths = made or _some_with_cells(rows, here, cells, edited, old_cell, closing)
         # Where each row starts and ends in the original, and the regions, made at C speed.
         ends = list(accumulate(map(add, map(len, rows), repeat(len(closing))), initial=at))
-        regions.extend(map(tuple.__new__, repeat(Region), compress(
+        regions.extend(map(Region._make, compress(
             zip(ends, ends[1:], lengths, strict=False), lengths)))  # ends: one more
         yield joined
         at, done = stop, done + len(rows)
