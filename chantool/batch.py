@@ -29,7 +29,7 @@ from chantool.io.output import backup_path, temporary_path
 from chantool.io.preflight import diagnose_extents, extent_refusal, preflight
 from chantool.io.reader import (
     open_workbook,
-    parse_in_background,
+    parse_sheets,
     read_sheet,
     smallest_first,
 )
@@ -126,9 +126,9 @@ class ReadError(Exception):
 
 
 def load(path: Path, options: Options) -> list[RawSheet]:
-    """The raw sheets of one workbook, once the preflight let it through. They are parsed
-    in the background (``io.reader``); a sheet that cannot be read raises ``ReadError``
-    from its rows, and so does every sheet parsed after it."""
+    """The raw sheets of one workbook, once the preflight let it through; a large
+    workbook's are parsed in the background (``io.reader``). A sheet that cannot be read
+    raises ``ReadError`` from its rows, and so does every sheet parsed after it."""
     lang = options.lang
     if not path.exists():
         raise ReadError(reason_text("not_found", lang))
@@ -148,11 +148,12 @@ def load(path: Path, options: Options) -> list[RawSheet]:
             refusal = extent_refusal(sheet.name, len(sheet.rows), width, options.limits)
             if refusal is not None:
                 raise ReadError(reason_text(refusal.code, lang, **refusal.fields))
-            # Its columns too, here in the reading thread, while the engine works on others.
+            # Its columns too, here in the reading thread (if any), while the engine works on
+            # others.
             _ = sheet.columns
             return sheet
 
-    return parse_in_background(names, order, parse, workbook.close)
+    return parse_sheets(names, order, parse, workbook.close, aside=workbook.large)
 
 
 @contextmanager
@@ -219,8 +220,8 @@ def failure_reason(job: Job, failure: Failure, options: Options) -> str:
 
 
 def _in_child(job: Job, options: Options, work: str, **arguments: Any) -> Any:
-    """Run ``chantool.check``'s ``work`` on a job, in its child process. Its sheets are
-    parsed in the background (``io.reader``). Unless the batch's process imported the
+    """Run ``chantool.check``'s ``work`` on a job, in its child process (``load`` reads
+    its sheets). Unless the batch's process imported the
     engine before forking, the workbook is opened in a thread while the engine is imported
     here: calamine parses without holding the GIL, so on a large file the import costs no
     time (see bench/); with the engine there, that thread would overlap nothing."""

@@ -22,7 +22,7 @@ from chantool.book import Book, Step, once_per_book, reads, run_steps
 from chantool.check import check_file, score_file
 from chantool.coerce import Cell
 from chantool.io import reader
-from chantool.io.reader import open_workbook, parse_in_background, read_sheet, smallest_first
+from chantool.io.reader import open_workbook, parse_sheets, read_sheet, smallest_first
 from chantool.listings import Listing, Row, Rows, Scores
 from chantool.scoring import score_book
 from chantool.table import RawSheet, wait_for_any
@@ -85,20 +85,25 @@ def test_sheets_are_parsed_in_the_order_given_and_a_failure_reaches_every_later_
         parsed.append(name)
         return RawSheet(name, [[name]])
 
-    sheets = parse_in_background(["a", "bad", "b", "c"], [3, 0, 1, 2], parse, finished.set)
-    assert [sheet.name for sheet in sheets] == ["a", "bad", "b", "c"]  # workbook order
-    assert sheets[0].rows == [["a"]] and sheets[3].rows == [["c"]]
-    assert finished.wait(5)
-    assert parsed == ["c", "a"]
-    for sheet in sheets[1:3]:
-        with pytest.raises(ReadError, match="无法读取"):
-            _ = sheet.rows
+    for aside in (True, False):
+        parsed.clear()
+        finished.clear()
+        sheets = parse_sheets(["a", "bad", "b", "c"], [3, 0, 1, 2], parse, finished.set,
+                              aside=aside)
+        assert [sheet.name for sheet in sheets] == ["a", "bad", "b", "c"]  # workbook order
+        assert finished.is_set() or aside  # without a thread, parsed before returned
+        assert sheets[0].rows == [["a"]] and sheets[3].rows == [["c"]]
+        assert finished.wait(5)
+        assert parsed == ["c", "a"]
+        for sheet in sheets[1:3]:
+            with pytest.raises(ReadError, match="无法读取"):
+                _ = sheet.rows
 
 
 def test_two_sheets_of_one_name_are_parsed_each() -> None:
     finished = Event()
-    sheets = parse_in_background(["渠道档案", "渠道档案"], [1, 0],
-                                 lambda name: RawSheet(name, [[name]]), finished.set)
+    sheets = parse_sheets(["渠道档案", "渠道档案"], [1, 0],
+                          lambda name: RawSheet(name, [[name]]), finished.set, aside=True)
     assert finished.wait(5) and [sheet.rows for sheet in sheets] == [[["渠道档案"]]] * 2
 
 
@@ -156,9 +161,27 @@ def test_a_sheets_columns_pad_short_rows_and_come_ready_from_the_reader(
         return found
 
     monkeypatch.setattr(RawSheet, "columns", property(spy))
+    monkeypatch.setattr(reader, "_PARSE_ASIDE_BYTES", 0)  # a large workbook
     sheets = load(EXAMPLE, Options(as_of=AS_OF))
     assert all(sheet.rows for sheet in sheets)
     assert worked_out and set(worked_out) == {"chantool-reader"}
+
+
+def test_a_small_workbooks_sheets_are_parsed_before_they_are_handed_over(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workbook, _ = open_workbook(EXAMPLE)
+    assert not workbook.large  # under a megabyte of sheets' XML
+    workbook.close()
+    monkeypatch.setattr(reader, "_PARSE_ASIDE_BYTES", 1)
+    aside = [(sheet.name, sheet.rows) for sheet in load(EXAMPLE, Options(as_of=AS_OF))]
+    monkeypatch.undo()
+    started: list[str] = []
+    monkeypatch.setattr(reader, "Thread", lambda **kwargs: started.append(kwargs["name"]))
+    sheets = load(EXAMPLE, Options(as_of=AS_OF))
+    assert sheets and all(sheet.parsed for sheet in sheets)
+    assert started == []  # no thread, neither to parse nor to scan for error cells
+    assert [(sheet.name, sheet.rows) for sheet in sheets] == aside
 
 
 def test_a_sheet_is_typed_once_when_first_asked_for() -> None:
@@ -284,10 +307,14 @@ def test_a_value_derived_once_per_book_is_shared_by_the_steps_that_ask() -> None
 
 
 @pytest.mark.parametrize("kind", ["ordinary", "backslashes"])
+@pytest.mark.parametrize("large", [False, True])
 def test_error_cells_are_read_as_their_text_in_small_and_large_sheets(
-    kind: str, make_workbook: MakeWorkbook, tmp_path: Path
+    kind: str, large: bool, make_workbook: MakeWorkbook, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The large sheet's part is scanned in a thread beside calamine, the small one's before.
+    # In a large workbook, the large sheet's part is scanned in a thread beside calamine,
+    # the small one's before; in a small workbook both before.
+    monkeypatch.setattr(reader, "_PARSE_ASIDE_BYTES", 0 if large else 1 << 40)
     visits = [list(VISIT), *([list(VISIT.values())] * 4000)]
     path = make_workbook({"渠道档案": [list(CHANNEL), list(CHANNEL.values())],
                           "拜访日志": visits})
@@ -301,6 +328,7 @@ def test_error_cells_are_read_as_their_text_in_small_and_large_sheets(
     opened, names = open_workbook(path)
     sizes = {name: opened.parts[name].file_size for name in names}
     assert sizes["渠道档案"] < reader._SCAN_ASIDE_BYTES <= sizes["拜访日志"]
+    assert opened.large == large
     sheets = {sheet.name: sheet.rows for sheet in map(partial(read_sheet, opened), names)}
     opened.close()
     assert sheets["渠道档案"][1][1] == "#N/A" and sheets["拜访日志"][4000][2] == "#N/A"

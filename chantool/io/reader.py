@@ -4,10 +4,12 @@ Cell values are passed through as calamine gives them (blank cells as ``""``, nu
 as floats, date cells as dates); typing them is the engine's job, which reports rather
 than drops. Only the sheets the engine knows are read.
 
-The sheets are handed over at once and parsed one after the other in a thread of their
-own, smallest first: calamine parses without holding the GIL, so the engine types and
-scores the small sheets and the first large one while the largest is still being parsed
-(see ``book.run_steps``). A sheet's rows wait for its parse.
+The sheets are handed over at once and parsed one after the other, smallest first. In a
+large workbook they are parsed in a thread of their own: calamine parses without holding
+the GIL, so the engine types and scores the small sheets and the first large one while the
+largest is still being parsed (see ``book.run_steps``), and a sheet's rows wait for its
+parse. A small workbook's sheets are parsed before they are handed over: there is too
+little parsing to overlap for the thread to pay for itself.
 
 python-calamine hands error cells (``<c t="e"><v>#N/A</v></c>``) over as blank. So that
 they give the same ``cell_error`` findings as in Excel (``xl.live``), their text is put
@@ -33,10 +35,14 @@ from chantool.table import MergedRange, RawSheet, split_address, wanted
 
 _ERROR_TYPE: Final = b't="e"'
 _CHUNK: Final = 1 << 20
-# A part this large is scanned for error cells in a thread of its own, while calamine
-# parses it; a smaller one (as in most workbooks) in the reading thread, before: scanning
-# it costs less than starting the thread (a few hundred microseconds, scanning about
-# 100 KB), and on a busy machine there is no free core for the thread anyway.
+# A workbook whose sheets' XML is this large is parsed in a thread of its own. Below it the
+# thread's cost (starting it, and the two threads handing the GIL to each other, some
+# milliseconds in a batch's child) outweighs what the engine could do during the parse.
+_PARSE_ASIDE_BYTES: Final = 1 << 20
+# In such a workbook, a part this large is scanned for error cells in a thread of its own,
+# while calamine parses it; a smaller one (as in most workbooks) before: scanning it costs
+# less than starting the thread (a few hundred microseconds, scanning about 100 KB), and on
+# a busy machine there is no free core for the thread anyway.
 _SCAN_ASIDE_BYTES: Final = 256 << 10
 # An error cell's start tag (not an empty one), its address, and its value.
 _ERROR_CELL: Final = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*(?<!/)>')
@@ -60,6 +66,10 @@ class Workbook:
             self.parts = _sheet_parts(self._package)
         except Exception:  # any reason this stricter reading fails; calamine's stands
             self.close_package()
+        # Whether its sheets are worth reading in threads: their XML is large, or its size
+        # cannot be known here.
+        self.large = not self.parts or sum(
+            part.file_size for part in self.parts.values()) >= _PARSE_ASIDE_BYTES
 
     def error_cells(self, name: str) -> dict[tuple[int, int], str]:
         """The error cells of sheet ``name`` by (row, column), 1-based; none when its part
@@ -93,7 +103,7 @@ def read_sheet(workbook: Workbook, name: str) -> RawSheet:
     """One sheet's cells from A1, with its merged ranges; error cells as their text."""
     errors: Future[dict[tuple[int, int], str]] = Future()
     part = workbook.parts.get(name)
-    if part is not None and part.file_size >= _SCAN_ASIDE_BYTES:
+    if part is not None and workbook.large and part.file_size >= _SCAN_ASIDE_BYTES:
         Thread(target=lambda: errors.set_result(workbook.error_cells(name)),
                name="chantool-errors", daemon=True).start()
     else:
@@ -146,12 +156,13 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             if sheet.part in archive.NameToInfo}
 
 
-def parse_in_background(names: Sequence[str], order: Sequence[int],
-                        parse: Callable[[str], RawSheet],
-                        done: Callable[[], None]) -> list[RawSheet]:
-    """The sheets ``names``, each parsed by ``parse`` in a thread, in ``order`` (their
-    positions); ``done`` is called in the thread after the last. What ``parse`` raises, a
-    sheet's ``rows`` raise; the sheets after it are not parsed and raise it too."""
+def parse_sheets(names: Sequence[str], order: Sequence[int],
+                 parse: Callable[[str], RawSheet], done: Callable[[], None], *,
+                 aside: bool) -> list[RawSheet]:
+    """The sheets ``names``, each parsed by ``parse`` in ``order`` (their positions): in a
+    thread if ``aside``, else before they are returned; ``done`` is called after the last.
+    What ``parse`` raises, a sheet's ``rows`` raise; the sheets after it are not parsed and
+    raise it too."""
     parses: list[Future[RawSheet]] = [Future() for _ in names]
 
     def run() -> None:
@@ -165,5 +176,8 @@ def parse_in_background(names: Sequence[str], order: Sequence[int],
         finally:
             done()
 
-    Thread(target=run, name="chantool-reader", daemon=True).start()
+    if aside:
+        Thread(target=run, name="chantool-reader", daemon=True).start()
+    else:
+        run()
     return [RawSheet.parsing(name, parse) for name, parse in zip(names, parses, strict=True)]
