@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -138,6 +139,37 @@ def test_a_batch_of_more_files_than_handles_a_process_may_open_runs_to_the_end()
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert sorted(results) == list(range(100))  # type: ignore[type-var]
+
+
+@needs_fork
+def test_a_result_larger_than_a_pipe_holds_arrives_whole() -> None:
+    results: list[object] = []
+    sizes = [0, 1, 65_536, 3 << 20]
+    isolation.run_isolated(lambda size: "x" * size, sizes, limits=Limits(), workers=2,
+                           done=lambda job, result: results.append((job, result)))
+    assert sorted(results) == [(size, "x" * size) for size in sizes]  # type: ignore[type-var]
+
+
+@needs_fork
+def test_no_child_outlives_a_batch_that_stops(tmp_path: Path) -> None:
+    def task(name: str) -> str:
+        if name == "slow":
+            (tmp_path / "slow.pid").write_text(str(os.getpid()))
+            time.sleep(60)
+        return name
+
+    def done(job: str, result: object) -> None:
+        while not (tmp_path / "slow.pid").exists():
+            time.sleep(0.01)
+        raise KeyboardInterrupt  # the user stops the batch while "slow" still runs
+
+    with pytest.raises(KeyboardInterrupt):
+        isolation.run_isolated(task, ["slow", "fast"], limits=Limits(), workers=2, done=done)
+    pid = int((tmp_path / "slow.pid").read_text())
+    with pytest.raises(ChildProcessError):  # killed and reaped: no zombie left either
+        os.waitpid(pid, os.WNOHANG)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 
 @pytest.mark.parametrize("output", ["text", "json"])

@@ -9,8 +9,11 @@ A child is forked from the batch's process where the system can (not Windows), s
 starts in milliseconds with what that process imported. For a batch of more files than
 workers, the batch's process imports the task's modules (the engine) once before the first
 fork, so that no child imports them again; a batch of one file a worker leaves the import
-to its child, where it overlaps reading the file. Where only spawn exists, each child is a
-new interpreter that imports them itself.
+to its child, where it overlaps reading the file. A forked child is started with
+``os.fork`` and sends its pickled result down a pipe: ``multiprocessing``'s start-up and
+shutdown of a process would cost both processes more than a small workbook's reading.
+Where only spawn exists, each child is a ``multiprocessing`` process, a new interpreter
+that imports the task's modules itself.
 """
 
 from __future__ import annotations
@@ -20,24 +23,28 @@ import gc
 import importlib
 import multiprocessing
 import os
+import pickle
 import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from chantool.errors import log_path
 from chantool.settings import Limits
 
 if TYPE_CHECKING:
     from multiprocessing.context import ForkContext, SpawnContext
+    from multiprocessing.process import BaseProcess
 
 Job = TypeVar("Job")
 # The work done for one file in the child: it must return picklable data and never raise
 # (errors become part of what it returns).
 Task = Callable[[Job], Any]
+
+_CHUNK = 1 << 20  # read from a forked child's pipe at a time
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,8 @@ def _context() -> ForkContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
-def _child(task: Task[Job], job: Job, limits: Limits, log_to: Path, conn: Connection) -> None:
+def _in_child(task: Task[Job], job: Job, limits: Limits, log_to: Path) -> Any:
+    """The task's result for the job, run under the child's limits; in the child."""
     # A parser that aborts prints its own backtrace: it goes to the log, not the screen.
     faulthandler.disable()
     with log_to.open("ab") as log:
@@ -70,18 +78,133 @@ def _child(task: Task[Job], job: Job, limits: Limits, log_to: Path, conn: Connec
     except (ImportError, ValueError, OSError):
         pass  # no address-space limit on this system; the time limit still holds
     try:
-        result: Any = task(job)
+        return task(job)
     except MemoryError:
-        result = Failure("out_of_memory", {})
-    conn.send(result)
+        return Failure("out_of_memory", {})
+
+
+class _Child(Protocol):
+    """A running child: ``waitable`` becomes ready (for ``connection.wait``) as its result
+    comes in or it ends."""
+
+    waitable: Any
+
+    def receive(self) -> bool:
+        """Take in what is ready; whether the child is done sending."""
+
+    def result(self) -> Any:
+        """What the child sent, or ``None`` if it ended without sending it."""
+
+    def ended(self, *, block: bool) -> int | None:
+        """The exit code (``-signal`` if killed) once the child is gone; ``None`` while it
+        still runs, unless ``block``."""
+
+    def kill(self) -> None:
+        """Kill the child and wait until it is gone."""
+
+
+class _Forked:
+    """A child forked from this process with ``os.fork``; it sends the pickled result of
+    the task down a pipe and ends."""
+
+    def __init__(self, task: Task[Job], job: Job, limits: Limits, log_to: Path) -> None:
+        reading, writing = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: runs the task and never returns from here
+            code = 1
+            try:
+                os.close(reading)
+                data = memoryview(pickle.dumps(_in_child(task, job, limits, log_to),
+                                               pickle.HIGHEST_PROTOCOL))
+                while data:
+                    data = data[os.write(writing, data):]
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writing)
+        self.waitable = reading
+        self._chunks: list[bytes] = []
+        self._sending = True
+        self._code: int | None = None
+
+    def receive(self) -> bool:
+        chunk = os.read(self.waitable, _CHUNK)
+        if chunk:
+            self._chunks.append(chunk)
+            return False
+        self._close()
+        return True
+
+    def _close(self) -> None:
+        if self._sending:
+            os.close(self.waitable)
+            self._sending = False
+
+    def result(self) -> Any:
+        try:
+            return pickle.loads(b"".join(self._chunks)) if self._chunks else None
+        except Exception:  # cut short: the child was killed while sending
+            return None
+
+    def ended(self, *, block: bool) -> int | None:
+        if self._code is None:
+            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+            if pid:
+                self._code = os.waitstatus_to_exitcode(status)
+        return self._code
+
+    def kill(self) -> None:
+        if self._code is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self.ended(block=True)
+        self._close()
+
+
+def _spawned_child(task: Task[Job], job: Job, limits: Limits, log_to: Path,
+                   conn: Connection) -> None:
+    conn.send(_in_child(task, job, limits, log_to))
     conn.close()
+
+
+class _Spawned:
+    """A child started by ``multiprocessing`` (spawn: a new interpreter)."""
+
+    def __init__(self, context: ForkContext | SpawnContext, task: Task[Job], job: Job,
+                 limits: Limits, log_to: Path) -> None:
+        self.waitable, sender = context.Pipe(duplex=False)
+        self.process: BaseProcess = context.Process(
+            target=_spawned_child, args=(task, job, limits, log_to, sender), daemon=True)
+        self.process.start()
+        sender.close()
+        self._result: Any = None
+
+    def receive(self) -> bool:
+        try:
+            self._result = self.waitable.recv()
+        except (EOFError, OSError):
+            self._result = None
+        finally:
+            self.waitable.close()
+        return True
+
+    def result(self) -> Any:
+        return self._result
+
+    def ended(self, *, block: bool) -> int | None:
+        if block:
+            self.process.join()
+        return self.process.exitcode
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.waitable.close()
 
 
 @dataclass
 class _Running(Generic[Job]):
     job: Job
-    process: multiprocessing.process.BaseProcess
-    conn: Connection
+    child: _Child
     deadline: float
 
 
@@ -99,56 +222,50 @@ def run_isolated(
     names the modules the task imports, imported here first when children are forked and
     more than one job falls to a worker."""
     context = _context()
-    if context.get_start_method() == "fork" and len(jobs) > max(workers, 1):
+    forking = context.get_start_method() == "fork"
+    if forking and len(jobs) > max(workers, 1):
         for module in (*preload, "resource"):  # and the module of the child's limits
             importlib.import_module(module)
     # Found once here: finding the temporary folder writes a test file there.
     log_to = log_path()
     waiting = list(reversed(jobs))
-    running: dict[Connection, _Running[Job]] = {}
-    # Children that sent their result and are exiting: the next child need not wait for
-    # that. Each is dropped (with its pipes) once gone; the rest are joined at the end.
-    ending: list[multiprocessing.process.BaseProcess] = []
-    while waiting or running:
-        ending = [process for process in ending if process.is_alive()]
-        while waiting and len(running) < max(workers, 1):
-            job = waiting.pop()
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(task, job, limits, log_to, sender),
-                                      daemon=True)
-            process.start()
-            sender.close()
-            running[receiver] = _Running(job, process, receiver,
-                                         time.monotonic() + limits.seconds)
-        timeout = max(0.0, min(item.deadline for item in running.values()) - time.monotonic())
-        for conn in wait(list(running), timeout=timeout):
-            assert isinstance(conn, Connection)
-            item = running.pop(conn)
-            done(item.job, _collect(item, ending))
-        now = time.monotonic()
-        for conn, item in list(running.items()):
-            if now >= item.deadline:
-                del running[conn]
-                item.process.kill()
-                item.process.join()
-                conn.close()
-                done(item.job, Failure("timeout", {"seconds": f"{limits.seconds:g}"}))
-    for exiting in ending:
-        exiting.join()
-
-
-def _collect(item: _Running[Any], ending: list[multiprocessing.process.BaseProcess]) -> Any:
+    running: dict[Any, _Running[Job]] = {}
+    # Children that sent their result and are ending: the next child need not wait for
+    # that. Each is reaped once gone, the rest when the batch ends.
+    ending: list[_Child] = []
     try:
-        result = item.conn.recv()
-    except (EOFError, OSError):
-        result = None
-    finally:
-        item.conn.close()
+        while waiting or running:
+            ending = [child for child in ending if child.ended(block=False) is None]
+            while waiting and len(running) < max(workers, 1):
+                job = waiting.pop()
+                child: _Child = (_Forked(task, job, limits, log_to) if forking else
+                                 _Spawned(context, task, job, limits, log_to))
+                running[child.waitable] = _Running(job, child, time.monotonic() + limits.seconds)
+            timeout = max(0.0, min(item.deadline for item in running.values()) - time.monotonic())
+            for ready in wait(list(running), timeout=timeout):
+                item = running[ready]
+                if item.child.receive():
+                    del running[ready]
+                    done(item.job, _collect(item.child, ending))
+            now = time.monotonic()
+            for waitable, item in list(running.items()):
+                if now >= item.deadline:
+                    del running[waitable]
+                    item.child.kill()
+                    done(item.job, Failure("timeout", {"seconds": f"{limits.seconds:g}"}))
+    finally:  # also when the batch is stopped (Ctrl-C): no child outlives it
+        for item in running.values():
+            item.child.kill()
+        for child in ending:
+            child.ended(block=True)
+
+
+def _collect(child: _Child, ending: list[_Child]) -> Any:
+    result = child.result()
     if result is not None:
-        ending.append(item.process)
+        ending.append(child)
         return result
-    item.process.join()
-    code = item.process.exitcode or 0
+    code = child.ended(block=True) or 0
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
         return Failure("crashed", {"detail": name})
