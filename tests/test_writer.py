@@ -4,10 +4,13 @@ Excel's and LibreOffice's readers see what was written."""
 from __future__ import annotations
 
 import csv
+import io
+import random
 import shutil
 import struct
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -23,6 +26,7 @@ from oletools.olevba import VBA_Parser
 from chantool import check
 from chantool.batch import Job, Options, load, plan_jobs, validate_files
 from chantool.cli import cli
+from chantool.io import writer
 from chantool.io.writer import Opened, write_plan
 from chantool.results import validation_plan
 from chantool.table import RawSheet
@@ -146,6 +150,34 @@ def test_a_part_not_changed_is_copied_deflated_as_it_was(rich_workbook: Path) ->
         assert archive.read(theme) == originals[theme]
     assert (after.CRC, after.compress_size) == (before.CRC, before.compress_size)
     assert deflated in rich_workbook.read_bytes()
+
+
+def test_a_part_deflated_in_pieces_at_once_is_one_stream_of_its_bytes() -> None:
+    # Pieces of every size, some repeating what came before them across a piece's border
+    # (which deflate refers back to), written as the sheets' and the tables' pieces are.
+    rng = random.Random(5)
+    row = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c></row>' % (n, n, n % 97)
+                   for n in range(40_000))
+    sizes = [0, 1, 70, writer._WINDOW + 3, writer._PIECE - 1, writer._PIECE,
+             3 * writer._PIECE + 11, *(rng.randrange(1, 300_000) for _ in range(20))]
+    pieces = [row[: size] if index % 2 else rng.randbytes(size)
+              for index, size in enumerate(sizes)]
+    data = b"".join(pieces)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        deflater = writer._Deflater(pool)
+        for piece in pieces:
+            deflater.write(piece)
+        deflated = deflater.close().result()
+        source = writer._Deflater(pool, io.BytesIO(data))  # the source's bytes: unchanged
+        for piece in pieces:
+            source.write(piece)
+        assert source.unchanged()
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    assert inflater.decompress(deflated.data) == data and inflater.eof
+    assert not inflater.unused_data
+    assert (deflated.crc, deflated.size) == (zlib.crc32(data), len(data))
+    whole = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
+    assert len(deflated.data) < 1.01 * len(whole.compress(data) + whole.flush()) + 200
 
 
 def test_results_marks_and_issues_sheet_are_written(rich_workbook: Path) -> None:

@@ -205,6 +205,7 @@ def _workbook_properties(xml: bytes) -> dict[str, str]:
 
 _CHUNK: Final = 1 << 20
 _AHEAD: Final = 4
+_PARSED_AT_ONCE: Final = 1 << 18
 # The styles part's lists that cells and formats refer to by position.
 _STYLE_LISTS: Final = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
                        "cellStyles", "dxfs")
@@ -254,12 +255,18 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     # Each region is checked as it is read, and what chantool wrote parsed a region at a
     # time: a sheet of a hundred thousand rows written into is never held a second time.
     parser = expat.ParserCreate()
+    wrote: list[bytes] = []  # parsed a quarter of a megabyte at a time, not a row at a time
+    wrote_size = 0
     for region in regions:
         if region.start < at or not part.same(original, at, region.start):
             raise OutputError("cells_changed", sheet=sheet)
         new = part.take(region.length)
         at = region.end
-        _parse(sheet, (new,), parser)
+        wrote.append(new)
+        wrote_size += len(new)
+        if wrote_size >= _PARSED_AT_ONCE:
+            _parse(sheet, (b"".join(wrote),), parser)
+            wrote, wrote_size = [], 0
         old = original[region.start:region.end]
         if region.start == 0 and region.end == rows_start:
             kept = _without_used_range(old) == _without_used_range(new)
@@ -272,7 +279,7 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
             raise OutputError("cells_changed", sheet=sheet)
     if not part.same(original, at, len(original)) or part.take(1):
         raise OutputError("cells_changed", sheet=sheet)
-    _parse(sheet, (), parser, end=True)
+    _parse(sheet, (b"".join(wrote),), parser, end=True)
 
 
 class _Pieces:

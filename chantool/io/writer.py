@@ -25,6 +25,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -76,6 +77,13 @@ _FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
 # The fastest deflate level: a large sheet compresses three times faster than at the
 # default level, for a file about a quarter larger.
 _LEVEL: Final = 1
+# A part is deflated a piece of this size at a time, each piece on its own (see
+# ``_Deflater``); at most ``_WAITING`` pieces wait to be deflated.
+_PIECE: Final = 1 << 20
+_WAITING: Final = 2
+_WINDOW: Final = 1 << 15  # what deflate may refer back to
+# The last block of a raw deflate stream, empty.
+_END: Final = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS).flush()
 _LOCAL_HEADER: Final = 30  # bytes of a zip entry's local header before its name
 _ENCRYPTED: Final = 0x1
 _ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at once
@@ -124,43 +132,64 @@ class _Deflated(NamedTuple):
 
 
 class _Deflater:
-    """Deflates a part in a worker thread a piece at a time, as its pieces are made:
-    zlib lets go of the GIL, so the next piece is made meanwhile, and the part is only
-    ever held deflated. At most one piece waits. With ``same_as`` (the source's part),
-    it tells whether the pieces are its bytes."""
+    """Deflates a part in worker threads as its pieces are made, so that the part is only
+    ever held deflated. zlib lets go of the GIL: the next piece is made meanwhile, and
+    two pieces are deflated at once on two cores. Each piece is deflated on its own, as
+    pigz does: primed with the 32 KB before it (all deflate may refer back to) and ended
+    on a byte boundary, so that the pieces joined are one stream. With ``same_as`` (the
+    source's part), it tells whether the pieces are its bytes."""
 
     def __init__(self, pool: ThreadPoolExecutor, same_as: IO[bytes] | None = None) -> None:
         self.pool = pool
-        self.zlib = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
-        self.pieces: list[bytes] = []
+        self.deflated: list[bytes] = []
+        self.deflating: deque[Future[bytes]] = deque()
+        self.pending: list[bytes] = []  # not yet a piece
+        self.pending_size = 0
+        self.window = b""
         self.crc = self.size = 0
-        self.pending: Future[None] | None = None
         self.source = same_as
         self.same = same_as is not None
 
     def write(self, data: bytes) -> None:
-        if self.pending is not None:
-            self.pending.result()
-        self.pending = self.pool.submit(self._deflate, data)
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
         if self.same:
             assert self.source is not None
             self.same = self.source.read(len(data)) == data
+        self.pending.append(data)
+        self.pending_size += len(data)
+        if self.pending_size >= _PIECE:
+            self._deflate_pending()
+
+    def _deflate_pending(self) -> None:
+        while len(self.deflating) >= _WAITING:
+            self.deflated.append(self.deflating.popleft().result())
+        piece = b"".join(self.pending)
+        self.deflating.append(self.pool.submit(_deflate_piece, piece, self.window))
+        self.window = (piece if len(piece) >= _WINDOW else self.window + piece)[-_WINDOW:]
+        self.pending, self.pending_size = [], 0
 
     def unchanged(self) -> bool:
         """Whether the pieces were the source's bytes, all of them."""
         return self.same and self.source is not None and not self.source.read(1)
 
-    def _deflate(self, data: bytes) -> None:
-        self.crc = zlib.crc32(data, self.crc)
-        self.size += len(data)
-        self.pieces.append(self.zlib.compress(data))
-
     def close(self) -> Future[_Deflated]:
+        if self.pending:
+            self._deflate_pending()
+        # Taken by a worker after the pieces before it: it waits at most for the other's.
         return self.pool.submit(self._done)
 
     def _done(self) -> _Deflated:
-        self.pieces.append(self.zlib.flush())
-        return _Deflated(b"".join(self.pieces), self.crc, self.size)
+        pieces = [*self.deflated, *(piece.result() for piece in self.deflating), _END]
+        return _Deflated(b"".join(pieces), self.crc, self.size)
+
+
+def _deflate_piece(data: bytes, window: bytes) -> bytes:
+    """``data`` as raw deflate blocks that may refer back into ``window`` (the bytes just
+    before it) and end on a byte boundary, none of them the last."""
+    deflater = (zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS, zdict=window)
+                if window else zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS))
+    return deflater.compress(data) + deflater.flush(zlib.Z_SYNC_FLUSH)
 
 
 @dataclass
@@ -312,8 +341,8 @@ class _Writer:
         self.result_columns: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
         # A worksheet part chantool wrote into: what it was, and the regions replaced.
         self.rewritten: dict[str, tuple[bytes, tuple[Region, ...]]] = {}
-        # Worksheets made, being deflated (during ``run``).
-        self.deflating = ThreadPoolExecutor(max_workers=1)
+        # Worksheets made, being deflated (during ``run``), two pieces at once.
+        self.deflating = ThreadPoolExecutor(max_workers=2)
         self.deflated: dict[str, Future[_Deflated]] = {}
         # The user's worksheets, being read (inflated without holding the GIL) and probed.
         self.reading = ThreadPoolExecutor(max_workers=1)
