@@ -2,8 +2,10 @@
 refuses every change to the user's data, wherever it is: a cell in a row chantool wrote
 into or in a row copied as it was, a row, a row's attributes, the sheet's start, the
 formats and the date system cells are read with, a sheet's part, a part chantool did
-not write, the zip itself. Honest writes pass: a first run, a run over a previous one's
-results with user cells right of them, a sheet whose cells have no address."""
+not write, the zip itself, also among rows written one after the other (checked a run
+at a time). Honest writes pass: a first run, a run over a previous one's results with
+user cells right of them, a sheet whose cells have no address, rows the run check cannot
+tell about (checked row by row)."""
 
 from __future__ import annotations
 
@@ -16,14 +18,15 @@ from typing import Any
 
 import openpyxl
 import pytest
+import xlsxwriter
 from click.testing import CliRunner
 
 from chantool import check
 from chantool.batch import Options, load
 from chantool.cli import cli
-from chantool.io.output import OutputError, temporary_path, verify_written
+from chantool.io.output import OutputError, _RowCheck, temporary_path, verify_written
 from chantool.io.writer import Written, write_plan
-from chantool.results import validation_plan
+from chantool.results import ResultColumn, SheetResults, WritePlan, validation_plan
 from chantool.table import RawSheet
 from chantool.validate import validate_book
 from tests import excel_edits
@@ -212,3 +215,112 @@ def test_a_refused_write_leaves_no_file(book: Path, tmp_path: Path,
     assert "未写入" in result.output and "数据与原文件不一致" in result.output, result.output
     assert book.read_bytes() == original
     assert not (out / book.name).exists() and not temporary_path(out / book.name).exists()
+
+
+# A sheet whose every row chantool writes into: its rows are checked a run at a time.
+ROWS = "xl/worksheets/sheet1.xml"
+
+
+@pytest.fixture
+def every_row(tmp_path: Path) -> Path:
+    """40 channels back to back, each row's start tag with its spans as Excel writes them;
+    B5 holds text that looks like a spans attribute."""
+    source = tmp_path / "rows.xlsx"
+    workbook = xlsxwriter.Workbook(str(source))
+    sheet = workbook.add_worksheet("渠道档案")
+    for number, row in enumerate([CHANNEL_HEADER, *([f"CH{number:03d}", *CHANNEL_ROWS[0][1:]]
+                                                    for number in range(40))]):
+        sheet.write_row(number, 0, row)
+    workbook.close()
+    parts = excel_edits.read_parts(source)
+    parts[ROWS] = re.sub(rb'<c r="B5" t="s"><v>\d+</v></c>',
+                         b'<c r="B5" t="inlineStr"><is><t> spans="1:11"</t></is></c>', parts[ROWS])
+    excel_edits.write_parts(source, parts)
+    return source
+
+
+def write_every_row(source: Path, target: Path) -> tuple[Written, list[RawSheet]]:
+    plan = WritePlan((SheetResults("渠道档案", 1, (
+        ResultColumn("值", {row: row * 1.5 for row in range(2, 42)}),
+        ResultColumn("说明", {3: "x", 9: "a<b"}))),), ())
+    return write_plan(source, target, plan), load(source, Options(as_of=AS_OF))
+
+
+def test_rows_written_one_after_the_other_are_checked_a_run_at_a_time(
+    every_row: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at_once: list[bool] = []
+    real = _RowCheck.rows_only_appended
+
+    def spy(self: _RowCheck, old: bytes, new: bytes) -> bytes | None:
+        ours = real(self, old, new)
+        at_once.append(ours is not None)
+        return ours
+
+    monkeypatch.setattr(_RowCheck, "rows_only_appended", spy)
+    target = tmp_path / "out.xlsx"
+    verify_written(target, *write_every_row(every_row, target))
+    assert at_once == [False]  # B5's text holds what looks like spans: row by row
+    parts = excel_edits.read_parts(every_row)
+    parts[ROWS] = parts[ROWS].replace(b' spans="1:11"</t>', b"spans</t>")
+    excel_edits.write_parts(every_row, parts)
+    at_once.clear()
+    verify_written(target, *write_every_row(every_row, target))
+    assert at_once == [True]
+    cells = openpyxl.load_workbook(target)["渠道档案"]
+    assert [cells[f"L{row}"].value for row in (1, 2, 41)] == ["值", 3.0, 61.5]
+    assert (cells["M3"].value, cells["M9"].value) == ("x", "a<b")
+
+
+def run_corruption(pattern: bytes, replacement: bytes) -> Callable[[Parts], None]:
+    def change(parts: Parts) -> None:
+        parts[ROWS], count = re.subn(pattern, replacement, parts[ROWS], count=1, flags=re.S)
+        assert count == 1, pattern
+    return change
+
+
+RUN_CORRUPTIONS: dict[str, Callable[[Parts], object]] = {
+    "a user's number": run_corruption(rb'(<c r="I20"[^>]*><v>)5<', rb"\g<1>6<"),
+    "a user's cell dropped": run_corruption(rb'<c r="K20".*?</c>', b""),
+    "a row's attribute": run_corruption(rb'<row r="20"', b'<row r="20" hidden="1"'),
+    "chantool's cell put before a user's": run_corruption(
+        rb'(<c r="K20".*?</c>)(<c r="L20".*?</c>)', rb"\2\1"),
+    "a cell right of chantool's": run_corruption(
+        rb'(<c r="L20".*?</c>)(</row>)', rb'\1<c r="N20"><v>1</v></c>\2'),
+    "a row dropped": run_corruption(rb'<row r="20".*?</row>', b""),
+    "text that looks like spans": run_corruption(rb' spans="1:11"</t>', b"</t>"),
+    "it, the run as long as before": lambda parts: [change(parts) for change in (
+        run_corruption(rb' spans="1:11"</t>', b"</t>"),  # 13 bytes fewer, 13 more:
+        run_corruption(rb'<c r="L2"><v>3.0</v>', b'<c r="L2"><v>3.0' + b"0" * 13 + b"</v>"))],
+}
+
+
+@pytest.mark.parametrize("corruption", RUN_CORRUPTIONS, ids=str)
+def test_a_change_among_rows_checked_at_once_is_refused(
+    every_row: Path, tmp_path: Path, corruption: str
+) -> None:
+    target = tmp_path / "out.xlsx"
+    written, sheets = write_every_row(every_row, target)
+    parts = excel_edits.read_parts(target)
+    RUN_CORRUPTIONS[corruption](parts)
+    excel_edits.write_parts(target, parts)
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, written, sheets)
+    assert refused.value.key == "cells_changed"
+
+
+@pytest.mark.parametrize("kind", ["an empty row", "line breaks"])
+def test_rows_the_run_check_cannot_tell_about_pass_row_by_row(
+    every_row: Path, tmp_path: Path, kind: str
+) -> None:
+    parts = excel_edits.read_parts(every_row)
+    if kind == "an empty row":  # row 20 without cells, written as <row .../>
+        parts[ROWS] = re.sub(rb'(<row r="20"[^>]*?)>.*?</row>', rb"\1/>", parts[ROWS],
+                             flags=re.S)
+    elif kind == "line breaks":
+        parts[ROWS] = parts[ROWS].replace(b"</row><row", b"</row>\n<row")
+    excel_edits.write_parts(every_row, parts)
+    target = tmp_path / "out.xlsx"
+    written, sheets = write_every_row(every_row, target)
+    verify_written(target, written, sheets)
+    assert openpyxl.load_workbook(target)["渠道档案"]["L20"].value == 30.0

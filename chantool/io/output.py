@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from xml.etree.ElementTree import Element
@@ -206,6 +207,7 @@ def _workbook_properties(xml: bytes) -> dict[str, str]:
 _CHUNK: Final = 1 << 20
 _AHEAD: Final = 4
 _PARSED_AT_ONCE: Final = 1 << 18
+_RUN_BYTES: Final = 1 << 20  # rows written, checked at once
 # The styles part's lists that cells and formats refer to by position.
 _STYLE_LISTS: Final = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
                        "cellStyles", "dxfs")
@@ -231,6 +233,8 @@ def _items(root: Element, name: str) -> list[bytes]:
 _CELL: Final = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
 _ADDRESS: Final = re.compile(rb'\sr="([A-Z]+)\d+"')
 _SPANS: Final = re.compile(rb'\sspans="[^"]*"')
+_ROW_SPANS: Final = b' spans="'
+_LITERAL_SPANS: Final = re.compile(rb' spans="[^"]*"')
 _DIMENSION: Final = re.compile(rb'(<(?:[\w.-]+:)?dimension\b[^>]*?\sref=")[^"]*"')
 _SHEET_DATA: Final = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
 
@@ -257,29 +261,67 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     parser = expat.ParserCreate()
     wrote: list[bytes] = []  # parsed a quarter of a megabyte at a time, not a row at a time
     wrote_size = 0
-    for region in regions:
+    index = 0
+    while index < len(regions):
+        region = regions[index]
         if region.start < at or not part.same(original, at, region.start):
             raise OutputError("cells_changed", sheet=sheet)
-        new = part.take(region.length)
-        at = region.end
-        wrote.append(new)
-        wrote_size += len(new)
-        if wrote_size >= _PARSED_AT_ONCE:
-            _parse(sheet, (b"".join(wrote),), parser)
-            wrote, wrote_size = [], 0
-        old = original[region.start:region.end]
+        end = _rows_run(regions, index, rows_start, rows_end)
+        run = regions[index:end]
+        new = part.take(sum(each.length for each in run))
+        at = run[-1].end
+        parsed = new  # what of it is parsed
         if region.start == 0 and region.end == rows_start:
-            kept = _without_used_range(old) == _without_used_range(new)
+            kept = _without_used_range(original[:rows_start]) == _without_used_range(new)
         elif region.end == len(original) and region.start == rows_end:
             kept = new.startswith(b"</" + data[1] + b"sheetData>")
         else:
-            kept = rows_start <= region.start <= region.end <= rows_end and (
-                check.only_appended(old, new) or check.same_user_cells(old, new))
+            ours = check.rows_only_appended(original[region.start:at], new) if len(run) > 1 \
+                else None
+            if ours is not None:  # the rows are the original's bytes: only ours are parsed
+                kept, parsed = True, check.start + b">" + ours + check.end
+            else:
+                kept = rows_start <= region.start <= region.end <= rows_end and all(
+                    check.only_appended(old, written_row)
+                    or check.same_user_cells(old, written_row)
+                    for old, written_row in _each_region(original, run, new))
         if not kept:
             raise OutputError("cells_changed", sheet=sheet)
+        wrote.append(parsed)
+        wrote_size += len(parsed)
+        if wrote_size >= _PARSED_AT_ONCE:
+            _parse(sheet, (b"".join(wrote),), parser)
+            wrote, wrote_size = [], 0
+        index = end
     if not part.same(original, at, len(original)) or part.take(1):
         raise OutputError("cells_changed", sheet=sheet)
     _parse(sheet, (b"".join(wrote),), parser, end=True)
+
+
+def _rows_run(regions: Sequence[Region], index: int, rows_start: int, rows_end: int) -> int:
+    """The end of the run of regions from ``index`` that are rows one after the other,
+    with no bytes copied between them, together under ``_RUN_BYTES`` written (a sheet
+    whose every row chantool wrote into); ``index + 1`` if the region is not such."""
+    end = index + 1
+    first = regions[index]
+    if not rows_start <= first.start <= first.end <= rows_end:
+        return end
+    size = first.length
+    while (end < len(regions) and size < _RUN_BYTES
+           and regions[end].start == regions[end - 1].end
+           and regions[end].start <= regions[end].end <= rows_end):
+        size += regions[end].length
+        end += 1
+    return end
+
+
+def _each_region(original: bytes, run: Sequence[Region],
+                 new: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """Each region of ``run`` as it was and as written (``new`` holds them all)."""
+    at = 0
+    for region in run:
+        yield original[region.start:region.end], new[at:at + region.length]
+        at += region.length
 
 
 class _Pieces:
@@ -355,6 +397,7 @@ class _RowCheck:
     def __init__(self, prefix: bytes, before: frozenset[int], after: frozenset[int]) -> None:
         self.start, self.end = b"<" + prefix + b"row", b"</" + prefix + b"row>"
         self.cell = b"<" + prefix + b"c"
+        self.spans = re.compile(re.escape(self.start) + rb"\b[^>]*?" + re.escape(_ROW_SPANS))
         self.old, self.new = _Ours(prefix, before), _Ours(prefix, after)
 
     def only_appended(self, old: bytes, new: bytes) -> bool:
@@ -378,6 +421,26 @@ class _RowCheck:
                 and new.startswith(inner, new_tag)
                 and self.new.run.fullmatch(new, new_tag + len(inner),
                                            len(new) - len(self.end)) is not None)
+
+    def rows_only_appended(self, old: bytes, new: bytes) -> bytes | None:
+        """``only_appended`` for every row of ``old``, a run of whole rows, at C speed:
+        ``new`` is ``old`` with cells of ours added at the end of its rows and their spans
+        dropped. The cells of ours, or ``None`` when it cannot tell so this way (a row that
+        was empty, say, or bytes between the rows): each row is then checked on its own."""
+        if not (self.new.columns and old.endswith(self.end) and new.endswith(self.end)
+                and old.count(self.cell) == old.count(self.cell + b' r="')  # all addressed
+                and self.new.first.search(old) is None
+                # Every spans attribute in a row's start tag, none in a cell's text.
+                and old.count(_ROW_SPANS) == len(self.spans.findall(old))):
+            return None
+        olds = _LITERAL_SPANS.sub(b"", old).split(self.end)
+        news = new.split(self.end)
+        if not (len(olds) == len(news)
+                and all(map(bytes.startswith, olds[:-1], repeat(self.start)))
+                and all(map(bytes.startswith, news, olds))):
+            return None
+        tails = [row[cut:] for row, cut in zip(news, map(len, olds), strict=True)]
+        return b"".join(tails) if all(map(self.new.run.fullmatch, tails)) else None
 
     def same_user_cells(self, old: bytes, new: bytes) -> bool:
         """Both are runs of whole rows, and every row of ``old`` is in ``new`` with the
