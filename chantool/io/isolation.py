@@ -109,7 +109,12 @@ class _Forked:
 
     def __init__(self, task: Task[Job], job: Job, limits: Limits, log_to: Path) -> None:
         reading, writing = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:  # no more processes allowed: the batch stops, with its pipes closed
+            os.close(reading)
+            os.close(writing)
+            raise
         if self.pid == 0:  # the child: runs the task and never returns from here
             code = 1
             try:

@@ -233,8 +233,9 @@ def _items(root: Element, name: str) -> list[bytes]:
 _CELL: Final = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
 _ADDRESS: Final = re.compile(rb'\sr="([A-Z]+)\d+"')
 _SPANS: Final = re.compile(rb'\sspans="[^"]*"')
+# A spans attribute as common writers write it, one space before it (the run check).
 _ROW_SPANS: Final = b' spans="'
-_LITERAL_SPANS: Final = re.compile(rb' spans="[^"]*"')
+_LITERAL_SPANS: Final = re.compile(re.escape(_ROW_SPANS) + rb'[^"]*"')
 _DIMENSION: Final = re.compile(rb'(<(?:[\w.-]+:)?dimension\b[^>]*?\sref=")[^"]*"')
 _SHEET_DATA: Final = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
 
@@ -256,10 +257,11 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     at = 0
     part = _Pieces(written)
     check = _RowCheck(data[1], before, after)
-    # Each region is checked as it is read, and what chantool wrote parsed a region at a
-    # time: a sheet of a hundred thousand rows written into is never held a second time.
+    # Each region (or run of rows) is checked as it is read, and what chantool wrote parsed
+    # a quarter megabyte at a time: a sheet of a hundred thousand rows written into is
+    # never held a second time.
     parser = expat.ParserCreate()
-    wrote: list[bytes] = []  # parsed a quarter of a megabyte at a time, not a row at a time
+    wrote: list[bytes] = []
     wrote_size = 0
     index = 0
     while index < len(regions):
