@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -128,9 +129,29 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
 @contextmanager
 def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterator[bytes]]:
     """A part's bytes a chunk at a time, read to its end after use, which checks its
-    CRC; a damaged part is an ``OutputError``. The part is inflated ahead in a thread
-    of its own (zlib lets go of the GIL): a large one while what came before is checked.
-    At most ``_AHEAD`` chunks wait."""
+    CRC; a damaged part is an ``OutputError``. A part of more than one chunk is inflated
+    ahead in a thread of its own (zlib lets go of the GIL) while what came before is
+    checked; a smaller one is read here, as there would be nothing to overlap."""
+    try:
+        inflated = _inflated_ahead if info.file_size > _CHUNK else _inflated_here
+        with inflated(archive, info) as chunks:
+            yield chunks
+            for _ in chunks:
+                pass
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
+
+
+@contextmanager
+def _inflated_here(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterator[bytes]]:
+    """A part's chunks as they are inflated."""
+    with archive.open(info) as stream:
+        yield iter(partial(stream.read, _CHUNK), b"")
+
+
+@contextmanager
+def _inflated_ahead(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterator[bytes]]:
+    """A part's chunks as a thread of their own inflates them; at most ``_AHEAD`` wait."""
     ahead: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=_AHEAD)
     stop = threading.Event()
 
@@ -154,12 +175,7 @@ def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterat
     reader = threading.Thread(target=read, name="chantool-verify", daemon=True)
     reader.start()
     try:
-        chunks = taken()
-        yield chunks
-        for _ in chunks:
-            pass
-    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
+        yield taken()
     finally:
         stop.set()
         while not ahead.empty():  # the reader, when it waits to put one more, ends

@@ -161,7 +161,8 @@ def _check_sizes(archive: zipfile.ZipFile, limits: Limits) -> Refusal | None:
 def _prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """The bytes of an XML part up to and including the start of its root element, or
     as far as the chunk in which that start tag begins."""
-    read = b""
+    read = text = b""
+    match = None
     with archive.open(info) as stream:
         # The first read is short; the next ones end where whole chunks end.
         while chunk := stream.read(_CHUNK - len(read) % _CHUNK if read else _FIRST_CHUNK):
@@ -174,7 +175,7 @@ def _prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
                     return text[: end + 1]
                 if len(read) % _CHUNK == 0:
                     return text
-    return read
+    return text if match else read
 
 
 def _as_utf8(data: bytes) -> bytes:

@@ -42,6 +42,8 @@ _AFTER_CONDITIONAL: Final = (
     "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
     "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
 _CHUNK: Final = 1 << 20
+# ``edit_sheet``'s last column of a part not probed before.
+NOT_PROBED: Final = -1
 _SPLIT_TAG: Final = methodcaller("partition", b">")  # a row: its start tag, the rest
 _AFTER_LEGACY_DRAWING: Final = _AFTER_CONDITIONAL[_AFTER_CONDITIONAL.index("legacyDrawing") + 1:]
 
@@ -118,7 +120,7 @@ def column_parts(letters: str, numbers: Sequence[bytes], values: Sequence[Value]
     numbers_only, texts = cast("Sequence[float]", values), cast("Sequence[str]", values)
     if kinds <= {int, float} and all(map(math.isfinite, numbers_only)):
         return [repeat(start), numbers, repeat(b'"' + styled + _NUMBER[0]),
-                _numbers_shown(numbers_only), repeat(_NUMBER[1])]
+                _numbers_shown(numbers_only, one_kind=len(kinds) == 1), repeat(_NUMBER[1])]
     if kinds == {str} and "" not in texts and escape(text := "".join(texts)) == text:
         return [repeat(start), numbers, repeat(b'"' + styled + _TEXT[0]),
                 map(str.encode, texts), repeat(_TEXT[1])]
@@ -142,11 +144,11 @@ def joined_rows(parts: Sequence[Iterable[bytes]]) -> Iterator[bytes]:
     return map(b"".join, zip(*parts, strict=False))
 
 
-def _numbers_shown(values: Sequence[float]) -> Iterable[bytes]:
+def _numbers_shown(values: Sequence[float], *, one_kind: bool) -> Iterable[bytes]:
     """The repr of each number, each distinct one made once (a column of amounts repeats
     many, and making the repr of a float is what takes time), but where two equal numbers
-    are shown differently: 1 and 1.0, 0.0 and -0.0."""
-    if len(set(map(type, values))) == 1 and min(
+    are shown differently: 1 and 1.0 (``one_kind``: all of one type), 0.0 and -0.0."""
+    if one_kind and min(
             map(math.copysign, repeat(1.0), filter(not_, values)), default=1.0) > 0:
         distinct = set(values)
         shown = dict(zip(distinct, map(str.encode, map(repr, distinct)), strict=True))
@@ -199,36 +201,12 @@ class EditedSheet:
     regions: tuple[Region, ...]
 
 
-class _Chunks:
-    """Bytes added a piece at a time and handed to ``out`` a megabyte at a time: a sheet
-    of a hundred thousand edited rows goes out in a few dozen chunks, not an object or
-    two a row, each as soon as it is made (to be deflated while the next is)."""
-
-    def __init__(self, out: Callable[[bytes], None]) -> None:
-        self.out = out
-        self.pending: list[bytes | memoryview] = []
-        self.size = 0
-
-    def add(self, piece: bytes | memoryview) -> None:
-        self.pending.append(piece)
-        self.size += len(piece)
-        if self.size >= _CHUNK:
-            self._join()
-
-    def _join(self) -> None:
-        self.out(b"".join(self.pending))
-        self.pending, self.size = [], 0
-
-    def done(self) -> None:
-        if self.pending:
-            self._join()
-
-
-def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None],
-               last_column: int | None = None) -> EditedSheet:
+def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], None],
+               last_column: int | None = NOT_PROBED) -> EditedSheet:
     """The part with chantool's result columns, marks and notes link replaced, handed to
-    ``out`` a chunk at a time as it is made. ``last_column`` is ``last_user_column`` of
-    the part when already probed."""
+    ``out`` a piece at a time as it is made (the stretches copied as views of ``xml``).
+    ``last_column`` is ``last_user_column`` of the part when already probed (``None``:
+    the probe could not tell)."""
     original_length = len(xml)
     prefix, data_match = _sheet_data(xml)
     if data_match is None:
@@ -246,7 +224,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None],
     old_cell = (re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + b"|".join(old_letters)
                            + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
                 if old_letters else None)
-    probed = last_column if last_column is not None else _probe_last_user_column(
+    probed = last_column if last_column != NOT_PROBED else _probe_last_user_column(
         xml, prefix, data_start, data_end, edit.old_columns)
     rows: list[_Row] | None = None
     if probed is None:
@@ -264,48 +242,47 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None],
         rows = _rows(xml, prefix, data_start, data_end)
     last_row = max(new_cells, default=1) if rows is None else max(
         [row.number for row in rows] + list(new_cells), default=1)
-    # The part in chunks, its start first, the copied stretches taken from views: a large
+    # The part in pieces, its start first, the copied stretches taken from views: a large
     # part is copied once, into the result. A row's positions are the original's too (a
     # part whose <sheetData/> was opened up has no rows).
     start = _widen_dimension(xml[:data_start].decode("utf-8"), columns[-1] if columns else 0,
                              last_row).encode()
     view = memoryview(xml)
-    pieces = _Chunks(out)
-    pieces.add(start)
+    out(start)
     regions: list[Region] = []
 
     def replace(start: int, end: int, new: bytes) -> None:
-        pieces.add(new)
+        out(new)
         regions.append(Region(start, end, len(new)))
 
     if numbers is not None:  # every row, or most, changes
         for piece in _each_row(xml, prefix, data_start, data_end, numbers, new_cells,
                                set(edited), old_cell, regions):
-            pieces.add(piece)
+            out(piece)
     elif located is not None:  # only the edited rows change; the stretches between are copied
         at = data_start
         for row in located:
-            pieces.add(view[at:row.start])
+            out(view[at:row.start])
             replace(row.start, row.end,
                     _edited_row(xml, row, old_cell, new_cells.get(row.number), prefix))
             at = row.end
-        pieces.add(view[at:data_end])
+        out(view[at:data_end])
     else:
         assert rows is not None
         existing = {row.number for row in rows}
         pending = sorted(number for number in new_cells if number not in existing)
         at = data_start
         for row in rows:
-            pieces.add(view[at:row.start])
+            out(view[at:row.start])
             while pending and pending[0] < row.number:
                 replace(row.start, row.start, _new_row(pending.pop(0), new_cells, prefix))
             piece = _edited_row(xml, row, old_cell, new_cells.get(row.number), prefix)
             if len(piece) == row.end - row.start and xml.startswith(piece, row.start):
-                pieces.add(view[row.start:row.end])
+                out(view[row.start:row.end])
             else:
                 replace(row.start, row.end, piece)
             at = row.end
-        pieces.add(view[at:data_end])
+        out(view[at:data_end])
         for number in pending:
             replace(original_end, original_end, _new_row(number, new_cells, prefix))
 
@@ -314,8 +291,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes], None],
     tail = _edit_marks(tail, prefix.decode(), edit)
     tail = _edit_notes_link(tail, prefix.decode(), edit.with_notes)
     end = closing + tail.encode()
-    pieces.add(end)
-    pieces.done()
+    out(end)
     return EditedSheet(columns, (Region(0, original_start, len(start)), *regions,
                                  Region(original_end, original_length, len(end))))
 

@@ -28,6 +28,7 @@ import zlib
 from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -46,6 +47,7 @@ from chantool.io.notes import (
     vml_xml,
 )
 from chantool.io.sheetxml import (
+    NOT_PROBED,
     NOTES_VML_REL_ID,
     Region,
     SheetEdit,
@@ -143,34 +145,36 @@ class _Deflater:
         self.pool = pool
         self.deflated: list[bytes] = []
         self.deflating: deque[Future[bytes]] = deque()
-        self.pending: list[bytes] = []  # not yet a piece
+        self.pending: list[bytes | memoryview] = []  # not yet a piece
         self.pending_size = 0
         self.window = b""
         self.crc = self.size = 0
         self.source = same_as
         self.same = same_as is not None
 
-    def write(self, data: bytes) -> None:
-        self.crc = zlib.crc32(data, self.crc)
-        self.size += len(data)
-        if self.same:
-            assert self.source is not None
-            self.same = self.source.read(len(data)) == data
+    def write(self, data: bytes | memoryview) -> None:
         self.pending.append(data)
         self.pending_size += len(data)
         if self.pending_size >= _PIECE:
             self._deflate_pending()
 
     def _deflate_pending(self) -> None:
+        piece = b"".join(self.pending)
+        self.pending, self.pending_size = [], 0
+        self.crc = zlib.crc32(piece, self.crc)
+        self.size += len(piece)
+        if self.same:
+            assert self.source is not None
+            self.same = self.source.read(len(piece)) == piece
         while len(self.deflating) >= _WAITING:
             self.deflated.append(self.deflating.popleft().result())
-        piece = b"".join(self.pending)
         self.deflating.append(self.pool.submit(_deflate_piece, piece, self.window))
         self.window = (piece if len(piece) >= _WINDOW else self.window + piece)[-_WINDOW:]
-        self.pending, self.pending_size = [], 0
 
     def unchanged(self) -> bool:
         """Whether the pieces were the source's bytes, all of them."""
+        if self.pending:
+            self._deflate_pending()
         return self.same and self.source is not None and not self.source.read(1)
 
     def close(self) -> Future[_Deflated]:
@@ -187,8 +191,7 @@ class _Deflater:
 def _deflate_piece(data: bytes, window: bytes) -> bytes:
     """``data`` as raw deflate blocks that may refer back into ``window`` (the bytes just
     before it) and end on a byte boundary, none of them the last."""
-    deflater = (zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS, zdict=window)
-                if window else zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS))
+    deflater = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS, zdict=window)
     return deflater.compress(data) + deflater.flush(zlib.Z_SYNC_FLUSH)
 
 
@@ -437,7 +440,7 @@ class _Writer:
             for (results, sheet), source in zip(sheets, sources, strict=True):
                 probe = self.probes.get(sheet.part)
                 columns = self._write_sheet(sheet, results, ids, source.result(),
-                                            probe.result() if probe is not None else None)
+                                            probe.result() if probe is not None else NOT_PROBED)
                 if columns:
                     position = self.names.index(sheet.name)
                     new_names[(RESULTS_NAME, position)] = (
@@ -465,7 +468,7 @@ class _Writer:
         last_column: int | None,
     ) -> list[int]:
         """Write into the user's sheet ``sheet`` (its part is ``xml``, its last column in
-        use ``last_column`` when probed); returns the result columns."""
+        use ``last_column``, as ``edit_sheet`` takes it); returns the result columns."""
         old_columns = self._old_columns(sheet)
         rels_name = package.rels_part(sheet.part)
         xml = self._release_saved_notes(sheet, xml)
@@ -636,7 +639,7 @@ class _Writer:
         ``same_as`` (the source's part, closed here), not when they come out as its
         bytes. Whether the part is written."""
         deflater = _Deflater(self.deflating, same_as)
-        with same_as if same_as is not None else io.BytesIO():
+        with same_as if same_as is not None else nullcontext():
             for piece in pieces:
                 deflater.write(piece)
             return self._keep(part, deflater)
