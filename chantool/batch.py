@@ -245,15 +245,21 @@ def validate_files(jobs: Sequence[Job], options: Options, *, mark: bool = False,
 def score_files(jobs: Sequence[Job], options: Options, *,
                 progress: Progress | None = None) -> Report:
     """Validate and score each workbook; for jobs with a target, write the results back."""
-    task = partial(_in_child, options=options, work="score_file")
-    return replace(run_jobs(task, jobs, options, progress), scored_as_of=options.as_of)
+    return _scored(jobs, options, progress, "score_file")
 
 
 def report_files(jobs: Sequence[Job], options: Options, kind: str, *,
                  progress: Progress | None = None) -> Report:
     """Score each workbook and write its ``kind`` report to the job's target, both in its
     child (``check.report_file``)."""
-    task = partial(_in_child, options=options, work="report_file", kind=kind)
+    return _scored(jobs, options, progress, "report_file", kind=kind)
+
+
+def _scored(jobs: Sequence[Job], options: Options, progress: Progress | None, work: str,
+            **arguments: Any) -> Report:
+    """The report of ``chantool.check``'s scoring ``work`` on each job, scored as of the
+    options' day."""
+    task = partial(_in_child, options=options, work=work, **arguments)
     return replace(run_jobs(task, jobs, options, progress), scored_as_of=options.as_of)
 
 

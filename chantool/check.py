@@ -68,19 +68,17 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
             every_sheet_read(sheets)
         except ReadError as error:
             return _shown(FileResult.unreadable(str(job.path), str(error)), options)
-        if job.target is None:
-            return _shown(FileResult.checked(str(job.path), findings,
-                                             _handed_back(scores, options)), options)
-        plan = score_plan(book, findings, scores, options.lang)
-        # Only what is written and what is handed back are kept: the book and the sheets'
-        # cells, most of the memory, are let go before the results are written.
         handed_back = _handed_back(scores, options)
-        del book, scores
-        for sheet in sheets:
-            sheet.release()
-        problem = _write(job, sheets, plan, options)
-        if problem is not None:
-            findings.append(problem)
+        if job.target is not None:
+            plan = score_plan(book, findings, scores, options.lang)
+            # Only what is written and what is handed back are kept: the book and the
+            # sheets' cells, most of the memory, are let go before the results are written.
+            del book, scores
+            for sheet in sheets:
+                sheet.release()
+            problem = _write(job, sheets, plan, options)
+            if problem is not None:
+                findings.append(problem)
     return _shown(FileResult.checked(str(job.path), findings, handed_back), options)
 
 

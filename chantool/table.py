@@ -223,8 +223,7 @@ def find_layout(
 
 def sheet_layout(rows: Sequence[Sequence[Cell]], spec: SheetSpec) -> Layout | None:
     """The layout of a standard sheet."""
-    labels = _SHEET_LABELS.get(id(spec)) or {c.key: (c.label, c.label_en)
-                                             for c in spec.columns}
+    labels = _SHEET_LABELS[id(spec)]
     return find_layout(rows, labels, [c.key for c in spec.columns if c.required])
 
 

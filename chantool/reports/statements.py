@@ -72,6 +72,6 @@ def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
         name = (manager, manager) if manager else text("report.statements.no_manager")
         # A sheet of each PAGES statements: a repeated name is numbered, as any repeated
         # sheet name is (``xlsx``), 张伟 (2).
-        sheets.extend(Sheet(name, pages=tuple(pages[start:start + PAGES]), filters=False)
+        sheets.extend(Sheet(name, pages=tuple(pages[start:start + PAGES]))
                       for start in range(0, len(pages), PAGES))
     return ReportBook(text("report.statements"), tuple(sheets))

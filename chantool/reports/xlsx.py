@@ -86,13 +86,10 @@ class Sheet:
     name: Text
     tables: tuple[Table, ...] = ()
     charts: tuple[Chart, ...] = ()
-    # Lines above the tables.
-    lines: tuple[Text, ...] = ()
-    # Tables as Excel tables with filters and the first header frozen; without, plain
-    # headers (printed statements: thousands of tables write several times faster).
-    filters: bool = True
-    # Instead of the tables and lines above: pages one below the other, each with its
-    # title and starting a new printed page (at most ``PAGES``).
+    # Instead of the tables: pages one below the other, each with its title and lines and
+    # starting a new printed page (at most ``PAGES``). The tables of pages have plain
+    # headers (printed statements: thousands of tables write several times faster); the
+    # others are Excel tables with filters, the first header frozen.
     pages: tuple[Page, ...] = ()
 
 
@@ -181,13 +178,6 @@ class _PrintedSheet(_Sheet):
         self.cells.setdefault(row, {})[col] = (
             f'<c r="{_column_name(col)}{row + 1}"{self.style(cell_format)} t="inlineStr">'
             f'{_inline(string)}</c>')
-        return 0
-
-    def write_number(self, row: int, col: int, number: float,
-                     cell_format: Format | None = None) -> int:
-        self.cells.setdefault(row, {})[col] = (
-            f'<c r="{_column_name(col)}{row + 1}"{self.style(cell_format)}>'
-            f'<v>{number!r}</v></c>')
         return 0
 
     def write_row(self, row: int, col: int, data: Sequence[str],
@@ -308,10 +298,9 @@ class _Writer:
         self.formats: dict[tuple[str, bool], Format] = {}
         self.placed: dict[str, _Placed] = {}
         # The tables measured on all of a listing's rows (``columns``, ``places``): the
-        # headings and columns over those rows, the rows as a list, each one's place.
+        # headings and columns over those rows, each row's place among them.
         self.made: dict[tuple[int, tuple[str, ...]], tuple[list[str], list[_Column]]] = {}
         self.at: dict[int, dict[int, int]] = {}
-        self.lists: dict[int, list[Row]] = {}
 
     def text(self, text: Text) -> str:
         return text[0] if self.lang == "zh" else text[1]
@@ -338,7 +327,7 @@ class _Writer:
         sheets = self.book.sheets or (Sheet(text("report.none")),)
         names = _sheet_names(tuple(self.text(sheet.name) for sheet in sheets))
         worksheets: list[_Sheet] = [self.workbook.add_worksheet(
-            name, worksheet_class=_Sheet if sheet.filters else _PrintedSheet)
+            name, worksheet_class=_PrintedSheet if sheet.pages else _Sheet)
             for name, sheet in zip(names, sheets, strict=True)]
         # Tables first: the charts of an earlier sheet refer to them.
         for worksheet, sheet in zip(worksheets, sheets, strict=True):
@@ -359,7 +348,8 @@ class _Writer:
         return row + 3 + len(page.lines)
 
     def tables(self, worksheet: _Sheet, sheet: Sheet) -> None:
-        pages = sheet.pages or (Page(sheet.name, sheet.tables, sheet.lines),)
+        pages = sheet.pages or (Page(sheet.name, sheet.tables),)
+        filters = not sheet.pages
         assert len(pages) <= PAGES, sheet.name
         widths: dict[int, float] = {}
         frozen = None
@@ -376,8 +366,8 @@ class _Writer:
                     worksheet.write_string(row, 0, word("report.none", self.lang))
                     row += 2
                     continue
-                frozen = row + 1 if frozen is None and sheet.filters else frozen
-                row = self.table(worksheet, block, row, widths, filters=sheet.filters)
+                frozen = row + 1 if frozen is None and filters else frozen
+                row = self.table(worksheet, block, row, widths, filters=filters)
         for column, width in sorted(widths.items()):
             worksheet.set_column(column, column, width)
         wide = sum(widths.values())
@@ -422,7 +412,7 @@ class _Writer:
             id(block.measured), tuple(field.key for field in block.fields))
         made = None if key is None else self.made.get(key)
         if made is None:
-            rows = block.rows if block.measured is None else self.listed(block.measured)
+            rows = block.rows if block.measured is None else list(block.measured)
             headings = _unique([field.heading(self.lang) for field in block.fields])
             columns = []
             for field, heading in zip(block.fields, headings, strict=True):
@@ -440,16 +430,8 @@ class _Writer:
         at = self.at.get(id(measured))
         if at is None:
             at = self.at[id(measured)] = {
-                id(source): number for number, source in enumerate(self.listed(measured))}
+                id(source): number for number, source in enumerate(measured)}
         return [at[id(source)] for source in rows]
-
-    def listed(self, measured: Sequence[Row]) -> list[Row]:
-        """``measured`` as a list, made once: a listing's rows (``listings.Rows``) are
-        read through a call each, and a listing's columns are read one by one."""
-        listed = self.lists.get(id(measured))
-        if listed is None:
-            listed = self.lists[id(measured)] = list(measured)
-        return listed
 
     def width(self, field: Field, heading: str, raws: Sequence[Any],
               values: Sequence[Value]) -> float:
@@ -488,7 +470,7 @@ class _Writer:
     def charts(self, worksheet: Worksheet, sheet: Sheet) -> None:
         if not sheet.charts:
             return
-        row = 3 + len(sheet.lines)
+        row = 3
         if sheet.tables:  # below the tables
             ends = [placed.last_row for name, placed in self.placed.items()
                     if placed.sheet == worksheet.get_name()]
