@@ -15,9 +15,11 @@ from chantool.history.archive import _sqlite_values
 def test_dates_times_and_yes_no_go_to_sqlite_as_sqlalchemy_stores_them() -> None:
     dialect = sqlite.dialect()
     for column_type, values in (
-            (Date(), [date(2025, 6, 30), date(1, 1, 1), None, date(9999, 12, 31)]),
-            (Time(), [time(8, 30), None, time(23, 59, 59, 999999), time(0, 0, 0, 5)]),
-            (Boolean(), [True, False, None])):
+            (Date(), [date(2025, 6, 30), date(1, 1, 1), None, date(9999, 12, 31),
+                      date(2025, 6, 30), None]),
+            (Time(), [time(8, 30), None, time(23, 59, 59, 999999), time(0, 0, 0, 5),
+                      time(8, 30)]),
+            (Boolean(), [True, False, None, True, False])):
         convert = column_type.dialect_impl(dialect).bind_processor(dialect)
         assert convert is not None
         assert _sqlite_values(column_type, values, dialect) == [

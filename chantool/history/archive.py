@@ -28,6 +28,8 @@ from sqlalchemy import (
     Date,
     Dialect,
     Engine,
+    ScalarSelect,
+    Select,
     Time,
     func,
     insert,
@@ -323,12 +325,26 @@ _SQLITE_FAST: Final[dict[type[TypeEngine[Any]], Callable[[Any], str | int]]] = {
     Boolean: int}
 
 
+class _Converted(dict[Any, Any]):
+    """Each value converted once: a column repeats a few values (a month's days, the
+    times of a day, yes and no) thousands of times, and looking one up costs less than
+    formatting it again."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__({None: None})
+        self.convert = convert
+
+    def __missing__(self, value: Any) -> Any:
+        self[value] = converted = self.convert(value)
+        return converted
+
+
 def _sqlite_values(column_type: TypeEngine[Any], values: list[Any],
                    dialect: Dialect) -> list[Any]:
     """A column's values as SQLite is given them, ``None`` kept (a blank cell)."""
     fast = _SQLITE_FAST.get(type(column_type))
     if fast is not None:
-        return [None if value is None else fast(value) for value in values]
+        return list(map(_Converted(fast).__getitem__, values))
     convert = column_type.dialect_impl(dialect).bind_processor(dialect)
     return values if convert is None else list(map(convert, values))
 
@@ -362,17 +378,9 @@ def refresh_managers(connection: Connection, version_ids: Iterable[int]) -> None
     for a version without dated rows); a manager holds it until the first later period
     that names another. Two versions naming different managers from the same day: the
     one archived later counts."""
-    channels = SHEET_TABLES["channels"]
-    named = (select(channels.c.channel_id).distinct()
-             .where(channels.c.file_version_id.in_(list(version_ids)),
-                    channels.c.channel_id.is_not(None))).scalar_subquery()
+    named = _named(version_ids)
     connection.execute(channel_managers.delete().where(channel_managers.c.channel_id.in_(named)))
-    said = connection.execute(
-        select(channels.c.channel_id, channels.c.manager, file_versions.c.id,
-               file_versions.c.period_from, file_versions.c.archived_at)
-        .join(file_versions, file_versions.c.id == channels.c.file_version_id)
-        .where(channels.c.channel_id.in_(named), channels.c.manager.is_not(None),
-               file_versions.c.superseded_by.is_(None))).all()
+    said = connection.execute(_statements(named)).all()
     by_channel: dict[str, list[tuple[date, int, str]]] = {}
     for channel, manager, version_id, period_from, archived_at in said:
         start = period_from or as_utc(archived_at).date()
@@ -383,6 +391,29 @@ def refresh_managers(connection: Connection, version_ids: Iterable[int]) -> None
              for span, valid_to in _spans(sorted(stated))]
     if spans:
         connection.execute(insert(channel_managers), spans)
+
+
+def _named(version_ids: Iterable[int]) -> ScalarSelect[Any]:
+    """The channels the profiles of these versions name."""
+    channels = SHEET_TABLES["channels"]
+    return (select(channels.c.channel_id).distinct()
+            .where(channels.c.file_version_id.in_(list(version_ids)),
+                   channels.c.channel_id.is_not(None))).scalar_subquery()
+
+
+def _statements(named: ScalarSelect[Any]) -> Select[str, str, int, date | None, datetime]:
+    """What the current versions' profiles say of the channels ``named``: channel,
+    manager, version, and the version's first day and time archived. Found from each
+    channel's own rows (its index): "current" is not compared as ``superseded_by IS NULL``,
+    which SQLite, without statistics, would answer by the index of ``superseded_by``, going
+    through every current version's profile: a file's archiving would then cost more with
+    every file in the store."""
+    channels = SHEET_TABLES["channels"]
+    return (select(channels.c.channel_id, channels.c.manager, file_versions.c.id,
+                   file_versions.c.period_from, file_versions.c.archived_at)
+            .join(file_versions, file_versions.c.id == channels.c.file_version_id)
+            .where(channels.c.channel_id.in_(named), channels.c.manager.is_not(None),
+                   func.coalesce(file_versions.c.superseded_by, 0) == 0))
 
 
 def _spans(stated: list[tuple[date, int, str]]) -> Iterator[tuple[_Span, date | None]]:
