@@ -153,7 +153,7 @@ def load(path: Path, options: Options) -> list[RawSheet]:
             _ = sheet.columns
             return sheet
 
-    return parse_sheets(names, order, parse, workbook.close, aside=workbook.large)
+    return parse_sheets(names, order, parse, workbook.close, aside=workbook.threads)
 
 
 @contextmanager

@@ -151,6 +151,20 @@ def test_a_result_larger_than_a_pipe_holds_arrives_whole() -> None:
 
 
 @needs_fork
+@pytest.mark.parametrize(("workers", "files", "busy"),
+                         [(2, 3, True), (2, 2, True), (1, 3, False), (2, 1, False)])
+def test_a_child_knows_whether_the_batch_keeps_every_core_busy(
+    workers: int, files: int, busy: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(isolation, "default_jobs", lambda: 2)  # two cores
+    results: list[object] = []
+    isolation.run_isolated(lambda _: isolation.crowded(), range(files), limits=Limits(),
+                           workers=workers, done=lambda job, result: results.append(result))
+    assert results == [busy] * files
+    assert not isolation.crowded()  # the batch's own process is no child
+
+
+@needs_fork
 def test_no_child_outlives_a_batch_that_stops(tmp_path: Path) -> None:
     def task(name: str) -> str:
         if name == "slow":

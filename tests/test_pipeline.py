@@ -171,7 +171,7 @@ def test_a_small_workbooks_sheets_are_parsed_before_they_are_handed_over(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workbook, _ = open_workbook(EXAMPLE)
-    assert not workbook.large  # under a megabyte of sheets' XML
+    assert not workbook.threads  # under a megabyte of sheets' XML
     workbook.close()
     monkeypatch.setattr(reader, "_PARSE_ASIDE_BYTES", 1)
     aside = [(sheet.name, sheet.rows) for sheet in load(EXAMPLE, Options(as_of=AS_OF))]
@@ -182,6 +182,22 @@ def test_a_small_workbooks_sheets_are_parsed_before_they_are_handed_over(
     assert sheets and all(sheet.parsed for sheet in sheets)
     assert started == []  # no thread, neither to parse nor to scan for error cells
     assert [(sheet.name, sheet.rows) for sheet in sheets] == aside
+
+
+def test_a_child_among_children_on_every_core_parses_without_threads(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "_PARSE_ASIDE_BYTES", 0)  # a large workbook
+    monkeypatch.setattr(reader, "_SCAN_ASIDE_BYTES", 0)  # with large parts
+    workbook, _ = open_workbook(EXAMPLE)
+    assert workbook.threads
+    workbook.close()
+    monkeypatch.setattr(reader, "crowded", lambda: True)
+    started: list[str] = []
+    monkeypatch.setattr(reader, "Thread", lambda **kwargs: started.append(kwargs["name"]))
+    sheets = load(EXAMPLE, Options(as_of=AS_OF))
+    assert sheets and all(sheet.parsed for sheet in sheets)
+    assert started == []
 
 
 def test_a_sheet_is_typed_once_when_first_asked_for() -> None:
@@ -328,7 +344,7 @@ def test_error_cells_are_read_as_their_text_in_small_and_large_sheets(
     opened, names = open_workbook(path)
     sizes = {name: opened.parts[name].file_size for name in names}
     assert sizes["渠道档案"] < reader._SCAN_ASIDE_BYTES <= sizes["拜访日志"]
-    assert opened.large == large
+    assert opened.threads == large
     sheets = {sheet.name: sheet.rows for sheet in map(partial(read_sheet, opened), names)}
     opened.close()
     assert sheets["渠道档案"][1][1] == "#N/A" and sheets["拜访日志"][4000][2] == "#N/A"

@@ -9,7 +9,9 @@ large workbook they are parsed in a thread of their own: calamine parses without
 the GIL, so the engine types and scores the small sheets and the first large one while the
 largest is still being parsed (see ``book.run_steps``), and a sheet's rows wait for its
 parse. A small workbook's sheets are parsed before they are handed over: there is too
-little parsing to overlap for the thread to pay for itself.
+little parsing to overlap for the thread to pay for itself. So are a large one's in a
+child of a batch that keeps every core busy (``isolation.crowded``): no core is free for
+the thread.
 
 python-calamine hands error cells (``<c t="e"><v>#N/A</v></c>``) over as blank. So that
 they give the same ``cell_error`` findings as in Excel (``xl.live``), their text is put
@@ -31,10 +33,15 @@ from typing import Final
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from chantool.io import package
+from chantool.io.isolation import crowded
 from chantool.table import MergedRange, RawSheet, split_address, wanted
 
 _ERROR_TYPE: Final = b't="e"'
-_CHUNK: Final = 1 << 20
+# The scan inflates a part this much at a time: below the size from which malloc maps
+# each block afresh (128 KB), so that every chunk reuses the memory of the one before
+# instead of touching new pages, which a child (io.isolation) pays for with a page fault
+# each: 1 MB chunks cost about 1,200 of them a workbook of 10,000 rows.
+_CHUNK: Final = 64 << 10
 # A workbook whose sheets' XML is this large is parsed in a thread of its own. Below it the
 # thread's cost (starting it, and the two threads handing the GIL to each other, some
 # milliseconds in a batch's child) outweighs what the engine could do during the parse.
@@ -66,10 +73,10 @@ class Workbook:
             self.parts = _sheet_parts(self._package)
         except Exception:  # any reason this stricter reading fails; calamine's stands
             self.close_package()
-        # Whether its sheets are worth reading in threads: their XML is large, or its size
-        # cannot be known here.
-        self.large = not self.parts or sum(
-            part.file_size for part in self.parts.values()) >= _PARSE_ASIDE_BYTES
+        # Whether its sheets are read in threads: a core may be free for them, and their
+        # XML is large, or its size cannot be known here.
+        self.threads = not crowded() and (not self.parts or sum(
+            part.file_size for part in self.parts.values()) >= _PARSE_ASIDE_BYTES)
 
     def error_cells(self, name: str) -> dict[tuple[int, int], str]:
         """The error cells of sheet ``name`` by (row, column), 1-based; none when its part
@@ -103,7 +110,7 @@ def read_sheet(workbook: Workbook, name: str) -> RawSheet:
     """One sheet's cells from A1, with its merged ranges; error cells as their text."""
     errors: Future[dict[tuple[int, int], str]] = Future()
     part = workbook.parts.get(name)
-    if part is not None and workbook.large and part.file_size >= _SCAN_ASIDE_BYTES:
+    if part is not None and workbook.threads and part.file_size >= _SCAN_ASIDE_BYTES:
         Thread(target=lambda: errors.set_result(workbook.error_cells(name)),
                name="chantool-errors", daemon=True).start()
     else:
