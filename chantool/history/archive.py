@@ -109,8 +109,8 @@ def archive_files(jobs: Sequence[Job], url: URL, options: Options, *, accept_err
             progress(job.path)
 
     engine = kept_engine(url)  # the children's, forked with its dialect set up here
-    with transaction(engine, url, options.lang, write=False):
-        pass
+    with transaction(engine, url, options.lang, write=False) as connection:
+        _holding_in(connection, "")  # and with the query each child asks first compiled
     engine.dispose()  # and without a connection: each child opens its own
     task = partial(archive_file, url=url.render_as_string(hide_password=False),
                    options=options, accept_errors=accept_errors)
@@ -203,8 +203,9 @@ def _months(sheets: Sheets, as_of: date) -> tuple[str, str] | None:
     for kind, key in _DATED:
         if kind not in sheets:
             continue
-        values = sheets[kind].column(key)
-        # Dates (and months, YYYY-MM text) compare as their months do.
+        # Each value once: a month's days repeat over thousands of rows. Dates (and
+        # months, YYYY-MM text) compare as their months do.
+        values = set(sheets[kind].column(key))
         days = [value for value in values if isinstance(value, date) and value <= last_day]
         months += [f"{day.year:04d}-{day.month:02d}" for day in
                    ((min(days), max(days)) if days else ())]
