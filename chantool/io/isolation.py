@@ -141,6 +141,10 @@ class _Forked:
                                                pickle.HIGHEST_PROTOCOL))
                 while data:
                     data = data[os.write(writing, data):]
+                # Closed before the end: the batch's process sees the whole result, and
+                # starts the next child, without waiting for the system to free this one's
+                # memory, which it does before closing what a process left open.
+                os.close(writing)
                 code = 0
             finally:
                 os._exit(code)
