@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL
 
 from chantool.batch import Options, load
 from chantool.cli import cli
-from chantool.history.archive import _named, _statements
+from chantool.history.archive import _named, _stated
 from chantool.history.schema import (
     SHEET_TABLES,
     channel_managers,
@@ -278,10 +278,10 @@ def test_who_managed_a_channel_is_found_from_its_own_rows_not_every_current_vers
                          channels=(f"{office}1", f"{office}2"))
     assert archive(tmp_path, "--db", store, "--jobs", "1").exit_code == 0  # 东区 6月 first
     engine = engine_of(store)
-    query = _statements(_named([1])).compile(engine, compile_kwargs={"literal_binds": True})
+    query = _stated(_named([1])).compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as connection:
         plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}")]
-        said = connection.execute(_statements(_named([1]))).all()
+        said = connection.execute(_stated(_named([1]))).all()
     assert any("ix_sheet_channels_channel" in step for step in plan), plan
     assert not any("superseded_by" in step for step in plan), plan
     # What it finds: the two channels of the first file, in each office-month naming them.

@@ -381,7 +381,7 @@ def refresh_managers(connection: Connection, version_ids: Iterable[int]) -> None
     one archived later counts."""
     named = _named(version_ids)
     connection.execute(channel_managers.delete().where(channel_managers.c.channel_id.in_(named)))
-    said = connection.execute(_statements(named)).all()
+    said = connection.execute(_stated(named)).all()
     by_channel: dict[str, list[tuple[date, int, str]]] = {}
     for channel, manager, version_id, period_from, archived_at in said:
         start = period_from or as_utc(archived_at).date()
@@ -402,7 +402,7 @@ def _named(version_ids: Iterable[int]) -> ScalarSelect[Any]:
                    channels.c.channel_id.is_not(None))).scalar_subquery()
 
 
-def _statements(named: ScalarSelect[Any]) -> Select[str, str, int, date | None, datetime]:
+def _stated(named: ScalarSelect[Any]) -> Select[str, str, int, date | None, datetime]:
     """What the current versions' profiles say of the channels ``named``: channel,
     manager, version, and the version's first day and time archived. Found from each
     channel's own rows (its index): "current" is not compared as ``superseded_by IS NULL``,
