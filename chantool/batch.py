@@ -70,7 +70,8 @@ class Options:
 
 @dataclass(frozen=True)
 class Job:
-    """One workbook of a batch, and where its marked copy goes (``None``: nowhere)."""
+    """One workbook of a batch, and where its marked copy or its report goes (``None``:
+    nowhere)."""
 
     path: Path
     target: Path | None = None

@@ -25,7 +25,7 @@ from chantool.report import FileResult
 from chantool.results import WritePlan, score_plan, score_plans, validation_plan
 from chantool.scoring import score_book, score_read_book, scorers
 from chantool.table import RawSheet, is_policy_sheet
-from chantool.texts import word
+from chantool.texts import cannot_write, word
 from chantool.validate import read_book, reading_findings, sort_by_place, validate_book
 
 Sheets = Callable[[], list[RawSheet]]
@@ -97,8 +97,8 @@ def report_file(job: Job, options: Options, sheets_of: Sheets, *, kind: str) -> 
         write_report(kind, result.scores, result.findings, job.target, source=job.path.name,
                      lang=options.lang)
     except OSError as error:
-        return FileResult.unreadable(str(job.path), word("cannot_write", options.lang).format(
-            path=job.target, reason=error.strerror or error))
+        return FileResult.unreadable(str(job.path),
+                                     cannot_write(job.target, error, options.lang))
     return replace(result, scores=None)
 
 

@@ -49,7 +49,7 @@ from chantool.io.isolation import default_jobs
 from chantool.render import TEXT_ROWS, progress_bar, to_json, to_text
 from chantool.report import Report
 from chantool.settings import REPORT_KINDS, TEMPLATE_KINDS, Limits
-from chantool.texts import CLICK_ZH, TEXTS, choose_lang, word
+from chantool.texts import CLICK_ZH, TEXTS, cannot_write, choose_lang, word
 
 if TYPE_CHECKING:  # the store's modules are imported by its commands only
     from sqlalchemy import Engine
@@ -226,8 +226,7 @@ def new(kind: str, path: Path, lang: Lang, sample: bool, force: bool) -> None:
     try:
         write_template(kind, path, lang=lang, sample=sample)
     except OSError as error:
-        click.echo(word("cannot_write", _lang).format(path=path, reason=error.strerror or error),
-                   err=True)
+        click.echo(cannot_write(path, error, _lang), err=True)
         sys.exit(2)  # could not run (CONTRACT.md)
     click.echo(str(path))
 
@@ -505,8 +504,7 @@ def report(kind: str, paths: tuple[Path, ...], lang: Lang, as_of: date | None, o
             with progress_bar(len(todo), lang, "scoring") as advance:
                 found, written = report_files(kind, todo, options, out, progress=advance)
     except OSError as error:
-        click.echo(word("cannot_write", _lang).format(
-            path=error.filename or out, reason=error.strerror or error), err=True)
+        click.echo(cannot_write(error.filename or out, error, _lang), err=True)
         sys.exit(2)
     for result in found.files:
         if result.reason is not None:

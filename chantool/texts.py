@@ -482,6 +482,11 @@ def word(key: str, lang: Lang) -> str:
     return zh if lang == "zh" else en
 
 
+def cannot_write(path: object, error: OSError, lang: Lang) -> str:
+    """That ``path`` could not be written, and why, as the system said."""
+    return word("cannot_write", lang).format(path=path, reason=error.strerror or error)
+
+
 class TextError(Exception):
     """An error whose message is a text of ``TEXTS`` (its ``prefix`` + ``key``) with
     fields, shown in the language of the run that meets it (Chinese by default)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import xlsxwriter
 from click.testing import CliRunner, Result
 from lxml import etree
 from openpyxl.utils.cell import range_boundaries
@@ -304,6 +305,21 @@ def test_a_sheet_holds_at_most_pages_statements_and_a_manager_of_more_gets_more_
     assert sorted(titles) == sorted(stated)
     for sheet in workbook.worksheets:
         assert len(sheet.row_breaks.brk) <= 1, sheet.title
+
+
+def test_sheet_names_made_from_any_names_are_ones_excel_accepts(tmp_path: Path) -> None:
+    # Managers' names as typed: apostrophes at either end, characters Excel refuses, names
+    # too long (one counted in UTF-16 units: each 𠀀 is two), the same name in other case.
+    names = ["'王五'", "''", "a[b]:c*d?e/f\\g", "长" * 40, "𠀀" * 20, "x" * 30 + "'y",
+             "Zhang", "zhang", "ZHANG", "'"]
+    made = xlsx._sheet_names(names)
+    assert made[:3] == ["王五", "_", "a_b__c_d_e_f_g"]
+    assert made[6:9] == ["Zhang", "zhang (2)", "ZHANG (3)"]
+    workbook = xlsxwriter.Workbook(str(tmp_path / "names.xlsx"))
+    for name in made:  # XlsxWriter's own check of each name, as Excel's rules say
+        assert workbook.add_worksheet(name).get_name() == name
+    workbook.close()
+    assert openpyxl.load_workbook(tmp_path / "names.xlsx").sheetnames == made
 
 
 def test_a_report_in_english_has_english_sheets_and_headings(tmp_path: Path) -> None:

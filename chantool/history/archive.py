@@ -52,6 +52,7 @@ from chantool.history.schema import (
 )
 from chantool.history.store import StoreError, archive_lock, kept_engine, transaction
 from chantool.io.isolation import Failure, run_isolated
+from chantool.memo import Memo
 from chantool.settings import POLICY_COLUMNS
 from chantool.table import RawSheet, find_layout, is_policy_sheet
 
@@ -326,26 +327,12 @@ _SQLITE_FAST: Final[dict[type[TypeEngine[Any]], Callable[[Any], str | int]]] = {
     Boolean: int}
 
 
-class _Converted(dict[Any, Any]):
-    """Each value converted once: a column repeats a few values (a month's days, the
-    times of a day, yes and no) thousands of times, and looking one up costs less than
-    formatting it again."""
-
-    def __init__(self, convert: Callable[[Any], Any]) -> None:
-        super().__init__({None: None})
-        self.convert = convert
-
-    def __missing__(self, value: Any) -> Any:
-        self[value] = converted = self.convert(value)
-        return converted
-
-
 def _sqlite_values(column_type: TypeEngine[Any], values: list[Any],
                    dialect: Dialect) -> list[Any]:
     """A column's values as SQLite is given them, ``None`` kept (a blank cell)."""
     fast = _SQLITE_FAST.get(type(column_type))
     if fast is not None:
-        return list(map(_Converted(fast).__getitem__, values))
+        return list(map(Memo(fast, {None: None}).__getitem__, values))  # each value once
     convert = column_type.dialect_impl(dialect).bind_processor(dialect)
     return values if convert is None else list(map(convert, values))
 

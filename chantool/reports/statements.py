@@ -6,7 +6,7 @@ contest rewards, and its statements with their due dates and what is still owed.
 A sheet per account manager (客户经理) holds the statements of that manager's channels one
 below the other, each from a new printed page (a manual page break), so that printing a
 sheet prints the manager's statements, one (or more) pages each. A sheet holds at most
-``xlsx.PAGES`` statements (Excel's limit of page breaks): a manager of more channels has
+``xlsx.PAGES`` statements (the manual page breaks XlsxWriter writes): a manager of more channels has
 further sheets, ``张伟 (2)`` and on. Thousands of channels on a few hundred sheets write
 several times faster than a sheet each, and a workbook of a sheet per channel is no
 workbook to find one's way in."""

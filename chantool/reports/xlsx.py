@@ -269,16 +269,6 @@ def _inline(value: str) -> str:
     return f"<is><t{space}>{escaped}</t></is>"
 
 
-class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]
-    """XlsxWriter's workbook, less its check of each new sheet name against every sheet
-    before it: a statement of thousands of channels made that quadratic check seconds
-    long, and ``_sheet_names`` already makes the names valid and distinct."""
-
-    def _check_sheetname(self, sheetname: str, is_chartsheet: bool = False) -> str:
-        self.sheetname_count += 1
-        return sheetname
-
-
 class _Writer:
     """One report's workbook being written."""
 
@@ -286,8 +276,8 @@ class _Writer:
                  lang: Lang) -> None:
         self.book, self.as_of, self.source, self.lang = book, as_of, source, lang
         # In memory: XlsxWriter otherwise writes every part to a temporary file first, which
-        # costs more than the writing itself for a statement of thousands of sheets.
-        self.workbook = _Workbook(str(path), {"in_memory": True,
+        # costs more than the writing itself for a statement of a hundred sheets.
+        self.workbook = xlsxwriter.Workbook(str(path), {"in_memory": True,
                                                         "strings_to_numbers": False,
                                                         "strings_to_formulas": False,
                                                         "strings_to_urls": False})
@@ -397,10 +387,10 @@ class _Writer:
             worksheet.add_table(row, 0, last, len(block.fields) - 1, {
                 "columns": [{"header": heading} for heading in headings],
                 "style": "Table Style Light 9", "autofilter": True})
-        else:
+            self.placed[block.name] = _Placed(worksheet.get_name(), row, last,
+                                              {f.key: n for n, f in enumerate(block.fields)})
+        else:  # a page's table (a part of a statement), which no chart draws from
             worksheet.write_row(row, 0, headings, self.format("header"))
-        self.placed[block.name] = _Placed(worksheet.get_name(), row, last,
-                                          {f.key: n for n, f in enumerate(block.fields)})
         return last + 3
 
     def columns(self, block: Table) -> tuple[list[str], list[_Column]]:
@@ -412,7 +402,7 @@ class _Writer:
             id(block.measured), tuple(field.key for field in block.fields))
         made = None if key is None else self.made.get(key)
         if made is None:
-            rows = block.rows if block.measured is None else list(block.measured)
+            rows = block.rows if block.measured is None else block.measured
             headings = _unique([field.heading(self.lang) for field in block.fields])
             columns = []
             for field, heading in zip(block.fields, headings, strict=True):
@@ -568,19 +558,29 @@ def _unique(headings: list[str]) -> list[str]:
 
 
 def _sheet_names(names: Sequence[str]) -> list[str]:
-    """Names Excel accepts: at most 31 characters, no []:*?/\\, distinct."""
+    """Names Excel accepts: at most 31 characters (UTF-16 units: a character beyond the
+    Basic Multilingual Plane counts two), no []:*?/\\, none at either end an apostrophe,
+    distinct."""
     found: list[str] = []
     taken: set[str] = set()
     for name in names:
-        clean = "".join("_" if char in "[]:*?/\\" else char for char in name)[:31] or "_"
+        clean = _fit("".join("_" if char in "[]:*?/\\" else char for char in name)
+                     .strip("'"), 31) or "_"
         candidate, number = clean, 1
         while candidate.lower() in taken:
             number += 1
             suffix = f" ({number})"
-            candidate = clean[:31 - len(suffix)] + suffix
+            candidate = _fit(clean, 31 - len(suffix)) + suffix
         found.append(candidate)
         taken.add(candidate.lower())
     return found
+
+
+def _fit(name: str, units: int) -> str:
+    """``name`` cut to at most ``units`` UTF-16 units, without an apostrophe at its end."""
+    while len(name.encode("utf-16-le")) > 2 * units:
+        name = name[:-1]
+    return name.rstrip("'")
 
 
 def write(book: ReportBook, path: Path, *, as_of: date, source: str, lang: Lang) -> None:

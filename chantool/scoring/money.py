@@ -16,7 +16,7 @@ from calendar import monthrange
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from math import ceil
 from operator import itemgetter
 from typing import Final, Literal
@@ -25,6 +25,7 @@ from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
 from chantool.findings import Finding, Lang
 from chantool.listings import Field, Listing, Row, Rows
+from chantool.memo import Memo
 from chantool.policy import choice_word
 from chantool.rules.prices import InForce
 from chantool.scoring import Scorer, Section
@@ -64,17 +65,10 @@ def _explanation(parts: Iterable[str], lang: Lang) -> str:
     return _say("separator", lang).join(parts)
 
 
-class _Periods(dict[date, str]):
+def _periods(length: Period) -> Memo[date, str]:
     """The period of each day, worked out once per day (sales come by the hundred
     thousand, on a few hundred days)."""
-
-    def __init__(self, length: Period) -> None:
-        super().__init__()
-        self.length = length
-
-    def __missing__(self, day: date) -> str:
-        period = self[day] = period_of(day, self.length)
-        return period
+    return Memo(partial(period_of, length=length))
 
 
 # --- R-34 rebates ----------------------------------------------------------------------
@@ -152,7 +146,7 @@ def rebates(book: Book) -> Section:
     if sales is None or sheet is None:
         return Section()
     table = _RebateTable.of(sheet)
-    periods = _Periods(book.policy.rebate_period)
+    periods = _periods(book.policy.rebate_period)
     types = book.channel_field("channel_type")
     only = table.only
     groups: dict[tuple[str, str, str], _RebateGroup] = {}
@@ -401,7 +395,7 @@ def _sales_by_period(sales: TypedSheet | None, length: Period,
     found = _SalesByPeriod()
     if sales is None:
         return found
-    totals, firsts, periods = found.totals, found.first_orders, _Periods(length)
+    totals, firsts, periods = found.totals, found.first_orders, _periods(length)
     for day, channel, model, qty, price in zip(
             *(sales.column(key) for key in ("sale_date", "channel_id", "model", "qty",
                                             "unit_price")), strict=True):
@@ -839,24 +833,16 @@ class _Account:
     paid_early: float = 0.0
 
 
-class _Statements(dict[date, _Statement]):
-    """The statement of each sale day, worked out once per day: statements close on
-    ``close_day`` of each month (a sale after it goes on next month's) and are due by
-    ``due_day`` of the month after."""
+def _statement(day: date, close_day: int, due_day: int) -> _Statement:
+    """The statement of a sale day: statements close on ``close_day`` of each month (a
+    sale after it goes on next month's) and are due by ``due_day`` of the month after."""
 
-    def __init__(self, close_day: int, due_day: int) -> None:
-        super().__init__()
-        self._close_day, self._due_day = close_day, due_day
+    def made(year: int, month: int) -> _Statement:
+        return _Statement(f"{year:04d}-{month:02d}", _day_in(year, month, close_day),
+                          _day_in(*_next_month(year, month), due_day))
 
-    def __missing__(self, day: date) -> _Statement:
-        this = self._make(day.year, day.month)
-        statement = self[day] = this if day <= this.close else self._make(
-            *_next_month(day.year, day.month))
-        return statement
-
-    def _make(self, year: int, month: int) -> _Statement:
-        return _Statement(f"{year:04d}-{month:02d}", _day_in(year, month, self._close_day),
-                          _day_in(*_next_month(year, month), self._due_day))
+    this = made(day.year, day.month)
+    return this if day <= this.close else made(*_next_month(day.year, day.month))
 
 
 def _next_month(year: int, month: int) -> tuple[int, int]:
@@ -879,7 +865,8 @@ def payments(book: Book) -> Section:
     if sales is None or not sales.has("paid_date"):
         return Section()  # payments are not tracked in this workbook
     policy, as_of = book.policy, book.as_of
-    statements = _Statements(policy.statement_close_day, policy.payment_due_day)
+    statements = Memo(partial(_statement, close_day=policy.statement_close_day,
+                              due_day=policy.payment_due_day))  # once per sale day
     accounts: dict[tuple[str, str], _Account] = {}
     makers: dict[tuple[str, str], Callable[[int], Finding]] = {}
     findings = []
