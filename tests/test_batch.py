@@ -5,7 +5,6 @@ file's part of the output drawn in its own process."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -116,7 +115,7 @@ def test_children_started_by_spawn_as_on_windows_give_the_same_report(
     jobs = plan_jobs([*paths, tmp_path / "team" / "missing.xlsx"])
     options = Options(as_of=AS_OF, jobs=2)
     forked = [validate_files(jobs, options), score_files(jobs, options)]
-    monkeypatch.setattr(isolation, "_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(isolation, "_forking", lambda: False)
     spawned = [validate_files(jobs, options), score_files(jobs, options)]
     assert [report.to_dict() for report in spawned] == [report.to_dict() for report in forked]
     assert [result.status for result in spawned[1].files] == [

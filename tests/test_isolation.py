@@ -54,7 +54,7 @@ class Faults:
             "abort.xlsx": self.abort, "hang.xlsx": self.hang, "hog.xlsx": self.hog}
 
     def read_sheet(self, workbook: Workbook, name: str) -> RawSheet:
-        fault = self.faults.get(Path(workbook.path or "").name)
+        fault = self.faults.get(Path(workbook.path).name)
         if fault is not None:
             fault()
         return self.real(workbook, name)

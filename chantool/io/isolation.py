@@ -39,7 +39,6 @@ from chantool.errors import log_path
 from chantool.settings import Limits
 
 if TYPE_CHECKING:
-    from multiprocessing.context import ForkContext, SpawnContext
     from multiprocessing.process import BaseProcess
 
 Job = TypeVar("Job")
@@ -58,11 +57,9 @@ class Failure:
     fields: dict[str, Any]
 
 
-def _context() -> ForkContext | SpawnContext:
+def _forking() -> bool:
     # fork starts a child in milliseconds with everything imported; Windows has only spawn.
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 # Whether this process is a child of a batch that keeps every core busy (``crowded``).
@@ -196,8 +193,9 @@ def _spawned_child(task: Task[Job], job: Job, limits: Limits, log_to: Path, busy
 class _Spawned:
     """A child started by ``multiprocessing`` (spawn: a new interpreter)."""
 
-    def __init__(self, context: ForkContext | SpawnContext, task: Task[Job], job: Job,
-                 limits: Limits, log_to: Path, busy: bool) -> None:
+    def __init__(self, task: Task[Job], job: Job, limits: Limits, log_to: Path,
+                 busy: bool) -> None:
+        context = multiprocessing.get_context("spawn")
         self.waitable, sender = context.Pipe(duplex=False)
         self.process: BaseProcess = context.Process(
             target=_spawned_child, args=(task, job, limits, log_to, busy, sender),
@@ -249,15 +247,15 @@ def run_isolated(
     each job with the task's result or a ``Failure``, in the order they finish. ``preload``
     names the modules the task imports, imported here first when children are forked and
     more than one job falls to a worker."""
-    context = _context()
-    forking = context.get_start_method() == "fork"
-    if forking and len(jobs) > max(workers, 1):
+    workers = max(workers, 1)
+    forking = _forking()
+    if forking and len(jobs) > workers:
         for module in (*preload, "resource"):  # and the module of the child's limits
             importlib.import_module(module)
     # Found once here: finding the temporary folder writes a test file there.
     log_to = log_path()
     # Children keep every core busy: at least as many run at once as there are cores.
-    busy = min(len(jobs), max(workers, 1)) >= default_jobs()
+    busy = min(len(jobs), workers) >= default_jobs()
     waiting = list(reversed(jobs))
     running: dict[Any, _Running[Job]] = {}
     # Children that sent their result and are ending: the next child need not wait for
@@ -266,10 +264,10 @@ def run_isolated(
     try:
         while waiting or running:
             ending = [child for child in ending if child.ended(block=False) is None]
-            while waiting and len(running) < max(workers, 1):
+            while waiting and len(running) < workers:
                 job = waiting.pop()
                 child: _Child = (_Forked(task, job, limits, log_to, busy) if forking else
-                                 _Spawned(context, task, job, limits, log_to, busy))
+                                 _Spawned(task, job, limits, log_to, busy))
                 running[child.waitable] = _Running(job, child, time.monotonic() + limits.seconds)
             timeout = max(0.0, min(item.deadline for item in running.values()) - time.monotonic())
             for ready in wait(list(running), timeout=timeout):

@@ -113,13 +113,16 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
             raise OutputError("package_problems", problems="；".join(sorted(new)))
         for info in archive.infolist():
             name = info.filename
-            with _reading(archive, info) as chunks:
-                if name in written.rewritten:
+            rewritten = name in written.rewritten
+            parsed = not rewritten and name in written.parts and name.endswith(
+                (".xml", ".rels", ".vml"))
+            with _reading(archive, info, ahead=rewritten or parsed) as chunks:
+                if rewritten:
                     before, after = written.result_columns.get(names.get(name, ""),
                                                                (frozenset(), frozenset()))
                     _check_sheet(names.get(name, name), written.originals[name], chunks,
                                  written.rewritten[name], before, after)
-                elif name in written.parts and name.endswith((".xml", ".rels", ".vml")):
+                elif parsed:
                     _parse(name, chunks, expat.ParserCreate(), end=True)
             if name not in written.parts and written.source_crcs.get(name) != info.CRC:
                 raise OutputError("part_changed", part=name)
@@ -127,13 +130,15 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
 
 
 @contextmanager
-def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterator[bytes]]:
+def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *,
+             ahead: bool) -> Iterator[Iterator[bytes]]:
     """A part's bytes a chunk at a time, read to its end after use, which checks its
-    CRC; a damaged part is an ``OutputError``. A part of more than one chunk is inflated
-    ahead in a thread of its own (zlib lets go of the GIL) while what came before is
-    checked; a smaller one is read here, as there would be nothing to overlap."""
+    CRC; a damaged part is an ``OutputError``. With ``ahead`` (its bytes are checked), a
+    part of more than one chunk is inflated ahead in a thread of its own (zlib lets go of
+    the GIL) while what came before is checked; a smaller one, or one only read to its
+    end, is read here, as there would be nothing to overlap."""
     try:
-        inflated = _inflated_ahead if info.file_size > _CHUNK else _inflated_here
+        inflated = _inflated_ahead if ahead and info.file_size > _CHUNK else _inflated_here
         with inflated(archive, info) as chunks:
             yield chunks
             for _ in chunks:

@@ -202,14 +202,14 @@ class EditedSheet:
 
 
 def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], None],
-               last_column: int | None = NOT_PROBED) -> EditedSheet:
+               last_column: int | None) -> EditedSheet:
     """The part with chantool's result columns, marks and notes link replaced, handed to
     ``out`` a piece at a time as it is made (the stretches copied as views of ``xml``).
     ``last_column`` is ``last_user_column`` of the part when already probed (``None``:
-    the probe could not tell)."""
+    the probe could not tell), else ``NOT_PROBED``."""
     original_length = len(xml)
-    prefix, data_match = _sheet_data(xml)
-    if data_match is None:
+    prefix, data_match, rows_end = _sheet_data(xml)
+    if data_match is None or rows_end < 0:
         raise ValueError("worksheet without sheetData")
     if data_match[1]:  # <sheetData/>: open it up to hold rows
         opened = b"<" + prefix + b"sheetData></" + prefix + b"sheetData>"
@@ -219,7 +219,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
         original_start = original_end = data_match.end()
     else:
         data_start = original_start = data_match.end()
-        data_end = original_end = xml.index(b"</" + prefix + b"sheetData>", data_start)
+        data_end = original_end = rows_end
     old_letters = [column_letter(col - 1).encode() for col in sorted(edit.old_columns)]
     old_cell = (re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + b"|".join(old_letters)
                            + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
@@ -296,10 +296,15 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
                                  Region(original_end, original_length, len(end))))
 
 
-def _sheet_data(xml: bytes) -> tuple[bytes, re.Match[bytes] | None]:
-    """The prefix of a worksheet part's elements, and the start tag of its sheet data."""
+def _sheet_data(xml: bytes) -> tuple[bytes, re.Match[bytes] | None, int]:
+    """The prefix of a worksheet part's elements, the start tag of its sheet data, and
+    where its rows end: the end of ``<sheetData/>``, else the start of ``</sheetData>``
+    (-1 when there is none)."""
     prefix = root_prefix(xml[:4096].decode("utf-8", errors="replace"), "worksheet").encode()
-    return prefix, re.compile(b"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
+    data = re.compile(b"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
+    end = -1 if data is None else data.end() if data[1] else xml.find(
+        b"</" + prefix + b"sheetData>", data.end())
+    return prefix, data, end
 
 
 def _new_cells(edit: SheetEdit, columns: list[int]) -> dict[int, bytes]:
@@ -424,9 +429,7 @@ def last_user_column(xml: bytes, old_columns: frozenset[int]) -> int | None:
     """The rightmost column of any cell of the worksheet part ``xml`` but the previous
     run's results (``old_columns``), probed by a few searches: ``edit_sheet``'s first
     step, which it can be given done. ``None`` when the sheet does not allow it."""
-    prefix, data = _sheet_data(xml)
-    end = -1 if data is None else data.end() if data[1] else xml.find(
-        b"</" + prefix + b"sheetData>", data.end())
+    prefix, data, end = _sheet_data(xml)
     if data is None or end < 0:
         return None
     return _probe_last_user_column(xml, prefix, data.end(), end, old_columns)

@@ -149,8 +149,7 @@ class _Deflater:
         self.pending_size = 0
         self.window = b""
         self.crc = self.size = 0
-        self.source = same_as
-        self.same = same_as is not None
+        self.source = same_as  # None from the first piece that differs
 
     def write(self, data: bytes | memoryview) -> None:
         self.pending.append(data)
@@ -163,9 +162,8 @@ class _Deflater:
         self.pending, self.pending_size = [], 0
         self.crc = zlib.crc32(piece, self.crc)
         self.size += len(piece)
-        if self.same:
-            assert self.source is not None
-            self.same = self.source.read(len(piece)) == piece
+        if self.source is not None and self.source.read(len(piece)) != piece:
+            self.source = None
         while len(self.deflating) >= _WAITING:
             self.deflated.append(self.deflating.popleft().result())
         self.deflating.append(self.pool.submit(_deflate_piece, piece, self.window))
@@ -175,7 +173,7 @@ class _Deflater:
         """Whether the pieces were the source's bytes, all of them."""
         if self.pending:
             self._deflate_pending()
-        return self.same and self.source is not None and not self.source.read(1)
+        return self.source is not None and not self.source.read(1)
 
     def close(self) -> Future[_Deflated]:
         if self.pending:
