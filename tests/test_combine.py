@@ -3,20 +3,25 @@ several workbooks scored as one (``score --combine``; chantool.combine)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from chantool.batch import together_limits
 from chantool.book import Book, RowRef, Sheets, TypedSheet
 from chantool.cli import cli
+from chantool.history import scoring
+from chantool.history.store import open_store
 from chantool.io.output import backup_path
 from chantool.policy import Policy
 from chantool.samples import MANAGERS
@@ -318,6 +323,30 @@ def test_scoring_from_the_store_gives_the_scores_of_combining_the_files(
         (finding["code"], Path(finding["file"]).name, finding["sheet"], finding["row"])
         for finding in combined["files"][0]["findings"]]
     assert {finding["cell"] for finding in result["findings"]} == {None}
+
+
+def test_the_store_is_read_and_scored_with_the_collector_paused(
+        store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A year's store took twice as long to score with Python's cyclic collector walking
+    its millions of rows again and again: it is paused while the store is read and
+    scored, and on again after."""
+    months(tmp_path / "files")
+    archive(tmp_path / "files", "--db", store_url)
+    url, engine = open_store(store_url)
+    collecting: list[tuple[str, bool]] = []
+
+    def seen(name: str, done: Callable[..., Any]) -> Callable[..., Any]:
+        def step(*arguments: Any) -> Any:
+            collecting.append((name, gc.isenabled()))
+            return done(*arguments)
+        return step
+
+    for name in ("_source", "score_read_book"):
+        monkeypatch.setattr(scoring, name, seen(name, getattr(scoring, name)))
+    found = scoring.score_store(url, engine, scoring.Scope(), as_of=AS_OF, lang="zh")
+    assert len(found.versions) == 4 and found.scores.listings
+    assert collecting == [("_source", False)] * 4 + [("score_read_book", False)]
+    assert gc.isenabled()
 
 
 def test_the_store_scores_current_versions_only(store_url: str, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ and reported in input order."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 from chantool import batch
 from chantool.batch import Options, ReadError, channel_ids, plan_jobs, validate_files
 from chantool.cli import cli
+from chantool.collector import collector_paused
 from chantool.io.reader import Workbook, read_sheet
 from chantool.settings import Limits
 from chantool.table import RawSheet
@@ -172,3 +174,15 @@ def test_channels_workbook_that_runs_out_of_memory_is_a_read_error_naming_the_li
     with pytest.raises(ReadError) as error:
         channel_ids(path, options)
     assert str(error.value) == f"读取所需内存超过上限 {faults.memory >> 20} MB，已中止"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_paused_for_a_block_is_as_it_was_after(enabled: bool) -> None:
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.raises(ValueError), collector_paused():
+            assert not gc.isenabled()
+            raise ValueError("the block failed")
+        assert gc.isenabled() == enabled
+    finally:
+        gc.enable()

@@ -1,6 +1,7 @@
 """Run records: ``score --db`` records each run, ``history runs`` lists them and
 ``history show`` prints one again as ``score`` printed it; the second migration (0002)
-that adds them upgrades a store holding archived files. Each test runs on SQLite and
+that adds them upgrades a store holding archived files, and the third (0003), which
+keeps their texts deflated, upgrades a store holding runs. Each test runs on SQLite and
 on PostgreSQL (``store_url``, tests/stores.py)."""
 
 from __future__ import annotations
@@ -9,14 +10,16 @@ import hashlib
 import json
 import shutil
 import zipfile
-from datetime import date
+import zlib
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, column, insert, inspect, select
+from sqlalchemy import table as table_clause
 from sqlalchemy.engine import URL
 
 from chantool.batch import Job, Options
@@ -255,7 +258,7 @@ def test_a_store_of_the_first_schema_with_files_in_it_is_upgraded_when_opened(
     assert listed.exit_code == 0, listed.output
     assert "还没有记录的运行" in listed.output
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == head() == "0002"
+        assert MigrationContext.configure(connection).get_current_revision() == head()
     assert snapshot() == before
     assert score(*books, "--db", store_url).exit_code == 0
     assert len(stored(engine)[0]) == 1
@@ -268,6 +271,47 @@ def test_a_store_of_the_first_schema_with_files_in_it_is_upgraded_when_opened(
     with engine.connect() as connection:
         assert "runs" not in inspect(connection).get_table_names()
     assert snapshot() == before
+
+
+def test_runs_recorded_as_plain_text_are_deflated_by_the_third_migration_and_back(
+        store_url: str, tmp_path: Path) -> None:
+    url = parse_url(store_url)
+    engine = connect(url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0002")
+    # Runs as the second schema kept them: their texts as text, one of them large.
+    texts = [{"results": json.dumps({"files": [], "summary": {"files": number}}),
+              "text_zh": "\n".join([f"第 {number} 次的报告"] * 10 ** number),
+              "text_en": "\n".join([f"Report {number}"] * 10 ** number)} for number in (1, 5)]
+    as_text = table_clause("runs", *(column(name) for name in (
+        "id", "recorded_at", "chantool_version", "as_of", "lang", "files", "errors",
+        "warnings", "unreadable", "results", "text_zh", "text_en")))
+    with engine.begin() as connection:
+        connection.execute(insert(as_text), [
+            {"id": number, "recorded_at": datetime(2025, 6, 29, tzinfo=UTC),
+             "chantool_version": "0.9", "as_of": date(2025, 6, 29), "lang": "zh",
+             "files": number, "errors": 0, "warnings": 0, "unreadable": 0, **given}
+            for number, given in enumerate(texts, start=1)])
+
+    shown = chantool("history", "show", "2", "--db", store_url)  # the new code opens it
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith(texts[1]["text_zh"] + "\n\n第 2 次运行：")
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head()
+        kept = connection.execute(select(runs.c.text_en).order_by(runs.c.id)).scalars().all()
+    assert [zlib.decompress(stored).decode() for stored in kept] == [
+        given["text_en"] for given in texts]
+    assert len(kept[1]) * 100 < len(texts[1]["text_en"])  # deflated, not merely encoded
+    assert json.loads(chantool("history", "show", "1", "--db", store_url, "--format",
+                               "json").stdout)["summary"] == {"files": 1}
+
+    # And back down: the same texts, as text again.
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0002")
+    with engine.connect() as connection:
+        back = connection.execute(select(*(as_text.c[name] for name in (
+            "results", "text_zh", "text_en"))).order_by(as_text.c.id)).all()
+    assert [dict(row._mapping) for row in back] == texts
 
 
 def test_credentials_never_appear_in_runs_workbooks_logs_or_messages(

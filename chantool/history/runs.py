@@ -4,7 +4,7 @@ A run keeps the chantool version, the as-of date, each input with its SHA-256 (a
 bytes as scored, or the stored version scored), the policy each result was computed
 with, and the results: the JSON report (compact; ``history show`` prints it exactly as
 ``score --format json`` does), and the text report as ``score`` prints it, in both
-languages. Nothing in the results
+languages, each kept deflated (``packed``). Nothing in the results
 depends on the clock: the moment of recording is a column of its own, so the same
 inputs scored twice give the same record but for its number and time.
 """
@@ -12,6 +12,7 @@ inputs scored twice give the same record but for its number and time.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -83,6 +84,17 @@ def policies(report: Report) -> dict[str, PolicyEntries]:
             if result.scores is not None and result.scores.policy}
 
 
+def packed(text: str) -> bytes:
+    """A run's text as stored: its UTF-8 deflated. Zlib's fastest level: the texts repeat
+    themselves line after line, and a year's run deflates tenfold and more at it."""
+    return zlib.compress(text.encode(), 1)
+
+
+def unpacked(stored: bytes) -> str:
+    """A run's text from what ``packed`` stored."""
+    return zlib.decompress(stored).decode()
+
+
 def record_run(store: str | tuple[URL, Engine], report: Report, inputs: Sequence[RunInput],
                policy: Mapping[str, PolicyEntries], as_of: date, lang: Lang) -> int:
     """Record a ``score`` run in the store (a ``--db`` URL, or a store opened already) in
@@ -90,13 +102,15 @@ def record_run(store: str | tuple[URL, Engine], report: Report, inputs: Sequence
     for ``--format json``), ``policy`` is the policy of each result by its path
     (``policies``), ``lang`` the language the run's findings were made in."""
     url, engine = open_store(store, lang) if isinstance(store, str) else store
-    # Made before the transaction, which holds the store's write lock. The JSON is
-    # compact: json's C encoder writes it several times faster than the indented form,
-    # and ``history show`` indents it again as ``score`` prints it.
+    # Made before the transaction, which holds the store's write lock, one text at a time
+    # (each is deflated before the next is made). The JSON is compact: json's C encoder
+    # writes it several times faster than the indented form, and ``history show``
+    # indents it again as ``score`` prints it.
     record = {**report.summary(), "chantool_version": __version__, "as_of": as_of,
-              "lang": lang, "text_zh": to_text(report, "zh"), "text_en": to_text(report, "en"),
-              "results": json.dumps(report.to_dict(), ensure_ascii=False,
-                                    separators=(",", ":"))}
+              "lang": lang, "text_zh": packed(to_text(report, "zh")),
+              "text_en": packed(to_text(report, "en")),
+              "results": packed(json.dumps(report.to_dict(), ensure_ascii=False,
+                                           separators=(",", ":")))}
     with transaction(engine, url, lang) as connection:
         run_id: int = connection.execute(
             insert(runs).values(recorded_at=datetime.now(UTC), **record)
@@ -130,5 +144,6 @@ def read_run(engine: Engine, url: URL, run_id: int, lang: Lang) -> Run:
     policies_of: dict[str, dict[str, Any]] = {}
     for path, key, value in entries:
         policies_of.setdefault(path, {})[key] = json.loads(value)
-    return Run(**found._mapping,
+    texts = {name: unpacked(found._mapping[name]) for name in ("results", "text_zh", "text_en")}
+    return Run(**{**found._mapping, **texts},
                inputs=tuple(RunInput(*row) for row in inputs), policies=policies_of)

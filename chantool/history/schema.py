@@ -30,6 +30,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -150,11 +151,12 @@ runs: Final = Table(
     Column("errors", Integer, nullable=False),
     Column("warnings", Integer, nullable=False),
     Column("unreadable", Integer, nullable=False),
-    # The JSON report of ``score --format json``, compact (no indent, no spaces).
-    Column("results", Text, nullable=False),
-    # What ``score`` printed as text, in each language (the findings stay in ``lang``).
-    Column("text_zh", Text, nullable=False),
-    Column("text_en", Text, nullable=False),
+    # Each deflated (zlib) from UTF-8, as a year's run is hundreds of megabytes of text:
+    # the JSON report of ``score --format json``, compact (no indent, no spaces), and
+    # what ``score`` printed as text, in each language (the findings stay in ``lang``).
+    Column("results", LargeBinary, nullable=False),
+    Column("text_zh", LargeBinary, nullable=False),
+    Column("text_en", LargeBinary, nullable=False),
 )
 
 run_inputs: Final = Table(

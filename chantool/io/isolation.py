@@ -22,7 +22,6 @@ a thread of its own would find no free core, and it does its work in one thread.
 from __future__ import annotations
 
 import faulthandler
-import gc
 import importlib
 import multiprocessing
 import os
@@ -35,6 +34,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from chantool.collector import collector_paused
 from chantool.errors import log_path
 from chantool.settings import Limits
 
@@ -82,9 +82,6 @@ def _in_child(task: Task[Job], job: Job, limits: Limits, log_to: Path, busy: boo
     faulthandler.disable()
     with log_to.open("ab") as log:
         os.dup2(log.fileno(), 2)
-    # The child lives for one file and frees nothing before it ends: the collector would
-    # only walk its objects over and over.
-    gc.disable()
     try:
         import resource
 
@@ -92,7 +89,8 @@ def _in_child(task: Task[Job], job: Job, limits: Limits, log_to: Path, busy: boo
     except (ImportError, ValueError, OSError):
         pass  # no address-space limit on this system; the time limit still holds
     try:
-        return task(job)
+        with collector_paused():  # the child lives for one file
+            return task(job)
     except MemoryError:
         return Failure("out_of_memory", {})
 
