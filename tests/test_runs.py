@@ -33,7 +33,7 @@ from chantool.history.schema import (
     run_policies,
     runs,
 )
-from chantool.history.store import alembic_config, connect, head, open_store, parse_url
+from chantool.history.store import HEAD, alembic_config, connect, open_store, parse_url
 from tests.stores import CLERK_PASSWORD
 from tests.test_history import CLEAN, EXAMPLES, WITH_ERRORS, office_month
 
@@ -258,7 +258,7 @@ def test_a_store_of_the_first_schema_with_files_in_it_is_upgraded_when_opened(
     assert listed.exit_code == 0, listed.output
     assert "还没有记录的运行" in listed.output
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == head()
+        assert MigrationContext.configure(connection).get_current_revision() == HEAD
     assert snapshot() == before
     assert score(*books, "--db", store_url).exit_code == 0
     assert len(stored(engine)[0]) == 1
@@ -297,7 +297,7 @@ def test_runs_recorded_as_plain_text_are_deflated_by_the_third_migration_and_bac
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.startswith(texts[1]["text_zh"] + "\n\n第 2 次运行：")
     with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == head()
+        assert MigrationContext.configure(connection).get_current_revision() == HEAD
         kept = connection.execute(select(runs.c.text_en).order_by(runs.c.id)).scalars().all()
     assert [zlib.decompress(stored).decode() for stored in kept] == [
         given["text_en"] for given in texts]
