@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from itertools import repeat
+from itertools import chain, islice, repeat
 from operator import methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -286,8 +286,9 @@ def insert_rows(connection: Connection, kind: str, version_id: int, numbers: lis
     rows skip SQLAlchemy's statement, which made a dict per row and cost several times
     the database's own work (bench/bench_archive.py): they go to the driver of the
     transaction's connection, row tuples made as they are sent. SQLite gets them through
-    ``executemany`` (bound parameters), each column converted as SQLAlchemy's own bind
-    processor for it would (SQLite keeps dates and times as text; ``_sqlite_values``);
+    ``executemany`` of statements of many rows each (bound parameters), each column
+    converted as SQLAlchemy's own bind processor for it would (SQLite keeps dates and
+    times as text; ``_sqlite_values``);
     PostgreSQL gets them through ``COPY ... FROM STDIN`` (binary), which sends the values
     apart from the statement, as bound parameters are, in one round trip instead of one a
     row."""
@@ -313,9 +314,22 @@ def insert_rows(connection: Connection, kind: str, version_id: int, numbers: lis
         return
     converted = [_sqlite_values(table.c[key].type, values, dialect)
                  for key, values in columns.items()]
-    markers = ", ".join(["?"] * (len(columns) + 2))
-    driver.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({markers})",
-                       zip(repeat(version_id), numbers, *converted))
+    # Many rows to a statement: SQLite runs a statement for each of ``executemany``'s
+    # parameter sets, and one for 10,000 rows took a third longer than one for each 90.
+    width = len(columns) + 2
+    per = max(_SQLITE_VARIABLES // width, 1)
+    values = chain.from_iterable(zip(repeat(version_id), numbers, *converted))
+    marks = f"({', '.join(['?'] * width)})"
+
+    def statement(rows: int) -> str:
+        return f"INSERT INTO {quote(table.name)} ({names}) VALUES {', '.join([marks] * rows)}"
+
+    full, rest = divmod(len(numbers), per)
+    if full:
+        driver.executemany(statement(per),
+                           (tuple(islice(values, per * width)) for _ in range(full)))
+    if rest:
+        driver.execute(statement(rest), tuple(islice(values, rest * width)))
 
 
 # Dates and times as SQLAlchemy's SQLite dialect stores them ("2025-06-30",
@@ -325,6 +339,11 @@ def insert_rows(connection: Connection, kind: str, version_id: int, numbers: lis
 _SQLITE_FAST: Final[dict[type[TypeEngine[Any]], Callable[[Any], str | int]]] = {
     Date: date.isoformat, Time: methodcaller("isoformat", timespec="microseconds"),
     Boolean: int}
+
+
+# The bound values one SQLite statement may have in any SQLite a Python may link (3.32
+# raised the limit from 999 to 32,766).
+_SQLITE_VARIABLES: Final = 999
 
 
 def _sqlite_values(column_type: TypeEngine[Any], values: list[Any],
