@@ -230,17 +230,22 @@ def test_score_without_db_uses_no_store_even_with_chantool_db_set(
     assert not (tmp_path / "team.db").exists() and not (tmp_path / "chantool.db").exists()
 
 
+def store_at(store_url: str, revision: str) -> Engine:
+    """The engine of a new store whose schema is brought up to ``revision`` only."""
+    engine = connect(parse_url(store_url))
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+    return engine
+
+
 def test_a_store_of_the_first_schema_with_files_in_it_is_upgraded_when_opened(
         store_url: str, tmp_path: Path) -> None:
-    url = parse_url(store_url)
-    engine = connect(url)
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "0001")
+    engine = store_at(store_url, "0001")
     # Files archived into the first schema, by today's archiver (it writes only its tables).
     books = [office_month(tmp_path, f"东区_2025年{month}月.xlsx", month, "张伟")
              for month in (5, 6)]
-    outcomes = archive_files([Job(book) for book in books], url, Options(as_of=date.today()),
-                             accept_errors=False)
+    outcomes = archive_files([Job(book) for book in books], parse_url(store_url),
+                             Options(as_of=date.today()), accept_errors=False)
     assert [outcome.status for outcome in outcomes] == ["archived", "archived"]
     kept = (files, file_versions, SHEET_TABLES["visits"], SHEET_TABLES["channels"])
 
@@ -274,11 +279,8 @@ def test_a_store_of_the_first_schema_with_files_in_it_is_upgraded_when_opened(
 
 
 def test_runs_recorded_as_plain_text_are_deflated_by_the_third_migration_and_back(
-        store_url: str, tmp_path: Path) -> None:
-    url = parse_url(store_url)
-    engine = connect(url)
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "0002")
+        store_url: str) -> None:
+    engine = store_at(store_url, "0002")
     # Runs as the second schema kept them: their texts as text, one of them large.
     texts = [{"results": json.dumps({"files": [], "summary": {"files": number}}),
               "text_zh": "\n".join([f"第 {number} 次的报告"] * 10 ** number),
