@@ -43,6 +43,7 @@ from chantool.batch import (
     score_together,
     validate_files,
 )
+from chantool.collector import collector_paused
 from chantool.errors import log_exception
 from chantool.findings import Lang
 from chantool.io.isolation import default_jobs
@@ -453,8 +454,9 @@ def _scored_store(db: str, options: Options, policy: Path | None,
 
     url, engine = open_store(db, options.lang, create=False)
     chosen = None if policy is None else _chosen_policy(policy, options)
-    found = score_store(url, engine, Scope(*scope), as_of=options.as_of, lang=options.lang,
-                        chosen=chosen)
+    with collector_paused():  # this process ends with the run, as a file's child does
+        found = score_store(url, engine, Scope(*scope), as_of=options.as_of,
+                            lang=options.lang, chosen=chosen)
     if not found.versions:
         click.echo(word("history_none_in_scope", options.lang).format(store=shown(url)),
                    err=True)

@@ -21,7 +21,6 @@ from chantool.batch import together_limits
 from chantool.book import Book, RowRef, Sheets, TypedSheet
 from chantool.cli import cli
 from chantool.history import scoring
-from chantool.history.store import open_store
 from chantool.io.output import backup_path
 from chantool.policy import Policy
 from chantool.samples import MANAGERS
@@ -328,11 +327,10 @@ def test_scoring_from_the_store_gives_the_scores_of_combining_the_files(
 def test_the_store_is_read_and_scored_with_the_collector_paused(
         store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A year's store took twice as long to score with Python's cyclic collector walking
-    its millions of rows again and again: it is paused while the store is read and
-    scored, and on again after."""
+    its millions of rows again and again: ``score --db`` pauses it while the store is read
+    and scored, and freezes what it made before it is on again."""
     months(tmp_path / "files")
     archive(tmp_path / "files", "--db", store_url)
-    url, engine = open_store(store_url)
     collecting: list[tuple[str, bool]] = []
 
     def seen(name: str, done: Callable[..., Any]) -> Callable[..., Any]:
@@ -343,10 +341,14 @@ def test_the_store_is_read_and_scored_with_the_collector_paused(
 
     for name in ("_source", "score_read_book"):
         monkeypatch.setattr(scoring, name, seen(name, getattr(scoring, name)))
-    found = scoring.score_store(url, engine, scoring.Scope(), as_of=AS_OF, lang="zh")
-    assert len(found.versions) == 4 and found.scores.listings
+    frozen = gc.get_freeze_count()
+    try:
+        _, stored = score("--db", store_url)
+        assert gc.isenabled() and gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()  # this process goes on to other tests
+    assert len(stored["files"][0]["sources"]) == 4
     assert collecting == [("_source", False)] * 4 + [("score_read_book", False)]
-    assert gc.isenabled()
 
 
 def test_the_store_scores_current_versions_only(store_url: str, tmp_path: Path) -> None:

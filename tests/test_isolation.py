@@ -177,12 +177,16 @@ def test_channels_workbook_that_runs_out_of_memory_is_a_read_error_naming_the_li
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-def test_the_collector_paused_for_a_block_is_as_it_was_after(enabled: bool) -> None:
+def test_the_collector_paused_for_a_block_is_as_it_was_after_what_it_made_frozen(
+        enabled: bool) -> None:
     (gc.enable if enabled else gc.disable)()
     try:
         with pytest.raises(ValueError), collector_paused():
             assert not gc.isenabled()
+            made = [[number] for number in range(1000)]
             raise ValueError("the block failed")
         assert gc.isenabled() == enabled
+        assert gc.get_freeze_count() >= len(made)
     finally:
+        gc.unfreeze()
         gc.enable()

@@ -33,7 +33,14 @@ from chantool.history.schema import (
     run_policies,
     runs,
 )
-from chantool.history.store import HEAD, alembic_config, connect, open_store, parse_url
+from chantool.history.store import (
+    HEAD,
+    alembic_config,
+    connect,
+    migration,
+    open_store,
+    parse_url,
+)
 from tests.stores import CLERK_PASSWORD
 from tests.test_history import CLEAN, EXAMPLES, WITH_ERRORS, office_month
 
@@ -230,17 +237,19 @@ def test_score_without_db_uses_no_store_even_with_chantool_db_set(
     assert not (tmp_path / "team.db").exists() and not (tmp_path / "chantool.db").exists()
 
 
-def store_at(store_url: str, revision: str) -> Engine:
-    """The engine of a new store whose schema is brought up to ``revision`` only."""
-    engine = connect(parse_url(store_url))
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+def migrated(store_url: str, revision: str, *, down: bool = False) -> Engine:
+    """The store's engine, its schema brought up (or ``down``) to ``revision`` as chantool
+    migrates a store (``store.migration``)."""
+    url = parse_url(store_url)
+    engine = connect(url)
+    with migration(engine, url, "zh") as connection:
+        (command.downgrade if down else command.upgrade)(alembic_config(connection), revision)
     return engine
 
 
 def test_a_store_of_the_first_schema_with_files_in_it_is_upgraded_when_opened(
         store_url: str, tmp_path: Path) -> None:
-    engine = store_at(store_url, "0001")
+    engine = migrated(store_url, "0001")
     # Files archived into the first schema, by today's archiver (it writes only its tables).
     books = [office_month(tmp_path, f"东区_2025年{month}月.xlsx", month, "张伟")
              for month in (5, 6)]
@@ -271,8 +280,7 @@ def test_a_store_of_the_first_schema_with_files_in_it_is_upgraded_when_opened(
     assert len([line for line in files_listed.output.splitlines() if "东区_2025年" in line]) == 2
 
     # And back down: the run records go, the archived files stay.
-    with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0001")
+    migrated(store_url, "0001", down=True)
     with engine.connect() as connection:
         assert "runs" not in inspect(connection).get_table_names()
     assert snapshot() == before
@@ -280,8 +288,9 @@ def test_a_store_of_the_first_schema_with_files_in_it_is_upgraded_when_opened(
 
 def test_runs_recorded_as_plain_text_are_deflated_by_the_third_migration_and_back(
         store_url: str) -> None:
-    engine = store_at(store_url, "0002")
-    # Runs as the second schema kept them: their texts as text, one of them large.
+    engine = migrated(store_url, "0002")
+    # Runs as the second schema kept them: their texts as text, one of them large; each
+    # with its inputs and policy, which rewriting the table must not take with it.
     texts = [{"results": json.dumps({"files": [], "summary": {"files": number}}),
               "text_zh": "\n".join([f"第 {number} 次的报告"] * 10 ** number),
               "text_en": "\n".join([f"Report {number}"] * 10 ** number)} for number in (1, 5)]
@@ -294,6 +303,14 @@ def test_runs_recorded_as_plain_text_are_deflated_by_the_third_migration_and_bac
              "chantool_version": "0.9", "as_of": date(2025, 6, 29), "lang": "zh",
              "files": number, "errors": 0, "warnings": 0, "unreadable": 0, **given}
             for number, given in enumerate(texts, start=1)])
+        connection.execute(insert(run_inputs), [
+            {"run_id": number, "position": 1, "path": f"东区_{number}.xlsx", "sha256": None}
+            for number in (1, 2)])
+        connection.execute(insert(run_policies), [
+            {"run_id": number, "path": f"东区_{number}.xlsx", "key": "rank_card_count",
+             "value": str(number)} for number in (1, 2)])
+    inputs_and_policies = stored(engine)[1:]
+    assert [len(rows) for rows in inputs_and_policies] == [2, 2]
 
     shown = chantool("history", "show", "2", "--db", store_url)  # the new code opens it
     assert shown.exit_code == 0, shown.output
@@ -307,13 +324,15 @@ def test_runs_recorded_as_plain_text_are_deflated_by_the_third_migration_and_bac
     assert json.loads(chantool("history", "show", "1", "--db", store_url, "--format",
                                "json").stdout)["summary"] == {"files": 1}
 
-    # And back down: the same texts, as text again.
-    with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0002")
+    assert "东区_2.xlsx" in shown.stdout and stored(engine)[1:] == inputs_and_policies
+
+    # And back down: the same texts, as text again, the inputs and policy kept.
+    migrated(store_url, "0002", down=True)
     with engine.connect() as connection:
         back = connection.execute(select(*(as_text.c[name] for name in (
             "results", "text_zh", "text_en"))).order_by(as_text.c.id)).all()
     assert [dict(row._mapping) for row in back] == texts
+    assert stored(engine)[1:] == inputs_and_policies
 
 
 def test_credentials_never_appear_in_runs_workbooks_logs_or_messages(

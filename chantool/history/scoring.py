@@ -25,7 +25,6 @@ from sqlalchemy import Connection, Engine, or_, select
 from sqlalchemy.engine import URL
 
 from chantool.book import Book, Sheets, TypedSheet
-from chantool.collector import collector_paused
 from chantool.combine import ChosenPolicy, Source, combine
 from chantool.findings import Lang
 from chantool.history.archive import _first_day, _last_day
@@ -86,15 +85,14 @@ def score_store(url: URL, engine: Engine, scope: Scope, *, as_of: date, lang: La
                 chosen: ChosenPolicy | None = None) -> StoreRun:
     """Score the current versions in ``scope`` as one book (its result's path is
     ``db:`` and the scope)."""
-    with collector_paused():
-        with transaction(engine, url, lang, write=False) as connection:
-            versions = _versions(connection, scope)
-            sources = [_source(connection, version, as_of, lang) for version in versions]
-        combined = combine(sources, as_of=as_of, lang=lang, chosen=chosen)
-        findings, scores = score_read_book(combined.book)
-        sort_by_place(findings, {None: [], **{source.name: [sheet.name for sheet in
-                                                            source.book.sheets.values()]
-                                              for source in sources}})
+    with transaction(engine, url, lang, write=False) as connection:
+        versions = _versions(connection, scope)
+        sources = [_source(connection, version, as_of, lang) for version in versions]
+    combined = combine(sources, as_of=as_of, lang=lang, chosen=chosen)
+    findings, scores = score_read_book(combined.book)
+    sort_by_place(findings, {None: [], **{source.name: [sheet.name for sheet in
+                                                        source.book.sheets.values()]
+                                          for source in sources}})
     names = tuple(source.name for source in sources)
     result = FileResult.checked(f"db:{scope.label(lang)}", findings, scores, names)
     return StoreRun(result, scores, versions)

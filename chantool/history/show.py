@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from chantool.findings import Lang
 from chantool.history.archive import Outcome, as_utc
-from chantool.history.runs import Run
+from chantool.history.runs import Run, unpacked
 from chantool.history.schema import file_versions, files, run_inputs, runs
 from chantool.history.store import shown, transaction
 from chantool.render import finding_line, table
@@ -93,7 +93,7 @@ def run_report(run: Run, fmt: str, lang: Lang) -> str:
     """A recorded run as ``score`` printed it: the text report, then the run, its inputs
     and its policy; or the JSON report with a ``run`` object added (inputs, policy)."""
     if fmt == "json":
-        results = json.loads(run.results)
+        results = json.loads(unpacked(run.results))
         results["run"] = {"id": run.id, "recorded_at": as_utc(run.recorded_at).isoformat(),
                           "chantool_version": run.chantool_version,
                           "as_of": run.as_of.isoformat(), "lang": run.lang,
@@ -103,7 +103,7 @@ def run_report(run: Run, fmt: str, lang: Lang) -> str:
     inputs = [[str(position), given.path, given.sha256 or word("history_unread", lang),
                "" if given.file_version_id is None else str(given.file_version_id)]
               for position, given in enumerate(run.inputs, start=1)]
-    parts = [run.text_zh if lang == "zh" else run.text_en, "",
+    parts = [unpacked(run.text_zh if lang == "zh" else run.text_en), "",
              word("history_run_title", lang).format(
                  run=run.id, recorded=_local(run.recorded_at), version=run.chantool_version,
                  as_of=run.as_of.isoformat()),

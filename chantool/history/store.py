@@ -41,8 +41,9 @@ CONNECT_SECONDS: Final = 10
 # The advisory lock every archive transaction takes on PostgreSQL (any fixed number):
 # archives then follow one another, as they do on SQLite.
 _ARCHIVE_LOCK: Final = 0x63686E74
-# The execution option that marks a transaction that only reads.
+# The execution options that mark a transaction that only reads, and one that migrates.
 _READING: Final = "chantool_reading"
+_MIGRATING: Final = "chantool_migrating"
 
 
 class StoreError(Exception):
@@ -98,12 +99,15 @@ def connect(url: URL, *, keep: bool = False) -> Engine:
         @event.listens_for(engine, "connect")
         def _connected(dbapi_connection: Any, _: Any) -> None:
             dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below decides
-            dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Connection) -> None:
-            reading = connection.get_execution_options().get(_READING, False)
-            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+            options = connection.get_execution_options()
+            # Outside a transaction: SQLite ignores the pragma within one.
+            connection.exec_driver_sql("PRAGMA foreign_keys = "
+                                       + ("OFF" if options.get(_MIGRATING, False) else "ON"))
+            connection.exec_driver_sql("BEGIN" if options.get(_READING, False)
+                                       else "BEGIN IMMEDIATE")
 
         return engine
     arguments = {"connect_timeout": CONNECT_SECONDS,
@@ -132,15 +136,15 @@ def kept_engine(url: URL) -> Engine:
 
 @contextmanager
 def transaction(engine: Engine, url: URL, lang: Lang, *, write: bool = True,
-                only: Sequence[str] = ()) -> Iterator[Connection]:
+                only: Sequence[str] = (), migrating: bool = False) -> Iterator[Connection]:
     """One transaction, committed when the block ends, rolled back if it raises; database
     errors come out as ``StoreError``. A writing one first takes the archive lock (SQLite's
     write lock, PostgreSQL's advisory lock); a reading one waits for no writer. With
     ``only``, a writing one on PostgreSQL first takes only the locks of those names (any
-    text; see ``archive_lock``)."""
+    text; see ``archive_lock``). ``migrating``: see ``migration``."""
     try:
         with engine.connect() as connection:
-            connection.execution_options(**{_READING: not write})
+            connection.execution_options(**{_READING: not write, _MIGRATING: migrating})
             with connection.begin():
                 if write and engine.dialect.name == "postgresql":
                     if only:
@@ -233,8 +237,23 @@ def _upgrade(engine: Engine, url: URL, lang: Lang, found: str | None) -> None:
             raise StoreError(word("history_newer", lang).format(store=shown(url), found=found))
 
     refuse_newer(found)
-    with transaction(engine, url, lang) as connection:
+    with migration(engine, url, lang) as connection:
         found = _revision(connection)
         refuse_newer(found)
         if found != HEAD:
-            command.upgrade(alembic_config(connection), "head")
+            command.upgrade(alembic_config(connection), HEAD)
+
+
+@contextmanager
+def migration(engine: Engine, url: URL, lang: Lang) -> Iterator[Connection]:
+    """The transaction migrations run in, under the archive lock. On SQLite its foreign
+    keys are off, as Alembic asks: a migration that changes a table's columns there copies
+    the table and drops the old one, and dropping a table with foreign keys on first
+    deletes its rows, and in cascade every row that refers to them (a run's inputs and
+    policy). They are checked before it commits."""
+    with transaction(engine, url, lang, migrating=True) as connection:
+        yield connection
+        if connection.dialect.name == "sqlite" and connection.exec_driver_sql(
+                "PRAGMA foreign_key_check").first() is not None:
+            raise StoreError(word("history_failed", lang).format(
+                store=shown(url), detail="PRAGMA foreign_key_check"))

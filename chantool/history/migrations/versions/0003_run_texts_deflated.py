@@ -21,6 +21,8 @@ branch_labels = None
 depends_on = None
 
 TEXTS = ("results", "text_zh", "text_en")
+# The conversions are written out here, not taken from chantool.history.runs: a migration
+# converts as its revision stored, whatever later code does.
 
 
 def _retype(was: Any, becomes: Any, convert: Callable[[Any], Any]) -> None:
