@@ -77,7 +77,8 @@ def generate(folder: Path, files: int, rows: int, seed: int = 13) -> None:
     Kept as an office keeps them: a channel's profile is the same every month, and a
     manager's working day is visits one after the other from before 08:00 to after 17:00
     (as in bench_score.py). With the issue's figures that is about 21 visits a day, more
-    than the policy's plausible 12: one warning a manager and day."""
+    than the policy's plausible 12: one warning a manager and day. Above about 10,000
+    ``rows`` a visit gets shorter than the policy's 10 minutes, a warning each."""
     rng = random.Random(seed)
     for number in range(files):
         office, month = OFFICES[number % len(OFFICES)], 1 + number // len(OFFICES) % 12
