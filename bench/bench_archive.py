@@ -175,6 +175,41 @@ def settle(store: str, server: str | None) -> None:
     os.sync()
 
 
+def server_seconds(store: str) -> float:
+    """The processor time the PostgreSQL server of ``store`` has taken so far: its
+    postmaster's, with that of the processes it started (backends, writers; those that
+    ended are counted in the postmaster's children's time). On a server on another
+    machine this reads nothing: call it only for the throwaway server."""
+    with psycopg.connect(store, autocommit=True) as connection:
+        row = connection.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    postmaster = _parent(row[0])
+    ticks = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and (entry.name == str(postmaster) or
+                                     _parent(int(entry.name)) == postmaster):
+            fields = _stat(int(entry.name))
+            # utime, stime, and for the postmaster cutime and cstime: the ended backends.
+            ticks += sum(map(int, fields[11:15] if entry.name == str(postmaster)
+                             else fields[11:13]))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (``[0]`` is the state); none
+    when the process has ended."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def _parent(pid: int) -> int:
+    fields = _stat(pid)
+    return int(fields[1]) if fields else 0
+
+
 def drop_stores(server: str, runs: int) -> None:
     with psycopg.connect(server, autocommit=True) as connection:
         for run in range(runs):
@@ -236,6 +271,9 @@ def main() -> None:
         kinds = {"SQLite": None, **({"PostgreSQL": server} if server else {})}
         runs: dict[str, list[Run]] = {}
         stores: dict[str, str] = {}
+        # The throwaway server's processor time during each archive into it: it shares the
+        # machine's cores with chantool's children.
+        served: list[float] = []
         # The commands take turns, so that a slower spell of a shared machine weighs on
         # all alike; the medians are compared. Timed runs are not sampled, which would take
         # processor time from their jobs (bench_folder.measure); these have no memory
@@ -247,9 +285,13 @@ def main() -> None:
                 measure([*CHANTOOL, "validate", str(folder)], sampled=False))
             for kind, where in kinds.items():
                 stores[kind] = new_store(temporary, run, where)
+                counted = where is not None and args.pg == "throwaway"
+                before = server_seconds(stores[kind]) if counted else 0.0
                 runs.setdefault(f"archive ({kind})", []).append(measure(
                     [*CHANTOOL, "archive", str(folder), "--db", stores[kind],
                      "--accept-errors"], sampled=False))
+                if counted:
+                    served.append(server_seconds(stores[kind]) - before)
                 settle(stores[kind], where)
         scoring: dict[str, list[str]] = {}
         if "--db" in options:
@@ -296,6 +338,14 @@ def main() -> None:
         met &= verdict(f"archive ({kind})", archived.wall / read.wall, "plain read")
         print(f"  processor time: {archived.cpu / read.cpu:.2f}x the read's; "
               f"{archived.wall / figures['chantool validate'].wall:.2f}x validate's wall")
+        # What the work costs at best: every core busy all the time, the server's too when
+        # it runs here.
+        serving = statistics.median(served) if kind == "PostgreSQL" and served else 0.0
+        if serving:
+            print(f"  the server's processor time: {serving:.2f} s")
+        floor = (archived.cpu + serving) / (os.cpu_count() or 1)
+        print(f"  every core busy throughout, at best {floor:.2f} s = "
+              f"{floor / read.wall:.2f}x the read")
         names = (f"score --db ({kind})", f"score --db --to 2025-06 ({kind})",
                  "score (one 100k workbook)")
         if "--db" in options and all(name in figures for name in names):
