@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 from chantool.batch import together_limits
 from chantool.book import Book, RowRef, Sheets, TypedSheet
 from chantool.cli import cli
+from chantool.combine import Source, combine
 from chantool.history import scoring
 from chantool.io.output import backup_path
 from chantool.policy import Policy
@@ -55,6 +56,31 @@ def test_a_book_of_typed_rows_is_scored_and_its_findings_name_source_sheet_and_r
     (channel,) = scores.to_dict()["channels"]
     assert (channel["channel_id"], channel["manager"], channel["visits_month"]) == (
         "CH001", "张伟", 2)
+
+
+def test_rows_the_same_within_a_file_all_count_and_the_first_stands_for_a_later_file(
+) -> None:
+    """A row repeated within one workbook is two rows (two visits may look alike); one
+    repeating an earlier workbook's is left out, and its finding names that workbook's
+    first such row, whether the earlier one had repeats of any other workbook or none."""
+    def visits(name: str, rows: list[int], days: list[int]) -> Source:
+        sheet = TypedSheet.of_rows("visits", name, "拜访日志", 1, rows, {
+            "visit_date": [date(2025, 6, day) for day in days],
+            "manager": ["张伟"] * len(rows), "channel_id": ["CH001"] * len(rows)})
+        return Source(name, Book(Policy(), AS_OF, Sheets.of({"visits": sheet})), False)
+
+    sources = [visits("a", [2, 3, 4], [1, 2, 1]),  # day 1 twice within a: both count
+               visits("b", [2, 3], [3, 1]),  # day 1 again: a's row 2 stands for it
+               visits("c", [2, 3], [5, 5]),  # nobody's repeat, day 5 twice within c
+               visits("d", [7], [5])]  # c's day 5: c's row 2 stands for it
+    combined = combine(sources, as_of=AS_OF, lang="zh")
+    joined = combined.book.sheets["visits"]
+    assert [(ref.source, ref.row) for ref in map(joined.ref, range(len(joined)))] == [
+        ("a", 2), ("a", 3), ("a", 4), ("b", 2), ("c", 2), ("c", 3)]
+    assert [(f.code, f.source, f.row, f.message.split("：", 1)[1])
+            for f in combined.book.read_findings] == [
+        ("combine_same_row", "b", 3, "这一行与“a”拜访日志 第2行完全相同，只计算一次"),
+        ("combine_same_row", "d", 7, "这一行与“c”拜访日志 第2行完全相同，只计算一次")]
 
 
 # ---------------------------------------------------------------- score PATH... --combine
