@@ -182,8 +182,10 @@ def server_seconds(store: str) -> float:
     machine this reads nothing: call it only for the throwaway server."""
     with psycopg.connect(store, autocommit=True) as connection:
         row = connection.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    postmaster = _parent(row[0])
+        assert row is not None
+        postmaster = _parent(row[0])  # while the backend is there
+    if not postmaster:
+        raise SystemExit("the server's processes were not found")
     ticks = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit() and (entry.name == str(postmaster) or
