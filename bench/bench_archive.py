@@ -23,7 +23,9 @@ read, validate and archive have no memory target). Targets (issue 10):
 
 ``--pg URL`` is a PostgreSQL superuser's URL (a database is made for each run and dropped
 after), or ``--pg throwaway``: a server started for the run from Debian's binaries, as
-the tests do (tests/pgserver.py).
+the tests do (tests/pgserver.py), whose processor time during each archive is measured
+too. For each archive it reports the wall time the work would take with every core busy
+throughout: its processor time (the throwaway server's with it) over the cores.
 
     python bench/bench_archive.py [--files 200] [--rows 5000] [--repeat 1] [--pg URL]
 """
