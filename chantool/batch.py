@@ -190,9 +190,7 @@ def run_jobs(
         if isinstance(packed, Failure):
             results[job] = FileResult.unreadable(str(job.path),
                                                  failure_reason(job, packed, options))
-            if job.target is not None:  # the child died: remove what it was writing
-                for leftover in (job.target, backup_path(job.target)):
-                    temporary_path(leftover).unlink(missing_ok=True)
+            _remove_leftovers(job)
         else:
             results[job] = packed
         if progress is not None:
@@ -279,9 +277,19 @@ def score_together(jobs: Sequence[Job], options: Options, *, label: str,
     if isinstance(result, Failure):
         reason = failure_reason(Job(jobs[0].path), result, replace(options, limits=limits))
         results: tuple[FileResult, ...] = (FileResult.unreadable(label, reason),)
+        for job in jobs:
+            _remove_leftovers(job)
     else:
         results = tuple(FileResult.unpack(packed) for packed in pickle.loads(result))
     return Report(files=results, scored_as_of=options.as_of)
+
+
+def _remove_leftovers(job: Job) -> None:
+    """Remove what a child that died was writing for ``job``: the temporary files of its
+    target and of the target's backup."""
+    if job.target is not None:
+        for leftover in (job.target, backup_path(job.target)):
+            temporary_path(leftover).unlink(missing_ok=True)
 
 
 def together_limits(limits: Limits, files: int) -> Limits:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from chantool.batch import Job, Options, ReadError, load
 from chantool.book import Book
-from chantool.combine import ChosenPolicy, Source, combine
+from chantool.combine import ChosenPolicy, Source, combine, first_policy
 from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Opened, Written, write_plan
@@ -134,31 +134,42 @@ def score_together(jobs: Sequence[Job], options: Options, *, label: str,
             sheets = load(job.path, options)
             book = read_book(sheets, as_of=options.as_of, lang=options.lang,
                              outside_channels=options.outside_channels, source=str(job.path))
-            book.known_channels()  # types the profiles: every file's are known to all
+            every_sheet_read(sheets)
             read.append((job, sheets, book))
         except ReadError as error:
             unreadable.append(FileResult.unreadable(str(job.path), str(error)))
-    known = frozenset().union(*(book.known_channels() or () for _, _, book in read))
-    sources, findings, kept = [], [], []
-    for job, sheets, book in read:
-        book.outside_channels = known
-        try:
-            found = reading_findings(book)
-            every_sheet_read(sheets)
-        except ReadError as error:
-            unreadable.append(FileResult.unreadable(str(job.path), str(error)))
-            continue
-        findings.extend(_of_source(found, str(job.path)))
-        sources.append(Source(str(job.path), book, any(map(is_policy_sheet,
-                                                             (sheet.name for sheet in sheets)))))
-        kept.append((job, sheets))
-    chosen = None
+    chosen: ChosenPolicy | None = None
+    stated: list[Finding] = []
     if policy is not None:
         try:
-            chosen, found = _policy_of(load(policy, options), policy, options)
+            chosen, stated = _policy_of(load(policy, options), policy, options)
         except ReadError as error:
-            return [FileResult.unreadable(str(policy), str(error)), *unreadable]
-        findings.extend(found)
+            # An input that could not be read is listed once.
+            listed = any(Path(result.path).resolve() == policy.resolve()
+                         for result in unreadable)
+            return [*([] if listed else [FileResult.unreadable(str(policy), str(error))]),
+                    *unreadable]
+        if any(job.path.resolve() == policy.resolve() for job, _, _ in read):
+            stated = []  # found already, reading that file
+    if not read:
+        return unreadable
+    # Every file's cells are checked against the policy the book is scored by: the one
+    # --policy names, else the first file's with a 参数 sheet (combine.first_policy).
+    sources = [Source(str(job.path), book, any(map(is_policy_sheet,
+                                                   (sheet.name for sheet in sheets))))
+               for job, sheets, book in read]
+    used = chosen or first_policy(sources, options.lang)[0]
+    own = [book.policy for _, _, book in read]
+    for _, _, book in read:
+        book.policy = used.policy
+    known = frozenset().union(*(book.known_channels() or () for _, _, book in read))
+    findings: list[Finding] = []
+    for (job, _, book), policy_of_its_own in zip(read, own, strict=True):
+        book.outside_channels = known
+        findings.extend(_of_source(reading_findings(book), str(job.path)))
+        book.policy = policy_of_its_own  # compared with the one used (combine)
+    findings.extend(stated)
+    kept = [(job, sheets) for job, sheets, _ in read]
     combined = combine(sources, as_of=options.as_of, lang=options.lang, chosen=chosen)
     scored, scores = score_read_book(combined.book)
     findings.extend(scored)

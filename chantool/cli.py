@@ -65,6 +65,9 @@ if TYPE_CHECKING:  # the store's modules are imported by its commands only
 # The language of this run, chosen before click parses (``Group.main``).
 _lang: Lang = "zh"
 
+# The largest run number a store can hold (a 64-bit key): a larger one is a usage error.
+_LARGEST_RUN: Final = 2**63 - 1
+
 # click's modules that translate their messages with ``gettext``.
 _CLICK_MODULES: Final = (click.core, click.decorators, click.exceptions, click.formatting,
                          click.parser, click.termui, click.types)
@@ -662,7 +665,7 @@ def history_runs(db: str | None, lang: Lang) -> None:
 
 
 @history.command("show")
-@click.argument("run", type=click.IntRange(min=1))
+@click.argument("run", type=click.IntRange(min=1, max=_LARGEST_RUN))
 @db_option
 @format_option
 @lang_option

@@ -70,7 +70,7 @@ def combine(sources: Sequence[Source], *, as_of: date, lang: Lang,
     differently is in the book's ``read_findings``."""
     found: list[Finding] = []
     if chosen is None:
-        chosen = _first_policy(sources, lang, found)
+        chosen, found = first_policy(sources, lang)
     twins: dict[str, dict[int, list[RowRef]]] = {}
     typed: dict[str, TypedSheet] = {}
     for spec in SHEETS:
@@ -84,16 +84,17 @@ def combine(sources: Sequence[Source], *, as_of: date, lang: Lang,
     return Combined(book, twins)
 
 
-def _first_policy(sources: Sequence[Source], lang: Lang, found: list[Finding]) -> ChosenPolicy:
-    """The policy of the first source with a 参数 sheet; each other source whose sheet
-    says otherwise is a finding naming the keys that differ."""
+def first_policy(sources: Sequence[Source], lang: Lang) -> tuple[ChosenPolicy, list[Finding]]:
+    """The policy of the first source with a 参数 sheet (else the first source's), and a
+    finding for each other source whose sheet says otherwise, naming the keys that differ."""
     stating = [source for source in sources if source.states_policy]
     if not stating:
         first = sources[0] if sources else None
         return ChosenPolicy(first.name if first else "", first.book.policy if first
-                            else Policy())
+                            else Policy()), []
     used = stating[0]
     kept = used.book.policy.model_dump()
+    found = []
     for source in stating[1:]:
         differ = [key for key, value in source.book.policy.model_dump().items()
                   if kept.get(key) != value]
@@ -101,7 +102,7 @@ def _first_policy(sources: Sequence[Source], lang: Lang, found: list[Finding]) -
             found.append(make_finding("combine_policy_differs", lang=lang, source=source.name,
                                       file=source.name, other=used.name,
                                       keys=_SEPARATOR[lang].join(differ)))
-    return ChosenPolicy(used.name, used.book.policy, used.book.policy_cells)
+    return ChosenPolicy(used.name, used.book.policy, used.book.policy_cells), found
 
 
 def _join(kind: str, pieces: Sequence[TypedSheet], lang: Lang,

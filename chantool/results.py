@@ -281,9 +281,12 @@ def score_plans(books: Mapping[str, Book], scored: Book, findings: Sequence[Find
     own: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         own[finding.source or ""].append(finding)
+    # Findings that name no workbook (a calendar year unknown, say; every finding of a book
+    # of one workbook) are each workbook's.
+    shared = own.pop("", [])
     plans = {}
     for source, book in books.items():
-        plan = validation_plan(book, own[source], lang)
+        plan = validation_plan(book, [*shared, *own[source]], lang)
         sheets = tuple(replace(sheet, columns=sheet.columns + tuple(added.get(
             (source, sheet.sheet), ()))) for sheet in plan.sheets)
         plans[source] = WritePlan(sheets, (*plan.tables, table), lang)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import shutil
+import signal
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time
@@ -17,7 +19,8 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from chantool.batch import together_limits
+from chantool import batch, check
+from chantool.batch import Options, plan_jobs, together_limits
 from chantool.book import Book, RowRef, Sheets, TypedSheet
 from chantool.cli import cli
 from chantool.combine import Source, combine
@@ -253,6 +256,94 @@ def test_policy_sheets_that_differ_are_an_error_unless_policy_names_one(
     assert {row["card"] for row in result["managers"]} == {None}
 
 
+def _gold_tier(path: Path) -> Path:
+    """The workbook with its first channel of the tier 金牌 (no tier of the defaults)."""
+    workbook = openpyxl.load_workbook(path)
+    workbook["渠道档案"]["D2"] = "金牌"
+    workbook.save(path)
+    return path
+
+
+def _policy_sheet(path: Path, *entries: tuple[str, object]) -> Path:
+    """The workbook (a new one if it does not exist) with a 参数 sheet of ``entries``."""
+    workbook = openpyxl.load_workbook(path) if path.exists() else openpyxl.Workbook()
+    if not path.exists():
+        workbook.remove(workbook.active)
+    sheet = workbook.create_sheet("参数")
+    for entry in (("参数", "值"), *entries):
+        sheet.append(list(entry))
+    workbook.save(path)
+    return path
+
+
+def test_every_file_is_checked_against_the_policy_the_book_is_scored_by(
+        tmp_path: Path) -> None:
+    east, west = (_gold_tier(path) for path in two_offices(tmp_path / "in"))
+    _, alone = score(west)
+    assert by_code(alone["files"][0], "bad_choice")  # not a tier of the defaults
+    policy = _policy_sheet(tmp_path / "参数.xlsx", ("tiers", "金牌,V1"))
+    code, found = score(tmp_path / "in", "--combine", "--policy", policy)
+    assert not by_code(found["files"][0], "bad_choice")
+    # Without --policy, the first file's 参数 sheet: also for the file without one.
+    _policy_sheet(east, ("tiers", "金牌,V1"))
+    code, found = score(tmp_path / "in", "--combine")
+    assert not by_code(found["files"][0], "bad_choice")
+    assert code == 0
+
+
+def test_the_policy_file_among_the_inputs_is_read_once(tmp_path: Path) -> None:
+    east, _ = two_offices(tmp_path)
+    _policy_sheet(east, ("no_such_key", 5))
+    _, found = score(tmp_path, "--combine", "--policy", east)
+    assert len(by_code(found["files"][0], "policy_unknown_key")) == 1
+    empty = tmp_path / "参数.xlsx"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["score", str(tmp_path), "--combine", "--policy",
+                                      str(empty), "--format", "json"])
+    assert result.exit_code == 2
+    assert [(f["path"], f["status"]) for f in json.loads(result.stdout)["files"]] == [
+        (str(empty), "unreadable")]
+
+
+def test_without_a_readable_workbook_there_is_no_combined_result_nor_report(
+        tmp_path: Path) -> None:
+    (tmp_path / "a.xlsx").write_bytes(b"")
+    (tmp_path / "b.xlsx").write_bytes(b"not a workbook")
+    result = CliRunner().invoke(cli, ["score", str(tmp_path), "--combine", "--format", "json"])
+    assert result.exit_code == 2
+    assert [f["status"] for f in json.loads(result.stdout)["files"]] == ["unreadable"] * 2
+    reported = CliRunner().invoke(cli, ["report", "monthly", str(tmp_path), "--combine",
+                                        "--out", str(tmp_path / "reports")])
+    assert reported.exit_code == 2
+    assert not list(tmp_path.glob("reports/*"))
+
+
+def test_findings_about_no_file_are_in_every_files_issues_sheet(tmp_path: Path) -> None:
+    east, west = two_offices(tmp_path / "in")
+    score(tmp_path / "in", "--combine", "--as-of", "2031-06-29", "--out", tmp_path / "out")
+    for path in (east, west):
+        rows = CalamineWorkbook.from_path(str(tmp_path / "out" / path.name)).get_sheet_by_name(
+            "校验结果").to_python()
+        assert [row[4] for row in rows if str(row[4]).startswith("2031 年的法定节假日")], path
+
+
+def test_a_combined_run_that_dies_writing_leaves_no_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    east, west = two_offices(tmp_path)
+    originals = {path: path.read_bytes() for path in (east, west)}
+
+    def dies_writing(_: Path, temporary: Path, *__: object) -> None:
+        temporary.write_bytes(b"PK\x03\x04 cut short")
+        os.kill(os.getpid(), signal.SIGKILL)  # the child scoring them (forked with this)
+
+    monkeypatch.setattr(check, "write_plan", dies_writing)
+    report = batch.score_together(plan_jobs([tmp_path], in_place=True),
+                                  Options(as_of=AS_OF, jobs=1), label=str(tmp_path))
+    assert [result.status for result in report.files] == ["unreadable"]
+    assert not [path.name for path in tmp_path.iterdir() if path.name.endswith(".chantool-tmp")]
+    assert all(path.read_bytes() == data for path, data in originals.items())
+
+
 def test_out_and_in_place_write_each_file_its_own_findings_and_results(
         tmp_path: Path) -> None:
     inputs = tmp_path / "in"
@@ -348,6 +439,21 @@ def test_scoring_from_the_store_gives_the_scores_of_combining_the_files(
         (finding["code"], Path(finding["file"]).name, finding["sheet"], finding["row"])
         for finding in combined["files"][0]["findings"]]
     assert {finding["cell"] for finding in result["findings"]} == {None}
+
+
+def test_a_policy_entry_far_below_its_header_is_read_from_the_store_too(
+        store_url: str, tmp_path: Path) -> None:
+    book = office_book(tmp_path / "files" / "东区_2025年6月.xlsx", "东区", {"张伟": ("CH001",)})
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook.create_sheet("参数")
+    sheet.append(["参数", "值"])
+    sheet["A40"], sheet["B40"] = "manager_daily_visits", 9  # 38 blank rows between
+    workbook.save(book)
+    archive(tmp_path / "files", "--db", store_url)
+    targets = [{row["target"] for row in found["files"][0]["manager_days"]}
+               for found in (score(tmp_path / "files", "--combine")[1],
+                             score("--db", store_url)[1])]
+    assert targets == [{9}, {9}]
 
 
 def test_the_store_is_read_and_scored_with_the_collector_paused(

@@ -39,6 +39,7 @@ from chantool.history.store import (
     alembic_config,
     open_store,
     parse_url,
+    shown,
     transaction,
 )
 from chantool.validate import validate_book
@@ -317,6 +318,18 @@ def test_an_unreadable_file_is_not_archived_and_the_others_are(store_url: str,
     assert count(engine_of(store_url), file_versions) == 1
 
 
+def test_a_value_the_database_cannot_hold_is_a_clear_reason_not_to_archive(
+        store_url: str, tmp_path: Path) -> None:
+    book = office_month(tmp_path, "东区_2025年6月.xlsx", 6, "张伟")
+    workbook = openpyxl.load_workbook(book)
+    workbook["渠道档案"]["I1"], workbook["渠道档案"]["I2"] = "销售人员数", 1e19  # > 64 bits
+    workbook.save(book)
+    result = archive(book, "--db", store_url)
+    assert result.exit_code == 2
+    assert "东区_2025年6月.xlsx：未归档：数据库" in result.output, result.output
+    assert count(engine_of(store_url), file_versions) == 0
+
+
 @pytest.mark.parametrize("same", [True, False], ids=["same file", "different files"])
 def test_two_processes_archiving_at_once_lose_and_repeat_nothing(
         store_url: str, tmp_path: Path, same: bool) -> None:
@@ -423,9 +436,17 @@ def test_store_urls() -> None:
     url = parse_url("postgresql://clerk:pw@db.example/chantool")
     assert (url.drivername, url.host, url.database) == ("postgresql+psycopg", "db.example",
                                                          "chantool")
-    with pytest.raises(StoreError) as bad:
-        parse_url("mysql://clerk:hunter2@db.example/chantool")
-    assert "hunter2" not in str(bad.value) and "***" in str(bad.value)
+    for given in ("mysql://clerk:hunter2@db.example/chantool",
+                  "postgresql://clerk:hunter2@db.example:five/chantool",  # not a port
+                  # An unescaped "@" in the password would make its end part of the host.
+                  "postgresql://clerk:hun@ter2@db.example/chantool"):
+        with pytest.raises(StoreError) as bad:
+            parse_url(given)
+        assert "ter2" not in str(bad.value) and "***" in str(bad.value), given
+    # A password in the query (libpq's) is never shown either.
+    assert shown(parse_url("postgresql://clerk@db.example/chantool?password=hunter2"
+                           "&sslmode=require")) == (
+        "postgresql://clerk@db.example/chantool?sslmode=require")
 
 
 def test_the_default_store_is_chantool_db_here_or_chantool_db_env(
@@ -494,6 +515,12 @@ def test_credentials_come_from_the_url_environment_or_pgpass_and_are_never_shown
     monkeypatch.setenv("PGPASSFILE", str(pgpass))
     said.append(archive(book, "--db", without))
     assert said[-1].exit_code == 0 and "未改动" in said[-1].output
+
+    # In the URL's query, as libpq takes it too.
+    said.append(archive(book, "--db", f"{without}?password={password}"))
+    assert said[-1].exit_code == 0 and "未改动" in said[-1].output
+    said.append(archive(book, "--db", f"{without}?password=Wrong-Guess-99"))
+    assert said[-1].exit_code == 2 and "password authentication failed" in said[-1].output
 
     shown = "".join(result.output for result in said)
     shown += log.read_text(encoding="utf-8") if log.exists() else ""

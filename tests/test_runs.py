@@ -211,6 +211,8 @@ def test_history_runs_and_show_on_an_empty_or_missing_store_say_so(
     assert absent.exit_code == 2 and "历史库中没有第 7 次运行" in absent.output
     english = chantool("history", "show", "7", "--db", store_url, "--lang", "en")
     assert "the store has no run 7" in english.output
+    beyond = chantool("history", "show", str(2**63), "--db", store_url)  # no such key
+    assert beyond.exit_code == 2 and "不在范围" in beyond.output, beyond.output
     missing = tmp_path / "nothing.db"
     for arguments in (["runs"], ["show", "1"]):
         result = chantool("history", *arguments, "--db", missing)

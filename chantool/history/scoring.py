@@ -147,10 +147,10 @@ def _source(connection: Connection, version: Version, as_of: date, lang: Lang) -
 
 
 def _policy_sheet(entries: Sequence[Any]) -> RawSheet:
-    """A 参数 sheet holding the stored entries at their rows, below a header."""
-    header = max(entries[0].excel_row - 1, 1)
+    """A 参数 sheet holding the stored entries at their rows, below a header in row 1
+    (where it is found however far below it the entries start)."""
     rows: list[list[Any]] = [[] for _ in range(entries[-1].excel_row)]
-    rows[header - 1] = [POLICY_COLUMNS["key"][0], POLICY_COLUMNS["value"][0]]
+    rows[0] = [POLICY_COLUMNS["key"][0], POLICY_COLUMNS["value"][0]]
     for entry in entries:
         rows[entry.excel_row - 1] = [entry.key, entry.value]
     return RawSheet(entries[0].sheet, rows)

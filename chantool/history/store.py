@@ -44,6 +44,8 @@ _ARCHIVE_LOCK: Final = 0x63686E74
 # The execution options that mark a transaction that only reads, and one that migrates.
 _READING: Final = "chantool_reading"
 _MIGRATING: Final = "chantool_migrating"
+# Query parameters of a PostgreSQL URL that hold a secret (libpq's).
+_SECRET_PARAMETERS: Final = frozenset({"password", "sslpassword"})
 
 
 class StoreError(Exception):
@@ -55,9 +57,13 @@ def parse_url(given: str | None, lang: Lang = "zh") -> URL:
     given = given or os.environ.get("CHANTOOL_DB") or DEFAULT_FILE
     if "://" not in given:
         return URL.create("sqlite", database=str(Path(given).expanduser().absolute()))
+    # A password with an unescaped "@" would be read as part of the host, and shown.
+    netloc = given.split("://", 1)[1].split("/", 1)[0]
     try:
+        if netloc.count("@") > 1:
+            raise ArgumentError(given)
         url = make_url(given)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise StoreError(
             word("history_bad_url", lang).format(url=_without_password(given))) from None
     if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
@@ -68,10 +74,12 @@ def parse_url(given: str | None, lang: Lang = "zh") -> URL:
 
 
 def shown(url: URL) -> str:
-    """The store as messages name it: never its password."""
+    """The store as messages name it: never its password (nor one given in its query)."""
     if url.get_backend_name() == "sqlite":
         return str(url.database)
-    return url.set(drivername="postgresql").render_as_string(hide_password=True)
+    secrets = [key for key in url.query if key.lower() in _SECRET_PARAMETERS]
+    return url.set(drivername="postgresql").difference_update_query(secrets).render_as_string(
+        hide_password=True)
 
 
 def _without_password(given: str) -> str:
@@ -152,7 +160,9 @@ def transaction(engine: Engine, url: URL, lang: Lang, *, write: bool = True,
                     else:
                         archive_lock(connection)
                 yield connection
-    except SQLAlchemyError as error:
+    # Rows are handed to the driver itself (``archive.insert_rows``): its own errors too,
+    # and a value it cannot convert (an integer beyond 64 bits).
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error, OverflowError) as error:
         raise StoreError(word("history_failed", lang).format(store=shown(url),
                                  detail=_detail(error))) from None
 
@@ -176,7 +186,7 @@ def _name_locks(connection: Connection, names: Sequence[str]) -> None:
                            {"kind": _ARCHIVE_LOCK, "key": key})
 
 
-def _detail(error: SQLAlchemyError) -> str:
+def _detail(error: Exception) -> str:
     """What the database said, first line only (SQLAlchemy's own text adds the statement
     and its parameters: rows of a workbook)."""
     original = error.orig if isinstance(error, DBAPIError) else error
