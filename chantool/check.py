@@ -128,12 +128,18 @@ def score_together(jobs: Sequence[Job], options: Options, *, label: str,
     be read (left out of the book). With ``policy``, the 参数 sheet of that workbook is the
     policy. For jobs with a target, each file gets its own findings and result columns."""
     unreadable: list[FileResult] = []
-    read: list[tuple[Job, list[RawSheet], Book]] = []
-    for job in jobs:
+    opened: list[tuple[Job, list[RawSheet], Book]] = []
+    for job in jobs:  # each workbook's sheets parse (in threads) while the next are opened
         try:
             sheets = load(job.path, options)
-            book = read_book(sheets, as_of=options.as_of, lang=options.lang,
-                             outside_channels=options.outside_channels, source=str(job.path))
+            opened.append((job, sheets, read_book(
+                sheets, as_of=options.as_of, lang=options.lang,
+                outside_channels=options.outside_channels, source=str(job.path))))
+        except ReadError as error:
+            unreadable.append(FileResult.unreadable(str(job.path), str(error)))
+    read: list[tuple[Job, list[RawSheet], Book]] = []
+    for job, sheets, book in opened:
+        try:
             every_sheet_read(sheets)
             read.append((job, sheets, book))
         except ReadError as error:
