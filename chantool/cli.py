@@ -385,6 +385,9 @@ def _from_store(paths: tuple[Path, ...], combine: bool, policy: Path | None, db:
         raise click.UsageError(word("policy_needs_combine", _lang))
     if not from_store and scope != (None, None, None):
         raise click.UsageError(word("scope_needs_db", _lang))
+    first, last = scope[1:]
+    if first is not None and last is not None and first > last:  # YYYY-MM: in order as text
+        raise click.UsageError(word("scope_backwards", _lang).format(first=first, last=last))
     return from_store
 
 

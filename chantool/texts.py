@@ -61,6 +61,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "scope_needs_db": ("--office、--from、--to 只用于从历史库评分（--db，不给路径）",
                        "--office, --from and --to are for scoring from the store (--db "
                        "without paths)"),
+    "scope_backwards": ("--from {first} 在 --to {last} 之后",
+                        "--from {first} is after --to {last}"),
     "db_no_in_place": ("从历史库评分时没有可改的文件：用 --out 文件夹写出评分工作簿",
                        "scoring from the store changes no file: use --out DIR for a Scores "
                        "workbook"),
@@ -183,6 +185,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "history_newer": ("数据库 {store} 的结构版本 {found} 比本程序新，请升级 chantool",
                       "the store {store} has schema version {found}, newer than this "
                       "chantool: upgrade chantool"),
+    "history_foreign": ("数据库 {store} 里已有别的表，不是 chantool 的历史库，chantool 不往里写："
+                        "请指定新的文件或空的数据库",
+                        "the store {store} holds tables of its own and is not a chantool "
+                        "store, which chantool does not write into: name a new file or an "
+                        "empty database"),
     "history_archived": ("{path}：已归档为 {name} 第 {version} 版",
                          "{path}: archived as {name} version {version}"),
     "history_replaced": ("（取代第 {replaced} 版）", " (supersedes version {replaced})"),

@@ -387,6 +387,8 @@ def test_combine_usage_errors(tmp_path: Path) -> None:
         assert result.exit_code == 2 and word(key, "zh") in result.output, arguments
     result = runner.invoke(cli, ["score", "--db", "x.db", "--from", "2025-13"])
     assert result.exit_code == 2 and "2025-13" in result.output
+    result = runner.invoke(cli, ["score", "--db", "x.db", "--from", "2025-06", "--to", "2025-05"])
+    assert result.exit_code == 2 and "--from 2025-06 在 --to 2025-05 之后" in result.output
 
 
 # ---------------------------------------------------------------- score --db (no PATH)

@@ -436,6 +436,8 @@ def test_store_urls() -> None:
     url = parse_url("postgresql://clerk:pw@db.example/chantool")
     assert (url.drivername, url.host, url.database) == ("postgresql+psycopg", "db.example",
                                                          "chantool")
+    with pytest.raises(StoreError):  # a new, empty database for each transaction
+        parse_url("sqlite:///:memory:")
     for given in ("mysql://clerk:hunter2@db.example/chantool",
                   "postgresql://clerk:hunter2@db.example:five/chantool",  # not a port
                   # An unescaped "@" in the password would make its end part of the host.
@@ -466,6 +468,21 @@ def test_listing_a_store_that_does_not_exist_is_a_clear_error_and_creates_nothin
     result = CliRunner().invoke(cli, ["history", "files", "--db", str(missing)])
     assert result.exit_code == 2
     assert "没有找到数据库文件" in result.output and not missing.exists()
+
+
+def test_another_programs_database_is_refused_and_left_as_it_was(store_url: str) -> None:
+    from sqlalchemy import create_engine
+
+    theirs = create_engine(parse_url(store_url))
+    with theirs.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (line TEXT)"))
+    for asked in (["history", "files"], ["archive", str(CLEAN)]):
+        result = CliRunner().invoke(cli, [*asked, "--db", store_url])
+        assert result.exit_code == 2
+        assert "不是 chantool 的历史库" in result.output, result.output
+    with theirs.connect() as connection:
+        assert inspect(connection).get_table_names() == ["notes"]
+    theirs.dispose()
 
 
 def test_a_file_that_is_not_a_store_is_a_clear_error(tmp_path: Path) -> None:

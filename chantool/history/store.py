@@ -68,8 +68,8 @@ def parse_url(given: str | None, lang: Lang = "zh") -> URL:
             word("history_bad_url", lang).format(url=_without_password(given))) from None
     if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
         return url.set(drivername="postgresql+psycopg")
-    if url.drivername == "sqlite" and url.database:
-        return url
+    if url.drivername == "sqlite" and url.database and url.database != ":memory:":
+        return url  # (an in-memory database would be a new, empty one each transaction)
     raise StoreError(word("history_bad_url", lang).format(url=shown(url)))
 
 
@@ -250,6 +250,9 @@ def _upgrade(engine: Engine, url: URL, lang: Lang, found: str | None) -> None:
     with migration(engine, url, lang) as connection:
         found = _revision(connection)
         refuse_newer(found)
+        # Another program's database: chantool's tables are not added to it.
+        if found is None and inspect(connection).get_table_names():
+            raise StoreError(word("history_foreign", lang).format(store=shown(url)))
         if found != HEAD:
             command.upgrade(alembic_config(connection), HEAD)
 
