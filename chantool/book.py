@@ -47,6 +47,9 @@ class Part:
     source: str | None
     sheet: str
     letters: Mapping[str, str]
+    # The columns its sheet had, where rows of sheets with other columns are joined (None:
+    # the typed sheet's): a column its sheet lacked is not a blank cell in its rows.
+    keys: frozenset[str] | None = None
 
 
 @dataclass
@@ -105,6 +108,12 @@ class TypedSheet:
         if len(self.parts) == 1:
             return self.parts[0]
         return self.parts[bisect_right(self._starts, index) - 1]
+
+    def lacks(self, key: str, index: int) -> bool:
+        """Whether data row ``index`` came from a sheet without the column ``key`` (rows of
+        several sheets joined, ``Part.keys``): its ``None`` there says nothing."""
+        keys = self.part(index).keys
+        return keys is not None and key not in keys
 
     def ref(self, index: int) -> RowRef:
         part = self.part(index)

@@ -119,7 +119,7 @@ def _join(kind: str, pieces: Sequence[TypedSheet], lang: Lang,
     raw: dict[str, list[Cell]] = {key: [] for key in keys}
     parts: list[Part] = []
     for position, piece in enumerate(pieces):
-        parts.append(replace(piece.parts[0], start=len(rows)))
+        parts.append(replace(piece.parts[0], start=len(rows), keys=frozenset(piece.values)))
         columns = [piece.column(key) for key in keys]
         keep: list[int] = []  # the piece's rows that are nobody's repeat
         for index, whole in enumerate(zip(*columns, strict=True)):

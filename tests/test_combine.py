@@ -344,6 +344,38 @@ def test_a_combined_run_that_dies_writing_leaves_no_temporary_file(
     assert all(path.read_bytes() == data for path, data in originals.items())
 
 
+def test_a_column_one_file_has_is_not_blank_in_the_rows_of_a_file_without_it(
+        tmp_path: Path) -> None:
+    """Profiles completed (R-10), visits assessed (R-06), sales paid (R-37) and training
+    checked (R-25) are only checked in the rows of a workbook that keeps that column."""
+    sold = ((date(2025, 3, 3), "CH001", 1),)
+    a = office_book(tmp_path / "A.xlsx", "东区", {"张伟": ("CH001",)}, sales=sold)
+    workbook = openpyxl.load_workbook(a)
+    workbook["考核记录"].cell(1, 5, "培训日期")
+    workbook["考核记录"].cell(2, 5, date(2025, 6, 5))
+    workbook.save(a)
+    b = office_book(tmp_path / "B.xlsx", "西区", {"王强": ("CH002",)},
+                    sales=((date(2025, 3, 3), "CH002", 1),))
+    workbook = openpyxl.load_workbook(b)
+    profiles, visits, sales = (workbook[name] for name in ("渠道档案", "拜访日志", "销售记录"))
+    profiles.cell(1, 9, "档案完成日期")
+    profiles.cell(2, 9, date(2024, 1, 10))
+    visits.cell(1, 6, "达成目的数")
+    for row in range(2, visits.max_row + 1):
+        visits.cell(row, 6, 4)
+    sales.cell(1, 8, "回款日期")
+    sales.cell(2, 8, date(2025, 3, 20))
+    workbook["考核记录"].cell(1, 5, "培训日期")
+    workbook["考核记录"].cell(1, 6, "效果检查日期")
+    workbook.save(b)
+    _, combined = score(tmp_path, "--combine")
+    result = combined["files"][0]
+    assert [(f["code"], f["file"]) for f in result["findings"] if f["code"] in (
+        "profile_missing", "effect_missing", "payment_overdue", "effect_check_missing")] == []
+    assert {row["channel_id"]: row["profile_status"] for row in result["channels"]} == {
+        "CH001": None, "CH002": "ok"}
+
+
 def test_out_and_in_place_write_each_file_its_own_findings_and_results(
         tmp_path: Path) -> None:
     inputs = tmp_path / "in"

@@ -22,7 +22,7 @@ def profile_states(book: Book) -> Iterator[tuple[int, date, ProfileStatus]]:
         return
     done = sheet.column("profile_done_date")
     for index, start in enumerate(sheet.column("start_date")):
-        if start is None:
+        if start is None or sheet.lacks("profile_done_date", index):
             continue
         deadline = book.calendar.add_workdays(start, book.policy.profile_workdays)
         if done[index] is None:

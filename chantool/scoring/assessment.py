@@ -748,7 +748,7 @@ def training_dates(book: Book, sheet: TypedSheet, indices: Sequence[int]) -> Ite
         if day > deadline:
             yield sheet.finding("training_late", "training_date", index, month=month,
                                 deadline=display(deadline))
-        if not sheet.has("effect_check_date"):
+        if not sheet.has("effect_check_date") or sheet.lacks("effect_check_date", index):
             continue
         check_by = day + timedelta(days=policy.training_check_days)
         if checked[index] is None and book.as_of > check_by:

@@ -874,7 +874,8 @@ def payments(book: Book) -> Section:
     for index, (day, channel, qty, price, paid) in enumerate(zip(
             *(sales.column(key) for key in ("sale_date", "channel_id", "qty", "unit_price",
                                             "paid_date")), strict=True)):
-        if day is None or channel is None or qty is None or price is None or day > as_of:
+        if day is None or channel is None or qty is None or price is None or day > as_of or (
+                paid is None and sales.lacks("paid_date", index)):  # not tracked there
             continue
         statement = statements[day]
         account = accounts.get((channel, statement.month))

@@ -311,9 +311,11 @@ def effect_assessed(book: Book) -> Section:
     raw = [sheet.raw.get(name) for name in ("purposes_met", "agreed")]
     for index, (met, agreed) in enumerate(zip(sheet.column("purposes_met"),
                                               sheet.column("agreed"), strict=True)):
-        # A value that could not be read was reported already; only blanks are new.
+        # A value that could not be read was reported already; only blanks are new (in a
+        # workbook that has one of the columns).
         if met is None and agreed is None and all(
-                cells is None or is_blank(cells[index]) for cells in raw):
+                cells is None or is_blank(cells[index]) for cells in raw) and not (
+                sheet.lacks("purposes_met", index) and sheet.lacks("agreed", index)):
             section.findings.append(sheet.finding("effect_missing", key, index))
     return section
 
