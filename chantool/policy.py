@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from chantool import coerce
 from chantool.coerce import CellError
-from chantool.findings import CATALOGUE, Finding, Lang, make_finding
+from chantool.findings import CATALOGUE, Finding, Lang, display, make_finding
 from chantool.settings import HEADER_SEARCH_ROWS, POLICY_COLUMNS
 from chantool.table import RawSheet, address, find_layout
 
@@ -261,6 +261,22 @@ def _key_named(name: Any) -> str | None:
         return _KEYS.get(coerce.fold_key(coerce.parse_text(name)))
     except CellError:
         return None
+
+
+def entry_text(name: Any, value: Any) -> str:
+    """A 参数 value as text that the 参数 sheet reads back as the same value of its key (the
+    store keeps the entries as text): a cell that is not text as the time, date or number
+    its key reads it as (a duration cell of a time key as that time, a date with a time of
+    a date key as that date, TRUE of a number key as 1); any other as a message shows it."""
+    key = _key_named(name)
+    if key is not None and not isinstance(value, str):
+        try:
+            read = getattr(Policy.model_validate({key: value}), key)
+        except ValidationError:  # shown as it is, it reads back as wrong as it was
+            read = None
+        if isinstance(read, time | date | int | float):
+            return display(read)
+    return display(value)
 
 
 def read_policy(

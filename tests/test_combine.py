@@ -10,7 +10,7 @@ import shutil
 import signal
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -488,6 +488,24 @@ def test_a_policy_entry_far_below_its_header_is_read_from_the_store_too(
                for found in (score(tmp_path / "files", "--combine")[1],
                              score("--db", store_url)[1])]
     assert targets == [{9}, {9}]
+
+
+def test_policy_times_written_as_durations_or_dates_read_the_same_from_the_store(
+        store_url: str, tmp_path: Path) -> None:
+    book = office_book(tmp_path / "files" / "东区_2025年6月.xlsx", "东区", {"张伟": ("CH001",)})
+    workbook = openpyxl.load_workbook(book)
+    visits = workbook["拜访日志"]
+    visits.cell(1, 6, "签到时间")
+    for row in range(2, visits.max_row + 1):
+        visits.cell(row, 6, time(9))
+    sheet = workbook.create_sheet("参数")
+    sheet.append(["参数", "值"])
+    sheet.append(["check_in_by", timedelta(hours=9, minutes=30)])  # a duration cell
+    sheet.append(["check_out_at", datetime(2025, 1, 1, 18)])  # a date with its time
+    workbook.save(book)
+    archive(tmp_path / "files", "--db", store_url)
+    for found in (score(tmp_path / "files", "--combine")[1], score("--db", store_url)[1]):
+        assert not by_code(found["files"][0], "late_check_in")  # 09:00, not after 09:30
 
 
 def test_the_store_is_read_and_scored_with_the_collector_paused(

@@ -53,6 +53,7 @@ from chantool.history.schema import (
 from chantool.history.store import StoreError, archive_lock, kept_engine, transaction
 from chantool.io.isolation import Failure, run_isolated
 from chantool.memo import Memo
+from chantool.policy import entry_text
 from chantool.settings import POLICY_COLUMNS
 from chantool.table import RawSheet, find_layout, is_policy_sheet
 
@@ -215,7 +216,8 @@ def _months(sheets: Sheets, as_of: date) -> tuple[str, str] | None:
 
 
 def _policy_entries(sheets: Sequence[RawSheet]) -> list[dict[str, Any]]:
-    """The entries of the first policy sheet, as written: each row with a key."""
+    """The entries of the first policy sheet, as written (``policy.entry_text``): each row
+    with a key."""
     sheet = next((sheet for sheet in sheets if is_policy_sheet(sheet.name)), None)
     layout = find_layout(sheet.rows, POLICY_COLUMNS) if sheet is not None else None
     if sheet is None or layout is None or not {"key", "value"} <= layout.positions.keys():
@@ -228,7 +230,7 @@ def _policy_entries(sheets: Sequence[RawSheet]) -> list[dict[str, Any]]:
             continue
         value = row[value_col] if value_col < len(row) else None
         entries.append({"excel_row": number, "sheet": sheet.name, "key": display(key),
-                        "value": None if is_blank(value) else display(value)})
+                        "value": None if is_blank(value) else entry_text(key, value)})
     return entries
 
 
