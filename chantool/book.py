@@ -115,6 +115,15 @@ class TypedSheet:
         keys = self.part(index).keys
         return keys is not None and key not in keys
 
+    def named_elsewhere(self, index: int, other: TypedSheet, row: int) -> str:
+        """How a message about data row ``index`` names the workbook of data row ``row`` of
+        ``other`` (this sheet or another) it refers to: not at all when it is the same
+        workbook (or a book of one), else in quotes (" of '…'" in English)."""
+        there = other.part(row).source
+        if there is None or there == self.part(index).source:
+            return ""
+        return f"“{there}”" if self.lang == "zh" else f" of '{there}'"
+
     def ref(self, index: int) -> RowRef:
         part = self.part(index)
         return RowRef(part.source or "", part.sheet, self.row_numbers[index])

@@ -163,9 +163,9 @@ CATALOGUE: Final[dict[str, Code]] = {
     "below_floor_price": Code(
         "低价倾销",
         "{sheet} {cell}：成交单价 {value} 低于最低限价 {floor}"
-        "（价格表第{price_row}行），属低价倾销",
+        "（{price_file}价格表第{price_row}行），属低价倾销",
         "{sheet} {cell}: unit price {value} is below the floor price {floor} (price row "
-        "{price_row}): dumping", W, rule="R-32"),
+        "{price_row}{price_file}): dumping", W, rule="R-32"),
     "cross_area_sale": Code(
         "窜货",
         "{sheet} {cell}：在“{value}”销售，而渠道所属区域是“{own}”，属窜货",
@@ -223,10 +223,10 @@ CATALOGUE: Final[dict[str, Code]] = {
         scored=True),
     "visits_overlap": Code(
         "拜访时间重叠",
-        "{sheet} {cell}：签到时间 {value} 早于同一客户经理当天第{other}行拜访的"
+        "{sheet} {cell}：签到时间 {value} 早于同一客户经理当天{other_file}第{other}行拜访的"
         "签退时间 {other_out}",
         "{sheet} {cell}: check-in {value} is before check-out {other_out} of the same "
-        "manager's visit on row {other} that day", W, scored=True),
+        "manager's visit on row {other}{other_file} that day", W, scored=True),
     "too_many_visits": Code(
         "当日拜访次数过多",
         "{sheet} {cell}：{value} 当天登记了 {count} 次拜访，超过合理上限 {most} 次",

@@ -376,6 +376,42 @@ def test_a_column_one_file_has_is_not_blank_in_the_rows_of_a_file_without_it(
         "CH001": None, "CH002": "ok"}
 
 
+def test_a_finding_about_a_row_of_another_file_names_that_file(tmp_path: Path) -> None:
+    head_office = openpyxl.Workbook()
+    profiles = head_office.active
+    profiles.title = "渠道档案"
+    profiles.append(["渠道编码", "渠道名称", "渠道类型", "渠道等级", "维护级别", "所属区域",
+                     "客户经理", "合作开始日期"])
+    profiles.append(["CH001", "东区一店", "直供", "V1", "一般", "东区", "张伟", date(2024, 3, 1)])
+    prices = head_office.create_sheet("价格表")
+    prices.append(["型号", "渠道类型", "出厂价", "批发价", "零售价", "最低限价", "生效日期"])
+    prices.append(["X100", "直供", 1700, 1800, 2100, 1900, date(2025, 4, 1)])
+    head_office.save(tmp_path / "总部.xlsx")
+    office = openpyxl.Workbook()
+    office.active.title = "销售记录"
+    office.active.append(["销售日期", "渠道编码", "型号", "数量", "成交单价", "销售区域"])
+    office.active.append([date(2025, 5, 20), "CH001", "X100", 10, 1850, "东区"])
+    office.save(tmp_path / "东区.xlsx")
+    for lang, named in (("zh", f"（“{tmp_path / '总部.xlsx'}”价格表第2行）"),
+                        ("en", f"(price row 2 of '{tmp_path / '总部.xlsx'}')")):
+        _, found = score(tmp_path, "--combine", "--lang", lang)
+        (dumping,) = by_code(found["files"][0], "below_floor_price")
+        assert dumping["file"] == str(tmp_path / "东区.xlsx") and named in dumping["message"]
+
+
+def test_visits_that_overlap_across_files_name_the_other_file() -> None:
+    def visit(name: str, check_in: time, check_out: time) -> Source:
+        sheet = TypedSheet.of_rows("visits", name, "拜访日志", 1, [2], {
+            "visit_date": [date(2025, 6, 3)], "manager": ["张伟"], "channel_id": ["CH001"],
+            "visit_form": ["现场面谈"], "check_in": [check_in], "check_out": [check_out]})
+        return Source(name, Book(Policy(), AS_OF, Sheets.of({"visits": sheet})), False)
+
+    combined = combine([visit("a.xlsx", time(9), time(11)), visit("b.xlsx", time(10), time(12))],
+                       as_of=AS_OF, lang="zh")
+    (overlap,) = [f for f in score_read_book(combined.book)[0] if f.code == "visits_overlap"]
+    assert overlap.source == "b.xlsx" and "当天“a.xlsx”第2行拜访" in overlap.message
+
+
 def test_out_and_in_place_write_each_file_its_own_findings_and_results(
         tmp_path: Path) -> None:
     inputs = tmp_path / "in"

@@ -75,7 +75,8 @@ def below_floor_price(book: Book) -> Iterator[Finding]:
         row = in_force.row((models[index], kind), days[index])
         if row is not None and floors[row] is not None and price < floors[row]:
             yield sales.finding("below_floor_price", "unit_price", index,
-                                floor=display(floors[row]), price_row=prices.row_numbers[row])
+                                floor=display(floors[row]), price_row=prices.row_numbers[row],
+                                price_file=sales.named_elsewhere(index, prices, row))
 
 
 @rule("sales", "channels")

@@ -293,6 +293,7 @@ class _Times:
             if latest is not None and start < latest[0]:
                 yield sheet.finding("visits_overlap", "check_in", index,
                                     other=sheet.row_numbers[latest[1]],
+                                    other_file=sheet.named_elsewhere(index, sheet, latest[1]),
                                     other_out=display(sheet.column("check_out")[latest[1]]))
             if latest is None or end > latest[0]:
                 latest = (end, index)
