@@ -197,6 +197,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                          ", with {errors} errors (--accept-errors)"),
     "history_unchanged": ("{path}：内容未变，已是 {name} 第 {version} 版，未改动",
                           "{path}: unchanged, already {name} version {version}; nothing changed"),
+    "history_unchanged_superseded": (
+        "（第 {version} 版已被第 {superseded} 版取代，评分用的是 {name} 的当前版本）",
+        " (version {version} was superseded by version {superseded}: scoring uses the "
+        "current version of {name})"),
     "history_refused": (
         "{path}：有 {errors} 个错误，未归档（修正后再归档，或加 --accept-errors）：",
         "{path}: {errors} errors, not archived (fix them, or add --accept-errors):"),

@@ -212,6 +212,12 @@ def test_a_new_version_of_a_file_supersedes_it_and_the_old_one_stays(
     assert str(first) in lines[0] and "2025-06" in lines[0]
     english = CliRunner().invoke(cli, ["history", "files", "--db", store_url, "--lang", "en"])
     assert "superseded by version 2" in english.output and "current" in english.output
+    # The first content again: it is version 1, which version 2 superseded, and says so.
+    again = archive(first, "--db", store_url)
+    assert again.exit_code == 0
+    assert ("已是 东区_2025年6月.xlsx 第 1 版，未改动（第 1 版已被第 2 版取代，评分用的是 "
+            "东区_2025年6月.xlsx 的当前版本）") in again.output, again.output
+    assert "（第" not in archive(second, "--db", store_url).output  # the current one
 
 
 def test_a_file_with_errors_is_refused_with_its_findings_unless_accepted(

@@ -73,11 +73,15 @@ class Outcome:
     name: str = ""
     version: int | None = None
     replaced: int | None = None  # the version it superseded
+    # Unchanged: the version that superseded the one holding its content, if one did.
+    superseded: int | None = None
     errors: int = 0  # error findings: refused for them, or accepted
     findings: tuple[Finding, ...] = ()  # refused: the error findings
     reason: str | None = None  # unreadable: why
 
 
+# The file name and version holding a content, and the version that superseded that one.
+Holding = tuple[str, int, int | None]
 # A sheet's rows as its columns: the Excel row numbers, then each key's typed values.
 Records = tuple[list[int], dict[str, list[Any]]]
 
@@ -134,7 +138,7 @@ def archive_file(job: Job, *, url: str, options: Options, accept_errors: bool) -
             raise
         known = _holding(engine, store, digest, lang)
         if known is not None:
-            return Outcome(str(path), "unchanged", *known)
+            return _unchanged(path, known)
         from chantool.check import every_sheet_read  # the engine (preloaded by run_isolated)
         from chantool.validate import validate_book
 
@@ -169,18 +173,26 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _holding(engine: Engine, url: URL, digest: str, lang: Lang) -> tuple[str, int] | None:
-    """The file name and version that hold this content already, if any."""
+def _unchanged(path: Path, known: Holding) -> Outcome:
+    name, version, superseded = known
+    return Outcome(str(path), "unchanged", name, version, superseded=superseded)
+
+
+def _holding(engine: Engine, url: URL, digest: str, lang: Lang) -> Holding | None:
+    """The file name and version that hold this content already, if any, and the version
+    that superseded it (None while it is current)."""
     with transaction(engine, url, lang, write=False) as connection:
         return _holding_in(connection, digest)
 
 
-def _holding_in(connection: Connection, digest: str) -> tuple[str, int] | None:
+def _holding_in(connection: Connection, digest: str) -> Holding | None:
+    newer = file_versions.alias("newer")
     found = connection.execute(
-        select(files.c.name, file_versions.c.version)
+        select(files.c.name, file_versions.c.version, newer.c.version)
         .join(files, files.c.id == file_versions.c.file_id)
+        .outerjoin(newer, newer.c.id == file_versions.c.superseded_by)
         .where(file_versions.c.sha256 == digest)).first()
-    return None if found is None else (found.name, found.version)
+    return None if found is None else (found[0], found[1], found[2])
 
 
 def _office(sheets: Sheets) -> str | None:
@@ -243,7 +255,7 @@ def _write(engine: Engine, url: URL, lang: Lang, path: Path, digest: str,
     with transaction(engine, url, lang, only=(name, digest)) as connection:
         known = _holding_in(connection, digest)  # archived meanwhile by another process
         if known is not None:
-            return Outcome(str(path), "unchanged", *known)
+            return _unchanged(path, known)
         file_id = connection.execute(select(files.c.id).where(files.c.name == name)).scalar()
         if file_id is None:
             file_id = connection.execute(

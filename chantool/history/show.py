@@ -26,9 +26,12 @@ from chantool.texts import word
 def outcome_lines(outcome: Outcome, lang: Lang) -> Iterator[str]:
     """The lines telling what became of one file (a refused file's errors below it)."""
     fields = {"path": outcome.path, "name": outcome.name, "version": outcome.version,
-              "replaced": outcome.replaced, "errors": outcome.errors, "reason": outcome.reason}
+              "replaced": outcome.replaced, "errors": outcome.errors, "reason": outcome.reason,
+              "superseded": outcome.superseded}
     if outcome.status != "archived":
-        yield word("history_" + outcome.status, lang).format(**fields)
+        yield word("history_" + outcome.status, lang).format(**fields) + (
+            word("history_unchanged_superseded", lang).format(**fields)
+            if outcome.superseded else "")
         yield from (f"  {finding_line(finding, lang)}" for finding in outcome.findings)
         return
     yield "".join([word("history_archived", lang).format(**fields),
