@@ -15,6 +15,7 @@ from pathlib import Path
 from chantool.batch import Job, Options, ReadError, load
 from chantool.book import Book
 from chantool.combine import ChosenPolicy, Source, combine, first_policy
+from chantool.errors import log_exception
 from chantool.findings import Finding, make_finding
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Opened, Written, write_plan
@@ -261,8 +262,13 @@ def _write(job: Job, sheets: Sequence[RawSheet], plan: WritePlan,
     except MemoryError:
         raise  # the isolation reports it with the limit
     except Exception as error:  # whatever failed, the original is intact: say why
-        reason = error.text(options.lang) if isinstance(error, OutputError) else \
-            str(error) if isinstance(error, OSError) else repr(error)
+        if isinstance(error, OutputError):
+            reason = error.text(options.lang)
+        elif isinstance(error, OSError):
+            reason = str(error)
+        else:  # a fault of chantool's: its details go to the log
+            reason = word("internal_error", options.lang).format(
+                error=type(error).__name__, log=log_exception(error))
         return make_finding("not_written", lang=options.lang, reason=reason)
     return None
 

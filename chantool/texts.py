@@ -88,6 +88,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
                        "chantool internal error: {error} (details logged in {log})"),
     # Why a written file was not put in place (io.output.OutputError)
     "output_broken_zip": ("写出的文件损坏（{part}）", "the written file is damaged ({part})"),
+    "output_no_room": ("工作表“{sheet}”的数据右边没有空列写结果（已用到最后一列 XFD），未写入",
+                       "sheet '{sheet}' has no free column right of its data for the results "
+                       "(its last column, XFD, is in use): nothing written"),
     "output_bad_xml": ("写出的部件 {part} 不是合法的 XML：{error}",
                        "the written part {part} is not well-formed XML: {error}"),
     "output_package_problems": ("写出的文件结构有误（{problems}），已放弃写入",

@@ -20,6 +20,7 @@ import xlsxwriter
 from click.testing import CliRunner, Result
 from lxml import etree
 from openpyxl.utils.cell import range_boundaries
+from python_calamine import CalamineWorkbook
 
 from chantool.batch import Options, load
 from chantool.cli import cli
@@ -526,3 +527,75 @@ def test_a_combined_report_leaves_out_an_unreadable_file_and_says_so(tmp_path: P
                             "--combine", "--policy", broken, "--out", tmp_path / "none")
     assert unreadable_policy.exit_code == 2 and "broken.xlsx" in unreadable_policy.stderr
     assert not (tmp_path / "none").exists()
+
+
+def _province(path: Path, change: Any) -> Path:
+    """The province's example workbook, changed by ``change`` (an openpyxl workbook)."""
+    workbook = openpyxl.load_workbook(EXAMPLES / f"{PROVINCE}.xlsx")
+    change(workbook)
+    workbook.save(path)
+    return path
+
+
+def test_names_with_control_characters_give_well_formed_statements(tmp_path: Path) -> None:
+    def named(workbook: Any) -> None:
+        profiles = workbook["渠道档案"]
+        profiles["B3"] = "杭州_x000B_西湖店"  # Excel's own escape: calamine reads a tab
+        profiles["G3"] = "张_x000B_伟"  # a manager: a sheet of the statements
+
+    book = _province(tmp_path / "book.xlsx", named)
+    result = run("report", "statements", book, *AS_OF, "--out", tmp_path / "out")
+    assert result.exit_code in (0, 1), result.output
+    (written,) = (tmp_path / "out").glob("*.xlsx")
+    assert "张_伟" in openpyxl.load_workbook(written).sheetnames  # well-formed, or it raises
+    read = CalamineWorkbook.from_path(str(written))
+    texts = [value for name in read.sheet_names
+             for row in read.get_sheet_by_name(name).to_python() for value in row]
+    assert "对账单 · CH001 杭州\x0b西湖店" in texts  # the text as it was
+    # Text that only reads like Excel's escape keeps its underscore.
+    assert "门店_x005F_x0031_号" in xlsx._inline("门店_x0031_号")
+
+
+def test_a_contest_place_left_vacant_is_no_statement(tmp_path: Path) -> None:
+    # At the end of March the province's ranking contest has places no channel filled.
+    result = run("report", "statements", EXAMPLES / f"{PROVINCE}.xlsx", "--as-of",
+                 "2025-03-31", "--out", tmp_path / "out")
+    assert result.exit_code in (0, 1), result.output
+    (written,) = (tmp_path / "out").glob("*.xlsx")
+    texts = {str(cell.value) for sheet in openpyxl.load_workbook(written) for row in
+             sheet.iter_rows() for cell in row if cell.value is not None}
+    assert not [value for value in texts if "None" in value]
+
+
+def test_dashboard_alerts_find_channels_written_as_numbers(tmp_path: Path) -> None:
+    def numbered(workbook: Any) -> None:
+        for name in ("渠道档案", "拜访日志", "销售记录"):
+            sheet = workbook[name]
+            column = next(cell.column for cell in sheet[2] if cell.value == "渠道编码")
+            for row in range(3, sheet.max_row + 1):
+                value = sheet.cell(row, column).value
+                if isinstance(value, str) and value.startswith("CH"):
+                    sheet.cell(row, column).value = int(value[2:]) + 1000
+
+    book = _province(tmp_path / "book.xlsx", numbered)
+    as_of = ("--as-of", "2025-07-20")
+    found = json.loads(run("score", book, "--format", "json", *as_of).stdout)["files"][0]
+    dropped = {str(int(f["value"])) for f in found["findings"] if f["code"] == "order_drop"}
+    assert dropped
+    run("report", "dashboard", book, *as_of, "--out", tmp_path / "out")
+    (written,) = (tmp_path / "out").glob("*.xlsx")
+    shown = {str(cell.value) for sheet in openpyxl.load_workbook(written) for row in
+             sheet.iter_rows() for cell in row if cell.value is not None}
+    assert dropped <= shown
+
+
+def test_the_monthly_report_ranks_the_month_of_its_as_of_date(tmp_path: Path) -> None:
+    book, as_of = EXAMPLES / f"{PROVINCE}.xlsx", ("--as-of", "2025-05-31")  # June assessed too
+    found = json.loads(run("score", book, "--format", "json", *as_of).stdout)["files"][0]
+    (first,) = [row["manager"] for row in found["managers"]
+                if row["month"] == "2025-05" and row["rank"] == 1]
+    run("report", "monthly", book, *as_of, "--out", tmp_path / "out")
+    (written,) = (tmp_path / "out").glob("*.xlsx")
+    ranked = [row for row in openpyxl.load_workbook(written)["排名"].iter_rows(values_only=True)
+              if row[0] == 1]
+    assert ranked[0][1] == first

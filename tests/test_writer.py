@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import shutil
 import struct
@@ -315,3 +316,48 @@ def test_validating_with_a_target_reads_its_sheets_for_writing_meanwhile(
     assert "not_written" not in {finding.code for finding in result.findings}
     assert openpyxl.load_workbook(target)["渠道档案"]["L1"].value == "校验结果"
     assert not Opened._open  # closed once written
+
+
+# --- workbooks at Excel's limits, and as other writers write them -------------------------
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "宁波办事处_渠道台账_2025年6月.xlsx"
+
+
+def _rewritten(path: Path, part: str, change: Any) -> Path:
+    """The workbook with one part's XML text changed by ``change``."""
+    with zipfile.ZipFile(EXAMPLE) as source:
+        items = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in items:
+            out.writestr(name, change(data.decode()).encode() if name == part else data)
+    return path
+
+
+def _validate_in_place(path: Path) -> Any:
+    return CliRunner().invoke(cli, ["validate", str(path), "--in-place", "--as-of",
+                                    "2025-06-29", "--format", "json"])
+
+
+def test_no_result_column_is_written_beyond_excels_last_column(tmp_path: Path) -> None:
+    def remark_in_xfd(xml: str) -> str:
+        end = xml.index("</row>", xml.index('<row r="2"'))
+        return xml[:end] + '<c r="XFD2" t="inlineStr"><is><t>备注</t></is></c>' + xml[end:]
+
+    book = _rewritten(tmp_path / "book.xlsx", "xl/worksheets/sheet2.xml", remark_in_xfd)
+    original = book.read_bytes()
+    result = _validate_in_place(book)
+    (problem,) = [f for f in json.loads(result.stdout)["files"][0]["findings"]
+                  if f["code"] == "not_written"]
+    assert "没有空列写结果" in problem["message"] and "渠道档案" in problem["message"]
+    assert book.read_bytes() == original
+
+
+def test_sheet_names_written_as_character_references_are_read_as_names(
+        tmp_path: Path) -> None:
+    referenced = "".join(f"&#{ord(char)};" for char in "渠道档案")
+    book = _rewritten(tmp_path / "book.xlsx", "xl/workbook.xml",
+                      lambda xml: xml.replace('name="渠道档案"', f'name="{referenced}"'))
+    result = _validate_in_place(book)
+    assert not [f for f in json.loads(result.stdout)["files"][0]["findings"]
+                if f["code"] == "not_written"]
+    assert "校验结果" in openpyxl.load_workbook(book).sheetnames

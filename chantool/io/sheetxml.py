@@ -17,6 +17,7 @@ from operator import add, itemgetter, methodcaller, mul, not_
 from typing import Final, NamedTuple, cast
 
 from chantool.findings import Severity
+from chantool.io.preflight import MAX_COLUMNS
 from chantool.io.xmltext import escape, insertion_point, root_prefix
 from chantool.results import Mark, Value
 from chantool.table import cell_runs, column_index, column_letter
@@ -46,6 +47,11 @@ _CHUNK: Final = 1 << 20
 NOT_PROBED: Final = -1
 _SPLIT_TAG: Final = methodcaller("partition", b">")  # a row: its start tag, the rest
 _AFTER_LEGACY_DRAWING: Final = _AFTER_CONDITIONAL[_AFTER_CONDITIONAL.index("legacyDrawing") + 1:]
+
+
+class NoRoom(Exception):
+    """No column is left right of a sheet's data for chantool's results: Excel's last
+    column is XFD."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,8 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
         probed = max((_last_user_column(xml, row, edit.old_columns) for row in rows), default=0)
     first = probed + 1
     columns = list(range(first, first + len(edit.headers)))
+    if columns and columns[-1] > MAX_COLUMNS:
+        raise NoRoom
 
     new_cells = _new_cells(edit, columns)
     edited = sorted(set(new_cells) | _rows_holding(xml, prefix, data_start, data_end, old_letters))

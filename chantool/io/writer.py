@@ -46,9 +46,11 @@ from chantool.io.notes import (
     comments_xml,
     vml_xml,
 )
+from chantool.io.output import OutputError
 from chantool.io.sheetxml import (
     NOT_PROBED,
     NOTES_VML_REL_ID,
+    NoRoom,
     Region,
     SheetEdit,
     column_parts,
@@ -488,7 +490,10 @@ class _Writer:
         )
         # The part is deflated as it is made.
         deflater = _Deflater(self.deflating, io.BytesIO(xml))
-        edited = edit_sheet(xml, edit, deflater.write, last_column)
+        try:
+            edited = edit_sheet(xml, edit, deflater.write, last_column)
+        except NoRoom:
+            raise OutputError("no_room", sheet=sheet.name) from None
         columns = edited.columns
         self.result_columns[sheet.name] = (old_columns, frozenset(columns))
         if self._keep(sheet.part, deflater):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from chantool.coerce import parse_text
 from chantool.findings import Finding
 from chantool.listings import Scores
 from chantool.reports.xlsx import Chart, ReportBook, Sheet, listing, table, text
@@ -29,7 +30,9 @@ def dashboard(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
     ranked = [{**row, "name": name_of.get(row["channel_id"])} for row in ranking.rows]
     owing = sorted((row for row in channels.rows if row.get("overdue_ratio") is not None),
                    key=lambda row: (-row["overdue_ratio"], row["channel_id"]))
-    alerted = {finding.value for finding in findings if finding.code == "order_drop"}
+    # A finding's value is its cell as typed (a number, spaces around): its channel id as read.
+    alerted = {parse_text(finding.value) for finding in findings
+               if finding.code == "order_drop"}
     drops = sorted((row for row in channels.rows if row["channel_id"] in alerted),
                    key=lambda row: (-(row.get("order_drop") or 0), row["channel_id"]))
     extra = (names["name"],) if "name" in names else ()

@@ -22,7 +22,10 @@ READS: Final = frozenset(("managers", "offices", "tiers"))
 def monthly(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
     """月度考核."""
     managers = listing(scores, "managers")
-    month = max((row["month"] for row in managers.rows if row["month"]), default=None)
+    # The newest month assessed up to the as-of date (a later one only when none is).
+    months = {row["month"] for row in managers.rows if row["month"]}
+    month = max((each for each in months if each <= scores.as_of.strftime("%Y-%m")),
+                default=max(months, default=None))
     ranked = sorted((row for row in managers.rows if row["month"] == month),
                     key=lambda row: (row["rank"] is None, row["rank"] or 0, row["manager"]))
     quarter = sorted(managers.rows, key=lambda row: (row["manager"], row["month"] or ""))

@@ -46,7 +46,8 @@ def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
     by_channel: dict[str, dict[str, list[Row]]] = {}
     for key, part in parts.items():
         for row in part.rows:
-            by_channel.setdefault(row["channel_id"], {}).setdefault(key, []).append(row)
+            if row["channel_id"] is not None:  # a contest's vacant place is no dealer's
+                by_channel.setdefault(row["channel_id"], {}).setdefault(key, []).append(row)
     profiles = {row["channel_id"]: row for row in listing(scores, "channels").rows}
     order = [*profiles, *sorted(set(by_channel) - set(profiles))]
     by_manager: dict[str, list[Page]] = {}

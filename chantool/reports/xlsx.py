@@ -11,6 +11,7 @@ stays 0.1599 and is shown 16.0% by its format; an ISO date becomes a date cell).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +36,9 @@ Text = tuple[str, str]  # Chinese, English
 ChartKind = Literal["column", "bar", "line", "pie", "doughnut", "pareto"]
 
 _TEXT_WIDTH: Final = 40  # wider texts wrap
+# What an inline string writes as Excel's _xHHHH_ escape: a character XML cannot hold, and
+# the underscore that starts text reading like such an escape.
+_UNSAFE: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 _CHART_ROWS: Final = 18  # rows a chart takes on a sheet, and the gap below it
 _CHART_COLUMNS: Final = 9
 _PORTRAIT_WIDTH: Final = 95  # wider sheets print landscape
@@ -263,7 +267,11 @@ def _column_name(column: int) -> str:
 
 
 def _inline(value: str) -> str:
-    """An inline string's ``<is>`` element; spaces at either end kept."""
+    """An inline string's ``<is>`` element; spaces at either end kept. A control character
+    XML cannot hold is written as Excel writes it (``_x000B_``), and text that reads like
+    such an escape keeps its underscore (``_x005F_``), as XlsxWriter does for its cells."""
+    if _UNSAFE.search(value):
+        value = _UNSAFE.sub(lambda found: f"_x{ord(found[0][0]):04X}_", value)
     escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if value != value.strip() else ""
     return f"<is><t{space}>{escaped}</t></is>"
@@ -559,12 +567,13 @@ def _unique(headings: list[str]) -> list[str]:
 
 def _sheet_names(names: Sequence[str]) -> list[str]:
     """Names Excel accepts: at most 31 characters (UTF-16 units: a character beyond the
-    Basic Multilingual Plane counts two), no []:*?/\\, none at either end an apostrophe,
-    distinct."""
+    Basic Multilingual Plane counts two), no []:*?/\\ nor control character, none at
+    either end an apostrophe, distinct."""
     found: list[str] = []
     taken: set[str] = set()
     for name in names:
-        clean = _fit("".join("_" if char in "[]:*?/\\" else char for char in name)
+        clean = _fit("".join("_" if char in "[]:*?/\\" or char < " " else char
+                             for char in name)
                      .strip("'"), 31) or "_"
         candidate, number = clean, 1
         while candidate.lower() in taken:
