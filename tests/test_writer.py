@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import random
+import re
 import shutil
 import struct
 import zipfile
@@ -361,3 +362,42 @@ def test_sheet_names_written_as_character_references_are_read_as_names(
     assert not [f for f in json.loads(result.stdout)["files"][0]["findings"]
                 if f["code"] == "not_written"]
     assert "校验结果" in openpyxl.load_workbook(book).sheetnames
+
+
+def test_a_copy_of_the_issues_sheet_made_before_it_is_left_alone(tmp_path: Path) -> None:
+    """Excel's Move or Copy copies a sheet with its sheet-scoped names: chantool's own
+    sheet is the one on its relationship id, wherever the copy is."""
+    book = tmp_path / "book.xlsx"
+    shutil.copy(EXAMPLE, book)
+    assert _validate_in_place(book).exit_code in (0, 1)
+    with zipfile.ZipFile(book) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    workbook = parts["xl/workbook.xml"].decode()
+    position = openpyxl.load_workbook(book).sheetnames.index("校验结果")
+    generated = re.search(rf'<definedName name="_chantool_generated" '
+                          rf'localSheetId="{position}"[^>]*>[^<]*</definedName>', workbook)
+    assert generated is not None
+    copied = generated[0].replace(f'"{position}"', f'"{position + 1}"')  # the original's, moved
+    workbook = workbook.replace(generated[0], generated[0] + copied).replace(
+        '<sheet name="校验结果"', '<sheet name="校验结果 (2)" sheetId="99" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+        'r:id="rIdCopy"/><sheet name="校验结果"')
+    parts["xl/workbook.xml"] = workbook.encode()
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdCopy" Type="http://schemas.openxmlformats'
+        b'.org/officeDocument/2006/relationships/worksheet" Target="worksheets/copy.xml"/>'
+        b"</Relationships>")
+    parts["xl/worksheets/copy.xml"] = parts["xl/worksheets/chantool_issues.xml"]
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/worksheets/copy.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+
+    english = CliRunner().invoke(cli, ["validate", str(book), "--in-place", "--lang", "en",
+                                       "--as-of", "2025-06-29"])
+    assert english.exit_code in (0, 1), english.output
+    read = openpyxl.load_workbook(book)
+    assert read["校验结果 (2)"]["A1"].value == "严重程度"  # the user's copy, as it was
+    assert "Issues" in read.sheetnames and read["Issues"]["A1"].value == "Severity"

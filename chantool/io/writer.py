@@ -381,15 +381,23 @@ class _Writer:
         return found
 
     def _generated_sheets(self) -> dict[str, int]:
-        """chantool's generated sheets: key -> position among the workbook's sheets."""
+        """chantool's generated sheets: key -> position among the workbook's sheets. Of two
+        sheets that claim one key (a copy made in Excel copies the sheet's names), the one
+        on chantool's own relationship id is chantool's, else the first."""
         by_name = {sheet.name: sheet for sheet in self.sheets}
         found: dict[str, int] = {}
+        own: set[str] = set()  # keys found on chantool's own relationship id
         for (kind, position), value in sorted(self.defined.items(), key=lambda i: i[0][1]):
             if kind != GENERATED_NAME or position >= len(self.names):
                 continue
             sheet = by_name.get(self.names[position])
             key = _generated_key(value, sheet.part if sheet else "", self.names[position])
-            if key is not None and sheet is not None:
+            if key is None or sheet is None or key in own:
+                continue
+            if sheet.rel_id.startswith(OWN_REL_PREFIX):
+                own.add(key)
+                found[key] = position
+            else:
                 found.setdefault(key, position)
         for sheet in self.sheets:  # names lost: chantool's own relationship id tells
             if sheet.rel_id.startswith(OWN_REL_PREFIX) and sheet.name in self.names:
