@@ -34,6 +34,7 @@ from chantool.results import validation_plan
 from chantool.table import RawSheet
 from chantool.validate import validate_book
 from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffice
+from tests.ooxml import package_problems
 
 CHANNEL_HEADER = ["渠道编码", "渠道名称", "渠道类型", "渠道等级", "维护级别", "所属区域",
                   "客户经理", "合作开始日期", "销售人员数", "重点联系人数", "备注"]
@@ -401,3 +402,20 @@ def test_a_copy_of_the_issues_sheet_made_before_it_is_left_alone(tmp_path: Path)
     read = openpyxl.load_workbook(book)
     assert read["校验结果 (2)"]["A1"].value == "严重程度"  # the user's copy, as it was
     assert "Issues" in read.sheetnames and read["Issues"]["A1"].value == "Severity"
+
+
+def test_results_in_a_worksheet_whose_elements_carry_a_prefix_are_in_its_namespace(
+        tmp_path: Path) -> None:
+    """Some exporters write ``<x:worksheet xmlns:x="…main">``: chantool's cells there are
+    in that namespace too, or Excel repairs the file."""
+    def prefixed(xml: str) -> str:
+        xml = re.sub(r"<(/?)([A-Za-z]\w*)(?=[\s/>])", r"<\1x:\2", xml)
+        return xml.replace('<x:worksheet xmlns="', '<x:worksheet xmlns:x="', 1)
+
+    book = _rewritten(tmp_path / "book.xlsx", "xl/worksheets/sheet2.xml", prefixed)
+    assert package_problems(book) == []
+    result = _validate_in_place(book)
+    assert not [f for f in json.loads(result.stdout)["files"][0]["findings"]
+                if f["code"] == "not_written"]
+    assert package_problems(book) == []
+    assert openpyxl.load_workbook(book)["渠道档案"]["P2"].value == "校验结果"  # its header row

@@ -17,6 +17,7 @@ from operator import add, itemgetter, methodcaller, mul, not_
 from typing import Final, NamedTuple, cast
 
 from chantool.findings import Severity
+from chantool.io.package import NS_MAIN
 from chantool.io.preflight import MAX_COLUMNS
 from chantool.io.xmltext import escape, insertion_point, root_prefix
 from chantool.results import Mark, Value
@@ -47,6 +48,10 @@ _CHUNK: Final = 1 << 20
 NOT_PROBED: Final = -1
 _SPLIT_TAG: Final = methodcaller("partition", b">")  # a row: its start tag, the rest
 _AFTER_LEGACY_DRAWING: Final = _AFTER_CONDITIONAL[_AFTER_CONDITIONAL.index("legacyDrawing") + 1:]
+
+
+# A cell's start in a part whose elements carry a prefix (``<x:c>``), as chantool writes it.
+_CELL_IN_MAIN: Final = b'<c xmlns="' + NS_MAIN.encode() + b'" r="'
 
 
 class NoRoom(Exception):
@@ -242,6 +247,9 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
         raise NoRoom
 
     new_cells = _new_cells(edit, columns)
+    if prefix:  # the part's elements are prefixed: chantool's cells declare their namespace
+        new_cells = {number: cells.replace(b'<c r="', _CELL_IN_MAIN)
+                     for number, cells in new_cells.items()}
     edited = sorted(set(new_cells) | _rows_holding(xml, prefix, data_start, data_end, old_letters))
     numbers = _every_row(xml, prefix, data_start, data_end, edited) if rows is None else None
     located = (_locate_rows(xml, prefix, data_start, data_end, edited)
