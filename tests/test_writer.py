@@ -419,3 +419,20 @@ def test_results_in_a_worksheet_whose_elements_carry_a_prefix_are_in_its_namespa
                 if f["code"] == "not_written"]
     assert package_problems(book) == []
     assert openpyxl.load_workbook(book)["渠道档案"]["P2"].value == "校验结果"  # its header row
+
+
+def test_a_generated_sheet_a_formula_refers_to_keeps_its_name_in_the_other_language(
+        tmp_path: Path) -> None:
+    book = tmp_path / "book.xlsx"
+    shutil.copy(EXAMPLE, book)
+    assert _validate_in_place(book).exit_code in (0, 1)
+    workbook = openpyxl.load_workbook(book)
+    workbook["说明"]["Z1"] = "=COUNTA(校验结果!A:A)-1"  # the user counts chantool's findings
+    workbook.save(book)
+    english = CliRunner().invoke(cli, ["validate", str(book), "--in-place", "--lang", "en",
+                                       "--as-of", "2025-06-29"])
+    assert english.exit_code in (0, 1), english.output
+    read = openpyxl.load_workbook(book)
+    assert "校验结果" in read.sheetnames and "Issues" not in read.sheetnames
+    assert read["校验结果"]["A1"].value == "Severity"  # its content in the run's language
+    assert read["说明"]["Z1"].value == "=COUNTA(校验结果!A:A)-1"

@@ -618,7 +618,10 @@ class _Writer:
         position = self.generated.get(table.key)
         if position is not None:
             sheet = next(sheet for sheet in self.sheets if sheet.name == self.names[position])
-            if _is_default_name(self.names[position], table.key):
+            # Called as chantool calls it, it follows the run's language, unless the user's
+            # formulas, links or charts refer to it by that name.
+            if _is_default_name(self.names[position], table.key) and not self._referred_to(
+                    position, sheet.part):
                 self._rename(position, self._free_name(table.name, position))
             self._deflate(sheet.part, table_xml(table, styles, self.names[position]),
                           self.archive.open(sheet.part))
@@ -674,6 +677,28 @@ class _Writer:
             if name.casefold() not in taken:
                 return name
         raise AssertionError("unreachable: more candidates than sheets")
+
+    def _referred_to(self, position: int, own_part: str) -> bool:
+        """Whether a part other than the workbook's and the sheet's own refers to the sheet
+        at ``position`` by its name (a formula, a link, a chart's range): renaming it would
+        break them (the workbook's defined names ``_rename`` renames in)."""
+        old = self.names[position]
+        needles = {f"{quote_sheet(old)}!", f"{escape(quote_sheet(old))}!"}
+        if re.fullmatch(r"[^\W\d]\w*", old):
+            needles.add(f"{old}!")
+        # As characters, or as character references (openpyxl writes every character
+        # beyond ASCII as &#N;).
+        encoded = [form.encode() for needle in needles for form in (
+            needle, *("".join(char if char.isascii() else reference.format(ord(char))
+                              for char in needle) for reference in ("&#{};", "&#x{:x};",
+                                                                    "&#x{:X};")))]
+        for info in self.archive.infolist():
+            if info.filename.endswith(".xml") and info.filename not in (own_part,
+                                                                         self.workbook_part):
+                data = self.archive.read(info)
+                if any(needle in data for needle in encoded):
+                    return True
+        return False
 
     def _rename(self, position: int, name: str) -> None:
         """Rename the sheet at ``position``, and the references of defined names to it."""
