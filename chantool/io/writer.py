@@ -619,10 +619,12 @@ class _Writer:
         if position is not None:
             sheet = next(sheet for sheet in self.sheets if sheet.name == self.names[position])
             # Called as chantool calls it, it follows the run's language, unless the user's
-            # formulas, links or charts refer to it by that name.
-            if _is_default_name(self.names[position], table.key) and not self._referred_to(
-                    position, sheet.part):
-                self._rename(position, self._free_name(table.name, position))
+            # formulas, links or charts refer to it by that name (looked for only then).
+            if _is_default_name(self.names[position], table.key):
+                name = self._free_name(table.name, position)
+                if name != self.names[position] and not self._referred_to(position,
+                                                                          sheet.part):
+                    self._rename(position, name)
             self._deflate(sheet.part, table_xml(table, styles, self.names[position]),
                           self.archive.open(sheet.part))
             return position
