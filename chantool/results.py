@@ -8,6 +8,7 @@ the same whichever way it was processed.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,7 @@ from chantool.layout import Value as Value  # what a cell holds; results names i
 from chantool.layout import column_width, field_width, sheet_column
 from chantool.listings import Listing, Scores, Unit
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
+from chantool.table import column_index, column_letter
 
 GENERATED_NOTE: Final = {
     "zh": "由 chantool 生成，重新运行时会被替换，请勿在此列填写",
@@ -149,6 +151,27 @@ _CHECK_HEADER: Final = {"zh": "校验结果", "en": "Check"}
 def quote_sheet(name: str) -> str:
     """A sheet name as a formula or link names it: 'name' with quotes doubled."""
     return "'" + name.replace("'", "''") + "'"
+
+
+# An area of whole columns in a reference: 'Sheet'!$P:$P, or $P:$W (as written before).
+_COLUMN_AREA: Final = re.compile(r"!\$?([A-Z]+)(?:\$?\d+)?:\$?([A-Z]+)")
+
+
+def columns_reference(sheet: str, columns: Sequence[int]) -> str:
+    """What the name of chantool's result columns refers to: each of ``columns`` (1-based)
+    of ``sheet`` as an area of its own. When the user inserts a column among them, Excel
+    moves each area, and none covers the user's column (one range of them would widen
+    over it, and the next run would take the user's column for chantool's)."""
+    return ",".join(f"{quote_sheet(sheet)}!${letters}:${letters}"
+                    for letters in map(column_letter, (column - 1 for column in columns)))
+
+
+def referenced_columns(reference: str) -> list[int]:
+    """The 1-based columns of every area of a reference (an area deleted, #REF!, none)."""
+    found: set[int] = set()
+    for area in _COLUMN_AREA.finditer(reference):
+        found.update(range(column_index(area[1]), column_index(area[2]) + 1))
+    return sorted(found)
 
 
 def issues_table(findings: Sequence[Finding], lang: Lang, *, elsewhere: bool = False) -> Table:

@@ -436,3 +436,68 @@ def test_a_generated_sheet_a_formula_refers_to_keeps_its_name_in_the_other_langu
     assert "校验结果" in read.sheetnames and "Issues" not in read.sheetnames
     assert read["校验结果"]["A1"].value == "Severity"  # its content in the run's language
     assert read["说明"]["Z1"].value == "=COUNTA(校验结果!A:A)-1"
+
+
+def _insert_column(book: Path, sheet_part: str, position: int, column: int,
+                   cells: dict[int, str]) -> None:
+    """What Excel's Insert Column does to chantool's names and cells: the cells from
+    ``column`` (1-based) on move one column right, and so does each area of the sheet's
+    ``_chantool_results`` name (localSheetId ``position``) that starts there, while one
+    that spans it widens; then the user types ``cells`` (row: text) into the new column."""
+    from chantool.table import column_index, column_letter
+
+    with zipfile.ZipFile(book) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+
+    def moved(letters: str) -> str:
+        index = column_index(letters)
+        return column_letter(index if index >= column else index - 1)
+
+    def area(found: re.Match[str]) -> str:
+        first, last = column_index(found[1]), column_index(found[2])
+        first, last = (first + 1 if first >= column else first), (
+            last + 1 if last >= column else last)
+        return f"!${column_letter(first - 1)}:${column_letter(last - 1)}"
+
+    sheet = re.sub(r'(<c r=")([A-Z]+)(\d+")', lambda found: found[1] + moved(found[2])
+                   + found[3], parts[sheet_part].decode())
+    letter = column_letter(column - 1)
+    for row, text in cells.items():
+        end = sheet.index("</row>", sheet.index(f'<row r="{row}"'))
+        cell = f'<c r="{letter}{row}" t="inlineStr"><is><t>{text}</t></is></c>'
+        sheet = sheet[:end] + cell + sheet[end:]
+    # Cells in column order within each row, as Excel keeps them.
+    sheet = re.sub(r"(<row\b[^>]*>)(.*?)(</row>)", lambda found: found[1] + "".join(sorted(
+        re.findall(r"<c\b.*?(?:/>|</c>)", found[2]), key=lambda cell: column_index(
+            re.match(r'<c r="([A-Z]+)', cell)[1]))) + found[3], sheet)  # type: ignore[index]
+    parts[sheet_part] = sheet.encode()
+    workbook = parts["xl/workbook.xml"].decode()
+    named = re.search(rf'(<definedName name="_chantool_results" localSheetId="{position}"'
+                      rf'[^>]*>)([^<]*)', workbook)
+    assert named is not None
+    workbook = workbook.replace(named[0], named[1] + re.sub(
+        r"!\$([A-Z]+):\$([A-Z]+)", area, named[2]))
+    parts["xl/workbook.xml"] = workbook.encode()
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+
+
+def test_a_column_the_user_inserts_among_chantools_results_is_kept(tmp_path: Path) -> None:
+    book = tmp_path / "book.xlsx"
+    shutil.copy(EXAMPLE, book)
+
+    def score_in_place() -> None:
+        result = CliRunner().invoke(cli, ["score", str(book), "--in-place", "--as-of",
+                                          "2025-06-29"])
+        assert result.exit_code in (0, 1), result.output
+
+    score_in_place()
+    position = openpyxl.load_workbook(book).sheetnames.index("渠道档案")
+    _insert_column(book, "xl/worksheets/sheet2.xml", position, column=18,  # R
+                   cells={2: "我的备注", 3: "已回访，数据无误"})
+    score_in_place()
+    written = openpyxl.load_workbook(book)["渠道档案"]
+    kept = [row for row in written.iter_rows(min_row=2, max_row=3, values_only=True)]
+    assert [row for row in kept if "我的备注" in row or "已回访，数据无误" in row] == kept
+    assert package_problems(book) == []

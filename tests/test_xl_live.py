@@ -20,7 +20,7 @@ from chantool.batch import Job, Options, load
 from chantool.check import check_file, score_file
 from chantool.findings import Severity
 from chantool.io.styles import ERROR_FILL, WARNING_FILL
-from chantool.results import Block, Table, WritePlan
+from chantool.results import Block, Table, WritePlan, columns_reference
 from chantool.table import address
 from chantool.validate import validate_book
 from chantool.xl import live, ribbon
@@ -94,6 +94,23 @@ def test_running_twice_replaces_what_the_first_run_wrote(tmp_path: Path) -> None
     ribbon.run("score", book, AS_OF)
     assert cells(book) == first
     assert {sheet.name: len(sheet.conditions) for sheet in book.sheets} == conditions
+
+
+def test_a_column_the_user_inserts_among_the_results_is_kept() -> None:
+    """The results' name refers to each column on its own: after Excel inserts a column
+    among them (each area moves, none covers the new column), the next run clears
+    chantool's columns only."""
+    book = xlfake.Book.from_file(NINGBO_JUNE)
+    ribbon.run("score", book, AS_OF)
+    channels = next(sheet for sheet in book.sheets if live.RESULTS_NAME in sheet.defined)
+    columns = live._old_columns(channels)
+    assert len(columns) > 2 and channels.defined[live.RESULTS_NAME].count("!") == len(columns)
+    inserted = columns[1] + 1  # as Excel leaves it: chantool's columns after it move right
+    moved = [column if column < inserted else column + 1 for column in columns]
+    channels.defined[live.RESULTS_NAME] = "=" + columns_reference(channels.name, moved)
+    channels.values[2, inserted] = "我的备注"
+    ribbon.run("score", book, AS_OF)
+    assert channels.values[2, inserted] == "我的备注"
 
 
 def test_validate_after_score_drops_the_score_columns(tmp_path: Path) -> None:

@@ -67,8 +67,10 @@ from chantool.results import (
     Table,
     Value,
     WritePlan,
+    columns_reference,
     place_blocks,
     quote_sheet,
+    referenced_columns,
 )
 from chantool.settings import ISSUES_SHEET, SCORES_SHEET
 from chantool.table import column_letter, split_address
@@ -96,7 +98,6 @@ _WORKBOOK_AFTER_DEFINED_NAMES: Final = (
     "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
 _DEFINED_NAME: Final = re.compile(
     r"<(?P<p>[\w.-]+:)?definedName\b(?P<attrs>[^>]*)>(?P<value>.*?)</(?P=p)?definedName>", re.S)
-_COLUMNS_REF: Final = re.compile(r"!\$?([A-Z]+)(?:\$?\d+)?:\$?([A-Z]+)")
 _KEY_VALUE: Final = re.compile(r'^"(\w+)"$')
 _OWN_PART: Final = re.compile(r"/chantool_(\w+?)(?:_\d+)?\.xml$")
 # The names chantool gives each generated sheet, in either language: a sheet that still
@@ -420,7 +421,7 @@ class _Writer:
     def _old_columns(self, sheet: package.SheetRef) -> frozenset[int]:
         """The 1-based columns of the previous run's results on the sheet."""
         position = self.names.index(sheet.name)
-        return frozenset(_columns_of(self.defined.get((RESULTS_NAME, position), "")))
+        return frozenset(referenced_columns(self.defined.get((RESULTS_NAME, position), "")))
 
     def run(self, plan: WritePlan, max_notes: int) -> _Parts:
         self.plan, self.max_notes = plan, max_notes
@@ -451,9 +452,8 @@ class _Writer:
                                             probe.result() if probe is not None else NOT_PROBED)
                 if columns:
                     position = self.names.index(sheet.name)
-                    new_names[(RESULTS_NAME, position)] = (
-                        f"{quote_sheet(sheet.name)}!${column_letter(columns[0] - 1)}:"
-                        f"${column_letter(columns[-1] - 1)}")
+                    new_names[(RESULTS_NAME, position)] = columns_reference(sheet.name,
+                                                                          columns)
             deflated = {name: part.result() for name, part in self.deflated.items()}
         self.parts.deflated.update(deflated)
         self._set_defined_names(new_names)
@@ -802,18 +802,6 @@ def _free(stem: str, suffix: str, taken: set[str]) -> str:
         number += 1
         name = f"{stem}_{number}{suffix}"
     return name
-
-
-def _columns_of(value: str) -> range:
-    match = _COLUMNS_REF.search(value)
-    if match is None:
-        return range(0)
-    first, last = (_column(letters) for letters in match.groups())
-    return range(first, last + 1)
-
-
-def _column(letters: str) -> int:
-    return split_address(f"{letters}1")[1]
 
 
 def _add_override(types: str, part: str, content_type: str) -> str:

@@ -38,14 +38,15 @@ from chantool.results import (
     Table,
     Value,
     WritePlan,
+    columns_reference,
     place_blocks,
     quote_sheet,
+    referenced_columns,
 )
 from chantool.table import (
     MergedRange,
     RawSheet,
     cell_runs,
-    column_index,
     column_letter,
     split_address,
     wanted,
@@ -75,7 +76,6 @@ MAX_NOTES: Final = 1000
 MAX_ROW: Final = 1_048_576
 # Excel's Range() takes an address of at most 255 characters.
 _ADDRESS_LIMIT: Final = 250
-_COLUMNS_REF: Final = re.compile(r"!\$?([A-Z]+)(?:\$?\d+)?:\$?([A-Z]+)")
 # Time-only cells come through COM as a datetime on Excel's day zero.
 _DAY_ZERO: Final = date(1899, 12, 30)
 # Excel's error values as COM hands them over: CVErr(n) is the HRESULT 0x800A0000 + n.
@@ -200,17 +200,12 @@ def _old_columns(sheet: XlSheet) -> list[int]:
     """The 1-based columns an earlier run's results are in (Excel keeps the name
     pointing at them when the user inserts or deletes columns)."""
     name = _local_name(sheet, RESULTS_NAME)
-    match = _COLUMNS_REF.search(name.refers_to or "") if name is not None else None
-    if match is None:
-        return []
-    first, last = (column_index(letters) for letters in match.groups())
-    return list(range(first, last + 1))
+    return referenced_columns(name.refers_to or "") if name is not None else []
 
 
 def _clear_results(sheet: XlSheet) -> None:
-    columns = _old_columns(sheet)
-    if columns:
-        sheet.range((1, columns[0]), (MAX_ROW, columns[-1])).clear()
+    for column in _old_columns(sheet):  # not a user's column inserted among them
+        sheet.range((1, column), (MAX_ROW, column)).clear()
     name = _local_name(sheet, RESULTS_NAME)
     if name is not None:
         name.delete()
@@ -287,15 +282,16 @@ def _write_results(sheet: XlSheet, results: SheetResults, lang: Lang) -> None:
     _clear_marks(sheet)
     # As the file writer: notes only on a sheet without notes of the user.
     with_notes = len(sheet.notes) == 0
-    # Results that were the rightmost columns are replaced where they are, which does not
-    # rely on Excel shrinking its used range once they are cleared.
-    first = old[0] if old and rightmost <= old[-1] else _first_free_column(sheet)
+    # Results that were the rightmost columns, side by side, are replaced where they are,
+    # which does not rely on Excel shrinking its used range once they are cleared.
+    side_by_side = old == list(range(old[0], old[-1] + 1)) if old else False
+    first = old[0] if side_by_side and rightmost <= old[-1] else _first_free_column(sheet)
     notes: list[tuple[str, str]] = []
     if results.columns:
         _write_columns(sheet, results, first)
         last_column = first + len(results.columns) - 1
-        _set_local_name(sheet, RESULTS_NAME, f"={quote_sheet(sheet.name)}!"
-                        f"${column_letter(first - 1)}:${column_letter(last_column - 1)}")
+        _set_local_name(sheet, RESULTS_NAME,
+                        "=" + columns_reference(sheet.name, range(first, last_column + 1)))
         note = GENERATED_NOTE[lang]
         notes = [(f"{column_letter(col - 1)}{results.header_row}", note)
                  for col in range(first, last_column + 1)]
