@@ -34,6 +34,7 @@ from chantool.results import validation_plan
 from chantool.table import RawSheet
 from chantool.validate import validate_book
 from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffice
+from tests.excel_edits import read_parts, write_parts
 from tests.ooxml import package_problems
 
 CHANNEL_HEADER = ["渠道编码", "渠道名称", "渠道类型", "渠道等级", "维护级别", "所属区域",
@@ -327,11 +328,9 @@ EXAMPLE = Path(__file__).parent.parent / "examples" / "宁波办事处_渠道台
 
 def _rewritten(path: Path, part: str, change: Any) -> Path:
     """The workbook with one part's XML text changed by ``change``."""
-    with zipfile.ZipFile(EXAMPLE) as source:
-        items = [(info.filename, source.read(info)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for name, data in items:
-            out.writestr(name, change(data.decode()).encode() if name == part else data)
+    parts = read_parts(EXAMPLE)
+    parts[part] = change(parts[part].decode()).encode()
+    write_parts(path, parts)
     return path
 
 
@@ -371,8 +370,7 @@ def test_a_copy_of_the_issues_sheet_made_before_it_is_left_alone(tmp_path: Path)
     book = tmp_path / "book.xlsx"
     shutil.copy(EXAMPLE, book)
     assert _validate_in_place(book).exit_code in (0, 1)
-    with zipfile.ZipFile(book) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts = read_parts(book)
     workbook = parts["xl/workbook.xml"].decode()
     position = openpyxl.load_workbook(book).sheetnames.index("校验结果")
     generated = re.search(rf'<definedName name="_chantool_generated" '
@@ -392,9 +390,7 @@ def test_a_copy_of_the_issues_sheet_made_before_it_is_left_alone(tmp_path: Path)
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
         b"</Types>", b'<Override PartName="/xl/worksheets/copy.xml" ContentType="application/'
         b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
-    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
-        for name, data in parts.items():
-            out.writestr(name, data)
+    write_parts(book, parts)
 
     english = CliRunner().invoke(cli, ["validate", str(book), "--in-place", "--lang", "en",
                                        "--as-of", "2025-06-29"])
@@ -446,8 +442,7 @@ def _insert_column(book: Path, sheet_part: str, position: int, column: int,
     that spans it widens; then the user types ``cells`` (row: text) into the new column."""
     from chantool.table import column_index, column_letter
 
-    with zipfile.ZipFile(book) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts = read_parts(book)
 
     def moved(letters: str) -> str:
         index = column_index(letters)
@@ -478,9 +473,7 @@ def _insert_column(book: Path, sheet_part: str, position: int, column: int,
     workbook = workbook.replace(named[0], named[1] + re.sub(
         r"!\$([A-Z]+):\$([A-Z]+)", area, named[2]))
     parts["xl/workbook.xml"] = workbook.encode()
-    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as out:
-        for name, data in parts.items():
-            out.writestr(name, data)
+    write_parts(book, parts)
 
 
 def test_a_column_the_user_inserts_among_chantools_results_is_kept(tmp_path: Path) -> None:

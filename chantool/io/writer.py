@@ -685,9 +685,7 @@ class _Writer:
         at ``position`` by its name (a formula, a link, a chart's range): renaming it would
         break them (the workbook's defined names ``_rename`` renames in)."""
         old = self.names[position]
-        needles = {f"{quote_sheet(old)}!", f"{escape(quote_sheet(old))}!"}
-        if re.fullmatch(r"[^\W\d]\w*", old):
-            needles.add(f"{old}!")
+        needles = {f"{quote_sheet(old)}!", *_sheet_references(old)}
         # As characters, or as character references (openpyxl writes every character
         # beyond ASCII as &#N;).
         encoded = [form.encode() for needle in needles for form in (
@@ -717,9 +715,7 @@ class _Writer:
         renamed = re.sub(r'(\sname=")[^"]*(")', lambda m: m[1] + escape(name) + m[2],
                          self.workbook[start:end], count=1)
         self.workbook = self.workbook[:start] + renamed + self.workbook[end:]
-        references = [escape(quote_sheet(old)) + "!"]
-        if re.fullmatch(r"[^\W\d]\w*", old):
-            references.append(f"{old}!")
+        references = _sheet_references(old)
 
         def rename_in(match: re.Match[str]) -> str:
             value = match["value"]
@@ -746,6 +742,15 @@ class _Writer:
             element = f"<{p}definedNames>{''.join(kept + ours)}</{p}definedNames>"
             at = insertion_point(self.workbook, p, _WORKBOOK_AFTER_DEFINED_NAMES, "workbook")
             self.workbook = self.workbook[:at] + element + self.workbook[at:]
+
+
+def _sheet_references(name: str) -> list[str]:
+    """How the XML of a formula names the sheet ``name`` (before the cell): quoted, its
+    quotes escaped, and bare where a name may go without quotes."""
+    references = [escape(quote_sheet(name)) + "!"]
+    if re.fullmatch(r"[^\W\d]\w*", name):
+        references.append(f"{name}!")
+    return references
 
 
 def _relationships(rels: str) -> list[tuple[str, str, str]]:
