@@ -548,6 +548,7 @@ def test_names_with_control_characters_give_well_formed_statements(tmp_path: Pat
     assert result.exit_code in (0, 1), result.output
     (written,) = (tmp_path / "out").glob("*.xlsx")
     assert "张_伟" in openpyxl.load_workbook(written).sheetnames  # well-formed, or it raises
+    assert package_problems(written) == []
     read = CalamineWorkbook.from_path(str(written))
     texts = [value for name in read.sheet_names
              for row in read.get_sheet_by_name(name).to_python() for value in row]
