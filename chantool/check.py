@@ -17,6 +17,7 @@ from chantool.book import Book
 from chantool.combine import ChosenPolicy, Source, combine, first_policy
 from chantool.errors import log_exception
 from chantool.findings import Finding, make_finding
+from chantool.io.isolation import leave_to_exit
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Opened, Written, write_plan
 from chantool.listings import Scores
@@ -46,6 +47,7 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
             book, findings = validate_book(sheets, as_of=options.as_of, lang=options.lang,
                                            outside_channels=options.outside_channels)
             every_sheet_read(sheets)
+            leave_to_exit(book, sheets)
         except ReadError as error:
             return _shown(FileResult.unreadable(str(job.path), str(error)), options,
                           scored=False)

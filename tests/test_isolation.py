@@ -11,6 +11,7 @@ import resource
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from chantool import batch
 from chantool.batch import Options, ReadError, channel_ids, plan_jobs, validate_files
 from chantool.cli import cli
 from chantool.collector import collector_paused
+from chantool.io import isolation
 from chantool.io.reader import Workbook, read_sheet
 from chantool.settings import Limits
 from chantool.table import RawSheet
@@ -190,3 +192,47 @@ def test_the_collector_paused_for_a_block_is_as_it_was_after_what_it_made_frozen
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+class _Cells(list[int]):
+    """A list a weak reference can follow."""
+
+
+def _left_alive(_: int) -> bool:
+    """Whether what this process left to its end is still there after its last name went."""
+    cells = _Cells(range(1000))
+    gone = weakref.ref(cells)
+    isolation.leave_to_exit(cells)
+    del cells
+    return gone() is not None
+
+
+def test_a_forked_child_leaves_its_cells_to_its_end_and_elsewhere_they_go() -> None:
+    results: list[bool] = []
+    isolation.run_isolated(_left_alive, [1], limits=Limits(), workers=1,
+                           done=lambda _, alive: results.append(alive))
+    assert results == [True]
+    assert not _left_alive(1) and not isolation._left
+
+
+def test_a_batch_does_not_wait_for_a_child_that_sent_its_result_to_end(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real_exit = os._exit
+
+    def slow_exit(code: int) -> None:  # in the child: what freeing its memory takes, and more
+        time.sleep(3)
+        real_exit(code)
+
+    monkeypatch.setattr(os, "_exit", slow_exit)
+    results: list[bool] = []
+    started = time.monotonic()
+    isolation.run_isolated(_left_alive, [1], limits=Limits(), workers=1,
+                           done=lambda _, alive: results.append(alive))
+    assert results == [True] and time.monotonic() - started < 2.5
+    assert len(isolation._ending) == 1  # still ending
+    monkeypatch.undo()
+    deadline = time.monotonic() + 30
+    while isolation._ending and time.monotonic() < deadline:  # gone after its 3 s: reaped
+        time.sleep(0.1)
+        isolation._reap_ended()
+    assert not isolation._ending

@@ -9,9 +9,11 @@ tell about (checked row by row)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,12 @@ import openpyxl
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
+from isal import isal_zlib
 
 from chantool import check
 from chantool.batch import Options, load
 from chantool.cli import cli
+from chantool.io import package
 from chantool.io.output import OutputError, _RowCheck, temporary_path, verify_written
 from chantool.io.writer import Written, write_plan
 from chantool.results import ResultColumn, SheetResults, WritePlan, validation_plan
@@ -156,6 +160,24 @@ def test_a_damaged_zip_member_is_refused(book: Path, tmp_path: Path) -> None:
     assert refused.value.key == "broken_zip"
 
 
+def test_packages_are_inflated_by_isal_and_checked_as_zipfile_checks(tmp_path: Path) -> None:
+    path = tmp_path / "parts.zip"
+    sheet = b'<row r="1"><c r="A1"><v>1</v></c></row>' * 50_000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("sheet.xml", sheet)
+        archive.writestr("stored.xml", b"<stored/>", compress_type=zipfile.ZIP_STORED)
+    with package.Package(path) as archive, archive.open("sheet.xml") as stream:
+        assert isinstance(vars(stream)["_decompressor"], type(isal_zlib.decompressobj()))
+        assert stream.read() == sheet
+        assert archive.read("stored.xml") == b"<stored/>"
+    crc = zlib.crc32(sheet).to_bytes(4, "little")  # in the entry's header and the directory
+    data = path.read_bytes()
+    assert data.count(crc) == 2
+    path.write_bytes(data.replace(crc, bytes(4)))
+    with package.Package(path) as archive, pytest.raises(zipfile.BadZipFile, match="CRC"):
+        archive.read("sheet.xml")
+
+
 def test_a_run_over_results_with_user_cells_right_of_them_passes(book: Path,
                                                                  tmp_path: Path) -> None:
     first = tmp_path / "first.xlsx"
@@ -252,8 +274,8 @@ def test_rows_written_one_after_the_other_are_checked_a_run_at_a_time(
     at_once: list[bool] = []
     real = _RowCheck.rows_only_appended
 
-    def spy(self: _RowCheck, old: bytes, new: bytes) -> bytes | None:
-        ours = real(self, old, new)
+    def spy(self: _RowCheck, olds: Sequence[bytes], news: Sequence[bytes]) -> bytes | None:
+        ours = real(self, olds, news)
         at_once.append(ours is not None)
         return ours
 
@@ -270,6 +292,71 @@ def test_rows_written_one_after_the_other_are_checked_a_run_at_a_time(
     cells = openpyxl.load_workbook(target)["渠道档案"]
     assert [cells[f"L{row}"].value for row in (1, 2, 41)] == ["值", 3.0, 61.5]
     assert (cells["M3"].value, cells["M9"].value) == ("x", "a<b")
+
+
+def write_some_rows(source: Path, target: Path) -> tuple[Written, list[RawSheet]]:
+    plan = WritePlan((SheetResults("渠道档案", 1, (
+        ResultColumn("值", {row: row * 1.5 for row in (7, 9, 20, 33)}),)),), ())
+    return write_plan(source, target, plan), load(source, Options(as_of=AS_OF))
+
+
+def without_text_like_spans(source: Path) -> None:
+    parts = excel_edits.read_parts(source)
+    parts[ROWS] = parts[ROWS].replace(b' spans="1:11"</t>', b"spans</t>")
+    excel_edits.write_parts(source, parts)
+
+
+def test_rows_apart_are_checked_together_and_a_change_among_them_is_refused(
+    every_row: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    without_text_like_spans(every_row)
+    at_once: list[int] = []
+    real = _RowCheck.rows_only_appended
+
+    def spy(self: _RowCheck, olds: Sequence[bytes], news: Sequence[bytes]) -> bytes | None:
+        ours = real(self, olds, news)
+        at_once.append(len(olds) if ours is not None else 0)
+        return ours
+
+    monkeypatch.setattr(_RowCheck, "rows_only_appended", spy)
+    target = tmp_path / "out.xlsx"
+    written, sheets = write_some_rows(every_row, target)
+    verify_written(target, written, sheets)
+    assert at_once == [5]  # the header's row and the four rows, with rows between them
+    assert openpyxl.load_workbook(target)["渠道档案"]["L20"].value == 30.0
+    parts = excel_edits.read_parts(target)
+    parts[ROWS], count = re.subn(rb'(<c r="I20"[^>]*><v>)5<', rb"\g<1>6<", parts[ROWS])
+    assert count == 1
+    excel_edits.write_parts(target, parts)
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, written, sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_a_row_split_around_the_rows_between_is_refused(every_row: Path,
+                                                         tmp_path: Path) -> None:
+    # What the writer wrote for row 9 ends with the start of row 20's, and row 20's region
+    # is as much shorter: the rows written, taken together, are the right ones, but in
+    # the file the rows copied between (10 to 19) fall inside row 20.
+    without_text_like_spans(every_row)
+    target = tmp_path / "out.xlsx"
+    written, sheets = write_some_rows(every_row, target)
+    regions = list(written.rewritten[ROWS])
+    nine = next(at for at, region in enumerate(regions)
+                if written.originals[ROWS].startswith(b'<row r="9"', region.start))
+    parts = excel_edits.read_parts(target)
+    xml = parts[ROWS]
+    row_20 = xml.index(b'<row r="20"')
+    moved = xml[row_20:row_20 + 12]
+    row_10 = xml.index(b'<row r="10"')
+    parts[ROWS] = xml[:row_10] + moved + xml[row_10:row_20] + xml[row_20 + 12:]
+    excel_edits.write_parts(target, parts)
+    regions[nine] = regions[nine]._replace(length=regions[nine].length + 12)
+    regions[nine + 1] = regions[nine + 1]._replace(length=regions[nine + 1].length - 12)
+    claimed = dataclasses.replace(written, rewritten={**written.rewritten, ROWS: tuple(regions)})
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, claimed, sheets)
+    assert refused.value.key == "cells_changed"
 
 
 def run_corruption(pattern: bytes, replacement: bytes) -> Callable[[Parts], None]:

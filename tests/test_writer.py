@@ -12,7 +12,6 @@ import shutil
 import struct
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -28,7 +27,7 @@ from oletools.olevba import VBA_Parser
 from chantool import check
 from chantool.batch import Job, Options, load, plan_jobs, validate_files
 from chantool.cli import cli
-from chantool.io import writer
+from chantool.io import sheetxml, writer
 from chantool.io.writer import Opened, write_plan
 from chantool.results import validation_plan
 from chantool.table import RawSheet
@@ -156,32 +155,42 @@ def test_a_part_not_changed_is_copied_deflated_as_it_was(rich_workbook: Path) ->
     assert deflated in rich_workbook.read_bytes()
 
 
-def test_a_part_deflated_in_pieces_at_once_is_one_stream_of_its_bytes() -> None:
+def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes() -> None:
     # Pieces of every size, some repeating what came before them across a piece's border
     # (which deflate refers back to), written as the sheets' and the tables' pieces are.
     rng = random.Random(5)
     row = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c></row>' % (n, n, n % 97)
                    for n in range(40_000))
-    sizes = [0, 1, 70, writer._WINDOW + 3, writer._PIECE - 1, writer._PIECE,
+    sizes = [0, 1, 70, 40_000, writer._PIECE - 1, writer._PIECE,
              3 * writer._PIECE + 11, *(rng.randrange(1, 300_000) for _ in range(20))]
     pieces = [row[: size] if index % 2 else rng.randbytes(size)
               for index, size in enumerate(sizes)]
     data = b"".join(pieces)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        deflater = writer._Deflater(pool)
-        for piece in pieces:
-            deflater.write(piece)
-        deflated = deflater.close().result()
-        source = writer._Deflater(pool, io.BytesIO(data))  # the source's bytes: unchanged
-        for piece in pieces:
-            source.write(piece)
-        assert source.unchanged()
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    deflater = writer._Deflater()
+    for piece in pieces:
+        deflater.write(memoryview(piece))
+    deflated = deflater.close()
+    source = writer._Deflater(io.BytesIO(data))  # the source's bytes: unchanged
+    for piece in pieces:
+        source.write(piece)
+    assert source.unchanged()
+    changed = writer._Deflater(io.BytesIO(data[:-1] + b"!"))
+    for piece in pieces:
+        changed.write(piece)
+    assert not changed.unchanged()
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)  # what Excel's zip reader reads
     assert inflater.decompress(deflated.data) == data and inflater.eof
     assert not inflater.unused_data
     assert (deflated.crc, deflated.size) == (zlib.crc32(data), len(data))
-    whole = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
-    assert len(deflated.data) < 1.01 * len(whole.compress(data) + whole.flush()) + 200
+
+
+def test_a_sheet_is_deflated_smaller_than_at_zlibs_fastest_level() -> None:
+    sheet = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c><c r="B%d"><v>%d.5</v></c>'
+                     b"</row>" % (n, n, n % 97, n, n * 7) for n in range(100_000))
+    deflater = writer._Deflater()
+    deflater.write(sheet)
+    fastest = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
+    assert len(deflater.close().data) < len(fastest.compress(sheet) + fastest.flush())
 
 
 def test_results_marks_and_issues_sheet_are_written(rich_workbook: Path) -> None:
@@ -278,6 +287,23 @@ def test_libreoffice_opens_the_result_and_shows_the_written_values(
     assert len(issues) == 7
 
 
+def test_rows_are_taken_where_the_probe_found_them_or_else_looked_for() -> None:
+    xml = (b'<worksheet><dimension ref="A1:A5"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+           b'<row r="2" spans="1:1"><c r="A2"><v>2</v></c></row><row r="4"/>'
+           b'<row r="5"><c r="A5"><v>5</v></c></row></sheetData></worksheet>')
+    prefix, data, end = sheetxml._sheet_data(xml)
+    assert data is not None
+    probed = sheetxml.probe(xml, frozenset())
+    starts = {number: xml.index(b'<row r="%d"' % number) for number in (1, 2, 4, 5)}
+    assert probed == sheetxml.Probe(1, starts)
+    looked_for = sheetxml._locate_rows(xml, prefix, data.end(), end, [2, 4, 5], {})
+    assert looked_for is not None and [row.start for row in looked_for] == [
+        starts[2], starts[4], starts[5]]
+    for rows_at in (probed.rows_at, {2: 0, 4: starts[2], 5: 10**6}):  # found, out of place
+        assert sheetxml._locate_rows(xml, prefix, data.end(), end, [2, 4, 5],
+                                     rows_at) == looked_for
+
+
 def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     rich_workbook: Path, tmp_path: Path
 ) -> None:
@@ -291,8 +317,13 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     cold = tmp_path / "cold.xlsx"
     write_plan(rich_workbook, cold, plan)
     with Opened(rich_workbook, {sheet.name for sheet in sheets}) as opened:
-        ahead = {part: probe.result() for part, probe in opened.writer.probes.items()}
-        assert ahead == {"xl/worksheets/sheet1.xml": 11, "xl/worksheets/sheet2.xml": 9}
+        ahead = {part: probed.result() for part, probed in opened.writer.probes.items()}
+        assert {part: probed.last_column for part, probed in ahead.items()} == {
+            "xl/worksheets/sheet1.xml": 11, "xl/worksheets/sheet2.xml": 9}
+        channels = read_parts(rich_workbook)["xl/worksheets/sheet1.xml"]
+        rows_at = ahead["xl/worksheets/sheet1.xml"].rows_at
+        assert len(rows_at) > 3 and rows_at == {
+            number: channels.index(b'<row r="%d"' % number) for number in rows_at}
         assert Opened.of(rich_workbook) is opened
         warm = tmp_path / "warm.xlsx"
         write_plan(rich_workbook, warm, plan)

@@ -9,23 +9,21 @@ original is first kept as a backup (``name.xlsx.bak``), and a workbook that Exce
 from __future__ import annotations
 
 import os
-import queue
 import re
 import shutil
-import threading
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 from xml.parsers.expat import XMLParserType
 
 from defusedxml import ElementTree
+from isal import isal_zlib
 
 from chantool.io import package
 from chantool.table import RawSheet, column_index, column_letter
@@ -107,7 +105,7 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
     with such regions replaced: a region out of place, or bytes changed outside one,
     fail the comparison."""
     names = {part: name for name, part in written.sheet_parts.items()}
-    with zipfile.ZipFile(path) as archive:
+    with package.Package(path) as archive:
         new = package.problems(archive) - written.problems_before
         if new:
             raise OutputError("package_problems", problems="；".join(sorted(new)))
@@ -116,7 +114,7 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
             rewritten = name in written.rewritten
             parsed = not rewritten and name in written.parts and name.endswith(
                 (".xml", ".rels", ".vml"))
-            with _reading(archive, info, ahead=rewritten or parsed) as chunks:
+            with _reading(archive, info) as chunks:
                 if rewritten:
                     before, after = written.result_columns.get(names.get(name, ""),
                                                                (frozenset(), frozenset()))
@@ -130,62 +128,17 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
 
 
 @contextmanager
-def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *,
-             ahead: bool) -> Iterator[Iterator[bytes]]:
+def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterator[bytes]]:
     """A part's bytes a chunk at a time, read to its end after use, which checks its
-    CRC; a damaged part is an ``OutputError``. With ``ahead`` (its bytes are checked), a
-    part of more than one chunk is inflated ahead in a thread of its own (zlib lets go of
-    the GIL) while what came before is checked; a smaller one, or one only read to its
-    end, is read here, as there would be nothing to overlap."""
+    CRC; a damaged part is an ``OutputError``."""
     try:
-        inflated = _inflated_ahead if ahead and info.file_size > _CHUNK else _inflated_here
-        with inflated(archive, info) as chunks:
+        with archive.open(info) as stream:
+            chunks = iter(partial(stream.read, _CHUNK), b"")
             yield chunks
             for _ in chunks:
                 pass
-    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+    except _BROKEN as error:
         raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
-
-
-@contextmanager
-def _inflated_here(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterator[bytes]]:
-    """A part's chunks as they are inflated."""
-    with archive.open(info) as stream:
-        yield iter(partial(stream.read, _CHUNK), b"")
-
-
-@contextmanager
-def _inflated_ahead(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterator[bytes]]:
-    """A part's chunks as a thread of their own inflates them; at most ``_AHEAD`` wait."""
-    ahead: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=_AHEAD)
-    stop = threading.Event()
-
-    def read() -> None:
-        try:
-            with archive.open(info) as stream:
-                while not stop.is_set():
-                    chunk = stream.read(_CHUNK)
-                    ahead.put(chunk)
-                    if not chunk:
-                        return
-        except BaseException as error:  # raised where the chunks are taken
-            ahead.put(error)
-
-    def taken() -> Iterator[bytes]:
-        while chunk := ahead.get():
-            if isinstance(chunk, BaseException):
-                raise chunk
-            yield chunk
-
-    reader = threading.Thread(target=read, name="chantool-verify", daemon=True)
-    reader.start()
-    try:
-        yield taken()
-    finally:
-        stop.set()
-        while not ahead.empty():  # the reader, when it waits to put one more, ends
-            ahead.get_nowait()
-        reader.join()
 
 
 def _parse(name: str, pieces: Iterable[bytes], parser: XMLParserType, *,
@@ -226,7 +179,8 @@ def _workbook_properties(xml: bytes) -> dict[str, str]:
 
 
 _CHUNK: Final = 1 << 20
-_AHEAD: Final = 4
+# What reading a damaged part raises (isal's stubs declare its error an instance).
+_BROKEN: Final = (zipfile.BadZipFile, EOFError, cast("type[Exception]", isal_zlib.error))
 _PARSED_AT_ONCE: Final = 1 << 18
 _RUN_BYTES: Final = 1 << 20  # rows written, checked at once
 # The styles part's lists that cells and formats refer to by position.
@@ -287,27 +241,28 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     index = 0
     while index < len(regions):
         region = regions[index]
-        if region.start < at or not part.same(original, at, region.start):
-            raise OutputError("cells_changed", sheet=sheet)
         end = _rows_run(regions, index, rows_start, rows_end)
-        run = regions[index:end]
-        new = part.take(sum(each.length for each in run))
-        at = run[-1].end
-        parsed = new  # what of it is parsed
+        olds, news = [], []  # each region of the run, as it was and as written
+        for each in regions[index:end]:
+            if each.start < at or not part.same(original, at, each.start):
+                raise OutputError("cells_changed", sheet=sheet)
+            olds.append(original[each.start:each.end])
+            news.append(part.take(each.length))
+            at = each.end
+        new = parsed = b"".join(news)  # what of it is parsed
         if region.start == 0 and region.end == rows_start:
             kept = _without_used_range(original[:rows_start]) == _without_used_range(new)
         elif region.end == len(original) and region.start == rows_end:
             kept = new.startswith(b"</" + data[1] + b"sheetData>")
         else:
-            ours = check.rows_only_appended(original[region.start:at], new) if len(run) > 1 \
-                else None
+            ours = check.rows_only_appended(olds, news) if len(olds) > 1 else None
             if ours is not None:  # the rows are the original's bytes: only ours are parsed
                 kept, parsed = True, check.start + b">" + ours + check.end
             else:
                 kept = rows_start <= region.start <= region.end <= rows_end and all(
                     check.only_appended(old, written_row)
                     or check.same_user_cells(old, written_row)
-                    for old, written_row in _each_region(original, run, new))
+                    for old, written_row in zip(olds, news, strict=True))
         if not kept:
             raise OutputError("cells_changed", sheet=sheet)
         wrote.append(parsed)
@@ -322,29 +277,19 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
 
 
 def _rows_run(regions: Sequence[Region], index: int, rows_start: int, rows_end: int) -> int:
-    """The end of the run of regions from ``index`` that are rows one after the other,
-    with no bytes copied between them, together under ``_RUN_BYTES`` written (a sheet
-    whose every row chantool wrote into); ``index + 1`` if the region is not such."""
+    """The end of the run of regions from ``index`` that are rows, in order, together
+    under ``_RUN_BYTES`` written (the rows chantool wrote into, taken together);
+    ``index + 1`` if the region is not such."""
     end = index + 1
     first = regions[index]
     if not rows_start <= first.start <= first.end <= rows_end:
         return end
     size = first.length
     while (end < len(regions) and size < _RUN_BYTES
-           and regions[end].start == regions[end - 1].end
-           and regions[end].start <= regions[end].end <= rows_end):
+           and regions[end - 1].end <= regions[end].start <= regions[end].end <= rows_end):
         size += regions[end].length
         end += 1
     return end
-
-
-def _each_region(original: bytes, run: Sequence[Region],
-                 new: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """Each region of ``run`` as it was and as written (``new`` holds them all)."""
-    at = 0
-    for region in run:
-        yield original[region.start:region.end], new[at:at + region.length]
-        at += region.length
 
 
 class _Pieces:
@@ -445,24 +390,30 @@ class _RowCheck:
                 and self.new.run.fullmatch(new, new_tag + len(inner),
                                            len(new) - len(self.end)) is not None)
 
-    def rows_only_appended(self, old: bytes, new: bytes) -> bytes | None:
-        """``only_appended`` for every row of ``old``, a run of whole rows, at C speed:
-        ``new`` is ``old`` with cells of ours added at the end of its rows and their spans
-        dropped. The cells of ours, or ``None`` when it cannot tell so this way (a row that
-        was empty, say, or bytes between the rows): each row is then checked on its own."""
-        if not (self.new.columns and old.endswith(self.end) and new.endswith(self.end)
+    def rows_only_appended(self, olds: Sequence[bytes], news: Sequence[bytes]) -> bytes | None:
+        """``only_appended`` for every row of ``olds`` (each a whole row) and the row
+        written for it in ``news``, at C speed, the rows taken together: each is the row
+        as it was with cells of ours added at its end and its spans dropped. The cells of
+        ours, or ``None`` when it cannot tell so this way (a row that was empty, say, or
+        a region that is not one row): each row is then checked on its own."""
+        old, new = b"".join(olds), b"".join(news)
+        if not (self.new.columns
+                # Each region one row, as it was and as written: the rows taken together
+                # are split where the regions are.
+                and old.count(self.end) == new.count(self.end) == len(olds)
+                and all(map(bytes.endswith, olds, repeat(self.end)))
+                and all(map(bytes.endswith, news, repeat(self.end)))
                 and old.count(self.cell) == old.count(self.cell + b' r="')  # all addressed
                 and self.new.first.search(old) is None
                 # Every spans attribute in a row's start tag, none in a cell's text.
                 and old.count(_ROW_SPANS) == len(self.spans.findall(old))):
             return None
-        olds = _LITERAL_SPANS.sub(b"", old).split(self.end)
-        news = new.split(self.end)
-        if not (len(olds) == len(news)
-                and all(map(bytes.startswith, olds[:-1], repeat(self.start)))
-                and all(map(bytes.startswith, news, olds))):
+        old_rows = _LITERAL_SPANS.sub(b"", old).split(self.end)
+        new_rows = new.split(self.end)
+        if not (all(map(bytes.startswith, old_rows[:-1], repeat(self.start)))
+                and all(map(bytes.startswith, new_rows, old_rows))):
             return None
-        tails = [row[cut:] for row, cut in zip(news, map(len, olds), strict=True)]
+        tails = [row[cut:] for row, cut in zip(new_rows, map(len, old_rows), strict=True)]
         return b"".join(tails) if all(map(self.new.run.fullmatch, tails)) else None
 
     def same_user_cells(self, old: bytes, new: bytes) -> bool:

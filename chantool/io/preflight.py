@@ -71,7 +71,7 @@ def preflight(path: Path, limits: Limits, wanted: Callable[[str], bool]) -> Refu
         # anything else text under an Excel name.
         return Refusal(_TEXT_REASONS.get(path.suffix.lower(), "text_file"))
     try:
-        with zipfile.ZipFile(path) as archive:
+        with package.Package(path) as archive:
             refusal = _check_sizes(archive, limits)
             if refusal:
                 return refusal
@@ -207,7 +207,7 @@ def diagnose_extents(path: Path, limits: Limits, wanted: Callable[[str], bool]) 
     """After a parser died on ``path``: a worksheet with a cell outside Excel's grid, or
     with a used range larger than the reader can hold. Every cell reference of the sheets
     that were to be parsed is read, so this runs only when something went wrong."""
-    with zipfile.ZipFile(path) as archive:
+    with package.Package(path) as archive:
         main = package.workbook_part(archive)
         if main is None:
             return None

@@ -44,8 +44,6 @@ _AFTER_CONDITIONAL: Final = (
     "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
     "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
 _CHUNK: Final = 1 << 20
-# ``edit_sheet``'s last column of a part not probed before.
-NOT_PROBED: Final = -1
 _SPLIT_TAG: Final = methodcaller("partition", b">")  # a row: its start tag, the rest
 _AFTER_LEGACY_DRAWING: Final = _AFTER_CONDITIONAL[_AFTER_CONDITIONAL.index("legacyDrawing") + 1:]
 
@@ -212,12 +210,20 @@ class EditedSheet:
     regions: tuple[Region, ...]
 
 
+class Probe(NamedTuple):
+    """What ``probe`` finds in a worksheet part, before it is edited: the rightmost column
+    of any cell but the previous run's results (``None`` when a few searches cannot
+    tell), and where each row starts, by its number (the first ``<row r="N"``)."""
+
+    last_column: int | None
+    rows_at: dict[int, int]
+
+
 def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], None],
-               last_column: int | None) -> EditedSheet:
+               probed: Probe | None) -> EditedSheet:
     """The part with chantool's result columns, marks and notes link replaced, handed to
     ``out`` a piece at a time as it is made (the stretches copied as views of ``xml``).
-    ``last_column`` is ``last_user_column`` of the part when already probed (``None``:
-    the probe could not tell), else ``NOT_PROBED``."""
+    ``probed`` is ``probe`` of ``xml`` when it was probed before, else ``None``."""
     original_length = len(xml)
     prefix, data_match, rows_end = _sheet_data(xml)
     if data_match is None or rows_end < 0:
@@ -235,13 +241,16 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
     old_cell = (re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + b"|".join(old_letters)
                            + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
                 if old_letters else None)
-    probed = last_column if last_column != NOT_PROBED else _probe_last_user_column(
-        xml, prefix, data_start, data_end, edit.old_columns)
-    rows: list[_Row] | None = None
     if probed is None:
+        probed = Probe(_probe_last_user_column(xml, prefix, data_start, data_end,
+                                               edit.old_columns), {})
+    last_column = probed.last_column
+    rows: list[_Row] | None = None
+    if last_column is None:
         rows = _rows(xml, prefix, data_start, data_end)
-        probed = max((_last_user_column(xml, row, edit.old_columns) for row in rows), default=0)
-    first = probed + 1
+        last_column = max((_last_user_column(xml, row, edit.old_columns) for row in rows),
+                          default=0)
+    first = last_column + 1
     columns = list(range(first, first + len(edit.headers)))
     if columns and columns[-1] > MAX_COLUMNS:
         raise NoRoom
@@ -252,7 +261,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
                      for number, cells in new_cells.items()}
     edited = sorted(set(new_cells) | _rows_holding(xml, prefix, data_start, data_end, old_letters))
     numbers = _every_row(xml, prefix, data_start, data_end, edited) if rows is None else None
-    located = (_locate_rows(xml, prefix, data_start, data_end, edited)
+    located = (_locate_rows(xml, prefix, data_start, data_end, edited, probed.rows_at)
                if rows is None and numbers is None else None)
     if numbers is None and located is None and rows is None:
         rows = _rows(xml, prefix, data_start, data_end)
@@ -360,6 +369,11 @@ def _every_row(xml: bytes, prefix: bytes, start: int, end: int,
     opening, closing = b"<" + prefix + b'row r="', b"</" + prefix + b"row>"
     if not (xml.startswith(opening, start) and xml.endswith(closing, start, end)):
         return None
+    # Told first from the last row's number, without finding every row: rows numbered
+    # beyond _EVERY_ROW times the edited ones are, where every row holds cells, too many.
+    last = _ROW_NUMBER.match(xml, xml.rfind(opening, start, end) + len(b"<" + prefix + b"row"))
+    if last is None or int(last[1]) > len(edited) * _EVERY_ROW:
+        return None
     # Every row's start tag, with the number where it is the first attribute.
     found = re.compile(re.escape(b"<" + prefix + b"row") + rb'(?: r="(\d+)")?').findall(
         xml, start, end)
@@ -441,14 +455,18 @@ def _some_with_cells(rows: list[bytes], numbers: list[int], cells: list[bytes | 
 _MAX_PROBES: Final = 8
 
 
-def last_user_column(xml: bytes, old_columns: frozenset[int]) -> int | None:
-    """The rightmost column of any cell of the worksheet part ``xml`` but the previous
-    run's results (``old_columns``), probed by a few searches: ``edit_sheet``'s first
-    step, which it can be given done. ``None`` when the sheet does not allow it."""
+def probe(xml: bytes, old_columns: frozenset[int]) -> Probe:
+    """What ``edit_sheet`` first looks for in the worksheet part ``xml``, which it can be
+    given found: its last column in use, but the previous run's results (``old_columns``),
+    probed by a few searches, and where its rows start, found at C speed."""
     prefix, data, end = _sheet_data(xml)
     if data is None or end < 0:
-        return None
-    return _probe_last_user_column(xml, prefix, data.end(), end, old_columns)
+        return Probe(None, {})
+    rows = list(re.compile(re.escape(b"<" + prefix + b'row r="') + rb'(\d+)"').finditer(
+        xml, data.end(), end))[::-1]  # the first of a number last, where it stays
+    return Probe(_probe_last_user_column(xml, prefix, data.end(), end, old_columns),
+                 dict(zip(map(int, map(itemgetter(1), rows)), map(re.Match.start, rows),
+                          strict=True)))
 
 
 def _probe_last_user_column(xml: bytes, prefix: bytes, start: int, end: int,
@@ -500,15 +518,19 @@ def _rows_holding(xml: bytes, prefix: bytes, start: int, end: int,
     return {int(number) for number in pattern.findall(xml, start, end)}
 
 
-def _locate_rows(xml: bytes, prefix: bytes, start: int, end: int,
-                 numbers: list[int]) -> list[_Row] | None:
-    """The rows ``numbers`` (ascending), each found by its ``r``; ``None`` when one is not
-    there as ``<row r="N"`` (a row to create, or rows written otherwise)."""
+def _locate_rows(xml: bytes, prefix: bytes, start: int, end: int, numbers: list[int],
+                 rows_at: dict[int, int]) -> list[_Row] | None:
+    """The rows ``numbers`` (ascending), each found by its ``r`` (where ``rows_at`` says,
+    when it is there); ``None`` when one is not there as ``<row r="N"`` (a row to create,
+    or rows written otherwise)."""
     found = []
     at = start
     closing = b"</" + prefix + b"row>"
     for number in numbers:
-        begin = xml.find(b"<" + prefix + b'row r="%d"' % number, at, end)
+        tag = b"<" + prefix + b'row r="%d"' % number
+        begin = rows_at.get(number, -1)
+        if not (at <= begin < end and xml.startswith(tag, begin)):
+            begin = xml.find(tag, at, end)
         if begin < 0:
             return None
         tag_end = xml.index(b">", begin) + 1
