@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from bench_validate import compile_package
+from bench_validate import adopted, adopting, compile_package
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PLAIN_READ = (
@@ -92,6 +92,7 @@ def measure(command: list[str], *, sampled: bool = True) -> Run:
     every ``SAMPLE_SECONDS``: on two cores that took processor time from the run, more
     from two jobs than from one, so a run that is timed is not sampled; unsampled, ``rss``
     is the peak of its largest process and ``pss`` 0."""
+    before = adopting()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     rss = pss = 0
@@ -108,9 +109,10 @@ def measure(command: list[str], *, sampled: bool = True) -> Run:
     process.returncode = code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"{command[:4]} exited with {code}")
+    cpu, peak = adopted(before)
     if not sampled:
-        rss = usage.ru_maxrss  # KiB on Linux
-    return Run(wall, usage.ru_utime + usage.ru_stime, rss / 1024, pss / 1024)
+        rss = max(usage.ru_maxrss, peak)  # KiB on Linux
+    return Run(wall, usage.ru_utime + usage.ru_stime + cpu, rss / 1024, pss / 1024)
 
 
 def main() -> None:
