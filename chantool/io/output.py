@@ -15,7 +15,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
-from itertools import repeat
+from itertools import accumulate, repeat
+from operator import add, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, cast
 from xml.etree.ElementTree import Element
@@ -241,14 +242,14 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     index = 0
     while index < len(regions):
         region = regions[index]
+        if region.start < at or not part.same(original, at, region.start):
+            raise OutputError("cells_changed", sheet=sheet)
         end = _rows_run(regions, index, rows_start, rows_end)
-        olds, news = [], []  # each region of the run, as it was and as written
-        for each in regions[index:end]:
-            if each.start < at or not part.same(original, at, each.start):
-                raise OutputError("cells_changed", sheet=sheet)
-            olds.append(original[each.start:each.end])
-            news.append(part.take(each.length))
-            at = each.end
+        taken = _taken(part, original, regions[index:end])
+        if taken is None:
+            raise OutputError("cells_changed", sheet=sheet)
+        olds, news = taken
+        at = regions[end - 1].end
         new = parsed = b"".join(news)  # what of it is parsed
         if region.start == 0 and region.end == rows_start:
             kept = _without_used_range(original[:rows_start]) == _without_used_range(new)
@@ -278,8 +279,8 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
 
 def _rows_run(regions: Sequence[Region], index: int, rows_start: int, rows_end: int) -> int:
     """The end of the run of regions from ``index`` that are rows, in order, together
-    under ``_RUN_BYTES`` written (the rows chantool wrote into, taken together);
-    ``index + 1`` if the region is not such."""
+    under ``_RUN_BYTES`` written with the bytes between them (the rows chantool wrote
+    into, taken together); ``index + 1`` if the region is not such."""
     end = index + 1
     first = regions[index]
     if not rows_start <= first.start <= first.end <= rows_end:
@@ -287,9 +288,29 @@ def _rows_run(regions: Sequence[Region], index: int, rows_start: int, rows_end: 
     size = first.length
     while (end < len(regions) and size < _RUN_BYTES
            and regions[end - 1].end <= regions[end].start <= regions[end].end <= rows_end):
-        size += regions[end].length
+        size += regions[end].start - regions[end - 1].end + regions[end].length
         end += 1
     return end
+
+
+def _taken(part: _Pieces, original: bytes, run: Sequence[Region]
+           ) -> tuple[list[bytes], list[bytes]] | None:
+    """The regions of ``run`` as they were and as written, the written ones and the bytes
+    between them taken from ``part`` at once and cut at C speed; ``None`` when the bytes
+    between them are not the original's."""
+    starts, ends, lengths = zip(*run, strict=True)
+    gaps = list(map(sub, starts[1:], ends[:-1]))
+    block = part.take(sum(lengths) + sum(gaps))
+    # Where each region is written in the block, and where the bytes after it end.
+    written = list(accumulate(map(add, lengths[:-1], gaps), initial=0))
+    after = list(map(add, written, lengths))
+    # Each stretch between as long in the block as in the original: the two joined are
+    # equal only where each is.
+    if (len(block) != after[-1] or b"".join(map(original.__getitem__, map(slice, ends, starts[1:])))
+            != b"".join(map(block.__getitem__, map(slice, after, written[1:])))):
+        return None
+    return (list(map(original.__getitem__, map(slice, starts, ends))),
+            list(map(block.__getitem__, map(slice, written, after))))
 
 
 class _Pieces:
@@ -398,9 +419,6 @@ class _RowCheck:
         a region that is not one row): each row is then checked on its own."""
         old, new = b"".join(olds), b"".join(news)
         if not (self.new.columns
-                # Each region one row, as it was and as written: the rows taken together
-                # are split where the regions are.
-                and old.count(self.end) == new.count(self.end) == len(olds)
                 and all(map(bytes.endswith, olds, repeat(self.end)))
                 and all(map(bytes.endswith, news, repeat(self.end)))
                 and old.count(self.cell) == old.count(self.cell + b' r="')  # all addressed
@@ -410,7 +428,10 @@ class _RowCheck:
             return None
         old_rows = _LITERAL_SPANS.sub(b"", old).split(self.end)
         new_rows = new.split(self.end)
-        if not (all(map(bytes.startswith, old_rows[:-1], repeat(self.start)))
+        # Each region one row, as it was and as written (each ends a row, and there are
+        # as many rows as regions): the rows are split where the regions are.
+        if not (len(old_rows) == len(new_rows) == len(olds) + 1
+                and all(map(bytes.startswith, old_rows[:-1], repeat(self.start)))
                 and all(map(bytes.startswith, new_rows, old_rows))):
             return None
         tails = [row[cut:] for row, cut in zip(new_rows, map(len, old_rows), strict=True)]
