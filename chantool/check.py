@@ -180,6 +180,7 @@ def score_together(jobs: Sequence[Job], options: Options, *, label: str,
     findings.extend(stated)
     kept = [(job, sheets) for job, sheets, _ in read]
     combined = combine(sources, as_of=options.as_of, lang=options.lang, chosen=chosen)
+    leave_to_exit(read, sources, combined)
     scored, scores = score_read_book(combined.book)
     findings.extend(scored)
     sort_by_place(findings, {None: [], **{str(job.path): [sheet.name for sheet in sheets]
