@@ -125,8 +125,10 @@ def adopting() -> set[int]:
     and return its children now. chantool's batch does not wait for a file's child that
     sent its result to end: when the command ends first, that child becomes this
     process's, and ``adopted`` waits for it, so that its time and memory count (wait4's
-    usage of the command counts only the children it waited for)."""
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    usage of the command counts only the children it waited for). A measured command must
+    leave no process running for good (a server): ``adopted`` would wait for it."""
+    if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
     return _children()
 
 

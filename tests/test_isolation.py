@@ -236,3 +236,34 @@ def test_a_batch_does_not_wait_for_a_child_that_sent_its_result_to_end(
         time.sleep(0.1)
         isolation._reap_ended()
     assert not isolation._ending
+
+
+def _nested_batch(_: int) -> int:
+    """A batch run in a child: what it inherited of its parent's ending children."""
+    inherited = len(isolation._ending)
+    isolation.run_isolated(_left_alive, [1], limits=Limits(), workers=1,
+                           done=lambda *_: None)
+    return inherited
+
+
+def test_a_child_does_not_take_its_parents_ending_children_for_its_own(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real_exit = os._exit
+
+    def slow_exit(code: int) -> None:  # in each child: still ending when the next forks
+        time.sleep(1)
+        real_exit(code)
+
+    monkeypatch.setattr(os, "_exit", slow_exit)
+    isolation.run_isolated(_left_alive, [1], limits=Limits(), workers=1, done=lambda *_: None)
+    assert len(isolation._ending) == 1
+    inherited: list[int] = []
+    isolation.run_isolated(_nested_batch, [1], limits=Limits(), workers=1,
+                           done=lambda _, count: inherited.append(count))
+    assert inherited == [0]
+    monkeypatch.undo()
+    deadline = time.monotonic() + 30
+    while isolation._ending and time.monotonic() < deadline:
+        time.sleep(0.1)
+        isolation._reap_ended()
+    assert not isolation._ending

@@ -51,7 +51,7 @@ from chantool.history.schema import (
     version_sheets,
 )
 from chantool.history.store import StoreError, archive_lock, kept_engine, transaction
-from chantool.io.isolation import Failure, run_isolated
+from chantool.io.isolation import Failure, leave_to_exit, run_isolated
 from chantool.memo import Memo
 from chantool.policy import entry_text
 from chantool.settings import POLICY_COLUMNS
@@ -145,6 +145,7 @@ def archive_file(job: Job, *, url: str, options: Options, accept_errors: bool) -
         sheets = load(path, options)
         book, findings = validate_book(sheets, as_of=options.as_of, lang=lang)
         every_sheet_read(sheets)
+        leave_to_exit(book, sheets)
         errors = [finding for finding in findings if finding.severity is Severity.ERROR]
         if errors and not accept_errors:
             return Outcome(str(path), "refused", path.name, errors=len(errors),

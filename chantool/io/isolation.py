@@ -145,6 +145,7 @@ class _Forked:
         if self.pid == 0:  # the child: runs the task and never returns from here
             global _forked
             _forked = True
+            _ending.clear()  # its parent's children, not its own
             code = 1
             try:
                 os.close(reading)
@@ -292,7 +293,7 @@ def run_isolated(
                     del running[waitable]
                     item.child.kill()
                     done(item.job, Failure("timeout", {"seconds": f"{limits.seconds:g}"}))
-    finally:  # also when the batch is stopped (Ctrl-C): no child outlives it
+    finally:  # also when the batch is stopped (Ctrl-C): no running child outlives it
         for item in running.values():
             item.child.kill()
         _reap_ended()
@@ -301,7 +302,8 @@ def run_isolated(
 # Children that sent their whole result and are ending, of this batch and those before:
 # neither the next child nor the batch's end waits while the system frees an ended
 # child's memory (a large workbook's child takes about 10 ms to go). Each is reaped once
-# gone: by a later batch, or by the system when this process ends.
+# gone, by this batch or a later one; one still ending when this process ends is left to
+# the system (forked) or ended by multiprocessing (spawned), its result already sent.
 _ending: list[_Child] = []
 
 
