@@ -27,8 +27,9 @@ from isal import isal_zlib
 from chantool import check
 from chantool.batch import Options, load
 from chantool.cli import cli
-from chantool.io import package
+from chantool.io import output, package
 from chantool.io.output import OutputError, _RowCheck, temporary_path, verify_written
+from chantool.io.sheetxml import Region
 from chantool.io.writer import Written, write_plan
 from chantool.results import ResultColumn, SheetResults, WritePlan, validation_plan
 from chantool.table import RawSheet
@@ -176,6 +177,96 @@ def test_packages_are_inflated_by_isal_and_checked_as_zipfile_checks(tmp_path: P
     path.write_bytes(data.replace(crc, bytes(4)))
     with package.Package(path) as archive, pytest.raises(zipfile.BadZipFile, match="CRC"):
         archive.read("sheet.xml")
+
+
+def claimed_longer(written: Written, grown: dict[int, int]) -> Written:
+    """``written`` with the regions of the rows ``grown`` claimed that much longer."""
+    original = written.originals[CHANNELS]
+    regions = list(written.rewritten[CHANNELS])
+    for number, more in grown.items():
+        at = next(at for at, region in enumerate(regions)
+                  if original.startswith(b'<row r="%d"' % number, region.start))
+        regions[at] = regions[at]._replace(length=regions[at].length + more)
+    return dataclasses.replace(written,
+                               rewritten={**written.rewritten, CHANNELS: tuple(regions)})
+
+
+def test_a_cell_after_chantools_in_a_row_it_wrote_is_refused(book: Path,
+                                                               tmp_path: Path) -> None:
+    # Even with the row's region claimed as long as what was written: chantool's cell is
+    # not read as stretching over the cell after it.
+    target = tmp_path / "out.xlsx"
+    written, sheets = write(book, target)
+    parts = excel_edits.read_parts(target)
+    extra = b'<c r="N3" t="inlineStr"><is><t>not the user</t></is></c>'
+    parts[CHANNELS], count = re.subn(rb'(<c r="L3"[^>]*>.*?</c>)(</row>)', rb"\1" + extra + rb"\2",
+                                     parts[CHANNELS], count=1, flags=re.S)
+    assert count == 1
+    excel_edits.write_parts(target, parts)
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, claimed_longer(written, {3: len(extra)}), sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_a_cdata_section_hiding_the_rows_between_is_refused(book: Path,
+                                                             tmp_path: Path) -> None:
+    # Opened in chantool's cell of row 1 and closed in that of row 3, it would make the
+    # user's row 2, copied between them, text: what chantool wrote alone is well-formed.
+    target = tmp_path / "out.xlsx"
+    written, sheets = write(book, target)
+    parts = excel_edits.read_parts(target)
+    xml = parts[CHANNELS]
+    first = re.search(rb'<c r="L1"[^>]*>.*?(</c>)', xml, re.S)
+    third = re.search(rb'<c r="L3"[^>]*>.*?(</c>)', xml, re.S)
+    assert first is not None and third is not None
+    parts[CHANNELS] = (xml[:first.start(1)] + b"<![CDATA[" + xml[first.start(1):third.start(1)]
+                       + b"]]>" + xml[third.start(1):])
+    excel_edits.write_parts(target, parts)
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, claimed_longer(written, {1: 9, 3: 3}), sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_a_region_claimed_shorter_than_nothing_is_refused(book: Path, tmp_path: Path) -> None:
+    # A byte of the user's row 2, copied, gone; the claim "explains" it with an insertion
+    # of length -1 there.
+    target = tmp_path / "out.xlsx"
+    written, sheets = write(book, target)
+    parts = excel_edits.read_parts(target)
+    at = parts[CHANNELS].index(b"<t>CH001</t>") + len(b"<t>CH0")
+    parts[CHANNELS] = parts[CHANNELS][:at] + parts[CHANNELS][at + 1:]
+    excel_edits.write_parts(target, parts)
+    original = written.originals[CHANNELS]
+    there = original.index(b"<t>CH001</t>") + len(b"<t>CH0")
+    regions = sorted([*written.rewritten[CHANNELS], Region(there, there, -1)])
+    claimed = dataclasses.replace(written,
+                                  rewritten={**written.rewritten, CHANNELS: tuple(regions)})
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, claimed, sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_rows_far_apart_are_not_held_with_what_lies_between() -> None:
+    regions = [Region(100, 200, 150), Region(300, 400, 150), Region(2_000_000, 2_000_100, 150)]
+    assert output._rows_run(regions, 0, 50, 3_000_000) == 2
+    assert output._rows_run(regions, 2, 50, 3_000_000) == 3
+
+
+def test_a_damaged_part_read_before_the_parts_turn_is_a_broken_zip(book: Path,
+                                                                   tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    written, sheets = write(book, target)
+    with zipfile.ZipFile(target) as archive:
+        info = archive.getinfo("[Content_Types].xml")
+    data = bytearray(target.read_bytes())
+    name_length, extra_length = (int.from_bytes(data[info.header_offset + at:][:2], "little")
+                                 for at in (26, 28))
+    start = info.header_offset + 30 + name_length + extra_length + info.compress_size // 3
+    data[start:start + 8] = bytes(byte ^ 0xFF for byte in data[start:start + 8])
+    target.write_bytes(bytes(data))
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, written, sheets)
+    assert refused.value.key == "broken_zip"
 
 
 def test_a_run_over_results_with_user_cells_right_of_them_passes(book: Path,

@@ -105,6 +105,13 @@ def verify_written(path: Path, written: Written, original: Sequence[RawSheet]) -
     taken apart. Whatever the writer claims, nothing passes that is not the original
     with such regions replaced: a region out of place, or bytes changed outside one,
     fail the comparison."""
+    try:
+        _verify(path, written, original)
+    except _BROKEN as error:  # a damaged part read before its turn (the content types)
+        raise OutputError("broken_zip", part=str(error)) from None
+
+
+def _verify(path: Path, written: Written, original: Sequence[RawSheet]) -> None:
     names = {part: name for name, part in written.sheet_parts.items()}
     with package.Package(path) as archive:
         new = package.problems(archive) - written.problems_before
@@ -204,6 +211,9 @@ def _items(root: Element, name: str) -> list[bytes]:
     return [] if found is None else [ElementTree.tostring(item) for item in found]
 
 
+# What a cell of chantool's holds (a value, inline text, a formula): no other cell, and no
+# comment, CDATA section or processing instruction, which could hide the cells after it.
+_CELL_CONTENT: Final = rb"(?:[^<]|<(?![!?]|/?(?:[\w.-]+:)?c[\s/>]))*"
 # A cell element (its attributes), a cell's address, a row's spans, the used range, the
 # start of the sheet data (the prefix, whether it is empty).
 _CELL: Final = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
@@ -226,7 +236,8 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     ``written``. The part is read once, a piece at a time: only what chantool wrote is
     held."""
     data = _SHEET_DATA.search(original)
-    if data is None:
+    if data is None or any(region.length < 0 or region.start > region.end
+                           for region in regions):
         raise OutputError("cells_changed", sheet=sheet)
     rows_start = data.end()
     rows_end = rows_start if data[2] else original.rindex(b"</" + data[1] + b"sheetData>")
@@ -286,9 +297,11 @@ def _rows_run(regions: Sequence[Region], index: int, rows_start: int, rows_end: 
     if not rows_start <= first.start <= first.end <= rows_end:
         return end
     size = first.length
-    while (end < len(regions) and size < _RUN_BYTES
+    while (end < len(regions)
            and regions[end - 1].end <= regions[end].start <= regions[end].end <= rows_end):
         size += regions[end].start - regions[end - 1].end + regions[end].length
+        if size > _RUN_BYTES:  # a run of rows far apart is held, with what lies between
+            break
         end += 1
     return end
 
@@ -368,10 +381,11 @@ class _Ours:
         letters = b"|".join(column_letter(column - 1).encode() for column in sorted(columns))
         cell = re.escape(b"<" + prefix + b"c") + rb' r="(?:' + letters + rb")\d"
         self.any = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + letters
-                              + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
+                              + rb")\d+\"[^>]*?(?:/>|>" + _CELL_CONTENT
+                              + rb"</(?:[\w.-]+:)?c>)")
         self.first = re.compile(cell)
-        self.run = re.compile(rb"(?:" + cell + rb'+"[^>]*?(?:/>|>.*?'
-                              + re.escape(b"</" + prefix + b"c>") + rb"))*", re.S)
+        self.run = re.compile(rb"(?:" + cell + rb'+"[^>]*?(?:/>|>' + _CELL_CONTENT
+                              + re.escape(b"</" + prefix + b"c>") + rb"))*")
 
     def without(self, cells: bytes) -> bytes:
         """``cells`` without those of ours."""
