@@ -233,8 +233,8 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     keeps what it must (see ``verify_written``); what chantool wrote into it is
     well-formed XML. The cells of chantool's results are those in the columns ``before``
     in the original and ``after`` in what was written (1-based), whose chunks are
-    ``written``. The part is read once, a piece at a time: only what chantool wrote is
-    held."""
+    ``written``. The part is read once, a piece at a time: only what chantool wrote, and
+    at most a megabyte of the rows between, is held."""
     data = _SHEET_DATA.search(original)
     if data is None or any(region.length < 0 or region.start > region.end
                            for region in regions):
