@@ -4,14 +4,16 @@ typed when first asked for; rules and scorers run as their sheets are parsed."""
 from __future__ import annotations
 
 import pickle
+import re
 import threading
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
 from functools import partial
 from pathlib import Path
 from threading import Event, Thread
-from typing import Final
+from typing import Any, Final
 
 import openpyxl
 import pytest
@@ -28,6 +30,7 @@ from chantool.scoring import score_book
 from chantool.table import RawSheet, wait_for_any
 from chantool.validate import read_book, reading_findings
 from tests.conftest import MakeWorkbook
+from tests.excel_edits import read_parts, write_parts
 from tests.test_checks import CHANNEL, VISIT, Record
 from tests.test_foreign_packages import with_backslashes
 
@@ -349,3 +352,128 @@ def test_error_cells_are_read_as_their_text_in_small_and_large_sheets(
     opened.close()
     assert sheets["渠道档案"][1][1] == "#N/A" and sheets["拜访日志"][4000][2] == "#N/A"
     assert sheets["拜访日志"][3999][2] == VISIT["渠道编码"]
+
+
+# --- a large sheet parsed in two halves at once --------------------------------------------
+
+def _halves_and_whole(path: Path, monkeypatch: pytest.MonkeyPatch
+                      ) -> tuple[dict[str, RawSheet], dict[str, RawSheet], int]:
+    """Each sheet of ``path`` read with every part cut in halves where it can be, and read
+    whole; and how many halves calamine parsed."""
+    parsed = []
+
+    def counted(*args: object, **kwargs: bool) -> object:
+        parsed.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    real = reader._parsed
+    monkeypatch.setattr(reader, "_parsed", counted)
+    monkeypatch.setattr(reader, "_PARSE_ASIDE_BYTES", 0)
+    read: list[dict[str, RawSheet]] = []
+    for halves_from in (0, 1 << 40):
+        monkeypatch.setattr(reader, "_HALVES_BYTES", halves_from)
+        opened, names = open_workbook(path)
+        assert opened.threads
+        read.append({name: read_sheet(opened, name) for name in names})
+        opened.close()
+    return read[0], read[1], len(parsed)
+
+
+def _sheet_part(path: Path) -> str:
+    return next(name for name in read_parts(path) if name.startswith("xl/worksheets/"))
+
+
+def _edit_rows(path: Path, edit: Callable[[bytes], bytes]) -> Path:
+    parts = read_parts(path)
+    name = _sheet_part(path)
+    parts[name] = edit(parts[name])
+    write_parts(path, parts)
+    return path
+
+
+def _rows_of(sheet: RawSheet) -> tuple[list[list[object]], tuple[object, ...]]:
+    return [list(row) for row in sheet.rows], sheet.merged
+
+
+def _visits(count: int, *, from_column: int = 0, width: int | None = None) -> list[list[Any]]:
+    values = list(VISIT.values())[:width]
+    return [[*[None] * from_column, *values] for _ in range(count)]
+
+
+@pytest.mark.parametrize("variant", [
+    "plain", "blank rows at the cut", "second half narrower", "first half narrower",
+    "second half from column C", "merged, error and date cells", "1904 dates",
+    "prefixed elements", "only the first half holds cells"])
+def test_a_large_sheet_read_in_halves_is_the_sheet_read_whole(
+    variant: str, make_workbook: MakeWorkbook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows: list[list[Any]] = [[*VISIT], *_visits(400)]
+    if variant == "blank rows at the cut":
+        rows[150:250] = [[None]] * 100
+    elif variant == "second half narrower":
+        rows[201:] = _visits(200, width=3)
+    elif variant == "first half narrower":
+        rows[:201] = [[*VISIT][:4], *_visits(200, width=4)]
+    elif variant == "second half from column C":
+        rows[201:] = _visits(200, from_column=2, width=3)
+    elif variant == "only the first half holds cells":
+        rows = rows[:201]
+    path = make_workbook({"拜访日志": rows}, merged={"拜访日志": ["A300:B301"]}
+                         if variant == "merged, error and date cells" else None)
+    if variant == "merged, error and date cells":
+        workbook = openpyxl.load_workbook(path)
+        workbook["拜访日志"]["C350"].value = "#N/A"
+        workbook["拜访日志"]["C350"].data_type = "e"
+        workbook["拜访日志"]["D320"].value = date(2025, 5, 6)
+        workbook.save(path)
+    elif variant == "1904 dates":
+        workbook = openpyxl.load_workbook(path)
+        workbook.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+        workbook["拜访日志"]["D320"].value = date(2025, 5, 6)
+        workbook.save(path)
+    elif variant == "only the first half holds cells":  # then rows without cells
+        _edit_rows(path, lambda xml: xml.replace(b"</sheetData>", b"".join(
+            b'<row r="%d"/>' % number for number in range(202, 900)) + b"</sheetData>"))
+    elif variant == "prefixed elements":
+        _edit_rows(path, lambda xml: re.sub(rb"<(/?)(?!\?)", rb"<\1x:", xml).replace(
+            b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x="))
+    halves, whole, parsed = _halves_and_whole(path, monkeypatch)
+    assert parsed == 2  # the sheet was cut, and each half parsed
+    assert list(map(_rows_of, halves.values())) == list(map(_rows_of, whole.values()))
+    sheet = halves["拜访日志"]
+    assert len(sheet.rows) == 201 if variant == "only the first half holds cells" else (
+        sheet.rows[400][2] == VISIT["渠道编码"] or variant in {
+            "second half narrower", "second half from column C"})
+    if variant == "merged, error and date cells":
+        assert sheet.rows[349][2] == "#N/A" and sheet.merged
+        assert sheet.rows[319][3] == date(2025, 5, 6) == whole["拜访日志"].rows[319][3]
+
+
+@pytest.mark.parametrize("variant", [
+    "comment among the rows", "CDATA among the rows", "row without its number at the cut",
+    "rows out of order", "entries with backslashes"])
+def test_a_large_sheet_that_cannot_be_cut_safely_is_read_whole(
+    variant: str, make_workbook: MakeWorkbook, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_workbook({"拜访日志": [list(VISIT), *_visits(400)]})
+    if variant == "comment among the rows":
+        _edit_rows(path, lambda xml: xml.replace(b'<row r="300"', b'<!-- r --><row r="300"'))
+    elif variant == "CDATA among the rows":
+        # A row's start tag as text: cut there, the first half would end inside it.
+        _edit_rows(path, lambda xml: re.sub(rb"<t>([^<&]*)</t>", rb"<t><![CDATA[\1]]></t>",
+                                            xml[:-5000]) + xml[-5000:])
+    elif variant == "row without its number at the cut":
+        _edit_rows(path, lambda xml: re.sub(rb'<row r="\d+"', b"<row", xml))
+    elif variant == "rows out of order":  # the last row written first
+        def last_first(xml: bytes) -> bytes:
+            rows = re.findall(rb"<row .*?</row>", xml)
+            return xml.replace(b"".join(rows), b"".join([rows[-1], *rows[:-1]]))
+        _edit_rows(path, last_first)
+    elif variant == "entries with backslashes":
+        path = with_backslashes(path, tmp_path / "export.xlsx")
+    halves, whole, parsed = _halves_and_whole(path, monkeypatch)
+    assert list(map(_rows_of, halves.values())) == list(map(_rows_of, whole.values()))
+    assert halves["拜访日志"].rows[400][2] == VISIT["渠道编码"]
+    # Only out of order rows are found once both halves are parsed.
+    assert parsed == (2 if variant == "rows out of order" else 0)

@@ -29,6 +29,7 @@ from chantool.batch import Job, Options, load, plan_jobs, validate_files
 from chantool.cli import cli
 from chantool.io import sheetxml, writer
 from chantool.io.writer import Opened, write_plan
+from chantool.io.xmltext import sheet_data
 from chantool.results import validation_plan
 from chantool.table import RawSheet
 from chantool.validate import validate_book
@@ -291,7 +292,7 @@ def test_rows_are_taken_where_the_probe_found_them_or_else_looked_for() -> None:
     xml = (b'<worksheet><dimension ref="A1:A5"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
            b'<row r="2" spans="1:1"><c r="A2"><v>2</v></c></row><row r="4"/>'
            b'<row r="5"><c r="A5"><v>5</v></c></row></sheetData></worksheet>')
-    prefix, data, end = sheetxml._sheet_data(xml)
+    prefix, data, end = sheet_data(xml)
     assert data is not None
     probed = sheetxml.probe(xml, frozenset())
     starts = {number: xml.index(b'<row r="%d"' % number) for number in (1, 2, 4, 5)}

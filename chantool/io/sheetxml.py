@@ -19,7 +19,7 @@ from typing import Final, NamedTuple, cast
 from chantool.findings import Severity
 from chantool.io.package import NS_MAIN
 from chantool.io.preflight import MAX_COLUMNS
-from chantool.io.xmltext import escape, insertion_point, root_prefix
+from chantool.io.xmltext import escape, insertion_point, sheet_data
 from chantool.results import Mark, Value
 from chantool.table import cell_runs, column_index, column_letter
 
@@ -225,7 +225,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
     ``out`` a piece at a time as it is made (the stretches copied as views of ``xml``).
     ``probed`` is ``probe`` of ``xml`` when it was probed before, else ``None``."""
     original_length = len(xml)
-    prefix, data_match, rows_end = _sheet_data(xml)
+    prefix, data_match, rows_end = sheet_data(xml)
     if data_match is None or rows_end < 0:
         raise ValueError("worksheet without sheetData")
     if data_match[1]:  # <sheetData/>: open it up to hold rows
@@ -319,17 +319,6 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
     out(end)
     return EditedSheet(columns, (Region(0, original_start, len(start)), *regions,
                                  Region(original_end, original_length, len(end))))
-
-
-def _sheet_data(xml: bytes) -> tuple[bytes, re.Match[bytes] | None, int]:
-    """The prefix of a worksheet part's elements, the start tag of its sheet data, and
-    where its rows end: the end of ``<sheetData/>``, else the start of ``</sheetData>``
-    (-1 when there is none)."""
-    prefix = root_prefix(xml[:4096].decode("utf-8", errors="replace"), "worksheet").encode()
-    data = re.compile(b"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
-    end = -1 if data is None else data.end() if data[1] else xml.find(
-        b"</" + prefix + b"sheetData>", data.end())
-    return prefix, data, end
 
 
 def _new_cells(edit: SheetEdit, columns: list[int]) -> dict[int, bytes]:
@@ -459,7 +448,7 @@ def probe(xml: bytes, old_columns: frozenset[int]) -> Probe:
     """What ``edit_sheet`` first looks for in the worksheet part ``xml``, which it can be
     given found: its last column in use, but the previous run's results (``old_columns``),
     probed by a few searches, and where its rows start, found at C speed."""
-    prefix, data, end = _sheet_data(xml)
+    prefix, data, end = sheet_data(xml)
     if data is None or end < 0:
         return Probe(None, {})
     rows = list(re.compile(re.escape(b"<" + prefix + b'row r="') + rb'(\d+)"').finditer(

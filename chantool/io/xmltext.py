@@ -44,6 +44,17 @@ def root_prefix(xml: str, local_name: str) -> str:
     return match[1] or "" if match else ""
 
 
+def sheet_data(xml: bytes) -> tuple[bytes, re.Match[bytes] | None, int]:
+    """The prefix of a worksheet part's elements, the start tag of its sheet data, and
+    where its rows end: the end of ``<sheetData/>``, else the start of ``</sheetData>``
+    (-1 when there is none)."""
+    prefix = root_prefix(xml[:4096].decode("utf-8", errors="replace"), "worksheet").encode()
+    data = re.compile(b"<" + re.escape(prefix) + rb"sheetData\b[^>]*?(/?)>").search(xml)
+    end = -1 if data is None else data.end() if data[1] else xml.find(
+        b"</" + prefix + b"sheetData>", data.end())
+    return prefix, data, end
+
+
 def find_element(xml: str, prefix: str, name: str, start: int = 0) -> tuple[int, int] | None:
     """Start and end of the first ``<name .../>`` or ``<name ...>...</name>`` element."""
     match = re.compile(rf"<{re.escape(prefix)}{name}(?=[\s/>])").search(xml, start)
