@@ -477,3 +477,16 @@ def test_a_large_sheet_that_cannot_be_cut_safely_is_read_whole(
     assert halves["拜访日志"].rows[400][2] == VISIT["渠道编码"]
     # Only out of order rows are found once both halves are parsed.
     assert parsed == (2 if variant == "rows out of order" else 0)
+
+
+def test_a_large_sheet_beside_another_large_one_is_read_whole(
+    make_workbook: MakeWorkbook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The engine types and scores the sheet parsed first while the other is parsed.
+    path = make_workbook({"拜访日志": [[*VISIT], *_visits(400)],
+                          "销售记录": [[*VISIT], *_visits(300)]})
+    halves, whole, parsed = _halves_and_whole(path, monkeypatch)
+    assert parsed == 0
+    assert list(map(_rows_of, halves.values())) == list(map(_rows_of, whole.values()))
+    monkeypatch.setattr(reader, "_HALVES_SHARE", 0.5)
+    assert _halves_and_whole(path, monkeypatch)[2] == 2  # the larger one, in halves
