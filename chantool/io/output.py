@@ -213,7 +213,7 @@ def _items(root: Element, name: str) -> list[bytes]:
 
 # What a cell of chantool's holds (a value, inline text, a formula): no other cell, and no
 # comment, CDATA section or processing instruction, which could hide the cells after it.
-_CELL_CONTENT: Final = rb"(?:[^<]|<(?![!?]|/?(?:[\w.-]+:)?c[\s/>]))*"
+_CELL_CONTENT: Final = rb"[^<]*(?:<(?![!?]|/?(?:[\w.-]+:)?c[\s/>])[^<]*)*"
 # A cell element (its attributes), a cell's address, a row's spans, the used range, the
 # start of the sheet data (the prefix, whether it is empty).
 _CELL: Final = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
