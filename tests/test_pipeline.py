@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import tempfile
 import threading
 import zipfile
 from collections.abc import Callable
@@ -490,3 +491,32 @@ def test_a_large_sheet_beside_another_large_one_is_read_whole(
     assert list(map(_rows_of, halves.values())) == list(map(_rows_of, whole.values()))
     monkeypatch.setattr(reader, "_HALVES_SHARE", 0.5)
     assert _halves_and_whole(path, monkeypatch)[2] == 2  # the larger one, in halves
+
+
+@pytest.mark.parametrize("failing", [0, 1])
+def test_a_half_that_cannot_be_parsed_leaves_the_sheet_read_whole_and_no_file(
+    failing: int, make_workbook: MakeWorkbook, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_workbook({"拜访日志": [[*VISIT], *_visits(400)]})
+    folder = tmp_path / "temporary"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    halves_read = []
+
+    def parsed(half: Path, name: str, *, skip_empty_area: bool) -> object:
+        halves_read.append(half.read_bytes())
+        if skip_empty_area == bool(failing):
+            raise ValueError("a half calamine cannot read")
+        return real(half, name, skip_empty_area=skip_empty_area)
+
+    real = reader._parsed
+    monkeypatch.setattr(reader, "_parsed", parsed)
+    monkeypatch.setattr(reader, "_PARSE_ASIDE_BYTES", 0)
+    monkeypatch.setattr(reader, "_HALVES_BYTES", 0)
+    opened, _ = open_workbook(path)
+    sheet = read_sheet(opened, "拜访日志")
+    opened.close()
+    assert len(halves_read) == 2 and all(half.startswith(b"PK") for half in halves_read)
+    assert len(sheet.rows) == 401 and sheet.rows[400][2] == VISIT["渠道编码"]
+    assert list(folder.iterdir()) == []

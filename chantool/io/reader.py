@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from threading import Thread
@@ -172,7 +172,7 @@ def _read_in_halves(workbook: Workbook, name: str, part: zipfile.ZipInfo) -> Raw
     archive = workbook.package_of_file()
     if archive is None:
         return None
-    with TemporaryDirectory(prefix="chantool-") as folder:
+    with TemporaryDirectory(prefix="chantool-", ignore_cleanup_errors=True) as folder:
         halves = (Path(folder, "1.xlsx"), Path(folder, "2.xlsx"))
         try:
             xml = archive.read(part)
@@ -214,6 +214,8 @@ def _read_in_halves(workbook: Workbook, name: str, part: zipfile.ZipInfo) -> Raw
             if isinstance(error, KeyboardInterrupt | SystemExit):
                 raise
             return None
+        finally:  # the second half's file closed before its folder is removed (Windows)
+            wait([later])
     joined = _joined(rows, after, sheet_after.start, sheet_after.end)
     return None if joined is None else _raw_sheet(name, joined, sheet, errors)
 
