@@ -370,6 +370,7 @@ def _halves_and_whole(path: Path, monkeypatch: pytest.MonkeyPatch
     real = reader._parsed
     monkeypatch.setattr(reader, "_parsed", counted)
     monkeypatch.setattr(reader, "_PARSE_ASIDE_BYTES", 0)
+    monkeypatch.setattr(reader, "_BESIDES_SHARE", 1)  # small sheets: the theme's as large
     read: list[dict[str, RawSheet]] = []
     for halves_from in (0, 1 << 40):
         monkeypatch.setattr(reader, "_HALVES_BYTES", halves_from)
@@ -452,7 +453,9 @@ def test_a_large_sheet_read_in_halves_is_the_sheet_read_whole(
 
 @pytest.mark.parametrize("variant", [
     "comment among the rows", "CDATA among the rows", "row without its number at the cut",
-    "rows out of order", "entries with backslashes"])
+    "rows out of order", "entries with backslashes", "comment before the rows",
+    "number in another attribute", "merged range among the rows", "names alike but case",
+    "rows not one after another", "large picture"])
 def test_a_large_sheet_that_cannot_be_cut_safely_is_read_whole(
     variant: str, make_workbook: MakeWorkbook, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch
@@ -473,6 +476,27 @@ def test_a_large_sheet_that_cannot_be_cut_safely_is_read_whole(
         _edit_rows(path, last_first)
     elif variant == "entries with backslashes":
         path = with_backslashes(path, tmp_path / "export.xlsx")
+    elif variant == "comment before the rows":  # "<sheetData>" in it is no sheet data
+        _edit_rows(path, lambda xml: xml.replace(b"<sheetData>", b"<!-- <sheetData> -->"
+                                                 b"<sheetData>"))
+    elif variant == "number in another attribute":  # calamine counts such rows
+        _edit_rows(path, lambda xml: re.sub(rb'<row r="(\d+)"', rb"""<row x=' r="\1"'""",
+                                            xml))
+    elif variant == "merged range among the rows":  # calamine reads the first it finds
+        _edit_rows(path, lambda xml: xml.replace(
+            b'<row r="300"', b'<mergeCells count="1"><mergeCell ref="A1:B2"/></mergeCells>'
+            b'<row r="300"'))
+    elif variant == "names alike but case":  # calamine reads either
+        parts = read_parts(path)
+        parts["xl/worksheets/SHEET1.xml"] = parts[_sheet_part(path)]
+        write_parts(path, parts)
+    elif variant == "rows not one after another":  # a row inside another, say, whose
+        # cells calamine counts on from the other's
+        _edit_rows(path, lambda xml: xml.replace(b"</row><row", b"</row><x/><row"))
+    elif variant == "large picture":  # other parts too large to copy for the time saved
+        parts = read_parts(path)
+        parts["xl/media/image1.png"] = bytes(range(256)) * 4000
+        write_parts(path, parts)
     halves, whole, parsed = _halves_and_whole(path, monkeypatch)
     assert list(map(_rows_of, halves.values())) == list(map(_rows_of, whole.values()))
     assert halves["拜访日志"].rows[400][2] == VISIT["渠道编码"]
@@ -520,3 +544,13 @@ def test_a_half_that_cannot_be_parsed_leaves_the_sheet_read_whole_and_no_file(
     assert len(halves_read) == 2 and all(half.startswith(b"PK") for half in halves_read)
     assert len(sheet.rows) == 401 and sheet.rows[400][2] == VISIT["渠道编码"]
     assert list(folder.iterdir()) == []
+
+
+def test_a_large_sheet_is_read_whole_when_no_temporary_folder_can_be_made(
+    make_workbook: MakeWorkbook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_workbook({"拜访日志": [[*VISIT], *_visits(400)]})
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    halves, whole, parsed = _halves_and_whole(path, monkeypatch)
+    assert parsed == 0
+    assert list(map(_rows_of, halves.values())) == list(map(_rows_of, whole.values()))

@@ -67,9 +67,15 @@ _VALUE: Final = re.compile(rb"<v>([^<]*)</v>")
 # held a sheet's XML more).
 _HALVES_BYTES: Final = 4 << 20
 _HALVES_SHARE: Final = 0.75
-# What calamine reads of a workbook besides its sheets: to the cells' values, the shared
-# strings and the styles (which cells are dates); the workbook part names the sheets.
-_READ_WITH_SHEETS: Final = ("/sharedStrings", "/styles")
+# The halves copy the workbook's other parts only when they are this many times smaller
+# than the sheet's part (a workbook with large pictures is read whole).
+_BESIDES_SHARE: Final = 8
+# Rows tried for a cut, from the middle of the sheet's rows on.
+_CUT_TRIES: Final = 16
+_DECLARATION: Final = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\b[^>]*\?>")
+# A row's or sheet data's start tag, in any namespace (calamine reads them so).
+_ROWS_TAG: Final = re.compile(rb"<(?:[\w.-]+:)?(?:row|sheetData)(?=[\s/>])")
+_ATTRIBUTE: Final = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
 class Workbook:
@@ -163,29 +169,27 @@ def _raw_sheet(name: str, rows: list[list[Any]], sheet: CalamineSheet,
 def _read_in_halves(workbook: Workbook, name: str, part: zipfile.ZipInfo) -> RawSheet | None:
     """``read_sheet``, its part parsed in two halves at once: each is the part with only
     the rows before (after) a row near its middle (``_cut``), in a package of its own
-    with the parts calamine reads besides (``_READ_WITH_SHEETS``), stored in a temporary
-    file (so that calamine streams it as it does the workbook, rather than holding it);
-    the rows of the second half follow the first's at their row numbers (``_joined``).
-    ``None`` when the part cannot be cut so, is read from a mapped copy of the package
-    (``open_package``), or a half cannot be read: the sheet is then read whole, as
-    calamine reads it, and fails as it fails."""
+    with every part of the workbook's but its worksheets (``_besides``), stored in a
+    temporary file (so that calamine streams it as it does the workbook, rather than
+    holding it); the rows of the second half follow the first's at their row numbers
+    (``_joined``). ``None`` when the part cannot be cut so, is read from a mapped copy of
+    the package (``open_package``), or a half cannot be read: the sheet is then read
+    whole, as calamine reads it, and fails as it fails."""
     archive = workbook.package_of_file()
     if archive is None:
         return None
-    with TemporaryDirectory(prefix="chantool-", ignore_cleanup_errors=True) as folder:
-        halves = (Path(folder, "1.xlsx"), Path(folder, "2.xlsx"))
+    try:
+        folder = TemporaryDirectory(prefix="chantool-", ignore_cleanup_errors=True)
+    except OSError:
+        return None
+    with folder:
+        halves = (Path(folder.name, "1.xlsx"), Path(folder.name, "2.xlsx"))
         try:
-            xml = archive.read(part)
+            besides = _besides(archive, part)
+            xml = archive.read(part) if besides is not None else b""
             cut = _cut(xml)
-            main = package.workbook_part(archive)
-            if cut is None or main is None:
+            if besides is None or cut is None:
                 return None
-            besides = {part_name: archive.read(part_name) for part_name in (
-                "[Content_Types].xml", "_rels/.rels", main.target,
-                package.rels_part(main.target),
-                *(rel.target for rel in package.relationships(archive, main.target)
-                  if rel.type.endswith(_READ_WITH_SHEETS) and not rel.external))
-                if part_name in archive.NameToInfo}
             start, middle, end = cut
             with memoryview(xml) as view:
                 _store(halves[0], besides, part.filename,
@@ -220,26 +224,64 @@ def _read_in_halves(workbook: Workbook, name: str, part: zipfile.ZipInfo) -> Raw
     return None if joined is None else _raw_sheet(name, joined, sheet, errors)
 
 
+def _besides(archive: zipfile.ZipFile, sheet: zipfile.ZipInfo) -> dict[str, bytes] | None:
+    """Every part of the package but its worksheets, by name: calamine reads the shared
+    strings and the styles where it looks for them, whatever the relationships say.
+    ``None`` when they are too large to copy for what the halves save, or two entries'
+    names differ only in case (calamine takes either)."""
+    names = archive.namelist()
+    main = package.workbook_part(archive)
+    if main is None or len({name.casefold() for name in names}) != len(names):
+        return None
+    worksheets = {ref.part for ref in package.sheets(archive, main.target)}
+    others = [info for info in archive.infolist() if info.filename not in worksheets]
+    if sum(info.file_size for info in others) * _BESIDES_SHARE > sheet.file_size:
+        return None
+    return {info.filename: archive.read(info) for info in others}
+
+
 def _cut(xml: bytes) -> tuple[int, int, int] | None:
     """Where a worksheet part's rows start, the start of a row near their middle, and
-    where they end; ``None`` when the part is not cut there: no row there, or one without
-    its number (``r``: calamine would count it from the half's first row), or a comment,
-    CDATA section or processing instruction among the rows, in which a row's start tag
-    could be written out as text."""
+    where they end; ``None`` when the part is not cut there. Every ``<`` must start a tag
+    (no comment, CDATA section, processing instruction or DTD after the XML declaration,
+    in which a row's start tag could be text). The row cut at follows a row's end (calamine
+    counts a cell without its address from the one before, until a row ends)
+    and has its number (``r``: calamine would count it from the half's first row). The
+    rows hold no merged ranges (calamine reads the first it finds), and neither the part
+    before them nor the part after holds a row or other sheet data (each half holds both)."""
+    declared = _DECLARATION.match(xml)
+    after = declared.end() if declared else 0
+    # "!" and "?" are rare in a sheet's XML, and found at memchr's speed; "<" is not.
+    if any(xml.find(mark, after) >= 0 and xml.find(b"<" + mark, after) >= 0
+           for mark in (b"!", b"?")):
+        return None
     prefix, data, end = sheet_data(xml)
     if data is None or data[1] or end < 0:
         return None
     start = data.end()
-    # "!" and "?" are rare in a sheet's XML, and found at memchr's speed; "<" is not.
-    if any(xml.find(mark, start, end) >= 0 and xml.find(b"<" + mark, start, end) >= 0
-           for mark in (b"!", b"?")):
+    tail = end + len(b"</" + prefix + b"sheetData>")
+    if (_ROWS_TAG.search(xml, 0, data.start()) or _ROWS_TAG.search(xml, tail)
+            or xml.find(b"mergeCell", start, end) >= 0):
         return None
-    middle = re.compile(b"<" + re.escape(prefix) + rb"row(?=[\s/>])").search(
-        xml, (start + end) // 2, end)
-    if middle is None or re.compile(b"<" + re.escape(prefix) + rb'row\b[^>]*?\sr="\d+"').match(
-            xml, middle.start()) is None:
-        return None
-    return start, middle.start(), end
+    closing = b"</" + prefix + b"row>"
+    start_tag = re.compile(b"<" + re.escape(prefix) + rb"row((?:\s+[\w:.-]+\s*=\s*"
+                           rb"""(?:"[^"]*"|'[^']*'))*)\s*/?>""")
+    at = (start + end) // 2
+    for _ in range(_CUT_TRIES):
+        found = xml.find(b"<" + prefix + b"row", at, end)
+        if found < 0:
+            return None
+        at = found + 1
+        tag = start_tag.match(xml, found)
+        before = xml[xml.rfind(b"<", start, found):found].rstrip()  # the tag before it
+        ended = before == closing or (before.endswith(b"/>") and start_tag.fullmatch(before))
+        if tag is None or not ended:
+            continue
+        numbers = [double or single for name, double, single in _ATTRIBUTE.findall(tag[1])
+                   if name == b"r"]
+        if len(numbers) == 1 and numbers[0].isdigit():
+            return start, found, end
+    return None
 
 
 def _store(path: Path, besides: dict[str, bytes], name: str,
