@@ -78,6 +78,12 @@ _left: list[object] = []
 _forked = False  # whether this process is a child forked for one file
 
 
+def forked_child() -> bool:
+    """Whether this process is a child forked for one file (from a batch on a system that
+    forks, ``_Forked``)."""
+    return _forked
+
+
 def leave_to_exit(*objects: object) -> None:
     """Keep ``objects`` to the end of this process when it is a child forked for one file:
     it ends with ``os._exit``, and the system takes its memory back at once, where freeing
