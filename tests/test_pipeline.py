@@ -455,7 +455,8 @@ def test_a_large_sheet_read_in_halves_is_the_sheet_read_whole(
     "comment among the rows", "CDATA among the rows", "row without its number at the cut",
     "rows out of order", "entries with backslashes", "comment before the rows",
     "number in another attribute", "merged range among the rows", "names alike but case",
-    "rows not one after another", "large picture"])
+    "rows not one after another", "large picture", "sheet data among the rows",
+    "a row inside a cell", "a > in a text"])
 def test_a_large_sheet_that_cannot_be_cut_safely_is_read_whole(
     variant: str, make_workbook: MakeWorkbook, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch
@@ -493,15 +494,33 @@ def test_a_large_sheet_that_cannot_be_cut_safely_is_read_whole(
     elif variant == "rows not one after another":  # a row inside another, say, whose
         # cells calamine counts on from the other's
         _edit_rows(path, lambda xml: xml.replace(b"</row><row", b"</row><x/><row"))
+    elif variant == "sheet data among the rows":  # its end, in any namespace, ends them
+        _edit_rows(path, lambda xml: xml.replace(
+            b'<row r="50">', b'<row r="50"><q:sheetData xmlns:q="urn:q"></q:sheetData>'))
+    elif variant == "a row inside a cell":  # calamine reads no row in a cell's text
+        def row_in_text(xml: bytes) -> bytes:  # the row after the middle, in the last
+            # cell's text of the row before
+            middle = xml.index(b"<row ", len(xml) // 2)
+            end = xml.index(b"</row>", middle) + len(b"</row>")
+            ending = b"</is></c></row>"
+            assert xml.endswith(ending, 0, middle)
+            return (xml[:middle - len(ending)] + b'<row r="9"/>' + xml[middle:end] + ending
+                    + xml[end:])
+        _edit_rows(path, row_in_text)
+    elif variant == "a > in a text":  # then where the rows start and end is not counted
+        _edit_rows(path, lambda xml: xml.replace(b"<t>CH001</t>", b"<t>CH>001</t>", 1))
     elif variant == "large picture":  # other parts too large to copy for the time saved
         parts = read_parts(path)
         parts["xl/media/image1.png"] = bytes(range(256)) * 4000
         write_parts(path, parts)
     halves, whole, parsed = _halves_and_whole(path, monkeypatch)
     assert list(map(_rows_of, halves.values())) == list(map(_rows_of, whole.values()))
-    assert halves["拜访日志"].rows[400][2] == VISIT["渠道编码"]
-    # Only out of order rows are found once both halves are parsed.
-    assert parsed == (2 if variant == "rows out of order" else 0)
+    assert len(halves["拜访日志"].rows) == (49 if variant == "sheet data among the rows"
+                                        else 401)
+    # These are found while the halves are parsed, or once they are.
+    assert parsed == (2 if variant in {"rows out of order", "merged range among the rows",
+                                       "sheet data among the rows", "a row inside a cell",
+                                       "a > in a text"} else 0)
 
 
 def test_a_large_sheet_beside_another_large_one_is_read_whole(
@@ -554,3 +573,14 @@ def test_a_large_sheet_is_read_whole_when_no_temporary_folder_can_be_made(
     halves, whole, parsed = _halves_and_whole(path, monkeypatch)
     assert parsed == 0
     assert list(map(_rows_of, halves.values())) == list(map(_rows_of, whole.values()))
+
+
+def test_error_cells_are_found_once_a_tag_however_many_error_types_it_seems_to_hold() -> None:
+    cells = (b'<row r="1"><c r="A1" t="e"><v>#N/A</v></c><c r="B1" t="e"/>'
+             b'<c r="C1" s="1" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="D1" xt="e"><v>1</v></c>'
+             b'<c r="E1" x-t="e"><v>#REF!</v></c><c r="F1" t="str"><v>t="e"</v></c></row>')
+    assert reader._errors_of(cells) == {(1, 1): "#N/A", (1, 3): "#DIV/0!", (1, 5): "#REF!"}
+    # Each t="e" once: a pattern that tried every one of them again from each took
+    # minutes on a part of a few hundred kilobytes.
+    many = b'<c r="A2" t="e"' + b"".join(b' x%d-t="e"' % n for n in range(6000)) + b"/>"
+    assert reader._errors_of(many * 4 + b'<c t="e" ' * 3000) == {}

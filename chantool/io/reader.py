@@ -54,8 +54,10 @@ _PARSE_ASIDE_BYTES: Final = 1 << 20
 # less than starting the thread (a few hundred microseconds, scanning about 100 KB), and on
 # a busy machine there is no free core for the thread anyway.
 _SCAN_ASIDE_BYTES: Final = 256 << 10
-# An error cell's start tag (not an empty one), its address, and its value.
-_ERROR_CELL: Final = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*(?<!/)>')
+# How a cell's start tag starts, a character of a name (t="e" ends another attribute's
+# name after one), an error cell's address, and its value.
+_CELL_TAG: Final = re.compile(rb"<c\b")
+_WORD: Final = re.compile(rb"\w")
 _REF: Final = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _VALUE: Final = re.compile(rb"<v>([^<]*)</v>")
 # A part this large (its XML), in a workbook parsed in threads, is parsed in two halves at
@@ -74,7 +76,7 @@ _BESIDES_SHARE: Final = 8
 _CUT_TRIES: Final = 16
 _DECLARATION: Final = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\b[^>]*\?>")
 # A row's or sheet data's start tag, in any namespace (calamine reads them so).
-_ROWS_TAG: Final = re.compile(rb"<(?:[\w.-]+:)?(?:row|sheetData)(?=[\s/>])")
+_ROWS_TAG: Final = re.compile(rb"<(?:[^\s<>/!?:=]+:)?(?:row|sheetData)(?=[\s/>])")
 _ATTRIBUTE: Final = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
@@ -172,9 +174,10 @@ def _read_in_halves(workbook: Workbook, name: str, part: zipfile.ZipInfo) -> Raw
     with every part of the workbook's but its worksheets (``_besides``), stored in a
     temporary file (so that calamine streams it as it does the workbook, rather than
     holding it); the rows of the second half follow the first's at their row numbers
-    (``_joined``). ``None`` when the part cannot be cut so, is read from a mapped copy of
-    the package (``open_package``), or a half cannot be read: the sheet is then read
-    whole, as calamine reads it, and fails as it fails."""
+    (``_joined``). ``None`` when the part cannot be cut so (told in part while calamine
+    parses the halves, ``_only_rows``), is read from a mapped copy of the package
+    (``open_package``), or a half cannot be read: the sheet is then read whole, as
+    calamine reads it, and fails as it fails."""
     archive = workbook.package_of_file()
     if archive is None:
         return None
@@ -197,31 +200,35 @@ def _read_in_halves(workbook: Workbook, name: str, part: zipfile.ZipInfo) -> Raw
                 _store(halves[1], besides, part.filename,
                        (view[:start], view[middle:end], view[end:]))
             errors = _errors_of(xml) if _ERROR_TYPE in xml else {}
-            del xml
         except Exception:  # any reason this stricter reading fails; calamine's stands
             return None
-        later: Future[tuple[list[list[Any]], CalamineSheet]] = Future()
-
-        def parse_later() -> None:
-            try:
-                later.set_result(_parsed(halves[1], name, skip_empty_area=True))
-            except BaseException as error:  # a parser's panic too
-                later.set_exception(error)
-
-        Thread(target=parse_later, name="chantool-half", daemon=True).start()
+        parses: list[Future[tuple[list[list[Any]], CalamineSheet]]] = [Future(), Future()]
+        for half, parse, skip_empty_area in zip(halves, parses, (False, True), strict=True):
+            Thread(target=_parse_into, args=(parse, half, name, skip_empty_area),
+                   name="chantool-half", daemon=True).start()
         try:
-            rows, sheet = _parsed(halves[0], name, skip_empty_area=False)
-            after, sheet_after = later.result()
+            rows_only = _only_rows(xml, start, middle, end)
+            del xml
+            (rows, sheet), (after, sheet_after) = (parse.result() for parse in parses)
         except Exception:
             return None
         except BaseException as error:  # a parser's panic: the sheet read whole raises it
             if isinstance(error, KeyboardInterrupt | SystemExit):
                 raise
             return None
-        finally:  # the second half's file closed before its folder is removed (Windows)
-            wait([later])
-    joined = _joined(rows, after, sheet_after.start, sheet_after.end)
+        finally:  # each half's file closed before their folder is removed (Windows)
+            wait(parses)
+    joined = _joined(rows, after, sheet_after.start, sheet_after.end) if rows_only else None
     return None if joined is None else _raw_sheet(name, joined, sheet, errors)
+
+
+def _parse_into(parse: Future[tuple[list[list[Any]], CalamineSheet]], path: Path, name: str,
+                skip_empty_area: bool) -> None:
+    """``_parsed``, its result or what it raised (a parser's panic too) set in ``parse``."""
+    try:
+        parse.set_result(_parsed(path, name, skip_empty_area=skip_empty_area))
+    except BaseException as error:
+        parse.set_exception(error)
 
 
 def _besides(archive: zipfile.ZipFile, sheet: zipfile.ZipInfo) -> dict[str, bytes] | None:
@@ -244,11 +251,11 @@ def _cut(xml: bytes) -> tuple[int, int, int] | None:
     """Where a worksheet part's rows start, the start of a row near their middle, and
     where they end; ``None`` when the part is not cut there. Every ``<`` must start a tag
     (no comment, CDATA section, processing instruction or DTD after the XML declaration,
-    in which a row's start tag could be text). The row cut at follows a row's end (calamine
-    counts a cell without its address from the one before, until a row ends)
-    and has its number (``r``: calamine would count it from the half's first row). The
-    rows hold no merged ranges (calamine reads the first it finds), and neither the part
-    before them nor the part after holds a row or other sheet data (each half holds both)."""
+    in which a row's start tag could be text), and neither the part before the rows nor
+    the part after holds a row or sheet data (each half holds both). The row cut at
+    follows a row's end (calamine counts a cell without its address from the one before,
+    until a row ends) and has its number (``r``: calamine would count it from the half's
+    first row). What takes longer to tell is told by ``_only_rows``."""
     declared = _DECLARATION.match(xml)
     after = declared.end() if declared else 0
     # "!" and "?" are rare in a sheet's XML, and found at memchr's speed; "<" is not.
@@ -260,8 +267,7 @@ def _cut(xml: bytes) -> tuple[int, int, int] | None:
         return None
     start = data.end()
     tail = end + len(b"</" + prefix + b"sheetData>")
-    if (_ROWS_TAG.search(xml, 0, data.start()) or _ROWS_TAG.search(xml, tail)
-            or xml.find(b"mergeCell", start, end) >= 0):
+    if _ROWS_TAG.search(xml, 0, data.start()) or _ROWS_TAG.search(xml, tail):
         return None
     closing = b"</" + prefix + b"row>"
     start_tag = re.compile(b"<" + re.escape(prefix) + rb"row((?:\s+[\w:.-]+\s*=\s*"
@@ -273,7 +279,8 @@ def _cut(xml: bytes) -> tuple[int, int, int] | None:
             return None
         at = found + 1
         tag = start_tag.match(xml, found)
-        before = xml[xml.rfind(b"<", start, found):found].rstrip()  # the tag before it
+        previous = xml.rfind(b"<", start, found)  # the tag before it
+        before = xml[previous:found].rstrip() if previous >= 0 else b""
         ended = before == closing or (before.endswith(b"/>") and start_tag.fullmatch(before))
         if tag is None or not ended:
             continue
@@ -282,6 +289,22 @@ def _cut(xml: bytes) -> tuple[int, int, int] | None:
         if len(numbers) == 1 and numbers[0].isdigit():
             return start, found, end
     return None
+
+
+def _only_rows(xml: bytes, start: int, middle: int, end: int) -> bool:
+    """Whether the rows cut at ``middle`` (``_cut``) hold no other sheet data (whose end
+    calamine takes for theirs, in any namespace) and no merged ranges (calamine reads the
+    first it finds), and the row at ``middle`` is one of the rows, not an element inside
+    one: every element started since ``start`` ends before it. That is counted at C
+    speed: each ``<`` starts a tag, ``</`` an end tag and ``/>`` ends an empty element,
+    which holds when there are as many ``>`` as ``<`` (none in text or a value; when
+    there are, it cannot be told so)."""
+    if xml.find(b"sheetData", start, end) >= 0 or xml.find(b"mergeCell", start, end) >= 0:
+        return False
+    tags = xml.count(b"<", start, middle)
+    ends = xml.count(b"</", start, middle)
+    return (xml.count(b">", start, middle) == tags
+            and tags - ends - xml.count(b"/>", start, middle) == ends)
 
 
 def _store(path: Path, besides: dict[str, bytes], name: str,
@@ -345,13 +368,23 @@ def _errors_in(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> dict[tuple[in
 
 
 def _errors_of(data: bytes) -> dict[tuple[int, int], str]:
-    """The error cells of a worksheet part's XML ``data``."""
+    """The error cells of a worksheet part's XML ``data``: each ``t="e"`` found, the start
+    tag it is in is taken (a cell's, not an empty one), and the text of its value. Each
+    tag is looked at once, however many such attributes it holds."""
     errors: dict[tuple[int, int], str] = {}
-    for cell in _ERROR_CELL.finditer(data):
-        ref = _REF.search(cell[0])
-        value = _VALUE.search(data, cell.end(), data.find(b"</c>", cell.end()))  # after <f>
-        if ref is not None and value is not None:
-            errors[split_address(ref[1].decode())] = value[1].decode()
+    at = data.find(_ERROR_TYPE)
+    while at >= 0:
+        tag_start, tag_end = data.rfind(b"<", 0, at), data.find(b">", at)
+        if tag_end < 0:
+            break
+        if (tag_start >= 0 and data.find(b">", tag_start, at) < 0  # the t="e" is the tag's
+                and _CELL_TAG.match(data, tag_start) and not _WORD.match(data, at - 1)
+                and data[tag_end - 1] != ord("/")):
+            ref = _REF.search(data, tag_start, tag_end)
+            value = _VALUE.search(data, tag_end, data.find(b"</c>", tag_end))  # after <f>
+            if ref is not None and value is not None:
+                errors[split_address(ref[1].decode())] = value[1].decode()
+        at = data.find(_ERROR_TYPE, tag_end)
     return errors
 
 
