@@ -8,6 +8,7 @@ import gc
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -267,3 +268,39 @@ def test_a_child_does_not_take_its_parents_ending_children_for_its_own(
         time.sleep(0.1)
         isolation._reap_ended()
     assert not isolation._ending
+
+
+def test_work_beside_is_done_here_outside_a_files_child() -> None:
+    def work() -> int:
+        return os.getpid()
+
+    assert isolation.beside(work) is work
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="work is done beside only in a fork")
+def test_work_beside_is_done_in_a_child_and_its_result_sent_back_however_large(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(isolation, "_forked", True)
+    done = isolation.beside(lambda: (os.getpid(), b"x" * (5 << 20)))
+    pid, large = done()
+    assert pid != os.getpid() and large == b"x" * (5 << 20)  # far more than a pipe holds
+    monkeypatch.setattr(isolation, "_crowded", True)  # no core free for it: done here
+    assert isolation.beside(os.getpid)() == os.getpid()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="work is done beside only in a fork")
+def test_work_beside_that_fails_in_its_child_is_done_here_and_raises_as_it_does(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(isolation, "_forked", True)
+    parent = os.getpid()
+
+    def work() -> int:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # the child killed (out of memory, say)
+        raise ValueError("done here")
+
+    done = isolation.beside(work)
+    with pytest.raises(ValueError, match="done here"):
+        done()

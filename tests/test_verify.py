@@ -134,21 +134,27 @@ def test_what_is_written_passes(book: Path, tmp_path: Path) -> None:
 @pytest.fixture(params=["here", "aside"])
 def checked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Where the part that takes longest to check is checked: here with the others, or
-    aside in a child forked for it, as in a file's child of a batch (then each part so
-    checked is listed)."""
+    beside them in a child forked for it, as in a file's child of a batch (then each part
+    so checked is listed, once its child is forked)."""
     aside: list[str] = []
     if request.param == "aside":
         if not hasattr(os, "fork"):
             pytest.skip("parts are checked aside only where children are forked")
         monkeypatch.setattr(isolation, "_forked", True)
         monkeypatch.setattr(output, "_ASIDE_BYTES", 0)
-        real = output._Aside.__init__
+        chosen, fork = output._aside, os.fork
 
-        def listed(self: output._Aside, path: Path, part: str, *args: Any) -> None:
-            aside.append(part)
-            real(self, path, part, *args)
+        def listed(*args: Any) -> str | None:
+            part = chosen(*args)
 
-        monkeypatch.setattr(output._Aside, "__init__", listed)
+            def counted() -> int:
+                aside.append(part or "")
+                return fork()
+
+            monkeypatch.setattr(os, "fork", counted)
+            return part
+
+        monkeypatch.setattr(output, "_aside", listed)
     return aside
 
 

@@ -30,9 +30,11 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from threading import Thread
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from chantool.collector import collector_paused
 from chantool.errors import log_path
@@ -78,10 +80,52 @@ _left: list[object] = []
 _forked = False  # whether this process is a child forked for one file
 
 
-def forked_child() -> bool:
-    """Whether this process is a child forked for one file (from a batch on a system that
-    forks, ``_Forked``)."""
-    return _forked
+T = TypeVar("T")
+
+
+def beside(work: Callable[[], T]) -> Callable[[], T]:
+    """``work`` started beside what this process does next, in a child forked for it,
+    when this process is a child forked for one file (``_Forked``) with a core free (not
+    ``crowded``); the callable returned waits for it and returns what it returned, sent
+    back pickled. Where it is not started so, or the child could not do it (it raised,
+    or was killed), the callable does the work itself, here: it returns or raises what
+    the work does. The work must not use what this process's other threads may be using
+    (an open file's position, say): it runs in a copy of this process."""
+    if not _forked or _crowded:
+        return work
+    reading, writing = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:  # no more processes allowed: done here
+        os.close(reading)
+        os.close(writing)
+        return work
+    if pid == 0:  # the child: does the work, sends its result and ends
+        code = 1
+        try:
+            os.close(reading)
+            data = memoryview(pickle.dumps(work(), pickle.HIGHEST_PROTOCOL))
+            while data:
+                data = data[os.write(writing, data):]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writing)
+    chunks: list[bytes] = []
+    # The pipe is emptied as the child fills it, so that it never waits for this process.
+    drain = Thread(target=lambda: chunks.extend(iter(partial(os.read, reading, _CHUNK), b"")),
+                   name="chantool-beside", daemon=True)
+    drain.start()
+
+    def result() -> T:
+        drain.join()
+        os.close(reading)
+        status = os.waitpid(pid, 0)[1]
+        if os.waitstatus_to_exitcode(status) != 0:
+            return work()
+        return cast("T", pickle.loads(b"".join(chunks)))
+
+    return result
 
 
 def leave_to_exit(*objects: object) -> None:

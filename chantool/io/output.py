@@ -118,16 +118,17 @@ def _verify(path: Path, written: Written, original: Sequence[RawSheet]) -> None:
         if new:
             raise OutputError("package_problems", problems="；".join(sorted(new)))
         infos = archive.infolist()
-        aside = _aside(path, infos, written, names)
+        aside = _aside(infos, written)
+        checked_aside = isolation.beside(partial(_check_in_file, path, aside, written, names)
+                                         ) if aside is not None else None
         try:
             for info in infos:
-                if aside is None or info.filename != aside.part:
+                if info.filename != aside:
                     _check_part(archive, info, written, names)
             _check_kept(archive, written, [sheet.name for sheet in original])
         finally:
-            failed = None if aside is None or aside.passed() else aside.part
-        if failed is not None:  # checked again here, to say what is wrong
-            _check_part(archive, archive.getinfo(failed), written, names)
+            if checked_aside is not None:
+                checked_aside()
 
 
 def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, written: Written,
@@ -149,48 +150,21 @@ def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, written: Writte
         raise OutputError("part_changed", part=name)
 
 
-class _Aside:
-    """The check of one part in a child forked for it (``_aside``), while this process
-    checks the others."""
-
-    def __init__(self, path: Path, part: str, written: Written,
-                 names: dict[str, str]) -> None:
-        self.part = part
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: checks the part in the file opened anew, and ends
-            code = 1
-            try:
-                with package.Package(path) as archive:
-                    _check_part(archive, archive.getinfo(part), written, names)
-                code = 0
-            finally:
-                os._exit(code)
-
-    def passed(self) -> bool:
-        """Whether the part passed its check, once the child is done; a child that could
-        not tell (killed, say) did not pass it."""
-        return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1]) == 0
+def _check_in_file(path: Path, part: str, written: Written, names: dict[str, str]) -> None:
+    """``_check_part`` of ``part`` in the file at ``path``, opened anew."""
+    with package.Package(path) as archive:
+        _check_part(archive, archive.getinfo(part), written, names)
 
 
-def _aside(path: Path, infos: Sequence[zipfile.ZipInfo], written: Written,
-           names: dict[str, str]) -> _Aside | None:
-    """The check of the part that takes longest to check, in a child of its own, when it
-    is large and a core is free for it: in a file's child that the batch forked, and
-    not among as many as there are cores (``isolation``). A worksheet chantool wrote into
-    takes about twice as long a byte as a part it made (taken apart, rather than only
-    parsed)."""
-    if not isolation.forked_child() or isolation.crowded():
-        return None
+def _aside(infos: Sequence[zipfile.ZipInfo], written: Written) -> str | None:
+    """The part that takes longest to check, checked beside the others (``isolation.beside``)
+    when it is large: a worksheet chantool wrote into takes about twice as long a byte as a
+    part it made (taken apart, rather than only parsed)."""
     weights = {info.filename: info.file_size * (2 if info.filename in written.rewritten else 1)
                for info in infos if info.filename in written.rewritten
                or info.filename in written.parts}
     part = max(weights, key=weights.__getitem__, default=None)
-    if part is None or weights[part] < _ASIDE_BYTES:
-        return None
-    try:
-        return _Aside(path, part, written, names)
-    except OSError:  # no more processes allowed: checked here with the others
-        return None
+    return part if part is not None and weights[part] >= _ASIDE_BYTES else None
 
 
 @contextmanager
