@@ -7,11 +7,13 @@ writes the same cells and formats."""
 from __future__ import annotations
 
 import csv
+import os
 import re
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import openpyxl
 import pytest
@@ -21,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from chantool import layout
 from chantool.batch import Options, load
 from chantool.cli import cli
+from chantool.io import isolation, output, writer
 from chantool.listings import Listing
 from chantool.scoring import score_book
 from chantool.table import column_letter
@@ -33,6 +36,7 @@ EXAMPLES: Final = Path(__file__).parent.parent / "examples"
 BOOK: Final = EXAMPLES / "浙江省_渠道台账_2025Q2.xlsx"
 AS_OF: Final = date(2025, 6, 29)
 # Every sheet as UTF-8 CSV, cells as they are shown (their number formats applied).
+T = TypeVar("T")
 CSV_AS_SHOWN: Final = ("csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,"
                        "false,-1")
 
@@ -193,3 +197,30 @@ def test_terminal_shows_money_with_fen_and_thousands() -> None:
     first = listings["commission"].rows[0]
     assert f"{first['commission']:,.2f}" in result.output
     assert re.search(r"\d{1,3}(,\d{3})+\.\d\d\b", result.output)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="made beside only where files' children fork")
+def test_a_large_sheet_made_and_checked_beside_the_users_sheets_is_the_same(
+    written: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every generated sheet made, and the part that takes longest checked, in a child of
+    # the file's child; that they were is noted in a file (the file's child is a fork).
+    monkeypatch.setattr(writer, "_BESIDE_CELLS", 0)
+    monkeypatch.setattr(output, "_ASIDE_BYTES", 0)
+    noted = tmp_path / "beside.txt"
+    real = isolation.beside
+
+    def noting(work: Callable[[], T]) -> Callable[[], T]:
+        with noted.open("a") as note:
+            note.write(f"{getattr(work, 'func', work).__qualname__} {isolation._forked}\n")
+        return real(work)
+
+    monkeypatch.setattr(isolation, "beside", noting)
+    beside = _score(BOOK, tmp_path / "beside")
+    assert beside.read_bytes() == written.read_bytes()
+    # A second run: each generated sheet made beside comes out as it was, and is kept.
+    again = _score(beside, tmp_path / "again")
+    assert again.read_bytes() == written.read_bytes()
+    made = noted.read_text().splitlines()
+    assert made.count("_Writer._make.<locals>.made True") == 4  # 校验结果 and 评分, twice
+    assert made.count("_check_in_file True") == 2  # the largest part's check, each run
