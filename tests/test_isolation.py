@@ -271,25 +271,30 @@ def test_a_child_does_not_take_its_parents_ending_children_for_its_own(
 
 
 def test_work_beside_is_done_here_outside_a_files_child() -> None:
-    def work() -> int:
-        return os.getpid()
+    work = isolation.Beside(os.getpid)
+    assert work.pid == 0 and work.result() == os.getpid()
+    work.cancel()  # nothing to end
 
-    assert isolation.beside(work) is work
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="done beside only in a fork")
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="work is done beside only in a fork")
+@needs_fork
 def test_work_beside_is_done_in_a_child_and_its_result_sent_back_however_large(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(isolation, "_forked", True)
-    done = isolation.beside(lambda: (os.getpid(), b"x" * (5 << 20)))
-    pid, large = done()
+    done = isolation.Beside(lambda: (os.getpid(), b"x" * (5 << 20)))
+    assert done.pid
+    pid, large = done.result()
     assert pid != os.getpid() and large == b"x" * (5 << 20)  # far more than a pipe holds
+    assert done.result()[0] == pid  # once
+    assert isolation.Beside(os.getpid, start=False).result() == os.getpid()
     monkeypatch.setattr(isolation, "_crowded", True)  # no core free for it: done here
-    assert isolation.beside(os.getpid)() == os.getpid()
+    assert isolation.Beside(os.getpid).result() == os.getpid()
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="work is done beside only in a fork")
+@needs_fork
 def test_work_beside_that_fails_in_its_child_is_done_here_and_raises_as_it_does(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -301,6 +306,61 @@ def test_work_beside_that_fails_in_its_child_is_done_here_and_raises_as_it_does(
             os.kill(os.getpid(), signal.SIGKILL)  # the child killed (out of memory, say)
         raise ValueError("done here")
 
-    done = isolation.beside(work)
+    done = isolation.Beside(work)
     with pytest.raises(ValueError, match="done here"):
-        done()
+        done.result()
+
+
+@needs_fork
+def test_work_beside_leaves_the_files_result_to_its_parent_and_is_cancelled_when_it_fails(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pipe a file's child sends its result down: the child beside it holds none of it,
+    # so that the batch sees the result end when the file's child has sent it.
+    reading, sending = os.pipe()
+    monkeypatch.setattr(isolation, "_forked", True)
+    monkeypatch.setattr(isolation, "_sending", sending)
+
+    def holds_the_pipe() -> bool:
+        try:
+            os.fstat(sending)
+        except OSError:
+            return False
+        return True
+
+    assert isolation.Beside(holds_the_pipe).result() is False
+    os.close(sending)
+    os.close(reading)
+    # Cancelled (what this process did meanwhile failed), the child ends at once.
+    long = isolation.Beside(lambda: time.sleep(600))
+    started = long.pid
+    long.cancel()
+    assert long.pid == 0 and not Path(f"/proc/{started}").exists()
+
+
+@needs_fork
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux's parent-death signal")
+def test_work_beside_ends_with_the_process_it_was_started_by() -> None:
+    # A file's child killed (its time is up) takes the child doing its work beside along.
+    reading, writing = os.pipe()
+    files_child = os.fork()
+    if files_child == 0:  # as a file's child: starts work beside, then is killed
+        isolation._forked = True
+        def work() -> None:
+            os.write(writing, b"%d " % os.getpid())
+            time.sleep(600)
+
+        isolation.Beside(work)
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.close(writing)
+    os.waitpid(files_child, 0)
+    pid = int(os.read(reading, 32))
+    os.close(reading)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status")
+        if not status.exists() or "\nState:\tZ" in status.read_text():
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the work beside ({pid}) outlived the process that started it")

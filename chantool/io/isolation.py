@@ -21,20 +21,23 @@ a thread of its own would find no free core, and it does its work in one thread.
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import importlib
 import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from threading import Thread
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar, cast
 
 from chantool.collector import collector_paused
 from chantool.errors import log_path
@@ -78,54 +81,102 @@ def crowded() -> bool:
 # What a forked child's work leaves for the system to free (``leave_to_exit``).
 _left: list[object] = []
 _forked = False  # whether this process is a child forked for one file
+_sending: int | None = None  # the pipe such a child sends its result down
 
 
 T = TypeVar("T")
+_PR_SET_PDEATHSIG = 1  # Linux's prctl: the signal a process gets when its parent ends
 
 
-def beside(work: Callable[[], T]) -> Callable[[], T]:
+class Beside(Generic[T]):
     """``work`` started beside what this process does next, in a child forked for it,
     when this process is a child forked for one file (``_Forked``) with a core free (not
-    ``crowded``); the callable returned waits for it and returns what it returned, sent
-    back pickled. Where it is not started so, or the child could not do it (it raised,
-    or was killed), the callable does the work itself, here: it returns or raises what
-    the work does. The work must not use what this process's other threads may be using
-    (an open file's position, say): it runs in a copy of this process."""
-    if not _forked or _crowded:
-        return work
-    reading, writing = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:  # no more processes allowed: done here
-        os.close(reading)
+    ``crowded``): ``result`` waits for it and returns what it returned, sent back
+    pickled. Where it is not started so, or the child could not do it (it raised, or was
+    killed), ``result`` does the work itself, here, and returns or raises what it does.
+    ``cancel`` ends the child without its result (when what this process did meanwhile
+    failed); one of the two must be called. With ``start`` false, the work is only done
+    by ``result``. The work must not use what this process's
+    other threads may be using (an open file's position, a lock): it runs in a copy of
+    this process. The child ends with this process (Linux), as the batch's limits apply
+    to this process only."""
+
+    def __init__(self, work: Callable[[], T], *, start: bool = True) -> None:
+        self.work = work
+        self.pid = 0
+        self.chunks: list[bytes] = []
+        self.done: tuple[T] | None = None
+        if not (start and _forked) or _crowded:
+            return
+        parent = os.getpid()
+        try:
+            reading, writing = os.pipe()
+        except OSError:  # no more files allowed: done here
+            return
+        try:
+            self.pid = os.fork()
+        except OSError:  # no more processes allowed: done here
+            os.close(reading)
+            os.close(writing)
+            return
+        if self.pid == 0:
+            self._in_child(parent, reading, writing)
         os.close(writing)
-        return work
-    if pid == 0:  # the child: does the work, sends its result and ends
+        self.reading = reading
+        # The pipe is emptied as the child fills it, so that it never waits for this process.
+        self.drain = Thread(target=self._drained, name="chantool-beside", daemon=True)
+        try:
+            self.drain.start()
+        except RuntimeError:  # no more threads allowed: done here
+            self.cancel()
+
+    def _in_child(self, parent: int, reading: int, writing: int) -> NoReturn:
         code = 1
         try:
             os.close(reading)
-            data = memoryview(pickle.dumps(work(), pickle.HIGHEST_PROTOCOL))
-            while data:
-                data = data[os.write(writing, data):]
-            code = 0
+            if _sending is not None:  # the file's result is this process's parent's to send
+                os.close(_sending)
+            if sys.platform == "linux":
+                ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() == parent:  # else it ended before that was asked
+                data = memoryview(pickle.dumps(self.work(), pickle.HIGHEST_PROTOCOL))
+                while data:
+                    data = data[os.write(writing, data):]
+                code = 0
         finally:
             os._exit(code)
-    os.close(writing)
-    chunks: list[bytes] = []
-    # The pipe is emptied as the child fills it, so that it never waits for this process.
-    drain = Thread(target=lambda: chunks.extend(iter(partial(os.read, reading, _CHUNK), b"")),
-                   name="chantool-beside", daemon=True)
-    drain.start()
 
-    def result() -> T:
-        drain.join()
-        os.close(reading)
-        status = os.waitpid(pid, 0)[1]
-        if os.waitstatus_to_exitcode(status) != 0:
-            return work()
-        return cast("T", pickle.loads(b"".join(chunks)))
+    def _drained(self) -> None:
+        try:
+            self.chunks.extend(iter(partial(os.read, self.reading, _CHUNK), b""))
+        except OSError:  # closed by ``cancel``
+            self.chunks.clear()
 
-    return result
+    def result(self) -> T:
+        if self.done is None:
+            sent = self._ended() == 0 and self.chunks
+            self.done = (cast("T", pickle.loads(b"".join(self.chunks))) if sent
+                         else self.work(),)
+        return self.done[0]
+
+    def cancel(self) -> None:
+        """End the child without its result (or do nothing, where there is none)."""
+        if self.pid:
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._ended()
+            self.chunks.clear()
+
+    def _ended(self) -> int:
+        """The child's exit code, once it is gone and its pipe closed (1 without one)."""
+        if not self.pid:
+            return 1
+        if self.drain.ident is not None:
+            self.drain.join()
+        os.close(self.reading)
+        code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        self.pid = 0
+        return code
 
 
 def leave_to_exit(*objects: object) -> None:
@@ -193,8 +244,8 @@ class _Forked:
             os.close(writing)
             raise
         if self.pid == 0:  # the child: runs the task and never returns from here
-            global _forked
-            _forked = True
+            global _forked, _sending
+            _forked, _sending = True, writing
             _ending.clear()  # its parent's children, not its own
             code = 1
             try:

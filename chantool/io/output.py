@@ -119,16 +119,19 @@ def _verify(path: Path, written: Written, original: Sequence[RawSheet]) -> None:
             raise OutputError("package_problems", problems="；".join(sorted(new)))
         infos = archive.infolist()
         aside = _aside(infos, written)
-        checked_aside = isolation.beside(partial(_check_in_file, path, aside, written, names)
-                                         ) if aside is not None else None
+        checked_aside = None if aside is None else isolation.Beside(
+            partial(_check_in_file, path, aside, written, names))
         try:
             for info in infos:
                 if info.filename != aside:
                     _check_part(archive, info, written, names)
             _check_kept(archive, written, [sheet.name for sheet in original])
-        finally:
+        except BaseException:
             if checked_aside is not None:
-                checked_aside()
+                checked_aside.cancel()
+            raise
+        if checked_aside is not None:
+            checked_aside.result()
 
 
 def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, written: Written,
@@ -157,7 +160,7 @@ def _check_in_file(path: Path, part: str, written: Written, names: dict[str, str
 
 
 def _aside(infos: Sequence[zipfile.ZipInfo], written: Written) -> str | None:
-    """The part that takes longest to check, checked beside the others (``isolation.beside``)
+    """The part that takes longest to check, checked beside the others (``isolation.Beside``)
     when it is large: a worksheet chantool wrote into takes about twice as long a byte as a
     part it made (taken apart, rather than only parsed)."""
     weights = {info.filename: info.file_size * (2 if info.filename in written.rewritten else 1)

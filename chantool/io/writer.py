@@ -24,9 +24,9 @@ import posixpath
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -330,7 +330,7 @@ class _Writer:
         self.reading = ThreadPoolExecutor(max_workers=1)
         self.probes: dict[str, Future[Probe]] = {}  # by part (``read_ahead``)
         # The generated sheets, each being made (``_make``), by part.
-        self.beside: dict[str, Callable[[], _Deflated | None]] = {}
+        self.beside: dict[str, isolation.Beside[_Deflated | None]] = {}
         styles = next((rel for rel in package.relationships(archive, self.workbook_part)
                        if rel.type.endswith("/styles")), None)
         if styles is None:
@@ -421,22 +421,27 @@ class _Writer:
         # The user's sheets are read while the generated sheets are made.
         with self.reading:
             sources = [self.reading.submit(self.archive.read, sheet.part) for _, sheet in sheets]
-            for table in self.plan.tables:
-                units = {unit for block in table.blocks for unit in block.units}
-                position = self._write_table(table, styles.table_styles(ids.header_xf, units))
-                new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
-            for (results, sheet), source in zip(sheets, sources, strict=True):
-                probed = self.probes.get(sheet.part)
-                columns = self._write_sheet(sheet, results, ids, source.result(),
-                                            probed.result() if probed is not None else None)
-                if columns:
-                    position = self.names.index(sheet.name)
-                    new_names[(RESULTS_NAME, position)] = columns_reference(sheet.name,
-                                                                          columns)
-            for part, made in self.beside.items():
-                deflated = made()
-                if deflated is not None:
-                    self.parts.deflated[part] = deflated
+            try:
+                for table in self.plan.tables:
+                    units = {unit for block in table.blocks for unit in block.units}
+                    position = self._write_table(table,
+                                                 styles.table_styles(ids.header_xf, units))
+                    new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
+                for (results, sheet), source in zip(sheets, sources, strict=True):
+                    probed = self.probes.get(sheet.part)
+                    columns = self._write_sheet(sheet, results, ids, source.result(),
+                                                probed.result() if probed is not None else None)
+                    if columns:
+                        position = self.names.index(sheet.name)
+                        new_names[(RESULTS_NAME, position)] = columns_reference(sheet.name,
+                                                                              columns)
+                for part, made in self.beside.items():
+                    deflated = made.result()
+                    if deflated is not None:
+                        self.parts.deflated[part] = deflated
+            finally:  # those not collected, the write having failed
+                for made in self.beside.values():
+                    made.cancel()
         self._set_defined_names(new_names)
         self._put(self.styles_part, styles.xml)
         self._put(self.workbook_part, self.workbook)
@@ -635,26 +640,20 @@ class _Writer:
     def _make(self, part: str, table: Table, styles: TableStyles, name: str, *,
               as_it_was: bool) -> None:
         """Have the generated sheet ``part`` written as ``table_xml`` makes it, deflated
-        as it is made; with ``as_it_was``, not when it comes out as the source's part. A
-        large one is made beside the user's sheets (``isolation.beside``, collected by
-        ``run``), in a child reading the source's part from the file opened anew (the
-        file's position is this process's too)."""
-        own, source = self.archive, self.archive.filename
+        as it is made (collected by ``run``); with ``as_it_was``, not when it comes out as
+        the source's part. A large new one is made beside the user's sheets, in a child
+        forked for it (``isolation.Beside``): it needs nothing of the source's."""
 
         def made() -> _Deflated | None:
-            with ExitStack() as stack:
-                opened = own if source is None else stack.enter_context(
-                    package.Package(source))
-                deflater = _Deflater(stack.enter_context(opened.open(part)) if as_it_was
-                                     else None)
+            with self.archive.open(part) if as_it_was else nullcontext() as same_as:
+                deflater = _Deflater(same_as)
                 for piece in table_xml(table, styles, name):
                     deflater.write(piece)
                 return None if deflater.unchanged() else deflater.close()
 
         cells = sum(len(block.rows) * len(block.header) for block in table.blocks)
-        # Not from a package in memory: another thread may hold its lock as the child forks.
-        self.beside[part] = (isolation.beside(made) if cells >= _BESIDE_CELLS
-                             and source is not None else made)
+        self.beside[part] = isolation.Beside(made, start=cells >= _BESIDE_CELLS
+                                             and not as_it_was)
 
     def _keep(self, part: str, deflater: _Deflater) -> bool:
         """Have ``part`` written as what ``deflater`` was given, unless that is the
