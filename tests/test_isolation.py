@@ -11,6 +11,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -331,6 +332,7 @@ def test_work_beside_leaves_the_files_result_to_its_parent_and_is_cancelled_when
     assert isolation.Beside(holds_the_pipe).result() is False
     os.close(sending)
     os.close(reading)
+    monkeypatch.setattr(isolation, "_sending", None)
     # Cancelled (what this process did meanwhile failed), the child ends at once.
     long = isolation.Beside(lambda: time.sleep(600))
     started = long.pid
@@ -342,17 +344,23 @@ def test_work_beside_leaves_the_files_result_to_its_parent_and_is_cancelled_when
 @pytest.mark.skipif(sys.platform != "linux", reason="Linux's parent-death signal")
 def test_work_beside_ends_with_the_process_it_was_started_by() -> None:
     # A file's child killed (its time is up) takes the child doing its work beside along.
-    reading, writing = os.pipe()
+    started, told = os.pipe()  # the work's child, to the file's child: it has started
+    reading, writing = os.pipe()  # the file's child, to this process: the work's child
     files_child = os.fork()
     if files_child == 0:  # as a file's child: starts work beside, then is killed
-        isolation._forked = True
-        def work() -> None:
-            os.write(writing, b"%d " % os.getpid())
-            time.sleep(600)
+        try:
+            isolation._forked = True
 
-        isolation.Beside(work)
-        os.kill(os.getpid(), signal.SIGKILL)
-    os.close(writing)
+            def work() -> None:
+                os.write(told, b"%d " % os.getpid())
+                time.sleep(600)
+
+            isolation.Beside(work)
+            os.write(writing, os.read(started, 32))
+        finally:
+            os.kill(os.getpid(), signal.SIGKILL)
+    for unused in (started, told, writing):
+        os.close(unused)
     os.waitpid(files_child, 0)
     pid = int(os.read(reading, 32))
     os.close(reading)
@@ -364,3 +372,25 @@ def test_work_beside_ends_with_the_process_it_was_started_by() -> None:
         time.sleep(0.05)
     else:
         pytest.fail(f"the work beside ({pid}) outlived the process that started it")
+
+
+@needs_fork
+@pytest.mark.parametrize("missing", ["pipe", "fork", "thread"])
+def test_work_beside_is_done_here_when_a_pipe_process_or_thread_cannot_be_had(
+    missing: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(isolation, "_forked", True)
+    fds = set(os.listdir("/proc/self/fd")) if Path("/proc/self/fd").exists() else set()
+
+    def refused(*_: object) -> None:
+        raise OSError("refused") if missing != "thread" else RuntimeError("refused")
+
+    if missing == "thread":
+        monkeypatch.setattr(threading.Thread, "start", refused)
+    else:
+        monkeypatch.setattr(os, missing, refused)
+    work = isolation.Beside(lambda: os.getpid())
+    assert work.pid == 0 and work.result() == os.getpid()  # done here, its child ended
+    monkeypatch.undo()
+    if fds:
+        assert set(os.listdir("/proc/self/fd")) == fds  # no pipe left open

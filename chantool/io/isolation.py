@@ -21,7 +21,6 @@ a thread of its own would find no free core, and it does its work in one thread.
 
 from __future__ import annotations
 
-import ctypes
 import faulthandler
 import importlib
 import multiprocessing
@@ -33,7 +32,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from threading import Thread
@@ -96,10 +95,10 @@ class Beside(Generic[T]):
     killed), ``result`` does the work itself, here, and returns or raises what it does.
     ``cancel`` ends the child without its result (when what this process did meanwhile
     failed); one of the two must be called. With ``start`` false, the work is only done
-    by ``result``. The work must not use what this process's
-    other threads may be using (an open file's position, a lock): it runs in a copy of
-    this process. The child ends with this process (Linux), as the batch's limits apply
-    to this process only."""
+    by ``result``. The work must not use what this process's other threads may be using
+    (an open file's position, a lock): it runs in a copy of this process. The child ends
+    when the thread that started it does (Linux), as the batch's limits apply to this
+    process only: started from the file's child's main thread, it ends with it."""
 
     def __init__(self, work: Callable[[], T], *, start: bool = True) -> None:
         self.work = work
@@ -108,7 +107,7 @@ class Beside(Generic[T]):
         self.done: tuple[T] | None = None
         if not (start and _forked) or _crowded:
             return
-        parent = os.getpid()
+        parent, ending = os.getpid(), _ending_with_parent()
         try:
             reading, writing = os.pipe()
         except OSError:  # no more files allowed: done here
@@ -120,24 +119,28 @@ class Beside(Generic[T]):
             os.close(writing)
             return
         if self.pid == 0:
-            self._in_child(parent, reading, writing)
+            self._in_child(parent, ending, reading, writing)
         os.close(writing)
         self.reading = reading
         # The pipe is emptied as the child fills it, so that it never waits for this process.
-        self.drain = Thread(target=self._drained, name="chantool-beside", daemon=True)
+        self.drain = Thread(target=lambda: self.chunks.extend(iter(partial(
+            os.read, reading, _CHUNK), b"")), name="chantool-beside", daemon=True)
         try:
             self.drain.start()
         except RuntimeError:  # no more threads allowed: done here
             self.cancel()
 
-    def _in_child(self, parent: int, reading: int, writing: int) -> NoReturn:
+    def _in_child(self, parent: int, ending: Callable[[], object] | None, reading: int,
+                  writing: int) -> NoReturn:
+        global _sending
         code = 1
         try:
             os.close(reading)
             if _sending is not None:  # the file's result is this process's parent's to send
                 os.close(_sending)
-            if sys.platform == "linux":
-                ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+                _sending = None
+            if ending is not None:
+                ending()
             if os.getppid() == parent:  # else it ended before that was asked
                 data = memoryview(pickle.dumps(self.work(), pickle.HIGHEST_PROTOCOL))
                 while data:
@@ -146,17 +149,14 @@ class Beside(Generic[T]):
         finally:
             os._exit(code)
 
-    def _drained(self) -> None:
-        try:
-            self.chunks.extend(iter(partial(os.read, self.reading, _CHUNK), b""))
-        except OSError:  # closed by ``cancel``
-            self.chunks.clear()
-
     def result(self) -> T:
         if self.done is None:
-            sent = self._ended() == 0 and self.chunks
-            self.done = (cast("T", pickle.loads(b"".join(self.chunks))) if sent
-                         else self.work(),)
+            sent = b"".join(self.chunks) if self._ended() == 0 else b""
+            self.chunks.clear()
+            with suppress(Exception):  # a result cut short: the work is done here
+                self.done = (cast("T", pickle.loads(sent)),) if sent else None
+            if self.done is None:
+                self.done = (self.work(),)
         return self.done[0]
 
     def cancel(self) -> None:
@@ -168,15 +168,35 @@ class Beside(Generic[T]):
             self.chunks.clear()
 
     def _ended(self) -> int:
-        """The child's exit code, once it is gone and its pipe closed (1 without one)."""
-        if not self.pid:
+        """The child's exit code, once it is gone and its pipe closed (1 without one);
+        each is waited for and closed once, whatever is raised meanwhile."""
+        pid, self.pid = self.pid, 0
+        if not pid:
             return 1
         if self.drain.ident is not None:
             self.drain.join()
         os.close(self.reading)
-        code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
-        self.pid = 0
-        return code
+        try:
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        except ChildProcessError:  # reaped elsewhere: its end is not known
+            return 1
+
+
+@cache
+def _ending_with_parent() -> Callable[[], object] | None:
+    """What makes a forked child end when the thread that forked it does: Linux's
+    ``prctl(PR_SET_PDEATHSIG)``, looked up before forking; ``None`` elsewhere."""
+    if sys.platform != "linux":
+        return None
+    try:
+        import ctypes  # only here, and only on Linux
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+    prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                      ctypes.c_ulong)
+    return partial(prctl, _PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def leave_to_exit(*objects: object) -> None:
