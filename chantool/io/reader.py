@@ -144,7 +144,6 @@ def read_sheet(workbook: Workbook, name: str) -> RawSheet:
         if halves is not None:
             return halves
     errors: Future[dict[tuple[int, int], str]] = Future()
-    part = workbook.parts.get(name)
     if part is not None and workbook.threads and part.file_size >= _SCAN_ASIDE_BYTES:
         Thread(target=lambda: errors.set_result(workbook.error_cells(name)),
                name="chantool-errors", daemon=True).start()

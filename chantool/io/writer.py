@@ -88,7 +88,7 @@ _PIECE: Final = 1 << 20  # a part is deflated a piece of this size at a time
 _LOCAL_HEADER: Final = 30  # bytes of a zip entry's local header before its name
 _ENCRYPTED: Final = 0x1
 _ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at once
-# A generated sheet of this many cells is made beside the user's sheets (``_Writer._make``):
+# A new generated sheet of this many cells is made beside the user's sheets (``_make``):
 # the 评分 sheet of 100,000 visits and sales (1.2 million cells) takes 0.4 s; forking
 # costs some milliseconds.
 _BESIDE_CELLS: Final = 100_000
