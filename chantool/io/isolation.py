@@ -142,9 +142,7 @@ class Beside(Generic[T]):
             if ending is not None:
                 ending()
             if os.getppid() == parent:  # else it ended before that was asked
-                data = memoryview(pickle.dumps(self.work(), pickle.HIGHEST_PROTOCOL))
-                while data:
-                    data = data[os.write(writing, data):]
+                _send(writing, self.work())
                 code = 0
         finally:
             os._exit(code)
@@ -180,6 +178,13 @@ class Beside(Generic[T]):
             return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
         except ChildProcessError:  # reaped elsewhere: its end is not known
             return 1
+
+
+def _send(pipe: int, result: object) -> None:
+    """Send ``result``, pickled, down the pipe ``pipe`` (a forked child's to its parent)."""
+    data = memoryview(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+    while data:
+        data = data[os.write(pipe, data):]
 
 
 @cache
@@ -270,10 +275,7 @@ class _Forked:
             code = 1
             try:
                 os.close(reading)
-                data = memoryview(pickle.dumps(_in_child(task, job, limits, log_to, busy),
-                                               pickle.HIGHEST_PROTOCOL))
-                while data:
-                    data = data[os.write(writing, data):]
+                _send(writing, _in_child(task, job, limits, log_to, busy))
                 # Closed before the end: the batch's process sees the whole result, and
                 # starts the next child, without waiting for the system to free this one's
                 # memory, which it does before closing what a process left open.

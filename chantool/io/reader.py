@@ -187,7 +187,8 @@ def _read_in_halves(workbook: Workbook, name: str, part: zipfile.ZipInfo) -> Raw
     with folder:
         halves = (Path(folder.name, "1.xlsx"), Path(folder.name, "2.xlsx"))
         try:
-            besides = _besides(archive, part)
+            worksheets = {info.filename for info in workbook.parts.values()}
+            besides = _besides(archive, part, worksheets)
             xml = archive.read(part) if besides is not None else b""
             cut = _cut(xml)
             if besides is None or cut is None:
@@ -230,16 +231,15 @@ def _parse_into(parse: Future[tuple[list[list[Any]], CalamineSheet]], path: Path
         parse.set_exception(error)
 
 
-def _besides(archive: zipfile.ZipFile, sheet: zipfile.ZipInfo) -> dict[str, bytes] | None:
-    """Every part of the package but its worksheets, by name: calamine reads the shared
+def _besides(archive: zipfile.ZipFile, sheet: zipfile.ZipInfo, worksheets: set[str]
+             ) -> dict[str, bytes] | None:
+    """Every part of the package but its ``worksheets``, by name: calamine reads the shared
     strings and the styles where it looks for them, whatever the relationships say.
     ``None`` when they are too large to copy for what the halves save, or two entries'
     names differ only in case (calamine takes either)."""
     names = archive.namelist()
-    main = package.workbook_part(archive)
-    if main is None or len({name.casefold() for name in names}) != len(names):
+    if len({name.casefold() for name in names}) != len(names):
         return None
-    worksheets = {ref.part for ref in package.sheets(archive, main.target)}
     others = [info for info in archive.infolist() if info.filename not in worksheets]
     if sum(info.file_size for info in others) * _BESIDES_SHARE > sheet.file_size:
         return None
