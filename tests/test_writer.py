@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
 import re
 import shutil
 import struct
+import time
 import zipfile
 import zlib
 from datetime import date
@@ -27,13 +29,13 @@ from oletools.olevba import VBA_Parser
 from chantool import check
 from chantool.batch import Job, Options, load, plan_jobs, validate_files
 from chantool.cli import cli
-from chantool.io import sheetxml, writer
+from chantool.io import isolation, package, sheetxml, writer
 from chantool.io.writer import Opened, write_plan
 from chantool.io.xmltext import sheet_data
 from chantool.results import validation_plan
 from chantool.table import RawSheet
 from chantool.validate import validate_book
-from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_libreoffice
+from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_fork, needs_libreoffice
 from tests.excel_edits import read_parts, write_parts
 from tests.ooxml import package_problems
 
@@ -156,9 +158,14 @@ def test_a_part_not_changed_is_copied_deflated_as_it_was(rich_workbook: Path) ->
     assert deflated in rich_workbook.read_bytes()
 
 
-def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes() -> None:
+@pytest.mark.parametrize("crowded", [False, True])
+def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes(
+    monkeypatch: pytest.MonkeyPatch, crowded: bool
+) -> None:
     # Pieces of every size, some repeating what came before them across a piece's border
-    # (which deflate refers back to), written as the sheets' and the tables' pieces are.
+    # (which deflate refers back to), written as the sheets' and the tables' pieces are:
+    # deflated in a thread of their own where a core is free, else as they come.
+    monkeypatch.setattr(isolation, "_crowded", crowded)
     rng = random.Random(5)
     row = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c></row>' % (n, n, n % 97)
                    for n in range(40_000))
@@ -170,7 +177,9 @@ def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes() -> None
     deflater = writer._Deflater()
     for piece in pieces:
         deflater.write(memoryview(piece))
+    assert (deflater.worker is None) == crowded
     deflated = deflater.close()
+    assert deflater.worker is None  # its thread gone
     source = writer._Deflater(io.BytesIO(data))  # the source's bytes: unchanged
     for piece in pieces:
         source.write(piece)
@@ -183,6 +192,20 @@ def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes() -> None
     assert inflater.decompress(deflated.data) == data and inflater.eof
     assert not inflater.unused_data
     assert (deflated.crc, deflated.size) == (zlib.crc32(data), len(data))
+
+
+def test_what_deflating_in_a_thread_raises_is_raised_by_the_deflater() -> None:
+    class Failing(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            raise OSError("the source's part cannot be read")
+
+    deflater = writer._Deflater(Failing(b"x" * (3 * writer._PIECE)))
+    for _ in range(3):
+        deflater.write(b"x" * writer._PIECE)
+    assert deflater.worker is not None
+    with pytest.raises(OSError, match="cannot be read"):
+        deflater.unchanged()
+    assert deflater.worker is None
 
 
 def test_a_sheet_is_deflated_smaller_than_at_zlibs_fastest_level() -> None:
@@ -305,12 +328,15 @@ def test_rows_are_taken_where_the_probe_found_them_or_else_looked_for() -> None:
                                      rows_at) == looked_for
 
 
+@pytest.mark.parametrize("forked", [False, pytest.param(True, marks=needs_fork)])
 def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
-    rich_workbook: Path, tmp_path: Path
+    rich_workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
 ) -> None:
-    """``writer.Opened`` probes the last column of the sheets the engine reads, ahead,
-    and ``write_plan`` of that file writes from it: the bytes are those of a write that
-    opened the file itself, which it does again once it is closed."""
+    """``writer.Opened`` probes the last column of the sheets the engine reads, ahead (in
+    a thread, or in a file's child in a child forked for it), and ``write_plan`` of that
+    file writes from it: the bytes are those of a write that opened the file itself,
+    which it does again once it is closed."""
+    monkeypatch.setattr(isolation, "_forked", forked)
     options = Options(as_of=AS_OF)
     sheets = load(rich_workbook, options)
     book, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
@@ -318,11 +344,14 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     cold = tmp_path / "cold.xlsx"
     write_plan(rich_workbook, cold, plan)
     with Opened(rich_workbook, {sheet.name for sheet in sheets}) as opened:
-        ahead = {part: probed.result() for part, probed in opened.writer.probes.items()}
-        assert {part: probed.last_column for part, probed in ahead.items()} == {
+        probes = opened.writer.probes
+        assert all(isinstance(probing, isolation.Beside) == forked
+                   for probing in probes.values())
+        ahead = {part: probing.result() for part, probing in probes.items()}
+        assert {part: probed and probed.last_column for part, probed in ahead.items()} == {
             "xl/worksheets/sheet1.xml": 11, "xl/worksheets/sheet2.xml": 9}
         channels = read_parts(rich_workbook)["xl/worksheets/sheet1.xml"]
-        rows_at = ahead["xl/worksheets/sheet1.xml"].rows_at
+        rows_at = ahead["xl/worksheets/sheet1.xml"].rows_at  # type: ignore[union-attr]
         assert len(rows_at) > 3 and rows_at == {
             number: channels.index(b'<row r="%d"' % number) for number in rows_at}
         assert Opened.of(rich_workbook) is opened
@@ -331,6 +360,55 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     assert warm.read_bytes() == cold.read_bytes()
     with Opened.of(rich_workbook) as again:
         assert again is not opened and not again.writer.probes
+
+
+@needs_fork
+def test_a_probe_forked_beside_reads_the_file_anew_and_only_the_part_that_was_opened(
+    rich_workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked probe reads the file by its path (its position is this process's too): a
+    file replaced meanwhile, whose sheet is another, gives no probe, and the sheet is
+    written from the file that was opened, as a write without a probe writes it. A probe
+    not collected ends with the workbook closed."""
+    monkeypatch.setattr(isolation, "_forked", True)
+    source = tmp_path / "book.xlsx"
+    shutil.copyfile(rich_workbook, source)
+    options = Options(as_of=AS_OF)
+    sheets = load(source, options)
+    book, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
+    plan = validation_plan(book, findings, "zh", marks=True)
+    cold = tmp_path / "cold.xlsx"
+    write_plan(source, cold, plan)
+    parent, replaced = os.getpid(), tmp_path / "replaced"
+
+    class Waiting(package.Package):  # in the probe's child, until the file is replaced
+        def __init__(self, *arguments: Any) -> None:
+            for _ in range(500):
+                if os.getpid() == parent or replaced.exists():
+                    break
+                time.sleep(0.01)
+            super().__init__(*arguments)
+
+    monkeypatch.setattr(package, "Package", Waiting)
+    with Opened(source, {sheet.name for sheet in sheets}) as opened:
+        other = tmp_path / "other.xlsx"
+        parts = read_parts(rich_workbook)
+        parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+            b"<sheetData>", b'<sheetData><row r="999"/>', 1)
+        with zipfile.ZipFile(other, "w") as out:
+            for name, data in parts.items():
+                out.writestr(name, data)
+        other.replace(source)
+        replaced.touch()
+        probes = opened.writer.probes
+        assert [probes[part].result() is None for part in sorted(probes)] == [True, False]
+        warm = tmp_path / "warm.xlsx"
+        write_plan(source, warm, plan)
+    assert warm.read_bytes() == cold.read_bytes()
+    with Opened(source, {sheet.name for sheet in sheets}) as opened:
+        probing = opened.writer.probes["xl/worksheets/sheet1.xml"]
+        assert isinstance(probing, isolation.Beside) and probing.started
+    assert not probing.started  # cancelled, and its child waited for
 
 
 def test_validating_with_a_target_reads_its_sheets_for_writing_meanwhile(

@@ -100,8 +100,9 @@ class Beside(Generic[T]):
     when the thread that started it does (Linux), as the batch's limits apply to this
     process only: started from the file's child's main thread, it ends with it."""
 
-    def __init__(self, work: Callable[[], T], *, start: bool = True) -> None:
+    def __init__(self, work: Callable[[], T], *, start: bool = True, nice: int = 0) -> None:
         self.work = work
+        self.nice = nice
         self.pid = 0
         self.chunks: list[bytes] = []
         self.done: tuple[T] | None = None
@@ -141,11 +142,19 @@ class Beside(Generic[T]):
                 _sending = None
             if ending is not None:
                 ending()
+            if self.nice:
+                os.nice(self.nice)
             if os.getppid() == parent:  # else it ended before that was asked
                 _send(writing, self.work())
                 code = 0
         finally:
             os._exit(code)
+
+    @property
+    def started(self) -> bool:
+        """Whether the work is being done in a child (started there, and neither collected
+        nor cancelled yet)."""
+        return self.pid != 0
 
     def result(self) -> T:
         if self.done is None:

@@ -24,10 +24,12 @@ import posixpath
 import re
 import struct
 import zipfile
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat
 from pathlib import Path
 from typing import IO, ClassVar, Final, NamedTuple
@@ -85,6 +87,7 @@ _FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
 # zipfile deflates get zlib's fastest.
 _LEVEL: Final = 1
 _PIECE: Final = 1 << 20  # a part is deflated a piece of this size at a time
+_BEHIND: Final = 4  # pieces a part's deflating may fall behind its making (``_Deflater``)
 _LOCAL_HEADER: Final = 30  # bytes of a zip entry's local header before its name
 _ENCRYPTED: Final = 0x1
 _ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at once
@@ -92,6 +95,8 @@ _ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at on
 # the 评分 sheet of 100,000 visits and sales (1.2 million cells) takes 0.4 s; forking
 # costs some milliseconds.
 _BESIDE_CELLS: Final = 100_000
+# A probe forked beside the reading takes only a core the reading leaves idle.
+_PROBE_NICE: Final = 19
 _WORKBOOK_AFTER_DEFINED_NAMES: Final = (
     "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
     "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
@@ -139,40 +144,66 @@ class _Deflater:
     """Deflates a part as its pieces are made, so that the part is only ever held
     deflated; by ISA-L, four times as fast as zlib (a sheet of a hundred thousand rows,
     fifty megabytes of XML, in 0.05 s), for a smaller result than zlib's fastest level.
-    With ``same_as`` (the source's part), it tells whether the pieces are its bytes."""
+    With ``same_as`` (the source's part), it tells whether the pieces are its bytes.
+    With a core to spare (not ``isolation.crowded``), a part of more than one piece is
+    deflated in a thread of its own, at most ``_BEHIND`` pieces behind the one being
+    made: ISA-L, the CRC and reading ``same_as`` do not hold the GIL."""
 
     def __init__(self, same_as: IO[bytes] | None = None) -> None:
         self.deflater = isal_zlib.compressobj(_LEVEL, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
         self.deflated: list[bytes] = []
-        self.pending: list[bytes | memoryview] = []  # not yet deflated
+        self.pending: list[bytes | memoryview] = []  # not yet handed over
         self.pending_size = 0
         self.crc = self.size = 0
         self.source = same_as  # None from the first piece that differs
+        self.worker: ThreadPoolExecutor | None = None
+        self.behind: deque[Future[None]] = deque()  # pieces handed to the worker
 
     def write(self, data: bytes | memoryview) -> None:
         self.pending.append(data)
         self.pending_size += len(data)
         if self.pending_size >= _PIECE:
-            self._deflate_pending()
+            self._hand_over()
 
-    def _deflate_pending(self) -> None:
+    def _hand_over(self) -> None:
         piece = b"".join(self.pending)
         self.pending, self.pending_size = [], 0
+        if self.worker is None and not isolation.crowded():
+            self.worker = ThreadPoolExecutor(max_workers=1,
+                                             thread_name_prefix="chantool-deflate")
+        if self.worker is None:
+            self._deflate(piece)
+            return
+        self.behind.append(self.worker.submit(self._deflate, piece))
+        if len(self.behind) > _BEHIND:
+            self.behind.popleft().result()
+
+    def _deflate(self, piece: bytes) -> None:
         self.crc = isal_zlib.crc32(piece, self.crc)
         self.size += len(piece)
         if self.source is not None and self.source.read(len(piece)) != piece:
             self.source = None
         self.deflated.append(self.deflater.compress(piece))
 
+    def _caught_up(self) -> None:
+        """Every piece written deflated, and the worker gone."""
+        try:
+            if self.pending:
+                self._hand_over()
+            while self.behind:
+                self.behind.popleft().result()
+        finally:
+            if self.worker is not None:
+                self.worker.shutdown(cancel_futures=True)
+                self.worker = None
+
     def unchanged(self) -> bool:
         """Whether the pieces were the source's bytes, all of them."""
-        if self.pending:
-            self._deflate_pending()
+        self._caught_up()
         return self.source is not None and not self.source.read(1)
 
     def close(self) -> _Deflated:
-        if self.pending:
-            self._deflate_pending()
+        self._caught_up()
         self.deflated.append(self.deflater.flush())
         return _Deflated(b"".join(self.deflated), self.crc, self.size)
 
@@ -221,6 +252,7 @@ class Opened:
         if Opened._open.get(self.source) is self:
             del Opened._open[self.source]
         self.writer.reading.shutdown(cancel_futures=True)
+        self.writer.stop_probing()
         self.archive.close()
 
     def __enter__(self) -> Opened:
@@ -328,7 +360,7 @@ class _Writer:
         self.rewritten: dict[str, tuple[bytes, tuple[Region, ...]]] = {}
         # The user's worksheets, being read (inflated without holding the GIL) and probed.
         self.reading = ThreadPoolExecutor(max_workers=1)
-        self.probes: dict[str, Future[Probe]] = {}  # by part (``read_ahead``)
+        self.probes: dict[str, Future[Probe] | isolation.Beside[Probe | None]] = {}  # by part
         # The generated sheets, each being made (``_make``), by part.
         self.beside: dict[str, isolation.Beside[_Deflated | None]] = {}
         styles = next((rel for rel in package.relationships(archive, self.workbook_part)
@@ -393,10 +425,33 @@ class _Writer:
         XML would add to the peak of scoring."""
         for sheet in self.sheets:
             if sheet.name in names and sheet.part not in self.probes:
-                self.probes[sheet.part] = self.reading.submit(self._probe, sheet)
+                aside = (isolation.Beside(partial(self._probe_file, sheet), nice=_PROBE_NICE)
+                         if self.archive.filename is not None else None)
+                self.probes[sheet.part] = (aside if aside is not None and aside.started
+                                           else self.reading.submit(self._probe, sheet))
 
     def _probe(self, sheet: package.SheetRef) -> Probe:
         return probe(self.archive.read(sheet.part), self._old_columns(sheet))
+
+    def _probe_file(self, sheet: package.SheetRef) -> Probe | None:
+        """``_probe`` in a child forked for it (``isolation.Beside``), which reads the part
+        from the file anew (a file's position is shared with this process): ``None`` when
+        it cannot, or the part there is no longer the one opened (another CRC)."""
+        assert self.archive.filename is not None
+        try:
+            with package.Package(self.archive.filename) as archive:
+                info = archive.getinfo(sheet.part)
+                if info.CRC != self.archive.getinfo(sheet.part).CRC:
+                    return None
+                return probe(archive.read(info), self._old_columns(sheet))
+        except Exception:  # any reason it cannot: the sheet is written without a probe
+            return None
+
+    def stop_probing(self) -> None:
+        """End the probes not collected."""
+        for probing in self.probes.values():
+            if isinstance(probing, isolation.Beside):
+                probing.cancel()
 
     def _old_columns(self, sheet: package.SheetRef) -> frozenset[int]:
         """The 1-based columns of the previous run's results on the sheet."""
@@ -427,6 +482,9 @@ class _Writer:
                     position = self._write_table(table,
                                                  styles.table_styles(ids.header_xf, units))
                     new_names[(GENERATED_NAME, position)] = f'"{table.key}"'
+                for made in self.beside.values():  # those made here, while the sources inflate
+                    if not made.started:
+                        made.result()
                 for (results, sheet), source in zip(sheets, sources, strict=True):
                     probed = self.probes.get(sheet.part)
                     columns = self._write_sheet(sheet, results, ids, source.result(),
