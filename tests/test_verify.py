@@ -185,8 +185,10 @@ def test_what_is_written_passes_when_its_largest_part_is_checked_aside(
     book: Path, tmp_path: Path, checked: list[str]
 ) -> None:
     target = tmp_path / "out.xlsx"
-    verify_written(target, *write(book, target))
+    written, sheets = write(book, target)
+    verify_written(target, written, sheets)
     assert checked in ([], [CHANNELS])
+    assert output._split(written, CHANNELS) == 2  # rows from the third region on, beside
 
 
 def test_a_damaged_zip_member_is_refused(book: Path, tmp_path: Path,
@@ -549,3 +551,37 @@ def test_rows_the_run_check_cannot_tell_about_pass_row_by_row(
     written, sheets = write_every_row(every_row, target)
     verify_written(target, written, sheets)
     assert openpyxl.load_workbook(target)["渠道档案"]["L20"].value == 30.0
+
+
+@pytest.mark.parametrize("corruption", [None, *(
+    name for name, (_, code) in CORRUPTIONS.items()
+    if code == "cells_changed" and name != "two sheets' names swapped")], ids=str)
+def test_a_sheet_checked_in_two_is_checked_as_whole_wherever_it_is_split(
+    book: Path, tmp_path: Path, corruption: str | None
+) -> None:
+    """A sheet written into, checked in two (its regions before a split, then those from
+    it, as ``verify_written`` checks its largest part here and beside): what passes the
+    check of the whole passes both, at every split, and what fails it fails one of them."""
+    target = tmp_path / "out.xlsx"
+    written, _ = write(book, target)
+    if corruption is not None:
+        parts = excel_edits.read_parts(target)
+        CORRUPTIONS[corruption][0](parts)
+        excel_edits.write_parts(target, parts)
+    names = {part: name for name, part in written.sheet_parts.items()}
+    regions = written.rewritten[CHANNELS]
+    assert len(regions) >= 4
+
+    def fails(only: slice) -> bool:
+        with package.Package(target) as archive:
+            try:
+                output._check_part(archive, archive.getinfo(CHANNELS), written, names, only)
+            except OutputError as error:
+                assert error.key == "cells_changed"
+                return True
+        return False
+
+    whole = fails(slice(None))
+    assert whole == (corruption is not None)
+    for split in range(1, len(regions)):
+        assert (fails(slice(split)) or fails(slice(split, None))) == whole, split

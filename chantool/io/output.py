@@ -37,6 +37,9 @@ if TYPE_CHECKING:  # the writer is only imported where files are written
     from chantool.io.writer import Written
 
 
+_EVERY: Final = slice(None)  # every region of a sheet written into (``_check_sheet``)
+
+
 class OutputError(TextError):
     """The result could not be put in place (``output_`` texts)."""
 
@@ -121,12 +124,19 @@ def _verify(path: Path, written: Written, original: Sequence[RawSheet]) -> None:
             raise OutputError("package_problems", problems="；".join(sorted(new)))
         infos = archive.infolist()
         aside = _aside(infos, written)
-        checked_aside = None if aside is None else isolation.Beside(
-            partial(_check_in_file, path, aside, written, names))
+        # A sheet written into is checked in two: its regions from ``split`` on beside, the
+        # others here after the other parts.
+        split = None if aside is None else _split(written, aside)
+        checked_aside = None if aside is None else isolation.Beside(partial(
+            _check_in_file, path, aside, written, names, slice(split, None)))
+        if checked_aside is not None and not checked_aside.started:  # here, whole
+            checked_aside = split = None
         try:
             for info in infos:
-                if info.filename != aside:
+                if info.filename != aside or checked_aside is None:
                     _check_part(archive, info, written, names)
+                elif split is not None:
+                    _check_part(archive, info, written, names, slice(split))
             _check_kept(archive, written, [sheet.name for sheet in original])
         except BaseException:
             if checked_aside is not None:
@@ -137,28 +147,45 @@ def _verify(path: Path, written: Written, original: Sequence[RawSheet]) -> None:
 
 
 def _check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, written: Written,
-                names: dict[str, str]) -> None:
-    """One part as ``verify_written`` checks it (``names``: sheet names by part)."""
+                names: dict[str, str], regions: slice = _EVERY) -> None:
+    """One part as ``verify_written`` checks it (``names``: sheet names by part); of a
+    worksheet chantool wrote into, only ``regions`` of its regions (``_check_sheet``),
+    its CRC checked with its last."""
     name = info.filename
     rewritten = name in written.rewritten
     parsed = not rewritten and name in written.parts and name.endswith(
         (".xml", ".rels", ".vml"))
-    with _reading(archive, info) as chunks:
+    to_end = regions.stop is None or not rewritten
+    with _reading(archive, info, to_end=to_end) as chunks:
         if rewritten:
             before, after = written.result_columns.get(names.get(name, ""),
                                                        (frozenset(), frozenset()))
             _check_sheet(names.get(name, name), written.originals[name], chunks,
-                         written.rewritten[name], before, after)
+                         written.rewritten[name], before, after, regions)
         elif parsed:
             _parse(name, chunks, expat.ParserCreate(), end=True)
     if name not in written.parts and written.source_crcs.get(name) != info.CRC:
         raise OutputError("part_changed", part=name)
 
 
-def _check_in_file(path: Path, part: str, written: Written, names: dict[str, str]) -> None:
+def _check_in_file(path: Path, part: str, written: Written, names: dict[str, str],
+                   regions: slice) -> None:
     """``_check_part`` of ``part`` in the file at ``path``, opened anew."""
     with package.Package(path) as archive:
-        _check_part(archive, archive.getinfo(part), written, names)
+        _check_part(archive, archive.getinfo(part), written, names, regions)
+
+
+def _split(written: Written, part: str) -> int | None:
+    """Where the regions of ``part``, a worksheet chantool wrote into, are split between
+    two checks (``_check_sheet``): the first region at ``_SPLIT_AT`` of the part or after
+    it, when both checks then hold a region besides the part's start and its end."""
+    regions = written.rewritten.get(part)
+    if regions is None:
+        return None
+    middle = len(written.originals[part]) * _SPLIT_AT
+    split = next((index for index, region in enumerate(regions) if region.start >= middle),
+                 len(regions))
+    return split if 1 < split < len(regions) - 1 else None
 
 
 def _aside(infos: Sequence[zipfile.ZipInfo], written: Written) -> str | None:
@@ -173,17 +200,19 @@ def _aside(infos: Sequence[zipfile.ZipInfo], written: Written) -> str | None:
 
 
 @contextmanager
-def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[Iterator[bytes]]:
+def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *,
+             to_end: bool = True) -> Iterator[Iterator[bytes]]:
     """A part's bytes a chunk at a time, read to its end after use, which checks its
-    CRC; a damaged part is an ``OutputError``. A large part is read ahead in a thread
-    (``_read_ahead``) with a core to spare (not ``isolation.crowded``)."""
+    CRC (unless ``to_end`` is false: a check of its end does that); a damaged part is an
+    ``OutputError``. A large part is read ahead in a thread (``_read_ahead``) with a
+    core to spare (not ``isolation.crowded``)."""
     try:
         with archive.open(info) as stream:
             chunks: Iterator[bytes] = iter(partial(stream.read, _CHUNK), b"")
             with (_read_ahead(chunks) if info.file_size >= _AHEAD_BYTES
                   and not isolation.crowded() else nullcontext(chunks)) as chunks:
                 yield chunks
-                for _ in chunks:
+                for _ in chunks if to_end else ():
                     pass
     except _BROKEN as error:
         raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
@@ -274,6 +303,9 @@ _CHUNK: Final = 1 << 20
 _AHEAD: Final = 4  # chunks of a part read ahead of their check (``_read_ahead``)
 _AHEAD_BYTES: Final = 4 << 20  # parts read ahead so
 _POLL: Final = 0.01  # seconds
+# Where a sheet written into is split between its two checks (``_split``): the check
+# beside also passes the first part by, the one here comes after the other parts.
+_SPLIT_AT: Final = 0.4
 # What reading a damaged part raises (isal's stubs declare its error an instance).
 _BROKEN: Final = (zipfile.BadZipFile, EOFError, cast("type[Exception]", isal_zlib.error))
 _PARSED_AT_ONCE: Final = 1 << 18
@@ -318,17 +350,25 @@ _SHEET_DATA: Final = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
 
 def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
                  regions: Sequence[Region],
-                 before: frozenset[int], after: frozenset[int]) -> None:
+                 before: frozenset[int], after: frozenset[int], only: slice = _EVERY) -> None:
     """The part read from ``written`` is ``original`` but in ``regions``, each of which
     keeps what it must (see ``verify_written``); what chantool wrote into it is
     well-formed XML. The cells of chantool's results are those in the columns ``before``
     in the original and ``after`` in what was written (1-based), whose chunks are
     ``written``. The part is read once, a piece at a time: only what chantool wrote, and
-    at most a megabyte of the rows between, is held."""
+    at most a megabyte of the rows between, is held.
+
+    With ``only``, a slice of the regions, this checks those regions and the bytes before
+    each; the bytes after the last only when it is the part's last. Two checks, of
+    ``regions[:k]`` and of ``regions[k:]``, check what one check does: the second takes
+    what the first region was written as (the part's start) to parse its rows in, and
+    skips what comes before its first region as written, where it would be if the
+    regions before it are as the first check finds them."""
     data = _SHEET_DATA.search(original)
     if data is None or any(region.length < 0 or region.start > region.end
                            for region in regions):
         raise OutputError("cells_changed", sheet=sheet)
+    first, last, _ = only.indices(len(regions))
     rows_start = data.end()
     rows_end = rows_start if data[2] else original.rindex(b"</" + data[1] + b"sheetData>")
     at = 0
@@ -338,14 +378,23 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     # a quarter megabyte at a time: a sheet of a hundred thousand rows written into is
     # never held a second time.
     parser = expat.ParserCreate()
+    if first:
+        at = regions[first].start
+        written_at = at + sum(region.length - region.end + region.start
+                              for region in regions[:first])
+        head = part.take(regions[0].length)
+        if (regions[0].start or at < regions[0].end or len(head) < regions[0].length
+                or not part.skip(written_at - len(head))):
+            raise OutputError("cells_changed", sheet=sheet)
+        _parse(sheet, (head,), parser)
     wrote: list[bytes] = []
     wrote_size = 0
-    index = 0
-    while index < len(regions):
+    index = first
+    while index < last:
         region = regions[index]
         if region.start < at or not part.same(original, at, region.start):
             raise OutputError("cells_changed", sheet=sheet)
-        end = _rows_run(regions, index, rows_start, rows_end)
+        end = min(_rows_run(regions, index, rows_start, rows_end), last)
         taken = _taken(part, original, regions[index:end])
         if taken is None:
             raise OutputError("cells_changed", sheet=sheet)
@@ -373,6 +422,11 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
             _parse(sheet, (b"".join(wrote),), parser)
             wrote, wrote_size = [], 0
         index = end
+    if last < len(regions):  # the bytes up to the next region; a later check goes on
+        if regions[last].start < at or not part.same(original, at, regions[last].start):
+            raise OutputError("cells_changed", sheet=sheet)
+        _parse(sheet, (b"".join(wrote),), parser)
+        return
     if not part.same(original, at, len(original)) or part.take(1):
         raise OutputError("cells_changed", sheet=sheet)
     _parse(sheet, (b"".join(wrote),), parser, end=True)
@@ -407,11 +461,13 @@ def _taken(part: _Pieces, original: bytes, run: Sequence[Region]
     # Where each region is written in the block, and where the bytes after it end.
     written = list(accumulate(map(add, lengths[:-1], gaps), initial=0))
     after = list(map(add, written, lengths))
-    # Each stretch between as long in the block as in the original: the two joined are
-    # equal only where each is.
-    if (len(block) != after[-1] or b"".join(map(original.__getitem__, map(slice, ends, starts[1:])))
-            != b"".join(map(block.__getitem__, map(slice, after, written[1:])))):
-        return None
+    # Each stretch between as long in the block as in the original, compared where it is
+    # in the original, without copying either.
+    with memoryview(block) as view:
+        if len(block) != after[-1] or not all(map(
+                original.startswith, map(view.__getitem__, map(slice, after, written[1:])),
+                ends)):
+            return None
     return (list(map(original.__getitem__, map(slice, starts, ends))),
             list(map(block.__getitem__, map(slice, written, after))))
 
@@ -440,6 +496,13 @@ class _Pieces:
                 return False
             start, self.at = start + length, self.at + length
         return True
+
+    def skip(self, length: int) -> bool:
+        """Pass the next ``length`` bytes by; whether there were as many."""
+        while length > 0 and self._next():
+            step = min(length, len(self.chunk) - self.at)
+            length, self.at = length - step, self.at + step
+        return length == 0
 
     def take(self, length: int) -> bytes:
         """The next ``length`` bytes (fewer at the end)."""
