@@ -8,7 +8,7 @@ sheets of the workbook (read by ``batch.load``; it and the rows of each sheet ra
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,7 +43,7 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
     with ExitStack() as opened:
         try:
             sheets = sheets_of()
-            _open(job, sheets, opened)
+            writing = _open(job, sheets, opened)
             book, findings = validate_book(sheets, as_of=options.as_of, lang=options.lang,
                                            outside_channels=options.outside_channels)
             every_sheet_read(sheets)
@@ -52,6 +52,8 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
             return _shown(FileResult.unreadable(str(job.path), str(error)), options,
                           scored=False)
         if job.target is not None:
+            if writing is not None:  # written as soon as the plan is made
+                writing.inflate_ahead()
             plan = validation_plan(book, findings, options.lang, marks=mark)
             problem = _write(job, sheets, plan, options)
             if problem is not None:
@@ -224,14 +226,16 @@ def _policy_of(sheets: Sequence[RawSheet], path: Path,
     return ChosenPolicy(str(path), policy, cells), _of_source(found, str(path))
 
 
-def _open(job: Job, sheets: Sequence[RawSheet], stack: ExitStack) -> None:
+def _open(job: Job, sheets: Sequence[RawSheet], stack: ExitStack) -> Opened | None:
     """For a job with a target, open its workbook to be written into, the sheets the
     engine reads read ahead while it reads them (``writer.Opened``), until ``stack``
-    closes; writing then starts from there."""
+    closes; writing then starts from there. ``None`` when it could not be opened so."""
     if job.target is None:
-        return
-    with suppress(Exception):  # whatever it is, writing opens the workbook again and says why
-        stack.enter_context(Opened(job.path, {sheet.name for sheet in sheets}))
+        return None
+    try:
+        return stack.enter_context(Opened(job.path, {sheet.name for sheet in sheets}))
+    except Exception:  # whatever it is, writing opens the workbook again and says why
+        return None
 
 
 def every_sheet_read(sheets: Sequence[RawSheet]) -> None:

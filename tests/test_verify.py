@@ -10,6 +10,7 @@ tell about (checked row by row)."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import re
 import threading
@@ -226,6 +227,45 @@ def test_packages_are_inflated_by_isal_and_checked_as_zipfile_checks(tmp_path: P
     path.write_bytes(data.replace(crc, bytes(4)))
     with package.Package(path) as archive, pytest.raises(zipfile.BadZipFile, match="CRC"):
         archive.read("sheet.xml")
+
+
+def test_a_part_read_at_once_is_what_zipfile_reads_and_checked_as_it_checks(
+    tmp_path: Path
+) -> None:
+    """``package.read_part`` inflates a deflated part of a zip in a file at once; what it
+    gives, and what it refuses, is what ``ZipFile.read`` gives and refuses: a stored
+    part, a zip in memory and a damaged part (its CRC, its data, its local header)
+    alike."""
+    path = tmp_path / "parts.zip"
+    sheet = b'<row r="1"><c r="A1"><v>1</v></c></row>' * 50_000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("表.xml", sheet)
+        archive.writestr("empty.xml", b"")
+        archive.writestr("stored.xml", b"<stored/>", compress_type=zipfile.ZIP_STORED)
+    data = path.read_bytes()
+    in_memory = zipfile.ZipFile(io.BytesIO(data))
+    with package.Package(path) as archive:
+        for archived in (archive, in_memory):
+            for name in ("表.xml", "empty.xml", "stored.xml"):
+                assert package.read_part(archived, name) == archive.read(name)
+                assert package.read_part(archived, archived.getinfo(name)) == archive.read(name)
+        info = archive.getinfo("表.xml")
+    crc = zlib.crc32(sheet).to_bytes(4, "little")  # in the entry's header and the directory
+    starts = info.header_offset + 30 + len("表.xml".encode()) + len(info.extra)
+    damaged = {
+        "its CRC": data.replace(crc, bytes(4)),
+        "its data": data[:starts + 100] + bytes([data[starts + 100] ^ 0xFF])
+        + data[starts + 101:],
+        "its name in its header": data.replace("表.xml".encode(), "衣.xml".encode(), 1),
+        "its header": data[:info.header_offset] + b"PK\x05\x06" + data[info.header_offset + 4:],
+    }
+    for changed in damaged.values():
+        path.write_bytes(changed)
+        with package.Package(path) as archive:
+            with pytest.raises(output._BROKEN) as by_zipfile:
+                archive.read("表.xml")
+            with pytest.raises(type(by_zipfile.value)):
+                package.read_part(archive, "表.xml")
 
 
 def claimed_longer(written: Written, grown: dict[int, int]) -> Written:

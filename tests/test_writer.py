@@ -333,9 +333,9 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     rich_workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
 ) -> None:
     """``writer.Opened`` probes the last column of the sheets the engine reads, ahead (in
-    a thread, or in a file's child in a child forked for it), and ``write_plan`` of that
-    file writes from it: the bytes are those of a write that opened the file itself,
-    which it does again once it is closed."""
+    a thread, or in a file's child in a child forked for it), and inflates them when
+    asked, and ``write_plan`` of that file writes from it: the bytes are those of a write
+    that opened the file itself, which it does again once it is closed."""
     monkeypatch.setattr(isolation, "_forked", forked)
     options = Options(as_of=AS_OF)
     sheets = load(rich_workbook, options)
@@ -355,8 +355,13 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
         assert len(rows_at) > 3 and rows_at == {
             number: channels.index(b'<row r="%d"' % number) for number in rows_at}
         assert Opened.of(rich_workbook) is opened
+        opened.inflate_ahead()  # as a write soon after the reading asks
+        sources = opened.writer.sources
+        assert {part: source.result() for part, source in sources.items()} == {
+            part: data for part, data in read_parts(rich_workbook).items() if part in ahead}
         warm = tmp_path / "warm.xlsx"
         write_plan(rich_workbook, warm, plan)
+        assert not sources  # written from them
     assert warm.read_bytes() == cold.read_bytes()
     with Opened.of(rich_workbook) as again:
         assert again is not opened and not again.writer.probes

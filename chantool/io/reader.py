@@ -189,7 +189,7 @@ def _read_in_halves(workbook: Workbook, name: str, part: zipfile.ZipInfo) -> Raw
         try:
             worksheets = {info.filename for info in workbook.parts.values()}
             besides = _besides(archive, part, worksheets)
-            xml = archive.read(part) if besides is not None else b""
+            xml = package.read_part(archive, part) if besides is not None else b""
             cut = _cut(xml)
             if besides is None or cut is None:
                 return None
@@ -363,7 +363,7 @@ def _errors_in(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> dict[tuple[in
             tail = chunk[-len(_ERROR_TYPE):]
         else:
             return {}
-    return _errors_of(archive.read(part))
+    return _errors_of(package.read_part(archive, part))
 
 
 def _errors_of(data: bytes) -> dict[tuple[int, int], str]:

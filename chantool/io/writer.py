@@ -88,13 +88,11 @@ _FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
 _LEVEL: Final = 1
 _PIECE: Final = 1 << 20  # a part is deflated a piece of this size at a time
 _BEHIND: Final = 4  # pieces a part's deflating may fall behind its making (``_Deflater``)
-_LOCAL_HEADER: Final = 30  # bytes of a zip entry's local header before its name
-_ENCRYPTED: Final = 0x1
 _ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at once
 # A new generated sheet of this many cells is made beside the user's sheets (``_make``):
-# the 评分 sheet of 100,000 visits and sales (1.2 million cells) takes 0.4 s; forking
-# costs some milliseconds.
-_BESIDE_CELLS: Final = 100_000
+# the 评分 sheet of 100,000 visits and sales (1.2 million cells) takes 0.4 s, the 校验结果
+# sheet of 12,000 findings (72,000 cells) 0.05 s; forking costs some milliseconds.
+_BESIDE_CELLS: Final = 50_000
 # A probe forked beside the reading takes only a core the reading leaves idle.
 _PROBE_NICE: Final = 19
 _WORKBOOK_AFTER_DEFINED_NAMES: Final = (
@@ -248,6 +246,16 @@ class Opened:
         """``source`` as it was opened, or opened now."""
         return Opened._open.get(source) or Opened(source)
 
+    def inflate_ahead(self) -> None:
+        """Start inflating the worksheets read ahead, in the reading thread, for a write
+        that is to start soon (``validate``'s: held until the write, large sheets' XML
+        would add to the peak of a long scoring)."""
+        writer = self.writer
+        for part in writer.probes:
+            if part not in writer.sources:
+                writer.sources[part] = writer.reading.submit(package.read_part, writer.archive,
+                                                             part)
+
     def close(self) -> None:
         if Opened._open.get(self.source) is self:
             del Opened._open[self.source]
@@ -309,15 +317,15 @@ def _as_stored(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Deflated | N
     """A deflated part chantool does not change, as the source's zip holds it: copied
     without inflating and deflating it again (a damaged one fails the check of the
     written file, which reads every part). ``None`` for a part stored otherwise."""
-    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & _ENCRYPTED:
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & package.ENCRYPTED:
         return None
     assert archive.fp is not None
     archive.fp.seek(info.header_offset)
-    header = archive.fp.read(_LOCAL_HEADER)
-    if len(header) < _LOCAL_HEADER or not header.startswith(b"PK\x03\x04"):
+    header = archive.fp.read(package.LOCAL_HEADER)
+    if len(header) < package.LOCAL_HEADER or not header.startswith(b"PK\x03\x04"):
         return None
     name_length, extra_length = struct.unpack("<HH", header[26:30])
-    archive.fp.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
+    archive.fp.seek(info.header_offset + package.LOCAL_HEADER + name_length + extra_length)
     return _Deflated(archive.fp.read(info.compress_size), info.CRC, info.file_size)
 
 
@@ -361,6 +369,7 @@ class _Writer:
         # The user's worksheets, being read (inflated without holding the GIL) and probed.
         self.reading = ThreadPoolExecutor(max_workers=1)
         self.probes: dict[str, Future[Probe] | isolation.Beside[Probe | None]] = {}  # by part
+        self.sources: dict[str, Future[bytes]] = {}  # parts inflated ahead, by part
         # The generated sheets, each being made (``_make``), by part.
         self.beside: dict[str, isolation.Beside[_Deflated | None]] = {}
         styles = next((rel for rel in package.relationships(archive, self.workbook_part)
@@ -431,7 +440,7 @@ class _Writer:
                                            else self.reading.submit(self._probe, sheet))
 
     def _probe(self, sheet: package.SheetRef) -> Probe:
-        return probe(self.archive.read(sheet.part), self._old_columns(sheet))
+        return probe(package.read_part(self.archive, sheet.part), self._old_columns(sheet))
 
     def _probe_file(self, sheet: package.SheetRef) -> Probe | None:
         """``_probe`` in a child forked for it (``isolation.Beside``), which reads the part
@@ -443,7 +452,7 @@ class _Writer:
                 info = archive.getinfo(sheet.part)
                 if info.CRC != self.archive.getinfo(sheet.part).CRC:
                     return None
-                return probe(archive.read(info), self._old_columns(sheet))
+                return probe(package.read_part(archive, info), self._old_columns(sheet))
         except Exception:  # any reason it cannot: the sheet is written without a probe
             return None
 
@@ -475,7 +484,10 @@ class _Writer:
                   if results.sheet in by_name]
         # The user's sheets are read while the generated sheets are made.
         with self.reading:
-            sources = [self.reading.submit(self.archive.read, sheet.part) for _, sheet in sheets]
+            sources = [self.sources.get(sheet.part)
+                       or self.reading.submit(package.read_part, self.archive, sheet.part)
+                       for _, sheet in sheets]
+            self.sources.clear()
             try:
                 for table in self.plan.tables:
                     units = {unit for block in table.blocks for unit in block.units}
