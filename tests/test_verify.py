@@ -13,7 +13,6 @@ import dataclasses
 import io
 import os
 import re
-import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -133,17 +132,12 @@ def test_what_is_written_passes(book: Path, tmp_path: Path) -> None:
         "校验结果", None, "错误 3")
 
 
-@pytest.fixture(params=["here", "aside", "read ahead"])
+@pytest.fixture(params=["here", "aside"])
 def checked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Where the part that takes longest to check is checked: here with the others, or
     beside them in a child forked for it, as in a file's child of a batch (then each part
-    so checked is listed, once its child is forked); or here, every part read ahead in a
-    thread a small chunk at a time, one chunk ahead (as a large part is)."""
+    so checked is listed, once its child is forked)."""
     aside: list[str] = []
-    if request.param == "read ahead":
-        monkeypatch.setattr(output, "_AHEAD_BYTES", 0)
-        monkeypatch.setattr(output, "_CHUNK", 512)
-        monkeypatch.setattr(output, "_AHEAD", 1)
     if request.param == "aside":
         if not hasattr(os, "fork"):
             pytest.skip("parts are checked aside only where children are forked")
@@ -179,7 +173,6 @@ def test_a_change_to_the_users_data_is_refused(book: Path, tmp_path: Path,
         verify_written(target, written, sheets)
     assert refused.value.key == code
     assert checked in ([], [CHANNELS])  # the sheet of 渠道档案: the largest written into
-    assert "chantool-check" not in {thread.name for thread in threading.enumerate()}
 
 
 def test_what_is_written_passes_when_its_largest_part_is_checked_aside(
@@ -208,7 +201,6 @@ def test_a_damaged_zip_member_is_refused(book: Path, tmp_path: Path,
         verify_written(target, written, sheets)
     assert refused.value.key == "broken_zip"
     assert checked in ([], [CHANNELS])
-    assert "chantool-check" not in {thread.name for thread in threading.enumerate()}
 
 
 def test_packages_are_inflated_by_isal_and_checked_as_zipfile_checks(tmp_path: Path) -> None:

@@ -158,14 +158,9 @@ def test_a_part_not_changed_is_copied_deflated_as_it_was(rich_workbook: Path) ->
     assert deflated in rich_workbook.read_bytes()
 
 
-@pytest.mark.parametrize("crowded", [False, True])
-def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes(
-    monkeypatch: pytest.MonkeyPatch, crowded: bool
-) -> None:
+def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes() -> None:
     # Pieces of every size, some repeating what came before them across a piece's border
-    # (which deflate refers back to), written as the sheets' and the tables' pieces are:
-    # deflated in a thread of their own where a core is free, else as they come.
-    monkeypatch.setattr(isolation, "_crowded", crowded)
+    # (which deflate refers back to), written as the sheets' and the tables' pieces are.
     rng = random.Random(5)
     row = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c></row>' % (n, n, n % 97)
                    for n in range(40_000))
@@ -177,9 +172,7 @@ def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes(
     deflater = writer._Deflater()
     for piece in pieces:
         deflater.write(memoryview(piece))
-    assert (deflater.worker is None) == crowded
     deflated = deflater.close()
-    assert deflater.worker is None  # its thread gone
     source = writer._Deflater(io.BytesIO(data))  # the source's bytes: unchanged
     for piece in pieces:
         source.write(piece)
@@ -192,20 +185,6 @@ def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes(
     assert inflater.decompress(deflated.data) == data and inflater.eof
     assert not inflater.unused_data
     assert (deflated.crc, deflated.size) == (zlib.crc32(data), len(data))
-
-
-def test_what_deflating_in_a_thread_raises_is_raised_by_the_deflater() -> None:
-    class Failing(io.BytesIO):
-        def read(self, size: int | None = -1) -> bytes:
-            raise OSError("the source's part cannot be read")
-
-    deflater = writer._Deflater(Failing(b"x" * (3 * writer._PIECE)))
-    for _ in range(3):
-        deflater.write(b"x" * writer._PIECE)
-    assert deflater.worker is not None
-    with pytest.raises(OSError, match="cannot be read"):
-        deflater.unchanged()
-    assert deflater.worker is None
 
 
 def test_a_sheet_is_deflated_smaller_than_at_zlibs_fastest_level() -> None:

@@ -13,13 +13,11 @@ import re
 import shutil
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager
 from functools import partial
 from itertools import accumulate, repeat
 from operator import add, sub
 from pathlib import Path
-from queue import Empty, Queue
-from threading import Event, Thread
 from typing import TYPE_CHECKING, Final, cast
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
@@ -204,62 +202,15 @@ def _reading(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *,
              to_end: bool = True) -> Iterator[Iterator[bytes]]:
     """A part's bytes a chunk at a time, read to its end after use, which checks its
     CRC (unless ``to_end`` is false: a check of its end does that); a damaged part is an
-    ``OutputError``. A large part is read ahead in a thread (``_read_ahead``) with a
-    core to spare (not ``isolation.crowded``)."""
+    ``OutputError``."""
     try:
         with archive.open(info) as stream:
-            chunks: Iterator[bytes] = iter(partial(stream.read, _CHUNK), b"")
-            with (_read_ahead(chunks) if info.file_size >= _AHEAD_BYTES
-                  and not isolation.crowded() else nullcontext(chunks)) as chunks:
-                yield chunks
-                for _ in chunks if to_end else ():
-                    pass
+            chunks = iter(partial(stream.read, _CHUNK), b"")
+            yield chunks
+            for _ in chunks if to_end else ():
+                pass
     except _BROKEN as error:
         raise OutputError("broken_zip", part=f"{info.filename}：{error}") from None
-
-
-@contextmanager
-def _read_ahead(chunks: Iterator[bytes]) -> Iterator[Iterator[bytes]]:
-    """``chunks`` taken in a thread, at most ``_AHEAD`` chunks ahead of their use
-    (inflating a part and its CRC do not hold the GIL); what taking one raises is raised
-    where it would have come. The thread is done when the block is left. Where no
-    thread can be had, ``chunks`` as they are."""
-    ready: Queue[tuple[bytes, BaseException | None]] = Queue(_AHEAD)
-    stop = Event()
-
-    def take() -> None:
-        try:
-            for chunk in chunks:
-                ready.put((chunk, None))
-                if stop.is_set():
-                    return
-            ready.put((b"", None))
-        except BaseException as error:  # raised in the thread that uses the chunks
-            ready.put((b"", error))
-
-    def taken() -> Iterator[bytes]:
-        while True:
-            chunk, error = ready.get()
-            if error is not None:
-                raise error
-            if not chunk:
-                return
-            yield chunk
-
-    thread = Thread(target=take, name="chantool-check", daemon=True)
-    try:
-        thread.start()
-    except RuntimeError:  # no more threads allowed
-        yield chunks
-        return
-    try:
-        yield taken()
-    finally:  # the thread stopped: each chunk it waits to hand over taken
-        stop.set()
-        while thread.is_alive():
-            with suppress(Empty):
-                ready.get(timeout=_POLL)
-        thread.join()
 
 
 def _parse(name: str, pieces: Iterable[bytes], parser: XMLParserType, *,
@@ -300,9 +251,6 @@ def _workbook_properties(xml: bytes) -> dict[str, str]:
 
 
 _CHUNK: Final = 1 << 20
-_AHEAD: Final = 4  # chunks of a part read ahead of their check (``_read_ahead``)
-_AHEAD_BYTES: Final = 4 << 20  # parts read ahead so
-_POLL: Final = 0.01  # seconds
 # Where a sheet written into is split between its two checks (``_split``): the check
 # beside also passes the first part by, the one here comes after the other parts.
 _SPLIT_AT: Final = 0.4

@@ -24,7 +24,6 @@ import posixpath
 import re
 import struct
 import zipfile
-from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
@@ -87,7 +86,6 @@ _FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
 # zipfile deflates get zlib's fastest.
 _LEVEL: Final = 1
 _PIECE: Final = 1 << 20  # a part is deflated a piece of this size at a time
-_BEHIND: Final = 4  # pieces a part's deflating may fall behind its making (``_Deflater``)
 _ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at once
 # A new generated sheet of this many cells is made beside the user's sheets (``_make``):
 # the 评分 sheet of 100,000 visits and sales (1.2 million cells) takes 0.4 s, the 校验结果
@@ -142,66 +140,40 @@ class _Deflater:
     """Deflates a part as its pieces are made, so that the part is only ever held
     deflated; by ISA-L, four times as fast as zlib (a sheet of a hundred thousand rows,
     fifty megabytes of XML, in 0.05 s), for a smaller result than zlib's fastest level.
-    With ``same_as`` (the source's part), it tells whether the pieces are its bytes.
-    With a core to spare (not ``isolation.crowded``), a part of more than one piece is
-    deflated in a thread of its own, at most ``_BEHIND`` pieces behind the one being
-    made: ISA-L, the CRC and reading ``same_as`` do not hold the GIL."""
+    With ``same_as`` (the source's part), it tells whether the pieces are its bytes."""
 
     def __init__(self, same_as: IO[bytes] | None = None) -> None:
         self.deflater = isal_zlib.compressobj(_LEVEL, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
         self.deflated: list[bytes] = []
-        self.pending: list[bytes | memoryview] = []  # not yet handed over
+        self.pending: list[bytes | memoryview] = []  # not yet deflated
         self.pending_size = 0
         self.crc = self.size = 0
         self.source = same_as  # None from the first piece that differs
-        self.worker: ThreadPoolExecutor | None = None
-        self.behind: deque[Future[None]] = deque()  # pieces handed to the worker
 
     def write(self, data: bytes | memoryview) -> None:
         self.pending.append(data)
         self.pending_size += len(data)
         if self.pending_size >= _PIECE:
-            self._hand_over()
+            self._deflate_pending()
 
-    def _hand_over(self) -> None:
+    def _deflate_pending(self) -> None:
         piece = b"".join(self.pending)
         self.pending, self.pending_size = [], 0
-        if self.worker is None and not isolation.crowded():
-            self.worker = ThreadPoolExecutor(max_workers=1,
-                                             thread_name_prefix="chantool-deflate")
-        if self.worker is None:
-            self._deflate(piece)
-            return
-        self.behind.append(self.worker.submit(self._deflate, piece))
-        if len(self.behind) > _BEHIND:
-            self.behind.popleft().result()
-
-    def _deflate(self, piece: bytes) -> None:
         self.crc = isal_zlib.crc32(piece, self.crc)
         self.size += len(piece)
         if self.source is not None and self.source.read(len(piece)) != piece:
             self.source = None
         self.deflated.append(self.deflater.compress(piece))
 
-    def _caught_up(self) -> None:
-        """Every piece written deflated, and the worker gone."""
-        try:
-            if self.pending:
-                self._hand_over()
-            while self.behind:
-                self.behind.popleft().result()
-        finally:
-            if self.worker is not None:
-                self.worker.shutdown(cancel_futures=True)
-                self.worker = None
-
     def unchanged(self) -> bool:
         """Whether the pieces were the source's bytes, all of them."""
-        self._caught_up()
+        if self.pending:
+            self._deflate_pending()
         return self.source is not None and not self.source.read(1)
 
     def close(self) -> _Deflated:
-        self._caught_up()
+        if self.pending:
+            self._deflate_pending()
         self.deflated.append(self.deflater.flush())
         return _Deflated(b"".join(self.deflated), self.crc, self.size)
 
