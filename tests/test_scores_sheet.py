@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import openpyxl
 import pytest
@@ -203,15 +203,15 @@ def test_terminal_shows_money_with_fen_and_thousands() -> None:
 def test_a_large_sheet_made_and_checked_beside_the_users_sheets_is_the_same(
     written: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Every generated sheet made, and the part that takes longest checked, in a child of
-    # the file's child; that they were is noted in a file (the file's child is a fork).
+    # Every generated sheet made, and about half the check, in a child of the file's
+    # child; that they were is noted in a file (the file's child is a fork).
     monkeypatch.setattr(writer, "_BESIDE_CELLS", 0)
     monkeypatch.setattr(output, "_ASIDE_BYTES", 0)
     noted = tmp_path / "beside.txt"
 
     class Noted(isolation.Beside[T]):
-        def __init__(self, work: Callable[[], T], *, start: bool = True) -> None:
-            super().__init__(work, start=start)
+        def __init__(self, work: Callable[[], T], **options: Any) -> None:
+            super().__init__(work, **options)
             with noted.open("a") as note:
                 note.write(f"{getattr(work, 'func', work).__qualname__} {self.pid != 0}\n")
 
@@ -226,4 +226,4 @@ def test_a_large_sheet_made_and_checked_beside_the_users_sheets_is_the_same(
     # the source's, here.
     assert made.count("_Writer._make.<locals>.made True") == 2
     assert made.count("_Writer._make.<locals>.made False") == 2
-    assert made.count("_check_in_file True") == 2  # the largest part's check, each run
+    assert made.count("_check_in_file True") == 2  # about half the check, each run

@@ -30,7 +30,7 @@ from chantool import check
 from chantool.batch import Options, load
 from chantool.cli import cli
 from chantool.io import isolation, output, package
-from chantool.io.output import OutputError, _RowCheck, temporary_path, verify_written
+from chantool.io.output import _EVERY, OutputError, _RowCheck, temporary_path, verify_written
 from chantool.io.sheetxml import Region
 from chantool.io.writer import Written, write_plan
 from chantool.results import ResultColumn, SheetResults, WritePlan, validation_plan
@@ -132,28 +132,33 @@ def test_what_is_written_passes(book: Path, tmp_path: Path) -> None:
         "校验结果", None, "错误 3")
 
 
-@pytest.fixture(params=["here", "aside"])
+@pytest.fixture(params=["here", "aside", "split"])
 def checked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Where the part that takes longest to check is checked: here with the others, or
-    beside them in a child forked for it, as in a file's child of a batch (then each part
-    so checked is listed, once its child is forked)."""
+    """Where the parts that take longest to check are checked: here with the others, or
+    beside them in a child forked for it, as in a file's child of a batch (about half the
+    work: then each part so checked is listed, once its child is forked), or the sheet
+    of 渠道档案 split, its regions from the third on checked beside."""
     aside: list[str] = []
-    if request.param == "aside":
+    if request.param != "here":
         if not hasattr(os, "fork"):
             pytest.skip("parts are checked aside only where children are forked")
         monkeypatch.setattr(isolation, "_forked", True)
         monkeypatch.setattr(output, "_ASIDE_BYTES", 0)
-        chosen, fork = output._aside, os.fork
+        def split_at_the_third(*_: Any) -> dict[str, slice]:
+            return {CHANNELS: slice(2, None)}
 
-        def listed(*args: Any) -> str | None:
-            part = chosen(*args)
+        chosen = split_at_the_third if request.param == "split" else output._aside
+        fork = os.fork
+
+        def listed(*args: Any) -> dict[str, slice]:
+            parts = chosen(*args)
 
             def counted() -> int:
-                aside.append(part or "")
+                aside.extend(parts)
                 return fork()
 
             monkeypatch.setattr(os, "fork", counted)
-            return part
+            return parts
 
         monkeypatch.setattr(output, "_aside", listed)
     return aside
@@ -172,17 +177,61 @@ def test_a_change_to_the_users_data_is_refused(book: Path, tmp_path: Path,
     with pytest.raises(OutputError) as refused:
         verify_written(target, written, sheets)
     assert refused.value.key == code
-    assert checked in ([], [CHANNELS])  # the sheet of 渠道档案: the largest written into
+    assert not checked or CHANNELS in checked  # the sheet of 渠道档案: the largest written into
 
 
 def test_what_is_written_passes_when_its_largest_part_is_checked_aside(
     book: Path, tmp_path: Path, checked: list[str]
 ) -> None:
     target = tmp_path / "out.xlsx"
-    written, sheets = write(book, target)
-    verify_written(target, written, sheets)
-    assert checked in ([], [CHANNELS])
-    assert output._split(written, CHANNELS) == 2  # rows from the third region on, beside
+    verify_written(target, *write(book, target))
+    assert not checked or CHANNELS in checked
+
+
+def test_about_half_the_check_is_done_beside_the_largest_parts_first(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What is checked beside (``output._aside``): nothing while every part is small;
+    parts by weight (``output._weight``: a sheet written into by its size and by what was
+    written into it), the largest first, as long as they make at most half of the whole;
+    a part of more than half alone, split at the share that leaves about half of the
+    whole here when it is a sheet written into."""
+    written, _ = write(book, tmp_path / "out.xlsx")
+    issues = "xl/worksheets/chantool_issues.xml"  # a part chantool made
+    styles, workbook = "xl/styles.xml", "xl/workbook.xml"
+
+    def infos(sizes: dict[str, int]) -> list[zipfile.ZipInfo]:
+        made = []
+        for name, size in sizes.items():
+            info = zipfile.ZipInfo(name)
+            info.file_size = size
+            made.append(info)
+        return made
+
+    wrote = sum(region.length for region in written.rewritten[CHANNELS])
+    assert output._weight(infos({CHANNELS: 1000})[0], written) == 200 + wrote * 3 // 2
+    assert output._weight(infos({issues: 1000})[0], written) == 1000
+    assert output._aside(infos({CHANNELS: 1000, issues: 1000}), written) == {}
+    monkeypatch.setattr(output, "_ASIDE_BYTES", 0)
+    sheet = output._weight(infos({CHANNELS: 1000})[0], written)
+    assert output._aside(infos({CHANNELS: 1000, issues: sheet * 2}), written) == {
+        issues: _EVERY}  # a part chantool made, of more than half: beside, whole
+    length = len(written.originals[CHANNELS])
+    starts = [region.start for region in written.rewritten[CHANNELS]]
+    for others in (0, sheet // 4, sheet // 2, sheet * 3 // 4):
+        split = output._aside(infos({CHANNELS: 1000, issues: others}), written)[CHANNELS].start
+        assert split is not None and 1 < split < len(starts) - 1
+        # Here: the other part and the sheet up to its split, about half of the whole: the
+        # region before the split starts before the share that would be just half.
+        share = 1 - (sheet + others) / 2 / sheet
+        assert starts[split - 1] < length * share <= starts[split]
+    assert output._aside(infos({CHANNELS: 1000, issues: sheet * 9 // 10,
+                                styles: sheet * 6 // 10, workbook: sheet * 6 // 10}),
+                         written) == {
+        CHANNELS: _EVERY}  # the largest, then none of the others fit in half
+    assert output._aside(infos({CHANNELS: 1000, issues: sheet * 3 // 4, styles: sheet // 2,
+                                workbook: sheet // 4}), written) == {
+        CHANNELS: _EVERY, workbook: _EVERY}  # the largest that fit
 
 
 def test_a_damaged_zip_member_is_refused(book: Path, tmp_path: Path,
@@ -200,7 +249,7 @@ def test_a_damaged_zip_member_is_refused(book: Path, tmp_path: Path,
     with pytest.raises(OutputError) as refused:
         verify_written(target, written, sheets)
     assert refused.value.key == "broken_zip"
-    assert checked in ([], [CHANNELS])
+    assert not checked or CHANNELS in checked
 
 
 def test_packages_are_inflated_by_isal_and_checked_as_zipfile_checks(tmp_path: Path) -> None:

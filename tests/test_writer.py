@@ -312,10 +312,15 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     rich_workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
 ) -> None:
     """``writer.Opened`` probes the last column of the sheets the engine reads, ahead (in
-    a thread, or in a file's child in a child forked for it), and inflates them when
-    asked, and ``write_plan`` of that file writes from it: the bytes are those of a write
-    that opened the file itself, which it does again once it is closed."""
+    a thread, or in a file's child a large one in a child forked for it), and inflates
+    them when asked, and ``write_plan`` of that file writes from it: the bytes are those
+    of a write that opened the file itself, which it does again once it is closed."""
     monkeypatch.setattr(isolation, "_forked", forked)
+    with zipfile.ZipFile(rich_workbook) as archive:
+        sizes = {info.filename: info.file_size for info in archive.infolist()}
+    # The larger sheet large enough to be probed in a child, the other not.
+    larger = max(sizes[f"xl/worksheets/sheet{number}.xml"] for number in (1, 2))
+    monkeypatch.setattr(writer, "_PROBE_ASIDE_BYTES", larger)
     options = Options(as_of=AS_OF)
     sheets = load(rich_workbook, options)
     book, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
@@ -324,8 +329,8 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     write_plan(rich_workbook, cold, plan)
     with Opened(rich_workbook, {sheet.name for sheet in sheets}) as opened:
         probes = opened.writer.probes
-        assert all(isinstance(probing, isolation.Beside) == forked
-                   for probing in probes.values())
+        assert {part: isinstance(probing, isolation.Beside) for part, probing in probes.items()
+                } == {part: forked and sizes[part] == larger for part in probes}
         ahead = {part: probing.result() for part, probing in probes.items()}
         assert {part: probed and probed.last_column for part, probed in ahead.items()} == {
             "xl/worksheets/sheet1.xml": 11, "xl/worksheets/sheet2.xml": 9}
@@ -355,6 +360,7 @@ def test_a_probe_forked_beside_reads_the_file_anew_and_only_the_part_that_was_op
     written from the file that was opened, as a write without a probe writes it. A probe
     not collected ends with the workbook closed."""
     monkeypatch.setattr(isolation, "_forked", True)
+    monkeypatch.setattr(writer, "_PROBE_ASIDE_BYTES", 0)
     source = tmp_path / "book.xlsx"
     shutil.copyfile(rich_workbook, source)
     options = Options(as_of=AS_OF)

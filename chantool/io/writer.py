@@ -91,7 +91,9 @@ _ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at on
 # the 评分 sheet of 100,000 visits and sales (1.2 million cells) takes 0.4 s, the 校验结果
 # sheet of 12,000 findings (72,000 cells) 0.05 s; forking costs some milliseconds.
 _BESIDE_CELLS: Final = 50_000
-# A probe forked beside the reading takes only a core the reading leaves idle.
+# A sheet of this size is probed in a child forked for it, which takes only a core the
+# reading leaves idle; forking costs 10-25 ms, probing 4 ms a megabyte.
+_PROBE_ASIDE_BYTES: Final = 4 << 20
 _PROBE_NICE: Final = 19
 _WORKBOOK_AFTER_DEFINED_NAMES: Final = (
     "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
@@ -401,13 +403,16 @@ class _Writer:
         return found
 
     def read_ahead(self, names: Collection[str]) -> None:
-        """Start probing the worksheets ``names`` for their last column in use. Each part is
-        inflated for it and inflated again when written: held in between, the large sheets'
-        XML would add to the peak of scoring."""
+        """Start probing the worksheets ``names`` for their last column in use: a large one
+        in a child forked for it where one can be (niced, it takes a core the reading
+        leaves idle), else in the reading thread. Each part is inflated for it, and again
+        when written (``inflate_ahead`` for a write soon after the reading): held in
+        between, the large sheets' XML would add to the peak of scoring."""
         for sheet in self.sheets:
             if sheet.name in names and sheet.part not in self.probes:
                 aside = (isolation.Beside(partial(self._probe_file, sheet), nice=_PROBE_NICE)
-                         if self.archive.filename is not None else None)
+                         if self.archive.filename is not None and self.archive.getinfo(
+                             sheet.part).file_size >= _PROBE_ASIDE_BYTES else None)
                 self.probes[sheet.part] = (aside if aside is not None and aside.started
                                            else self.reading.submit(self._probe, sheet))
 
