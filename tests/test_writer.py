@@ -32,7 +32,7 @@ from chantool.cli import cli
 from chantool.io import isolation, package, sheetxml, writer
 from chantool.io.writer import Opened, write_plan
 from chantool.io.xmltext import sheet_data
-from chantool.results import validation_plan
+from chantool.results import WritePlan, validation_plan
 from chantool.table import RawSheet
 from chantool.validate import validate_book
 from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_fork, needs_libreoffice
@@ -307,6 +307,17 @@ def test_rows_are_taken_where_the_probe_found_them_or_else_looked_for() -> None:
                                      rows_at) == looked_for
 
 
+def written_cold(source: Path, tmp_path: Path) -> tuple[list[RawSheet], WritePlan, Path]:
+    """The sheets of ``source``, what ``validate --mark`` plans for them, and the plan
+    written by a write that opens the file itself, at ``tmp_path/cold.xlsx``."""
+    sheets = load(source, Options(as_of=AS_OF))
+    book, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
+    plan = validation_plan(book, findings, "zh", marks=True)
+    cold = tmp_path / "cold.xlsx"
+    write_plan(source, cold, plan)
+    return sheets, plan, cold
+
+
 @pytest.mark.parametrize("forked", [False, pytest.param(True, marks=needs_fork)])
 def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     rich_workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
@@ -321,12 +332,7 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
     # The larger sheet large enough to be probed in a child, the other not.
     larger = max(sizes[f"xl/worksheets/sheet{number}.xml"] for number in (1, 2))
     monkeypatch.setattr(writer, "_PROBE_ASIDE_BYTES", larger)
-    options = Options(as_of=AS_OF)
-    sheets = load(rich_workbook, options)
-    book, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
-    plan = validation_plan(book, findings, "zh", marks=True)
-    cold = tmp_path / "cold.xlsx"
-    write_plan(rich_workbook, cold, plan)
+    sheets, plan, cold = written_cold(rich_workbook, tmp_path)
     with Opened(rich_workbook, {sheet.name for sheet in sheets}) as opened:
         probes = opened.writer.probes
         assert {part: isinstance(probing, isolation.Beside) for part, probing in probes.items()
@@ -363,12 +369,7 @@ def test_a_probe_forked_beside_reads_the_file_anew_and_only_the_part_that_was_op
     monkeypatch.setattr(writer, "_PROBE_ASIDE_BYTES", 0)
     source = tmp_path / "book.xlsx"
     shutil.copyfile(rich_workbook, source)
-    options = Options(as_of=AS_OF)
-    sheets = load(source, options)
-    book, findings = validate_book(sheets, as_of=AS_OF, lang="zh")
-    plan = validation_plan(book, findings, "zh", marks=True)
-    cold = tmp_path / "cold.xlsx"
-    write_plan(source, cold, plan)
+    sheets, plan, cold = written_cold(source, tmp_path)
     parent, replaced = os.getpid(), tmp_path / "replaced"
 
     class Waiting(package.Package):  # in the probe's child, until the file is replaced

@@ -410,9 +410,10 @@ class _Writer:
         between, the large sheets' XML would add to the peak of scoring."""
         for sheet in self.sheets:
             if sheet.name in names and sheet.part not in self.probes:
+                info = self.archive.NameToInfo.get(sheet.part)
                 aside = (isolation.Beside(partial(self._probe_file, sheet), nice=_PROBE_NICE)
-                         if self.archive.filename is not None and self.archive.getinfo(
-                             sheet.part).file_size >= _PROBE_ASIDE_BYTES else None)
+                         if self.archive.filename is not None and info is not None
+                         and info.file_size >= _PROBE_ASIDE_BYTES else None)
                 self.probes[sheet.part] = (aside if aside is not None and aside.started
                                            else self.reading.submit(self._probe, sheet))
 
