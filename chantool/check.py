@@ -52,8 +52,8 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
             return _shown(FileResult.unreadable(str(job.path), str(error)), options,
                           scored=False)
         if job.target is not None:
-            if writing is not None:  # written as soon as the plan is made
-                writing.inflate_ahead()
+            if writing is not None:  # the typed sheets, written as soon as the plan is made
+                writing.inflate_ahead({sheet.name for sheet in book.sheets.values()})
             plan = validation_plan(book, findings, options.lang, marks=mark)
             problem = _write(job, sheets, plan, options)
             if problem is not None:

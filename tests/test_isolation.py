@@ -291,8 +291,8 @@ def test_work_beside_is_done_in_a_child_and_its_result_sent_back_however_large(
     pid, large = done.result()
     assert pid != os.getpid() and large == b"x" * (5 << 20)  # far more than a pipe holds
     assert done.result()[0] == pid and not done.started  # once
-    niced = isolation.Beside(partial(os.nice, 0), nice=3)  # its niceness raised by 3
-    assert niced.result() == min(os.nice(0) + 3, 19)
+    if os.nice(0) <= 16:  # its niceness raised by 3 (19 at most)
+        assert isolation.Beside(partial(os.nice, 0), nice=3).result() == os.nice(0) + 3
     assert isolation.Beside(os.getpid, start=False).result() == os.getpid()
     monkeypatch.setattr(isolation, "_crowded", True)  # no core free for it: done here
     assert isolation.Beside(os.getpid).result() == os.getpid()

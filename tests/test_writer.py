@@ -14,10 +14,12 @@ import struct
 import time
 import zipfile
 import zlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import openpyxl
 import pytest
@@ -307,6 +309,9 @@ def test_rows_are_taken_where_the_probe_found_them_or_else_looked_for() -> None:
                                      rows_at) == looked_for
 
 
+T = TypeVar("T")
+
+
 def written_cold(source: Path, tmp_path: Path) -> tuple[list[RawSheet], WritePlan, Path]:
     """The sheets of ``source``, what ``validate --mark`` plans for them, and the plan
     written by a write that opens the file itself, at ``tmp_path/cold.xlsx``."""
@@ -345,8 +350,11 @@ def test_a_workbook_opened_beforehand_is_written_from_to_the_same_bytes(
         assert len(rows_at) > 3 and rows_at == {
             number: channels.index(b'<row r="%d"' % number) for number in rows_at}
         assert Opened.of(rich_workbook) is opened
-        opened.inflate_ahead()  # as a write soon after the reading asks
+        # As a write soon after the reading asks: only the sheets named.
+        opened.inflate_ahead({sheets[0].name, "其他"})
         sources = opened.writer.sources
+        assert list(sources) == ["xl/worksheets/sheet1.xml"]
+        opened.inflate_ahead({sheet.name for sheet in sheets})
         assert {part: source.result() for part, source in sources.items()} == {
             part: data for part, data in read_parts(rich_workbook).items() if part in ahead}
         warm = tmp_path / "warm.xlsx"
@@ -400,6 +408,67 @@ def test_a_probe_forked_beside_reads_the_file_anew_and_only_the_part_that_was_op
         probing = opened.writer.probes["xl/worksheets/sheet1.xml"]
         assert isinstance(probing, isolation.Beside) and probing.started
     assert not probing.started  # cancelled, and its child waited for
+
+
+@needs_fork
+def test_a_probe_still_running_when_the_sheet_is_written_is_ended_and_not_waited_for(
+    rich_workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A probe's child is niced: where it finds no idle core for long, the write does
+    not wait for it, but ends it, and the edit looks for itself (the same bytes)."""
+    monkeypatch.setattr(isolation, "_forked", True)
+    monkeypatch.setattr(writer, "_PROBE_ASIDE_BYTES", 0)
+    sheets, plan, cold = written_cold(rich_workbook, tmp_path)
+    parent = os.getpid()
+    slow = sheetxml.probe
+
+    def starved(xml: bytes, old_columns: frozenset[int]) -> sheetxml.Probe:
+        if os.getpid() != parent:
+            time.sleep(60)
+        return slow(xml, old_columns)
+
+    monkeypatch.setattr(writer, "probe", starved)
+    started = time.monotonic()
+    with Opened(rich_workbook, {sheet.name for sheet in sheets}) as opened:
+        probes = list(opened.writer.probes.values())
+        assert all(isinstance(probing, isolation.Beside) and probing.started
+                   for probing in probes)
+        warm = tmp_path / "warm.xlsx"
+        write_plan(rich_workbook, warm, plan)
+        assert not any(isinstance(probing, isolation.Beside) and probing.started
+                       for probing in probes)  # ended, their children waited for
+    assert time.monotonic() - started < 30
+    assert warm.read_bytes() == cold.read_bytes()
+
+
+@needs_fork
+def test_probes_started_end_when_the_workbook_cannot_be_opened_for_writing(
+    rich_workbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a workbook to write into that fails after a probe's child was started
+    (no thread to be had for the next sheet's probe, say) ends that child."""
+    monkeypatch.setattr(isolation, "_forked", True)
+    with zipfile.ZipFile(rich_workbook) as archive:
+        first, second = (archive.getinfo(f"xl/worksheets/sheet{number}.xml").file_size
+                         for number in (1, 2))
+    assert first > second  # the first probed in a child, the second in a thread
+    monkeypatch.setattr(writer, "_PROBE_ASIDE_BYTES", first)
+    made: list[isolation.Beside[Any]] = []
+
+    class Kept(isolation.Beside[T]):
+        def __init__(self, work: Callable[[], T], **options: Any) -> None:
+            super().__init__(work, **options)
+            made.append(self)
+
+    def no_thread(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(isolation, "Beside", Kept)
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", no_thread)
+    with pytest.raises(RuntimeError):
+        Opened(rich_workbook, {"渠道档案", "拜访日志"})
+    assert len(made) == 1 and not made[0].started  # ended, its child waited for
+    assert rich_workbook not in Opened._open
 
 
 def test_validating_with_a_target_reads_its_sheets_for_writing_meanwhile(

@@ -156,6 +156,12 @@ class Beside(Generic[T]):
         nor cancelled yet)."""
         return self.pid != 0
 
+    @property
+    def sent(self) -> bool:
+        """Whether the child has sent its result, or ended: ``result`` then waits for
+        nothing more."""
+        return self.started and not self.drain.is_alive()
+
     def result(self) -> T:
         if self.done is None:
             sent = b"".join(self.chunks) if self._ended() == 0 else b""

@@ -43,6 +43,7 @@ REL_OFFICE_DOCUMENT: Final = f"{NS_REL}/officeDocument"
 _STRICT: Final = b"http://purl.oclc.org/ooxml/"
 LOCAL_HEADER: Final = 30  # bytes of a zip entry's local header before its name
 ENCRYPTED: Final = 0x1  # flag bits of a zip entry
+_PATCHED: Final = 0x20  # compressed patched data, which zipfile refuses
 _UTF8: Final = 0x800
 _OPENXML: Final = "http://schemas.openxmlformats.org/"
 # Strict namespaces and relationship types -> transitional ones (ECMA-376 Part 1 and
@@ -127,14 +128,16 @@ def read_part(archive: ZipFile, part: str | ZipInfo) -> bytes:
     except (AttributeError, OSError, io.UnsupportedOperation):  # a zip in memory
         descriptor = -1
     if (descriptor < 0 or not hasattr(os, "pread") or info.compress_type != ZIP_DEFLATED
-            or info.flag_bits & ENCRYPTED):
+            or info.flag_bits & (ENCRYPTED | _PATCHED)):
         return archive.read(info)
     header = os.pread(descriptor, LOCAL_HEADER, info.header_offset)
     if len(header) < LOCAL_HEADER or not header.startswith(b"PK\x03\x04"):
         raise BadZipFile(f"Bad magic number for file header of {info.filename!r}")
+    (flags,) = struct.unpack("<H", header[6:8])
     name_length, extra_length = struct.unpack("<HH", header[26:30])
-    name = os.pread(descriptor, name_length, info.header_offset + LOCAL_HEADER)
-    if name != info.orig_filename.encode("utf-8" if info.flag_bits & _UTF8 else "cp437"):
+    name = os.pread(descriptor, name_length, info.header_offset + LOCAL_HEADER).decode(
+        "utf-8" if flags & _UTF8 else "cp437", errors="replace")
+    if name != info.orig_filename:
         raise BadZipFile(f"File name in directory {info.orig_filename!r} and header differ")
     deflated = os.pread(descriptor, info.compress_size,
                         info.header_offset + LOCAL_HEADER + name_length + extra_length)

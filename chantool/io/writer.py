@@ -220,15 +220,16 @@ class Opened:
         """``source`` as it was opened, or opened now."""
         return Opened._open.get(source) or Opened(source)
 
-    def inflate_ahead(self) -> None:
-        """Start inflating the worksheets read ahead, in the reading thread, for a write
-        that is to start soon (``validate``'s: held until the write, large sheets' XML
-        would add to the peak of a long scoring)."""
+    def inflate_ahead(self, names: Collection[str]) -> None:
+        """Start inflating the worksheets ``names`` read ahead, in the reading thread, for a
+        write into them that is to start soon (``validate``'s: held until the write, large
+        sheets' XML would add to the peak of a long scoring)."""
         writer = self.writer
-        for part in writer.probes:
-            if part not in writer.sources:
-                writer.sources[part] = writer.reading.submit(package.read_part, writer.archive,
-                                                             part)
+        for sheet in writer.sheets:
+            if (sheet.name in names and sheet.part in writer.probes
+                    and sheet.part not in writer.sources):
+                writer.sources[sheet.part] = writer.reading.submit(
+                    package.read_part, writer.archive, sheet.part)
 
     def close(self) -> None:
         if Opened._open.get(self.source) is self:
@@ -408,14 +409,21 @@ class _Writer:
         leaves idle), else in the reading thread. Each part is inflated for it, and again
         when written (``inflate_ahead`` for a write soon after the reading): held in
         between, the large sheets' XML would add to the peak of scoring."""
-        for sheet in self.sheets:
-            if sheet.name in names and sheet.part not in self.probes:
-                info = self.archive.NameToInfo.get(sheet.part)
-                aside = (isolation.Beside(partial(self._probe_file, sheet), nice=_PROBE_NICE)
-                         if self.archive.filename is not None and info is not None
-                         and info.file_size >= _PROBE_ASIDE_BYTES else None)
-                self.probes[sheet.part] = (aside if aside is not None and aside.started
-                                           else self.reading.submit(self._probe, sheet))
+        try:
+            for sheet in self.sheets:
+                if sheet.name in names and sheet.part not in self.probes:
+                    self._start_probing(sheet)
+        except BaseException:  # the probes started end with the workbook not opened
+            self.stop_probing()
+            raise
+
+    def _start_probing(self, sheet: package.SheetRef) -> None:
+        info = self.archive.NameToInfo.get(sheet.part)
+        aside = (isolation.Beside(partial(self._probe_file, sheet), nice=_PROBE_NICE)
+                 if self.archive.filename is not None and info is not None
+                 and info.file_size >= _PROBE_ASIDE_BYTES else None)
+        self.probes[sheet.part] = (aside if aside is not None and aside.started
+                                   else self.reading.submit(self._probe, sheet))
 
     def _probe(self, sheet: package.SheetRef) -> Probe:
         return probe(package.read_part(self.archive, sheet.part), self._old_columns(sheet))
@@ -433,6 +441,15 @@ class _Writer:
                 return probe(package.read_part(archive, info), self._old_columns(sheet))
         except Exception:  # any reason it cannot: the sheet is written without a probe
             return None
+
+    def _probed(self, part: str) -> Probe | None:
+        """The probe of ``part``, if it was probed: a child still probing it (niced, it may
+        find no idle core for long) is ended, and the edit looks for itself."""
+        probing = self.probes.get(part)
+        if isinstance(probing, isolation.Beside) and probing.started and not probing.sent:
+            probing.cancel()
+            return None
+        return probing.result() if probing is not None else None
 
     def stop_probing(self) -> None:
         """End the probes not collected."""
@@ -476,9 +493,8 @@ class _Writer:
                     if not made.started:
                         made.result()
                 for (results, sheet), source in zip(sheets, sources, strict=True):
-                    probed = self.probes.get(sheet.part)
                     columns = self._write_sheet(sheet, results, ids, source.result(),
-                                                probed.result() if probed is not None else None)
+                                                self._probed(sheet.part))
                     if columns:
                         position = self.names.index(sheet.name)
                         new_names[(RESULTS_NAME, position)] = columns_reference(sheet.name,
