@@ -278,10 +278,6 @@ def test_work_beside_is_done_here_outside_a_files_child() -> None:
     work.cancel()  # nothing to end
 
 
-needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="done beside only in a fork")
-
-
-@needs_fork
 def test_work_beside_is_done_in_a_child_and_its_result_sent_back_however_large(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -298,7 +294,6 @@ def test_work_beside_is_done_in_a_child_and_its_result_sent_back_however_large(
     assert isolation.Beside(os.getpid).result() == os.getpid()
 
 
-@needs_fork
 def test_work_beside_that_fails_in_its_child_is_done_here_and_raises_as_it_does(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -315,7 +310,6 @@ def test_work_beside_that_fails_in_its_child_is_done_here_and_raises_as_it_does(
         done.result()
 
 
-@needs_fork
 def test_work_beside_leaves_the_files_result_to_its_parent_and_is_cancelled_when_it_fails(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -343,7 +337,6 @@ def test_work_beside_leaves_the_files_result_to_its_parent_and_is_cancelled_when
     assert long.pid == 0 and not Path(f"/proc/{started}").exists()
 
 
-@needs_fork
 @pytest.mark.skipif(sys.platform != "linux", reason="Linux's parent-death signal")
 def test_work_beside_ends_with_the_process_it_was_started_by() -> None:
     # A file's child killed (its time is up) takes the child doing its work beside along.
@@ -377,7 +370,6 @@ def test_work_beside_ends_with_the_process_it_was_started_by() -> None:
         pytest.fail(f"the work beside ({pid}) outlived the process that started it")
 
 
-@needs_fork
 @pytest.mark.parametrize("missing", ["pipe", "fork", "thread"])
 def test_work_beside_is_done_here_when_a_pipe_process_or_thread_cannot_be_had(
     missing: str, monkeypatch: pytest.MonkeyPatch

@@ -7,7 +7,6 @@ writes the same cells and formats."""
 from __future__ import annotations
 
 import csv
-import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from chantool.scoring import score_book
 from chantool.table import column_letter
 from chantool.xl import ribbon
 from tests import xlfake
-from tests.conftest import libreoffice_convert, needs_libreoffice
+from tests.conftest import libreoffice_convert, needs_fork, needs_libreoffice
 from tests.ooxml import package_problems
 
 EXAMPLES: Final = Path(__file__).parent.parent / "examples"
@@ -199,7 +198,7 @@ def test_terminal_shows_money_with_fen_and_thousands() -> None:
     assert re.search(r"\d{1,3}(,\d{3})+\.\d\d\b", result.output)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="made beside only where files' children fork")
+@needs_fork
 def test_a_large_sheet_made_and_checked_beside_the_users_sheets_is_the_same(
     written: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

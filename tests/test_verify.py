@@ -37,7 +37,7 @@ from chantool.results import ResultColumn, SheetResults, WritePlan, validation_p
 from chantool.table import RawSheet
 from chantool.validate import validate_book
 from tests import excel_edits
-from tests.conftest import MakeWorkbook
+from tests.conftest import MakeWorkbook, needs_fork
 from tests.test_writer import CHANNEL_HEADER, CHANNEL_ROWS, VISIT_HEADER, VISIT_ROWS
 
 AS_OF = date(2025, 6, 30)
@@ -132,7 +132,8 @@ def test_what_is_written_passes(book: Path, tmp_path: Path) -> None:
         "校验结果", None, "错误 3")
 
 
-@pytest.fixture(params=["here", "aside", "split"])
+@pytest.fixture(params=["here", pytest.param("aside", marks=needs_fork),
+                        pytest.param("split", marks=needs_fork)])
 def checked(request: pytest.FixtureRequest,
             monkeypatch: pytest.MonkeyPatch) -> list[str] | None:
     """Where the parts that take longest to check are checked: here with the others
@@ -141,8 +142,6 @@ def checked(request: pytest.FixtureRequest,
     forked), or the sheet of 渠道档案 split, its regions from the third on checked beside."""
     if request.param == "here":
         return None
-    if not hasattr(os, "fork"):
-        pytest.skip("parts are checked aside only where children are forked")
     monkeypatch.setattr(isolation, "_forked", True)
     monkeypatch.setattr(output, "_ASIDE_BYTES", 0)
 

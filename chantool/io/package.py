@@ -41,8 +41,8 @@ NS_PKG_REL: Final = "http://schemas.openxmlformats.org/package/2006/relationship
 NS_CT: Final = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_OFFICE_DOCUMENT: Final = f"{NS_REL}/officeDocument"
 _STRICT: Final = b"http://purl.oclc.org/ooxml/"
-LOCAL_HEADER: Final = 30  # bytes of a zip entry's local header before its name
-ENCRYPTED: Final = 0x1  # flag bits of a zip entry
+_LOCAL_HEADER: Final = 30  # bytes of a zip entry's local header before its name
+_ENCRYPTED: Final = 0x1  # flag bits of a zip entry
 _PATCHED: Final = 0x20  # compressed patched data, which zipfile refuses
 _UTF8: Final = 0x800
 _OPENXML: Final = "http://schemas.openxmlformats.org/"
@@ -117,34 +117,58 @@ class Package(ZipFile):
 
 def read_part(archive: ZipFile, part: str | ZipInfo) -> bytes:
     """``archive.read(part)``, and as it checks the part (its local header, its size and
-    its CRC): a deflated part of a zip in a file is read with ``os.pread`` (which leaves
-    the file's position, which other threads may be using, alone) and inflated by ISA-L
-    at once into a buffer of its size. ``ZipFile.read`` takes the GIL again for each block
-    of its output: beside busy Python code, a thread inflating a sheet of fifty megabytes
-    so took three times as long."""
+    its CRC): a deflated part is read as its entry holds it (``deflated_entry``) and
+    inflated by ISA-L at once into a buffer of its size. ``ZipFile.read`` takes the GIL
+    again for each block of its output: beside busy Python code, a thread inflating a
+    sheet of fifty megabytes so took three times as long."""
     info = archive.getinfo(part) if isinstance(part, str) else part
-    try:
-        descriptor = archive.fp.fileno() if archive.fp is not None else -1
-    except (AttributeError, OSError, io.UnsupportedOperation):  # a zip in memory
-        descriptor = -1
-    if (descriptor < 0 or not hasattr(os, "pread") or info.compress_type != ZIP_DEFLATED
-            or info.flag_bits & (ENCRYPTED | _PATCHED)):
+    entry = deflated_entry(archive, info)
+    if entry is None:
         return archive.read(info)
-    header = os.pread(descriptor, LOCAL_HEADER, info.header_offset)
-    if len(header) < LOCAL_HEADER or not header.startswith(b"PK\x03\x04"):
-        raise BadZipFile(f"Bad magic number for file header of {info.filename!r}")
-    (flags,) = struct.unpack("<H", header[6:8])
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    name = os.pread(descriptor, name_length, info.header_offset + LOCAL_HEADER).decode(
-        "utf-8" if flags & _UTF8 else "cp437", errors="replace")
+    name, deflated = entry
     if name != info.orig_filename:
         raise BadZipFile(f"File name in directory {info.orig_filename!r} and header differ")
-    deflated = os.pread(descriptor, info.compress_size,
-                        info.header_offset + LOCAL_HEADER + name_length + extra_length)
     data = isal_zlib.decompress(deflated, -isal_zlib.MAX_WBITS, max(info.file_size, 1))
     if len(data) != info.file_size or isal_zlib.crc32(data) != info.CRC:
         raise BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
     return data
+
+
+def deflated_entry(archive: ZipFile, info: ZipInfo) -> tuple[str, bytes] | None:
+    """A deflated part as its zip entry holds it: the name in its local header and its
+    deflated bytes, read where that header says without moving the zip's position (which
+    other threads may be using): ``os.pread`` of a file, a view of a zip in memory.
+    ``None`` for a part stored otherwise (or encrypted, or patched, which zipfile
+    refuses), or where its entry cannot be read so (no ``os.pread``); a ``BadZipFile``
+    where no local header starts, as zipfile raises."""
+    if info.compress_type != ZIP_DEFLATED or info.flag_bits & (_ENCRYPTED | _PATCHED):
+        return None
+    header = _read_at(archive, info.header_offset, _LOCAL_HEADER)
+    if header is None:
+        return None
+    if len(header) < _LOCAL_HEADER or not header.startswith(b"PK\x03\x04"):
+        raise BadZipFile(f"Bad magic number for file header of {info.filename!r}")
+    (flags,) = struct.unpack("<H", header[6:8])
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = info.header_offset + _LOCAL_HEADER
+    name = _read_at(archive, start, name_length) or b""
+    data = _read_at(archive, start + name_length + extra_length, info.compress_size)
+    if data is None:
+        return None
+    return name.decode("utf-8" if flags & _UTF8 else "cp437", errors="replace"), data
+
+
+def _read_at(archive: ZipFile, offset: int, length: int) -> bytes | None:
+    """``length`` bytes of the zip from ``offset``, its position left alone; ``None``
+    where they cannot be read so."""
+    stream = archive.fp
+    if isinstance(stream, io.BytesIO):
+        with stream.getbuffer() as view:
+            return bytes(view[offset:offset + length])
+    try:
+        return os.pread(stream.fileno(), length, offset) if stream is not None else None
+    except (AttributeError, OSError, io.UnsupportedOperation):  # no os.pread, no file
+        return None
 
 
 def open_package(path: str | PathLike[str] | Package) -> Package:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import struct
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -292,16 +291,8 @@ def _as_stored(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Deflated | N
     """A deflated part chantool does not change, as the source's zip holds it: copied
     without inflating and deflating it again (a damaged one fails the check of the
     written file, which reads every part). ``None`` for a part stored otherwise."""
-    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & package.ENCRYPTED:
-        return None
-    assert archive.fp is not None
-    archive.fp.seek(info.header_offset)
-    header = archive.fp.read(package.LOCAL_HEADER)
-    if len(header) < package.LOCAL_HEADER or not header.startswith(b"PK\x03\x04"):
-        return None
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    archive.fp.seek(info.header_offset + package.LOCAL_HEADER + name_length + extra_length)
-    return _Deflated(archive.fp.read(info.compress_size), info.CRC, info.file_size)
+    entry = package.deflated_entry(archive, info)
+    return None if entry is None else _Deflated(entry[1], info.CRC, info.file_size)
 
 
 def _write_deflated(out: zipfile.ZipFile, info: zipfile.ZipInfo, part: _Deflated) -> None:
