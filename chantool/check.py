@@ -17,7 +17,7 @@ from chantool.book import Book
 from chantool.combine import ChosenPolicy, Source, combine, first_policy
 from chantool.errors import log_exception
 from chantool.findings import Finding, make_finding
-from chantool.io.isolation import leave_to_exit
+from chantool.io.isolation import leave_to_exit, make_rows
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Opened, Written, write_plan
 from chantool.listings import Scores
@@ -71,10 +71,13 @@ def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
             book, findings, scores = score_book(sheets, as_of=options.as_of, lang=options.lang,
                                                 outside_channels=options.outside_channels)
             every_sheet_read(sheets)
+            if job.target is None:  # else let go before the write (``score_plan`` below)
+                leave_to_exit(book, sheets)
         except ReadError as error:
             return _shown(FileResult.unreadable(str(job.path), str(error)), options)
         handed_back = _handed_back(scores, options)
         if job.target is not None:
+            make_rows(scores.listings)
             plan = score_plan(book, findings, scores, options.lang)
             # Only what is written and what is handed back are kept: the book and the
             # sheets' cells, most of the memory, are let go before the results are written.
@@ -104,6 +107,7 @@ def report_file(job: Job, options: Options, sheets_of: Sheets, *, kind: str) -> 
     except OSError as error:
         return FileResult.unreadable(str(job.path),
                                      cannot_write(job.target, error, options.lang))
+    leave_to_exit(result.scores)
     return replace(result, scores=None)
 
 

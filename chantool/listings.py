@@ -53,10 +53,13 @@ class Rows(Sequence[Row], Generic[K]):
     thousands of rows costs little when only its first rows are shown (``Scores.head``).
     Pickled, it is a list of every row."""
 
-    def __init__(self, keys: Sequence[K], make: Callable[[K], Row]) -> None:
+    def __init__(self, keys: Sequence[K], make: Callable[[K], Row],
+                 channel: Callable[[K], str] | None = None) -> None:
         self._keys = keys
         self._make: Callable[[K], Row] | None = make
         self._made: dict[int, Row] = {}
+        # The channel_id of a key's row, when it can be told without making the row.
+        self._channel = channel
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -91,6 +94,22 @@ class Rows(Sequence[Row], Generic[K]):
         # Every row made: what makes them, and the engine's data it refers to, is let go.
         self._make = None
 
+    def channels(self) -> list[str] | None:
+        """The channel_id of each row told by its key, where the listing knows how."""
+        return None if self._channel is None else list(map(self._channel, self._keys))
+
+    @property
+    def pending(self) -> bool:
+        """Whether rows are yet to be made."""
+        return self._make is not None and len(self._made) < len(self._keys)
+
+    def fill(self, start: int, rows: Sequence[Row]) -> None:
+        """Rows from ``start`` on made elsewhere (``isolation.make_rows``); a row made here
+        is kept."""
+        made = self._made
+        for index, row in enumerate(rows, start):
+            made.setdefault(index, row)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, list | Rows) and list(self) == list(other)
 
@@ -98,6 +117,13 @@ class Rows(Sequence[Row], Generic[K]):
 
     def __reduce__(self) -> tuple[type[list[Row]], tuple[list[Row]]]:
         return list, (list(self),)
+
+
+def channels_of(rows: Sequence[Row]) -> list[Any]:
+    """The channel_id of each of a listing's ``rows``, without making rows yet to be made
+    where their keys tell it (``Rows.channels``)."""
+    told = rows.channels() if isinstance(rows, Rows) else None
+    return [row["channel_id"] for row in rows] if told is None else told
 
 
 @dataclass

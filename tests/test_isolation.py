@@ -28,6 +28,7 @@ from chantool.cli import cli
 from chantool.collector import collector_paused
 from chantool.io import isolation
 from chantool.io.reader import Workbook, read_sheet
+from chantool.listings import Listing, Rows
 from chantool.settings import Limits
 from chantool.table import RawSheet
 from tests.conftest import MakeWorkbook, needs_fork
@@ -292,6 +293,34 @@ def test_work_beside_is_done_in_a_child_and_its_result_sent_back_however_large(
     assert isolation.Beside(os.getpid, start=False).result() == os.getpid()
     monkeypatch.setattr(isolation, "_crowded", True)  # no core free for it: done here
     assert isolation.Beside(os.getpid).result() == os.getpid()
+
+
+def test_rows_made_beside_are_the_rows_made_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def listings() -> list[Listing]:
+        made = [Listing(key, (key, key), (), Rows(range(count), lambda n: {
+            "n": n, "by": os.getpid(), "text": f"{n}" * (n % 7)})) for key, count in
+            (("a", 5), ("b", 0), ("c", 1), ("d", 1001))]
+        made.append(Listing("e", ("e", "e"), (), [{"n": 0, "by": 0, "text": ""}]))
+        return made
+
+    here = listings()
+    isolation.make_rows(here)  # fewer rows than _BESIDE_ROWS: all made here
+    monkeypatch.setattr(isolation, "_forked", True)
+    monkeypatch.setattr(isolation, "_BESIDE_ROWS", 1)
+    beside = listings()
+    first = beside[3].rows[0]  # a row made before is kept
+    isolation.make_rows(beside)
+    assert beside[3].rows[0] is first
+    for done in (here, beside):
+        for listing in done:
+            assert not isinstance(listing.rows, Rows) or not listing.rows.pending
+    assert [[{**row, "by": 0} for row in listing.rows] for listing in here] == \
+        [[{**row, "by": 0} for row in listing.rows] for listing in beside]
+    assert {row["by"] for row in here[3].rows} == {os.getpid()}
+    # The later half of each listing made in the child, the first here.
+    assert [row["by"] == os.getpid() for row in beside[3].rows] == \
+        [True] * 500 + [False] * 501
+    assert beside[0].rows[2]["by"] != os.getpid() and beside[2].rows[0]["by"] != os.getpid()
 
 
 def test_work_beside_that_fails_in_its_child_is_done_here_and_raises_as_it_does(

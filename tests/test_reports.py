@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import random
 import re
 import zipfile
 from datetime import date, datetime
@@ -25,12 +26,14 @@ from python_calamine import CalamineWorkbook
 from chantool.batch import Options, load
 from chantool.cli import cli
 from chantool.history.store import open_store, shown
+from chantool.io import isolation
+from chantool.listings import Field, Rows, channels_of
 from chantool.reports import xlsx
 from chantool.samples import MANAGERS
 from chantool.scoring import score_book
 from chantool.settings import REPORT_KINDS
 from chantool.texts import word
-from tests.conftest import libreoffice_convert, needs_libreoffice
+from tests.conftest import libreoffice_convert, needs_fork, needs_libreoffice
 from tests.ooxml import package_problems
 from tests.scoring import rows as listing_rows
 
@@ -306,6 +309,79 @@ def test_a_sheet_holds_at_most_pages_statements_and_a_manager_of_more_gets_more_
     assert sorted(titles) == sorted(stated)
     for sheet in workbook.worksheets:
         assert len(sheet.row_breaks.brk) <= 1, sheet.title
+
+
+@needs_fork
+def test_statements_laid_out_beside_are_the_bytes_of_statements_laid_out_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Printed sheets of many cells are laid out half in a child forked for it, each
+    process making only the rows of its sheets and measuring each part's columns on them:
+    with the widest of both on every sheet, the workbook is the one a single process
+    writes. The last statement's model is the widest: the child's."""
+    monkeypatch.setattr(statements_module, "PAGES", 2)  # 18 sheets
+    monkeypatch.setattr(xlsx, "_BESIDE_CELLS", 0)
+    options = Options(as_of=date(2025, 6, 29))
+
+    def written(forked: bool) -> tuple[bytes, bool]:
+        monkeypatch.setattr(isolation, "_forked", forked)
+        _, findings, scores = score_book(load(EXAMPLES / f"{PROVINCE}.xlsx", options),
+                                         as_of=options.as_of)
+        book = statements_module.statements(scores, findings)
+        last = next(page.title[0].split()[0] for page in reversed(book.sheets[-1].pages)
+                    if page.tables[0].rows)
+        rebates = scores.listing("rebates")
+        assert rebates is not None and isinstance(rebates.rows, Rows)
+        make = rebates.rows._make
+        assert make is not None
+        monkeypatch.setattr(rebates.rows, "_make", lambda key: {
+            **make(key), **({"model": "M" * 30} if key[0][0] == last else {})})
+        path = tmp_path / f"{forked}.xlsx"
+        xlsx.write(book, path, as_of=options.as_of, source="x", lang="zh")
+        return path.read_bytes(), rebates.rows.pending
+
+    here, all_made_here = written(False)
+    beside, some_made_there = written(True)
+    assert not all_made_here and some_made_there  # the child made the rows of its sheets
+    assert beside == here
+    assert not package_problems(tmp_path / "True.xlsx")
+    first = openpyxl.load_workbook(tmp_path / "True.xlsx").worksheets[0]
+    assert first.column_dimensions["A"].width > 30  # the child's widest model, here too
+
+
+@pytest.mark.parametrize("unit", ["count", "number", "money", "rate", "text", "date"])
+def test_a_columns_width_measured_on_parts_of_its_rows_is_its_width_on_all(
+        unit: str, tmp_path: Path) -> None:
+    # What lets the statements be laid out in two processes, each measuring its rows.
+    rng = random.Random(unit)
+    writer = xlsx._Writer(xlsx.ReportBook(("t", "t"), ()), tmp_path / "x.xlsx",
+                          date(2025, 1, 1), "x", "zh")
+    field = Field("value", "值", "Value", unit=unit)  # type: ignore[arg-type]
+
+    def width(values: list[Any]) -> float:
+        ((_, _, measured),) = writer.columns((field,), [{"value": v} for v in values])
+        return measured
+
+    for _ in range(200):
+        values = [rng.choice([0.1234567891, 5, 3.0, -0.001, 1e7, 123456.78, None,
+                              rng.uniform(-1e5, 1e5), rng.randrange(-99, 10**6),
+                              "文" * rng.randrange(0, 25)]) if unit != "date" else
+                  date.fromordinal(rng.randrange(700_000, 740_000)).isoformat()
+                  for _ in range(rng.randrange(1, 9))]
+        split = rng.randrange(0, len(values) + 1)
+        assert max(width(values[:split]), width(values[split:])) == width(values), values
+
+
+def test_the_rows_of_money_listings_tell_their_channels_before_they_are_made() -> None:
+    options = Options(as_of=date(2025, 6, 29))
+    _, _, scores = score_book(load(EXAMPLES / f"{PROVINCE}.xlsx", options),
+                              as_of=options.as_of)
+    for key in ("rebates", "commission", "payments"):
+        found = scores.listing(key)
+        assert found is not None and isinstance(found.rows, Rows)
+        told = channels_of(found.rows)
+        assert found.rows.pending  # told by the keys, not by the rows
+        assert told == [row["channel_id"] for row in found.rows] and told
+    assert channels_of([{"channel_id": "C1"}, {"channel_id": None}]) == ["C1", None]
 
 
 def test_sheet_names_made_from_any_names_are_ones_excel_accepts(tmp_path: Path) -> None:

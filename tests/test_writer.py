@@ -171,15 +171,15 @@ def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes() -> None
     pieces = [row[: size] if index % 2 else rng.randbytes(size)
               for index, size in enumerate(sizes)]
     data = b"".join(pieces)
-    deflater = writer._Deflater()
+    deflater = writer.Deflater()
     for piece in pieces:
         deflater.write(memoryview(piece))
     deflated = deflater.close()
-    source = writer._Deflater(io.BytesIO(data))  # the source's bytes: unchanged
+    source = writer.Deflater(io.BytesIO(data))  # the source's bytes: unchanged
     for piece in pieces:
         source.write(piece)
     assert source.unchanged()
-    changed = writer._Deflater(io.BytesIO(data[:-1] + b"!"))
+    changed = writer.Deflater(io.BytesIO(data[:-1] + b"!"))
     for piece in pieces:
         changed.write(piece)
     assert not changed.unchanged()
@@ -189,10 +189,30 @@ def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes() -> None
     assert (deflated.crc, deflated.size) == (zlib.crc32(data), len(data))
 
 
+def test_pieces_deflated_apart_make_one_stream_of_the_parts_bytes() -> None:
+    # A report's sheets: the rows deflated where they were made (another process), put
+    # between the sheet's head and tail; empty pieces and pieces one after another too.
+    rng = random.Random(7)
+    parts = [rng.randbytes(rng.randrange(0, 200_000)) if index % 3 else
+             b"<row/>" * rng.randrange(0, 50_000) for index in range(12)]
+    deflater = writer.Deflater()
+    for index, part in enumerate(parts):
+        if index % 2:
+            deflater.add(writer.deflated_piece(part))
+        else:
+            deflater.write(part)
+    deflated = deflater.close()
+    data = b"".join(parts)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    assert inflater.decompress(deflated.data) == data and inflater.eof
+    assert not inflater.unused_data
+    assert (deflated.crc, deflated.size) == (zlib.crc32(data), len(data))
+
+
 def test_a_sheet_is_deflated_smaller_than_at_zlibs_fastest_level() -> None:
     sheet = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c><c r="B%d"><v>%d.5</v></c>'
                      b"</row>" % (n, n, n % 97, n, n * 7) for n in range(100_000))
-    deflater = writer._Deflater()
+    deflater = writer.Deflater()
     deflater.write(sheet)
     fastest = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
     assert len(deflater.close().data) < len(fastest.compress(sheet) + fastest.flush())

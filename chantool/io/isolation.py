@@ -36,10 +36,11 @@ from functools import cache, partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from threading import Thread
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, NoReturn, Protocol, TypeVar, cast
 
 from chantool.collector import collector_paused
 from chantool.errors import log_path
+from chantool.listings import Listing, Rows
 from chantool.settings import Limits
 
 if TYPE_CHECKING:
@@ -84,6 +85,9 @@ _sending: int | None = None  # the pipe such a child sends its result down
 
 
 T = TypeVar("T")
+# Listings of this many rows, some yet to be made, have half of them made beside
+# (``make_rows``).
+_BESIDE_ROWS: Final = 20_000
 _PR_SET_PDEATHSIG = 1  # Linux's prctl: the signal a process gets when its parent ends
 
 
@@ -463,3 +467,26 @@ def _collect(child: _Child) -> Any:
 
 def default_jobs() -> int:
     return os.cpu_count() or 1
+
+
+def make_rows(listings: Sequence[Listing]) -> None:
+    """Make every row of ``listings`` now, that each is only read after (a report, the
+    Scores sheet): with ``_BESIDE_ROWS`` or more rows to make, the later half of each
+    listing's in a child forked for it (``Beside``, where a core is free),
+    sent back pickled, beside the first half, made here. A row takes 5 to 10 µs to make
+    (its explanation said): the rebates, commission and payments of 100,000 sales, 70,000
+    rows, take 0.6 s."""
+    lazy = [listing.rows for listing in listings
+            if isinstance(listing.rows, Rows) and listing.rows.pending]
+    halves = [len(rows) // 2 for rows in lazy]
+    beside = Beside(lambda: [rows[half:] for rows, half in zip(lazy, halves, strict=True)],
+                    start=sum(map(len, lazy)) >= _BESIDE_ROWS)
+    try:
+        for rows, half in zip(lazy, halves, strict=True):
+            rows[:half]
+        made = beside.result()
+    except BaseException:
+        beside.cancel()
+        raise
+    for rows, half, there in zip(lazy, halves, made, strict=True):
+        rows.fill(half, there)

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from typing import Final
 
 from chantool.findings import Finding
-from chantool.listings import Row, Scores
-from chantool.reports.xlsx import PAGES, Page, ReportBook, Sheet, listing, table, text
+from chantool.listings import Rows, Scores, channels_of
+from chantool.reports.xlsx import PAGES, Page, ReportBook, Sheet, Table, listing, table, text
 from chantool.texts import TEXTS
 
 # What a dealer reads of each part. The explanation is the second column of each, so
@@ -41,16 +41,20 @@ READS: Final = frozenset(("rebates", "commission", "contests", "payments", "chan
 def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
     """对账单: a sheet per manager in the order of the profiles, with the statements of
     the manager's channels in that order; then a sheet of any other channel with money
-    (no profile, or no manager). A channel with nothing to state has no statement."""
+    (no profile, or no manager). A channel with nothing to state has no statement. The
+    rows are grouped by channel before they are made: each is made where its sheet is
+    laid out (``xlsx``)."""
     parts = {key: listing(scores, key) for key in _PARTS}
-    by_channel: dict[str, dict[str, list[Row]]] = {}
+    shapes = {key: table(part, _PARTS[key]) for key, part in parts.items()}
+    by_channel: dict[str, dict[str, list[int]]] = {}
     for key, part in parts.items():
-        for row in part.rows:
-            if row["channel_id"] is not None:  # a contest's vacant place is no dealer's
-                by_channel.setdefault(row["channel_id"], {}).setdefault(key, []).append(row)
+        for index, channel in enumerate(channels_of(part.rows)):
+            if channel is not None:  # a contest's vacant place is no dealer's
+                by_channel.setdefault(channel, {}).setdefault(key, []).append(index)
     profiles = {row["channel_id"]: row for row in listing(scores, "channels").rows}
     order = [*profiles, *sorted(set(by_channel) - set(profiles))]
     by_manager: dict[str, list[Page]] = {}
+    zh, en = TEXTS["report.statements.to"]
     for channel in order:
         rows = by_channel.get(channel)
         if rows is None:
@@ -59,12 +63,11 @@ def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
         name = profile.get("name") or ""
         manager = profile.get("manager") or ""
         addressee = {"channel": channel, "name": name, "manager": manager}
-        zh, en = TEXTS["report.statements.to"]
         by_manager.setdefault(manager, []).append(Page(
             (f"{channel} {name}".strip(),) * 2, tuple(
-                table(part, _PARTS[key], rows=rows.get(key, []), name=f"{key}:{channel}",
-                      measured=True)
-                for key, part in parts.items()),
+                Table(f"{key}:{channel}", shape.title, shape.fields,
+                      Rows(rows.get(key, []), parts[key].rows.__getitem__), key)
+                for key, shape in shapes.items()),
             lines=((zh.format(**addressee), en.format(**addressee)),)))
     # The channels of no manager (no profile, or none named in it) last.
     none = by_manager.pop("", [])
@@ -76,3 +79,4 @@ def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
         sheets.extend(Sheet(name, pages=tuple(pages[start:start + PAGES]))
                       for start in range(0, len(pages), PAGES))
     return ReportBook(text("report.statements"), tuple(sheets))
+

@@ -10,12 +10,15 @@ stays 0.1599 and is shown 16.0% by its format; an ISO date becomes a date cell).
 
 from __future__ import annotations
 
+import io
 import os
 import re
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, partial
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -26,7 +29,10 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from chantool.findings import Lang
+from chantool.io import isolation
 from chantool.io.output import temporary_path
+from chantool.io.package import copy_info
+from chantool.io.writer import Deflated, Deflater, as_stored, deflated_piece, write_deflated
 from chantool.layout import NUMBER_FORMATS, Value, column_width, display_width, sheet_column
 from chantool.layout import text as shown
 from chantool.listings import Field, Listing, Row, Scores, Unit
@@ -43,6 +49,14 @@ _CHART_ROWS: Final = 18  # rows a chart takes on a sheet, and the gap below it
 _CHART_COLUMNS: Final = 9
 _PORTRAIT_WIDTH: Final = 95  # wider sheets print landscape
 _A4: Final = 9
+# Where XlsxWriter's XML of a printed sheet has its rows (``_PrintedSheet``), by the
+# sheet's index.
+_ROWS_MARK: Final = "<?chantool-rows {index}?>"
+_ROWS_FOUND: Final = re.compile(rb"<\?chantool-rows (\d+)\?>")
+# Printed sheets of this many cells in all are laid out in two processes (``_Writer.print``):
+# the statements of 5,000 channels hold 700,000.
+_BESIDE_CELLS: Final = 100_000
+_HERE: Final = 0.5  # the share of the cells laid out here, which also writes the workbook
 # The pages a sheet holds at most: Excel keeps at most 1,026 manual page breaks on a
 # sheet, and XlsxWriter writes at most 1,023 (``Worksheet._sort_pagebreaks``).
 PAGES: Final = 1024
@@ -57,9 +71,10 @@ class Table:
     title: Text
     fields: tuple[Field, ...]
     rows: Sequence[Row]
-    # The rows the column widths are measured on when not ``rows``: a statement's part
-    # is measured on every channel's rows, once, and every statement laid out alike.
-    measured: Sequence[Row] | None = None
+    # On a ``Page``, the part of a statement the table is: the tables of a part are made
+    # into cells together, and measured together, so that every statement is laid out
+    # alike (``_Writer.print``).
+    part: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,14 +131,13 @@ def listing(scores: Scores, key: str) -> Listing:
 
 def table(listing: Listing, keys: Sequence[str] = (), rows: Sequence[Row] | None = None,
           name: str | None = None, title: Text | None = None,
-          extra: Sequence[Field] = (), measured: bool = False) -> Table:
+          extra: Sequence[Field] = ()) -> Table:
     """A table of ``listing``'s fields ``keys`` (all when empty), ``extra`` fields first,
-    of ``rows`` (all of the listing's when None); ``measured``: its widths measured on
-    all of the listing's rows."""
+    of ``rows`` (all of the listing's when None)."""
     fields = {f.key: f for f in listing.fields}
     chosen = tuple(fields[key] for key in keys if key in fields) if keys else listing.fields
     return Table(name or listing.key, title or listing.title, (*extra, *chosen),
-                 listing.rows if rows is None else rows, listing.rows if measured else None)
+                 listing.rows if rows is None else rows)
 
 
 # A column of a table: its values as the sheet holds them, the format of its numbers,
@@ -139,15 +153,24 @@ class _Placed:
     columns: dict[str, int]
 
 
+@dataclass
+class _Laid:
+    """Printed sheets laid out in one process (``_Writer.lay_out``): each sheet's rows
+    deflated, its last cell, the rows its pages start at and the parts on it; each part's
+    column widths, measured on the rows laid out."""
+
+    sheets: list[tuple[Deflated, tuple[int, int], list[int], set[str]]]
+    widths: dict[str, list[float]]
+
+
 class _Sheet(Worksheet):  # type: ignore[misc]
     """A sheet of Excel tables and charts, its cells kept and written by XlsxWriter."""
 
-    def write_block(self, row: int, columns: Sequence[tuple[Sequence[Value], Format | None]],
-                    wrap: Format) -> None:
+    def write_block(self, row: int, columns: Sequence[_Column], wrap: Format) -> None:
         """A table's rows from ``row`` down, given by column: each column's values and
         the format of its numbers; long texts (explanations) wrap, so that rows grow
         taller, not pages wider."""
-        for column, (values, numbers) in enumerate(columns):
+        for column, (values, numbers, _) in enumerate(columns):
             for offset, value in enumerate(values, row):
                 if isinstance(value, str):
                     self.write_string(offset, column, value, wrap if _long(value) else None)
@@ -155,32 +178,35 @@ class _Sheet(Worksheet):  # type: ignore[misc]
                     self.write_number(offset, column, value, numbers)
 
 
-class _PrintedSheet(_Sheet):
-    """A printed sheet (dealers' statements): plain cells, no tables or charts, written
-    as rows of XML in one go when the workbook closes. XlsxWriter keeps each cell as an
-    object and writes it element by element, ~10 µs a cell: the statements of thousands
-    of channels hold near a million cells. Numbers are ``<v>`` values and texts inline
-    strings (``t="inlineStr"``), as ECMA-376 allows; the styles are XlsxWriter's formats."""
+class _PrintedSheet(Worksheet):  # type: ignore[misc]
+    """A printed sheet (dealers' statements): plain cells, no tables or charts. XlsxWriter
+    keeps each cell as an object and writes it element by element, ~10 µs a cell: the
+    statements of thousands of channels hold near a million cells. Here the cells are
+    laid out as the pages are written, the tables' as where their rows are among their
+    part's (``write_part``), and made into rows of XML in one go (``rows_xml``);
+    XlsxWriter writes the rest of the sheet, its rows a mark that the package's rows
+    replace (``_package``). Numbers are ``<v>`` values and texts inline strings
+    (``t="inlineStr"``), as ECMA-376 allows; the styles are XlsxWriter's formats."""
 
     def __init__(self) -> None:
         super().__init__()
         self.cells: dict[int, dict[int, str]] = {}  # row -> column -> the cell's XML
-        # The rows of tables (``write_block``, ``write_row``), no row of which is in
-        # ``cells``: row -> the XML of its cells.
+        # The rows of tables' headers (``write_row``), no row of which is in ``cells``:
+        # row -> the XML of its cells.
         self.rows: dict[int, str] = {}
-        self.columns = 0  # how many columns ``rows`` take
+        # The tables' rows (``write_part``): the first row, the part, where the rows
+        # start among the part's rows laid out, how many there are.
+        self.blocks: list[tuple[int, str, int, int]] = []
+        self.columns = 0  # how many columns ``rows`` and ``blocks`` take
+        self.extent = (0, 0)  # the last row and column in use, as ``_write_dimension`` says
         self.heights: dict[int, float] = {}
-        self.styles: dict[Format, str] = {}
-        # The end of a text cell of a table, after its reference, by its text: a text
-        # is often repeated (a model, a mode), and escaped once.
-        self.texts: dict[str, str] = {}
         # The cells of a header before and after its row number, by the header.
         self.headers: dict[tuple[tuple[str, ...], int, Format | None], list[tuple[str, str]]] = {}
 
     def write_string(self, row: int, col: int, string: str,
                      cell_format: Format | None = None) -> int:
         self.cells.setdefault(row, {})[col] = (
-            f'<c r="{_column_name(col)}{row + 1}"{self.style(cell_format)} t="inlineStr">'
+            f'<c r="{_column_name(col)}{row + 1}"{_style(cell_format)} t="inlineStr">'
             f'{_inline(string)}</c>')
         return 0
 
@@ -191,7 +217,7 @@ class _PrintedSheet(_Sheet):
         key = (tuple(data), col, cell_format)
         around = self.headers.get(key)
         if around is None:
-            style = self.style(cell_format)
+            style = _style(cell_format)
             around = self.headers[key] = [
                 (f'<c r="{_column_name(column)}',
                  f'"{style} t="inlineStr">{_inline(value)}</c>')
@@ -201,64 +227,82 @@ class _PrintedSheet(_Sheet):
         self.columns = max(self.columns, col + len(data))
         return 0
 
-    def write_block(self, row: int, columns: Sequence[tuple[Sequence[Value], Format | None]],
-                    wrap: Format) -> None:
-        # Each cell one f-string: a column at a time, then joined into rows.
-        wrapped = self.style(wrap)
-        made = []
-        for column, (values, numbers) in enumerate(columns):
-            letter, style, texts = _column_name(column), self.style(numbers), self.texts
-            made.append([
-                "" if value is None
-                else f'<c r="{letter}{number}"{style}><v>{value!r}</v></c>'
-                if not isinstance(value, str)
-                else f'<c r="{letter}{number}"{texts.get(value) or self.text(value, wrapped)}'
-                for number, value in enumerate(values, row + 1)])
-        for number, cells in enumerate(zip(*made, strict=True), row):
-            self.rows[number] = "".join(cells)
-        self.columns = max(self.columns, len(columns))
-
-    def text(self, value: str, wrapped: str) -> str:
-        """The end of a text cell of a table (``texts``), made once for each text."""
-        made = self.texts[value] = (f'{wrapped if _long(value) else ""} t="inlineStr">'
-                                    f'{_inline(value)}</c>')
-        return made
+    def write_part(self, row: int, part: str, start: int, count: int, columns: int) -> None:
+        """A table's ``count`` rows from ``row`` down: the rows of ``part`` laid out from
+        ``start`` on, of ``columns`` columns."""
+        self.blocks.append((row, part, start, count))
+        self.columns = max(self.columns, columns)
 
     def set_row(self, row: int, height: float) -> int:
         self.heights[row] = height
         return 0
 
-    def style(self, cell_format: Format | None) -> str:
-        """A cell's ``s`` attribute: its format's number (none: no attribute)."""
-        if cell_format is None:
-            return ""
-        found = self.styles.get(cell_format)
-        if found is None:  # XlsxWriter numbers a format when a sheet first uses it
-            found = self.styles[cell_format] = f' s="{cell_format._get_xf_index()}"'
-        return found
+    def last_cell(self) -> tuple[int, int]:
+        """The last row and the last column in use."""
+        return (max((*self.cells, *self.rows,
+                     *(row + count - 1 for row, _, _, count in self.blocks)), default=0),
+                max((*(max(cells) for cells in self.cells.values()), self.columns - 1, 0)))
+
+    def rows_xml(self, parts: Mapping[str, Sequence[tuple[Sequence[Value], str]]],
+                 wrapped: str) -> bytes:
+        """The sheet's rows as ``<sheetData>`` holds them, in UTF-8: the tables' of each
+        part's columns (their values and the style of their numbers) with ``wrapped``
+        the style of long texts."""
+        rows = dict(self.rows)
+        texts: dict[str, str] = {}  # the end of a text cell after its reference, by its text
+        known = texts.get
+        for row, part, start, count in self.blocks:
+            # Each cell one f-string: a column at a time, then joined into rows.
+            made = []
+            for column, (values, style) in enumerate(parts[part]):
+                letter = _column_name(column)
+                made.append([
+                    "" if value is None
+                    else f'<c r="{letter}{number}"{style}><v>{value!r}</v></c>'
+                    if not isinstance(value, str)
+                    else f'<c r="{letter}{number}"{known(value) or _text(texts, value, wrapped)}'
+                    for number, value in enumerate(values[start:start + count], row + 1)])
+            for number, made_row in enumerate(zip(*made, strict=True), row):
+                rows[number] = "".join(made_row)
+        parts_xml = []
+        for row in sorted(self.cells.keys() | rows.keys()):
+            height = self.heights.get(row)
+            parts_xml.append(f'<row r="{row + 1}">' if height is None else
+                             f'<row r="{row + 1}" ht="{height}" customHeight="1">')
+            cells = self.cells.get(row)
+            if cells is None:
+                parts_xml.append(rows[row])
+            else:
+                parts_xml.extend(cells[col] for col in sorted(cells))
+            parts_xml.append("</row>")
+        return "".join(parts_xml).encode("utf-8")
 
     # The two parts of the sheet's XML that hold its cells (XlsxWriter's are empty: it
     # holds none of them).
     def _write_dimension(self) -> None:
-        last = xl_rowcol_to_cell(
-            max((*self.cells, *self.rows), default=0),
-            max((*(max(cells) for cells in self.cells.values()), self.columns - 1, 0)))
-        self._xml_empty_tag("dimension", [("ref", f"A1:{last}")])
+        self._xml_empty_tag("dimension", [("ref", f"A1:{xl_rowcol_to_cell(*self.extent)}")])
 
     def _write_sheet_data(self) -> None:
-        parts = ["<sheetData>"]
-        for row in sorted(self.cells.keys() | self.rows.keys()):
-            height = self.heights.get(row)
-            parts.append(f'<row r="{row + 1}">' if height is None else
-                         f'<row r="{row + 1}" ht="{height}" customHeight="1">')
-            cells = self.cells.get(row)
-            if cells is None:
-                parts.append(self.rows[row])
-            else:
-                parts.extend(cells[col] for col in sorted(cells))
-            parts.append("</row>")
-        parts.append("</sheetData>")
-        self.fh.write("".join(parts))
+        self.fh.write(f"<sheetData>{_ROWS_MARK.format(index=self.index)}</sheetData>")
+
+
+def _style(cell_format: Format | None) -> str:
+    """A cell's ``s`` attribute: its format's number (none: no attribute). The formats of
+    printed sheets are numbered before they are laid out (``_Writer.number``), as
+    XlsxWriter numbers a format when a sheet first uses it, and a sheet may be laid out
+    in another process."""
+    if cell_format is None:
+        return ""
+    assert cell_format.xf_index is not None, "a format of a printed sheet not numbered"
+    return f' s="{cell_format.xf_index}"'
+
+
+def _text(texts: dict[str, str], value: str, wrapped: str) -> str:
+    """The end of a text cell of a table after its reference, made once for each text
+    (``texts``): a text is often repeated (a model, a mode), and escaped once."""
+    made = texts[value] = (f'{wrapped if _long(value) else ""} t="inlineStr">'
+                           f'{_inline(value)}</c>')
+    return made
 
 
 @cache
@@ -283,22 +327,24 @@ class _Writer:
     def __init__(self, book: ReportBook, path: Path, as_of: date, source: str,
                  lang: Lang) -> None:
         self.book, self.as_of, self.source, self.lang = book, as_of, source, lang
+        self.path = path
         # In memory: XlsxWriter otherwise writes every part to a temporary file first, which
-        # costs more than the writing itself for a statement of a hundred sheets.
-        self.workbook = xlsxwriter.Workbook(str(path), {"in_memory": True,
+        # costs more than the writing itself for a statement of a hundred sheets. Its
+        # package is only the frame of the workbook written (``_package``).
+        self.frame = io.BytesIO()
+        self.workbook = xlsxwriter.Workbook(self.frame, {"in_memory": True,
                                                         "strings_to_numbers": False,
                                                         "strings_to_formulas": False,
                                                         "strings_to_urls": False})
         created = datetime(as_of.year, as_of.month, as_of.day)
         self.title = self.text(book.title)
+        self.as_of_line = word("report.as_of", lang).format(as_of=as_of.isoformat(),
+                                                             source=source)
         self.workbook.set_properties({"title": self.title, "author": "chantool",
                                       "company": "", "created": created})
         self.formats: dict[tuple[str, bool], Format] = {}
         self.placed: dict[str, _Placed] = {}
-        # The tables measured on all of a listing's rows (``columns``, ``places``): the
-        # headings and columns over those rows, each row's place among them.
-        self.made: dict[tuple[int, tuple[str, ...]], tuple[list[str], list[_Column]]] = {}
-        self.at: dict[int, dict[int, int]] = {}
+        self.rows: dict[int, Deflated] = {}  # each printed sheet's rows, by its index
 
     def text(self, text: Text) -> str:
         return text[0] if self.lang == "zh" else text[1]
@@ -324,112 +370,175 @@ class _Writer:
         # A report with nothing to show still says so on a sheet of its own.
         sheets = self.book.sheets or (Sheet(text("report.none")),)
         names = _sheet_names(tuple(self.text(sheet.name) for sheet in sheets))
-        worksheets: list[_Sheet] = [self.workbook.add_worksheet(
+        worksheets: list[Worksheet] = [self.workbook.add_worksheet(
             name, worksheet_class=_PrintedSheet if sheet.pages else _Sheet)
             for name, sheet in zip(names, sheets, strict=True)]
+        self.print([(worksheet, sheet) for worksheet, sheet in zip(worksheets, sheets,
+                                                                   strict=True)
+                    if isinstance(worksheet, _PrintedSheet)])
         # Tables first: the charts of an earlier sheet refer to them.
         for worksheet, sheet in zip(worksheets, sheets, strict=True):
-            self.tables(worksheet, sheet)
+            if isinstance(worksheet, _Sheet):
+                self.tables(worksheet, sheet)
         for worksheet, sheet in zip(worksheets, sheets, strict=True):
             self.charts(worksheet, sheet)
         self.workbook.close()
+        _package(self.frame.getvalue(), self.path, self.rows)
+
+    def print(self, printed: Sequence[tuple[_PrintedSheet, Sheet]]) -> None:
+        """Lay out the printed sheets' pages: of ``_BESIDE_CELLS`` or more, the later
+        sheets in a child forked for it (``isolation.Beside``, where a core is free), beside
+        the first ``_HERE`` of the cells, laid out here. Each process makes only the rows
+        of its sheets, and measures each part's columns on them: the widths are the
+        widest of both, on every sheet."""
+        if not printed:  # no format of theirs numbered: a workbook holds no unused style
+            return
+        self.number(printed)
+        weights = [sum(len(block.rows) * len(block.fields) for page in sheet.pages
+                       for block in page.tables) for _, sheet in printed]
+        total, split = sum(weights), 0
+        while split < len(printed) and sum(weights[:split + 1]) <= _HERE * total:
+            split += 1
+        beside = isolation.Beside(partial(self.lay_out, printed[split:]),
+                                  start=total >= _BESIDE_CELLS and split < len(printed))
+        try:
+            here = self.lay_out(printed[:split])
+            there = beside.result()
+        except BaseException:
+            beside.cancel()
+            raise
+        widths = dict(here.widths)
+        for part, found in there.widths.items():
+            widths[part] = list(map(max, widths.get(part, found), found))
+        for (worksheet, _), (rows, extent, starts, parts) in zip(
+                printed, (*here.sheets, *there.sheets), strict=True):
+            self.rows[worksheet.index] = rows
+            worksheet.extent = extent
+            by_column: dict[int, float] = {}
+            for part in sorted(parts):
+                for column, width in enumerate(widths[part]):
+                    by_column[column] = max(by_column.get(column, 0), width)
+            for column, width in sorted(by_column.items()):
+                worksheet.set_column(column, column, width)
+            worksheet.set_h_pagebreaks(starts[1:])  # each page from a new printed page
+            self.print_setup(worksheet, landscape=sum(by_column.values()) > _PORTRAIT_WIDTH,
+                             pages=True)
+
+    def number(self, printed: Sequence[tuple[_PrintedSheet, Sheet]]) -> None:
+        """Number every format the printed sheets use (``_style``), in one order."""
+        units = {field.unit for _, sheet in printed for page in sheet.pages
+                 for block in page.tables for field in block.fields} - {"text"}
+        for used in (self.format("title"), self.format("heading"), self.format("header"),
+                     self.format("text", wrap=True), *map(self.format, sorted(units))):
+            used._get_xf_index()
+
+    def lay_out(self, printed: Sequence[tuple[_PrintedSheet, Sheet]]) -> _Laid:
+        """Lay out ``printed`` sheets' pages, then make each part's rows on them into
+        cells, and their rows into XML."""
+        laid: dict[str, list[Row]] = {}  # each part's rows, in the order laid out
+        fields: dict[str, tuple[Field, ...]] = {}
+        headings: dict[str, list[str]] = {}
+        sheets = []
+        for worksheet, sheet in printed:
+            assert len(sheet.pages) <= PAGES, sheet.name
+            row, starts, parts = 0, [], set()
+            for page in sheet.pages:
+                starts.append(row)
+                row = self.header(worksheet, page, row)
+                if not page.tables:
+                    worksheet.write_string(row, 0, word("report.none", self.lang))
+                for block in page.tables:
+                    worksheet.write_string(row, 0, self.text(block.title),
+                                           self.format("heading"))
+                    row += 1
+                    if not block.rows:
+                        worksheet.write_string(row, 0, word("report.none", self.lang))
+                        row += 2
+                        continue
+                    assert block.part is not None, block.name
+                    rows = laid.setdefault(block.part, [])
+                    if block.part not in fields:
+                        fields[block.part] = block.fields
+                        headings[block.part] = self.headings(block.fields)
+                    worksheet.write_row(row, 0, headings[block.part], self.format("header"))
+                    worksheet.write_part(row + 1, block.part, len(rows), len(block.rows),
+                                         len(block.fields))
+                    rows.extend(block.rows)
+                    parts.add(block.part)
+                    row += len(block.rows) + 3
+            sheets.append((starts, parts))
+        columns = {part: self.columns(fields[part], rows) for part, rows in laid.items()}
+        styled = {part: [(values, _style(numbers)) for values, numbers, _ in made]
+                  for part, made in columns.items()}
+        wrapped = _style(self.format("text", wrap=True))
+        return _Laid([(deflated_piece(worksheet.rows_xml(styled, wrapped)),
+                       worksheet.last_cell(), starts, parts)
+                      for (worksheet, _), (starts, parts) in zip(printed, sheets, strict=True)],
+                     {part: [width for _, _, width in made] for part, made in columns.items()})
 
     def header(self, worksheet: Worksheet, page: Page, row: int) -> int:
         """A page's title lines from ``row``; the row its first block starts at."""
         worksheet.set_row(row, 22)  # the title's larger font
         worksheet.write_string(row, 0, f"{self.title} · {self.text(page.title)}",
                                self.format("title"))
-        worksheet.write_string(row + 1, 0, word("report.as_of", self.lang).format(
-            as_of=self.as_of.isoformat(), source=self.source))
+        worksheet.write_string(row + 1, 0, self.as_of_line)
         for number, line in enumerate(page.lines, row + 2):
             worksheet.write_string(number, 0, self.text(line))
         return row + 3 + len(page.lines)
 
     def tables(self, worksheet: _Sheet, sheet: Sheet) -> None:
-        pages = sheet.pages or (Page(sheet.name, sheet.tables),)
-        filters = not sheet.pages
-        assert len(pages) <= PAGES, sheet.name
+        page = Page(sheet.name, sheet.tables)
         widths: dict[int, float] = {}
         frozen = None
-        row, starts = 0, []
-        for page in pages:
-            starts.append(row)
-            row = self.header(worksheet, page, row)
-            if not page.tables and not sheet.charts:
+        row = self.header(worksheet, page, 0)
+        if not page.tables and not sheet.charts:
+            worksheet.write_string(row, 0, word("report.none", self.lang))
+        for block in page.tables:
+            worksheet.write_string(row, 0, self.text(block.title), self.format("heading"))
+            row += 1
+            if not block.rows:
                 worksheet.write_string(row, 0, word("report.none", self.lang))
-            for block in page.tables:
-                worksheet.write_string(row, 0, self.text(block.title), self.format("heading"))
-                row += 1
-                if not block.rows:
-                    worksheet.write_string(row, 0, word("report.none", self.lang))
-                    row += 2
-                    continue
-                frozen = row + 1 if frozen is None and filters else frozen
-                row = self.table(worksheet, block, row, widths, filters=filters)
+                row += 2
+                continue
+            frozen = row + 1 if frozen is None else frozen
+            row = self.table(worksheet, block, row, widths)
         for column, width in sorted(widths.items()):
             worksheet.set_column(column, column, width)
-        wide = sum(widths.values())
         if frozen is not None:
             worksheet.freeze_panes(frozen, 0)
             worksheet.repeat_rows(frozen - 1)
-        if sheet.pages:  # each page from a new printed page
-            worksheet.set_h_pagebreaks(starts[1:])
-        self.print_setup(worksheet, landscape=wide > _PORTRAIT_WIDTH or bool(sheet.charts),
-                         pages=bool(sheet.pages))
+        self.print_setup(worksheet, landscape=sum(widths.values()) > _PORTRAIT_WIDTH
+                         or bool(sheet.charts))
 
-    def table(self, worksheet: _Sheet, block: Table, row: int, widths: dict[int, float],
-              *, filters: bool) -> int:
-        """Write ``block`` from ``row`` (its header); the row after the gap below it."""
-        headings, made = self.columns(block)
+    def table(self, worksheet: _Sheet, block: Table, row: int, widths: dict[int, float]) -> int:
+        """Write ``block`` from ``row`` (its header) as an Excel table with a filter; the
+        row after the gap below it."""
+        made = self.columns(block.fields, block.rows)
         for column, (_, _, width) in enumerate(made):
             widths[column] = max(widths.get(column, 0), width)
-        if block.measured is None:
-            columns = [(values, numbers) for values, numbers, _ in made]
-        else:  # a part of a statement: its rows' values, of all of the listing's
-            places = self.places(block.measured, block.rows)
-            columns = [(list(map(values.__getitem__, places)), numbers)
-                       for values, numbers, _ in made]
-        worksheet.write_block(row + 1, columns, self.format("text", wrap=True))
+        worksheet.write_block(row + 1, made, self.format("text", wrap=True))
         last = row + len(block.rows)
-        if filters:
-            worksheet.add_table(row, 0, last, len(block.fields) - 1, {
-                "columns": [{"header": heading} for heading in headings],
-                "style": "Table Style Light 9", "autofilter": True})
-            self.placed[block.name] = _Placed(worksheet.get_name(), row, last,
-                                              {f.key: n for n, f in enumerate(block.fields)})
-        else:  # a page's table (a part of a statement), which no chart draws from
-            worksheet.write_row(row, 0, headings, self.format("header"))
+        worksheet.add_table(row, 0, last, len(block.fields) - 1, {
+            "columns": [{"header": heading} for heading in self.headings(block.fields)],
+            "style": "Table Style Light 9", "autofilter": True})
+        self.placed[block.name] = _Placed(worksheet.get_name(), row, last,
+                                          {f.key: n for n, f in enumerate(block.fields)})
         return last + 3
 
-    def columns(self, block: Table) -> tuple[list[str], list[_Column]]:
-        """A table's headings, and for each of its columns the values as the sheet holds
-        them, the format of its numbers and its width. Those of a table measured on all of
-        a listing's rows (a part of a statement, one for each channel) are of all those
-        rows, made and measured once for the tables of every channel."""
-        key = None if block.measured is None else (
-            id(block.measured), tuple(field.key for field in block.fields))
-        made = None if key is None else self.made.get(key)
-        if made is None:
-            rows = block.rows if block.measured is None else block.measured
-            headings = _unique([field.heading(self.lang) for field in block.fields])
-            columns = []
-            for field, heading in zip(block.fields, headings, strict=True):
-                raws = [source.get(field.key) for source in rows]
-                values = sheet_column(field, raws, self.lang)
-                columns.append((values, self.format(field.unit) if field.unit != "text" else None,
-                                self.width(field, heading, raws, values)))
-            made = (headings, columns)
-            if key is not None:
-                self.made[key] = made
-        return made
+    def headings(self, fields: Sequence[Field]) -> list[str]:
+        return _unique([field.heading(self.lang) for field in fields])
 
-    def places(self, measured: Sequence[Row], rows: Sequence[Row]) -> list[int]:
-        """Where each of ``rows`` (the same objects) is among ``measured``."""
-        at = self.at.get(id(measured))
-        if at is None:
-            at = self.at[id(measured)] = {
-                id(source): number for number, source in enumerate(measured)}
-        return [at[id(source)] for source in rows]
+    def columns(self, fields: Sequence[Field], rows: Sequence[Row]) -> list[_Column]:
+        """For each column of a table of ``fields``: the values of ``rows`` as the sheet
+        holds them, the format of its numbers and its width."""
+        rows = list(rows)  # gone through once (a listing's rows are made as first read)
+        columns = []
+        for field, heading in zip(fields, self.headings(fields), strict=True):
+            raws = list(map(dict.get, rows, repeat(field.key)))
+            values = sheet_column(field, raws, self.lang)
+            columns.append((values, self.format(field.unit) if field.unit != "text" else None,
+                            self.width(field, heading, raws, values)))
+        return columns
 
     def width(self, field: Field, heading: str, raws: Sequence[Any],
               values: Sequence[Value]) -> float:
@@ -438,16 +547,26 @@ class _Writer:
         texts wrap)."""
         widest, places = heading, display_width(heading)
         for value in {value for value in values if isinstance(value, str)}:
-            width = _TEXT_WIDTH + 1 if _long(value) else display_width(value)
+            if _long(value):  # it wraps at the widest
+                return _TEXT_WIDTH
+            width = display_width(value)
             if width > places:
                 widest, places = value, width
         if places > _TEXT_WIDTH:
             return _TEXT_WIDTH
-        # The widest number as shown is the largest or the smallest (a minus sign).
         numbers: list[Any] = [raw for raw, value in zip(raws, values, strict=True)
                               if isinstance(value, int | float)]
+        # The widest number as shown is the largest or the smallest (a minus sign) of
+        # those shown with fixed decimals (money, rates) or none (whole numbers; dates,
+        # whose cells hold day numbers, the first or the last); a fraction shown with its
+        # significant digits may be wider (0.125 than 5): each is measured. So the widest
+        # of the widths measured on parts of a column's rows is the width measured on them
+        # all (``print``).
+        fractions = set() if field.unit in ("money", "rate") else {
+            number for number in numbers if isinstance(number, float) and not number.is_integer()}
+        ordered = [number for number in numbers if number not in fractions]
         extremes = [shown(field, value, self.lang) for value in
-                    ({min(numbers), max(numbers)} if numbers else set())]
+                    {*fractions, *((min(ordered), max(ordered)) if ordered else ())}]
         return min(column_width([widest, *extremes]), _TEXT_WIDTH)
 
     def print_setup(self, worksheet: Worksheet, *, landscape: bool, pages: bool = False) -> None:
@@ -592,12 +711,38 @@ def _fit(name: str, units: int) -> str:
     return name.rstrip("'")
 
 
+def _package(frame: bytes, path: Path, rows: Mapping[int, Deflated]) -> None:
+    """Write XlsxWriter's package ``frame`` to ``path``, each printed sheet's ``rows``
+    deflated into its place (by ISA-L, as ``Deflater`` does: the statements' fifty
+    megabytes of XML several times as fast as zipfile's zlib); every other part as the
+    frame holds it."""
+    with zipfile.ZipFile(io.BytesIO(frame)) as archive, zipfile.ZipFile(path, "w") as out:
+        for info in archive.infolist():
+            data, found = b"", None
+            if rows and info.filename.startswith("xl/worksheets/"):
+                data = archive.read(info)
+                found = _ROWS_FOUND.search(data)
+            part = as_stored(archive, info) if found is None else None
+            if part is None:
+                deflater = Deflater()
+                if found is None:
+                    deflater.write(archive.read(info))
+                else:
+                    deflater.write(data[:found.start()])
+                    deflater.add(rows[int(found[1])])
+                    deflater.write(data[found.end():])
+                part = deflater.close()
+            write_deflated(out, copy_info(info), part)
+
+
 def write(book: ReportBook, path: Path, *, as_of: date, source: str, lang: Lang) -> None:
     """Write ``book`` to ``path``: first beside it, then moved there, so that a failure
     leaves no half-written report."""
     temporary = temporary_path(path)
     try:
-        _Writer(book, temporary, as_of, source, lang).write()
+        writer = _Writer(book, temporary, as_of, source, lang)
+        writer.write()
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+    isolation.leave_to_exit(writer)  # the statements' rows and cells: a million objects

@@ -29,7 +29,7 @@ from chantool.memo import Memo
 from chantool.policy import choice_word
 from chantool.rules.prices import InForce
 from chantool.scoring import Scorer, Section
-from chantool.texts import word
+from chantool.texts import TEXTS, word
 
 Period = Literal["month", "quarter", "year"]
 
@@ -58,7 +58,13 @@ def _percent(rate: float) -> str:
 # 计算说明: each part of an explanation is a code and its values, said in the run's
 # language by the catalogue's ``explain.<code>`` template (chantool/texts.py).
 def _say(code: str, lang: Lang, **values: object) -> str:
-    return word(f"explain.{code}", lang).format(**values)
+    return _SAYINGS[lang][code].format(**values)
+
+
+# The ``explain.<code>`` templates by language and code: explanations are said by the
+# hundred thousand.
+_SAYINGS: Final = {lang: {key.removeprefix("explain."): word(key, lang) for key in TEXTS
+                          if key.startswith("explain.")} for lang in ("zh", "en")}
 
 
 def _explanation(parts: Iterable[str], lang: Lang) -> str:
@@ -183,7 +189,8 @@ def rebates(book: Book) -> Section:
             last_row = min(group.units, key=lambda row: table.effective[row] or date.min)
         lines.append((key, group, last_row))
     listing = Listing("rebates", ("返利", "Rebates"), REBATE_FIELDS,
-                      Rows(lines, lambda line: _rebate_row(table, *line, book.lang)),
+                      Rows(lines, lambda line: _rebate_row(table, *line, book.lang),
+                           channel=lambda line: line[0][0]),
                       brief=("channel_id", "model", "period", "qty", "pickup_rebate",
                              "volume_rebate", "total"))
     return Section(listings=[listing])
@@ -454,7 +461,8 @@ def commission(book: Book) -> Section:
 
     # Newest period first, then by channel.
     keys = sorted(sorted(found.totals.keys() | paid.keys()), key=itemgetter(1), reverse=True)
-    listing = Listing("commission", ("提成", "Commission"), COMMISSION_FIELDS, Rows(keys, row),
+    listing = Listing("commission", ("提成", "Commission"), COMMISSION_FIELDS,
+                      Rows(keys, row, channel=itemgetter(0)),
                       brief=("channel_id", "period", "sales", "rate", "commission", "uplift",
                              "total", "paid_before", "due"))
     current = period_of(book.as_of, length)
@@ -899,7 +907,8 @@ def payments(book: Book) -> Section:
     # Newest statement first, then by channel.
     keys = sorted(sorted(accounts), key=itemgetter(1), reverse=True)
     rows = Rows(keys, lambda key: _payment_row(key[0], accounts[key],
-                                               policy.early_payment_discount, book.lang))
+                                               policy.early_payment_discount, book.lang),
+                channel=itemgetter(0))
     listing = Listing("payments", ("货款结算", "Payments"), PAYMENT_FIELDS, rows,
                       brief=("channel_id", "statement_month", "due_date", "amount", "paid",
                              "overdue", "discount"))
@@ -922,10 +931,10 @@ def _payment_finding(book: Book, sales: TypedSheet,
 
 def _payment_row(channel: str, account: _Account, discount_rate: float, lang: Lang) -> Row:
     statement = account.statement
+    close, due = statement.close.isoformat(), statement.due.isoformat()
     unpaid = account.amount - account.paid
     discount = account.paid_early * discount_rate
-    parts = [_say("payment_statement", lang, month=statement.month,
-                  close=statement.close.isoformat(), due=statement.due.isoformat(),
+    parts = [_say("payment_statement", lang, month=statement.month, close=close, due=due,
                   amount=_yuan(account.amount))]
     if account.paid_early and discount:
         parts.append(_say("payment_early", lang, paid=_yuan(account.paid_early),
@@ -938,7 +947,7 @@ def _payment_row(channel: str, account: _Account, discount_rate: float, lang: La
         parts.append(_say("payment_unpaid", lang, amount=_yuan(unpaid)))
     return {
         "channel_id": channel, "statement_month": statement.month,
-        "close_date": statement.close.isoformat(), "due_date": statement.due.isoformat(),
+        "close_date": close, "due_date": due,
         "amount": round(account.amount, 2), "paid": round(account.paid, 2),
         "unpaid": round(unpaid, 2), "overdue": round(account.overdue, 2),
         "paid_late": round(account.paid_late, 2), "paid_early": round(account.paid_early, 2),
