@@ -11,6 +11,7 @@ import json
 import random
 import re
 import zipfile
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ AS_OF = ("--as-of", "2025-06-29")
 PROVINCE = "浙江省_渠道台账_2025Q2"
 EXAMPLE_COUNT = len(list(EXAMPLES.glob("*.xlsx")))
 CHART = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def run(*args: Any) -> Result:
@@ -361,14 +363,43 @@ def test_a_columns_width_measured_on_parts_of_its_rows_is_its_width_on_all(
         ((_, _, measured),) = writer.columns((field,), [{"value": v} for v in values])
         return measured
 
+    cases: list[list[Any]] = [[0.0, 1.5, -0.0], [0, -0.0], [-0.0, 0.0, 0.25], [0.125, 5, 0.5]]
+    for values in cases:
+        for split in range(len(values) + 1):  # a zero's minus shown whichever comes first
+            assert max(width(values[:split]), width(values[split:])) == width(values)
     for _ in range(200):
-        values = [rng.choice([0.1234567891, 5, 3.0, -0.001, 1e7, 123456.78, None,
+        values = [rng.choice([0.1234567891, 5, 3.0, -0.001, 1e7, 123456.78, None, 0, -0.0,
                               rng.uniform(-1e5, 1e5), rng.randrange(-99, 10**6),
                               "文" * rng.randrange(0, 25)]) if unit != "date" else
                   date.fromordinal(rng.randrange(700_000, 740_000)).isoformat()
                   for _ in range(rng.randrange(1, 9))]
         split = rng.randrange(0, len(values) + 1)
         assert max(width(values[:split]), width(values[split:])) == width(values), values
+
+
+def _unused_styles(path: Path) -> set[int]:
+    """The cell styles of a workbook no cell uses (the first is every cell's default)."""
+    with zipfile.ZipFile(path) as archive:
+        styles = etree.fromstring(archive.read("xl/styles.xml"))
+        used = {int(index) for name in archive.namelist()
+                if name.startswith("xl/worksheets/sheet")
+                for index in re.findall(rb' s="(\d+)"', archive.read(name))}
+    return set(range(1, len(styles.find(f"{MAIN}cellXfs")))) - used
+
+
+def test_every_style_of_a_report_is_one_a_cell_uses(
+        reports: dict[tuple[str, str], Path], tmp_path: Path) -> None:
+    for path in reports.values():
+        assert not _unused_styles(path), path.name
+    # Statements of which one part has no row: its number formats are no style either.
+    options = Options(as_of=date(2025, 6, 29))
+    _, findings, scores = score_book(load(EXAMPLES / f"{PROVINCE}.xlsx", options),
+                                     as_of=options.as_of)
+    scores.listings = [replace(listing, rows=[]) if listing.key == "payments" else listing
+                       for listing in scores.listings]
+    xlsx.write(statements_module.statements(scores, findings), tmp_path / "s.xlsx",
+               as_of=options.as_of, source="x", lang="zh")
+    assert not _unused_styles(tmp_path / "s.xlsx")
 
 
 def test_the_rows_of_money_listings_tell_their_channels_before_they_are_made() -> None:

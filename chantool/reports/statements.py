@@ -79,4 +79,3 @@ def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:
         sheets.extend(Sheet(name, pages=tuple(pages[start:start + PAGES]))
                       for start in range(0, len(pages), PAGES))
     return ReportBook(text("report.statements"), tuple(sheets))
-

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
 from itertools import repeat
+from math import copysign
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -425,12 +426,16 @@ class _Writer:
                              pages=True)
 
     def number(self, printed: Sequence[tuple[_PrintedSheet, Sheet]]) -> None:
-        """Number every format the printed sheets use (``_style``), in one order."""
-        units = {field.unit for _, sheet in printed for page in sheet.pages
-                 for block in page.tables for field in block.fields} - {"text"}
-        for used in (self.format("title"), self.format("heading"), self.format("header"),
-                     self.format("text", wrap=True), *map(self.format, sorted(units))):
-            used._get_xf_index()
+        """Number every format the printed sheets use (``_style``), in one order: a
+        table's header, numbers and long texts only where a table has rows."""
+        blocks = [block for _, sheet in printed for page in sheet.pages for block in page.tables]
+        filled = [block for block in blocks if block.rows]
+        units = {field.unit for block in filled for field in block.fields} - {"text"}
+        used = [self.format("title"), *(self.format("heading") for _ in blocks[:1]),
+                *((self.format("header"), self.format("text", wrap=True)) if filled else ()),
+                *map(self.format, sorted(units))]
+        for cell_format in used:
+            cell_format._get_xf_index()
 
     def lay_out(self, printed: Sequence[tuple[_PrintedSheet, Sheet]]) -> _Laid:
         """Lay out ``printed`` sheets' pages, then make each part's rows on them into
@@ -565,8 +570,10 @@ class _Writer:
         fractions = set() if field.unit in ("money", "rate") else {
             number for number in numbers if isinstance(number, float) and not number.is_integer()}
         ordered = [number for number in numbers if number not in fractions]
-        extremes = [shown(field, value, self.lang) for value in
-                    {*fractions, *((min(ordered), max(ordered)) if ordered else ())}]
+        measured = [*fractions, *((min(ordered), max(ordered)) if ordered else ())]
+        if 0 in measured and any(copysign(1, number) < 0 for number in ordered if number == 0):
+            measured.append(-0.0)  # shown with its minus: whichever zero min or max kept
+        extremes = [shown(field, value, self.lang) for value in measured]
         return min(column_width([widest, *extremes]), _TEXT_WIDTH)
 
     def print_setup(self, worksheet: Worksheet, *, landscape: bool, pages: bool = False) -> None:
