@@ -360,7 +360,8 @@ def test_a_columns_width_measured_on_parts_of_its_rows_is_its_width_on_all(
     field = Field("value", "值", "Value", unit=unit)  # type: ignore[arg-type]
 
     def width(values: list[Any]) -> float:
-        ((_, _, measured),) = writer.columns((field,), [{"value": v} for v in values])
+        ((_, _, measured),) = writer.columns((field,), ["值"],
+                                             [{"value": v} for v in values])
         return measured
 
     cases: list[list[Any]] = [[0.0, 1.5, -0.0], [0, -0.0], [-0.0, 0.0, 0.25], [0.125, 5, 0.5]]

@@ -431,8 +431,8 @@ class _Writer:
         blocks = [block for _, sheet in printed for page in sheet.pages for block in page.tables]
         filled = [block for block in blocks if block.rows]
         units = {field.unit for block in filled for field in block.fields} - {"text"}
-        used = [self.format("title"), *(self.format("heading") for _ in blocks[:1]),
-                *((self.format("header"), self.format("text", wrap=True)) if filled else ()),
+        used = [self.format("title"), *([self.format("heading")] if blocks else []),
+                *([self.format("header"), self.format("text", wrap=True)] if filled else []),
                 *map(self.format, sorted(units))]
         for cell_format in used:
             cell_format._get_xf_index()
@@ -472,7 +472,8 @@ class _Writer:
                     parts.add(block.part)
                     row += len(block.rows) + 3
             sheets.append((starts, parts))
-        columns = {part: self.columns(fields[part], rows) for part, rows in laid.items()}
+        columns = {part: self.columns(fields[part], headings[part], rows)
+                   for part, rows in laid.items()}
         styled = {part: [(values, _style(numbers)) for values, numbers, _ in made]
                   for part, made in columns.items()}
         wrapped = _style(self.format("text", wrap=True))
@@ -518,13 +519,14 @@ class _Writer:
     def table(self, worksheet: _Sheet, block: Table, row: int, widths: dict[int, float]) -> int:
         """Write ``block`` from ``row`` (its header) as an Excel table with a filter; the
         row after the gap below it."""
-        made = self.columns(block.fields, block.rows)
+        headings = self.headings(block.fields)
+        made = self.columns(block.fields, headings, block.rows)
         for column, (_, _, width) in enumerate(made):
             widths[column] = max(widths.get(column, 0), width)
         worksheet.write_block(row + 1, made, self.format("text", wrap=True))
         last = row + len(block.rows)
         worksheet.add_table(row, 0, last, len(block.fields) - 1, {
-            "columns": [{"header": heading} for heading in self.headings(block.fields)],
+            "columns": [{"header": heading} for heading in headings],
             "style": "Table Style Light 9", "autofilter": True})
         self.placed[block.name] = _Placed(worksheet.get_name(), row, last,
                                           {f.key: n for n, f in enumerate(block.fields)})
@@ -533,12 +535,13 @@ class _Writer:
     def headings(self, fields: Sequence[Field]) -> list[str]:
         return _unique([field.heading(self.lang) for field in fields])
 
-    def columns(self, fields: Sequence[Field], rows: Sequence[Row]) -> list[_Column]:
-        """For each column of a table of ``fields``: the values of ``rows`` as the sheet
-        holds them, the format of its numbers and its width."""
+    def columns(self, fields: Sequence[Field], headings: Sequence[str],
+                rows: Sequence[Row]) -> list[_Column]:
+        """For each column of a table of ``fields`` under ``headings``: the values of
+        ``rows`` as the sheet holds them, the format of its numbers and its width."""
         rows = list(rows)  # gone through once (a listing's rows are made as first read)
         columns = []
-        for field, heading in zip(fields, self.headings(fields), strict=True):
+        for field, heading in zip(fields, headings, strict=True):
             raws = list(map(dict.get, rows, repeat(field.key)))
             values = sheet_column(field, raws, self.lang)
             columns.append((values, self.format(field.unit) if field.unit != "text" else None,

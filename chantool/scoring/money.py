@@ -19,7 +19,7 @@ from datetime import date
 from functools import lru_cache, partial
 from math import ceil
 from operator import itemgetter
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from chantool.book import Book, TypedSheet, reads
 from chantool.coerce import CellError, is_blank, normalize_text, parse_month
@@ -64,7 +64,7 @@ def _say(code: str, lang: Lang, **values: object) -> str:
 # The ``explain.<code>`` templates by language and code: explanations are said by the
 # hundred thousand.
 _SAYINGS: Final = {lang: {key.removeprefix("explain."): word(key, lang) for key in TEXTS
-                          if key.startswith("explain.")} for lang in ("zh", "en")}
+                          if key.startswith("explain.")} for lang in get_args(Lang)}
 
 
 def _explanation(parts: Iterable[str], lang: Lang) -> str:
