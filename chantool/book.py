@@ -335,9 +335,11 @@ def once_per_book(function: Callable[[Book], T]) -> Callable[[Book], T]:
     return shared
 
 
-def run_steps(book: Book, steps: Sequence[Step[T]]) -> list[T]:
+def run_steps(book: Book, steps: Sequence[Step[T]],
+              ran: Callable[[Step[T], T], None] | None = None) -> list[T]:
     """What each step returns, in the order of ``steps``. Each runs, in that order, as
-    soon as the sheets it reads have been parsed."""
+    soon as the sheets it reads have been parsed; ``ran`` is told of each step and what
+    it returned as soon as it has run."""
     done: dict[int, T] = {}
     while len(done) < len(steps):
         ready = [index for index, step in enumerate(steps)
@@ -346,4 +348,6 @@ def run_steps(book: Book, steps: Sequence[Step[T]]) -> list[T]:
             book.sheets.wait()
         for index in ready:
             done[index] = steps[index](book)
+            if ran is not None:
+                ran(steps[index], done[index])
     return [done[index] for index in range(len(steps))]

@@ -25,7 +25,7 @@ from chantool.policy import read_policy
 from chantool.render import drawn
 from chantool.report import FileResult
 from chantool.results import WritePlan, score_plan, score_plans, validation_plan
-from chantool.scoring import score_book, score_read_book, scorers
+from chantool.scoring import Ahead, score_book, score_read_book, scorers
 from chantool.table import RawSheet, is_policy_sheet
 from chantool.texts import cannot_write, word
 from chantool.validate import read_book, reading_findings, sort_by_place, validate_book
@@ -61,15 +61,18 @@ def check_file(job: Job, options: Options, sheets_of: Sheets, *, mark: bool = Fa
     return _shown(FileResult.checked(str(job.path), findings), options, scored=False)
 
 
-def score_file(job: Job, options: Options, sheets_of: Sheets) -> FileResult:
+def score_file(job: Job, options: Options, sheets_of: Sheets, *,
+               ahead: Ahead | None = None) -> FileResult:
     """Validate a workbook and compute its scores; for a job with a target, write the
-    result columns, marks, the Issues sheet and the Scores sheet."""
+    result columns, marks, the Issues sheet and the Scores sheet. ``ahead``: what to
+    start as soon as some scorers have run (``score_book``)."""
     with ExitStack() as opened:
         try:
             sheets = sheets_of()
             _open(job, sheets, opened)
             book, findings, scores = score_book(sheets, as_of=options.as_of, lang=options.lang,
-                                                outside_channels=options.outside_channels)
+                                                outside_channels=options.outside_channels,
+                                                ahead=ahead)
             every_sheet_read(sheets)
             if job.target is None:  # else let go before the write (``score_plan`` below)
                 leave_to_exit(book, sheets)
@@ -96,14 +99,20 @@ def report_file(job: Job, options: Options, sheets_of: Sheets, *, kind: str) -> 
     not handed back to the batch's process. The result holds no scores; a report that
     could not be written makes it ``unreadable``, with the reason ``report`` would give."""
     assert job.target is not None
-    result = score_file(replace(job, target=None), options, sheets_of)
-    if result.scores is None:
-        return result
-    from chantool.reports import write_report  # XlsxWriter: for a report only
+    from chantool.reports import FileReport  # XlsxWriter: for a report only
 
+    report = FileReport(kind, job.target, source=job.path.name, lang=options.lang)
     try:
-        write_report(kind, result.scores, result.findings, job.target, source=job.path.name,
-                     lang=options.lang)
+        result = score_file(replace(job, target=None), options, sheets_of,
+                            ahead=report.ahead())
+    except BaseException:
+        report.cancel()
+        raise
+    if result.scores is None:
+        report.cancel()
+        return result
+    try:
+        report.finish(result.scores, result.findings)
     except OSError as error:
         return FileResult.unreadable(str(job.path),
                                      cannot_write(job.target, error, options.lang))

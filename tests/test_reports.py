@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
 import random
 import re
 import zipfile
@@ -24,14 +25,16 @@ from lxml import etree
 from openpyxl.utils.cell import range_boundaries
 from python_calamine import CalamineWorkbook
 
-from chantool.batch import Options, load
+from chantool import check
+from chantool.batch import Job, Options, ReadError, load
+from chantool.book import Book, Step
 from chantool.cli import cli
 from chantool.history.store import open_store, shown
 from chantool.io import isolation
 from chantool.listings import Field, Rows, channels_of
-from chantool.reports import xlsx
+from chantool.reports import READS, write_report, xlsx
 from chantool.samples import MANAGERS
-from chantool.scoring import score_book
+from chantool.scoring import Section, score_book
 from chantool.settings import REPORT_KINDS
 from chantool.texts import word
 from tests.conftest import libreoffice_convert, needs_fork, needs_libreoffice
@@ -41,6 +44,7 @@ from tests.scoring import rows as listing_rows
 EXAMPLES = Path(__file__).parent.parent / "examples"
 # The module (``chantool.reports.statements`` is also the name of its function there).
 statements_module = importlib.import_module("chantool.reports.statements")
+value_module = importlib.import_module("chantool.scoring.value")
 AS_OF = ("--as-of", "2025-06-29")
 PROVINCE = "浙江省_渠道台账_2025Q2"
 EXAMPLE_COUNT = len(list(EXAMPLES.glob("*.xlsx")))
@@ -350,12 +354,132 @@ def test_statements_laid_out_beside_are_the_bytes_of_statements_laid_out_here(
     assert first.column_dimensions["A"].width > 30  # the child's widest model, here too
 
 
+def test_each_cell_of_a_statement_is_in_its_row(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part's rows are made once, a mark where a row's number goes, and a table's rows
+    take their numbers where they are laid out: every cell is in its row; a text holding
+    the mark's character is written escaped, as Excel writes it; a blank is no cell."""
+    options = Options(as_of=date(2025, 6, 29))
+    _, findings, scores = score_book(load(EXAMPLES / f"{PROVINCE}.xlsx", options),
+                                     as_of=options.as_of)
+    rebates = scores.listing("rebates")
+    assert rebates is not None and isinstance(rebates.rows, Rows)
+    make = rebates.rows._make
+    assert make is not None
+    monkeypatch.setattr(rebates.rows, "_make", lambda key: {
+        **make(key), "model": "M\0&<>", "volume_threshold": None})
+    path = tmp_path / "statements.xlsx"
+    xlsx.write(statements_module.statements(scores, findings), path, as_of=options.as_of,
+               source="x", lang="zh")
+    threshold = xlsx._column_name(statements_module._PARTS["rebates"].index("volume_threshold"))
+    rebate_rows = 0
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not name.startswith("xl/worksheets/sheet"):
+                continue
+            for row in etree.fromstring(archive.read(name)).iter(f"{MAIN}row"):
+                cells = list(row.iter(f"{MAIN}c"))
+                assert all(re.fullmatch(f"[A-Z]+{row.get('r')}", cell.get("r", ""))
+                           for cell in cells), name
+                if any(text.text == "M_x0000_&<>" for text in row.iter(f"{MAIN}t")):
+                    rebate_rows += 1
+                    assert not [cell for cell in cells
+                                if cell.get("r") == f"{threshold}{row.get('r')}"]
+    assert rebate_rows == len(listing_rows(scores, "rebates")) > 0
+
+
+def _scored_value(events: list[str], monkeypatch: pytest.MonkeyPatch,
+                  fails: bool = False) -> None:
+    """Have the scorers that run after the money scorers (``value``) tell ``events``
+    when they run; with ``fails``, the first of them finds a sheet unreadable."""
+    def told(step: Step[Section]) -> Step[Section]:
+        def run(book: Book) -> Section:
+            events.append("value")
+            if fails:
+                raise ReadError("不可读")
+            return step(book)
+        return Step(run, step.reads)
+
+    monkeypatch.setattr(value_module, "SCORERS", tuple(map(told, value_module.SCORERS)))
+
+
+@needs_fork
+def test_statements_are_laid_out_while_the_engine_scores_and_are_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The statements lay out the money scorers' listings and the profiles only: in the
+    file's process their laying out starts (half of it in a child forked for it) as soon
+    as those scorers have run, while the others run. The workbook is the one written
+    from the finished scores."""
+    monkeypatch.setattr(isolation, "_forked", True)
+    monkeypatch.setattr(xlsx, "_BESIDE_CELLS", 0)
+    events: list[str] = []
+    start = xlsx.start
+
+    def started(*args: Any, ahead: bool = False, **kwargs: Any) -> xlsx.Writing:
+        events.append(f"start ahead={ahead}")
+        return start(*args, ahead=ahead, **kwargs)
+
+    monkeypatch.setattr(xlsx, "start", started)
+    laid_out_by = tmp_path / "pids"
+    lay_out = xlsx.Writing.lay_out
+
+    def laid_out(writing: xlsx.Writing, printed: Any) -> Any:
+        with laid_out_by.open("a") as pids:
+            pids.write(f"{os.getpid()}\n")
+        return lay_out(writing, printed)
+
+    monkeypatch.setattr(xlsx.Writing, "lay_out", laid_out)
+    _scored_value(events, monkeypatch)
+    book = EXAMPLES / f"{PROVINCE}.xlsx"
+    options = replace(Options(as_of=date(2025, 6, 29)), listing_keys=READS["statements"])
+    target = tmp_path / "ahead.xlsx"
+    result = check.report_file(Job(book, target), options, lambda: load(book, options),
+                               kind="statements")
+    assert result.status != "unreadable" and result.scores is None
+    assert events[0] == "start ahead=True" and "value" in events[1:]
+    assert len(set(laid_out_by.read_text().split())) == 2  # here and beside
+    scored = check.score_file(Job(book), options, lambda: load(book, options))
+    assert scored.scores is not None
+    events.clear()
+    write_report("statements", scored.scores, scored.findings, tmp_path / "after.xlsx",
+                 source=book.name, lang="zh")
+    assert events == ["start ahead=False"]
+    assert target.read_bytes() == (tmp_path / "after.xlsx").read_bytes()
+
+
+@needs_fork
+def test_statements_laid_out_ahead_of_a_file_found_unreadable_are_not_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "_forked", True)
+    monkeypatch.setattr(xlsx, "_BESIDE_CELLS", 0)
+    events: list[str] = []
+    _scored_value(events, monkeypatch, fails=True)
+    children: list[int] = []
+    start = xlsx.Writing.start
+
+    def started(writing: xlsx.Writing, *, ahead: bool) -> None:
+        start(writing, ahead=ahead)
+        assert ahead and writing.printing is not None
+        children.append(writing.printing.beside.pid)
+
+    monkeypatch.setattr(xlsx.Writing, "start", started)
+    book = EXAMPLES / f"{PROVINCE}.xlsx"
+    options = replace(Options(as_of=date(2025, 6, 29)), listing_keys=READS["statements"])
+    result = check.report_file(Job(book, tmp_path / "out" / "s.xlsx"), options,
+                               lambda: load(book, options), kind="statements")
+    assert result.status == "unreadable" and "不可读" in str(result.reason)
+    assert events == ["value"] and not (tmp_path / "out").exists()
+    (child,) = children
+    with pytest.raises(ProcessLookupError):  # the child laying out beside is gone
+        os.kill(child, 0)
+
+
 @pytest.mark.parametrize("unit", ["count", "number", "money", "rate", "text", "date"])
 def test_a_columns_width_measured_on_parts_of_its_rows_is_its_width_on_all(
         unit: str, tmp_path: Path) -> None:
     # What lets the statements be laid out in two processes, each measuring its rows.
     rng = random.Random(unit)
-    writer = xlsx._Writer(xlsx.ReportBook(("t", "t"), ()), tmp_path / "x.xlsx",
+    writer = xlsx.Writing(xlsx.ReportBook(("t", "t"), ()), tmp_path / "x.xlsx",
                           date(2025, 1, 1), "x", "zh")
     field = Field("value", "值", "Value", unit=unit)  # type: ignore[arg-type]
 

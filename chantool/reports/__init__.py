@@ -25,11 +25,13 @@ from chantool.reports.dashboard import READS as DASHBOARD_READS
 from chantool.reports.dashboard import dashboard
 from chantool.reports.monthly import READS as MONTHLY_READS
 from chantool.reports.monthly import monthly
+from chantool.reports.statements import AHEAD as STATEMENTS_AHEAD
 from chantool.reports.statements import READS as STATEMENTS_READS
 from chantool.reports.statements import statements
 from chantool.reports.weekly import READS as WEEKLY_READS
 from chantool.reports.weekly import weekly
 from chantool.reports.xlsx import ReportBook
+from chantool.scoring import Ahead, Scorer
 from chantool.settings import REPORT_KINDS
 from chantool.texts import word
 
@@ -43,6 +45,9 @@ BUILDERS: Final[dict[str, Builder]] = dict(zip(
 READS: Final[dict[str, frozenset[str]]] = dict(zip(
     REPORT_KINDS, (WEEKLY_READS, MONTHLY_READS, STATEMENTS_READS, DASHBOARD_READS),
     strict=True))
+# The kinds laid out from the listings of some scorers alone (and the channels'
+# profiles), as soon as those have run (``scoring.Ahead``): they lay out no finding.
+AHEAD: Final[dict[str, tuple[Scorer, ...]]] = {"statements": STATEMENTS_AHEAD}
 # A combined book's source line names this many of its workbooks, then how many in all.
 _NAMED: Final = 3
 
@@ -57,8 +62,42 @@ def report_name(stem: str, kind: str, as_of: date, lang: Lang) -> str:
 def write_report(kind: str, scores: Scores, findings: Sequence[Finding], path: Path, *,
                  source: str, lang: Lang) -> None:
     """Write the ``kind`` report of one file's scores to ``path`` (a new workbook)."""
-    xlsx.write(BUILDERS[kind](scores, findings), path, as_of=scores.as_of, source=source,
-                 lang=lang)
+    FileReport(kind, path, source=source, lang=lang).finish(scores, findings)
+
+
+class FileReport:
+    """The ``kind`` report of one file's scores, being written to ``path`` (a new
+    workbook): of a kind in ``AHEAD``, started as soon as the scorers it lays out have
+    run (``ahead``), while the engine still scores the workbook; written by ``finish``,
+    or left by ``cancel``."""
+
+    def __init__(self, kind: str, path: Path, *, source: str, lang: Lang) -> None:
+        self.kind, self.path, self.source, self.lang = kind, path, source, lang
+        self.writing: xlsx.Writing | None = None
+
+    def ahead(self) -> Ahead | None:
+        """What ``score_book`` starts ahead for this report, if anything."""
+        scorers = AHEAD.get(self.kind)
+        return None if scorers is None else Ahead(scorers, self._start)
+
+    def _start(self, scores: Scores) -> None:
+        self.writing = xlsx.start(BUILDERS[self.kind](scores, ()), self.path,
+                                  as_of=scores.as_of, source=self.source, lang=self.lang,
+                                  ahead=True)
+
+    def finish(self, scores: Scores, findings: Sequence[Finding]) -> None:
+        """Write the report: of ``scores`` and ``findings``, unless it started ahead."""
+        writing = self.writing or xlsx.start(BUILDERS[self.kind](scores, findings), self.path,
+                                             as_of=scores.as_of, source=self.source,
+                                             lang=self.lang)
+        self.writing = None
+        xlsx.finish(writing, self.path)
+
+    def cancel(self) -> None:
+        """Leave the report unwritten, ending what started ahead."""
+        if self.writing is not None:
+            self.writing.cancel()
+            self.writing = None
 
 
 def _reported(options: Options, kind: str) -> Options:

@@ -14,14 +14,14 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
-from itertools import repeat
+from itertools import chain, repeat
 from math import copysign
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import xlsxwriter
 from xlsxwriter.chart import Chart as XlsxChart
@@ -33,6 +33,7 @@ from chantool.findings import Lang
 from chantool.io import isolation
 from chantool.io.output import temporary_path
 from chantool.io.package import copy_info
+from chantool.io.sheetxml import joined_rows
 from chantool.io.writer import Deflated, Deflater, as_stored, deflated_piece, write_deflated
 from chantool.layout import NUMBER_FORMATS, Value, column_width, display_width, sheet_column
 from chantool.layout import text as shown
@@ -54,10 +55,13 @@ _A4: Final = 9
 # sheet's index.
 _ROWS_MARK: Final = "<?chantool-rows {index}?>"
 _ROWS_FOUND: Final = re.compile(rb"<\?chantool-rows (\d+)\?>")
-# Printed sheets of this many cells in all are laid out in two processes (``_Writer.print``):
+# Printed sheets of this many cells in all are laid out in two processes (``Writing.print``):
 # the statements of 5,000 channels hold 700,000.
 _BESIDE_CELLS: Final = 100_000
 _HERE: Final = 0.5  # the share of the cells laid out here, which also writes the workbook
+# The share laid out here when the laying out starts ahead, while the engine scores the
+# workbook on one core: the child forked for the rest has a head start.
+_AHEAD: Final = 0.3
 # The pages a sheet holds at most: Excel keeps at most 1,026 manual page breaks on a
 # sheet, and XlsxWriter writes at most 1,023 (``Worksheet._sort_pagebreaks``).
 PAGES: Final = 1024
@@ -74,7 +78,7 @@ class Table:
     rows: Sequence[Row]
     # On a ``Page``, the part of a statement the table is: the tables of a part are made
     # into cells together, and measured together, so that every statement is laid out
-    # alike (``_Writer.print``).
+    # alike (``Writing.print``).
     part: str | None = None
 
 
@@ -156,12 +160,22 @@ class _Placed:
 
 @dataclass
 class _Laid:
-    """Printed sheets laid out in one process (``_Writer.lay_out``): each sheet's rows
+    """Printed sheets laid out in one process (``Writing.lay_out``): each sheet's rows
     deflated, its last cell, the rows its pages start at and the parts on it; each part's
     column widths, measured on the rows laid out."""
 
     sheets: list[tuple[Deflated, tuple[int, int], list[int], set[str]]]
     widths: dict[str, list[float]]
+
+
+@dataclass(frozen=True)
+class _Printing:
+    """Printed sheets being laid out (``Writing.print``): the first ``split`` here, the
+    others ``beside``."""
+
+    sheets: Sequence[tuple[_PrintedSheet, Sheet]]
+    split: int
+    beside: isolation.Beside[_Laid]
 
 
 class _Sheet(Worksheet):  # type: ignore[misc]
@@ -203,12 +217,16 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
         self.heights: dict[int, float] = {}
         # The cells of a header before and after its row number, by the header.
         self.headers: dict[tuple[tuple[str, ...], int, Format | None], list[tuple[str, str]]] = {}
+        # A text cell after its reference, by its text and format (``write_string``).
+        self.strings: dict[tuple[str, Format | None], str] = {}
 
     def write_string(self, row: int, col: int, string: str,
                      cell_format: Format | None = None) -> int:
-        self.cells.setdefault(row, {})[col] = (
-            f'<c r="{_column_name(col)}{row + 1}"{_style(cell_format)} t="inlineStr">'
-            f'{_inline(string)}</c>')
+        key = (string, cell_format)
+        after = self.strings.get(key)  # a table's title, the as-of line: made once
+        if after is None:
+            after = self.strings[key] = f'{_style(cell_format)} t="inlineStr">{_inline(string)}</c>'
+        self.cells.setdefault(row, {})[col] = f'<c r="{_column_name(col)}{row + 1}"{after}'
         return 0
 
     def write_row(self, row: int, col: int, data: Sequence[str],
@@ -244,39 +262,28 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
                      *(row + count - 1 for row, _, _, count in self.blocks)), default=0),
                 max((*(max(cells) for cells in self.cells.values()), self.columns - 1, 0)))
 
-    def rows_xml(self, parts: Mapping[str, Sequence[tuple[Sequence[Value], str]]],
-                 wrapped: str) -> bytes:
-        """The sheet's rows as ``<sheetData>`` holds them, in UTF-8: the tables' of each
-        part's columns (their values and the style of their numbers) with ``wrapped``
-        the style of long texts."""
-        rows = dict(self.rows)
-        texts: dict[str, str] = {}  # the end of a text cell after its reference, by its text
-        known = texts.get
+    def rows_xml(self, parts: Mapping[str, Sequence[bytes]]) -> bytes:
+        """The sheet's rows as ``<sheetData>`` holds them, in UTF-8: the tables' from the
+        rows of their parts laid out (``_part_rows``), each table's together (no other
+        cell is in a table's rows, nor a row of a set height: ``Writing.lay_out``)."""
+        pieces = {row: self._row(row, cells) for row, cells in self.rows.items()}
+        for row, cells in self.cells.items():  # most of them of one cell
+            pieces[row] = self._row(row, "".join(map(cells.__getitem__, sorted(cells)))
+                                    if len(cells) > 1 else next(iter(cells.values())))
         for row, part, start, count in self.blocks:
-            # Each cell one f-string: a column at a time, then joined into rows.
-            made = []
-            for column, (values, style) in enumerate(parts[part]):
-                letter = _column_name(column)
-                made.append([
-                    "" if value is None
-                    else f'<c r="{letter}{number}"{style}><v>{value!r}</v></c>'
-                    if not isinstance(value, str)
-                    else f'<c r="{letter}{number}"{known(value) or _text(texts, value, wrapped)}'
-                    for number, value in enumerate(values[start:start + count], row + 1)])
-            for number, made_row in enumerate(zip(*made, strict=True), row):
-                rows[number] = "".join(made_row)
-        parts_xml = []
-        for row in sorted(self.cells.keys() | rows.keys()):
-            height = self.heights.get(row)
-            parts_xml.append(f'<row r="{row + 1}">' if height is None else
-                             f'<row r="{row + 1}" ht="{height}" customHeight="1">')
-            cells = self.cells.get(row)
-            if cells is None:
-                parts_xml.append(rows[row])
-            else:
-                parts_xml.extend(cells[col] for col in sorted(cells))
-            parts_xml.append("</row>")
-        return "".join(parts_xml).encode("utf-8")
+            numbers = list(map(b"%d".__mod__, range(row + 1, row + 1 + count)))
+            pieces[row] = b"".join(chain.from_iterable(zip(
+                repeat(b'<row r="'), numbers, repeat(b'">'),
+                map(bytes.replace, parts[part][start:start + count], repeat(_NUMBER), numbers),
+                repeat(b"</row>"))))
+        return b"".join(map(pieces.__getitem__, sorted(pieces)))
+
+    def _row(self, row: int, cells: str) -> bytes:
+        """A row of ``cells``, of its set height if it has one."""
+        height = self.heights.get(row)
+        if height is None:
+            return b'<row r="%d">%b</row>' % (row + 1, cells.encode())
+        return f'<row r="{row + 1}" ht="{height}" customHeight="1">{cells}</row>'.encode()
 
     # The two parts of the sheet's XML that hold its cells (XlsxWriter's are empty: it
     # holds none of them).
@@ -289,7 +296,7 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
 
 def _style(cell_format: Format | None) -> str:
     """A cell's ``s`` attribute: its format's number (none: no attribute). The formats of
-    printed sheets are numbered before they are laid out (``_Writer.number``), as
+    printed sheets are numbered before they are laid out (``Writing.number``), as
     XlsxWriter numbers a format when a sheet first uses it, and a sheet may be laid out
     in another process."""
     if cell_format is None:
@@ -298,12 +305,39 @@ def _style(cell_format: Format | None) -> str:
     return f' s="{cell_format.xf_index}"'
 
 
-def _text(texts: dict[str, str], value: str, wrapped: str) -> str:
+def _text(texts: dict[str, bytes], value: str, wrapped: str) -> bytes:
     """The end of a text cell of a table after its reference, made once for each text
     (``texts``): a text is often repeated (a model, a mode), and escaped once."""
     made = texts[value] = (f'{wrapped if _long(value) else ""} t="inlineStr">'
-                           f'{_inline(value)}</c>')
+                           f'{_inline(value)}</c>').encode()
     return made
+
+
+# Where a row's number goes in the cells of a row of a part made before its place is
+# known (``_part_rows``): no XML holds it (``_inline`` escapes control characters).
+_NUMBER: Final = b"\0"
+
+
+def _part_rows(columns: Sequence[tuple[Sequence[Value], str]], wrapped: str) -> list[bytes]:
+    """The cells of each row of a part's ``columns`` (their values and the style of their
+    numbers), with ``_NUMBER`` where the row's number goes: made once for all of the
+    part's tables, a column at a time, and joined in one go (``sheetxml.joined_rows``);
+    a table's rows are then each one replacement away (``rows_xml``). A text's end is
+    made once for each text, a blank cell left out."""
+    texts: dict[str, bytes] = {}
+    cells: list[Iterable[bytes]] = []
+    for column, (values, style) in enumerate(columns):
+        start = b'<c r="' + _column_name(column).encode() + _NUMBER + b'"'
+        if set(map(type, values)) <= {int, float}:
+            cells += [repeat(start + style.encode() + b"><v>"),
+                      map(str.encode, map(repr, values)), repeat(b"</v></c>")]
+            continue
+        number = start + style.encode() + b"><v>%b</v></c>"
+        cells.append([b"" if value is None
+                      else start + (texts.get(value) or _text(texts, value, wrapped))
+                      if isinstance(value, str) else number % repr(value).encode()
+                      for value in values])
+    return list(joined_rows(cells))
 
 
 @cache
@@ -322,8 +356,9 @@ def _inline(value: str) -> str:
     return f"<is><t{space}>{escaped}</t></is>"
 
 
-class _Writer:
-    """One report's workbook being written."""
+class Writing:
+    """One report's workbook being written: ``start`` it, then ``finish`` it (or ``cancel``
+    it, the workbook not to be written)."""
 
     def __init__(self, book: ReportBook, path: Path, as_of: date, source: str,
                  lang: Lang) -> None:
@@ -346,6 +381,8 @@ class _Writer:
         self.formats: dict[tuple[str, bool], Format] = {}
         self.placed: dict[str, _Placed] = {}
         self.rows: dict[int, Deflated] = {}  # each printed sheet's rows, by its index
+        self.sheets: list[tuple[Worksheet, Sheet]] = []
+        self.printing: _Printing | None = None
 
     def text(self, text: Text) -> str:
         return text[0] if self.lang == "zh" else text[1]
@@ -367,41 +404,61 @@ class _Writer:
             self.formats[key] = self.workbook.add_format(properties)
         return self.formats[key]
 
-    def write(self) -> None:
+    def start(self, *, ahead: bool) -> None:
+        """Add the sheets, and start laying out the printed ones (``print``); ``ahead``:
+        while the engine still scores the workbook, which leaves a core free."""
         # A report with nothing to show still says so on a sheet of its own.
         sheets = self.book.sheets or (Sheet(text("report.none")),)
         names = _sheet_names(tuple(self.text(sheet.name) for sheet in sheets))
-        worksheets: list[Worksheet] = [self.workbook.add_worksheet(
-            name, worksheet_class=_PrintedSheet if sheet.pages else _Sheet)
+        self.sheets = [(self.workbook.add_worksheet(
+            name, worksheet_class=_PrintedSheet if sheet.pages else _Sheet), sheet)
             for name, sheet in zip(names, sheets, strict=True)]
-        self.print([(worksheet, sheet) for worksheet, sheet in zip(worksheets, sheets,
-                                                                   strict=True)
-                    if isinstance(worksheet, _PrintedSheet)])
+        self.printing = self.print([(worksheet, sheet) for worksheet, sheet in self.sheets
+                                    if isinstance(worksheet, _PrintedSheet)],
+                                   _AHEAD if ahead else _HERE)
+
+    def finish(self) -> None:
+        """Write the workbook ``start`` started."""
+        if self.printing is not None:
+            self.printed(self.printing)
         # Tables first: the charts of an earlier sheet refer to them.
-        for worksheet, sheet in zip(worksheets, sheets, strict=True):
+        for worksheet, sheet in self.sheets:
             if isinstance(worksheet, _Sheet):
                 self.tables(worksheet, sheet)
-        for worksheet, sheet in zip(worksheets, sheets, strict=True):
+        for worksheet, sheet in self.sheets:
             self.charts(worksheet, sheet)
         self.workbook.close()
         _package(self.frame.getvalue(), self.path, self.rows)
 
-    def print(self, printed: Sequence[tuple[_PrintedSheet, Sheet]]) -> None:
-        """Lay out the printed sheets' pages: of ``_BESIDE_CELLS`` or more, the later
-        sheets in a child forked for it (``isolation.Beside``, where a core is free), beside
-        the first ``_HERE`` of the cells, laid out here. Each process makes only the rows
-        of its sheets, and measures each part's columns on them: the widths are the
-        widest of both, on every sheet."""
+    def cancel(self) -> None:
+        """End the laying out ``start`` started beside, the workbook not to be written."""
+        if self.printing is not None:
+            self.printing.beside.cancel()
+
+    def print(self, printed: Sequence[tuple[_PrintedSheet, Sheet]], here: float
+              ) -> _Printing | None:
+        """Start laying out the printed sheets' pages: of ``_BESIDE_CELLS`` or more, the
+        later sheets in a child forked for it (``isolation.Beside``, where a core is
+        free), beside the first ``here`` of the cells, laid out here (``printed``). Each
+        process makes only the rows of its sheets, and measures each part's columns on
+        them: the widths are the widest of both, on every sheet (``printed``). ``None``
+        without printed sheets."""
         if not printed:  # no format of theirs numbered: a workbook holds no unused style
-            return
+            return None
         self.number(printed)
         weights = [sum(len(block.rows) * len(block.fields) for page in sheet.pages
                        for block in page.tables) for _, sheet in printed]
         total, split = sum(weights), 0
-        while split < len(printed) and sum(weights[:split + 1]) <= _HERE * total:
+        while split < len(printed) and sum(weights[:split + 1]) <= here * total:
             split += 1
-        beside = isolation.Beside(partial(self.lay_out, printed[split:]),
-                                  start=total >= _BESIDE_CELLS and split < len(printed))
+        return _Printing(printed, split, isolation.Beside(
+            partial(self.lay_out, printed[split:]),
+            start=total >= _BESIDE_CELLS and split < len(printed)))
+
+    def printed(self, printing: _Printing) -> None:
+        """Lay out the printed sheets ``print`` left here, and set every printed sheet's
+        rows, widths, page breaks and print set-up from both processes' layout."""
+        printed, split, beside = printing.sheets, printing.split, printing.beside
         try:
             here = self.lay_out(printed[:split])
             there = beside.result()
@@ -474,10 +531,10 @@ class _Writer:
             sheets.append((starts, parts))
         columns = {part: self.columns(fields[part], headings[part], rows)
                    for part, rows in laid.items()}
-        styled = {part: [(values, _style(numbers)) for values, numbers, _ in made]
-                  for part, made in columns.items()}
         wrapped = _style(self.format("text", wrap=True))
-        return _Laid([(deflated_piece(worksheet.rows_xml(styled, wrapped)),
+        cells = {part: _part_rows([(values, _style(numbers)) for values, numbers, _ in made],
+                                  wrapped) for part, made in columns.items()}
+        return _Laid([(deflated_piece(worksheet.rows_xml(cells)),
                        worksheet.last_cell(), starts, parts)
                       for (worksheet, _), (starts, parts) in zip(printed, sheets, strict=True)],
                      {part: [width for _, _, width in made] for part, made in columns.items()})
@@ -554,7 +611,11 @@ class _Writer:
         ``values``: its widest text or number as shown, at most ``_TEXT_WIDTH`` (longer
         texts wrap)."""
         widest, places = heading, display_width(heading)
-        for value in {value for value in values if isinstance(value, str)}:
+        # Told by the kinds of values first: a column of thousands holds one kind or two.
+        kinds = set(map(type, values))
+        texts = cast("set[str]", set(values)) if kinds == {str} else {
+            value for value in values if isinstance(value, str)}
+        for value in texts:
             if _long(value):  # it wraps at the widest
                 return _TEXT_WIDTH
             width = display_width(value)
@@ -562,17 +623,19 @@ class _Writer:
                 widest, places = value, width
         if places > _TEXT_WIDTH:
             return _TEXT_WIDTH
-        numbers: list[Any] = [raw for raw, value in zip(raws, values, strict=True)
-                              if isinstance(value, int | float)]
+        numbers: Sequence[Any] = raws if kinds <= {int, float} else [
+            raw for raw, value in zip(raws, values, strict=True) if isinstance(value, int | float)]
         # The widest number as shown is the largest or the smallest (a minus sign) of
         # those shown with fixed decimals (money, rates) or none (whole numbers; dates,
         # whose cells hold day numbers, the first or the last); a fraction shown with its
         # significant digits may be wider (0.125 than 5): each is measured. So the widest
         # of the widths measured on parts of a column's rows is the width measured on them
         # all (``print``).
-        fractions = set() if field.unit in ("money", "rate") else {
+        fractions = set() if field.unit in ("money", "rate") or not any(
+            issubclass(kind, float) for kind in set(map(type, numbers))) else {
             number for number in numbers if isinstance(number, float) and not number.is_integer()}
-        ordered = [number for number in numbers if number not in fractions]
+        ordered = ([number for number in numbers if number not in fractions] if fractions
+                   else numbers)
         measured = [*fractions, *((min(ordered), max(ordered)) if ordered else ())]
         if 0 in measured and any(copysign(1, number) < 0 for number in ordered if number == 0):
             measured.append(-0.0)  # shown with its minus: whichever zero min or max kept
@@ -745,14 +808,30 @@ def _package(frame: bytes, path: Path, rows: Mapping[int, Deflated]) -> None:
             write_deflated(out, copy_info(info), part)
 
 
-def write(book: ReportBook, path: Path, *, as_of: date, source: str, lang: Lang) -> None:
-    """Write ``book`` to ``path``: first beside it, then moved there, so that a failure
-    leaves no half-written report."""
-    temporary = temporary_path(path)
+def start(book: ReportBook, path: Path, *, as_of: date, source: str, lang: Lang,
+          ahead: bool = False) -> Writing:
+    """Start writing ``book`` to ``path`` (``finish`` writes it): the later of its printed
+    sheets are laid out from now on, beside, the others by ``finish`` (``Writing.print``);
+    ``ahead``: while the engine still scores the workbook."""
+    writing = Writing(book, temporary_path(path), as_of, source, lang)
+    writing.start(ahead=ahead)
+    return writing
+
+
+def finish(writing: Writing, path: Path) -> None:
+    """Write the workbook ``writing`` started to ``path``: first beside it, then moved
+    there, so that a failure leaves no half-written report."""
     try:
-        writer = _Writer(book, temporary, as_of, source, lang)
-        writer.write()
-        os.replace(temporary, path)
+        writing.finish()
+        os.replace(writing.path, path)
+    except BaseException:
+        writing.cancel()
+        raise
     finally:
-        temporary.unlink(missing_ok=True)
-    isolation.leave_to_exit(writer)  # the statements' rows and cells: a million objects
+        writing.path.unlink(missing_ok=True)
+    isolation.leave_to_exit(writing)  # the statements' rows and cells: a million objects
+
+
+def write(book: ReportBook, path: Path, *, as_of: date, source: str, lang: Lang) -> None:
+    """Write ``book`` to ``path`` (``start``, then ``finish``)."""
+    finish(start(book, path, as_of=as_of, source=source, lang=lang), path)

@@ -12,7 +12,7 @@ fields to add to each channel's row, result columns for the user's sheets, and f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
@@ -37,6 +37,17 @@ class Section:
 
 
 Scorer = Step[Section]
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """Work on some listings started as soon as the ``scorers`` that make them have run,
+    while the other rules and scorers run (``score_book``): ``start`` is called once, with
+    scores of their listings and the channels' (the profiles' ids, names and managers, in
+    sheet order; no scorer's fields)."""
+
+    scorers: tuple[Scorer, ...]
+    start: Callable[[Scores], None]
 
 # The channel listing's fields: the contract's keys first, then what scorers add.
 CHANNEL_FIELDS: Final = (
@@ -86,20 +97,23 @@ def score_book(
     as_of: date,
     lang: Lang = "zh",
     outside_channels: frozenset[str] = frozenset(),
+    ahead: Ahead | None = None,
 ) -> tuple[Book, list[Finding], Scores]:
     """Validate a workbook, then compute every score; findings of both, in sheet order.
-    Rules and scorers run as the sheets they read are parsed (``book.run_steps``)."""
+    Rules and scorers run as the sheets they read are parsed (``book.run_steps``), and
+    ``ahead`` starts as soon as its scorers have run."""
     book = read_book(sheets, as_of=as_of, lang=lang, outside_channels=outside_channels)
-    findings, scores = score_read_book(book)
+    findings, scores = score_read_book(book, ahead)
     sort_findings(findings, sheets)
     return book, findings, scores
 
 
-def score_read_book(book: Book) -> tuple[list[Finding], Scores]:
+def score_read_book(book: Book, ahead: Ahead | None = None) -> tuple[list[Finding], Scores]:
     """Run every rule and scorer over a book (read from a workbook, or gathered from
-    several: ``chantool.combine``); findings of reading it, of the rules and of the
-    scorers, unsorted."""
-    sections = run_steps(book, (*map(_rule_section, RULES), *scorers()))
+    several: ``chantool.combine``), starting ``ahead`` as soon as its scorers have run;
+    findings of reading it, of the rules and of the scorers, unsorted."""
+    sections = run_steps(book, (*map(_rule_section, RULES), *scorers()),
+                         None if ahead is None else _started(book, ahead))
     channels, indexes = _channel_listing(book, sections)
     listings = [channels]
     findings = reading_findings(book)
@@ -111,6 +125,24 @@ def score_read_book(book: Book) -> tuple[list[Finding], Scores]:
     return findings, Scores(book.as_of, listings,
                             columns + _channel_columns(channels, indexes),
                             book.policy.model_dump(mode="json"))
+
+
+def _started(book: Book, ahead: Ahead) -> Callable[[Scorer, Section], None]:
+    """What ``run_steps`` tells of each step it ran, for ``ahead``: once the last of its
+    scorers has run, ``ahead.start`` is called with their listings."""
+    ran: dict[int, Section] = {}
+
+    def step_ran(step: Scorer, section: Section) -> None:
+        position = next((position for position, scorer in enumerate(ahead.scorers)
+                         if scorer is step), None)
+        if position is None:
+            return
+        ran[position] = section
+        if len(ran) == len(ahead.scorers):
+            listings = [listing for position in sorted(ran) for listing in ran[position].listings]
+            ahead.start(Scores(book.as_of, [_channel_listing(book, ())[0], *listings], []))
+
+    return step_ran
 
 
 def _rule_section(rule: Rule) -> Scorer:
