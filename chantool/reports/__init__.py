@@ -91,7 +91,7 @@ class FileReport:
                                              as_of=scores.as_of, source=self.source,
                                              lang=self.lang)
         self.writing = None
-        xlsx.finish(writing, self.path)
+        xlsx.finish(writing)
 
     def cancel(self) -> None:
         """Leave the report unwritten, ending what started ahead."""

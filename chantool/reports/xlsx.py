@@ -225,7 +225,7 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
         key = (string, cell_format)
         after = self.strings.get(key)  # a table's title, the as-of line: made once
         if after is None:
-            after = self.strings[key] = f'{_style(cell_format)} t="inlineStr">{_inline(string)}</c>'
+            after = self.strings[key] = _text_end(_style(cell_format), string)
         self.cells.setdefault(row, {})[col] = f'<c r="{_column_name(col)}{row + 1}"{after}'
         return 0
 
@@ -238,8 +238,7 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
         if around is None:
             style = _style(cell_format)
             around = self.headers[key] = [
-                (f'<c r="{_column_name(column)}',
-                 f'"{style} t="inlineStr">{_inline(value)}</c>')
+                (f'<c r="{_column_name(column)}', f'"{_text_end(style, value)}')
                 for column, value in enumerate(data, col)]
         number = row + 1
         self.rows[row] = "".join([f"{before}{number}{after}" for before, after in around])
@@ -305,11 +304,15 @@ def _style(cell_format: Format | None) -> str:
     return f' s="{cell_format.xf_index}"'
 
 
+def _text_end(style: str, value: str) -> str:
+    """A text cell after its reference: its ``s`` attribute (``_style``) and its text."""
+    return f'{style} t="inlineStr">{_inline(value)}</c>'
+
+
 def _text(texts: dict[str, bytes], value: str, wrapped: str) -> bytes:
     """The end of a text cell of a table after its reference, made once for each text
     (``texts``): a text is often repeated (a model, a mode), and escaped once."""
-    made = texts[value] = (f'{wrapped if _long(value) else ""} t="inlineStr">'
-                           f'{_inline(value)}</c>').encode()
+    made = texts[value] = _text_end(wrapped if _long(value) else "", value).encode()
     return made
 
 
@@ -363,7 +366,8 @@ class Writing:
     def __init__(self, book: ReportBook, path: Path, as_of: date, source: str,
                  lang: Lang) -> None:
         self.book, self.as_of, self.source, self.lang = book, as_of, source, lang
-        self.path = path
+        # Written beside ``path`` first, then moved there (``finish``).
+        self.path, self.temporary = path, temporary_path(path)
         # In memory: XlsxWriter otherwise writes every part to a temporary file first, which
         # costs more than the writing itself for a statement of a hundred sheets. Its
         # package is only the frame of the workbook written (``_package``).
@@ -428,7 +432,7 @@ class Writing:
         for worksheet, sheet in self.sheets:
             self.charts(worksheet, sheet)
         self.workbook.close()
-        _package(self.frame.getvalue(), self.path, self.rows)
+        _package(self.frame.getvalue(), self.temporary, self.rows)
 
     def cancel(self) -> None:
         """End the laying out ``start`` started beside, the workbook not to be written."""
@@ -813,25 +817,25 @@ def start(book: ReportBook, path: Path, *, as_of: date, source: str, lang: Lang,
     """Start writing ``book`` to ``path`` (``finish`` writes it): the later of its printed
     sheets are laid out from now on, beside, the others by ``finish`` (``Writing.print``);
     ``ahead``: while the engine still scores the workbook."""
-    writing = Writing(book, temporary_path(path), as_of, source, lang)
+    writing = Writing(book, path, as_of, source, lang)
     writing.start(ahead=ahead)
     return writing
 
 
-def finish(writing: Writing, path: Path) -> None:
-    """Write the workbook ``writing`` started to ``path``: first beside it, then moved
+def finish(writing: Writing) -> None:
+    """Write the workbook ``writing`` started to its path: first beside it, then moved
     there, so that a failure leaves no half-written report."""
     try:
         writing.finish()
-        os.replace(writing.path, path)
+        os.replace(writing.temporary, writing.path)
     except BaseException:
         writing.cancel()
         raise
     finally:
-        writing.path.unlink(missing_ok=True)
+        writing.temporary.unlink(missing_ok=True)
     isolation.leave_to_exit(writing)  # the statements' rows and cells: a million objects
 
 
 def write(book: ReportBook, path: Path, *, as_of: date, source: str, lang: Lang) -> None:
     """Write ``book`` to ``path`` (``start``, then ``finish``)."""
-    finish(start(book, path, as_of=as_of, source=source, lang=lang), path)
+    finish(start(book, path, as_of=as_of, source=source, lang=lang))

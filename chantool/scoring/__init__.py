@@ -49,6 +49,7 @@ class Ahead:
     scorers: tuple[Scorer, ...]
     start: Callable[[Scores], None]
 
+
 # The channel listing's fields: the contract's keys first, then what scorers add.
 CHANNEL_FIELDS: Final = (
     Field("channel_id", "渠道编码", "Channel ID"),
