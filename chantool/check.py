@@ -16,16 +16,23 @@ from chantool.batch import Job, Options, ReadError, load
 from chantool.book import Book
 from chantool.combine import ChosenPolicy, Source, combine, first_policy
 from chantool.errors import log_exception
-from chantool.findings import Finding, make_finding
-from chantool.io.isolation import leave_to_exit, make_rows
+from chantool.findings import Finding, Lang, make_finding
+from chantool.io.isolation import Beside, leave_to_exit, make_rows
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Opened, Written, write_plan
 from chantool.listings import Scores
 from chantool.policy import read_policy
 from chantool.render import drawn
 from chantool.report import FileResult
-from chantool.results import WritePlan, score_plan, score_plans, validation_plan
-from chantool.scoring import Ahead, score_book, score_read_book, scorers
+from chantool.results import (
+    MadeBlock,
+    WritePlan,
+    listing_blocks,
+    score_plan,
+    score_plans,
+    validation_plan,
+)
+from chantool.scoring import Ahead, money, score_book, score_read_book, scorers
 from chantool.table import RawSheet, is_policy_sheet
 from chantool.texts import cannot_write, word
 from chantool.validate import read_book, reading_findings, sort_by_place, validate_book
@@ -65,8 +72,13 @@ def score_file(job: Job, options: Options, sheets_of: Sheets, *,
                ahead: Ahead | None = None) -> FileResult:
     """Validate a workbook and compute its scores; for a job with a target, write the
     result columns, marks, the Issues sheet and the Scores sheet. ``ahead``: what to
-    start as soon as some scorers have run (``score_book``)."""
+    start as soon as some scorers have run (``score_book``); for a job with a target,
+    the Scores sheet's largest blocks (``_BlocksAhead``)."""
     with ExitStack() as opened:
+        blocks = _BlocksAhead(options)
+        opened.callback(blocks.cancel)  # after ``result``, nothing is left to end
+        if job.target is not None and ahead is None:
+            ahead = blocks.ahead()
         try:
             sheets = sheets_of()
             _open(job, sheets, opened)
@@ -80,17 +92,49 @@ def score_file(job: Job, options: Options, sheets_of: Sheets, *,
             return _shown(FileResult.unreadable(str(job.path), str(error)), options)
         handed_back = _handed_back(scores, options)
         if job.target is not None:
-            make_rows(scores.listings)
-            plan = score_plan(book, findings, scores, options.lang)
+            made = blocks.result()
+            make_rows([listing for listing in scores.listings if listing.key not in made])
+            plan = score_plan(book, findings, scores, options.lang, made)
             # Only what is written and what is handed back are kept: the book and the
             # sheets' cells, most of the memory, are let go before the results are written.
-            del book, scores
+            del book, scores, made
             for sheet in sheets:
                 sheet.release()
             problem = _write(job, sheets, plan, options)
             if problem is not None:
                 findings.append(problem)
     return _shown(FileResult.checked(str(job.path), findings, handed_back), options)
+
+
+class _BlocksAhead:
+    """The Scores sheet's blocks of the money listings (``money.SCORERS``: rebates,
+    commission, contests, payments; most of its rows), made beside the engine
+    (``isolation.Beside``) as soon as those scorers have run, while it scores the rest:
+    their rows made, typed and measured on a core that is otherwise idle by then, rather
+    than after scoring. Not when every row is handed back (``--format json``): they are
+    made here for that anyway."""
+
+    def __init__(self, options: Options) -> None:
+        self.lang: Lang = options.lang
+        self.wanted = options.listing_rows is not None
+        self.beside: Beside[dict[str, MadeBlock]] | None = None
+
+    def ahead(self) -> Ahead | None:
+        return Ahead(money.SCORERS, self._start) if self.wanted else None
+
+    def _start(self, scores: Scores) -> None:
+        listings = scores.listings[1:]  # the channels' first (``Ahead``), yet to be scored
+        self.beside = Beside(lambda: listing_blocks(listings, self.lang))
+
+    def result(self) -> dict[str, MadeBlock]:
+        """The blocks, by listing key (none when they were not made ahead); the listings
+        and the engine's data their rows are made of are let go here."""
+        beside, self.beside = self.beside, None
+        return {} if beside is None else beside.result()
+
+    def cancel(self) -> None:
+        if self.beside is not None:
+            self.beside.cancel()
 
 
 def report_file(job: Job, options: Options, sheets_of: Sheets, *, kind: str) -> FileResult:

@@ -232,22 +232,23 @@ def validation_plan(
 _CONTENTS: Final = {"zh": ("目录", ("表格", "行数")), "en": ("Contents", ("Table", "Rows"))}
 
 
-def scores_table(listings: Sequence[Listing], lang: Lang) -> Table:
+# A listing as the Scores sheet's block, with each of its columns' width.
+MadeBlock = tuple[Block, tuple[float, ...]]
+
+
+def scores_table(listings: Sequence[Listing], lang: Lang,
+                 made: Mapping[str, MadeBlock] | None = None) -> Table:
     """The 评分 / Scores sheet: a contents block linking to each listing's block, then
-    each listing as a titled block; values typed, in their units' number formats, codes
-    in words; each column as wide as its widest value."""
-    titles = [listing.title[0] if lang == "zh" else listing.title[1] for listing in listings]
+    each listing as a titled block (``_listing_block``; those of ``made``, by listing key,
+    made already); each column as wide as its widest value."""
+    titles = [_title(listing, lang) for listing in listings]
     blocks = []
     widest: dict[int, float] = {}  # column position: width
     for listing, title in zip(listings, titles, strict=True):
-        rows = list(listing.rows)
-        columns = [sheet_column(f, map(dict.get, rows, repeat(f.key)), lang)
-                   for f in listing.fields]
-        blocks.append(Block(tuple(f.heading(lang) for f in listing.fields),
-                            tuple(zip(*columns, strict=True)), title=title,
-                            units=tuple(f.unit for f in listing.fields)))
-        for position, (f, values) in enumerate(zip(listing.fields, columns, strict=True)):
-            widest[position] = max(widest.get(position, 0), field_width(f, values, lang))
+        block, widths = (made or {}).get(listing.key) or _listing_block(listing, title, lang)
+        blocks.append(block)
+        for position, width in enumerate(widths):
+            widest[position] = max(widest.get(position, 0), width)
     heading, header = _CONTENTS[lang]
     contents = Block(header, tuple((title, len(listing.rows))
                                    for title, listing in zip(titles, listings, strict=True)),
@@ -262,16 +263,40 @@ def scores_table(listings: Sequence[Listing], lang: Lang) -> Table:
                  tuple(widest[position] for position in range(len(widest))))
 
 
-def score_plan(book: Book, findings: Sequence[Finding], scores: Scores, lang: Lang) -> WritePlan:
+def _listing_block(listing: Listing, title: str, lang: Lang) -> MadeBlock:
+    """A listing as a titled block of the Scores sheet, its values typed, in their units'
+    number formats, codes in words; and each column's width (``field_width``)."""
+    rows = list(listing.rows)
+    columns = [sheet_column(f, map(dict.get, rows, repeat(f.key)), lang)
+               for f in listing.fields]
+    block = Block(tuple(f.heading(lang) for f in listing.fields),
+                  tuple(zip(*columns, strict=True)), title=title,
+                  units=tuple(f.unit for f in listing.fields))
+    return block, tuple(field_width(f, values, lang)
+                        for f, values in zip(listing.fields, columns, strict=True))
+
+
+def listing_blocks(listings: Sequence[Listing], lang: Lang) -> dict[str, MadeBlock]:
+    """``_listing_block`` of each of ``listings``, by key: made ahead for ``scores_table``."""
+    return {listing.key: _listing_block(listing, _title(listing, lang), lang)
+            for listing in listings}
+
+
+def _title(listing: Listing, lang: Lang) -> str:
+    return listing.title[0] if lang == "zh" else listing.title[1]
+
+
+def score_plan(book: Book, findings: Sequence[Finding], scores: Scores, lang: Lang,
+               made: Mapping[str, MadeBlock] | None = None) -> WritePlan:
     """The validation plan with marks, plus the scores' result columns on the user's
-    sheets and the Scores sheet."""
-    return score_plans({"": book}, book, findings, scores, lang)[""]
+    sheets and the Scores sheet (with the blocks ``made`` ahead, ``scores_table``)."""
+    return score_plans({"": book}, book, findings, scores, lang, made=made)[""]
 
 
 def score_plans(books: Mapping[str, Book], scored: Book, findings: Sequence[Finding],
                 scores: Scores, lang: Lang,
-                twins: Mapping[str, Mapping[int, Sequence[RowRef]]] | None = None,
-                ) -> dict[str, WritePlan]:
+                twins: Mapping[str, Mapping[int, Sequence[RowRef]]] | None = None, *,
+                made: Mapping[str, MadeBlock] | None = None) -> dict[str, WritePlan]:
     """``score_plan`` for each workbook of ``books`` (by source; "" for a book of one
     workbook) when the scores were computed on ``scored``, which gathers their rows: each
     gets its own findings and its own rows' result columns (and those of its rows that
@@ -300,7 +325,7 @@ def score_plans(books: Mapping[str, Book], scored: Book, findings: Sequence[Find
         for place, values in by_place.items():
             added[place].append(ResultColumn(column.field.heading(lang), dict(sorted(
                 values.items()))))
-    table = scores_table(scores.listings, lang)
+    table = scores_table(scores.listings, lang, made)
     own: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         own[finding.source or ""].append(finding)

@@ -7,6 +7,8 @@ writes the same cells and formats."""
 from __future__ import annotations
 
 import csv
+import importlib
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -19,13 +21,16 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 
-from chantool import layout
-from chantool.batch import Options, load
+from chantool import check, layout, results
+from chantool.batch import Job, Options, ReadError, load
+from chantool.book import Book, Step
 from chantool.cli import cli
+from chantool.findings import Lang
 from chantool.io import isolation, output, writer
-from chantool.listings import Listing
-from chantool.scoring import score_book
+from chantool.listings import Listing, Scores
+from chantool.scoring import Section, money, score_book
 from chantool.table import column_letter
+from chantool.validate import read_book
 from chantool.xl import ribbon
 from tests import xlfake
 from tests.conftest import libreoffice_convert, needs_fork, needs_libreoffice
@@ -36,6 +41,7 @@ BOOK: Final = EXAMPLES / "浙江省_渠道台账_2025Q2.xlsx"
 AS_OF: Final = date(2025, 6, 29)
 # Every sheet as UTF-8 CSV, cells as they are shown (their number formats applied).
 T = TypeVar("T")
+value_module = importlib.import_module("chantool.scoring.value")
 CSV_AS_SHOWN: Final = ("csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,"
                        "false,-1")
 
@@ -226,3 +232,88 @@ def test_a_large_sheet_made_and_checked_beside_the_users_sheets_is_the_same(
     assert made.count("_Writer._make.<locals>.made True") == 2
     assert made.count("_Writer._make.<locals>.made False") == 2
     assert made.count("_check_in_file True") == 2  # about half the check, each run
+
+
+def _noted_scoring(monkeypatch: pytest.MonkeyPatch, notes: Path, *, fails: bool = False
+                   ) -> None:
+    """Note in ``notes``, each with the process it ran in: each listing made a block of the
+    Scores sheet, the start of the blocks made ahead, and the run of each scorer that runs
+    after the money scorers (``value``); with ``fails``, the first of those finds a sheet
+    unreadable."""
+    def note(text: str) -> None:
+        with notes.open("a") as noted:
+            noted.write(f"{os.getpid()} {text}\n")
+
+    listing_block = results._listing_block
+
+    def block(listing: Listing, title: str, lang: Lang) -> results.MadeBlock:
+        note(f"block {listing.key}")
+        return listing_block(listing, title, lang)
+
+    start = check._BlocksAhead._start
+
+    def started(ahead: check._BlocksAhead, scores: Scores) -> None:
+        start(ahead, scores)
+        assert ahead.beside is not None
+        note(f"ahead {ahead.beside.pid}")
+
+    def told(step: Step[Section]) -> Step[Section]:
+        def run(book: Book) -> Section:
+            note("value")
+            if fails:
+                raise ReadError("不可读")
+            return step(book)
+        return Step(run, step.reads)
+
+    monkeypatch.setattr(results, "_listing_block", block)
+    monkeypatch.setattr(check._BlocksAhead, "_start", started)
+    monkeypatch.setattr(value_module, "SCORERS", tuple(map(told, value_module.SCORERS)))
+
+
+@needs_fork
+def test_the_money_blocks_are_made_while_the_engine_scores_and_the_sheet_is_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the file's process, the Scores sheet's blocks of the money scorers' listings are
+    made in a child forked for them as soon as those scorers have run, while the others
+    run; the workbook written is the one written with every block made after scoring
+    (as ``--format json`` does, whose rows are all handed back)."""
+    monkeypatch.setattr(isolation, "_forked", True)
+    notes = tmp_path / "notes.txt"
+    _noted_scoring(monkeypatch, notes)
+    terminal = Options(as_of=AS_OF, listing_rows=20)
+    result = check.score_file(Job(BOOK, tmp_path / "ahead.xlsx"), terminal,
+                              lambda: load(BOOK, terminal))
+    assert result.status == "findings" and not any(
+        finding.code == "not_written" for finding in result.findings)
+    noted = [line.split(" ", 1) for line in notes.read_text().splitlines()]
+    here = str(os.getpid())
+    assert [text.split()[0] for pid, text in noted if pid == here][:2] == ["ahead", "value"]
+    beside = {text.split()[1] for pid, text in noted if pid != here}
+    book = read_book(load(BOOK, terminal), as_of=AS_OF)
+    assert beside == {listing.key for step in money.SCORERS for listing in step(book).listings}
+    assert {text.split()[1] for pid, text in noted if pid == here and
+            text.startswith("block")} == {listing.key for listing in _listings()} - beside
+    notes.unlink()
+    every_row = Options(as_of=AS_OF)
+    check.score_file(Job(BOOK, tmp_path / "after.xlsx"), every_row,
+                     lambda: load(BOOK, every_row))
+    assert "ahead" not in notes.read_text()
+    assert (tmp_path / "ahead.xlsx").read_bytes() == (tmp_path / "after.xlsx").read_bytes()
+
+
+@needs_fork
+def test_money_blocks_made_ahead_of_a_file_found_unreadable_are_not_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "_forked", True)
+    notes = tmp_path / "notes.txt"
+    _noted_scoring(monkeypatch, notes, fails=True)
+    options = Options(as_of=AS_OF, listing_rows=20)
+    result = check.score_file(Job(BOOK, tmp_path / "out" / "b.xlsx"), options,
+                              lambda: load(BOOK, options))
+    assert result.status == "unreadable" and "不可读" in str(result.reason)
+    assert not (tmp_path / "out").exists()
+    (child,) = [int(line.split()[2]) for line in notes.read_text().splitlines()
+                if line.split()[1] == "ahead"]
+    assert child != 0
+    with pytest.raises(ProcessLookupError):  # the child making the blocks is gone
+        os.kill(child, 0)

@@ -43,8 +43,8 @@ Scorer = Step[Section]
 class Ahead:
     """Work on some listings started as soon as the ``scorers`` that make them have run,
     while the other rules and scorers run (``score_book``): ``start`` is called once, with
-    scores of their listings and the channels' (the profiles' ids, names and managers, in
-    sheet order; no scorer's fields)."""
+    scores of the channels' listing first (the profiles' ids, names and managers, in sheet
+    order; no scorer's fields), then their listings."""
 
     scorers: tuple[Scorer, ...]
     start: Callable[[Scores], None]
