@@ -17,7 +17,8 @@ from chantool.book import Book
 from chantool.combine import ChosenPolicy, Source, combine, first_policy
 from chantool.errors import log_exception
 from chantool.findings import Finding, Lang, make_finding
-from chantool.io.isolation import Beside, leave_to_exit, make_rows
+from chantool.io import isolation
+from chantool.io.isolation import leave_to_exit, make_rows
 from chantool.io.output import OutputError, excel_lock, put_in_place, verify_written
 from chantool.io.writer import Opened, Written, write_plan
 from chantool.listings import Scores
@@ -72,8 +73,8 @@ def score_file(job: Job, options: Options, sheets_of: Sheets, *,
                ahead: Ahead | None = None) -> FileResult:
     """Validate a workbook and compute its scores; for a job with a target, write the
     result columns, marks, the Issues sheet and the Scores sheet. ``ahead``: what to
-    start as soon as some scorers have run (``score_book``); for a job with a target,
-    the Scores sheet's largest blocks (``_BlocksAhead``)."""
+    start as soon as some scorers have run (``score_book``); by default, for a job with
+    a target, the Scores sheet's largest blocks (``_BlocksAhead``)."""
     with ExitStack() as opened:
         blocks = _BlocksAhead(options)
         opened.callback(blocks.cancel)  # after ``result``, nothing is left to end
@@ -111,24 +112,26 @@ class _BlocksAhead:
     commission, contests, payments; most of its rows), made beside the engine
     (``isolation.Beside``) as soon as those scorers have run, while it scores the rest:
     their rows made, typed and measured on a core that is otherwise idle by then, rather
-    than after scoring. Not when every row is handed back (``--format json``): they are
-    made here for that anyway."""
+    than after scoring: when they are many (``isolation.BESIDE_ROWS``), and not when every
+    row is handed back (``--format json``, ``--db``), which makes them here anyway."""
 
     def __init__(self, options: Options) -> None:
         self.lang: Lang = options.lang
         self.wanted = options.listing_rows is not None
-        self.beside: Beside[dict[str, MadeBlock]] | None = None
+        self.beside: isolation.Beside[dict[str, MadeBlock]] | None = None
 
     def ahead(self) -> Ahead | None:
         return Ahead(money.SCORERS, self._start) if self.wanted else None
 
     def _start(self, scores: Scores) -> None:
         listings = scores.listings[1:]  # the channels' first (``Ahead``), yet to be scored
-        self.beside = Beside(lambda: listing_blocks(listings, self.lang))
+        rows = sum(len(listing.rows) for listing in listings)
+        self.beside = isolation.Beside(lambda: listing_blocks(listings, self.lang),
+                                       start=rows >= isolation.BESIDE_ROWS)
 
     def result(self) -> dict[str, MadeBlock]:
-        """The blocks, by listing key (none when they were not made ahead); the listings
-        and the engine's data their rows are made of are let go here."""
+        """The blocks, by listing key (none when they were not made ahead), made here
+        when they could not be made beside; this no longer holds the listings."""
         beside, self.beside = self.beside, None
         return {} if beside is None else beside.result()
 

@@ -304,9 +304,9 @@ def test_rows_made_beside_are_the_rows_made_here(monkeypatch: pytest.MonkeyPatch
         return made
 
     here = listings()
-    isolation.make_rows(here)  # fewer rows than _BESIDE_ROWS: all made here
+    isolation.make_rows(here)  # fewer rows than BESIDE_ROWS: all made here
     monkeypatch.setattr(isolation, "_forked", True)
-    monkeypatch.setattr(isolation, "_BESIDE_ROWS", 1)
+    monkeypatch.setattr(isolation, "BESIDE_ROWS", 1)
     beside = listings()
     first = beside[3].rows[0]  # a row made before is kept
     isolation.make_rows(beside)

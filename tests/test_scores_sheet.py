@@ -7,7 +7,6 @@ writes the same cells and formats."""
 from __future__ import annotations
 
 import csv
-import importlib
 import os
 import re
 import zipfile
@@ -29,6 +28,7 @@ from chantool.findings import Lang
 from chantool.io import isolation, output, writer
 from chantool.listings import Listing, Scores
 from chantool.scoring import Section, money, score_book
+from chantool.scoring import value as value_module
 from chantool.table import column_letter
 from chantool.validate import read_book
 from chantool.xl import ribbon
@@ -41,7 +41,6 @@ BOOK: Final = EXAMPLES / "浙江省_渠道台账_2025Q2.xlsx"
 AS_OF: Final = date(2025, 6, 29)
 # Every sheet as UTF-8 CSV, cells as they are shown (their number formats applied).
 T = TypeVar("T")
-value_module = importlib.import_module("chantool.scoring.value")
 CSV_AS_SHOWN: Final = ("csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,"
                        "false,-1")
 
@@ -278,6 +277,7 @@ def test_the_money_blocks_are_made_while_the_engine_scores_and_the_sheet_is_the_
     run; the workbook written is the one written with every block made after scoring
     (as ``--format json`` does, whose rows are all handed back)."""
     monkeypatch.setattr(isolation, "_forked", True)
+    monkeypatch.setattr(isolation, "BESIDE_ROWS", 1)  # the example's few hundred rows
     notes = tmp_path / "notes.txt"
     _noted_scoring(monkeypatch, notes)
     terminal = Options(as_of=AS_OF, listing_rows=20)
@@ -304,7 +304,10 @@ def test_the_money_blocks_are_made_while_the_engine_scores_and_the_sheet_is_the_
 @needs_fork
 def test_money_blocks_made_ahead_of_a_file_found_unreadable_are_not_written(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sheet found unreadable after the money blocks started: the file is unreadable,
+    nothing is written, and the child making them is ended."""
     monkeypatch.setattr(isolation, "_forked", True)
+    monkeypatch.setattr(isolation, "BESIDE_ROWS", 1)
     notes = tmp_path / "notes.txt"
     _noted_scoring(monkeypatch, notes, fails=True)
     options = Options(as_of=AS_OF, listing_rows=20)

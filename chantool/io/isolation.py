@@ -86,8 +86,8 @@ _sending: int | None = None  # the pipe such a child sends its result down
 
 T = TypeVar("T")
 # Listings of this many rows, some yet to be made, have half of them made beside
-# (``make_rows``).
-_BESIDE_ROWS: Final = 20_000
+# (``make_rows``), or all of them (``check._BlocksAhead``); fewer are made here.
+BESIDE_ROWS: Final = 20_000
 _PR_SET_PDEATHSIG = 1  # Linux's prctl: the signal a process gets when its parent ends
 
 
@@ -471,7 +471,7 @@ def default_jobs() -> int:
 
 def make_rows(listings: Sequence[Listing]) -> None:
     """Make every row of ``listings`` now, that each is only read after (a report, the
-    Scores sheet): with ``_BESIDE_ROWS`` or more rows to make, the later half of each
+    Scores sheet): with ``BESIDE_ROWS`` or more rows to make, the later half of each
     listing's in a child forked for it (``Beside``, where a core is free),
     sent back pickled, beside the first half, made here. A row takes 5 to 10 µs to make
     (its explanation said): the rebates, commission and payments of 100,000 sales, 70,000
@@ -480,7 +480,7 @@ def make_rows(listings: Sequence[Listing]) -> None:
             if isinstance(listing.rows, Rows) and listing.rows.pending]
     halves = [len(rows) // 2 for rows in lazy]
     beside = Beside(lambda: [rows[half:] for rows, half in zip(lazy, halves, strict=True)],
-                    start=sum(map(len, lazy)) >= _BESIDE_ROWS)
+                    start=sum(map(len, lazy)) >= BESIDE_ROWS)
     try:
         for rows, half in zip(lazy, halves, strict=True):
             rows[:half]

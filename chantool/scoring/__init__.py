@@ -44,7 +44,9 @@ class Ahead:
     """Work on some listings started as soon as the ``scorers`` that make them have run,
     while the other rules and scorers run (``score_book``): ``start`` is called once, with
     scores of the channels' listing first (the profiles' ids, names and managers, in sheet
-    order; no scorer's fields), then their listings."""
+    order; no scorer's fields), then their listings. What it starts must not read a
+    sheet that may not be parsed yet: a child forked then would wait for it for ever, the
+    threads parsing it being left behind (``isolation.Beside``)."""
 
     scorers: tuple[Scorer, ...]
     start: Callable[[Scores], None]
