@@ -145,6 +145,10 @@ class Listing:
         shortened for the terminal."""
         return 0 if self.count is None else self.count - len(self.rows)
 
+    def heading(self, lang: Lang) -> str:
+        """The title in ``lang``."""
+        return self.title[0] if lang == "zh" else self.title[1]
+
     def shown_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.key in self.brief) if self.brief \
             else self.fields

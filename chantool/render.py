@@ -167,7 +167,7 @@ def _score_tables(scores: Scores, lang: Lang) -> Iterator[str]:
         rows = [[layout.text(f, row.get(f.key), lang) for f in fields]
                 for row in listing.rows[:TEXT_ROWS]]
         yield table([f.heading(lang) for f in fields], rows,
-                     title=listing.title[0] if lang == "zh" else listing.title[1],
+                     title=listing.heading(lang),
                      right=[i for i, f in enumerate(fields) if f.unit in layout.NUMERIC],
                      caption=_left_out(listing.left_out + len(listing.rows) - len(rows),
                                        len(listing.fields) - len(fields), lang))

@@ -241,11 +241,11 @@ def scores_table(listings: Sequence[Listing], lang: Lang,
     """The 评分 / Scores sheet: a contents block linking to each listing's block, then
     each listing as a titled block (``_listing_block``; those of ``made``, by listing key,
     made already); each column as wide as its widest value."""
-    titles = [_title(listing, lang) for listing in listings]
+    titles = [listing.heading(lang) for listing in listings]
     blocks = []
     widest: dict[int, float] = {}  # column position: width
-    for listing, title in zip(listings, titles, strict=True):
-        block, widths = (made or {}).get(listing.key) or _listing_block(listing, title, lang)
+    for listing in listings:
+        block, widths = (made or {}).get(listing.key) or _listing_block(listing, lang)
         blocks.append(block)
         for position, width in enumerate(widths):
             widest[position] = max(widest.get(position, 0), width)
@@ -263,14 +263,14 @@ def scores_table(listings: Sequence[Listing], lang: Lang,
                  tuple(widest[position] for position in range(len(widest))))
 
 
-def _listing_block(listing: Listing, title: str, lang: Lang) -> MadeBlock:
+def _listing_block(listing: Listing, lang: Lang) -> MadeBlock:
     """A listing as a titled block of the Scores sheet, its values typed, in their units'
     number formats, codes in words; and each column's width (``field_width``)."""
     rows = list(listing.rows)
     columns = [sheet_column(f, map(dict.get, rows, repeat(f.key)), lang)
                for f in listing.fields]
     block = Block(tuple(f.heading(lang) for f in listing.fields),
-                  tuple(zip(*columns, strict=True)), title=title,
+                  tuple(zip(*columns, strict=True)), title=listing.heading(lang),
                   units=tuple(f.unit for f in listing.fields))
     return block, tuple(field_width(f, values, lang)
                         for f, values in zip(listing.fields, columns, strict=True))
@@ -278,12 +278,7 @@ def _listing_block(listing: Listing, title: str, lang: Lang) -> MadeBlock:
 
 def listing_blocks(listings: Sequence[Listing], lang: Lang) -> dict[str, MadeBlock]:
     """``_listing_block`` of each of ``listings``, by key: made ahead for ``scores_table``."""
-    return {listing.key: _listing_block(listing, _title(listing, lang), lang)
-            for listing in listings}
-
-
-def _title(listing: Listing, lang: Lang) -> str:
-    return listing.title[0] if lang == "zh" else listing.title[1]
+    return {listing.key: _listing_block(listing, lang) for listing in listings}
 
 
 def score_plan(book: Book, findings: Sequence[Finding], scores: Scores, lang: Lang,

@@ -245,9 +245,9 @@ def _noted_scoring(monkeypatch: pytest.MonkeyPatch, notes: Path, *, fails: bool 
 
     listing_block = results._listing_block
 
-    def block(listing: Listing, title: str, lang: Lang) -> results.MadeBlock:
+    def block(listing: Listing, lang: Lang) -> results.MadeBlock:
         note(f"block {listing.key}")
-        return listing_block(listing, title, lang)
+        return listing_block(listing, lang)
 
     start = check._BlocksAhead._start
 

@@ -31,7 +31,7 @@ from oletools.olevba import VBA_Parser
 from chantool import check
 from chantool.batch import Job, Options, load, plan_jobs, validate_files
 from chantool.cli import cli
-from chantool.io import isolation, package, sheetxml, writer
+from chantool.io import deflating, isolation, package, sheetxml, writer
 from chantool.io.writer import Opened, write_plan
 from chantool.io.xmltext import sheet_data
 from chantool.results import WritePlan, validation_plan
@@ -166,20 +166,20 @@ def test_a_part_deflated_as_its_pieces_come_is_one_stream_of_its_bytes() -> None
     rng = random.Random(5)
     row = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c></row>' % (n, n, n % 97)
                    for n in range(40_000))
-    sizes = [0, 1, 70, 40_000, writer._PIECE - 1, writer._PIECE,
-             3 * writer._PIECE + 11, *(rng.randrange(1, 300_000) for _ in range(20))]
+    sizes = [0, 1, 70, 40_000, deflating._PIECE - 1, deflating._PIECE,
+             3 * deflating._PIECE + 11, *(rng.randrange(1, 300_000) for _ in range(20))]
     pieces = [row[: size] if index % 2 else rng.randbytes(size)
               for index, size in enumerate(sizes)]
     data = b"".join(pieces)
-    deflater = writer.Deflater()
+    deflater = deflating.Deflater()
     for piece in pieces:
         deflater.write(memoryview(piece))
     deflated = deflater.close()
-    source = writer.Deflater(io.BytesIO(data))  # the source's bytes: unchanged
+    source = deflating.Deflater(io.BytesIO(data))  # the source's bytes: unchanged
     for piece in pieces:
         source.write(piece)
     assert source.unchanged()
-    changed = writer.Deflater(io.BytesIO(data[:-1] + b"!"))
+    changed = deflating.Deflater(io.BytesIO(data[:-1] + b"!"))
     for piece in pieces:
         changed.write(piece)
     assert not changed.unchanged()
@@ -195,10 +195,10 @@ def test_pieces_deflated_apart_make_one_stream_of_the_parts_bytes() -> None:
     rng = random.Random(7)
     parts = [rng.randbytes(rng.randrange(0, 200_000)) if index % 3 else
              b"<row/>" * rng.randrange(0, 50_000) for index in range(12)]
-    deflater = writer.Deflater()
+    deflater = deflating.Deflater()
     for index, part in enumerate(parts):
         if index % 2:
-            deflater.add(writer.deflated_piece(part))
+            deflater.add(deflating.deflated_piece(part))
         else:
             deflater.write(part)
     deflated = deflater.close()
@@ -212,7 +212,7 @@ def test_pieces_deflated_apart_make_one_stream_of_the_parts_bytes() -> None:
 def test_a_sheet_is_deflated_smaller_than_at_zlibs_fastest_level() -> None:
     sheet = b"".join(b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c><c r="B%d"><v>%d.5</v></c>'
                      b"</row>" % (n, n, n % 97, n, n * 7) for n in range(100_000))
-    deflater = writer.Deflater()
+    deflater = deflating.Deflater()
     deflater.write(sheet)
     fastest = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
     assert len(deflater.close().data) < len(fastest.compress(sheet) + fastest.flush())

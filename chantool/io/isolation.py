@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache, partial
+from itertools import islice
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from threading import Thread
@@ -483,7 +484,8 @@ def make_rows(listings: Sequence[Listing]) -> None:
                     start=sum(map(len, lazy)) >= BESIDE_ROWS)
     try:
         for rows, half in zip(lazy, halves, strict=True):
-            rows[:half]
+            for _ in islice(rows, half):  # made and kept by the rows
+                pass
         made = beside.result()
     except BaseException:
         beside.cancel()

@@ -14,14 +14,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, repeat
 from operator import add, itemgetter, methodcaller, mul, not_
-from typing import Final, NamedTuple, cast
+from typing import TYPE_CHECKING, Final, NamedTuple, cast
 
 from chantool.findings import Severity
 from chantool.io.package import NS_MAIN
 from chantool.io.preflight import MAX_COLUMNS
 from chantool.io.xmltext import escape, insertion_point, sheet_data
-from chantool.results import Mark, Value
+from chantool.layout import Value
 from chantool.table import cell_runs, column_index, column_letter
+
+if TYPE_CHECKING:  # the reports use this module without the engine
+    from chantool.results import Mark
 
 NS_REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NOTES_VML_REL_ID: Final = "rIdChantoolVml"

@@ -30,12 +30,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import repeat
 from pathlib import Path
-from typing import IO, ClassVar, Final, NamedTuple
-
-from isal import isal_zlib
+from typing import ClassVar, Final
 
 from chantool.findings import Severity
 from chantool.io import isolation, package
+from chantool.io.deflating import Deflated, Deflater, Parts, write_zip
 from chantool.io.notes import (
     AUTHOR,
     COMMENTS_TYPE,
@@ -79,12 +78,6 @@ RESULTS_NAME: Final = "_chantool_results"
 GENERATED_NAME: Final = "_chantool_generated"
 OWN_REL_PREFIX: Final = "rIdChantool"
 WORKSHEET_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-_FIXED_TIME: Final = (1980, 1, 1, 0, 0, 0)
-# ISA-L's deflate level for parts chantool makes (of 0 to 3): a worksheet's XML deflates
-# as fast as at level 0, and smaller than at zlib's fastest level; the small parts that
-# zipfile deflates get zlib's fastest.
-_LEVEL: Final = 1
-_PIECE: Final = 1 << 20  # a part is deflated a piece of this size at a time
 _ROWS_AT_ONCE: Final = 2000  # rows of a generated sheet made and deflated at once
 # A new generated sheet of this many cells is made beside the user's sheets (``_make``):
 # the 评分 sheet of 100,000 visits and sales (1.2 million cells) takes 0.4 s, the 校验结果
@@ -129,93 +122,6 @@ class Written:
     workbook_part: str = ""
 
 
-class Deflated(NamedTuple):
-    """A part as a zip entry holds it: a raw deflate stream, its CRC-32 and its size."""
-
-    data: bytes
-    crc: int
-    size: int
-
-
-def _raw_deflater() -> isal_zlib.Compress:
-    """A raw deflate stream (a zip entry's) at ``_LEVEL``, by ISA-L."""
-    return isal_zlib.compressobj(_LEVEL, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
-
-
-class Deflater:
-    """Deflates a part as its pieces are made, so that the part is only ever held
-    deflated; by ISA-L, four times as fast as zlib (a sheet of a hundred thousand rows,
-    fifty megabytes of XML, in 0.05 s), for a smaller result than zlib's fastest level.
-    With ``same_as`` (the source's part), it tells whether the pieces are its bytes."""
-
-    def __init__(self, same_as: IO[bytes] | None = None) -> None:
-        self.deflater = _raw_deflater()
-        self.deflated: list[bytes] = []
-        self.pending: list[bytes | memoryview] = []  # not yet deflated
-        self.pending_size = 0
-        self.crc = self.size = 0
-        self.source = same_as  # None from the first piece that differs
-
-    def write(self, data: bytes | memoryview) -> None:
-        self.pending.append(data)
-        self.pending_size += len(data)
-        if self.pending_size >= _PIECE:
-            self._deflate_pending()
-
-    def _deflate_pending(self) -> None:
-        piece = b"".join(self.pending)
-        self.pending, self.pending_size = [], 0
-        self.crc = isal_zlib.crc32(piece, self.crc)
-        self.size += len(piece)
-        if self.source is not None and self.source.read(len(piece)) != piece:
-            self.source = None
-        self.deflated.append(self.deflater.compress(piece))
-
-    def add(self, piece: Deflated) -> None:
-        """A piece of the part deflated elsewhere (``deflated_piece``), that comes next:
-        what came before is ended on a byte boundary (a sync flush), and what comes after
-        is deflated anew, as a stream of its own may follow another's blocks."""
-        self._deflate_pending()
-        self.deflated.extend((self.deflater.flush(isal_zlib.Z_SYNC_FLUSH), piece.data))
-        self.deflater = _raw_deflater()
-        self.crc = isal_zlib.crc32_combine(self.crc, piece.crc, piece.size)
-        self.size += piece.size
-        self.source = None
-
-    def unchanged(self) -> bool:
-        """Whether the pieces were the source's bytes, all of them."""
-        if self.pending:
-            self._deflate_pending()
-        return self.source is not None and not self.source.read(1)
-
-    def close(self) -> Deflated:
-        if self.pending:
-            self._deflate_pending()
-        self.deflated.append(self.deflater.flush())
-        return Deflated(b"".join(self.deflated), self.crc, self.size)
-
-
-def deflated_piece(data: bytes) -> Deflated:
-    """``data`` deflated as a piece of a part (``Deflater.add``): its stream ends on a byte
-    boundary (a sync flush) and has no last block, so that more may follow."""
-    deflater = _raw_deflater()
-    return Deflated(deflater.compress(data) + deflater.flush(isal_zlib.Z_SYNC_FLUSH),
-                    isal_zlib.crc32(data), len(data))
-
-
-@dataclass
-class _Parts:
-    """Parts changed (new bytes), created, or removed, by part name; the large ones
-    (worksheets) deflated as soon as they are made."""
-
-    changed: dict[str, bytes] = field(default_factory=dict)
-    deflated: dict[str, Deflated] = field(default_factory=dict)
-    removed: set[str] = field(default_factory=set)
-
-    def names(self) -> set[str]:
-        return set(self.changed) | set(self.deflated)
-
-
 class Opened:
     """A workbook opened to be written into before what to write is known: its package
     and structure read, and the worksheets named ``read_ahead`` probed for their last
@@ -247,12 +153,7 @@ class Opened:
         """Start inflating the worksheets ``names`` read ahead, in the reading thread, for a
         write into them that is to start soon (``validate``'s: held until the write, large
         sheets' XML would add to the peak of a long scoring)."""
-        writer = self.writer
-        for sheet in writer.sheets:
-            if (sheet.name in names and sheet.part in writer.probes
-                    and sheet.part not in writer.sources):
-                writer.sources[sheet.part] = writer.reading.submit(
-                    package.read_part, writer.archive, sheet.part)
+        self.writer.inflate_ahead(names)
 
     def close(self) -> None:
         if Opened._open.get(self.source) is self:
@@ -276,7 +177,7 @@ def write_plan(
     with Opened.of(source) as opened:
         writer, archive, before = opened.writer, opened.archive, opened.problems
         parts = writer.run(plan, max_notes)
-        _write_zip(archive, target, parts)
+        write_zip(archive, target, parts)
         crcs = {info.filename: info.CRC for info in archive.infolist()}
     originals = {part: data for part, (data, _) in writer.rewritten.items()}
     originals[writer.styles_part] = writer.styles_source
@@ -287,59 +188,10 @@ def write_plan(
                    writer.styles_part, writer.workbook_part)
 
 
-def _write_zip(archive: zipfile.ZipFile, target: Path, parts: _Parts) -> None:
-    names = set(archive.NameToInfo)
-    with zipfile.ZipFile(target, "w") as out:
-        for info in archive.infolist():
-            if info.filename in parts.removed:
-                continue
-            data = parts.changed.get(info.filename)
-            deflated = parts.deflated.get(info.filename) or (
-                as_stored(archive, info) if data is None else None)
-            if deflated is not None:
-                write_deflated(out, package.copy_info(info), deflated)
-                continue
-            out.writestr(package.copy_info(info), archive.read(info) if data is None else data,
-                         compresslevel=_LEVEL)
-        for name in sorted(parts.names() - names):
-            info = zipfile.ZipInfo(name, _FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            deflated = parts.deflated.get(name)
-            if deflated is not None:
-                write_deflated(out, info, deflated)
-            else:
-                out.writestr(info, parts.changed[name], compresslevel=_LEVEL)
-
-
-def as_stored(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Deflated | None:
-    """A deflated part chantool does not change, as the source's zip holds it: copied
-    without inflating and deflating it again (a damaged one fails the check of the
-    written file, which reads every part). ``None`` for a part stored otherwise."""
-    entry = package.deflated_entry(archive, info)
-    return None if entry is None else Deflated(entry[1], info.CRC, info.file_size)
-
-
-def write_deflated(out: zipfile.ZipFile, info: zipfile.ZipInfo, part: Deflated) -> None:
-    """Add a part deflated beforehand as the entry ``info``. zipfile has no call for
-    that: this writes the entry's header and data as ``ZipFile.mkdir`` writes a folder's,
-    and ``close`` lists it in the central directory like any other."""
-    assert out.fp is not None
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = info.external_attr or 0o600 << 16  # as writestr gives a new entry
-    info.CRC, info.compress_size, info.file_size = part.crc, len(part.data), part.size
-    out.fp.seek(out.start_dir)
-    info.header_offset = out.fp.tell()
-    out.fp.write(info.FileHeader())
-    out.fp.write(part.data)
-    out.filelist.append(info)
-    out.NameToInfo[info.filename] = info
-    out.start_dir = out.fp.tell()
-
-
 class _Writer:
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
-        self.parts = _Parts()
+        self.parts = Parts()
         main = package.workbook_part(archive)
         if main is None:
             raise ValueError("no workbook part")
@@ -432,6 +284,17 @@ class _Writer:
             self.stop_probing()
             raise
 
+    def inflate_ahead(self, names: Collection[str]) -> None:
+        """Start inflating the worksheets ``names`` read ahead (``Opened.inflate_ahead``)."""
+        for sheet in self.sheets:
+            if sheet.name in names and sheet.part in self.probes:
+                self.sources[sheet.part] = self._source(sheet.part)
+
+    def _source(self, part: str) -> Future[bytes]:
+        """A part's XML, inflated ahead or now, in the reading thread."""
+        return self.sources.get(part) or self.reading.submit(package.read_part, self.archive,
+                                                             part)
+
     def _start_probing(self, sheet: package.SheetRef) -> None:
         info = self.archive.NameToInfo.get(sheet.part)
         aside = (isolation.Beside(partial(self._probe_file, sheet), nice=_PROBE_NICE)
@@ -477,7 +340,7 @@ class _Writer:
         position = self.names.index(sheet.name)
         return frozenset(referenced_columns(self.defined.get((RESULTS_NAME, position), "")))
 
-    def run(self, plan: WritePlan, max_notes: int) -> _Parts:
+    def run(self, plan: WritePlan, max_notes: int) -> Parts:
         self.plan, self.max_notes = plan, max_notes
         styles = Styles(self.styles_source.decode("utf-8"))
         ids = styles.ensure_chantool_styles()
@@ -494,9 +357,7 @@ class _Writer:
                   if results.sheet in by_name]
         # The user's sheets are read while the generated sheets are made.
         with self.reading:
-            sources = [self.sources.get(sheet.part)
-                       or self.reading.submit(package.read_part, self.archive, sheet.part)
-                       for _, sheet in sheets]
+            sources = [self._source(sheet.part) for _, sheet in sheets]
             self.sources.clear()
             try:
                 for table in self.plan.tables:

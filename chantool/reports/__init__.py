@@ -25,18 +25,17 @@ from chantool.reports.dashboard import READS as DASHBOARD_READS
 from chantool.reports.dashboard import dashboard
 from chantool.reports.monthly import READS as MONTHLY_READS
 from chantool.reports.monthly import monthly
-from chantool.reports.statements import AHEAD as STATEMENTS_AHEAD
 from chantool.reports.statements import READS as STATEMENTS_READS
 from chantool.reports.statements import statements
 from chantool.reports.weekly import READS as WEEKLY_READS
 from chantool.reports.weekly import weekly
 from chantool.reports.xlsx import ReportBook
-from chantool.scoring import Ahead, Scorer
 from chantool.settings import REPORT_KINDS
 from chantool.texts import word
 
 if TYPE_CHECKING:  # the store's modules (sqlalchemy) are imported by ``report --db`` only
     from chantool.history.scoring import Scope, StoreRun
+    from chantool.scoring import Ahead
 
 Builder = Callable[[Scores, Sequence[Finding]], ReportBook]
 BUILDERS: Final[dict[str, Builder]] = dict(zip(
@@ -45,9 +44,9 @@ BUILDERS: Final[dict[str, Builder]] = dict(zip(
 READS: Final[dict[str, frozenset[str]]] = dict(zip(
     REPORT_KINDS, (WEEKLY_READS, MONTHLY_READS, STATEMENTS_READS, DASHBOARD_READS),
     strict=True))
-# The kinds laid out from the listings of some scorers alone (and the channels'
-# profiles), as soon as those have run (``scoring.Ahead``): they lay out no finding.
-AHEAD: Final[dict[str, tuple[Scorer, ...]]] = {"statements": STATEMENTS_AHEAD}
+# The kinds laid out from the money scorers' listings alone (and the channels' profiles),
+# as soon as those have run (``scoring.Ahead``): they lay out no finding.
+AHEAD: Final = frozenset(("statements",))
 # A combined book's source line names this many of its workbooks, then how many in all.
 _NAMED: Final = 3
 
@@ -62,7 +61,8 @@ def report_name(stem: str, kind: str, as_of: date, lang: Lang) -> str:
 def write_report(kind: str, scores: Scores, findings: Sequence[Finding], path: Path, *,
                  source: str, lang: Lang) -> None:
     """Write the ``kind`` report of one file's scores to ``path`` (a new workbook)."""
-    FileReport(kind, path, source=source, lang=lang).finish(scores, findings)
+    xlsx.write(BUILDERS[kind](scores, findings), path, as_of=scores.as_of, source=source,
+               lang=lang)
 
 
 class FileReport:
@@ -77,8 +77,11 @@ class FileReport:
 
     def ahead(self) -> Ahead | None:
         """What ``score_book`` starts ahead for this report, if anything."""
-        scorers = AHEAD.get(self.kind)
-        return None if scorers is None else Ahead(scorers, self._start)
+        if self.kind not in AHEAD:
+            return None
+        from chantool.scoring import Ahead, money  # the engine: in the file's process only
+
+        return Ahead(money.SCORERS, self._start)
 
     def _start(self, scores: Scores) -> None:
         self.writing = xlsx.start(BUILDERS[self.kind](scores, ()), self.path,
@@ -87,11 +90,12 @@ class FileReport:
 
     def finish(self, scores: Scores, findings: Sequence[Finding]) -> None:
         """Write the report: of ``scores`` and ``findings``, unless it started ahead."""
-        writing = self.writing or xlsx.start(BUILDERS[self.kind](scores, findings), self.path,
-                                             as_of=scores.as_of, source=self.source,
-                                             lang=self.lang)
-        self.writing = None
-        xlsx.finish(writing)
+        writing, self.writing = self.writing, None
+        if writing is None:
+            write_report(self.kind, scores, findings, self.path, source=self.source,
+                         lang=self.lang)
+        else:
+            xlsx.finish(writing)
 
     def cancel(self) -> None:
         """Leave the report unwritten, ending what started ahead."""

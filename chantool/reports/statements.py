@@ -19,7 +19,6 @@ from typing import Final
 from chantool.findings import Finding
 from chantool.listings import Rows, Scores, channels_of
 from chantool.reports.xlsx import PAGES, Page, ReportBook, Sheet, Table, listing, table, text
-from chantool.scoring import money
 from chantool.texts import TEXTS
 
 # What a dealer reads of each part. The explanation is the second column of each, so
@@ -37,9 +36,6 @@ _PARTS = {
 
 # The listings this report lays out (``listing`` reads no other).
 READS: Final = frozenset(("rebates", "commission", "contests", "payments", "channels"))
-# The scorers that make them, besides the channels' profiles: the statements are laid out
-# as soon as these have run (``scoring.Ahead``).
-AHEAD: Final = money.SCORERS
 
 
 def statements(scores: Scores, findings: Sequence[Finding]) -> ReportBook:

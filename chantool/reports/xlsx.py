@@ -14,11 +14,12 @@ import io
 import os
 import re
 import zipfile
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from math import copysign
 from pathlib import Path
 from typing import Any, Final, Literal, cast
@@ -31,10 +32,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from chantool.findings import Lang
 from chantool.io import isolation
+from chantool.io.deflating import Deflated, Deflater, Parts, deflated_piece, write_zip
 from chantool.io.output import temporary_path
-from chantool.io.package import copy_info
 from chantool.io.sheetxml import joined_rows
-from chantool.io.writer import Deflated, Deflater, as_stored, deflated_piece, write_deflated
 from chantool.layout import NUMBER_FORMATS, Value, column_width, display_width, sheet_column
 from chantool.layout import text as shown
 from chantool.listings import Field, Listing, Row, Scores, Unit
@@ -245,11 +245,10 @@ class _PrintedSheet(Worksheet):  # type: ignore[misc]
         self.columns = max(self.columns, col + len(data))
         return 0
 
-    def write_part(self, row: int, part: str, start: int, count: int, columns: int) -> None:
-        """A table's ``count`` rows from ``row`` down: the rows of ``part`` laid out from
-        ``start`` on, of ``columns`` columns."""
+    def write_part(self, row: int, part: str, start: int, count: int) -> None:
+        """A table's ``count`` rows from ``row`` down, below its header (``write_row``,
+        which counts their columns): the rows of ``part`` laid out from ``start`` on."""
         self.blocks.append((row, part, start, count))
-        self.columns = max(self.columns, columns)
 
     def set_row(self, row: int, height: float) -> int:
         self.heights[row] = height
@@ -443,7 +442,8 @@ class Writing:
               ) -> _Printing | None:
         """Start laying out the printed sheets' pages: of ``_BESIDE_CELLS`` or more, the
         later sheets in a child forked for it (``isolation.Beside``, where a core is
-        free), beside the first ``here`` of the cells, laid out here (``printed``). Each
+        free), beside the first ``here`` of the cells, laid out here (``printed``); fewer
+        are all laid out here. Each
         process makes only the rows of its sheets, and measures each part's columns on
         them: the widths are the widest of both, on every sheet (``printed``). ``None``
         without printed sheets."""
@@ -452,12 +452,11 @@ class Writing:
         self.number(printed)
         weights = [sum(len(block.rows) * len(block.fields) for page in sheet.pages
                        for block in page.tables) for _, sheet in printed]
-        total, split = sum(weights), 0
-        while split < len(printed) and sum(weights[:split + 1]) <= here * total:
-            split += 1
+        total = sum(weights)
+        share = here if total >= _BESIDE_CELLS else 1.0  # fewer: all laid out here at once
+        split = bisect_right(list(accumulate(weights)), share * total)
         return _Printing(printed, split, isolation.Beside(
-            partial(self.lay_out, printed[split:]),
-            start=total >= _BESIDE_CELLS and split < len(printed)))
+            partial(self.lay_out, printed[split:]), start=split < len(printed)))
 
     def printed(self, printing: _Printing) -> None:
         """Lay out the printed sheets ``print`` left here, and set every printed sheet's
@@ -527,8 +526,7 @@ class Writing:
                         fields[block.part] = block.fields
                         headings[block.part] = self.headings(block.fields)
                     worksheet.write_row(row, 0, headings[block.part], self.format("header"))
-                    worksheet.write_part(row + 1, block.part, len(rows), len(block.rows),
-                                         len(block.fields))
+                    worksheet.write_part(row + 1, block.part, len(rows), len(block.rows))
                     rows.extend(block.rows)
                     parts.add(block.part)
                     row += len(block.rows) + 3
@@ -792,24 +790,21 @@ def _package(frame: bytes, path: Path, rows: Mapping[int, Deflated]) -> None:
     """Write XlsxWriter's package ``frame`` to ``path``, each printed sheet's ``rows``
     deflated into its place (by ISA-L, as ``Deflater`` does: the statements' fifty
     megabytes of XML several times as fast as zipfile's zlib); every other part as the
-    frame holds it."""
-    with zipfile.ZipFile(io.BytesIO(frame)) as archive, zipfile.ZipFile(path, "w") as out:
+    frame holds it (``deflating.write_zip``)."""
+    parts = Parts()
+    with zipfile.ZipFile(io.BytesIO(frame)) as archive:
         for info in archive.infolist():
-            data, found = b"", None
-            if rows and info.filename.startswith("xl/worksheets/"):
-                data = archive.read(info)
-                found = _ROWS_FOUND.search(data)
-            part = as_stored(archive, info) if found is None else None
-            if part is None:
+            if not (rows and info.filename.startswith("xl/worksheets/")):
+                continue
+            data = archive.read(info)
+            found = _ROWS_FOUND.search(data)
+            if found is not None:
                 deflater = Deflater()
-                if found is None:
-                    deflater.write(archive.read(info))
-                else:
-                    deflater.write(data[:found.start()])
-                    deflater.add(rows[int(found[1])])
-                    deflater.write(data[found.end():])
-                part = deflater.close()
-            write_deflated(out, copy_info(info), part)
+                deflater.write(data[:found.start()])
+                deflater.add(rows[int(found[1])])
+                deflater.write(data[found.end():])
+                parts.deflated[info.filename] = deflater.close()
+        write_zip(archive, path, parts)
 
 
 def start(book: ReportBook, path: Path, *, as_of: date, source: str, lang: Lang,
