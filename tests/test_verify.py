@@ -385,8 +385,22 @@ def test_a_region_claimed_shorter_than_nothing_is_refused(book: Path, tmp_path: 
 
 def test_rows_far_apart_are_not_held_with_what_lies_between() -> None:
     regions = [Region(100, 200, 150), Region(300, 400, 150), Region(2_000_000, 2_000_100, 150)]
-    assert output._rows_run(regions, 0, 50, 3_000_000) == 2
-    assert output._rows_run(regions, 2, 50, 3_000_000) == 3
+    runs = output._Runs(regions, 50, 3_000_000)
+    assert runs.end(0) == 2
+    assert runs.end(2) == 3
+
+
+def test_a_run_ends_before_a_region_out_of_order_or_outside_the_rows() -> None:
+    regions = [Region(0, 50, 60), Region(50, 100, 70), Region(100, 200, 150),
+               Region(150, 160, 10), Region(200, 300, 100), Region(300, 400, 100),
+               Region(400, 3_000_100, 10)]
+    runs = output._Runs(regions, 50, 3_000_000)
+    assert runs.end(0) == 1  # the part's start: not one of the rows
+    assert runs.end(1) == 3  # the next starts before this one ends
+    assert [runs.end(index) for index in (3, 4, 5)] == [6, 6, 6]  # the last: past the rows
+    assert runs.end(6) == 7
+    many = [Region(start, start + 100, 300_000) for start in range(50, 2_000, 100)]
+    assert output._Runs(many, 50, 3_000_000).end(0) == 3  # 900,000 bytes; 1,200,000 not
 
 
 def test_a_damaged_part_read_before_the_parts_turn_is_a_broken_zip(book: Path,
@@ -528,6 +542,89 @@ def write_some_rows(source: Path, target: Path) -> tuple[Written, list[RawSheet]
     return write_plan(source, target, plan), load(source, Options(as_of=AS_OF))
 
 
+@pytest.mark.parametrize("change", [
+    # A user's value in a row among the others.
+    (rb'(<c r="I20"[^>]*><v>)5<', rb"\g<1>6<"),
+    # A cell of ours moved to the start of the next row: as many rows, as many bytes.
+    (rb'(<c r="L20"[^>]*><v>[^<]*</v></c>)</row>(<row r="21"[^>]*>)', rb"</row>\2\1"),
+    # A row hidden.
+    (rb'(<row r="22")', rb'\1 hidden="1"'),
+    # A row inside a cell of ours: well-formed, but no worksheet holds it.
+    (rb'(<c r="L20"[^>]*>)<v>[^<]*</v>', rb'\1<is><row r="99"/></is>'),
+])
+def test_a_change_in_rows_written_one_after_the_other_is_refused(
+    every_row: Path, tmp_path: Path, change: tuple[bytes, bytes]
+) -> None:
+    target = tmp_path / "out.xlsx"
+    written, sheets = write_every_row(every_row, target)
+    verify_written(target, written, sheets)
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, changed_within(target, written, *change), sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def changed_within(target: Path, written: Written, pattern: bytes,
+                   replacement: bytes) -> Written:
+    """Change the written 渠道档案 sheet once, within what the writer wrote, and claim the
+    region the change is in as long as it now is: the check must find the change in what
+    it takes apart, not in the lengths."""
+    parts = excel_edits.read_parts(target)
+    before = parts[ROWS]
+    parts[ROWS], count = re.subn(pattern, replacement, before)
+    assert count == 1
+    excel_edits.write_parts(target, parts)
+    found = re.search(pattern, before)
+    assert found is not None
+    at = found.start()
+    regions = list(written.rewritten[ROWS])
+    shift = 0  # how much longer the part is written than it was, before a region
+    for index, region in enumerate(regions):
+        if region.start + shift <= at < region.start + shift + region.length:
+            regions[index] = region._replace(
+                length=region.length + len(parts[ROWS]) - len(before))
+            return dataclasses.replace(written,
+                                       rewritten={**written.rewritten, ROWS: tuple(regions)})
+        shift += region.length - (region.end - region.start)
+    raise AssertionError("the change is not within what the writer wrote")
+
+
+@pytest.mark.parametrize("change", [
+    # A row added before row 20 with a number the rows before have, or row 20's.
+    (rb'(<row r="20")', rb'<row r="3"/>\1'),
+    (rb'(<row r="20")', rb'<row r="20"/>\1'),
+    # A row added after row 20, numbered as the row after it is.
+    (rb'(<row r="20".*?</row>)', rb'\1<row r="21"/>'),
+])
+def test_a_row_added_out_of_order_among_rows_written_apart_is_refused(
+    every_row: Path, tmp_path: Path, change: tuple[bytes, bytes]
+) -> None:
+    without_text_like_spans(every_row)
+    target = tmp_path / "out.xlsx"
+    written, sheets = write_some_rows(every_row, target)
+    verify_written(target, written, sheets)
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, changed_within(target, written, *change), sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_what_a_row_of_cells_without_addresses_holds_besides_cells_is_kept(
+    every_row: Path, tmp_path: Path
+) -> None:
+    without_text_like_spans(every_row)
+    parts = excel_edits.read_parts(every_row)
+    parts[ROWS], count = re.subn(rb'(<c) r="[A-Z]+20"', rb"\1", parts[ROWS])
+    assert count == 11
+    excel_edits.write_parts(every_row, parts)
+    target = tmp_path / "out.xlsx"
+    written, sheets = write_some_rows(every_row, target)
+    verify_written(target, written, sheets)
+    assert openpyxl.load_workbook(target)["渠道档案"]["L20"].value == 30.0
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, changed_within(target, written, rb'(<row r="20"[^>]*><c\b.*?</c>)',
+                                              rb'\1<row r="99"/>'), sheets)
+    assert refused.value.key == "cells_changed"
+
+
 def without_text_like_spans(source: Path) -> None:
     parts = excel_edits.read_parts(source)
     parts[ROWS] = parts[ROWS].replace(b' spans="1:11"</t>', b"spans</t>")
@@ -581,6 +678,72 @@ def test_a_row_split_around_the_rows_between_is_refused(every_row: Path,
     excel_edits.write_parts(target, parts)
     regions[nine] = regions[nine]._replace(length=regions[nine].length + 12)
     regions[nine + 1] = regions[nine + 1]._replace(length=regions[nine + 1].length - 12)
+    claimed = dataclasses.replace(written, rewritten={**written.rewritten, ROWS: tuple(regions)})
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, claimed, sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_a_row_moved_from_rows_one_after_the_other_past_the_rows_between_is_refused(
+        every_row: Path, tmp_path: Path) -> None:
+    # Rows 7 and 8 are written one after the other and checked as one stretch; row 8 as
+    # written is moved to just before row 20, and the regions claimed say so: row 8
+    # written as nothing, row 20 as row 8 and row 20. Taken together, the rows written
+    # are the right ones, in order; in the file, row 8 comes after rows 9 to 19.
+    without_text_like_spans(every_row)
+    target = tmp_path / "out.xlsx"
+    plan = WritePlan((SheetResults("渠道档案", 1, (
+        ResultColumn("值", {row: row * 1.5 for row in (7, 8, 20)}),)),), ())
+    written, sheets = write_plan(every_row, target, plan), load(every_row, Options(as_of=AS_OF))
+    verify_written(target, written, sheets)
+    regions = list(written.rewritten[ROWS])
+    eight = next(at for at, region in enumerate(regions)
+                 if written.originals[ROWS].startswith(b'<row r="8"', region.start))
+    assert regions[eight - 1].end == regions[eight].start  # one after the other
+    parts = excel_edits.read_parts(target)
+    xml = parts[ROWS]
+    row_8, row_9, row_20 = (xml.index(b'<row r="%d"' % number) for number in (8, 9, 20))
+    parts[ROWS] = xml[:row_8] + xml[row_9:row_20] + xml[row_8:row_9] + xml[row_20:]
+    excel_edits.write_parts(target, parts)
+    assert regions[eight + 1].start > regions[eight].end  # row 20's, after the rows between
+    regions[eight + 1] = regions[eight + 1]._replace(
+        length=regions[eight + 1].length + regions[eight].length)
+    regions[eight] = regions[eight]._replace(length=0)
+    claimed = dataclasses.replace(written, rewritten={**written.rewritten, ROWS: tuple(regions)})
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, claimed, sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_a_users_row_dropped_after_an_empty_row_written_into_is_refused(
+        tmp_path: Path) -> None:
+    # Row 11 is empty but for its height (<row r="11" .../>), row 12 a channel's; both
+    # get a result, their regions one after the other, checked as one stretch. The
+    # written copy lacks row 12, and the regions claimed say it was written as nothing.
+    source = tmp_path / "rows.xlsx"
+    workbook = xlsxwriter.Workbook(str(source))
+    sheet = workbook.add_worksheet("渠道档案")
+    sheet.write_row(0, 0, CHANNEL_HEADER)
+    for number in range(1, 20):
+        if number == 10:
+            sheet.set_row(number, 30)
+        else:
+            sheet.write_row(number, 0, [f"CH{number:03d}", *CHANNEL_ROWS[0][1:]])
+    workbook.close()
+    target = tmp_path / "out.xlsx"
+    plan = WritePlan((SheetResults("渠道档案", 1, (ResultColumn("值", {11: 1.5, 12: 2.5}),)),), ())
+    written, sheets = write_plan(source, target, plan), load(source, Options(as_of=AS_OF))
+    verify_written(target, written, sheets)
+    original, regions = written.originals[ROWS], list(written.rewritten[ROWS])
+    eleven = next(at for at, region in enumerate(regions)
+                  if original.startswith(b'<row r="11"', region.start))
+    assert original[regions[eleven].end - 2:regions[eleven].end] == b"/>"
+    assert regions[eleven].end == regions[eleven + 1].start
+    parts = excel_edits.read_parts(target)
+    xml = parts[ROWS]
+    parts[ROWS] = xml[:xml.index(b'<row r="12"')] + xml[xml.index(b'<row r="13"'):]
+    excel_edits.write_parts(target, parts)
+    regions[eleven + 1] = regions[eleven + 1]._replace(length=0)
     claimed = dataclasses.replace(written, rewritten={**written.rewritten, ROWS: tuple(regions)})
     with pytest.raises(OutputError) as refused:
         verify_written(target, claimed, sheets)

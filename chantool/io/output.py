@@ -12,11 +12,12 @@ import os
 import re
 import shutil
 import zipfile
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
-from itertools import accumulate, repeat
-from operator import add, sub
+from itertools import accumulate, compress, count, repeat
+from operator import add, le, not_, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, cast
 from xml.etree.ElementTree import Element
@@ -304,13 +305,15 @@ def _items(root: Element, name: str) -> list[bytes]:
     return [] if found is None else [ElementTree.tostring(item) for item in found]
 
 
-# What a cell of chantool's holds (a value, inline text, a formula): no other cell, and no
-# comment, CDATA section or processing instruction, which could hide the cells after it.
-_CELL_CONTENT: Final = rb"[^<]*(?:<(?![!?]|/?(?:[\w.-]+:)?c[\s/>])[^<]*)*"
-# A cell element (its attributes), a cell's address, a row's spans, the used range, the
-# start of the sheet data (the prefix, whether it is empty).
+# What a cell of chantool's holds (a value, inline text, a formula): no other cell or row,
+# and no comment, CDATA section or processing instruction, which could hide the cells after
+# it.
+_CELL_CONTENT: Final = rb"[^<]*(?:<(?![!?]|/?(?:[\w.-]+:)?(?:c|row)[\s/>])[^<]*)*"
+# A cell element (its attributes), a cell's address, a row's number, a row's spans, the used
+# range, the start of the sheet data (the prefix, whether it is empty).
 _CELL: Final = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
 _ADDRESS: Final = re.compile(rb'\sr="([A-Z]+)\d+"')
+_ROW_NUMBER: Final = re.compile(rb'\sr="(\d+)"')
 _SPANS: Final = re.compile(rb'\sspans="[^"]*"')
 # A spans attribute as common writers write it, one space before it (the run check).
 _ROW_SPANS: Final = b' spans="'
@@ -336,12 +339,14 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     skips what comes before its first region as written, where it would be if the
     regions before it are as the first check finds them."""
     data = _SHEET_DATA.search(original)
-    if data is None or any(region.length < 0 or region.start > region.end
-                           for region in regions):
+    if data is None:
         raise OutputError("cells_changed", sheet=sheet)
     first, last, _ = only.indices(len(regions))
     rows_start = data.end()
     rows_end = rows_start if data[2] else original.rindex(b"</" + data[1] + b"sheetData>")
+    runs = _Runs(regions, rows_start, rows_end)
+    if not runs.sound:
+        raise OutputError("cells_changed", sheet=sheet)
     at = 0
     part = _Pieces(written)
     check = _RowCheck(data[1], before, after)
@@ -365,11 +370,11 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
         region = regions[index]
         if region.start < at or not part.same(original, at, region.start):
             raise OutputError("cells_changed", sheet=sheet)
-        end = min(_rows_run(regions, index, rows_start, rows_end), last)
+        end = min(runs.end(index), last)
         taken = _taken(part, original, regions[index:end])
         if taken is None:
             raise OutputError("cells_changed", sheet=sheet)
-        olds, news = taken
+        olds, news, places = taken
         at = regions[end - 1].end
         new = parsed = b"".join(news)  # what of it is parsed
         if region.start == 0 and region.end == rows_start:
@@ -377,14 +382,15 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
         elif region.end == len(original) and region.start == rows_end:
             kept = new.startswith(b"</" + data[1] + b"sheetData>")
         else:
-            ours = check.rows_only_appended(olds, news) if len(olds) > 1 else None
+            ours = check.rows_only_appended(olds, news) if end - index > 1 else None
             if ours is not None:  # the rows are the original's bytes: only ours are parsed
                 kept, parsed = True, check.start + b">" + ours + check.end
             else:
                 kept = rows_start <= region.start <= region.end <= rows_end and all(
                     check.only_appended(old, written_row)
-                    or check.same_user_cells(old, written_row)
-                    for old, written_row in zip(olds, news, strict=True))
+                    or check.same_user_cells(old, written_row, *check.numbers_around(
+                        original, rows_start, place, rows_end))
+                    for old, written_row, place in zip(olds, news, places, strict=True))
         if not kept:
             raise OutputError("cells_changed", sheet=sheet)
         wrote.append(parsed)
@@ -403,44 +409,65 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     _parse(sheet, (b"".join(wrote),), parser, end=True)
 
 
-def _rows_run(regions: Sequence[Region], index: int, rows_start: int, rows_end: int) -> int:
-    """The end of the run of regions from ``index`` that are rows, in order, together
-    under ``_RUN_BYTES`` written with the bytes between them (the rows chantool wrote
-    into, taken together); ``index + 1`` if the region is not such."""
-    end = index + 1
-    first = regions[index]
-    if not rows_start <= first.start <= first.end <= rows_end:
-        return end
-    size = first.length
-    while (end < len(regions)
-           and regions[end - 1].end <= regions[end].start <= regions[end].end <= rows_end):
-        size += regions[end].start - regions[end - 1].end + regions[end].length
-        if size > _RUN_BYTES:  # a run of rows far apart is held, with what lies between
-            break
-        end += 1
-    return end
+class _Runs:
+    """Where each run of regions that are rows ends (``end``): from a region, the regions
+    that follow it in order, together under ``_RUN_BYTES`` written with the bytes between
+    them (the rows chantool wrote into, taken together); only the region itself when it
+    is not one of the rows. Told at C speed, with a search in the sums of the bytes each
+    region adds to a run, for a sheet of a hundred thousand rows written into. ``sound``:
+    no region is written as fewer than no bytes, or ends before it starts."""
+
+    def __init__(self, regions: Sequence[Region], rows_start: int, rows_end: int) -> None:
+        self.regions = regions
+        self.rows_start, self.rows_end = rows_start, rows_end
+        starts, ends, lengths = (list(values) for values in zip(*regions, strict=True)) \
+            if regions else ([], [], [])
+        self.lengths = lengths
+        self.sound = min(lengths, default=0) >= 0 and all(map(le, starts, ends))
+        # A region in order after the one before it, within the rows, goes on a run; the
+        # regions that do not, the end of any run before them.
+        in_order = map(min, map(le, ends, starts[1:]), map(le, ends[1:], repeat(rows_end)))
+        self.breaks = [*compress(count(1), map(not_, in_order)), len(regions)]
+        # What each region adds to a run: the bytes before it and what it was written as.
+        self.sums = list(accumulate(map(add, map(sub, starts[1:], ends), lengths[1:]),
+                                    initial=0))
+
+    def end(self, index: int) -> int:
+        region = self.regions[index]
+        if not self.rows_start <= region.start <= region.end <= self.rows_end:
+            return index + 1
+        # Up to the next region out of order, the sums only grow.
+        until = self.breaks[bisect_right(self.breaks, index)]
+        most = self.sums[index] + _RUN_BYTES - self.lengths[index]
+        return bisect_right(self.sums, most, index + 1, until)
 
 
 def _taken(part: _Pieces, original: bytes, run: Sequence[Region]
-           ) -> tuple[list[bytes], list[bytes]] | None:
-    """The regions of ``run`` as they were and as written, the written ones and the bytes
-    between them taken from ``part`` at once and cut at C speed; ``None`` when the bytes
-    between them are not the original's."""
+           ) -> tuple[list[bytes], list[bytes], list[tuple[int, int]]] | None:
+    """The regions of ``run`` as they were and as written, and where each was in the
+    original, the written ones and the bytes between them taken from ``part`` at once and
+    cut at C speed, regions that follow each other with nothing between as one; ``None``
+    when the bytes between them are not the original's."""
     starts, ends, lengths = zip(*run, strict=True)
     gaps = list(map(sub, starts[1:], ends[:-1]))
     block = part.take(sum(lengths) + sum(gaps))
     # Where each region is written in the block, and where the bytes after it end.
     written = list(accumulate(map(add, lengths[:-1], gaps), initial=0))
     after = list(map(add, written, lengths))
-    # Each stretch between as long in the block as in the original, compared where it is
-    # in the original, without copying either.
+    if len(block) != after[-1]:
+        return None
+    # The regions after a stretch between: each stretch as long in the block as in the
+    # original, compared where it is in the original, without copying either.
+    apart = list(compress(count(1), gaps))
     with memoryview(block) as view:
-        if len(block) != after[-1] or not all(map(
-                original.startswith, map(view.__getitem__, map(slice, after, written[1:])),
-                ends)):
+        if not all(original.startswith(view[after[index - 1]:written[index]], ends[index - 1])
+                   for index in apart):
             return None
-    return (list(map(original.__getitem__, map(slice, starts, ends))),
-            list(map(block.__getitem__, map(slice, written, after))))
+    pieces = list(zip([0, *apart], [index - 1 for index in apart] + [len(run) - 1],
+                      strict=True))  # the first and last region of each
+    return ([original[starts[first]:ends[last]] for first, last in pieces],
+            [block[written[first]:after[last]] for first, last in pieces],
+            [(starts[first], ends[last]) for first, last in pieces])
 
 
 class _Pieces:
@@ -524,25 +551,31 @@ class _RowCheck:
     def __init__(self, prefix: bytes, before: frozenset[int], after: frozenset[int]) -> None:
         self.start, self.end = b"<" + prefix + b"row", b"</" + prefix + b"row>"
         self.cell = b"<" + prefix + b"c"
+        # A cell whose address is not its first attribute (as common writers write it).
+        self.unaddressed = re.compile(re.escape(self.cell) + rb'(?! r=")')
         self.spans = re.compile(re.escape(self.start) + rb"\b[^>]*?" + re.escape(_ROW_SPANS))
         self.old, self.new = _Ours(prefix, before), _Ours(prefix, after)
 
+    def all_addressed(self, cells: bytes) -> bool:
+        """Every cell of ``cells`` has its address first (``<c r="``)."""
+        return self.unaddressed.search(cells) is None
+
     def only_appended(self, old: bytes, new: bytes) -> bool:
-        """``new`` is the row ``old`` with cells of ours added at its end (and its spans
-        dropped), and none of its cells is in a column of ours: the quick answer for a
-        row chantool had not written into before. Its cells are the original's bytes,
-        with nothing new before them."""
+        """``new`` is the row ``old`` (one row) with cells of ours added at its end (and
+        its spans dropped), and none of its cells is in a column of ours: the quick answer
+        for a row chantool had not written into before. Its cells are the original's
+        bytes, with nothing new before them."""
         if not (self.new.columns and old.startswith(self.start)
                 and new.startswith(self.start) and new.endswith(self.end)):
             return False
         old_tag, new_tag = old.find(b">") + 1, new.find(b">") + 1
-        if old[old_tag - 2:old_tag] == b"/>":
+        if old[old_tag - 2:old_tag] == b"/>" and old_tag == len(old):
             inner = b""
-        elif old.endswith(self.end):
+        elif old.endswith(self.end) and old.find(self.end, old_tag) == len(old) - len(self.end):
             inner = old[old_tag:-len(self.end)]
         else:
             return False
-        return (inner.count(self.cell) == inner.count(self.cell + b' r="')  # all addressed
+        return (self.all_addressed(inner)
                 and self.new.first.search(inner) is None
                 and _plain_tag(old[:old_tag]) == _plain_tag(new[:new_tag])
                 and new.startswith(inner, new_tag)
@@ -550,47 +583,67 @@ class _RowCheck:
                                            len(new) - len(self.end)) is not None)
 
     def rows_only_appended(self, olds: Sequence[bytes], news: Sequence[bytes]) -> bytes | None:
-        """``only_appended`` for every row of ``olds`` (each a whole row) and the row
-        written for it in ``news``, at C speed, the rows taken together: each is the row
-        as it was with cells of ours added at its end and its spans dropped. The cells of
-        ours, or ``None`` when it cannot tell so this way (a row that was empty, say, or
-        a region that is not one row): each row is then checked on its own."""
+        """``only_appended`` for every row of ``olds`` (regions of whole rows) and the row
+        written for it in ``news`` (each region as many rows), at C speed, the rows taken
+        together: each is the row as it was with cells of ours added at its end and its
+        spans dropped. The cells of ours, or ``None`` when it cannot tell so this way (a
+        row that was empty, say, or a region that is not whole rows): each region is then
+        checked on its own."""
         old, new = b"".join(olds), b"".join(news)
         if not (self.new.columns
                 and all(map(bytes.endswith, olds, repeat(self.end)))
                 and all(map(bytes.endswith, news, repeat(self.end)))
-                and old.count(self.cell) == old.count(self.cell + b' r="')  # all addressed
+                and self.all_addressed(old)
                 and self.new.first.search(old) is None
                 # Every spans attribute in a row's start tag, none in a cell's text.
                 and old.count(_ROW_SPANS) == len(self.spans.findall(old))):
             return None
         old_rows = _LITERAL_SPANS.sub(b"", old).split(self.end)
         new_rows = new.split(self.end)
-        # Each region one row, as it was and as written (each ends a row, and there are
-        # as many rows as regions): the rows are split where the regions are.
-        if not (len(old_rows) == len(new_rows) == len(olds) + 1
+        # As many rows in each region as it was and as written (each ends a row): the
+        # rows are split where the regions are.
+        if not (len(old_rows) == len(new_rows)
+                and (len(olds) == 1 or list(map(bytes.count, olds, repeat(self.end)))
+                     == list(map(bytes.count, news, repeat(self.end))))
                 and all(map(bytes.startswith, old_rows[:-1], repeat(self.start)))
                 and all(map(bytes.startswith, new_rows, old_rows))):
             return None
         tails = [row[cut:] for row, cut in zip(new_rows, map(len, old_rows), strict=True)]
         return b"".join(tails) if all(map(self.new.run.fullmatch, tails)) else None
 
-    def same_user_cells(self, old: bytes, new: bytes) -> bool:
+    def same_user_cells(self, old: bytes, new: bytes, lower: int | None,
+                        upper: int | None) -> bool:
         """Both are runs of whole rows, and every row of ``old`` is in ``new`` with the
         same start tag (but for its spans) and the same cells outside ours, which end the
-        row; a row only in ``new`` holds none."""
+        row; a row only in ``new`` holds none. The rows of ``new`` are numbered in order,
+        after ``lower`` and before ``upper``, the numbers of the rows around (``None``:
+        none, or not told)."""
         before = self._user_rows(old, self.old)
         after = self._user_rows(new, self.new, ours_last=True)
         if before is None or after is None:
             return False
         kept = iter(before)
         expected = next(kept, None)
+        number = lower or 0
         for row in after:
             if row == expected:
                 expected = next(kept, None)
             elif row[1]:  # user cells in a row that was not there
                 return False
-        return expected is None
+            found = _ROW_NUMBER.search(row[0])
+            following = int(found[1]) if found else number + 1  # else the one after
+            if following <= number:
+                return False
+            number = following
+        return expected is None and (upper is None or number < upper)
+
+    def numbers_around(self, original: bytes, rows_start: int, place: tuple[int, int],
+                       rows_end: int) -> tuple[int | None, int | None]:
+        """The numbers of the rows of ``original`` just before and just after ``place``
+        (a stretch of its rows), where there are such rows with a number."""
+        start, end = place
+        return (_row_number(original, original.rfind(self.start, rows_start, start)),
+                _row_number(original, original.find(self.start, end, rows_end)))
 
     def _user_rows(self, fragment: bytes, ours: _Ours, *,
                    ours_last: bool = False) -> list[tuple[bytes, object]] | None:
@@ -615,7 +668,7 @@ class _RowCheck:
                 if close < 0:
                     return None
                 inner, at = fragment[tag_end:close], close + len(self.end)
-            if inner.count(self.cell) == inner.count(self.cell + b' r="'):  # all addressed
+            if self.all_addressed(inner):
                 users = ours.without(inner)
                 if ours_last and not inner.startswith(users):
                     return None
@@ -626,13 +679,26 @@ class _RowCheck:
                 address = _ADDRESS.search(match[1])
                 column = column_index(address[1].decode()) if address else column + 1
                 if column in ours.columns:
+                    if ours_last and not ours.any.fullmatch(match[0]):  # not one we write
+                        return None
                     after_ours = ours_last
                 elif after_ours:
                     return None
                 else:
                     cells.append((column, match[0]))
-            rows.append((_plain_tag(tag), cells))
+            # And what it holds besides cells, but white space: the same too.
+            rest = b"".join(_CELL.sub(b"", inner).split())
+            rows.append((_plain_tag(tag), (cells, rest) if cells or rest else b""))
         return rows
+
+
+def _row_number(xml: bytes, at: int) -> int | None:
+    """The number of the row whose start tag is at ``at`` in ``xml`` (-1: no row), where
+    it has one."""
+    if at < 0:
+        return None
+    found = _ROW_NUMBER.search(xml, at, xml.find(b">", at) + 1)
+    return int(found[1]) if found else None
 
 
 def _plain_tag(tag: bytes) -> bytes:
