@@ -233,7 +233,7 @@ def test_about_half_the_check_is_done_beside_the_largest_parts_first(
                          written) == {
         CHANNELS: _EVERY}  # the largest, then none of the others fit in half
     assert output._aside(infos({CHANNELS: 1000, issues: sheet * 3 // 4, styles: sheet // 2,
-                                workbook: sheet // 4}), written) == {
+                                workbook: sheet // 5}), written) == {
         CHANNELS: _EVERY, workbook: _EVERY}  # the largest that fit
 
 

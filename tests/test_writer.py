@@ -34,7 +34,8 @@ from chantool.cli import cli
 from chantool.io import deflating, isolation, package, sheetxml, writer
 from chantool.io.writer import Opened, write_plan
 from chantool.io.xmltext import sheet_data
-from chantool.results import WritePlan, validation_plan
+from chantool.layout import Value
+from chantool.results import ResultColumn, SheetResults, WritePlan, validation_plan
 from chantool.table import RawSheet
 from chantool.validate import validate_book
 from tests.conftest import CSV_EVERY_SHEET, libreoffice_convert, needs_fork, needs_libreoffice
@@ -310,6 +311,33 @@ def test_libreoffice_opens_the_result_and_shows_the_written_values(
     issues = list(csv.reader((out / "rich-校验结果.csv").open(encoding="utf-8")))
     assert issues[0][:4] == ["严重程度", "规则", "工作表", "单元格"]
     assert len(issues) == 7
+
+
+@needs_libreoffice
+def test_text_with_spaces_at_either_end_keeps_them_and_only_such_text_says_so(
+    rich_workbook: Path, tmp_path: Path
+) -> None:
+    texts: dict[int, Value] = {2: "甲乙", 3: " 前有空格", 4: "后有空格 ", 5: "换行\n"}
+    mixed: dict[int, Value] = {2: 1.5, 3: " 空格", 4: "末尾 \x01"}  # a cell at a time
+    plan = WritePlan((SheetResults("渠道档案", 1, (
+        ResultColumn("说明", texts), ResultColumn("混合", mixed))),), ())
+    target = tmp_path / "out.xlsx"
+    write_plan(rich_workbook, target, plan)
+    xml = parts(target)["xl/worksheets/sheet1.xml"]
+    cells = dict(re.findall(rb'<c r="([LM]\d)"[^>]*>(.*?)</c>', xml, re.S))
+    assert cells[b"L2"] == "<is><t>甲乙</t></is>".encode()
+    assert cells[b"L3"] == '<is><t xml:space="preserve"> 前有空格</t></is>'.encode()
+    assert cells[b"L4"] == '<is><t xml:space="preserve">后有空格 </t></is>'.encode()
+    assert cells[b"L5"] == '<is><t xml:space="preserve">换行\n</t></is>'.encode()
+    assert cells[b"M3"] == '<is><t xml:space="preserve"> 空格</t></is>'.encode()
+    # A character XML cannot hold is dropped: the space before it ends the text.
+    assert cells[b"M4"] == '<is><t xml:space="preserve">末尾 </t></is>'.encode()
+    assert package_problems(target) == []
+    out = tmp_path / "csv"
+    libreoffice_convert(target, out, CSV_EVERY_SHEET)
+    shown = list(csv.reader((out / "out-渠道档案.csv").open(encoding="utf-8", newline="")))
+    assert [row[11] for row in shown[1:5]] == ["甲乙", " 前有空格", "后有空格 ", "换行\n"]
+    assert (shown[2][12], shown[3][12]) == (" 空格", "末尾 ")
 
 
 def test_rows_are_taken_where_the_probe_found_them_or_else_looked_for() -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple, cast
 from chantool.findings import Severity
 from chantool.io.package import NS_MAIN
 from chantool.io.preflight import MAX_COLUMNS
-from chantool.io.xmltext import escape, insertion_point, sheet_data
+from chantool.io.xmltext import escape, insertion_point, sheet_data, spaced
 from chantool.layout import Value
 from chantool.table import cell_runs, column_index, column_letter
 
@@ -134,7 +134,10 @@ def column_parts(letters: str, numbers: Sequence[bytes], values: Sequence[Value]
         return [repeat(start), numbers, repeat(b'"' + styled + _NUMBER[0]),
                 _numbers_shown(numbers_only, one_kind=len(kinds) == 1), repeat(_NUMBER[1])]
     if kinds == {str} and "" not in texts and escape(text := "".join(texts)) == text:
-        return [repeat(start), numbers, repeat(b'"' + styled + _TEXT[0]),
+        opening = (b'"' + styled + _TEXT[0], b'"' + styled + _SPACED_TEXT)
+        spaces = list(map(spaced, texts))
+        return [repeat(start), numbers,
+                map(opening.__getitem__, spaces) if any(spaces) else repeat(opening[0]),
                 map(str.encode, texts), repeat(_TEXT[1])]
     # Any other column repeats few values: what follows a cell's address is made once
     # for each. What a value makes is told by its type and its repr (True, 1 and 1.0 are
@@ -169,9 +172,10 @@ def _numbers_shown(values: Sequence[float], *, one_kind: bool) -> Iterable[bytes
 
 
 # A cell after its address and style, around its value: a number (its repr), a text
-# (escaped); a yes/no.
+# (escaped), the start of one with spaces at either end; a yes/no.
 _NUMBER: Final = (b"><v>", b"</v></c>")
-_TEXT: Final = (b' t="inlineStr"><is><t xml:space="preserve">', b"</t></is></c>")
+_TEXT: Final = (b' t="inlineStr"><is><t>', b"</t></is></c>")
+_SPACED_TEXT: Final = b' t="inlineStr"><is><t xml:space="preserve">'
 _TRUTH: Final = b' t="b"><v>%d</v></c>'
 
 
@@ -189,7 +193,8 @@ def _after_address(value: Value, styled: bytes) -> bytes:
         value = None  # no cell value spells nan or inf: left blank
     if not value:
         return styled + b"/>" if styled else b""
-    return styled + _TEXT[0] + escape(value).encode() + _TEXT[1]
+    text = escape(value)  # what it is written as: characters XML cannot hold dropped
+    return styled + (_SPACED_TEXT if spaced(text) else _TEXT[0]) + text.encode() + _TEXT[1]
 
 
 class Region(NamedTuple):

@@ -29,6 +29,12 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES) if _TO_ESCAPE.search(text) else text
 
 
+def spaced(text: str) -> bool:
+    """Whether ``text`` starts or ends with white space, which a text element keeps only
+    with ``xml:space="preserve"``: Excel drops it otherwise."""
+    return text != text.strip()
+
+
 def unescape(text: str) -> str:
     """The text an escaped attribute value or element content stands for: XML's five
     entities and its character references (``&#28192;``, ``&#x6E20;``), in one pass."""

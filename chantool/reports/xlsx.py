@@ -35,6 +35,7 @@ from chantool.io import isolation
 from chantool.io.deflating import Deflated, Deflater, Parts, deflated_piece, write_zip
 from chantool.io.output import temporary_path
 from chantool.io.sheetxml import joined_rows
+from chantool.io.xmltext import spaced
 from chantool.layout import NUMBER_FORMATS, Value, column_width, display_width, sheet_column
 from chantool.layout import text as shown
 from chantool.listings import Field, Listing, Row, Scores, Unit
@@ -354,7 +355,7 @@ def _inline(value: str) -> str:
     if _UNSAFE.search(value):
         value = _UNSAFE.sub(lambda found: f"_x{ord(found[0][0]):04X}_", value)
     escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    space = ' xml:space="preserve"' if value != value.strip() else ""
+    space = ' xml:space="preserve"' if spaced(value) else ""
     return f"<is><t{space}>{escaped}</t></is>"
 
 
