@@ -658,6 +658,68 @@ def test_rows_apart_are_checked_together_and_a_change_among_them_is_refused(
     assert refused.value.key == "cells_changed"
 
 
+def text_like_spans_in_row_20(source: Path) -> None:
+    """B5's text that looks like a spans attribute moved to B20."""
+    parts = excel_edits.read_parts(source)
+    parts[ROWS] = parts[ROWS].replace(b'<c r="B5" t="inlineStr"><is><t> spans="1:11"</t>',
+                                      b'<c r="B5" t="inlineStr"><is><t>spans</t>')
+    parts[ROWS], count = re.subn(rb'<c r="B20" t="s"><v>\d+</v></c>',
+                                 b'<c r="B20" t="inlineStr"><is><t> spans="1:11"</t></is></c>',
+                                 parts[ROWS])
+    assert count == 1
+    excel_edits.write_parts(source, parts)
+
+
+WRONG_ROW = (rb'<c r="L9"', rb'<c r="L8"')  # row 9's result addressed in row 8
+SWAPPED = (rb'(<c r="L9".*?</c>)(<c r="M9".*?</c>)', rb"\2\1")  # its columns out of order
+
+
+@pytest.mark.parametrize(("prepare", "write", "change"), [
+    # Rows written one after the other, checked at C speed...
+    (without_text_like_spans, write_every_row, WRONG_ROW),
+    (without_text_like_spans, write_every_row, SWAPPED),
+    # ... or as runs of rows (text in a cell that looks like a spans attribute)...
+    (lambda source: None, write_every_row, WRONG_ROW),
+    (lambda source: None, write_every_row, SWAPPED),
+    # ... and rows written apart, one at a time.
+    (text_like_spans_in_row_20, write_some_rows, WRONG_ROW),
+    (text_like_spans_in_row_20, write_some_rows, (rb'<c r="L20"', rb'<c r="L21"')),
+])
+def test_a_cell_of_ours_out_of_its_row_or_column_order_is_refused(
+    every_row: Path, tmp_path: Path, prepare: Callable[[Path], None],
+    write: Callable[[Path, Path], tuple[Written, list[RawSheet]]], change: tuple[bytes, bytes]
+) -> None:
+    prepare(every_row)
+    target = tmp_path / "out.xlsx"
+    written, sheets = write(every_row, target)
+    verify_written(target, written, sheets)
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, changed_within(target, written, *change), sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_rows_added_where_no_row_starts_or_ends_are_refused(every_row: Path,
+                                                            tmp_path: Path) -> None:
+    # A row claimed added inside the last row's start tag: numbered after it, and well-
+    # formed itself, but in the file it breaks that tag.
+    without_text_like_spans(every_row)
+    target = tmp_path / "out.xlsx"
+    written, sheets = write_some_rows(every_row, target)
+    added = b'<row r="42"/>'
+    parts = excel_edits.read_parts(target)
+    at = parts[ROWS].index(b'<row r="41"') + len(b'<row r="41"')
+    parts[ROWS] = parts[ROWS][:at] + added + parts[ROWS][at:]
+    excel_edits.write_parts(target, parts)
+    original = written.originals[ROWS]
+    there = original.index(b'<row r="41"') + len(b'<row r="41"')
+    regions = sorted([*written.rewritten[ROWS], Region(there, there, len(added))])
+    claimed = dataclasses.replace(written,
+                                  rewritten={**written.rewritten, ROWS: tuple(regions)})
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, claimed, sheets)
+    assert refused.value.key == "cells_changed"
+
+
 def test_a_row_split_around_the_rows_between_is_refused(every_row: Path,
                                                          tmp_path: Path) -> None:
     # What the writer wrote for row 9 ends with the start of row 20's, and row 20's region

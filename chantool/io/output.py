@@ -16,8 +16,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
-from itertools import accumulate, compress, count, repeat
-from operator import add, le, not_, sub
+from itertools import accumulate, chain, compress, count, repeat
+from operator import add, itemgetter, le, lt, ne, not_, or_, sub
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, cast
 from xml.etree.ElementTree import Element
@@ -388,8 +388,9 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
             else:
                 kept = rows_start <= region.start <= region.end <= rows_end and all(
                     check.only_appended(old, written_row)
-                    or check.same_user_cells(old, written_row, *check.numbers_around(
-                        original, rows_start, place, rows_end))
+                    or (check.between_rows(original, rows_start, place, rows_end)
+                        and check.same_user_cells(old, written_row, *check.numbers_around(
+                            original, rows_start, place, rows_end)))
                     for old, written_row, place in zip(olds, news, places, strict=True))
         if not kept:
             raise OutputError("cells_changed", sheet=sheet)
@@ -537,10 +538,22 @@ class _Ours:
         self.first = re.compile(cell)
         self.run = re.compile(rb"(?:" + cell + rb'+"[^>]*?(?:/>|>' + _CELL_CONTENT
                               + re.escape(b"</" + prefix + b"c>") + rb"))*")
+        # The letters and the row of the address of each cell of ours, and each column's
+        # number by its letters.
+        self.addresses = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(" + letters
+                                    + rb')(\d+)"')
+        self.order = {column_letter(column - 1).encode(): column for column in columns}
 
     def without(self, cells: bytes) -> bytes:
         """``cells`` without those of ours."""
         return self.any.sub(b"", cells) if self.columns else cells
+
+    def in_row(self, cells: bytes, number: bytes | None) -> bool:
+        """The cells of ours ``cells`` are addressed in the row numbered ``number`` (in
+        any row, when it has no number), in the order of their columns."""
+        found = self.addresses.findall(cells)
+        columns = [self.order[letters] for letters, row in found if number in (None, row)]
+        return len(columns) == len(found) and all(map(lt, columns, columns[1:]))
 
 
 class _RowCheck:
@@ -554,6 +567,8 @@ class _RowCheck:
         # A cell whose address is not its first attribute (as common writers write it).
         self.unaddressed = re.compile(re.escape(self.cell) + rb'(?! r=")')
         self.spans = re.compile(re.escape(self.start) + rb"\b[^>]*?" + re.escape(_ROW_SPANS))
+        # A row's number, where it is its first attribute (as common writers write it).
+        self.numbers = re.compile(re.escape(self.start) + rb' r="(\d+)"')
         self.old, self.new = _Ours(prefix, before), _Ours(prefix, after)
 
     def all_addressed(self, cells: bytes) -> bool:
@@ -575,12 +590,13 @@ class _RowCheck:
             inner = old[old_tag:-len(self.end)]
         else:
             return False
+        ours = new[new_tag + len(inner):len(new) - len(self.end)]
         return (self.all_addressed(inner)
                 and self.new.first.search(inner) is None
                 and _plain_tag(old[:old_tag]) == _plain_tag(new[:new_tag])
                 and new.startswith(inner, new_tag)
-                and self.new.run.fullmatch(new, new_tag + len(inner),
-                                           len(new) - len(self.end)) is not None)
+                and self.new.run.fullmatch(ours) is not None
+                and self.new.in_row(ours, _number_in(old[:old_tag])))
 
     def rows_only_appended(self, olds: Sequence[bytes], news: Sequence[bytes]) -> bytes | None:
         """``only_appended`` for every row of ``olds`` (regions of whole rows) and the row
@@ -609,7 +625,24 @@ class _RowCheck:
                 and all(map(bytes.startswith, new_rows, old_rows))):
             return None
         tails = [row[cut:] for row, cut in zip(new_rows, map(len, old_rows), strict=True)]
-        return b"".join(tails) if all(map(self.new.run.fullmatch, tails)) else None
+        if not all(map(self.new.run.fullmatch, tails)):
+            return None
+        ours = b"".join(tails)
+        return ours if self._in_their_rows(old, tails, ours) else None
+
+    def _in_their_rows(self, old: bytes, tails: list[bytes], ours: bytes) -> bool:
+        """The cells of ours in ``tails`` (those ending each row of ``old``, and nothing
+        after its last), ``ours`` joined, are addressed in their rows, in the order of
+        their columns: told at C speed, each row's number its first attribute."""
+        numbers = self.numbers.findall(old)
+        counts = list(map(bytes.count, tails, repeat(self.cell + b' r="')))
+        found = self.new.addresses.findall(ours)
+        if len(numbers) != len(tails) - 1 or counts[-1] or sum(counts) != len(found):
+            return False
+        rows = list(chain.from_iterable(map(repeat, numbers, counts)))
+        columns = list(map(self.new.order.__getitem__, map(itemgetter(0), found)))
+        return rows == list(map(itemgetter(1), found)) and all(
+            map(or_, map(ne, rows, rows[1:]), map(lt, columns, columns[1:])))
 
     def same_user_cells(self, old: bytes, new: bytes, lower: int | None,
                         upper: int | None) -> bool:
@@ -630,12 +663,20 @@ class _RowCheck:
                 expected = next(kept, None)
             elif row[1]:  # user cells in a row that was not there
                 return False
-            found = _ROW_NUMBER.search(row[0])
-            following = int(found[1]) if found else number + 1  # else the one after
+            found = _number_in(row[0])
+            following = int(found) if found else number + 1  # else the one after
             if following <= number:
                 return False
             number = following
         return expected is None and (upper is None or number < upper)
+
+    def between_rows(self, original: bytes, rows_start: int, place: tuple[int, int],
+                     rows_end: int) -> bool:
+        """Whether ``place`` (a stretch of the rows of ``original``, empty where rows are
+        added) starts and ends where a row starts or ends, or the rows do."""
+        return all(at in (rows_start, rows_end) or original.startswith(self.start, at)
+                   or original.endswith(self.end, rows_start, at)
+                   or _after_empty_row(original, self.start, rows_start, at) for at in place)
 
     def numbers_around(self, original: bytes, rows_start: int, place: tuple[int, int],
                        rows_end: int) -> tuple[int | None, int | None]:
@@ -668,13 +709,15 @@ class _RowCheck:
                 if close < 0:
                     return None
                 inner, at = fragment[tag_end:close], close + len(self.end)
+            number = _number_in(tag)
             if self.all_addressed(inner):
                 users = ours.without(inner)
-                if ours_last and not inner.startswith(users):
+                if ours_last and not (inner.startswith(users)
+                                      and ours.in_row(inner[len(users):], number)):
                     return None
                 rows.append((_plain_tag(tag), users))
                 continue
-            cells, column, after_ours = [], 0, False
+            cells, column, after_ours, mine = [], 0, False, []
             for match in _CELL.finditer(inner):
                 address = _ADDRESS.search(match[1])
                 column = column_index(address[1].decode()) if address else column + 1
@@ -682,23 +725,37 @@ class _RowCheck:
                     if ours_last and not ours.any.fullmatch(match[0]):  # not one we write
                         return None
                     after_ours = ours_last
+                    mine.append(match[0])
                 elif after_ours:
                     return None
                 else:
                     cells.append((column, match[0]))
+            if ours_last and not ours.in_row(b"".join(mine), number):
+                return None
             # And what it holds besides cells, but white space: the same too.
             rest = b"".join(_CELL.sub(b"", inner).split())
             rows.append((_plain_tag(tag), (cells, rest) if cells or rest else b""))
         return rows
 
 
+def _after_empty_row(xml: bytes, row_start: bytes, rows_start: int, at: int) -> bool:
+    """Whether ``at`` in ``xml`` follows a row's empty element (``<row .../>``)."""
+    tag = xml.rfind(b"<", rows_start, at)
+    return (tag >= 0 and xml.startswith(row_start, tag) and xml.find(b">", tag) == at - 1
+            and xml.endswith(b"/>", tag, at))
+
+
 def _row_number(xml: bytes, at: int) -> int | None:
     """The number of the row whose start tag is at ``at`` in ``xml`` (-1: no row), where
     it has one."""
-    if at < 0:
-        return None
-    found = _ROW_NUMBER.search(xml, at, xml.find(b">", at) + 1)
-    return int(found[1]) if found else None
+    number = _number_in(xml[at:xml.find(b">", at) + 1]) if at >= 0 else None
+    return int(number) if number else None
+
+
+def _number_in(tag: bytes) -> bytes | None:
+    """The number a row's start tag gives it, if any."""
+    found = _ROW_NUMBER.search(tag)
+    return found[1] if found else None
 
 
 def _plain_tag(tag: bytes) -> bytes:
