@@ -720,6 +720,62 @@ def test_rows_added_where_no_row_starts_or_ends_are_refused(every_row: Path,
     assert refused.value.key == "cells_changed"
 
 
+@pytest.fixture
+def unnumbered(every_row: Path) -> Path:
+    """``every_row`` with neither its rows nor its cells addressed: each is where it is."""
+    without_text_like_spans(every_row)
+    parts = excel_edits.read_parts(every_row)
+    parts[ROWS] = re.sub(rb'(<c) r="[A-Z]+\d+"', rb"\1",
+                         re.sub(rb'(<row) r="\d+"', rb"\1", parts[ROWS]))
+    excel_edits.write_parts(every_row, parts)
+    return every_row
+
+
+def write_past_the_rows(source: Path, target: Path) -> tuple[Written, list[RawSheet]]:
+    plan = WritePlan((SheetResults("渠道档案", 1, (
+        ResultColumn("值", {row: row * 1.5 for row in (7, 9, 20, 33, 45)}),)),), ())
+    return write_plan(source, target, plan), load(source, Options(as_of=AS_OF))
+
+
+def test_rows_without_numbers_get_their_results_where_they_are(unnumbered: Path,
+                                                                tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    verify_written(target, *write_past_the_rows(unnumbered, target))
+    cells = openpyxl.load_workbook(target)["渠道档案"]
+    assert [cells[f"L{row}"].value for row in (7, 9, 20, 33, 45)] == [
+        10.5, 13.5, 30.0, 49.5, 67.5]
+    assert (cells["A20"].value, cells["A41"].value) == ("CH018", "CH039")
+
+
+@pytest.mark.parametrize("change", [
+    # A row added before row 20, numbered as it is: it and every row after it move down.
+    (rb'(<row\b(?:(?!<row\b).)*?<c r="L20")', rb'<row r="20"/>\1'),
+    # Row 20's result addressed in row 21.
+    (rb'<c r="L20"', rb'<c r="L21"'),
+    # The row added after the last numbered as row 2, which is there already.
+    (rb'<row r="45"><c r="L45"', rb'<row r="2"><c r="L2"'),
+])
+def test_rows_without_numbers_are_told_by_their_place_and_a_change_refused(
+    unnumbered: Path, tmp_path: Path, change: tuple[bytes, bytes]
+) -> None:
+    target = tmp_path / "out.xlsx"
+    written, sheets = write_past_the_rows(unnumbered, target)
+    with pytest.raises(OutputError) as refused:
+        verify_written(target, changed_within(target, written, *change), sheets)
+    assert refused.value.key == "cells_changed"
+
+
+def test_a_row_numbered_with_a_leading_zero_is_written(every_row: Path,
+                                                        tmp_path: Path) -> None:
+    without_text_like_spans(every_row)
+    parts = excel_edits.read_parts(every_row)
+    parts[ROWS] = parts[ROWS].replace(b'<row r="20"', b'<row r="020"')
+    excel_edits.write_parts(every_row, parts)
+    target = tmp_path / "out.xlsx"
+    verify_written(target, *write_every_row(every_row, target))
+    assert openpyxl.load_workbook(target)["渠道档案"]["L20"].value == 30.0
+
+
 def test_a_row_split_around_the_rows_between_is_refused(every_row: Path,
                                                          tmp_path: Path) -> None:
     # What the writer wrote for row 9 ends with the start of row 20's, and row 20's region

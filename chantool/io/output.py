@@ -350,6 +350,7 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     at = 0
     part = _Pieces(written)
     check = _RowCheck(data[1], before, after)
+    numbering = _RowNumbers(original, check.start, rows_start)
     # Each region (or run of rows) is checked as it is read, and what chantool wrote parsed
     # a quarter megabyte at a time: a sheet of a hundred thousand rows written into is
     # never held a second time.
@@ -389,8 +390,8 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
                 kept = rows_start <= region.start <= region.end <= rows_end and all(
                     check.only_appended(old, written_row)
                     or (check.between_rows(original, rows_start, place, rows_end)
-                        and check.same_user_cells(old, written_row, *check.numbers_around(
-                            original, rows_start, place, rows_end)))
+                        and check.same_user_cells(old, written_row, numbering.before(place[0]),
+                                                  numbering.after(place[1], rows_end)))
                     for old, written_row, place in zip(olds, news, places, strict=True))
         if not kept:
             raise OutputError("cells_changed", sheet=sheet)
@@ -548,11 +549,11 @@ class _Ours:
         """``cells`` without those of ours."""
         return self.any.sub(b"", cells) if self.columns else cells
 
-    def in_row(self, cells: bytes, number: bytes | None) -> bool:
-        """The cells of ours ``cells`` are addressed in the row numbered ``number`` (in
-        any row, when it has no number), in the order of their columns."""
+    def in_row(self, cells: bytes, number: int) -> bool:
+        """The cells of ours ``cells`` are addressed in the row numbered ``number``, in
+        the order of their columns."""
         found = self.addresses.findall(cells)
-        columns = [self.order[letters] for letters, row in found if number in (None, row)]
+        columns = [self.order[letters] for letters, row in found if int(row) == number]
         return len(columns) == len(found) and all(map(lt, columns, columns[1:]))
 
 
@@ -591,12 +592,14 @@ class _RowCheck:
         else:
             return False
         ours = new[new_tag + len(inner):len(new) - len(self.end)]
-        return (self.all_addressed(inner)
+        number = _number_in(old[:old_tag])  # without one, told from the rows before
+        return (number is not None
+                and self.all_addressed(inner)
                 and self.new.first.search(inner) is None
                 and _plain_tag(old[:old_tag]) == _plain_tag(new[:new_tag])
                 and new.startswith(inner, new_tag)
                 and self.new.run.fullmatch(ours) is not None
-                and self.new.in_row(ours, _number_in(old[:old_tag])))
+                and self.new.in_row(ours, int(number)))
 
     def rows_only_appended(self, olds: Sequence[bytes], news: Sequence[bytes]) -> bytes | None:
         """``only_appended`` for every row of ``olds`` (regions of whole rows) and the row
@@ -639,36 +642,43 @@ class _RowCheck:
         found = self.new.addresses.findall(ours)
         if len(numbers) != len(tails) - 1 or counts[-1] or sum(counts) != len(found):
             return False
-        rows = list(chain.from_iterable(map(repeat, numbers, counts)))
+        rows = list(chain.from_iterable(map(repeat, map(int, numbers), counts)))
         columns = list(map(self.new.order.__getitem__, map(itemgetter(0), found)))
-        return rows == list(map(itemgetter(1), found)) and all(
+        return rows == list(map(int, map(itemgetter(1), found))) and all(
             map(or_, map(ne, rows, rows[1:]), map(lt, columns, columns[1:])))
 
-    def same_user_cells(self, old: bytes, new: bytes, lower: int | None,
-                        upper: int | None) -> bool:
+    def same_user_cells(self, old: bytes, new: bytes, lower: int,
+                        upper: tuple[int | None, bool]) -> bool:
         """Both are runs of whole rows, and every row of ``old`` is in ``new`` with the
-        same start tag (but for its spans) and the same cells outside ours, which end the
-        row; a row only in ``new`` holds none. The rows of ``new`` are numbered in order,
-        after ``lower`` and before ``upper``, the numbers of the rows around (``None``:
-        none, or not told)."""
+        same start tag (but for its spans), the same number and the same cells outside
+        ours, which end the row, each addressed in it; a row only in ``new`` holds none.
+        The rows are numbered as Excel numbers them, from ``lower``, the number of the row
+        before (``_RowNumbers``), in order, and before the row after: ``upper`` says its
+        number, if its start tag gives one, and whether there is a row after; without a
+        number, its own follows from the rows of ``new``, which must then end with the
+        number the rows of ``old`` ended with."""
         before = self._user_rows(old, self.old)
         after = self._user_rows(new, self.new, ours_last=True)
         if before is None or after is None:
             return False
-        kept = iter(before)
+        olds = [(tag, users, number) for (tag, users, _), number
+                in zip(before, _numbered(before, lower), strict=True)]
+        kept = iter(olds)
         expected = next(kept, None)
-        number = lower or 0
-        for row in after:
-            if row == expected:
-                expected = next(kept, None)
-            elif row[1]:  # user cells in a row that was not there
-                return False
-            found = _number_in(row[0])
-            following = int(found) if found else number + 1  # else the one after
-            if following <= number:
+        number = lower
+        for (tag, users, ours), following in zip(after, _numbered(after, lower), strict=True):
+            if following <= number or not self.new.in_row(ours, following):
                 return False
             number = following
-        return expected is None and (upper is None or number < upper)
+            if (tag, users, number) == expected:
+                expected = next(kept, None)
+            elif users:  # user cells in a row that was not there
+                return False
+        next_number, follows = upper
+        ended = olds[-1][2] if olds else lower
+        return expected is None and (
+            number < next_number if next_number is not None
+            else not follows or number == ended)
 
     def between_rows(self, original: bytes, rows_start: int, place: tuple[int, int],
                      rows_end: int) -> bool:
@@ -678,21 +688,15 @@ class _RowCheck:
                    or original.endswith(self.end, rows_start, at)
                    or _after_empty_row(original, self.start, rows_start, at) for at in place)
 
-    def numbers_around(self, original: bytes, rows_start: int, place: tuple[int, int],
-                       rows_end: int) -> tuple[int | None, int | None]:
-        """The numbers of the rows of ``original`` just before and just after ``place``
-        (a stretch of its rows), where there are such rows with a number."""
-        start, end = place
-        return (_row_number(original, original.rfind(self.start, rows_start, start)),
-                _row_number(original, original.find(self.start, end, rows_end)))
-
     def _user_rows(self, fragment: bytes, ours: _Ours, *,
-                   ours_last: bool = False) -> list[tuple[bytes, object]] | None:
-        """Each row's start tag without spans and its cells outside ``ours``: as bytes,
-        or as (column, cell) pairs where a cell may have no address (its column is then
-        the one after the cell before it); ``None`` when ``fragment`` is not a run of
-        whole rows, or with ``ours_last`` when a cell of ours comes before another."""
-        rows: list[tuple[bytes, object]] = []
+                   ours_last: bool = False) -> list[tuple[bytes, object, bytes]] | None:
+        """Each row's start tag without spans, its cells outside ``ours`` and those of
+        ``ours``: the first as bytes, or as (column, cell) pairs where a cell may have no
+        address (its column is then the one after the cell before it), with what else the
+        row holds; ``None`` when ``fragment`` is not a run of whole rows, or with
+        ``ours_last`` when a cell of ours comes before another or is not one chantool
+        writes."""
+        rows: list[tuple[bytes, object, bytes]] = []
         at = 0
         while at < len(fragment):
             if fragment[at:at + 1].isspace():
@@ -709,13 +713,11 @@ class _RowCheck:
                 if close < 0:
                     return None
                 inner, at = fragment[tag_end:close], close + len(self.end)
-            number = _number_in(tag)
             if self.all_addressed(inner):
                 users = ours.without(inner)
-                if ours_last and not (inner.startswith(users)
-                                      and ours.in_row(inner[len(users):], number)):
+                if ours_last and not inner.startswith(users):
                     return None
-                rows.append((_plain_tag(tag), users))
+                rows.append((_plain_tag(tag), users, inner[len(users):]))
                 continue
             cells, column, after_ours, mine = [], 0, False, []
             for match in _CELL.finditer(inner):
@@ -730,12 +732,54 @@ class _RowCheck:
                     return None
                 else:
                     cells.append((column, match[0]))
-            if ours_last and not ours.in_row(b"".join(mine), number):
-                return None
             # And what it holds besides cells, but white space: the same too.
             rest = b"".join(_CELL.sub(b"", inner).split())
-            rows.append((_plain_tag(tag), (cells, rest) if cells or rest else b""))
+            rows.append((_plain_tag(tag), (cells, rest) if cells or rest else b"",
+                         b"".join(mine)))
         return rows
+
+
+class _RowNumbers:
+    """The numbers of the rows of a worksheet part, as Excel numbers them (a row's ``r``,
+    else one more than the row before's), told going forward through the part: each row
+    start tag is looked at at most once, however many stretches are asked about."""
+
+    def __init__(self, original: bytes, row_start: bytes, rows_start: int) -> None:
+        self.original, self.row_start, self.rows_start = original, row_start, rows_start
+        self.at, self.number = rows_start, 0  # the number of the last row before ``at``
+
+    def before(self, at: int) -> int:
+        """The number of the last row that starts before ``at`` (0: none)."""
+        if at < self.at:  # asked behind: told anew from the first row
+            self.at, self.number = self.rows_start, 0
+        unnumbered, end = 0, at
+        while (start := self.original.rfind(self.row_start, self.at, end)) >= 0:
+            number = _row_number(self.original, start)
+            if number is not None:
+                break
+            unnumbered, end = unnumbered + 1, start
+        else:
+            number = self.number
+        self.at, self.number = at, number + unnumbered
+        return self.number
+
+    def after(self, at: int, rows_end: int) -> tuple[int | None, bool]:
+        """The number the start tag of the first row from ``at`` gives it, if any, and
+        whether there is such a row."""
+        start = self.original.find(self.row_start, at, rows_end)
+        return (_row_number(self.original, start) if start >= 0 else None), start >= 0
+
+
+def _numbered(rows: Sequence[tuple[bytes, object, bytes]], lower: int) -> list[int]:
+    """The numbers of ``rows`` (as ``_user_rows`` gives them), after a row numbered
+    ``lower``: each row's ``r``, else one more than the row before's."""
+    numbers: list[int] = []
+    number = lower
+    for tag, _, _ in rows:
+        found = _number_in(tag)
+        number = int(found) if found is not None else number + 1
+        numbers.append(number)
+    return numbers
 
 
 def _after_empty_row(xml: bytes, row_start: bytes, rows_start: int, at: int) -> bool:
