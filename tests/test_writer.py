@@ -633,6 +633,16 @@ def test_results_in_a_worksheet_whose_elements_carry_a_prefix_are_in_its_namespa
                 if f["code"] == "not_written"]
     assert package_problems(book) == []
     assert openpyxl.load_workbook(book)["渠道档案"]["P2"].value == "校验结果"  # its header row
+    # A second run finds the first run's results there, in rows it gives none too.
+    runs: tuple[dict[int, Value], ...] = ({3: 1.5, 4: 3.0, 5: 4.5}, {3: 9.0})
+    first, second = (WritePlan((SheetResults("渠道档案", 2, (ResultColumn("值", values),)),), ())
+                     for values in runs)
+    again = tmp_path / "again.xlsx"
+    write_plan(book, again, first)
+    write_plan(again, book, second)
+    cells = openpyxl.load_workbook(book)["渠道档案"]
+    assert [cells[f"P{row}"].value for row in (2, 3, 4, 5)] == ["值", 9.0, None, None]
+    assert package_problems(book) == []
 
 
 def test_a_generated_sheet_a_formula_refers_to_keeps_its_name_in_the_other_language(

@@ -267,7 +267,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
     if prefix:  # the part's elements are prefixed: chantool's cells declare their namespace
         new_cells = {number: cells.replace(b'<c r="', _CELL_IN_MAIN)
                      for number, cells in new_cells.items()}
-    edited = sorted(set(new_cells) | _rows_holding(xml, prefix, data_start, data_end, old_letters))
+    edited = sorted(set(new_cells) | _rows_holding(xml, data_start, data_end, old_letters))
     numbers = _every_row(xml, prefix, data_start, data_end, edited) if rows is None else None
     located = (_locate_rows(xml, prefix, data_start, data_end, edited, probed.rows_at)
                if rows is None and numbers is None else None)
@@ -505,12 +505,12 @@ def _columns_after(letters: str) -> bytes:
     return "|".join(found).encode()
 
 
-def _rows_holding(xml: bytes, prefix: bytes, start: int, end: int,
-                  letters: list[bytes]) -> set[int]:
-    """The rows with a cell in the columns ``letters``."""
+def _rows_holding(xml: bytes, start: int, end: int, letters: list[bytes]) -> set[int]:
+    """The rows with a cell in the columns ``letters``: in a part whose elements carry
+    a prefix, chantool's own cells among them (which declare their namespace instead)."""
     if not letters:
         return set()
-    pattern = re.compile(b"<" + re.escape(prefix) + rb'c\b[^>]*?\sr="(?:' + b"|".join(letters)
+    pattern = re.compile(rb'<(?:[\w.-]+:)?c\b[^>]*?\sr="(?:' + b"|".join(letters)
                          + rb')(\d+)"')
     return {int(number) for number in pattern.findall(xml, start, end)}
 
