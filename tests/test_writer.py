@@ -645,6 +645,23 @@ def test_results_in_a_worksheet_whose_elements_carry_a_prefix_are_in_its_namespa
     assert package_problems(book) == []
 
 
+def test_a_second_run_finds_the_first_runs_results_however_their_attributes_are_spaced(
+        tmp_path: Path) -> None:
+    runs: tuple[dict[int, Value], ...] = ({3: 1.5, 4: 3.0, 5: 4.5}, {3: 9.0})
+    first, second = (WritePlan((SheetResults("渠道档案", 2, (ResultColumn("值", values),)),), ())
+                     for values in runs)
+    once, twice = tmp_path / "once.xlsx", tmp_path / "twice.xlsx"
+    write_plan(EXAMPLE, once, first)
+    parts = read_parts(once)
+    part = "xl/worksheets/sheet2.xml"
+    parts[part], count = re.subn(rb'<c r="(P[345]")', b'<c\nr="\\1', parts[part])
+    assert count == 3  # a line break between a cell's name and its address
+    write_parts(once, parts)
+    write_plan(once, twice, second)
+    cells = openpyxl.load_workbook(twice)["渠道档案"]
+    assert [cells[f"P{row}"].value for row in (2, 3, 4, 5)] == ["值", 9.0, None, None]
+
+
 def test_a_generated_sheet_a_formula_refers_to_keeps_its_name_in_the_other_language(
         tmp_path: Path) -> None:
     book = tmp_path / "book.xlsx"
