@@ -776,6 +776,69 @@ def test_a_row_numbered_with_a_leading_zero_is_written(every_row: Path,
     assert openpyxl.load_workbook(target)["渠道档案"]["L20"].value == 30.0
 
 
+@pytest.mark.parametrize("added", [
+    b'<row r="7"><c r="B7"><v>9</v></c></row>',  # before row 8, added just before it
+    b'<row><c r="B6"><v>9</v></c></row>',  # row 9 to Excel, addressed in row 6
+    b'<row r="8"><c r="B8"><v>9</v></c></row>',  # row 8 again
+])
+def test_rows_added_in_one_gap_by_two_regions_follow_each_other(added: bytes) -> None:
+    # Row 8 is added after row 5, and the next region, past the line break between the
+    # rows, adds another row before row 10: numbered after row 5, but not after row 8.
+    five = b'<row r="5"><c r="A5"><v>1</v></c></row>'
+    ten = b'<row r="10"><c r="A10"><v>2</v></c></row>'
+    head, tail = b'<worksheet><dimension ref="A1:B10"/><sheetData>', b"</sheetData></worksheet>"
+    eight = b'<row r="8"><c r="B8"><v>9</v></c></row>'
+    original = head + five + b"\n" + ten + tail
+    written = head + five + eight + b"\n" + added + ten + tail
+    at = len(head + five) + 1
+    regions = [Region(0, len(head), len(head)), Region(len(head), at - 1, len(five + eight)),
+               Region(at, at, len(added)), Region(at + len(ten), len(original), len(tail))]
+    with pytest.raises(OutputError):
+        output._check_sheet("渠道档案", original, iter([written]), regions, frozenset(),
+                            frozenset({2}))
+    fine = head + five + eight + b"\n" + ten + tail  # row 8 alone is where it belongs
+    output._check_sheet("渠道档案", original, iter([fine]),
+                        [*regions[:2], Region(at + len(ten), len(original), len(tail))],
+                        frozenset(), frozenset({2}))
+
+
+@pytest.mark.parametrize(("ten", "between"), [
+    (b'<row r="10"><c r="A10" t="inlineStr"><is><t><![CDATA[<row r="60">]]></t></is></c></row>',
+     b""),
+    (b'<row r="10"><c r="A10"><v>1</v></c></row>', b'<!-- <row r="99"> -->'),
+])
+def test_rows_are_not_added_among_rows_that_hide_a_start_tag(ten: bytes,
+                                                            between: bytes) -> None:
+    # Row 50 added between rows 10 and 12: after a row start tag in a CDATA section or a
+    # comment, it could look in order.
+    head, tail = b'<worksheet><dimension ref="A1:B12"/><sheetData>', b"</sheetData></worksheet>"
+    twelve = b'<row r="12"><c r="A12"><v>2</v></c></row>'
+    added = b'<row r="50"><c r="B50"><v>9</v></c></row>'
+    original = head + ten + between + twelve + tail
+    at = len(head + ten)
+    written = original[:at] + added + original[at:]
+    regions = [Region(0, len(head), len(head)), Region(at, at, len(added)),
+               Region(len(original) - len(tail), len(original), len(tail))]
+    with pytest.raises(OutputError):
+        output._check_sheet("渠道档案", original, iter([written]), regions, frozenset(),
+                            frozenset({2}))
+
+
+def test_the_check_is_split_only_after_a_row_copied_as_it_was(every_row: Path,
+                                                               tmp_path: Path) -> None:
+    without_text_like_spans(every_row)
+    target = tmp_path / "out.xlsx"
+    apart, _ = write_some_rows(every_row, target)
+    split = output._split(apart, ROWS, 0.5)
+    regions, original = apart.rewritten[ROWS], apart.originals[ROWS]
+    assert split is not None
+    assert original.find(b"<row", regions[split - 1].end, regions[split].start) >= 0
+    # Every row written into, one after the other: none copied between, no split.
+    together, _ = write_every_row(every_row, target)
+    assert len(together.rewritten[ROWS]) > 40
+    assert output._split(together, ROWS, 0.5) is None
+
+
 def test_a_row_split_around_the_rows_between_is_refused(every_row: Path,
                                                          tmp_path: Path) -> None:
     # What the writer wrote for row 9 ends with the start of row 20's, and row 20's region

@@ -212,14 +212,20 @@ def _weight(info: zipfile.ZipInfo, written: Written) -> int:
 
 def _split(written: Written, part: str, share: float) -> int | None:
     """Where the regions of ``part`` are split between two checks (``_check_sheet``):
-    the first region at ``share`` of the part or after it, when it is a worksheet
-    chantool wrote into and each check then holds a region besides the part's start and
-    its end; ``None`` (not split) otherwise."""
+    the first region at ``share`` of the part or after it with a row of the original
+    copied before it (each check numbers the rows it is given from there, ``_RowNumbers``),
+    when it is a worksheet chantool wrote into and each check then holds a region besides
+    the part's start and its end; ``None`` (not split) otherwise."""
     regions = written.rewritten.get(part)
-    if regions is None:
+    data = _SHEET_DATA.search(written.originals.get(part, b""))
+    if regions is None or data is None:
         return None
-    at = len(written.originals[part]) * share
-    split = next((index for index, region in enumerate(regions) if region.start >= at),
+    original = written.originals[part]
+    row_start = b"<" + data[1] + b"row"
+    at = len(original) * share
+    split = next((index for index, region in enumerate(regions)
+                  if region.start >= at and index
+                  and original.find(row_start, regions[index - 1].end, region.start) >= 0),
                  len(regions))
     return split if 1 < split < len(regions) - 1 else None
 
@@ -350,7 +356,7 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     at = 0
     part = _Pieces(written)
     check = _RowCheck(data[1], before, after)
-    numbering = _RowNumbers(original, check.start, rows_start)
+    numbering = _RowNumbers(original, check.start, rows_start, rows_end)
     # Each region (or run of rows) is checked as it is read, and what chantool wrote parsed
     # a quarter megabyte at a time: a sheet of a hundred thousand rows written into is
     # never held a second time.
@@ -366,6 +372,7 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
         _parse(sheet, (head,), parser)
     wrote: list[bytes] = []
     wrote_size = 0
+    carried: tuple[int, int] | None = None  # where rows checked one by one ended, their last
     index = first
     while index < last:
         region = regions[index]
@@ -387,12 +394,22 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
             if ours is not None:  # the rows are the original's bytes: only ours are parsed
                 kept, parsed = True, check.start + b">" + ours + check.end
             else:
-                kept = rows_start <= region.start <= region.end <= rows_end and all(
-                    check.only_appended(old, written_row)
-                    or (check.between_rows(original, rows_start, place, rows_end)
-                        and check.same_user_cells(old, written_row, numbering.before(place[0]),
-                                                  numbering.after(place[1], rows_end)))
-                    for old, written_row, place in zip(olds, news, places, strict=True))
+                kept = rows_start <= region.start <= region.end <= rows_end
+                for old, written_row, place in zip(olds, news, places, strict=True):
+                    if not kept:
+                        break
+                    if check.only_appended(old, written_row):
+                        continue
+                    lower = numbering.before(place[0])
+                    if carried is not None and original.find(check.start, carried[0],
+                                                              place[0]) < 0:
+                        lower = max(lower, carried[1])  # rows added just before
+                    number = (check.same_user_cells(old, written_row, lower,
+                                                    numbering.after(place[1], rows_end))
+                              if numbering.plain
+                              and check.between_rows(original, rows_start, place, rows_end)
+                              else None)
+                    kept, carried = number is not None, (place[1], number or 0)
         if not kept:
             raise OutputError("cells_changed", sheet=sheet)
         wrote.append(parsed)
@@ -537,8 +554,8 @@ class _Ours:
                               + rb")\d+\"[^>]*?(?:/>|>" + _CELL_CONTENT
                               + rb"</(?:[\w.-]+:)?c>)")
         self.first = re.compile(cell)
-        self.run = re.compile(rb"(?:" + cell + rb'+"[^>]*?(?:/>|>' + _CELL_CONTENT
-                              + re.escape(b"</" + prefix + b"c>") + rb"))*")
+        one = cell + rb'+"[^>]*?(?:/>|>' + _CELL_CONTENT + re.escape(b"</" + prefix + b"c>") + b")"
+        self.one, self.run = re.compile(one), re.compile(rb"(?:" + one + rb")*")
         # The letters and the row of the address of each cell of ours, and each column's
         # number by its letters.
         self.addresses = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(" + letters
@@ -604,11 +621,15 @@ class _RowCheck:
     def rows_only_appended(self, olds: Sequence[bytes], news: Sequence[bytes]) -> bytes | None:
         """``only_appended`` for every row of ``olds`` (regions of whole rows) and the row
         written for it in ``news`` (each region as many rows), at C speed, the rows taken
-        together: each is the row as it was with cells of ours added at its end and its
-        spans dropped. The cells of ours, or ``None`` when it cannot tell so this way (a
-        row that was empty, say, or a region that is not whole rows): each region is then
-        checked on its own."""
-        old, new = b"".join(olds), b"".join(news)
+        together: each is the row as it was, its spans dropped and the previous run's
+        results (``before``) left out, with cells of ours added at its end. The cells of
+        ours, or ``None`` when it cannot tell so this way (a row that was empty, say, or
+        a region that is not whole rows): each region is then checked on its own."""
+        # What was not chantool's in the rows: a second run's previous results left out,
+        # wherever they were (where they are written as common writers write cells).
+        old = b"".join(olds)
+        old = self.old.one.sub(b"", old) if self.old.columns else old
+        new = b"".join(news)
         if not (self.new.columns
                 and all(map(bytes.endswith, olds, repeat(self.end)))
                 and all(map(bytes.endswith, news, repeat(self.end)))
@@ -648,8 +669,9 @@ class _RowCheck:
             map(or_, map(ne, rows, rows[1:]), map(lt, columns, columns[1:])))
 
     def same_user_cells(self, old: bytes, new: bytes, lower: int,
-                        upper: tuple[int | None, bool]) -> bool:
-        """Both are runs of whole rows, and every row of ``old`` is in ``new`` with the
+                        upper: tuple[int | None, bool]) -> int | None:
+        """The number of the last row of ``new`` (``lower`` when none), when both are
+        runs of whole rows, and every row of ``old`` is in ``new`` with the
         same start tag (but for its spans), the same number and the same cells outside
         ours, which end the row, each addressed in it; a row only in ``new`` holds none.
         The rows are numbered as Excel numbers them, from ``lower``, the number of the row
@@ -660,7 +682,7 @@ class _RowCheck:
         before = self._user_rows(old, self.old)
         after = self._user_rows(new, self.new, ours_last=True)
         if before is None or after is None:
-            return False
+            return None
         olds = [(tag, users, number) for (tag, users, _), number
                 in zip(before, _numbered(before, lower), strict=True)]
         kept = iter(olds)
@@ -668,17 +690,17 @@ class _RowCheck:
         number = lower
         for (tag, users, ours), following in zip(after, _numbered(after, lower), strict=True):
             if following <= number or not self.new.in_row(ours, following):
-                return False
+                return None
             number = following
             if (tag, users, number) == expected:
                 expected = next(kept, None)
             elif users:  # user cells in a row that was not there
-                return False
+                return None
         next_number, follows = upper
         ended = olds[-1][2] if olds else lower
-        return expected is None and (
-            number < next_number if next_number is not None
-            else not follows or number == ended)
+        before_next = (number < next_number if next_number is not None
+                       else not follows or number == ended)
+        return number if expected is None and before_next else None
 
     def between_rows(self, original: bytes, rows_start: int, place: tuple[int, int],
                      rows_end: int) -> bool:
@@ -744,9 +766,14 @@ class _RowNumbers:
     else one more than the row before's), told going forward through the part: each row
     start tag is looked at at most once, however many stretches are asked about."""
 
-    def __init__(self, original: bytes, row_start: bytes, rows_start: int) -> None:
+    def __init__(self, original: bytes, row_start: bytes, rows_start: int,
+                 rows_end: int) -> None:
         self.original, self.row_start, self.rows_start = original, row_start, rows_start
         self.at, self.number = rows_start, 0  # the number of the last row before ``at``
+        # Rows told apart by their start tags alone: no comment, CDATA section or
+        # processing instruction among them, which could hold one.
+        self.plain = all(original.find(mark, rows_start, rows_end) < 0
+                         for mark in (b"<!", b"<?"))
 
     def before(self, at: int) -> int:
         """The number of the last row that starts before ``at`` (0: none)."""
