@@ -135,7 +135,7 @@ def column_parts(letters: str, numbers: Sequence[bytes], values: Sequence[Value]
                 _numbers_shown(numbers_only, one_kind=len(kinds) == 1), repeat(_NUMBER[1])]
     if kinds == {str} and "" not in texts and escape(text := "".join(texts)) == text:
         opening = (b'"' + styled + _TEXT[0], b'"' + styled + _SPACED_TEXT)
-        spaces = list(map(spaced, texts))
+        spaces = spaced(texts)
         return [repeat(start), numbers,
                 map(opening.__getitem__, spaces) if any(spaces) else repeat(opening[0]),
                 map(str.encode, texts), repeat(_TEXT[1])]
@@ -194,7 +194,7 @@ def _after_address(value: Value, styled: bytes) -> bytes:
     if not value:
         return styled + b"/>" if styled else b""
     text = escape(value)  # what it is written as: characters XML cannot hold dropped
-    return styled + (_SPACED_TEXT if spaced(text) else _TEXT[0]) + text.encode() + _TEXT[1]
+    return styled + (_SPACED_TEXT if spaced((text,))[0] else _TEXT[0]) + text.encode() + _TEXT[1]
 
 
 class Region(NamedTuple):
@@ -246,9 +246,8 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
         data_start = original_start = data_match.end()
         data_end = original_end = rows_end
     old_letters = [column_letter(col - 1).encode() for col in sorted(edit.old_columns)]
-    old_cell = (re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"(?:" + b"|".join(old_letters)
-                           + rb")\d+\"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
-                if old_letters else None)
+    old = _OldCells(old_letters, prefix) if old_letters else None
+    old_cell = old.any if old is not None else None
     if probed is None:
         probed = Probe(_probe_last_user_column(xml, prefix, data_start, data_end,
                                                edit.old_columns), {})
@@ -290,7 +289,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit, out: Callable[[bytes | memoryview], 
 
     if numbers is not None:  # every row, or most, changes
         for piece in _each_row(xml, prefix, data_start, data_end, numbers, new_cells,
-                               set(edited), old_cell, regions):
+                               set(edited), old, regions):
             out(piece)
     elif located is not None:  # only the edited rows change; the stretches between are copied
         at = data_start
@@ -385,10 +384,10 @@ def _every_row(xml: bytes, prefix: bytes, start: int, end: int,
 
 def _each_row(xml: bytes, prefix: bytes, start: int, end: int, numbers: list[int],
               new_cells: dict[int, bytes], edited: set[int],
-              old_cell: re.Pattern[bytes] | None, regions: list[Region]) -> Iterator[bytes]:
+              old: _OldCells | None, regions: list[Region]) -> Iterator[bytes]:
     """The rows from ``start`` to ``end``, numbered ``numbers`` (``_every_row``), about a
     megabyte at a time, split from each other at C speed: the rows ``edited`` with their
-    new cells, their old ones (``old_cell``) left out, each a region in ``regions``; the
+    new cells, their old ones (``old``) left out, each a region in ``regions``; the
     others as they were."""
     closing = b"</" + prefix + b"row>"
     at, done = start, 0
@@ -398,9 +397,10 @@ def _each_row(xml: bytes, prefix: bytes, start: int, end: int, numbers: list[int
         rows.pop()  # what follows the last end tag: nothing
         here = numbers[done:done + len(rows)]
         cells = list(map(new_cells.get, here))
-        made = (_all_with_cells(rows, cast("list[bytes]", cells), closing)
-                if old_cell is None and None not in cells else None)
-        joined, lengths = made or _some_with_cells(rows, here, cells, edited, old_cell, closing)
+        made = (_all_with_cells(rows, cast("list[bytes]", cells), closing, old)
+                if None not in cells else None)
+        joined, lengths = made or _some_with_cells(rows, here, cells, edited,
+                                                   old.any if old is not None else None, closing)
         # Where each row starts and ends in the original, and the regions, made at C speed.
         ends = list(accumulate(map(add, map(len, rows), repeat(len(closing))), initial=at))
         regions.extend(map(Region._make, compress(
@@ -409,20 +409,52 @@ def _each_row(xml: bytes, prefix: bytes, start: int, end: int, numbers: list[int
         at, done = stop, done + len(rows)
 
 
-def _all_with_cells(rows: list[bytes], cells: list[bytes], closing: bytes
-                    ) -> tuple[bytes, list[int]] | None:
-    """``rows`` (each without its end tag), each with its ``cells``, made at C speed: the
-    rows' start tags, gathered, lose their spans in one go. With each row's length;
-    ``None`` for a start tag that no XML holds."""
+def _all_with_cells(rows: list[bytes], cells: list[bytes], closing: bytes,
+                    old: _OldCells | None) -> tuple[bytes, list[int]] | None:
+    """``rows`` (each without its end tag), each with its ``cells`` and without the
+    previous run's (``old``), made at C speed: the rows' start tags, gathered, lose their
+    spans in one go, and their cells the old ones. With each row's length; ``None`` for a
+    row that no XML holds."""
     tags = list(map(_SPLIT_TAG, rows))
     starts = _SPANS.sub(b"", b"\0".join(map(itemgetter(0), tags))).split(b"\0")
     if len(starts) != len(rows):
         return None
     rests = list(map(itemgetter(2), tags))
+    kept = old.without(rests) if old is not None else rests
+    if kept is None:
+        return None
+    rests = kept
     lengths = list(map(sum, zip(map(len, starts), map(len, rests), map(len, cells),
                                 repeat(len(b">" + closing)))))
     return b"".join(chain.from_iterable(zip(starts, repeat(b">"), rests, cells,
                                             repeat(closing)))), lengths
+
+
+class _OldCells:
+    """The cells of the previous run's results, in the columns ``letters``, in rows
+    written with ``prefix``: in any form a cell takes (``any``), and most, as common
+    writers write cells (``<c r="...``), found at C speed, many rows at once."""
+
+    def __init__(self, letters: list[bytes], prefix: bytes) -> None:
+        columns = b"(?:" + b"|".join(letters) + rb")\d+\""
+        self.any = re.compile(rb"<(?:[\w.-]+:)?c\b[^>]*?\sr=\"" + columns
+                              + rb"[^>]*?(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
+        self.common = re.compile(re.escape(b"<" + prefix + b'c r="') + columns
+                                 + rb"[^>]*?(?:/>|>.*?" + re.escape(b"</" + prefix + b"c>")
+                                 + b")", re.S)
+        self.addresses = [b'r="' + letter for letter in letters]
+
+    def without(self, cells: list[bytes]) -> list[bytes] | None:
+        """Each of ``cells`` (a row's, after its start tag) without the old ones: those
+        written as common writers write cells taken out at C speed, all at once, the
+        others then as ``any`` finds them; ``None`` for a row's cells that no XML holds
+        (a zero byte)."""
+        joined = b"\0".join(cells)
+        left = self.common.sub(b"", joined)
+        if any(address in left for address in self.addresses):  # maybe one written otherwise
+            left = self.any.sub(b"", joined)
+        kept = left.split(b"\0")
+        return kept if len(kept) == len(cells) else None
 
 
 def _some_with_cells(rows: list[bytes], numbers: list[int], cells: list[bytes | None],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import ne
 from typing import Final
 
 # Markup characters escaped, and characters XML 1.0 cannot carry at all dropped.
@@ -29,10 +30,11 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES) if _TO_ESCAPE.search(text) else text
 
 
-def spaced(text: str) -> bool:
-    """Whether ``text`` starts or ends with white space, which a text element keeps only
-    with ``xml:space="preserve"``: Excel drops it otherwise."""
-    return text != text.strip()
+def spaced(texts: Sequence[str]) -> list[bool]:
+    """Whether each of ``texts`` starts or ends with white space, which a text element
+    keeps only with ``xml:space="preserve"``: Excel drops it otherwise. Told at C speed,
+    for a column of thousands."""
+    return list(map(ne, texts, map(str.strip, texts)))
 
 
 def unescape(text: str) -> str:

@@ -355,7 +355,7 @@ def _inline(value: str) -> str:
     if _UNSAFE.search(value):
         value = _UNSAFE.sub(lambda found: f"_x{ord(found[0][0]):04X}_", value)
     escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    space = ' xml:space="preserve"' if spaced(value) else ""
+    space = ' xml:space="preserve"' if spaced((value,))[0] else ""
     return f"<is><t{space}>{escaped}</t></is>"
 
 
