@@ -824,8 +824,8 @@ def test_rows_are_not_added_among_rows_that_hide_a_start_tag(ten: bytes,
                             frozenset({2}))
 
 
-def test_the_check_is_split_only_after_a_row_copied_as_it_was(every_row: Path,
-                                                               tmp_path: Path) -> None:
+def test_the_check_is_split_only_after_a_row_copied_or_written_into_as_it_was(
+        every_row: Path, tmp_path: Path) -> None:
     without_text_like_spans(every_row)
     target = tmp_path / "out.xlsx"
     apart, _ = write_some_rows(every_row, target)
@@ -833,10 +833,51 @@ def test_the_check_is_split_only_after_a_row_copied_as_it_was(every_row: Path,
     regions, original = apart.rewritten[ROWS], apart.originals[ROWS]
     assert split is not None
     assert original.find(b"<row", regions[split - 1].end, regions[split].start) >= 0
-    # Every row written into, one after the other: none copied between, no split.
+    # Every row written into, one after the other: split between two of them...
     together, _ = write_every_row(every_row, target)
-    assert len(together.rewritten[ROWS]) > 40
-    assert output._split(together, ROWS, 0.5) is None
+    regions = together.rewritten[ROWS]
+    split = output._split(together, ROWS, 0.5)
+    assert split is not None
+    assert regions[split - 1].start < regions[split - 1].end == regions[split].start
+    # ... but not next to rows added there: past the row they are added before.
+    added = [*regions[:split], Region(regions[split].start, regions[split].start, 10),
+             *regions[split:]]
+    assert output._split(dataclasses.replace(together, rewritten={ROWS: tuple(added)}),
+                         ROWS, 0.5) == split + 2
+
+
+def test_rows_added_on_both_sides_of_where_the_check_is_split_are_refused(
+        every_row: Path, tmp_path: Path) -> None:
+    # Rows 20 and 25 follow each other (21 to 24 are not there), and the check is split
+    # between them. Row 22 is added after row 20, claimed in its region, and again before
+    # row 25, claimed in its: each check alone finds its row 22 between 20 and 25.
+    without_text_like_spans(every_row)
+    parts = excel_edits.read_parts(every_row)
+    parts[ROWS], count = re.subn(rb'<row r="2[1-4]".*?</row>', b"", parts[ROWS])
+    assert count == 4
+    excel_edits.write_parts(every_row, parts)
+    target = tmp_path / "out.xlsx"
+    plan = WritePlan((SheetResults("渠道档案", 1, (ResultColumn("值", {
+        row: row * 1.5 for row in (*range(2, 21), *range(25, 42))}),)),), ())
+    written = write_plan(every_row, target, plan)
+    regions, original = list(written.rewritten[ROWS]), written.originals[ROWS]
+    k = next(index for index, region in enumerate(regions)
+             if original.startswith(b'<row r="25"', region.start))
+    assert regions[k - 1].end == regions[k].start
+    parts = excel_edits.read_parts(target)
+    at = parts[ROWS].index(b'<row r="25"')
+    extra = b'<row r="22"/>'
+    parts[ROWS] = parts[ROWS][:at] + extra + extra + parts[ROWS][at:]
+    excel_edits.write_parts(target, parts)
+    for grown in (k - 1, k):
+        regions[grown] = regions[grown]._replace(length=regions[grown].length + len(extra))
+    claimed = dataclasses.replace(written, rewritten={**written.rewritten, ROWS: tuple(regions)})
+    names = {part: name for name, part in written.sheet_parts.items()}
+    with package.Package(target) as archive:
+        info = archive.getinfo(ROWS)
+        for half in (slice(k), slice(k, None)):
+            with pytest.raises(OutputError):
+                output._check_part(archive, info, claimed, names, half)
 
 
 def test_a_row_split_around_the_rows_between_is_refused(every_row: Path,

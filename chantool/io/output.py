@@ -213,9 +213,11 @@ def _weight(info: zipfile.ZipInfo, written: Written) -> int:
 def _split(written: Written, part: str, share: float) -> int | None:
     """Where the regions of ``part`` are split between two checks (``_check_sheet``):
     the first region at ``share`` of the part or after it with a row of the original
-    copied before it (each check numbers the rows it is given from there, ``_RowNumbers``),
-    when it is a worksheet chantool wrote into and each check then holds a region besides
-    the part's start and its end; ``None`` (not split) otherwise."""
+    before it, copied as it was or written into as it is (each check numbers the rows it
+    is given from there, ``_RowNumbers``, and rows written into at the split keep their
+    numbers, ``edge_kept``), when it is a worksheet chantool wrote into and each check
+    then holds a region besides the part's start and its end; ``None`` (not split)
+    otherwise."""
     regions = written.rewritten.get(part)
     data = _SHEET_DATA.search(written.originals.get(part, b""))
     if regions is None or data is None:
@@ -224,8 +226,10 @@ def _split(written: Written, part: str, share: float) -> int | None:
     row_start = b"<" + data[1] + b"row"
     at = len(original) * share
     split = next((index for index, region in enumerate(regions)
-                  if region.start >= at and index
-                  and original.find(row_start, regions[index - 1].end, region.start) >= 0),
+                  if region.start >= at and index and (
+                      original.find(row_start, regions[index - 1].end, region.start) >= 0
+                      or regions[index - 1].start < regions[index - 1].end == region.start
+                      < region.end)),
                  len(regions))
     return split if 1 < split < len(regions) - 1 else None
 
@@ -373,6 +377,10 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
     wrote: list[bytes] = []
     wrote_size = 0
     carried: tuple[int, int] | None = None  # where rows checked one by one ended, their last
+    # Whether the check is split (``_split``) right before its first region, or right after
+    # its last, with no row of the original copied between the two checks.
+    joined = tuple(0 < split < len(regions) and original.find(
+        check.start, regions[split - 1].end, regions[split].start) < 0 for split in (first, last))
     index = first
     while index < last:
         region = regions[index]
@@ -404,8 +412,10 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
                     if carried is not None and original.find(check.start, carried[0],
                                                               place[0]) < 0:
                         lower = max(lower, carried[1])  # rows added just before
+                    edges = (joined[0] and place[0] == regions[first].start,
+                             joined[1] and place[1] == regions[last - 1].end)
                     number = (check.same_user_cells(old, written_row, lower,
-                                                    numbering.after(place[1], rows_end))
+                                                    numbering.after(place[1], rows_end), edges)
                               if numbering.plain
                               and check.between_rows(original, rows_start, place, rows_end)
                               else None)
@@ -669,7 +679,8 @@ class _RowCheck:
             map(or_, map(ne, rows, rows[1:]), map(lt, columns, columns[1:])))
 
     def same_user_cells(self, old: bytes, new: bytes, lower: int,
-                        upper: tuple[int | None, bool]) -> int | None:
+                        upper: tuple[int | None, bool],
+                        edge_kept: tuple[bool, bool] = (False, False)) -> int | None:
         """The number of the last row of ``new`` (``lower`` when none), when both are
         runs of whole rows, and every row of ``old`` is in ``new`` with the
         same start tag (but for its spans), the same number and the same cells outside
@@ -678,7 +689,9 @@ class _RowCheck:
         before (``_RowNumbers``), in order, and before the row after: ``upper`` says its
         number, if its start tag gives one, and whether there is a row after; without a
         number, its own follows from the rows of ``new``, which must then end with the
-        number the rows of ``old`` ended with."""
+        number the rows of ``old`` ended with. Where the check is split (``_split``),
+        ``edge_kept`` says whether its first row and whether its last must be one of
+        ``old``'s: no row is added there, which the other check could not tell."""
         before = self._user_rows(old, self.old)
         after = self._user_rows(new, self.new, ours_last=True)
         if before is None or after is None:
@@ -688,14 +701,19 @@ class _RowCheck:
         kept = iter(olds)
         expected = next(kept, None)
         number = lower
+        matched: list[bool] = []
         for (tag, users, ours), following in zip(after, _numbered(after, lower), strict=True):
             if following <= number or not self.new.in_row(ours, following):
                 return None
             number = following
-            if (tag, users, number) == expected:
+            matched.append((tag, users, number) == expected)
+            if matched[-1]:
                 expected = next(kept, None)
             elif users:  # user cells in a row that was not there
                 return None
+        if any(must and not (matched and matched[end])
+               for end, must in zip((0, -1), edge_kept, strict=True)):
+            return None
         next_number, follows = upper
         ended = olds[-1][2] if olds else lower
         before_next = (number < next_number if next_number is not None
