@@ -544,7 +544,8 @@ def _rows_holding(xml: bytes, start: int, end: int, letters: list[bytes]) -> set
     if not letters:
         return set()
     # Attributes one space apart, as every common writer writes them, are found four times
-    # faster than after any white space; rows with none other are told at memchr's speed.
+    # faster than after any white space; whether the rows hold other white space is told
+    # at memchr's speed.
     gaps = (b"\t", b"\n", b"\r")
     space = rb"\s" if any(xml.find(gap, start, end) >= 0 for gap in gaps) else b" "
     pattern = re.compile(space + rb'r="(?:' + b"|".join(letters) + rb')(\d+)"')
