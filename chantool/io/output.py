@@ -15,7 +15,7 @@ import zipfile
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import cached_property, partial
 from itertools import accumulate, chain, compress, count, repeat
 from operator import add, itemgetter, le, lt, ne, not_, or_, sub
 from pathlib import Path
@@ -28,6 +28,7 @@ from defusedxml import ElementTree
 from isal import isal_zlib
 
 from chantool.io import isolation, package
+from chantool.io.xmltext import ROW_NUMBER
 from chantool.table import RawSheet, column_index, column_letter
 from chantool.texts import TextError
 
@@ -219,10 +220,12 @@ def _split(written: Written, part: str, share: float) -> int | None:
     then holds a region besides the part's start and its end; ``None`` (not split)
     otherwise."""
     regions = written.rewritten.get(part)
-    data = _SHEET_DATA.search(written.originals.get(part, b""))
-    if regions is None or data is None:
+    if regions is None:
         return None
     original = written.originals[part]
+    data = _SHEET_DATA.search(original)
+    if data is None:
+        return None
     row_start = b"<" + data[1] + b"row"
     at = len(original) * share
     split = next((index for index, region in enumerate(regions)
@@ -319,11 +322,10 @@ def _items(root: Element, name: str) -> list[bytes]:
 # and no comment, CDATA section or processing instruction, which could hide the cells after
 # it.
 _CELL_CONTENT: Final = rb"[^<]*(?:<(?![!?]|/?(?:[\w.-]+:)?(?:c|row)[\s/>])[^<]*)*"
-# A cell element (its attributes), a cell's address, a row's number, a row's spans, the used
-# range, the start of the sheet data (the prefix, whether it is empty).
+# A cell element (its attributes), a cell's address, a row's spans, the used range, the
+# start of the sheet data (the prefix, whether it is empty).
 _CELL: Final = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?c>)", re.S)
 _ADDRESS: Final = re.compile(rb'\sr="([A-Z]+)\d+"')
-_ROW_NUMBER: Final = re.compile(rb'\sr="(\d+)"')
 _SPANS: Final = re.compile(rb'\sspans="[^"]*"')
 # A spans attribute as common writers write it, one space before it (the run check).
 _ROW_SPANS: Final = b' spans="'
@@ -415,7 +417,7 @@ def _check_sheet(sheet: str, original: bytes, written: Iterator[bytes],
                     edges = (joined[0] and place[0] == regions[first].start,
                              joined[1] and place[1] == regions[last - 1].end)
                     number = (check.same_user_cells(old, written_row, lower,
-                                                    numbering.after(place[1], rows_end), edges)
+                                                    numbering.after(place[1]), edges)
                               if numbering.plain
                               and check.between_rows(original, rows_start, place, rows_end)
                               else None)
@@ -619,14 +621,14 @@ class _RowCheck:
         else:
             return False
         ours = new[new_tag + len(inner):len(new) - len(self.end)]
-        number = _number_in(old[:old_tag])  # without one, told from the rows before
+        number = _row_number(old)  # without one, told from the rows before
         return (number is not None
                 and self.all_addressed(inner)
                 and self.new.first.search(inner) is None
                 and _plain_tag(old[:old_tag]) == _plain_tag(new[:new_tag])
                 and new.startswith(inner, new_tag)
                 and self.new.run.fullmatch(ours) is not None
-                and self.new.in_row(ours, int(number)))
+                and self.new.in_row(ours, number))
 
     def rows_only_appended(self, olds: Sequence[bytes], news: Sequence[bytes]) -> bytes | None:
         """``only_appended`` for every row of ``olds`` (regions of whole rows) and the row
@@ -680,7 +682,7 @@ class _RowCheck:
 
     def same_user_cells(self, old: bytes, new: bytes, lower: int,
                         upper: tuple[int | None, bool],
-                        edge_kept: tuple[bool, bool] = (False, False)) -> int | None:
+                        edge_kept: tuple[bool, bool]) -> int | None:
         """The number of the last row of ``new`` (``lower`` when none), when both are
         runs of whole rows, and every row of ``old`` is in ``new`` with the
         same start tag (but for its spans), the same number and the same cells outside
@@ -781,22 +783,25 @@ class _RowCheck:
 
 class _RowNumbers:
     """The numbers of the rows of a worksheet part, as Excel numbers them (a row's ``r``,
-    else one more than the row before's), told going forward through the part: each row
-    start tag is looked at at most once, however many stretches are asked about."""
+    else one more than the row before's), told going forward through the part (asked
+    about stretches in order): each row start tag is looked at at most once."""
 
     def __init__(self, original: bytes, row_start: bytes, rows_start: int,
                  rows_end: int) -> None:
-        self.original, self.row_start, self.rows_start = original, row_start, rows_start
+        self.original, self.row_start, self.rows_end = original, row_start, rows_end
+        self.rows_start = rows_start
         self.at, self.number = rows_start, 0  # the number of the last row before ``at``
-        # Rows told apart by their start tags alone: no comment, CDATA section or
-        # processing instruction among them, which could hold one.
-        self.plain = all(original.find(mark, rows_start, rows_end) < 0
-                         for mark in (b"<!", b"<?"))
+
+    @cached_property
+    def plain(self) -> bool:
+        """Rows told apart by their start tags alone: no comment, CDATA section or
+        processing instruction among them, which could hold one."""
+        return all(self.original.find(mark, self.rows_start, self.rows_end) < 0
+                   for mark in (b"<!", b"<?"))
 
     def before(self, at: int) -> int:
-        """The number of the last row that starts before ``at`` (0: none)."""
-        if at < self.at:  # asked behind: told anew from the first row
-            self.at, self.number = self.rows_start, 0
+        """The number of the last row that starts before ``at`` (0: none), at or after
+        where it was last asked."""
         unnumbered, end = 0, at
         while (start := self.original.rfind(self.row_start, self.at, end)) >= 0:
             number = _row_number(self.original, start)
@@ -808,10 +813,10 @@ class _RowNumbers:
         self.at, self.number = at, number + unnumbered
         return self.number
 
-    def after(self, at: int, rows_end: int) -> tuple[int | None, bool]:
+    def after(self, at: int) -> tuple[int | None, bool]:
         """The number the start tag of the first row from ``at`` gives it, if any, and
         whether there is such a row."""
-        start = self.original.find(self.row_start, at, rows_end)
+        start = self.original.find(self.row_start, at, self.rows_end)
         return (_row_number(self.original, start) if start >= 0 else None), start >= 0
 
 
@@ -821,8 +826,8 @@ def _numbered(rows: Sequence[tuple[bytes, object, bytes]], lower: int) -> list[i
     numbers: list[int] = []
     number = lower
     for tag, _, _ in rows:
-        found = _number_in(tag)
-        number = int(found) if found is not None else number + 1
+        found = _row_number(tag)
+        number = found if found is not None else number + 1
         numbers.append(number)
     return numbers
 
@@ -834,17 +839,12 @@ def _after_empty_row(xml: bytes, row_start: bytes, rows_start: int, at: int) -> 
             and xml.endswith(b"/>", tag, at))
 
 
-def _row_number(xml: bytes, at: int) -> int | None:
-    """The number of the row whose start tag is at ``at`` in ``xml`` (-1: no row), where
-    it has one."""
-    number = _number_in(xml[at:xml.find(b">", at) + 1]) if at >= 0 else None
-    return int(number) if number else None
-
-
-def _number_in(tag: bytes) -> bytes | None:
-    """The number a row's start tag gives it, if any."""
-    found = _ROW_NUMBER.search(tag)
-    return found[1] if found else None
+def _row_number(xml: bytes, at: int = 0) -> int | None:
+    """The number the row start tag at ``at`` in ``xml`` (to its end, or to the end of
+    ``xml``) gives its row, if any."""
+    end = xml.find(b">", at)
+    found = ROW_NUMBER.search(xml, at, end if end >= 0 else len(xml))
+    return int(found[1]) if found else None
 
 
 def _plain_tag(tag: bytes) -> bytes:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple, cast
 from chantool.findings import Severity
 from chantool.io.package import NS_MAIN
 from chantool.io.preflight import MAX_COLUMNS
-from chantool.io.xmltext import escape, insertion_point, sheet_data, spaced
+from chantool.io.xmltext import ROW_NUMBER, escape, insertion_point, sheet_data, spaced
 from chantool.layout import Value
 from chantool.table import cell_runs, column_index, column_letter
 
@@ -31,7 +31,6 @@ NOTES_VML_REL_ID: Final = "rIdChantoolVml"
 MARK_FORMULA: Final = {Severity.ERROR: 'N("chantool:error")=0',
                        Severity.WARNING: 'N("chantool:warning")=0'}
 _OUR_FORMULA: Final = re.compile(rb'N\((?:"|&quot;)chantool:')
-_ROW_NUMBER: Final = re.compile(rb'\sr="(\d+)"')
 _SPANS: Final = re.compile(rb'\sspans="[^"]*"')
 _CELL_REF: Final = re.compile(rb'<(?:[\w.-]+:)?c\b[^>]*?\sr="([A-Z]+)(\d+)"')
 # A cell's start tag (its attributes), and the address among them.
@@ -98,7 +97,7 @@ def _rows(xml: bytes, prefix: bytes, start: int, end: int) -> list[_Row]:
             position = begin + 1
             continue
         tag_end = xml.index(b">", begin) + 1
-        number_match = _ROW_NUMBER.search(xml, begin, tag_end)
+        number_match = ROW_NUMBER.search(xml, begin, tag_end)
         number = int(number_match[1]) if number_match else previous + 1
         self_closing = xml[tag_end - 2] == ord("/")
         row_end = tag_end if self_closing else xml.index(closing, tag_end) + len(closing)
@@ -367,7 +366,7 @@ def _every_row(xml: bytes, prefix: bytes, start: int, end: int,
         return None
     # Told first from the last row's number, without finding every row: rows numbered
     # beyond _EVERY_ROW times the edited ones are, where every row holds cells, too many.
-    last = _ROW_NUMBER.match(xml, xml.rfind(opening, start, end) + len(b"<" + prefix + b"row"))
+    last = ROW_NUMBER.match(xml, xml.rfind(opening, start, end) + len(b"<" + prefix + b"row"))
     if last is None or int(last[1]) > len(edited) * _EVERY_ROW:
         return None
     # Every row's start tag, with the number where it is the first attribute.

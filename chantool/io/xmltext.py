@@ -19,6 +19,8 @@ _ESCAPES: Final[dict[int, str | None]] = {
     **{code: None for code in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]},
 }
 _TO_ESCAPE: Final = re.compile("[" + re.escape("".join(map(chr, _ESCAPES))) + "]")
+# A row's number (its ``r``) in its start tag.
+ROW_NUMBER: Final = re.compile(rb'\sr="(\d+)"')
 _TAG: Final = re.compile(r"<(/?)([\w:.-]+)[^>]*?(/?)>")
 _ENTITY: Final = re.compile(r"&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(quot|apos|lt|gt|amp));")
 _ENTITIES: Final = {"quot": '"', "apos": "'", "lt": "<", "gt": ">", "amp": "&"}
